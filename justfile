@@ -1,0 +1,51 @@
+# The one list of FaceForge commands. Run through ./justw, which bootstraps `just` and `uv` from PyPI.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+export UV_PYTHON_DOWNLOADS := "never"
+export UV_PROJECT_ENVIRONMENT := justfile_directory() / ".venv"
+
+# List the recipes.
+default:
+    @just --list
+
+# Install system tools (exiftool) and the locked Python environment.
+setup: system-deps
+    uv sync --locked --python python3 --quiet
+
+# apt packages FaceForge uses at run time and in tests, installed only when missing.
+system-deps:
+    scripts/install-system-deps.sh
+
+# Start FaceForge Core (SQLite + filesystem storage by default).
+run *ARGS: setup
+    uv run --no-sync faceforge serve {{ARGS}}
+
+# The whole gate: lint, format check, type check, architecture contract, every test.
+test: setup lint typecheck arch
+    uv run --no-sync pytest
+
+# ruff lint and format check.
+lint:
+    uv run --no-sync ruff check src tests bench
+    uv run --no-sync ruff format --check src tests bench
+
+# Format the code.
+fmt:
+    uv run --no-sync ruff format src tests bench
+    uv run --no-sync ruff check --fix src tests bench
+
+# mypy --strict over the sources.
+typecheck:
+    uv run --no-sync mypy --strict src
+
+# The dependency rule (domain pure, adapters never import http), via import-linter.
+arch:
+    uv run --no-sync lint-imports
+
+# One test layer: unit, integration, http or e2e.
+test-layer LAYER *ARGS: setup
+    uv run --no-sync pytest tests/{{LAYER}} {{ARGS}}
+
+# Benchmarks: print figures beside a reference measured in the same run.
+bench NAME="all": setup
+    uv run --no-sync python bench/run.py {{NAME}}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the apt packages FaceForge needs, only when they are missing (exiftool for metadata).
+set -euo pipefail
+missing=()
+command -v exiftool >/dev/null 2>&1 || missing+=(libimage-exiftool-perl)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-system-deps: please install: ${missing[*]} (no apt-get here)" >&2
+  exit 0
+fi
+if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
+echo "install-system-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q >/dev/null
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,128 @@
+"""The composition root: builds the whole Core from a resolved home and config.
+
+The HTTP app, the CLI, the tests and user scripts all start Core here::
+
+    async with bootstrap() as core:
+        entity = await core.entities.create("Ada Lovelace")
+
+Every port is a keyword argument whose real default is built when called, so tests swap any piece.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from faceforge_adapters.config import CoreConfig, LoadedConfig, load_config
+from faceforge_adapters.home import HomePaths, resolve_home
+from faceforge_adapters.logging_setup import configure_logging
+from faceforge_adapters.sqlite.database import Database
+from faceforge_adapters.sqlite.uow import SqliteUnitOfWorkFactory
+from faceforge_adapters.storage.filesystem import FilesystemBlobStore
+from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
+from faceforge_domain.clock import Clock, SystemClock
+from faceforge_domain.ports import BlobStore, UnitOfWorkFactory
+from faceforge_domain.services.assets import AssetService
+from faceforge_domain.services.entities import EntityService
+
+log = logging.getLogger("faceforge.core")
+
+
+def core_version() -> str:
+    try:
+        return version("faceforge")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Core:
+    """The running Core: its settings, folders and use cases."""
+
+    config: CoreConfig
+    paths: HomePaths
+    database: Database
+    clock: Clock
+    entities: EntityService
+    assets: AssetService
+    version: str
+
+    @property
+    def home(self) -> Path:
+        return self.paths.home
+
+    @property
+    def install_token(self) -> str:
+        return self.config.auth.install_token
+
+    async def database_ok(self) -> bool:
+        return await self.database.healthy()
+
+    def tools(self) -> tuple[ToolInfo, ...]:
+        return (exiftool_info(self.config, self.paths), weed_info(self.config, self.paths))
+
+
+def prepare_home(
+    home: Path | None,
+    env: Mapping[str, str] | None,
+    overrides: Mapping[str, Any] | None,
+    *,
+    log_to_console: bool = False,
+) -> LoadedConfig:
+    """Resolve the home, load and validate the config, create the folders, start logging."""
+    env = os.environ if env is None else env
+    home = resolve_home(env) if home is None else Path(os.path.abspath(home))
+    loaded = load_config(home, env=env, overrides=overrides)
+    loaded.paths.ensure()
+    config = loaded.config
+    configure_logging(
+        loaded.paths.logs_dir,
+        level=config.logging.level,
+        secrets=[config.auth.install_token, config.storage.s3.secret_key],
+        console=log_to_console,
+    )
+    return loaded
+
+
+@asynccontextmanager
+async def bootstrap(
+    *,
+    home: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    clock: Clock | None = None,
+    uow: UnitOfWorkFactory | None = None,
+    blob_store: BlobStore | None = None,
+    log_to_console: bool = False,
+) -> AsyncIterator[Core]:
+    """Resolve home and config, create the folders, migrate the database, and yield the Core.
+
+    Raises ``ConfigError`` for a bad config and ``MigrationError`` for a database that cannot be
+    migrated; in both cases nothing in the home is changed.
+    """
+    loaded = prepare_home(home, env, overrides, log_to_console=log_to_console)
+    paths, config = loaded.paths, loaded.config
+    clock = clock or SystemClock()
+    database = await Database.open(paths.db_file, clock)
+    try:
+        units: UnitOfWorkFactory = uow or SqliteUnitOfWorkFactory(database)
+        store = blob_store or FilesystemBlobStore(paths.assets_dir, paths.tmp_dir)
+        core = Core(
+            config=config,
+            paths=paths,
+            database=database,
+            clock=clock,
+            entities=EntityService(units, clock),
+            assets=AssetService(units, store, clock),
+            version=core_version(),
+        )
+        log.info("core started", extra={"home": str(paths.home), "version": core.version})
+        yield core
+    finally:
+        await database.close()

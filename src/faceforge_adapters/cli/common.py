@@ -1,0 +1,54 @@
+"""What every ``faceforge`` command shares: starting Core, printing, and turning errors into exits."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn, TypeVar
+
+import anyio
+import msgspec
+import typer
+
+from faceforge_adapters.bootstrap import Core, bootstrap
+from faceforge_adapters.config import ConfigError
+from faceforge_adapters.sqlite.migrate import MigrationError
+from faceforge_domain.errors import DomainError
+
+T = TypeVar("T")
+
+EXIT_USAGE = 2  # bad configuration or bad input: the same status argparse and typer use for usage
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def clear_errors() -> Iterator[None]:
+    """Known failures become one readable line and an exit status, never a traceback."""
+    try:
+        yield
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except MigrationError as exc:
+        fail(f"database: {exc}", EXIT_USAGE)
+    except DomainError as exc:
+        fail(exc.message, EXIT_USAGE if exc.code == "validation_error" else 1)
+
+
+def with_core(action: Callable[[Core], Awaitable[T]]) -> T:
+    """Start Core from the environment, run ``action`` against it, stop Core."""
+
+    async def run() -> T:
+        async with bootstrap() as core:
+            return await action(core)
+
+    with clear_errors():
+        return anyio.run(run)
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(msgspec.json.format(msgspec.json.encode(value), indent=2).decode() + "\n")

@@ -1,0 +1,152 @@
+"""The ``faceforge`` command: run Core and administer it, with or without the server running."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+
+import typer
+import uvicorn
+
+from faceforge_adapters.bootstrap import core_version, prepare_home
+from faceforge_adapters.cli import config_cmds, db_cmds, records
+from faceforge_adapters.cli.common import clear_errors, print_json
+from faceforge_adapters.config import LoadedConfig, load_config
+from faceforge_adapters.home import resolve_home
+from faceforge_adapters.tools import exiftool_info, weed_info
+
+app = typer.Typer(
+    name="faceforge",
+    help="FaceForge Core: entities and their files, local-first.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(config_cmds.config_app, name="config")
+app.add_typer(config_cmds.token_app, name="token")
+app.add_typer(db_cmds.db_app, name="db")
+app.add_typer(records.entity_app, name="entity")
+app.add_typer(records.asset_app, name="asset")
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+HTTP_APP_FACTORY = "faceforge_http.app:create_app"
+
+
+def _loaded(overrides: dict[str, object] | None = None) -> LoadedConfig:
+    with clear_errors():
+        return load_config(resolve_home(), overrides=overrides)
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Address to bind (default 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port to listen on (default 43210)."),
+) -> None:
+    """Start Core: the HTTP API, docs and UI on one port."""
+    overrides = {"network.bind_host": host, "network.core_port": port}
+    with clear_errors():
+        loaded = prepare_home(None, None, overrides, log_to_console=True)
+    network = loaded.config.network
+    # The app boots Core itself from the environment: hand it what the flags decided.
+    os.environ["FACEFORGE_HOME"] = str(loaded.paths.home)
+    for dotted, value in overrides.items():
+        if value is not None:
+            os.environ["FACEFORGE_" + dotted.upper().replace(".", "__")] = str(value)
+    if network.bind_host not in LOOPBACK:
+        typer.secho(
+            f"warning: binding {network.bind_host}: other machines can reach FaceForge; "
+            "anyone with the token has full access",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+    url_host = f"[{network.bind_host}]" if ":" in network.bind_host else network.bind_host
+    typer.echo(f"FaceForge {core_version()} on http://{url_host}:{network.core_port}/")
+    typer.echo(f"Home: {loaded.paths.home}")
+    typer.echo(f"Install token: in {loaded.paths.core_json} (or run `faceforge token show`)")
+    uvicorn.run(
+        HTTP_APP_FACTORY,
+        factory=True,
+        host=network.bind_host,
+        port=network.core_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+
+
+@app.command()
+def home(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Show the resolved home, its folders and the config file."""
+    loaded = _loaded()
+    p = loaded.paths
+    info = {
+        "home": str(p.home),
+        "config_file": str(p.core_json),
+        "ports_file": str(p.ports_json),
+        "database": str(p.db_file),
+        "assets_dir": str(p.assets_dir),
+        "s3_dir": str(p.s3_dir),
+        "logs_dir": str(p.logs_dir),
+        "plugins_dir": str(p.plugins_dir),
+        "run_dir": str(p.run_dir),
+        "tmp_dir": str(p.tmp_dir),
+        "tools_dir": str(p.tools_dir),
+    }
+    if as_json:
+        print_json(info)
+        return
+    for key, value in info.items():
+        typer.echo(f"{key:12} {value}")
+
+
+def _port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+@app.command()
+def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Check Python, the database, ExifTool, SeaweedFS and the ports."""
+    from faceforge_adapters.cli.db_cmds import database_report
+
+    loaded = _loaded()
+    config, paths = loaded.config, loaded.paths
+    host = config.network.bind_host
+    checks: dict[str, object] = {
+        "python": {"ok": sys.version_info >= (3, 11), "version": sys.version.split()[0]},
+        "faceforge": {"ok": True, "version": core_version()},
+        "home": {"ok": paths.home.exists(), "path": str(paths.home)},
+        "database": database_report(paths.db_file),
+    }
+    for tool in (exiftool_info(config, paths), weed_info(config, paths)):
+        checks[tool.name] = {
+            "ok": tool.found,
+            "path": str(tool.path) if tool.path else None,
+            "version": tool.version,
+            "note": tool.note,
+        }
+    for name, port in (
+        ("core_port", config.network.core_port),
+        ("seaweed_s3_port", config.network.seaweed_s3_port),
+    ):
+        checks[name] = {"ok": _port_free(host, port), "port": port, "free": _port_free(host, port)}
+    if as_json:
+        print_json(checks)
+        return
+    for name, result in checks.items():
+        assert isinstance(result, dict)
+        mark = "ok  " if result.get("ok") else "WARN"
+        rest = ", ".join(f"{k}={v}" for k, v in result.items() if k != "ok" and v is not None)
+        typer.echo(f"[{mark}] {name:16} {rest}")
+
+
+def main() -> None:
+    app()

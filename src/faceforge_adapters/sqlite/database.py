@@ -1,0 +1,109 @@
+"""The SQLite database: one writer connection, a few readers, WAL mode.
+
+SQLite allows one writer at a time; funnelling every write transaction through a single connection
+(``BEGIN IMMEDIATE`` under a lock) avoids ``database is locked`` errors, while WAL lets readers on
+their own connections see a consistent snapshot without blocking the writer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+import anyio
+
+from faceforge_adapters.sqlite.migrate import migrate
+from faceforge_domain.clock import Clock
+
+BUSY_TIMEOUT_MS = 10_000
+READERS = 4
+
+
+async def open_connection(path: Path, *, readonly: bool = False) -> aiosqlite.Connection:
+    """A connection with the pragmas every FaceForge connection needs."""
+    conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    if readonly:
+        await conn.execute("PRAGMA query_only = ON")
+    else:
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+class Database:
+    """Owns the connections; hand out transactions with ``write()`` and snapshots with ``read()``."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection) -> None:
+        self.path = path
+        self._writer = writer
+        self._write_lock = anyio.Lock()
+        self._idle_readers: list[aiosqlite.Connection] = []
+        self._all_readers: list[aiosqlite.Connection] = []
+        self._reader_slots = anyio.Semaphore(READERS)
+
+    @classmethod
+    async def open(cls, path: Path, clock: Clock) -> Database:
+        """Open (creating if needed) and migrate the database to the latest schema."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await open_connection(path)
+        try:
+            await migrate(writer, clock)
+        except BaseException:
+            await writer.close()
+            raise
+        return cls(path, writer)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: committed when the block ends normally, rolled back otherwise."""
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                with anyio.CancelScope(shield=True):
+                    await self._writer.execute("ROLLBACK")
+                raise
+            else:
+                await self._writer.execute("COMMIT")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A reader connection inside a read transaction (one consistent snapshot)."""
+        async with self._reader_slots:
+            conn = self._idle_readers.pop() if self._idle_readers else await self._new_reader()
+            try:
+                await conn.execute("BEGIN")
+                try:
+                    yield conn
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        await conn.execute("ROLLBACK")
+            finally:
+                self._idle_readers.append(conn)
+
+    async def _new_reader(self) -> aiosqlite.Connection:
+        conn = await open_connection(self.path, readonly=True)
+        self._all_readers.append(conn)
+        return conn
+
+    async def healthy(self) -> bool:
+        """True when a trivial query answers."""
+        try:
+            async with self.read() as conn, conn.execute("SELECT 1") as cursor:
+                return (await cursor.fetchone()) is not None
+        except sqlite3.Error:
+            return False
+
+    async def close(self) -> None:
+        for conn in self._all_readers:
+            await conn.close()
+        self._all_readers.clear()
+        self._idle_readers.clear()
+        await self._writer.close()

@@ -1,0 +1,59 @@
+"""SQLite units of work: a repository set bound to one transaction."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager, suppress
+from types import TracebackType
+from typing import Self
+
+import aiosqlite
+
+from faceforge_adapters.sqlite.assets import SqliteAssetRepository
+from faceforge_adapters.sqlite.database import Database
+from faceforge_adapters.sqlite.entities import SqliteEntityRepository
+
+
+class _RollbackError(Exception):
+    """Raised into the transaction when the block ends without ``commit()``."""
+
+
+class SqliteUnitOfWork:
+    """``async with uow:`` opens the transaction; leaving without ``commit()`` rolls it back."""
+
+    entities: SqliteEntityRepository
+    assets: SqliteAssetRepository
+
+    def __init__(self, transaction: AbstractAsyncContextManager[aiosqlite.Connection]) -> None:
+        self._transaction = transaction
+        self._committed = False
+
+    async def __aenter__(self) -> Self:
+        conn = await self._transaction.__aenter__()
+        self.entities = SqliteEntityRepository(conn)
+        self.assets = SqliteAssetRepository(conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None and not self._committed:
+            exc_type, exc = _RollbackError, _RollbackError()
+        with suppress(_RollbackError):
+            await self._transaction.__aexit__(exc_type, exc, tb)
+
+    async def commit(self) -> None:
+        self._committed = True
+
+
+class SqliteUnitOfWorkFactory:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def write(self) -> SqliteUnitOfWork:
+        return SqliteUnitOfWork(self._database.write())
+
+    def read(self) -> SqliteUnitOfWork:
+        return SqliteUnitOfWork(self._database.read())

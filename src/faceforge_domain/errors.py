@@ -1,0 +1,77 @@
+"""Domain errors carry data, not HTTP: the HTTP layer maps each class to a status and envelope code."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    """One failing input: ``field`` is a JSON pointer-like path or a parameter name."""
+
+    field: str
+    message: str
+
+
+class DomainError(Exception):
+    """Base of every error a use case raises on purpose."""
+
+    code = "internal_error"
+
+    def __init__(self, message: str, details: object | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(f"{kind} {key!r} was not found", {"kind": kind, "id": key})
+        self.kind = kind
+        self.key = key
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class Unavailable(DomainError):
+    code = "unavailable"
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
+
+
+class InsufficientStorage(DomainError):
+    code = "insufficient_storage"
+
+
+class RangeNotSatisfiable(DomainError):
+    code = "range_not_satisfiable"
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"the requested range is outside the {size}-byte content")
+        self.size = size
+
+
+class Invalid(DomainError):
+    """Input that breaks a rule; ``errors`` says which field failed and why, in plain words."""
+
+    code = "validation_error"
+
+    def __init__(self, errors: Sequence[FieldError], message: str | None = None) -> None:
+        self.errors = list(errors)
+        summary = message or "; ".join(f"{e.field}: {e.message}" for e in self.errors)
+        super().__init__(summary or "invalid input", self.errors)
+
+    @classmethod
+    def one(cls, field: str, message: str) -> Invalid:
+        return cls([FieldError(field, message)])

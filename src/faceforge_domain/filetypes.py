@@ -1,0 +1,68 @@
+"""File names, MIME types and asset kinds: pure rules, no I/O.
+
+The MIME type is sniffed from the first bytes where a signature is known and only then taken from the
+file name, never blindly from a client's header.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+import unicodedata
+
+# (offset, signature, mime) — the formats users actually drop in, checked in order.
+_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\xff\xd8\xff", "image/jpeg"),
+    (0, b"\x89PNG\r\n\x1a\n", "image/png"),
+    (0, b"GIF87a", "image/gif"),
+    (0, b"GIF89a", "image/gif"),
+    (0, b"%PDF-", "application/pdf"),
+    (0, b"II*\x00", "image/tiff"),
+    (0, b"MM\x00*", "image/tiff"),
+    (0, b"BM", "image/bmp"),
+    (0, b"fLaC", "audio/flac"),
+    (0, b"OggS", "audio/ogg"),
+    (0, b"ID3", "audio/mpeg"),
+    (0, b"\x1a\x45\xdf\xa3", "video/x-matroska"),
+    (0, b"PK\x03\x04", "application/zip"),
+    (4, b"ftypqt", "video/quicktime"),
+    (4, b"ftypheic", "image/heic"),
+    (4, b"ftypavif", "image/avif"),
+    (4, b"ftypM4A", "audio/mp4"),
+    (4, b"ftyp", "video/mp4"),
+)
+_RIFF_KINDS = {b"WEBP": "image/webp", b"WAVE": "audio/wav", b"AVI ": "video/x-msvideo"}
+_LORA_EXTENSIONS = (".safetensors", ".ckpt", ".pt")
+SNIFF_BYTES = 64
+
+
+def clean_filename(raw: str) -> str:
+    """The base name only: path parts (either slash) and control characters removed."""
+    base = posixpath.basename(raw.replace("\\", "/"))
+    cleaned = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    if cleaned in ("", ".", ".."):
+        return "unnamed"
+    return cleaned
+
+
+def sniff_mime(head: bytes, filename: str) -> str:
+    """MIME type from the leading bytes, then from the name, else ``application/octet-stream``."""
+    if head[:4] == b"RIFF" and head[8:12] in _RIFF_KINDS:
+        return _RIFF_KINDS[head[8:12]]
+    for offset, signature, mime in _SIGNATURES:
+        if head[offset : offset + len(signature)] == signature:
+            return mime
+    if filename.lower().endswith(".safetensors"):
+        return "application/octet-stream"
+    guessed, _ = mimetypes.guess_type(filename, strict=False)
+    return guessed or "application/octet-stream"
+
+
+def infer_kind(mime_type: str, filename: str) -> str:
+    """The asset kind a file gets when the uploader names none."""
+    if filename.lower().endswith(_LORA_EXTENSIONS):
+        return "model.lora"
+    if mime_type == "application/pdf":
+        return "doc.pdf"
+    family = mime_type.split("/", 1)[0]
+    return {"image": "image.original", "video": "video.original", "audio": "audio.clip"}.get(family, "file")

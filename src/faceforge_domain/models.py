@@ -1,0 +1,70 @@
+"""Domain records. Plain msgspec Structs: validated by the services that build them, not by magic."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import msgspec
+
+JsonObject = dict[str, Any]
+
+MetadataStatus = Literal["pending", "done", "skipped", "failed"]
+
+
+class Entity(msgspec.Struct, kw_only=True):
+    """A person, character or creature that assets attach to."""
+
+    entity_id: str
+    display_name: str
+    aliases: list[str] = msgspec.field(default_factory=list)
+    tags: list[str] = msgspec.field(default_factory=list)
+    fields: JsonObject = msgspec.field(default_factory=dict)
+    primary_thumbnail_asset_id: str | None = None
+    external_ids: dict[str, str] = msgspec.field(default_factory=dict)
+    plugin_data: JsonObject = msgspec.field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+
+class StorageLocation(msgspec.Struct, frozen=True, kw_only=True):
+    """Where an asset's bytes really are: ``provider`` is ``fs`` or ``s3``."""
+
+    provider: str
+    key: str
+    bucket: str | None = None
+
+
+class Asset(msgspec.Struct, kw_only=True):
+    """A file, identified by the SHA-256 of its bytes (``asset_id == content_hash``)."""
+
+    asset_id: str
+    kind: str
+    mime_type: str
+    size_bytes: int
+    filename: str
+    filenames: list[str] = msgspec.field(default_factory=list)
+    storage: StorageLocation
+    derived_from_asset_id: str | None = None
+    owner: str | None = None
+    extracted_metadata: list[JsonObject] = msgspec.field(default_factory=list)
+    metadata_status: MetadataStatus = "pending"
+    metadata_reason: str | None = None
+    user_metadata: JsonObject = msgspec.field(default_factory=dict)
+    plugin_data: JsonObject = msgspec.field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+    @property
+    def content_hash(self) -> str:
+        return self.asset_id
+
+
+class StoredBlob(msgspec.Struct, frozen=True, kw_only=True):
+    """What a BlobStore reports after it durably stored a stream."""
+
+    location: StorageLocation
+    size_bytes: int
+    sha256: str

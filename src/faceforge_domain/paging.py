@@ -1,0 +1,73 @@
+"""Paging rules shared by every list: limit/offset, and opaque keyset cursors.
+
+A cursor encodes the sort key and id of the last row a client saw, so the next page starts right
+after it however many rows were inserted before it meanwhile (offset paging cannot promise that).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+from faceforge_domain.errors import FieldError, Invalid
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+T = TypeVar("T")
+
+
+class PageRequest(msgspec.Struct, frozen=True, kw_only=True):
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    cursor: str | None = None
+
+    def __post_init__(self) -> None:
+        errors = []
+        if not 1 <= self.limit <= MAX_LIMIT:
+            errors.append(("limit", f"must be between 1 and {MAX_LIMIT}"))
+        if self.offset < 0:
+            errors.append(("offset", "must be 0 or more"))
+        if self.cursor is not None and self.offset:
+            errors.append(("cursor", "cannot be combined with offset"))
+        if errors:
+            raise Invalid([FieldError(field, message) for field, message in errors])
+
+
+class Cursor(msgspec.Struct, frozen=True, array_like=True):
+    """Position after the last row seen: the sort column, its value, the row id (tie-breaker).
+
+    ``array_like`` keeps the token short; cursors are opaque and never part of a JSON body schema.
+    """
+
+    sort: str
+    value: Any
+    last_id: str
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    return base64.urlsafe_b64encode(msgspec.msgpack.encode(cursor)).decode("ascii").rstrip("=")
+
+
+def decode_cursor(token: str, expected_sort: str) -> Cursor:
+    """Decode a client's cursor; a damaged one, or one made for another sort, is a clear 422."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        cursor = msgspec.msgpack.decode(raw, type=Cursor)
+    except (binascii.Error, ValueError, msgspec.DecodeError):
+        raise Invalid.one("cursor", "is not a cursor this server issued") from None
+    if cursor.sort != expected_sort:
+        raise Invalid.one("cursor", "was issued for a different sort order")
+    return cursor
+
+
+class PageResult(msgspec.Struct, Generic[T], kw_only=True):
+    """Items of one page and where the next begins."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+    next_cursor: str | None = None

@@ -1,0 +1,129 @@
+"""The Litestar app factory: routes, auth guard, envelope errors, OpenAPI, request logging."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import cast
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.enums import ScopeType
+from litestar.static_files import create_static_files_router
+from litestar.types import (
+    HTTPScope,
+    LifeSpanReceive,
+    LifeSpanScope,
+    LifeSpanSend,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
+
+from faceforge_adapters.bootstrap import Core, bootstrap, core_version
+from faceforge_http.auth import require_install_token
+from faceforge_http.errors import EXCEPTION_HANDLERS
+from faceforge_http.openapi import openapi_config, openapi_json, redoc_redirect
+from faceforge_http.routes.system import SystemController, healthz
+
+STATIC_DIR = Path(__file__).parent / "static"
+# Plain JSON bodies stay small; upload routes raise their own limit from uploads.max_bytes.
+JSON_BODY_LIMIT = 16 * 1024 * 1024
+
+request_log = logging.getLogger("faceforge.http.access")
+
+
+class CoreApp(Litestar):
+    """Litestar plus one access-log line per HTTP request, including ones no route matched."""
+
+    async def __call__(
+        self,
+        scope: Scope | LifeSpanScope,
+        receive: Receive | LifeSpanReceive,
+        send: Send | LifeSpanSend,
+    ) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await super().__call__(scope, receive, send)
+            return
+        http_scope = cast("HTTPScope", scope)
+        method, path = http_scope["method"], http_scope["path"]
+        started = time.perf_counter()
+        status = 500
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)  # type: ignore[arg-type]  # an HTTP scope's send takes HTTP messages
+
+        try:
+            await super().__call__(scope, receive, watch)
+        finally:
+            request_log.info(
+                "%s %s %s",
+                method,
+                path,
+                status,
+                extra={
+                    "method": method,
+                    "path": path,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+
+
+def provide_core(state: State) -> Core:
+    core: Core = state.core
+    return core
+
+
+def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
+    """Build the HTTP app around a running Core, or (with none given) one that boots its own.
+
+    Tests and embedders pass a Core they started with ``bootstrap()``; ``faceforge serve`` runs the
+    app with no Core, and the app's lifespan starts one from the environment and stops it on exit.
+    """
+
+    @asynccontextmanager
+    async def own_core(app: Litestar) -> AsyncIterator[None]:
+        async with bootstrap(log_to_console=True) as started:
+            app.state.core = started
+            yield
+
+    v1 = Router(path="/v1", route_handlers=[SystemController], guards=[require_install_token])
+    return CoreApp(
+        route_handlers=[
+            healthz,
+            v1,
+            openapi_json,
+            redoc_redirect,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+        ],
+        dependencies={"core": Provide(provide_core, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi_config(core_version()),
+        state=State({"core": core}),
+        lifespan=[] if core is not None else [own_core],
+        request_max_body_size=JSON_BODY_LIMIT,
+        debug=debug,
+        logging_config=None,
+    )
+
+
+def describe_routes(app: Litestar) -> set[tuple[str, str]]:
+    """(method, path) of every schema-visible route, for comparing with the OpenAPI document."""
+    found: set[tuple[str, str]] = set()
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if not handler.include_in_schema:
+                continue
+            for method in handler.http_methods:
+                if method not in ("HEAD", "OPTIONS"):
+                    found.add((method, route.path))
+    return found

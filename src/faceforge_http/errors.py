@@ -1,0 +1,123 @@
+"""One table from errors to HTTP: domain errors and the framework's own, all in the envelope."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_405_METHOD_NOT_ALLOWED,
+    HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+    HTTP_507_INSUFFICIENT_STORAGE,
+)
+from litestar.types import ExceptionHandlersMap
+
+from faceforge_domain.errors import DomainError, FieldError, RangeNotSatisfiable
+from faceforge_http.envelope import ErrorDetail, ErrorEnvelope
+
+log = logging.getLogger("faceforge.http")
+
+STATUS_BY_CODE = {
+    "unauthorized": HTTP_401_UNAUTHORIZED,
+    "forbidden": HTTP_403_FORBIDDEN,
+    "not_found": HTTP_404_NOT_FOUND,
+    "method_not_allowed": HTTP_405_METHOD_NOT_ALLOWED,
+    "validation_error": HTTP_422_UNPROCESSABLE_ENTITY,
+    "conflict": HTTP_409_CONFLICT,
+    "payload_too_large": HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    "range_not_satisfiable": HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE,
+    "insufficient_storage": HTTP_507_INSUFFICIENT_STORAGE,
+    "unavailable": HTTP_503_SERVICE_UNAVAILABLE,
+    "internal_error": HTTP_500_INTERNAL_SERVER_ERROR,
+}
+_CODE_BY_STATUS = {status: code for code, status in STATUS_BY_CODE.items()}
+_CODE_BY_STATUS[HTTP_400_BAD_REQUEST] = "validation_error"
+_PLAIN_MESSAGES = {
+    HTTP_401_UNAUTHORIZED: "a valid install token is required",
+    HTTP_404_NOT_FOUND: "no such route",
+    HTTP_405_METHOD_NOT_ALLOWED: "this route does not accept that method",
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE: "the request body is larger than allowed",
+}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response[ErrorEnvelope]:
+    return Response(
+        ErrorEnvelope(error=ErrorDetail(code=code, message=message, details=details)),
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers=headers,
+    )
+
+
+def _validation_details(extra: Any) -> list[FieldError]:
+    """Litestar's validation extras (``key``/``message``/``source``) as field errors."""
+    items = extra if isinstance(extra, list) else [extra] if extra else []
+    details = []
+    for item in items:
+        if isinstance(item, dict):
+            field = str(item.get("key") or item.get("source") or "body")
+            details.append(FieldError(field, str(item.get("message", "is invalid"))))
+        else:
+            details.append(FieldError("body", str(item)))
+    return details
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[ErrorEnvelope]:
+    headers = None
+    if isinstance(exc, RangeNotSatisfiable):
+        headers = {"Content-Range": f"bytes */{exc.size}"}
+    return error_response(STATUS_BY_CODE.get(exc.code, 500), exc.code, exc.message, exc.details, headers)
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorEnvelope]:
+    status = exc.status_code
+    if isinstance(exc, ValidationException) or status == HTTP_400_BAD_REQUEST:
+        details = _validation_details(exc.extra)
+        message = exc.detail or "the request is invalid"
+        if status == HTTP_400_BAD_REQUEST and not details:
+            details = [FieldError("body", message)]
+        return error_response(HTTP_422_UNPROCESSABLE_ENTITY, "validation_error", message, details)
+    if status >= HTTP_500_INTERNAL_SERVER_ERROR:
+        return handle_unexpected(request, exc)
+    code = _CODE_BY_STATUS.get(status, "http_error")
+    default_message = _PLAIN_MESSAGES.get(status)
+    message = default_message if default_message and exc.detail in ("", None) else exc.detail
+    headers = dict(exc.headers or {})
+    return error_response(status, code, message or default_message or "request failed", None, headers)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorEnvelope]:
+    log.error(
+        "unhandled error",
+        exc_info=exc,
+        extra={"method": request.method, "path": request.url.path},
+    )
+    return error_response(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "something went wrong inside FaceForge; the details are in the server log",
+    )
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,101 @@
+"""Health, ping and system information."""
+
+from __future__ import annotations
+
+import anyio
+import msgspec
+from litestar import Controller, get
+
+from faceforge_adapters.bootstrap import Core
+from faceforge_http.envelope import Ok, ok
+
+
+class Health(msgspec.Struct, kw_only=True):
+    status: str
+    version: str
+    database_ok: bool
+
+
+class Pong(msgspec.Struct, kw_only=True):
+    pong: bool = True
+    version: str
+
+
+class ToolOut(msgspec.Struct, kw_only=True):
+    name: str
+    found: bool
+    path: str | None
+    version: str | None
+    note: str | None
+
+
+class PathsOut(msgspec.Struct, kw_only=True):
+    home: str
+    db_file: str
+    assets_dir: str
+    s3_dir: str
+    logs_dir: str
+    plugins_dir: str
+    run_dir: str
+    tmp_dir: str
+    config_dir: str
+    tools_dir: str
+
+
+class SystemInfo(msgspec.Struct, kw_only=True):
+    version: str
+    home: str
+    paths: PathsOut
+    tools: list[ToolOut]
+    bind_host: str
+    core_port: int
+
+
+@get("/healthz", tags=["system"], operation_id="health", summary="Liveness and database health")
+async def healthz(core: Core) -> Ok[Health]:
+    db_ok = await core.database_ok()
+    return ok(Health(status="ok" if db_ok else "degraded", version=core.version, database_ok=db_ok))
+
+
+class SystemController(Controller):
+    tags = ["system"]  # noqa: RUF012  (Litestar reads this class attribute)
+
+    @get("/ping", operation_id="ping", summary="Check the token and that Core answers")
+    async def ping(self, core: Core) -> Ok[Pong]:
+        return ok(Pong(version=core.version))
+
+    @get("/system/info", operation_id="systemInfo", summary="Version, home, folders and tools")
+    async def info(self, core: Core) -> Ok[SystemInfo]:
+        p = core.paths
+        paths = PathsOut(
+            home=str(p.home),
+            db_file=str(p.db_file),
+            assets_dir=str(p.assets_dir),
+            s3_dir=str(p.s3_dir),
+            logs_dir=str(p.logs_dir),
+            plugins_dir=str(p.plugins_dir),
+            run_dir=str(p.run_dir),
+            tmp_dir=str(p.tmp_dir),
+            config_dir=str(p.config_dir),
+            tools_dir=str(p.tools_dir),
+        )
+        tools = [
+            ToolOut(
+                name=t.name,
+                found=t.found,
+                path=str(t.path) if t.path else None,
+                version=t.version,
+                note=t.note,
+            )
+            for t in await anyio.to_thread.run_sync(core.tools)
+        ]
+        return ok(
+            SystemInfo(
+                version=core.version,
+                home=str(p.home),
+                paths=paths,
+                tools=tools,
+                bind_host=core.config.network.bind_host,
+                core_port=core.config.network.core_port,
+            )
+        )
