@@ -6,7 +6,7 @@ import anyio
 import msgspec
 from litestar import Controller, get
 
-from faceforge_adapters.bootstrap import Core
+from faceforge_http.deps import CoreDep
 from faceforge_http.envelope import Ok, ok
 
 
@@ -52,7 +52,7 @@ class SystemInfo(msgspec.Struct, kw_only=True):
 
 
 @get("/healthz", tags=["system"], operation_id="health", summary="Liveness and database health")
-async def healthz(core: Core) -> Ok[Health]:
+async def healthz(core: CoreDep) -> Ok[Health]:
     db_ok = await core.database_ok()
     return ok(Health(status="ok" if db_ok else "degraded", version=core.version, database_ok=db_ok))
 
@@ -61,11 +61,11 @@ class SystemController(Controller):
     tags = ["system"]  # noqa: RUF012  (Litestar reads this class attribute)
 
     @get("/ping", operation_id="ping", summary="Check the token and that Core answers")
-    async def ping(self, core: Core) -> Ok[Pong]:
+    async def ping(self, core: CoreDep) -> Ok[Pong]:
         return ok(Pong(version=core.version))
 
     @get("/system/info", operation_id="systemInfo", summary="Version, home, folders and tools")
-    async def info(self, core: Core) -> Ok[SystemInfo]:
+    async def info(self, core: CoreDep) -> Ok[SystemInfo]:
         p = core.paths
         paths = PathsOut(
             home=str(p.home),

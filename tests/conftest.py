@@ -1,0 +1,49 @@
+"""Fixtures every test layer shares: an isolated FACEFORGE_HOME, a running Core, an HTTP client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from faceforge_adapters.bootstrap import Core, bootstrap
+from faceforge_http.app import create_app
+
+SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+EXIFTOOL_SAMPLES = SHARED_FIXTURES / "exiftool-samples"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh home; FACEFORGE_* variables from the outer environment are removed."""
+    for name in list(os.environ):
+        if name.startswith("FACEFORGE_"):
+            monkeypatch.delenv(name)
+    path = tmp_path / "ffhome"
+    monkeypatch.setenv("FACEFORGE_HOME", str(path))
+    return path
+
+
+@pytest.fixture
+async def core(home: Path) -> AsyncIterator[Core]:
+    async with bootstrap(home=home, env={"FACEFORGE_HOME": str(home)}) as started:
+        yield started
+
+
+@pytest.fixture
+def auth(core: Core) -> dict[str, str]:
+    return {"Authorization": f"Bearer {core.install_token}"}
+
+
+@pytest.fixture
+async def client(core: Core) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+    async with AsyncTestClient(app=create_app(core)) as test_client:
+        yield test_client
