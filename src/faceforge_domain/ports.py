@@ -65,8 +65,14 @@ class BlobStore(Protocol):
 
     name: str
 
-    async def put(self, chunks: AsyncIterable[bytes]) -> StoredBlob:
-        """Store the stream; the bytes become visible only once complete and durable."""
+    async def put(
+        self, chunks: AsyncIterable[bytes], *, kind: str | None = None, size_hint: int | None = None
+    ) -> StoredBlob:
+        """Store the stream; the bytes become visible only once complete and durable.
+
+        ``kind`` and ``size_hint`` (when the length is known up front) let a routing store choose
+        where the bytes go; single-provider stores ignore them.
+        """
         ...
 
     def open_range(

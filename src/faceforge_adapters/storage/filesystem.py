@@ -50,7 +50,9 @@ class FilesystemBlobStore:
     def path_for(self, location: StorageLocation) -> Path:
         return self.root / location.key
 
-    async def put(self, chunks: AsyncIterable[bytes]) -> StoredBlob:
+    async def put(
+        self, chunks: AsyncIterable[bytes], *, kind: str | None = None, size_hint: int | None = None
+    ) -> StoredBlob:
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.tmp_dir / f"upload-{secrets.token_hex(12)}.part"
         hasher = ContentHasher()

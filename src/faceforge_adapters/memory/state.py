@@ -1,0 +1,14 @@
+"""The data the in-memory fakes share, copied per unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from faceforge_domain.models import Asset, Entity
+
+
+@dataclass
+class MemoryState:
+    entities: dict[str, Entity] = field(default_factory=dict)
+    assets: dict[str, Asset] = field(default_factory=dict)
+    links: dict[tuple[str, str], str | None] = field(default_factory=dict)

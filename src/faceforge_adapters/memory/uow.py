@@ -1,0 +1,62 @@
+"""In-memory units of work: a private copy of the state, published on commit."""
+
+from __future__ import annotations
+
+import copy
+from types import TracebackType
+from typing import Self
+
+import anyio
+
+from faceforge_adapters.memory.assets import InMemoryAssetRepository
+from faceforge_adapters.memory.entities import InMemoryEntityRepository
+from faceforge_adapters.memory.state import MemoryState
+
+
+class InMemoryUnitOfWork:
+    """Works on a private copy of the state; ``commit`` publishes it when the block ends."""
+
+    entities: InMemoryEntityRepository
+    assets: InMemoryAssetRepository
+
+    def __init__(self, factory: InMemoryUnitOfWorkFactory, *, writable: bool) -> None:
+        self._factory = factory
+        self._writable = writable
+        self._committed = False
+        self._working = MemoryState()
+
+    async def __aenter__(self) -> Self:
+        if self._writable:
+            await self._factory.write_lock.acquire()
+        self._working = copy.deepcopy(self._factory.state)
+        self.entities = InMemoryEntityRepository(self._working)
+        self.assets = InMemoryAssetRepository(self._working)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._writable:
+            if exc is None and self._committed:
+                self._factory.state = self._working
+            self._factory.write_lock.release()
+
+    async def commit(self) -> None:
+        if not self._writable:
+            raise RuntimeError("a read unit of work cannot commit")
+        self._committed = True
+
+
+class InMemoryUnitOfWorkFactory:
+    def __init__(self) -> None:
+        self.state = MemoryState()
+        self.write_lock = anyio.Lock()
+
+    def write(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self, writable=True)
+
+    def read(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self, writable=False)
