@@ -1,4 +1,4 @@
-"""``faceforge entity`` and ``faceforge asset``: straight through the library, no server needed."""
+"""``faceforge asset``: store files straight through the library, no server needed."""
 
 from __future__ import annotations
 
@@ -13,27 +13,9 @@ from faceforge_adapters.bootstrap import Core
 from faceforge_adapters.cli.common import fail, print_json, with_core
 from faceforge_domain.services.assets import IngestResult
 
-entity_app = typer.Typer(help="Entities: people, characters, creatures.", no_args_is_help=True)
 asset_app = typer.Typer(help="Assets: files attached to entities.", no_args_is_help=True)
 
 READ_CHUNK = 4 * 1024 * 1024
-
-
-@entity_app.command("create")
-def entity_create(
-    name: str = typer.Argument(..., help="Display name."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
-    """Create an entity."""
-
-    async def create(core: Core) -> None:
-        entity = await core.entities.create(name)
-        if as_json:
-            print_json(msgspec.to_builtins(entity))
-        else:
-            typer.echo(f"{entity.entity_id}  {entity.display_name}")
-
-    with_core(create)
 
 
 async def read_file(path: Path) -> AsyncIterator[bytes]:
