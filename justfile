@@ -47,5 +47,5 @@ test-layer LAYER *ARGS: setup
     uv run --no-sync pytest tests/{{LAYER}} {{ARGS}}
 
 # Benchmarks: print figures beside a reference measured in the same run.
-bench NAME="all": setup
-    uv run --no-sync python bench/run.py {{NAME}}
+bench NAME="all" *ARGS: setup
+    uv run --no-sync python bench/run.py {{NAME}} {{ARGS}}
