@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from faceforge_domain.models import Asset, Entity, StorageLocation, StoredBlob
+
+if TYPE_CHECKING:  # the jobs package builds on these ports; it is only named here
+    from faceforge_domain.jobs.ports import JobRepository
 
 
 class EntityRepository(Protocol):
@@ -37,6 +40,9 @@ class UnitOfWork(Protocol):
 
     @property
     def assets(self) -> AssetRepository: ...
+
+    @property
+    def jobs(self) -> JobRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -10,6 +10,7 @@ import anyio
 
 from faceforge_adapters.memory.assets import InMemoryAssetRepository
 from faceforge_adapters.memory.entities import InMemoryEntityRepository
+from faceforge_adapters.memory.jobs import InMemoryJobRepository
 from faceforge_adapters.memory.state import MemoryState
 
 
@@ -18,6 +19,7 @@ class InMemoryUnitOfWork:
 
     entities: InMemoryEntityRepository
     assets: InMemoryAssetRepository
+    jobs: InMemoryJobRepository
 
     def __init__(self, factory: InMemoryUnitOfWorkFactory, *, writable: bool) -> None:
         self._factory = factory
@@ -31,6 +33,7 @@ class InMemoryUnitOfWork:
         self._working = copy.deepcopy(self._factory.state)
         self.entities = InMemoryEntityRepository(self._working)
         self.assets = InMemoryAssetRepository(self._working)
+        self.jobs = InMemoryJobRepository(self._working)
         return self
 
     async def __aexit__(

@@ -11,6 +11,7 @@ import aiosqlite
 from faceforge_adapters.sqlite.assets import SqliteAssetRepository
 from faceforge_adapters.sqlite.database import Database
 from faceforge_adapters.sqlite.entities import SqliteEntityRepository
+from faceforge_adapters.sqlite.jobs import SqliteJobRepository
 
 
 class _RollbackError(Exception):
@@ -22,6 +23,7 @@ class SqliteUnitOfWork:
 
     entities: SqliteEntityRepository
     assets: SqliteAssetRepository
+    jobs: SqliteJobRepository
 
     def __init__(self, transaction: AbstractAsyncContextManager[aiosqlite.Connection]) -> None:
         self._transaction = transaction
@@ -31,6 +33,7 @@ class SqliteUnitOfWork:
         conn = await self._transaction.__aenter__()
         self.entities = SqliteEntityRepository(conn)
         self.assets = SqliteAssetRepository(conn)
+        self.jobs = SqliteJobRepository(conn)
         return self
 
     async def __aexit__(

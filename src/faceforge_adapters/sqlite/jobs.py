@@ -1,0 +1,183 @@
+"""SqliteJobRepository: jobs and their append-only log."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+import msgspec
+
+from faceforge_adapters.sqlite.rows import from_json, from_ts, require_ts, to_json, to_ts
+from faceforge_domain.jobs.models import Job, JobError, LogEntry, NewLogEntry, Progress
+
+_COLUMNS = (
+    "job_id, job_type, status, progress, input, input_asset_id, result, error, claimed_by, owner, "
+    "created_by, created_at, started_at, finished_at, updated_at"
+)
+
+
+def job_from_row(row: sqlite3.Row) -> Job:
+    error = from_json(row["error"])
+    return Job(
+        job_id=row["job_id"],
+        job_type=row["job_type"],
+        status=row["status"],
+        progress=msgspec.convert(from_json(row["progress"]), Progress),
+        input=from_json(row["input"]),
+        input_asset_id=row["input_asset_id"],
+        result=from_json(row["result"]),
+        error=None if error is None else msgspec.convert(error, JobError),
+        claimed_by=row["claimed_by"],
+        owner=row["owner"],
+        created_by=row["created_by"],
+        created_at=require_ts(row["created_at"]),
+        started_at=from_ts(row["started_at"]),
+        finished_at=from_ts(row["finished_at"]),
+        updated_at=require_ts(row["updated_at"]),
+    )
+
+
+def _values(job: Job) -> tuple[Any, ...]:
+    return (
+        job.job_id,
+        job.job_type,
+        job.status,
+        to_json(job.progress),
+        to_json(job.input),
+        job.input_asset_id,
+        None if job.result is None else to_json(job.result),
+        None if job.error is None else to_json(job.error),
+        job.claimed_by,
+        job.owner,
+        job.created_by,
+        to_ts(job.created_at),
+        to_ts(job.started_at),
+        to_ts(job.finished_at),
+        to_ts(job.updated_at),
+    )
+
+
+def _filters(statuses: Collection[str], job_type: str | None) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if statuses:
+        where.append(f"status IN ({', '.join('?' for _ in statuses)})")
+        params.extend(statuses)
+    if job_type is not None:
+        where.append("job_type = ?")
+        params.append(job_type)
+    return where, params
+
+
+class SqliteJobRepository:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def add(self, job: Job) -> None:
+        marks = ", ".join("?" for _ in range(15))
+        await self._conn.execute(f"INSERT INTO jobs ({_COLUMNS}) VALUES ({marks})", _values(job))
+
+    async def update(self, job: Job) -> None:
+        columns = [c.strip() for c in _COLUMNS.split(",")][1:]
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        values = _values(job)
+        await self._conn.execute(f"UPDATE jobs SET {assignments} WHERE job_id = ?", (*values[1:], values[0]))
+
+    async def get(self, job_id: str) -> Job | None:
+        async with self._conn.execute(f"SELECT {_COLUMNS} FROM jobs WHERE job_id = ?", (job_id,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else job_from_row(row)
+
+    async def find(
+        self,
+        *,
+        statuses: Collection[str] = (),
+        job_type: str | None = None,
+        limit: int,
+        offset: int = 0,
+        before: tuple[datetime, str] | None = None,
+    ) -> list[Job]:
+        where, params = _filters(statuses, job_type)
+        if before is not None:
+            where.append("(created_at, job_id) < (?, ?)")
+            params.extend((to_ts(before[0]), before[1]))
+        sql = f"SELECT {_COLUMNS} FROM jobs"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created_at DESC, job_id DESC LIMIT ? OFFSET ?"
+        async with self._conn.execute(sql, (*params, limit, offset)) as cur:
+            return [job_from_row(row) for row in await cur.fetchall()]
+
+    async def count(self, *, statuses: Collection[str] = (), job_type: str | None = None) -> int:
+        where, params = _filters(statuses, job_type)
+        sql = "SELECT count(*) FROM jobs" + (" WHERE " + " AND ".join(where) if where else "")
+        async with self._conn.execute(sql, params) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def next_queued(self, job_types: Collection[str]) -> Job | None:
+        if not job_types:
+            return None
+        marks = ", ".join("?" for _ in job_types)
+        sql = (
+            f"SELECT {_COLUMNS} FROM jobs WHERE status = 'queued' AND job_type IN ({marks}) "
+            "ORDER BY created_at, job_id LIMIT 1"
+        )
+        async with self._conn.execute(sql, tuple(job_types)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else job_from_row(row)
+
+    async def with_status(self, statuses: Collection[str]) -> list[Job]:
+        where, params = _filters(statuses, None)
+        sql = f"SELECT {_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY created_at, job_id"
+        async with self._conn.execute(sql, params) as cur:
+            return [job_from_row(row) for row in await cur.fetchall()]
+
+    async def append_logs(self, job_id: str, entries: Sequence[NewLogEntry]) -> list[LogEntry]:
+        stored = []
+        for entry in entries:
+            cursor = await self._conn.execute(
+                "INSERT INTO job_logs (job_id, ts, level, message, data) VALUES (?, ?, ?, ?, ?)",
+                (
+                    job_id,
+                    to_ts(entry.ts),
+                    entry.level,
+                    entry.message,
+                    None if entry.data is None else to_json(entry.data),
+                ),
+            )
+            assert cursor.lastrowid is not None
+            stored.append(
+                LogEntry(
+                    id=cursor.lastrowid,
+                    job_id=job_id,
+                    ts=entry.ts,
+                    level=entry.level,
+                    message=entry.message,
+                    data=entry.data,
+                )
+            )
+            await cursor.close()
+        return stored
+
+    async def logs(self, job_id: str, *, after_id: int, limit: int) -> list[LogEntry]:
+        async with self._conn.execute(
+            "SELECT id, job_id, ts, level, message, data FROM job_logs "
+            "WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?",
+            (job_id, after_id, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            LogEntry(
+                id=row["id"],
+                job_id=row["job_id"],
+                ts=require_ts(row["ts"]),
+                level=row["level"],
+                message=row["message"],
+                data=from_json(row["data"]),
+            )
+            for row in rows
+        ]

@@ -1,0 +1,1 @@
+"""Durable jobs: the model, the type registry, the use cases and the in-process executor."""

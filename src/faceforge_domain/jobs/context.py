@@ -1,0 +1,108 @@
+"""JobContext: the reporter an in-process handler gets, buffering its words and watching for cancel."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import anyio
+
+from faceforge_domain.jobs.models import JsonObject, LogLevel, NewLogEntry, Progress
+from faceforge_domain.jobs.ports import JobCanceled
+
+if TYPE_CHECKING:
+    from faceforge_domain.jobs.service import JobService
+
+FLUSH_INTERVAL_S = 0.25
+MAX_BUFFERED = 256
+
+
+def derive_percent(progress: Progress) -> float | None:
+    """Bytes when known (large files dominate the wait), else items."""
+    for done, total in (
+        (progress.bytes_current, progress.bytes_total),
+        (progress.current, progress.total),
+    ):
+        if done is not None and total:
+            return round(min(100.0, 100.0 * done / total), 2)
+    return None
+
+
+class JobContext:
+    """Implements ``JobReporter`` for one running job on top of ``JobService``."""
+
+    def __init__(self, service: JobService, job_id: str, progress: Progress) -> None:
+        self._service = service
+        self._job_id = job_id
+        self._progress = progress
+        self._progress_dirty = False
+        self._pending: list[NewLogEntry] = []
+        self._last_flush = time.monotonic()
+        self._canceled = False
+        self._lock = anyio.Lock()
+
+    @property
+    def job_id(self) -> str:
+        return self._job_id
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._canceled
+
+    def request_cancel(self) -> None:
+        self._canceled = True
+
+    def log(self, level: LogLevel, message: str, data: JsonObject | None = None) -> None:
+        self._pending.append(
+            NewLogEntry(ts=self._service.clock.now(), level=level, message=message, data=data)
+        )
+
+    def progress(
+        self,
+        *,
+        step: str | None = None,
+        current: int | None = None,
+        total: int | None = None,
+        bytes_current: int | None = None,
+        bytes_total: int | None = None,
+        percent: float | None = None,
+    ) -> None:
+        p = self._progress
+        for name, value in (
+            ("step", step),
+            ("current", current),
+            ("total", total),
+            ("bytes_current", bytes_current),
+            ("bytes_total", bytes_total),
+        ):
+            if value is not None:
+                setattr(p, name, value)
+        p.percent = percent if percent is not None else derive_percent(p)
+        self._progress_dirty = True
+
+    def raise_if_canceled(self) -> None:
+        if self._canceled:
+            raise JobCanceled(self._job_id)
+
+    async def checkpoint(self) -> None:
+        due = time.monotonic() - self._last_flush >= FLUSH_INTERVAL_S
+        if due or len(self._pending) >= MAX_BUFFERED:
+            await self.flush()
+        self.raise_if_canceled()
+
+    async def flush(self) -> None:
+        async with self._lock:
+            entries, self._pending = self._pending, []
+            progress = self._progress if self._progress_dirty else None
+            self._progress_dirty = False
+            self._last_flush = time.monotonic()
+            status = await self._service.record(self._job_id, entries, progress)
+        if status == "cancel_requested":  # asked from another process (the CLI beside a server)
+            self._canceled = True
+
+    def take_pending(self) -> tuple[list[NewLogEntry], Progress | None]:
+        """Hand what is still buffered to the final status change (one transaction)."""
+        entries, self._pending = self._pending, []
+        progress = self._progress if self._progress_dirty else None
+        self._progress_dirty = False
+        return entries, progress

@@ -1,0 +1,495 @@
+"""Job use cases: create, list, read, log, cancel, the external-runner protocol, and recovery."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import msgspec
+
+from faceforge_domain.clock import Clock
+from faceforge_domain.errors import Conflict, DomainError, FieldError, Invalid, NotFound
+from faceforge_domain.ids import is_id, new_id
+from faceforge_domain.jobs.context import JobContext, derive_percent
+from faceforge_domain.jobs.models import (
+    ACTIVE_STATUSES,
+    INTERRUPTED,
+    JOB_STATUSES,
+    LOG_LEVELS,
+    Job,
+    JobError,
+    JobStatus,
+    JsonObject,
+    LogEntry,
+    LogPage,
+    NewLogEntry,
+    Progress,
+)
+from faceforge_domain.jobs.ports import OwnerLiveness
+from faceforge_domain.jobs.registry import JobRegistry
+from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_cursor, encode_cursor
+from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
+from faceforge_domain.timefmt import format_timestamp, parse_timestamp
+
+log = logging.getLogger("faceforge.jobs")
+
+LIST_SORT = "created_desc"
+DEFAULT_LOG_LIMIT = 100
+MAX_LOG_LIMIT = 1000
+MAX_LOG_BATCH = 1000
+MAX_MESSAGE = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """What start-up recovery did with jobs whose process had died."""
+
+    requeued: list[str]
+    failed: list[str]
+    canceled: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class JobUpdate:
+    """One step of a followed job: its current state and the log entries new since the last step."""
+
+    job: Job
+    entries: list[LogEntry]
+
+
+def check_log_entry(level: str, message: str, field: str) -> None:
+    if level not in LOG_LEVELS:
+        raise Invalid.one(f"{field}/level", f"must be one of {', '.join(LOG_LEVELS)}")
+    if not message or len(message) > MAX_MESSAGE:
+        raise Invalid.one(f"{field}/message", f"must be 1 to {MAX_MESSAGE} characters")
+
+
+def check_progress(progress: Progress) -> Progress:
+    errors = []
+    for name in ("current", "total", "bytes_current", "bytes_total"):
+        value = getattr(progress, name)
+        if value is not None and value < 0:
+            errors.append(FieldError(name, "must be 0 or more"))
+    if progress.percent is not None and not 0 <= progress.percent <= 100:
+        errors.append(FieldError("percent", "must be between 0 and 100"))
+    if errors:
+        raise Invalid(errors)
+    if progress.percent is None:
+        progress.percent = derive_percent(progress)
+    return progress
+
+
+class JobService:
+    """Jobs from creation to their end. In-process jobs run through ``JobExecutor``; external ones
+    are claimed and driven over the API by runners (``claim`` ... ``complete``/``fail``)."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        registry: JobRegistry,
+        clock: Clock,
+        liveness: OwnerLiveness,
+    ) -> None:
+        self._uow = uow
+        self.registry = registry
+        self.clock = clock
+        self._liveness = liveness
+        self._local: dict[str, JobContext] = {}
+        self._work = anyio.Event()
+        self._changed = anyio.Event()
+
+    @property
+    def owner_id(self) -> str:
+        return self._liveness.owner_id
+
+    # -- creating and reading -------------------------------------------------------------------
+
+    async def create(
+        self,
+        job_type: str,
+        input: JsonObject | None = None,
+        *,
+        input_asset_id: str | None = None,
+        created_by: str | None = None,
+    ) -> Job:
+        """Queue a job of a registered type; unknown types and invalid input are ``Invalid``."""
+        spec = self.registry.get(job_type)
+        if spec is None:
+            raise Invalid.one("job_type", f"no job type {job_type!r} is registered")
+        if input_asset_id is not None and not is_id(input_asset_id):
+            raise Invalid.one("input_asset_id", "must be an asset id (64 lowercase hex characters)")
+        checked = await spec.validate(dict(input or {}))
+        now = self.clock.now()
+        job = Job(
+            job_id=new_id(),
+            job_type=job_type,
+            status="queued",
+            input=checked,
+            input_asset_id=input_asset_id,
+            created_by=created_by,
+            created_at=now,
+            updated_at=now,
+        )
+        async with self._uow.write() as uow:
+            if input_asset_id is not None and await uow.assets.get(input_asset_id) is None:
+                raise Invalid.one("input_asset_id", f"no asset {input_asset_id!r} is stored")
+            await uow.jobs.add(job)
+            runs = "waits for an external runner" if spec.external else "runs inside Core"
+            await uow.jobs.append_logs(job.job_id, [self._entry("info", f"queued; {runs}")])
+            await uow.commit()
+        self._notify(work=True)
+        return job
+
+    async def get(self, job_id: str) -> Job:
+        async with self._uow.read() as uow:
+            return await self._require(uow, job_id)
+
+    async def list_jobs(
+        self,
+        *,
+        statuses: Sequence[str] = (),
+        job_type: str | None = None,
+        page: PageRequest | None = None,
+    ) -> PageResult[Job]:
+        page = page or PageRequest()
+        bad = [s for s in statuses if s not in JOB_STATUSES]
+        if bad:
+            raise Invalid.one("status", f"unknown status {bad[0]!r}; one of {', '.join(JOB_STATUSES)}")
+        before = None
+        if page.cursor is not None:
+            cursor = decode_cursor(page.cursor, LIST_SORT)
+            try:
+                before = (parse_timestamp(str(cursor.value)), cursor.last_id)
+            except ValueError:
+                raise Invalid.one("cursor", "is not a cursor this server issued") from None
+        async with self._uow.read() as uow:
+            items = await uow.jobs.find(
+                statuses=statuses, job_type=job_type, limit=page.limit, offset=page.offset, before=before
+            )
+            total = await uow.jobs.count(statuses=statuses, job_type=job_type)
+        next_cursor = None
+        if len(items) == page.limit:
+            last = items[-1]
+            next_cursor = encode_cursor(Cursor(LIST_SORT, format_timestamp(last.created_at), last.job_id))
+        return PageResult(
+            items=items, total=total, limit=page.limit, offset=page.offset, next_cursor=next_cursor
+        )
+
+    async def log(self, job_id: str, *, after_id: int = 0, limit: int = DEFAULT_LOG_LIMIT) -> LogPage:
+        if after_id < 0:
+            raise Invalid.one("after_id", "must be 0 or more")
+        if not 1 <= limit <= MAX_LOG_LIMIT:
+            raise Invalid.one("limit", f"must be between 1 and {MAX_LOG_LIMIT}")
+        async with self._uow.read() as uow:
+            await self._require(uow, job_id)
+            items = await uow.jobs.logs(job_id, after_id=after_id, limit=limit)
+        return LogPage(items=items, next_after_id=items[-1].id if items else after_id)
+
+    async def follow(
+        self, job_id: str, *, after_id: int = 0, poll_s: float = 1.0
+    ) -> AsyncIterator[JobUpdate]:
+        """Yield the job whenever it or its log changes, until it has finished and said everything.
+
+        Changes made in this process wake the follower at once; changes by another process (a CLI
+        beside a server) are seen within ``poll_s``.
+        """
+        last_state: tuple[Any, ...] | None = None
+        while True:
+            changed = self._changed
+            page = await self.log(job_id, after_id=after_id, limit=MAX_LOG_LIMIT)
+            job = await self.get(job_id)
+            state = (job.status, msgspec.to_builtins(job.progress))
+            if page.items or state != last_state:
+                after_id, last_state = page.next_after_id, state
+                yield JobUpdate(job, page.items)
+            if job.finished and len(page.items) < MAX_LOG_LIMIT:
+                return
+            if len(page.items) < MAX_LOG_LIMIT:
+                with anyio.move_on_after(poll_s):
+                    await changed.wait()
+
+    # -- cancel ---------------------------------------------------------------------------------
+
+    async def cancel(self, job_id: str) -> Job:
+        """Idempotent: queued ends at once, running winds down at its next safe point."""
+        async with self._uow.write() as uow:
+            job = await self._require(uow, job_id)
+            if job.status in ("succeeded", "failed"):
+                raise Conflict(
+                    f"job {job_id!r} already {job.status}; only unfinished jobs can be canceled",
+                    {"job_id": job_id, "status": job.status},
+                )
+            if job.status == "queued":
+                self._finish(job, "canceled")
+                await uow.jobs.append_logs(job_id, [self._entry("info", "canceled before it started")])
+            elif job.status == "running":
+                job.status = "cancel_requested"
+                job.updated_at = self.clock.now()
+                await uow.jobs.append_logs(
+                    job_id, [self._entry("info", "cancel requested; stopping at the next safe point")]
+                )
+            else:
+                return job
+            await uow.jobs.update(job)
+            await uow.commit()
+        local = self._local.get(job_id)
+        if local is not None:
+            local.request_cancel()
+        self._notify()
+        return job
+
+    # -- the external-runner protocol -----------------------------------------------------------
+
+    async def claim(self, job_id: str, runner: str) -> Job:
+        """An external runner takes a queued job of an external type; it is then ``running``."""
+        runner = runner.strip()
+        if not runner or len(runner) > 200:
+            raise Invalid.one("runner", "must be 1 to 200 characters naming the runner")
+        async with self._uow.write() as uow:
+            job = await self._require(uow, job_id)
+            spec = self.registry.get(job.job_type)
+            if spec is None or not spec.external:
+                raise Conflict(
+                    f"job {job_id!r} is of type {job.job_type!r}, which is not run by external runners",
+                    {"job_id": job_id, "job_type": job.job_type},
+                )
+            if job.status != "queued":
+                raise Conflict(
+                    f"job {job_id!r} is {job.status}; only a queued job can be claimed",
+                    {"job_id": job_id, "status": job.status, "claimed_by": job.claimed_by},
+                )
+            self._start(job, owner=self.owner_id, claimed_by=runner)
+            await uow.jobs.update(job)
+            await uow.jobs.append_logs(job_id, [self._entry("info", f"claimed by runner {runner!r}")])
+            await uow.commit()
+        self._notify()
+        return job
+
+    async def append_log(
+        self, job_id: str, entries: Sequence[tuple[str, str, JsonObject | None]]
+    ) -> list[LogEntry]:
+        """Append a runner's ``(level, message, data)`` entries; committed before returning."""
+        if not entries or len(entries) > MAX_LOG_BATCH:
+            raise Invalid.one("entries", f"must hold 1 to {MAX_LOG_BATCH} entries")
+        for index, (level, message, _data) in enumerate(entries):
+            check_log_entry(level, message, f"entries/{index}")
+        new = [self._entry(level, message, data) for level, message, data in entries]
+        async with self._uow.write() as uow:
+            await self._require_claimed(uow, job_id)
+            stored = await uow.jobs.append_logs(job_id, new)
+            await uow.commit()
+        self._notify()
+        return stored
+
+    async def report_progress(self, job_id: str, progress: Progress) -> Job:
+        check_progress(progress)
+        async with self._uow.write() as uow:
+            job = await self._require_claimed(uow, job_id)
+            job.progress = progress
+            job.updated_at = self.clock.now()
+            await uow.jobs.update(job)
+            await uow.commit()
+        self._notify()
+        return job
+
+    async def complete(self, job_id: str, result: JsonObject | None = None) -> Job:
+        async with self._uow.write() as uow:
+            job = await self._require_claimed(uow, job_id)
+            self._finish(job, "succeeded", result=result or {})
+            await uow.jobs.update(job)
+            await uow.jobs.append_logs(job_id, [self._entry("info", "succeeded")])
+            await uow.commit()
+        self._notify()
+        return job
+
+    async def fail(self, job_id: str, error: JobError) -> Job:
+        """A runner gives up; after a cancel request this ends the job ``canceled`` instead."""
+        async with self._uow.write() as uow:
+            job = await self._require_claimed(uow, job_id)
+            if job.status == "cancel_requested":
+                self._finish(job, "canceled")
+                message = "canceled by the runner"
+            else:
+                self._finish(job, "failed", error=error)
+                message = f"failed: {error.code}: {error.message}"
+            await uow.jobs.update(job)
+            await uow.jobs.append_logs(job_id, [self._entry("error", message)])
+            await uow.commit()
+        self._notify()
+        return job
+
+    # -- recovery -------------------------------------------------------------------------------
+
+    async def recover(self) -> Recovery:
+        """Settle jobs left ``running`` by a process that died: re-queue resumable types, fail the rest.
+
+        Jobs owned by a live process (a server running beside this CLI) are left alone.
+        """
+        done = Recovery(requeued=[], failed=[], canceled=[])
+        async with self._uow.write() as uow:
+            for job in await uow.jobs.with_status(ACTIVE_STATUSES):
+                if job.owner is not None and self._liveness.alive(job.owner):
+                    continue
+                spec = self.registry.get(job.job_type)
+                if job.status == "cancel_requested":
+                    self._finish(job, "canceled")
+                    message, bucket = "canceled: its process stopped after the cancel request", done.canceled
+                elif spec is not None and spec.resumable:
+                    self._requeue(job)
+                    message, bucket = "re-queued: its process stopped; it resumes", done.requeued
+                else:
+                    self._finish(job, "failed", error=self._interrupted())
+                    message, bucket = "failed: its process stopped while it ran", done.failed
+                await uow.jobs.update(job)
+                await uow.jobs.append_logs(job.job_id, [self._entry("warning", message)])
+                bucket.append(job.job_id)
+            await uow.commit()
+        if done.requeued:
+            self._notify(work=True)
+        return done
+
+    # -- in-process execution (used by JobExecutor) ---------------------------------------------
+
+    async def claim_next(self) -> Job | None:
+        """Take the oldest queued in-process job for this process, or None."""
+        names = self.registry.in_process_names()
+        if not names:
+            return None
+        async with self._uow.write() as uow:
+            job = await uow.jobs.next_queued(names)
+            if job is None:
+                return None
+            self._start(job, owner=self.owner_id, claimed_by=None)
+            await uow.jobs.update(job)
+            await uow.jobs.append_logs(job.job_id, [self._entry("info", "started")])
+            await uow.commit()
+        self._notify()
+        return job
+
+    async def wait_for_work(self, timeout_s: float) -> None:
+        with anyio.move_on_after(timeout_s):
+            await self._work.wait()
+
+    def open_context(self, job: Job) -> JobContext:
+        ctx = JobContext(self, job.job_id, job.progress)
+        self._local[job.job_id] = ctx
+        return ctx
+
+    def close_context(self, job_id: str) -> None:
+        self._local.pop(job_id, None)
+
+    async def record(self, job_id: str, entries: list[NewLogEntry], progress: Progress | None) -> JobStatus:
+        """Persist a handler's buffered log lines and progress; returns the job's current status.
+
+        With nothing to write it only reads the status, which is how a cancel written by another
+        process reaches a running handler.
+        """
+        if not entries and progress is None:
+            return (await self.get(job_id)).status
+        async with self._uow.write() as uow:
+            job = await self._require(uow, job_id)
+            if entries:
+                await uow.jobs.append_logs(job_id, entries)
+            if progress is not None:
+                job.progress = progress
+                job.updated_at = self.clock.now()
+                await uow.jobs.update(job)
+            await uow.commit()
+        self._notify()
+        return job.status
+
+    async def settle(
+        self,
+        ctx: JobContext,
+        status: JobStatus,
+        *,
+        result: JsonObject | None = None,
+        error: JobError | None = None,
+        message: str,
+    ) -> Job:
+        """End an in-process job with the handler's last words, all in one transaction."""
+        entries, progress = ctx.take_pending()
+        level = "error" if status == "failed" else "info"
+        entries.append(self._entry(level, message))
+        async with self._uow.write() as uow:
+            job = await self._require(uow, ctx.job_id)
+            if progress is not None:
+                job.progress = progress
+            if status == "queued":
+                self._requeue(job)
+            else:
+                self._finish(job, status, result=result, error=error)
+            await uow.jobs.append_logs(job.job_id, entries)
+            await uow.jobs.update(job)
+            await uow.commit()
+        self._notify(work=status == "queued")
+        return job
+
+    def resumable(self, job_type: str) -> bool:
+        spec = self.registry.get(job_type)
+        return spec is not None and spec.resumable
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _entry(self, level: str, message: str, data: JsonObject | None = None) -> NewLogEntry:
+        return NewLogEntry(ts=self.clock.now(), level=level, message=message, data=data)  # type: ignore[arg-type]
+
+    def _interrupted(self) -> JobError:
+        return JobError(code=INTERRUPTED, message="the process running this job stopped before it finished")
+
+    def _start(self, job: Job, *, owner: str, claimed_by: str | None) -> None:
+        now = self.clock.now()
+        job.status, job.owner, job.claimed_by = "running", owner, claimed_by
+        job.started_at = job.started_at or now
+        job.updated_at = now
+
+    def _requeue(self, job: Job) -> None:
+        job.status, job.owner, job.claimed_by = "queued", None, None
+        job.updated_at = self.clock.now()
+
+    def _finish(
+        self,
+        job: Job,
+        status: JobStatus,
+        *,
+        result: JsonObject | None = None,
+        error: JobError | None = None,
+    ) -> None:
+        now = self.clock.now()
+        job.status = status
+        job.finished_at = job.updated_at = now
+        job.result = result if result is not None else job.result
+        job.error = error
+
+    async def _require(self, uow: UnitOfWork, job_id: str) -> Job:
+        job = await uow.jobs.get(job_id)
+        if job is None:
+            raise NotFound("job", job_id)
+        return job
+
+    async def _require_claimed(self, uow: UnitOfWork, job_id: str) -> Job:
+        job = await self._require(uow, job_id)
+        if job.claimed_by is None or job.status not in ACTIVE_STATUSES:
+            raise Conflict(
+                f"job {job_id!r} is {job.status} and not claimed by a runner; "
+                "runners may report only on jobs they claimed and that still run",
+                {"job_id": job_id, "status": job.status},
+            )
+        return job
+
+    def _notify(self, *, work: bool = False) -> None:
+        self._changed.set()
+        self._changed = anyio.Event()
+        if work:
+            self._work.set()
+            self._work = anyio.Event()
+
+
+def error_for(exc: BaseException) -> JobError:
+    """A failed handler's exception as a job error: domain errors keep their code."""
+    if isinstance(exc, DomainError):
+        return JobError(code=exc.code, message=exc.message)
+    return JobError(code="internal_error", message=f"{type(exc).__name__}: {exc}")
