@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the apt packages FaceForge needs, only when they are missing (exiftool for metadata).
+# Installs the apt packages FaceForge needs, only when they are missing (exiftool for metadata,
+# chromium for the browser tests).
 set -euo pipefail
 missing=()
 command -v exiftool >/dev/null 2>&1 || missing+=(libimage-exiftool-perl)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "install-system-deps: please install: ${missing[*]} (no apt-get here)" >&2

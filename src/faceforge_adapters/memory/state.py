@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from faceforge_domain.events import Event
 from faceforge_domain.jobs.models import Job, LogEntry
 from faceforge_domain.models import Asset, Entity
+from faceforge_domain.plugins.models import PluginRecord
 
 
 @dataclass
@@ -16,3 +18,6 @@ class MemoryState:
     jobs: dict[str, Job] = field(default_factory=dict)
     job_logs: dict[str, list[LogEntry]] = field(default_factory=dict)
     last_log_id: int = 0
+    events: list[Event] = field(default_factory=list)
+    last_event_id: int = 0
+    plugins: dict[str, PluginRecord] = field(default_factory=dict)

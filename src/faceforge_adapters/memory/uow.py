@@ -10,7 +10,9 @@ import anyio
 
 from faceforge_adapters.memory.assets import InMemoryAssetRepository
 from faceforge_adapters.memory.entities import InMemoryEntityRepository
+from faceforge_adapters.memory.events import InMemoryEventLog
 from faceforge_adapters.memory.jobs import InMemoryJobRepository
+from faceforge_adapters.memory.plugins import InMemoryPluginRepository
 from faceforge_adapters.memory.state import MemoryState
 
 
@@ -20,6 +22,8 @@ class InMemoryUnitOfWork:
     entities: InMemoryEntityRepository
     assets: InMemoryAssetRepository
     jobs: InMemoryJobRepository
+    events: InMemoryEventLog
+    plugins: InMemoryPluginRepository
 
     def __init__(self, factory: InMemoryUnitOfWorkFactory, *, writable: bool) -> None:
         self._factory = factory
@@ -34,6 +38,8 @@ class InMemoryUnitOfWork:
         self.entities = InMemoryEntityRepository(self._working)
         self.assets = InMemoryAssetRepository(self._working)
         self.jobs = InMemoryJobRepository(self._working)
+        self.events = InMemoryEventLog(self._working)
+        self.plugins = InMemoryPluginRepository(self._working)
         return self
 
     async def __aexit__(

@@ -11,7 +11,9 @@ import aiosqlite
 from faceforge_adapters.sqlite.assets import SqliteAssetRepository
 from faceforge_adapters.sqlite.database import Database
 from faceforge_adapters.sqlite.entities import SqliteEntityRepository
+from faceforge_adapters.sqlite.events import SqliteEventLog
 from faceforge_adapters.sqlite.jobs import SqliteJobRepository
+from faceforge_adapters.sqlite.plugins import SqlitePluginRepository
 
 
 class _RollbackError(Exception):
@@ -24,6 +26,8 @@ class SqliteUnitOfWork:
     entities: SqliteEntityRepository
     assets: SqliteAssetRepository
     jobs: SqliteJobRepository
+    events: SqliteEventLog
+    plugins: SqlitePluginRepository
 
     def __init__(self, transaction: AbstractAsyncContextManager[aiosqlite.Connection]) -> None:
         self._transaction = transaction
@@ -34,6 +38,8 @@ class SqliteUnitOfWork:
         self.entities = SqliteEntityRepository(conn)
         self.assets = SqliteAssetRepository(conn)
         self.jobs = SqliteJobRepository(conn)
+        self.events = SqliteEventLog(conn)
+        self.plugins = SqlitePluginRepository(conn)
         return self
 
     async def __aexit__(
