@@ -1,0 +1,70 @@
+"""SqliteEventLog: the append-only ``events`` table, written on the unit of work's connection."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from faceforge_adapters.sqlite.rows import from_json, require_ts, to_json, to_ts
+from faceforge_domain.events import Event, EventFilter, NewEvent
+
+
+def _pattern_sql(patterns: tuple[str, ...], params: list[object]) -> str:
+    """``type`` matching any of the patterns (exact types, or ``family.*`` prefixes)."""
+    terms = []
+    for pattern in patterns:
+        if pattern.endswith(".*"):
+            # Patterns hold only [a-z0-9_.], so '_' is the only LIKE wildcard to escape.
+            terms.append("type LIKE ? ESCAPE '\\'")
+            params.append(pattern[:-1].replace("_", "\\_") + "%")
+        else:
+            terms.append("type = ?")
+            params.append(pattern)
+    return "(" + " OR ".join(terms) + ")" if terms else "0"
+
+
+class SqliteEventLog:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def append(self, event: NewEvent) -> int:
+        cursor = await self._conn.execute(
+            "INSERT INTO events (ts, type, subject_id, data) VALUES (?, ?, ?, ?)",
+            (to_ts(event.ts), event.type, event.subject_id, to_json(event.data)),
+        )
+        assert cursor.lastrowid is not None  # an INSERT into a rowid table always has one
+        return cursor.lastrowid
+
+    async def after(self, after_id: int, event_filter: EventFilter, *, limit: int) -> list[Event]:
+        params: list[object] = [after_id]
+        where = ["id > ?"]
+        if event_filter.types:
+            where.append(_pattern_sql(event_filter.types, params))
+        if event_filter.visible is not None:
+            visible = _pattern_sql(event_filter.visible, params)
+            if event_filter.own_plugin is not None:
+                visible = f"({visible} OR (type LIKE 'plugin.%' AND subject_id = ?))"
+                params.append(event_filter.own_plugin)
+            where.append(visible)
+        params.append(limit)
+        sql = (
+            "SELECT id, ts, type, subject_id, data FROM events WHERE "
+            + " AND ".join(where)
+            + " ORDER BY id LIMIT ?"
+        )
+        async with self._conn.execute(sql, params) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            Event(
+                id=row["id"],
+                ts=require_ts(row["ts"]),
+                type=row["type"],
+                subject_id=row["subject_id"],
+                data=from_json(row["data"]),
+            )
+            for row in rows
+        ]
+
+    async def last_id(self) -> int:
+        async with self._conn.execute("SELECT coalesce(max(id), 0) FROM events") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0

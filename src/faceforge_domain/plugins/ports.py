@@ -1,0 +1,79 @@
+"""What the plugin use cases need from the world: manifests on disk, a schema checker, the registry."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from faceforge_domain.errors import FieldError
+from faceforge_domain.events import EventLog
+from faceforge_domain.plugins.models import ManifestSource, PluginRecord
+
+
+class PluginSource(Protocol):
+    """Where manifests come from: one ``ManifestSource`` per plugin folder (the plugins directory)."""
+
+    async def scan(self) -> list[ManifestSource]: ...
+
+
+class ConfigSchemas(Protocol):
+    """JSON Schema (2020-12) for plugin configs: checking a schema, and a config against it."""
+
+    def schema_problems(self, schema: dict[str, Any]) -> list[FieldError]:
+        """Why ``schema`` is not a valid JSON Schema; ``field`` is a JSON pointer into it."""
+        ...
+
+    def apply(
+        self, schema: dict[str, Any], config: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[FieldError]]:
+        """``config`` with the schema's defaults filled in, and one error per failing JSON pointer."""
+        ...
+
+
+class PluginRepository(Protocol):
+    async def get(self, plugin_id: str) -> PluginRecord | None: ...
+
+    async def all(self) -> list[PluginRecord]:
+        """Every registered plugin, by id."""
+        ...
+
+    async def add(self, record: PluginRecord) -> None: ...
+
+    async def update(self, record: PluginRecord) -> None: ...
+
+    async def by_token_hash(self, token_hash: str) -> PluginRecord | None: ...
+
+
+class PluginUnitOfWork(Protocol):
+    """The slice of a unit of work the plugin use cases touch."""
+
+    @property
+    def plugins(self) -> PluginRepository: ...
+
+    @property
+    def events(self) -> EventLog: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class PluginUnitOfWorkFactory(Protocol):
+    def write(self) -> PluginUnitOfWork: ...
+
+    def read(self) -> PluginUnitOfWork: ...
+
+
+class ExternalJobTypes(Protocol):
+    """The jobs registry, as far as plugins use it: their job types run out of process."""
+
+    def register_external(self, job_type: str, *, description: str = "") -> object: ...
+
+    def unregister(self, job_type: str) -> bool: ...
