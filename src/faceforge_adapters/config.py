@@ -168,7 +168,10 @@ def _line_col(data: bytes, message: str) -> str:
 
 
 def _read_json_object(path: Path) -> dict[str, Any]:
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(str(path), None, f"cannot be read ({exc.strerror or exc})") from None
     try:
         value = msgspec.json.decode(data)
     except msgspec.DecodeError as exc:
@@ -204,22 +207,42 @@ def dotted_to_nested(key: str, value: Any) -> dict[str, Any]:
     return dict(nested)
 
 
-def _env_value(text: str) -> Any:
-    """Environment values are JSON when they parse as JSON (numbers, booleans, lists), else strings."""
+def env_values(text: str) -> tuple[Any, ...]:
+    """What an environment value may mean, most specific first: its JSON reading, then the raw text.
+
+    ``43210`` is a number for ``core_port`` but stays the string ``"43210"`` for a key or a password,
+    so the loader keeps the first reading that validates.
+    """
     try:
-        return msgspec.json.decode(text)
+        decoded = msgspec.json.decode(text)
     except msgspec.DecodeError:
-        return text
+        return (text,)
+    return (text,) if decoded == text else (decoded, text)
 
 
-def env_overlay(env: Mapping[str, str]) -> dict[str, tuple[str, Any]]:
-    """``FACEFORGE_NETWORK__CORE_PORT=1`` -> ``{"network.core_port": ("FACEFORGE_...", 1)}``."""
-    found: dict[str, tuple[str, Any]] = {}
+def env_overlay(env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """``FACEFORGE_NETWORK__CORE_PORT=1`` -> ``{"network.core_port": ("FACEFORGE_...", "1")}``."""
+    found: dict[str, tuple[str, str]] = {}
     for name, text in env.items():
         if name.startswith(ENV_PREFIX) and "__" in name:
             dotted = name[len(ENV_PREFIX) :].lower().replace("__", ".")
-            found[dotted] = (name, _env_value(text))
+            found[dotted] = (name, text)
     return found
+
+
+def _merge_env(raw: dict[str, Any], dotted: str, name: str, text: str) -> dict[str, Any]:
+    """Overlay one variable, keeping the first reading of its value that validates."""
+    first_error: ConfigError | None = None
+    for value in env_values(text):
+        merged = _deep_merge(raw, dotted_to_nested(dotted, value))
+        try:
+            _validate(merged, f"environment variable {name}")
+        except ConfigError as exc:
+            first_error = first_error or exc
+            continue
+        return merged
+    assert first_error is not None  # env_values always yields at least one reading
+    raise first_error
 
 
 def _ports_overlay(path: Path) -> dict[str, Any]:
@@ -325,13 +348,14 @@ def load_config(
                 base, lambda r: r.setdefault("auth", {}).update(install_token=new_install_token())
             )
             raw = _read_json_object(base.core_json)
-    else:
+    elif create:
         raw = _initial_core_json()
-        if create:
-            home.mkdir(parents=True, exist_ok=True, mode=0o700)
-            base.config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_json_atomically(base.core_json, raw)
-            sources.append(str(base.core_json))
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        base.config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_json_atomically(base.core_json, raw)
+        sources.append(str(base.core_json))
+    else:  # defaults only: no token is invented that no file holds
+        raw = {}
 
     for ports_file in (base.legacy_ports_json, base.ports_json):  # the newer location wins
         if ports_file.exists():
@@ -339,9 +363,8 @@ def load_config(
             _validate(raw, str(ports_file))
             sources.append(str(ports_file))
 
-    for dotted, (name, value) in sorted(env_overlay(env).items()):
-        raw = _deep_merge(raw, dotted_to_nested(dotted, value))
-        _validate(raw, f"environment variable {name}")
+    for dotted, (name, text) in sorted(env_overlay(env).items()):
+        raw = _merge_env(raw, dotted, name, text)
         sources.append(name)
 
     for dotted, value in (overrides or {}).items():

@@ -1,0 +1,85 @@
+"""File names and types: cleaning client-supplied names, sniffing MIME types, choosing a kind."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from faceforge_domain.filetypes import clean_filename, infer_kind, sniff_mime
+
+
+@given(st.text(max_size=200))
+def test_clean_filename_is_never_empty_and_never_holds_separators_or_control_characters(raw: str) -> None:
+    cleaned = clean_filename(raw)
+    assert cleaned
+    assert cleaned not in (".", "..")
+    assert "/" not in cleaned
+    assert "\\" not in cleaned
+    assert all(unicodedata.category(ch)[0] != "C" for ch in cleaned)
+    assert cleaned == cleaned.strip()
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=["C"], blacklist_characters="/\\"), min_size=1))
+def test_clean_filename_keeps_an_ordinary_name(name: str) -> None:
+    if name.strip() not in ("", ".", ".."):
+        assert clean_filename(name) == name.strip()
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\ada\\photo.jpg", "photo.jpg"),
+        ("ph\x00o\nto.png", "photo.png"),
+        ("dir/", "unnamed"),
+        ("..", "unnamed"),
+        ("   ", "unnamed"),
+        ("Ada Lovelace.jpg", "Ada Lovelace.jpg"),
+    ],
+)
+def test_clean_filename_examples(raw: str, cleaned: str) -> None:
+    assert clean_filename(raw) == cleaned
+
+
+@pytest.mark.parametrize(
+    ("head", "name", "mime"),
+    [
+        (b"\xff\xd8\xff\xe0rest", "x.bin", "image/jpeg"),
+        (b"\x89PNG\r\n\x1a\nrest", "x.jpg", "image/png"),
+        (b"GIF89a", "x", "image/gif"),
+        (b"%PDF-1.7", "x", "application/pdf"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "x", "image/webp"),
+        (b"RIFF\x00\x00\x00\x00WAVEfmt ", "x", "audio/wav"),
+        (b"\x00\x00\x00\x18ftypheic", "x", "image/heic"),
+        (b"\x00\x00\x00\x18ftypisom", "x", "video/mp4"),
+        (b"\x1a\x45\xdf\xa3", "x", "video/x-matroska"),
+        (b"fLaC", "x", "audio/flac"),
+        (b"plain words", "notes.txt", "text/plain"),
+        (b"\x00\x01", "weights.safetensors", "application/octet-stream"),
+        (b"\x00\x01", "no-extension", "application/octet-stream"),
+    ],
+)
+def test_sniff_mime_prefers_the_bytes_then_the_name(head: bytes, name: str, mime: str) -> None:
+    assert sniff_mime(head, name) == mime
+
+
+@pytest.mark.parametrize(
+    ("mime", "name", "kind"),
+    [
+        ("application/octet-stream", "face.safetensors", "model.lora"),
+        ("application/octet-stream", "FACE.CKPT", "model.lora"),
+        ("application/octet-stream", "face.pt", "model.lora"),
+        ("application/zip", "face.ckpt", "model.lora"),
+        ("image/jpeg", "a.jpg", "image.original"),
+        ("video/mp4", "a.mp4", "video.original"),
+        ("audio/flac", "a.flac", "audio.clip"),
+        ("application/pdf", "a.pdf", "doc.pdf"),
+        ("text/plain", "a.txt", "file"),
+        ("application/octet-stream", "a.bin", "file"),
+    ],
+)
+def test_infer_kind_table(mime: str, name: str, kind: str) -> None:
+    assert infer_kind(mime, name) == kind
