@@ -84,6 +84,7 @@ def main() -> None:
     (OUT / "128x128.png").write_bytes(made[128])
     (OUT / "icon.png").write_bytes(made[256])
     (OUT / "icon.ico").write_bytes(ico([(32, made[32]), (256, made[256])]))
+    (OUT.parent / "ui" / "icon.png").write_bytes(made[128])  # the page header
 
 
 if __name__ == "__main__":

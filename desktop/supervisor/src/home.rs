@@ -248,3 +248,39 @@ pub fn services(home: &Path, faceforge: &Path) -> Vec<ServiceSpec> {
 pub fn core_url(home: &Path) -> String {
     format!("http://{LOOPBACK}:{}/", inspect(home).core_port)
 }
+
+/// The `faceforge` executable to run, first found of: the one set in the launcher settings;
+/// `$FACEFORGE_DESKTOP_FACEFORGE`; a `faceforge` next to the launcher (the bundled sidecar of a
+/// packaged build); `.venv/bin/faceforge` of a source checkout the launcher was built in; the
+/// `PATH`. When none exists, plain `faceforge` (starting it then reports it missing).
+pub fn find_faceforge(configured: Option<&Path>) -> PathBuf {
+    let env = std::env::var_os("FACEFORGE_DESKTOP_FACEFORGE").map(PathBuf::from);
+    let exe = std::env::current_exe().ok();
+    let path = std::env::var_os("PATH");
+    find_faceforge_in(configured, env.as_deref(), exe.as_deref(), path.as_deref())
+}
+
+/// [`find_faceforge`] with its inputs given, so the order can be tested.
+pub fn find_faceforge_in(
+    configured: Option<&Path>,
+    env: Option<&Path>,
+    exe: Option<&Path>,
+    path: Option<&std::ffi::OsStr>,
+) -> PathBuf {
+    let name = if cfg!(windows) { "faceforge.exe" } else { "faceforge" };
+    let venv = if cfg!(windows) { Path::new(".venv/Scripts") } else { Path::new(".venv/bin") };
+    let exe_dir = exe.and_then(Path::parent);
+    let candidates = configured
+        .map(Path::to_path_buf)
+        .into_iter()
+        .chain(env.map(Path::to_path_buf))
+        .chain(exe_dir.map(|d| d.join(name)))
+        .chain(exe_dir.into_iter().flat_map(Path::ancestors).map(|d| d.join(venv).join(name)))
+        .chain(path.into_iter().flat_map(std::env::split_paths).map(|d| d.join(name)));
+    for candidate in candidates {
+        if candidate.is_file() {
+            return candidate;
+        }
+    }
+    PathBuf::from(name)
+}

@@ -404,7 +404,11 @@ impl Monitor {
                 Msg::Exited { generation, detail } => {
                     if generation == self.generation && self.pid.is_some() {
                         // Helpers the service started may outlive it: stop them too.
-                        self.stop_process();
+                        if self.pid.is_some_and(process::group_alive) {
+                            self.stop_process();
+                        } else {
+                            self.release_pid();
+                        }
                         self.fail(format!("exited unexpectedly ({detail})"), false);
                     }
                 }

@@ -248,3 +248,38 @@ fn health_checks_say_what_went_wrong() {
     let result = HealthCheck::http(&url).unwrap().check(std::time::Duration::from_secs(2));
     assert!(result.is_err());
 }
+
+#[test]
+fn the_faceforge_executable_is_found_in_order() {
+    use faceforge_supervisor::home::find_faceforge_in;
+    let dir = tempfile::tempdir().unwrap();
+    let make = |rel: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "#!/bin/sh\n").unwrap();
+        path
+    };
+    let on_path = make("bin/faceforge");
+    let path_var = std::env::join_paths([dir.path().join("empty"), dir.path().join("bin")]).unwrap();
+    let exe = dir.path().join("checkout/desktop/target/debug/faceforge-desktop");
+    std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+    assert_eq!(find_faceforge_in(None, None, Some(&exe), Some(&path_var)), on_path);
+    let venv = make("checkout/.venv/bin/faceforge");
+    assert_eq!(find_faceforge_in(None, None, Some(&exe), Some(&path_var)), venv);
+    let sidecar = make("checkout/desktop/target/debug/faceforge");
+    assert_eq!(find_faceforge_in(None, None, Some(&exe), Some(&path_var)), sidecar);
+    let from_env = make("env/faceforge");
+    assert_eq!(find_faceforge_in(None, Some(&from_env), Some(&exe), Some(&path_var)), from_env);
+    let configured = make("chosen/faceforge");
+    assert_eq!(find_faceforge_in(Some(&configured), Some(&from_env), Some(&exe), None), configured);
+    let missing = dir.path().join("missing/faceforge");
+    assert_eq!(find_faceforge_in(Some(&missing), None, None, None), Path::new("faceforge"));
+}
+
+#[test]
+fn log_timestamps_are_utc_rfc3339() {
+    use faceforge_supervisor::files::rfc3339;
+    assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+    assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    assert_eq!(rfc3339(1_795_518_124), "2026-11-24T11:02:04Z");
+}
