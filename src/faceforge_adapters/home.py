@@ -15,9 +15,13 @@ from pathlib import Path
 APP_DIR_NAME = "FaceForge"
 
 
+def _user_home(env: Mapping[str, str]) -> Path:
+    return Path(env.get("HOME") or env.get("USERPROFILE") or Path.home())
+
+
 def default_home(env: Mapping[str, str], platform: str = sys.platform) -> Path:
     """The OS's per-user data directory for FaceForge."""
-    user_home = Path(env.get("HOME") or env.get("USERPROFILE") or Path.home())
+    user_home = _user_home(env)
     if platform.startswith("win"):
         base = env.get("LOCALAPPDATA") or str(user_home / "AppData" / "Local")
         return Path(base) / APP_DIR_NAME
@@ -32,6 +36,8 @@ def resolve_home(env: Mapping[str, str] | None = None, platform: str = sys.platf
     """The home folder: ``FACEFORGE_HOME`` (made absolute) or the OS default."""
     env = os.environ if env is None else env
     explicit = env.get("FACEFORGE_HOME", "").strip()
+    if explicit == "~" or explicit.startswith(("~/", "~\\")):  # "~" means the given env's user
+        explicit = str(_user_home(env)) + explicit[1:]
     if explicit:
         return Path(explicit).expanduser().absolute()
     return default_home(env, platform)

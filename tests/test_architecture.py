@@ -1,0 +1,61 @@
+"""The dependency rule, checked by pytest itself: the import-linter contracts in pyproject.toml hold.
+
+A second test runs the same contracts over a throwaway copy of the sources with one forbidden import
+planted in the domain, so a check that could never fail would be caught.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+
+
+def lint_imports(cwd: Path, src: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--no-logo"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_import_contracts_hold() -> None:
+    done = lint_imports(ROOT, ROOT / "src")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("package", "planted", "contract"),
+    [
+        ("faceforge_domain", "import litestar", "The domain is pure"),
+        ("faceforge_domain", "import aiosqlite", "The domain is pure"),
+        ("faceforge_domain", "from faceforge_adapters import home", "The domain is pure"),
+        ("faceforge_domain", "import jinja2", "The domain is pure"),
+        ("faceforge_adapters", "import faceforge_http", "Adapters never import the HTTP layer"),
+    ],
+)
+def test_a_forbidden_import_breaks_the_check(
+    tmp_path: Path, package: str, planted: str, contract: str
+) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "src", src, ignore=shutil.ignore_patterns("__pycache__", "static", "templates"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    (src / package / "_planted_leak.py").write_text(f'"""A deliberate violation."""\n\n{planted}\n')
+    done = lint_imports(tmp_path, src)
+    assert done.returncode != 0
+    assert f"{contract}" in done.stdout
+    assert f"{package}._planted_leak" in done.stdout
+    assert "BROKEN" in done.stdout
