@@ -5,6 +5,13 @@ set -euo pipefail
 missing=()
 command -v exiftool >/dev/null 2>&1 || missing+=(libimage-exiftool-perl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The desktop launcher: Tauri's build libraries, and WebDriver on Xvfb for its end-to-end test.
+if command -v dpkg-query >/dev/null 2>&1; then
+  for pkg in build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev \
+    librsvg2-dev libxdo-dev webkit2gtk-driver xvfb xauth; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+  done
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "install-system-deps: please install: ${missing[*]} (no apt-get here)" >&2
