@@ -29,7 +29,10 @@ from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
 from faceforge_domain.clock import Clock, SystemClock
 from faceforge_domain.ports import BlobStore, UnitOfWorkFactory
 from faceforge_domain.services.assets import AssetService
+from faceforge_domain.services.descriptors import DescriptorService
 from faceforge_domain.services.entities import EntityService
+from faceforge_domain.services.fielddefs import FieldDefinitionService
+from faceforge_domain.services.relationships import RelationshipService
 
 log = logging.getLogger("faceforge.core")
 
@@ -51,6 +54,9 @@ class Core:
     clock: Clock
     entities: EntityService
     assets: AssetService
+    field_defs: FieldDefinitionService
+    descriptors: DescriptorService
+    relationships: RelationshipService
     version: str
 
     @property
@@ -120,6 +126,9 @@ async def bootstrap(
             clock=clock,
             entities=EntityService(units, clock),
             assets=AssetService(units, store, clock),
+            field_defs=FieldDefinitionService(units, clock),
+            descriptors=DescriptorService(units, clock),
+            relationships=RelationshipService(units, clock),
             version=core_version(),
         )
         log.info("core started", extra={"home": str(paths.home), "version": core.version})

@@ -28,6 +28,61 @@ class Entity(msgspec.Struct, kw_only=True):
     deleted_at: datetime | None = None
 
 
+FieldScope = Literal["entity", "descriptor"]
+FieldType = Literal[
+    "string", "text", "int", "float", "bool", "date", "datetime", "enum", "url", "email", "json"
+]
+
+
+class FieldDefinition(msgspec.Struct, kw_only=True):
+    """An admin-defined field: the schema of entity ``fields`` or descriptor values, no migration needed."""
+
+    field_def_id: str
+    field_key: str
+    scope: FieldScope
+    field_type: FieldType
+    required: bool = False
+    regex: str | None = None
+    options: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    multiple: bool = False
+    label: str | None = None
+    help: str | None = None
+    order: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class Descriptor(msgspec.Struct, kw_only=True):
+    """A fact about an entity under a descriptor field key, optionally valid for a period."""
+
+    descriptor_id: str
+    entity_id: str
+    field_key: str
+    value: Any
+    valid_from: str | None = None
+    valid_to: str | None = None
+    source: str | None = None
+    note: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+
+class Relationship(msgspec.Struct, kw_only=True):
+    """A typed, directed link between two entities (``src`` is ``type`` of ``dst``)."""
+
+    relationship_id: str
+    src_entity_id: str
+    dst_entity_id: str
+    type: str
+    fields: JsonObject = msgspec.field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+
 class StorageLocation(msgspec.Struct, frozen=True, kw_only=True):
     """Where an asset's bytes really are: ``provider`` is ``fs`` or ``s3``."""
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
-from faceforge_domain.models import Asset, Entity, StorageLocation, StoredBlob
+from faceforge_domain.models import (
+    Asset,
+    Descriptor,
+    Entity,
+    FieldDefinition,
+    FieldScope,
+    Relationship,
+    StorageLocation,
+    StoredBlob,
+)
+from faceforge_domain.queries import EntityQuery, KeysetPosition, RelationshipQuery
 
 if TYPE_CHECKING:  # the jobs package builds on these ports; it is only named here
     from faceforge_domain.jobs.ports import JobRepository
@@ -15,9 +25,93 @@ if TYPE_CHECKING:  # the jobs package builds on these ports; it is only named he
 class EntityRepository(Protocol):
     async def add(self, entity: Entity) -> None: ...
 
+    async def add_many(self, entities: Sequence[Entity]) -> None:
+        """Insert a batch of new entities (the fast path for seeding and imports)."""
+        ...
+
+    async def update(self, entity: Entity) -> None:
+        """Store every attribute of an existing entity (tags, external ids, search text follow)."""
+        ...
+
     async def get(self, entity_id: str, *, include_deleted: bool = False) -> Entity | None: ...
 
     async def count(self, *, include_deleted: bool = False) -> int: ...
+
+    async def find_by_external_id(self, source: str, external_id: str) -> str | None:
+        """The id of the entity (deleted ones included) holding ``source``/``external_id``."""
+        ...
+
+    async def search(
+        self, query: EntityQuery, *, limit: int, offset: int = 0, after: KeysetPosition | None = None
+    ) -> list[Entity]:
+        """One page in the query's order; ``after`` starts right behind a row a client saw."""
+        ...
+
+    async def count_matching(self, query: EntityQuery) -> int: ...
+
+    async def with_fields(self, field_key: str | None) -> list[tuple[str, dict[str, Any]]]:
+        """(entity_id, fields) of live entities; only those holding ``field_key`` when given."""
+        ...
+
+
+class FieldDefinitionRepository(Protocol):
+    async def add(self, definition: FieldDefinition) -> None: ...
+
+    async def update(self, definition: FieldDefinition) -> None: ...
+
+    async def get(self, scope: FieldScope, field_key: str) -> FieldDefinition | None: ...
+
+    async def all(self, scope: FieldScope | None = None) -> list[FieldDefinition]:
+        """Definitions ordered by ``order`` then key."""
+        ...
+
+    async def delete(self, scope: FieldScope, field_key: str) -> bool: ...
+
+
+class DescriptorRepository(Protocol):
+    async def add(self, descriptor: Descriptor) -> None: ...
+
+    async def update(self, descriptor: Descriptor) -> None: ...
+
+    async def get(self, descriptor_id: str, *, include_deleted: bool = False) -> Descriptor | None: ...
+
+    async def select(
+        self,
+        entity_id: str | None,
+        *,
+        field_key: str | None = None,
+        include_deleted: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Descriptor]:
+        """Oldest first; ``entity_id=None`` lists across entities (for violation reports)."""
+        ...
+
+    async def count(
+        self, entity_id: str | None, *, field_key: str | None = None, include_deleted: bool = False
+    ) -> int: ...
+
+
+class RelationshipRepository(Protocol):
+    async def add(self, relationship: Relationship) -> None: ...
+
+    async def update(self, relationship: Relationship) -> None: ...
+
+    async def get(self, relationship_id: str, *, include_deleted: bool = False) -> Relationship | None: ...
+
+    async def find(self, src_entity_id: str, dst_entity_id: str, type_: str) -> Relationship | None:
+        """The live relationship with exactly these ends and type, if any."""
+        ...
+
+    async def search(
+        self, query: RelationshipQuery, *, limit: int, offset: int = 0
+    ) -> list[Relationship]: ...
+
+    async def count(self, query: RelationshipQuery) -> int: ...
+
+    async def type_counts(self) -> list[tuple[str, int]]:
+        """Every type in use by live relationships and how often, spelled as first used."""
+        ...
 
 
 class AssetRepository(Protocol):
@@ -40,6 +134,15 @@ class UnitOfWork(Protocol):
 
     @property
     def assets(self) -> AssetRepository: ...
+
+    @property
+    def field_defs(self) -> FieldDefinitionRepository: ...
+
+    @property
+    def descriptors(self) -> DescriptorRepository: ...
+
+    @property
+    def relationships(self) -> RelationshipRepository: ...
 
     @property
     def jobs(self) -> JobRepository: ...

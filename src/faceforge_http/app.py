@@ -29,6 +29,10 @@ from faceforge_adapters.bootstrap import Core, bootstrap, core_version
 from faceforge_http.auth import require_install_token
 from faceforge_http.errors import EXCEPTION_HANDLERS
 from faceforge_http.openapi import openapi_config, openapi_json, redoc_redirect
+from faceforge_http.routes.descriptors import DescriptorController
+from faceforge_http.routes.entities import EntityController
+from faceforge_http.routes.fielddefs import FieldDefController
+from faceforge_http.routes.relationships import RelationshipController, relation_types
 from faceforge_http.routes.system import SystemController, healthz
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -96,7 +100,18 @@ def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
             app.state.core = started
             yield
 
-    v1 = Router(path="/v1", route_handlers=[SystemController], guards=[require_install_token])
+    v1 = Router(
+        path="/v1",
+        route_handlers=[
+            EntityController,
+            FieldDefController,
+            DescriptorController,
+            RelationshipController,
+            relation_types,
+            SystemController,
+        ],
+        guards=[require_install_token],
+    )
     return CoreApp(
         route_handlers=[
             healthz,

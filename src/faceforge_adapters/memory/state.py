@@ -6,13 +6,17 @@ from dataclasses import dataclass, field
 
 from faceforge_domain.events import Event
 from faceforge_domain.jobs.models import Job, LogEntry
-from faceforge_domain.models import Asset, Entity
+from faceforge_domain.models import Asset, Descriptor, Entity, FieldDefinition, Relationship
 from faceforge_domain.plugins.models import PluginRecord
 
 
 @dataclass
 class MemoryState:
     entities: dict[str, Entity] = field(default_factory=dict)
+    external_ids: dict[tuple[str, str], str] = field(default_factory=dict)
+    field_defs: dict[tuple[str, str], FieldDefinition] = field(default_factory=dict)
+    descriptors: dict[str, Descriptor] = field(default_factory=dict)
+    relationships: dict[str, Relationship] = field(default_factory=dict)
     assets: dict[str, Asset] = field(default_factory=dict)
     links: dict[tuple[str, str], str | None] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)

@@ -9,10 +9,13 @@ from typing import Self
 import anyio
 
 from faceforge_adapters.memory.assets import InMemoryAssetRepository
+from faceforge_adapters.memory.descriptors import InMemoryDescriptorRepository
 from faceforge_adapters.memory.entities import InMemoryEntityRepository
+from faceforge_adapters.memory.fielddefs import InMemoryFieldDefinitionRepository
 from faceforge_adapters.memory.events import InMemoryEventLog
 from faceforge_adapters.memory.jobs import InMemoryJobRepository
 from faceforge_adapters.memory.plugins import InMemoryPluginRepository
+from faceforge_adapters.memory.relationships import InMemoryRelationshipRepository
 from faceforge_adapters.memory.state import MemoryState
 
 
@@ -21,6 +24,9 @@ class InMemoryUnitOfWork:
 
     entities: InMemoryEntityRepository
     assets: InMemoryAssetRepository
+    field_defs: InMemoryFieldDefinitionRepository
+    descriptors: InMemoryDescriptorRepository
+    relationships: InMemoryRelationshipRepository
     jobs: InMemoryJobRepository
     events: InMemoryEventLog
     plugins: InMemoryPluginRepository
@@ -37,6 +43,9 @@ class InMemoryUnitOfWork:
         self._working = copy.deepcopy(self._factory.state)
         self.entities = InMemoryEntityRepository(self._working)
         self.assets = InMemoryAssetRepository(self._working)
+        self.field_defs = InMemoryFieldDefinitionRepository(self._working)
+        self.descriptors = InMemoryDescriptorRepository(self._working)
+        self.relationships = InMemoryRelationshipRepository(self._working)
         self.jobs = InMemoryJobRepository(self._working)
         self.events = InMemoryEventLog(self._working)
         self.plugins = InMemoryPluginRepository(self._working)

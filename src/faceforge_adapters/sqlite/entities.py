@@ -1,17 +1,39 @@
-"""SqliteEntityRepository: entities, with tags and external ids mirrored into lookup tables."""
+"""SqliteEntityRepository: entities, with tags and external ids mirrored into lookup tables.
+
+Lists page by keyset (``(sort column, entity_id) > (?, ?)`` on a matching index) so a page deep in a
+million rows costs what the first one does. ``q`` uses the FTS5 trigram index that triggers keep in
+sync (migration 0002); unfiltered totals come from the trigger-maintained ``entity_counts`` row.
+Only allow-listed column names are ever put into SQL text; every value is a bound parameter.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
+from typing import Any
 
 import aiosqlite
 
 from faceforge_adapters.sqlite.rows import from_json, from_ts, require_ts, to_json, to_ts
 from faceforge_domain.models import Entity
+from faceforge_domain.queries import EntityQuery, KeysetPosition
 
 _COLUMNS = (
     "entity_id, display_name, aliases, tags, fields, primary_thumbnail_asset_id, external_ids, "
     "plugin_data, created_at, updated_at, deleted_at"
+)
+_PLACEHOLDERS = ", ".join("?" * len(_COLUMNS.split(",")))
+_SORT_EXPRESSIONS = {
+    "created_at": "e.created_at",
+    "updated_at": "e.updated_at",
+    "display_name": "e.display_name COLLATE NOCASE",
+}
+_DIRECTIONS = {"asc": ("ASC", ">"), "desc": ("DESC", "<")}
+TRIGRAM = 3  # the shortest text the trigram index can look up; shorter ones scan with LIKE
+_FIELD_MATCH = (
+    "EXISTS (SELECT 1 FROM json_each(e.fields, ?) AS j WHERE "
+    "(j.type = 'text' AND j.atom = ?) OR (j.type IN ('integer', 'real') AND CAST(j.atom AS TEXT) = ?) "
+    "OR (j.type IN ('true', 'false') AND j.type = ?))"
 )
 
 
@@ -31,35 +53,86 @@ def entity_from_row(row: sqlite3.Row) -> Entity:
     )
 
 
+def _values(entity: Entity) -> tuple[object, ...]:
+    return (
+        entity.entity_id,
+        entity.display_name,
+        to_json(entity.aliases),
+        to_json(entity.tags),
+        to_json(entity.fields),
+        entity.primary_thumbnail_asset_id,
+        to_json(entity.external_ids),
+        to_json(entity.plugin_data),
+        to_ts(entity.created_at),
+        to_ts(entity.updated_at),
+        to_ts(entity.deleted_at),
+    )
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filters(query: EntityQuery) -> tuple[list[str], list[Any]]:
+    """WHERE terms and their parameters for everything but the keyset position."""
+    where: list[str] = []
+    params: list[Any] = []
+    if not query.include_deleted:
+        where.append("e.deleted_at IS NULL")
+    if query.q is not None:
+        if len(query.q) >= TRIGRAM:
+            where.append(
+                "e.entity_id IN (SELECT d.entity_id FROM entity_search AS s "
+                "JOIN entity_search_docs AS d ON d.doc_id = s.rowid WHERE entity_search MATCH ?)"
+            )
+            params.append('"' + query.q.replace('"', '""') + '"')
+        else:
+            where.append(
+                "e.entity_id IN (SELECT entity_id FROM entity_search_docs WHERE body LIKE ? ESCAPE '\\')"
+            )
+            params.append(_like_pattern(query.q))
+    for tag in query.tags:
+        where.append("e.entity_id IN (SELECT entity_id FROM entity_tags WHERE tag = ?)")
+        params.append(tag)
+    for key, wanted in query.fields:
+        where.append(_FIELD_MATCH)
+        params.extend([f"$.{key}", wanted, wanted, wanted])
+    return where, params
+
+
 class SqliteEntityRepository:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
     async def add(self, entity: Entity) -> None:
-        await self._conn.execute(
-            f"INSERT INTO entities ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                entity.entity_id,
-                entity.display_name,
-                to_json(entity.aliases),
-                to_json(entity.tags),
-                to_json(entity.fields),
-                entity.primary_thumbnail_asset_id,
-                to_json(entity.external_ids),
-                to_json(entity.plugin_data),
-                to_ts(entity.created_at),
-                to_ts(entity.updated_at),
-                to_ts(entity.deleted_at),
-            ),
+        await self.add_many([entity])
+
+    async def add_many(self, entities: Sequence[Entity]) -> None:
+        await self._conn.executemany(
+            f"INSERT INTO entities ({_COLUMNS}) VALUES ({_PLACEHOLDERS})", [_values(e) for e in entities]
         )
+        await self._write_lookups(entities)
+
+    async def _write_lookups(self, entities: Sequence[Entity]) -> None:
         await self._conn.executemany(
             "INSERT INTO entity_tags (entity_id, tag) VALUES (?, ?)",
-            [(entity.entity_id, tag) for tag in entity.tags],
+            [(e.entity_id, tag) for e in entities for tag in e.tags],
         )
         await self._conn.executemany(
             "INSERT INTO entity_external_ids (source, external_id, entity_id) VALUES (?, ?, ?)",
-            [(src, ext, entity.entity_id) for src, ext in entity.external_ids.items()],
+            [(src, ext, e.entity_id) for e in entities for src, ext in e.external_ids.items()],
         )
+
+    async def update(self, entity: Entity) -> None:
+        assignments = ", ".join(f"{col.strip()} = ?" for col in _COLUMNS.split(",")[1:])
+        values = _values(entity)
+        await self._conn.execute(
+            f"UPDATE entities SET {assignments} WHERE entity_id = ?", (*values[1:], values[0])
+        )
+        await self._conn.execute("DELETE FROM entity_tags WHERE entity_id = ?", (entity.entity_id,))
+        await self._conn.execute("DELETE FROM entity_external_ids WHERE entity_id = ?", (entity.entity_id,))
+        await self._write_lookups([entity])
 
     async def get(self, entity_id: str, *, include_deleted: bool = False) -> Entity | None:
         sql = f"SELECT {_COLUMNS} FROM entities WHERE entity_id = ?"
@@ -70,9 +143,51 @@ class SqliteEntityRepository:
         return None if row is None else entity_from_row(row)
 
     async def count(self, *, include_deleted: bool = False) -> int:
-        sql = "SELECT count(*) FROM entities"
-        if not include_deleted:
-            sql += " WHERE deleted_at IS NULL"
-        async with self._conn.execute(sql) as cursor:
+        return await self.count_matching(EntityQuery(include_deleted=include_deleted))
+
+    async def find_by_external_id(self, source: str, external_id: str) -> str | None:
+        async with self._conn.execute(
+            "SELECT entity_id FROM entity_external_ids WHERE source = ? AND external_id = ?",
+            (source, external_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else str(row[0])
+
+    async def search(
+        self, query: EntityQuery, *, limit: int, offset: int = 0, after: KeysetPosition | None = None
+    ) -> list[Entity]:
+        where, params = _filters(query)
+        column = _SORT_EXPRESSIONS[query.sort_by]
+        direction, comparison = _DIRECTIONS[query.sort_order]
+        if after is not None:
+            where.append(f"({column}, e.entity_id) {comparison} (?, ?)")
+            params.extend([after.value, after.last_id])
+        sql = f"SELECT {_COLUMNS} FROM entities AS e"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += f" ORDER BY {column} {direction}, e.entity_id {direction} LIMIT ? OFFSET ?"
+        async with self._conn.execute(sql, (*params, limit, offset)) as cursor:
+            rows = await cursor.fetchall()
+        return [entity_from_row(row) for row in rows]
+
+    async def count_matching(self, query: EntityQuery) -> int:
+        params: list[Any] = []
+        if not query.filtered:
+            column = "total" if query.include_deleted else "live"
+            sql = f"SELECT {column} FROM entity_counts WHERE id = 1"
+        else:
+            where, params = _filters(query)
+            sql = "SELECT count(*) FROM entities AS e WHERE " + " AND ".join(where)
+        async with self._conn.execute(sql, params) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
+
+    async def with_fields(self, field_key: str | None) -> list[tuple[str, dict[str, Any]]]:
+        sql = "SELECT entity_id, fields FROM entities WHERE deleted_at IS NULL"
+        params: list[str] = []
+        if field_key is not None:
+            sql += " AND json_type(fields, ?) IS NOT NULL"
+            params.append(f"$.{field_key}")
+        async with self._conn.execute(sql + " ORDER BY entity_id", params) as cursor:
+            rows = await cursor.fetchall()
+        return [(row[0], from_json(row[1])) for row in rows]

@@ -10,10 +10,13 @@ import aiosqlite
 
 from faceforge_adapters.sqlite.assets import SqliteAssetRepository
 from faceforge_adapters.sqlite.database import Database
+from faceforge_adapters.sqlite.descriptors import SqliteDescriptorRepository
 from faceforge_adapters.sqlite.entities import SqliteEntityRepository
+from faceforge_adapters.sqlite.fielddefs import SqliteFieldDefinitionRepository
 from faceforge_adapters.sqlite.events import SqliteEventLog
 from faceforge_adapters.sqlite.jobs import SqliteJobRepository
 from faceforge_adapters.sqlite.plugins import SqlitePluginRepository
+from faceforge_adapters.sqlite.relationships import SqliteRelationshipRepository
 
 
 class _RollbackError(Exception):
@@ -25,6 +28,9 @@ class SqliteUnitOfWork:
 
     entities: SqliteEntityRepository
     assets: SqliteAssetRepository
+    field_defs: SqliteFieldDefinitionRepository
+    descriptors: SqliteDescriptorRepository
+    relationships: SqliteRelationshipRepository
     jobs: SqliteJobRepository
     events: SqliteEventLog
     plugins: SqlitePluginRepository
@@ -37,6 +43,9 @@ class SqliteUnitOfWork:
         conn = await self._transaction.__aenter__()
         self.entities = SqliteEntityRepository(conn)
         self.assets = SqliteAssetRepository(conn)
+        self.field_defs = SqliteFieldDefinitionRepository(conn)
+        self.descriptors = SqliteDescriptorRepository(conn)
+        self.relationships = SqliteRelationshipRepository(conn)
         self.jobs = SqliteJobRepository(conn)
         self.events = SqliteEventLog(conn)
         self.plugins = SqlitePluginRepository(conn)

@@ -1,0 +1,80 @@
+"""Raw input (decoded JSON, CLI values, script arguments) turned into typed values or a clear ``Invalid``.
+
+Services accept plain mappings because a merge patch produces one; msgspec checks the shapes, and its
+messages are reworded into FaceForge's ``FieldError(field, message)`` form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import msgspec
+
+from faceforge_domain.errors import FieldError, Invalid
+
+T = TypeVar("T")
+_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_EXPECTED = re.compile(r"^Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`$")
+_UNKNOWN = re.compile(r"^Object contains unknown field `(?P<key>[^`]+)`$")
+_MISSING = re.compile(r"^Object missing required field `(?P<key>[^`]+)`$")
+_NAMES = {"str": "a string", "int": "a whole number", "float": "a number", "bool": "true or false",
+          "array": "a list", "object": "an object", "null": "null"}  # fmt: skip
+
+
+def _pointer(path: str) -> list[str]:
+    """``.a[0].b`` -> ``["a", "0", "b"]``."""
+    return [part for part in re.split(r"[.\[\]]+", path) if part]
+
+
+def field_error(exc: msgspec.ValidationError, root: str = "") -> FieldError:
+    """One msgspec validation message as a plain-words FieldError on a slash path."""
+    match = _AT.match(str(exc))
+    assert match is not None  # the pattern accepts any text
+    message, parts = match.group("message"), _pointer(match.group("path") or "")
+    if unknown := _UNKNOWN.match(message):
+        return FieldError("/".join([*parts, unknown.group("key")]) or root, "is not a known attribute")
+    if missing := _MISSING.match(message):
+        return FieldError("/".join([*parts, missing.group("key")]) or root, "is required")
+    if expected := _EXPECTED.match(message):
+        want = " or ".join(_NAMES.get(w.strip(), w.strip()) for w in expected.group("want").split("|"))
+        message = f"must be {want}, not {_NAMES.get(expected.group('got'), expected.group('got'))}"
+    return FieldError("/".join(parts) or root or "body", message)
+
+
+def convert(raw: Mapping[str, Any], type_: type[T]) -> T:
+    """``msgspec.convert`` with its error turned into ``Invalid``."""
+    try:
+        return msgspec.convert(raw, type=type_)
+    except msgspec.ValidationError as exc:
+        raise Invalid([field_error(exc)]) from None
+
+
+def reject_keys(patch: Mapping[str, Any], read_only: tuple[str, ...], editable: tuple[str, ...]) -> None:
+    """A merge patch may touch only editable attributes; name every key it may not touch."""
+    errors = [
+        FieldError(key, "cannot be changed" if key in read_only else "is not a known attribute")
+        for key in patch
+        if key not in editable
+    ]
+    if errors:
+        raise Invalid(errors)
+
+
+def require_object(patch: object) -> dict[str, Any]:
+    if not isinstance(patch, dict):
+        raise Invalid.one("body", "a merge patch must be a JSON object")
+    return patch
+
+
+def clean_text(value: str, field: str, *, max_len: int, errors: list[FieldError]) -> str | None:
+    """Trim; None (with an error recorded) when empty or too long."""
+    text = value.strip()
+    if not text:
+        errors.append(FieldError(field, "must not be empty"))
+        return None
+    if len(text) > max_len:
+        errors.append(FieldError(field, f"must be at most {max_len} characters"))
+        return None
+    return text

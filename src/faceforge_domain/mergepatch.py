@@ -1,0 +1,28 @@
+"""JSON merge patch (RFC 7396) as a pure function: how every PATCH in FaceForge changes a record."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """Apply ``patch`` to ``target`` and return the result; neither argument is modified.
+
+    An object patch merges key by key: ``null`` removes a key, an object recurses, anything else
+    (arrays included) replaces. A patch that is not an object replaces the target outright.
+    """
+    return _merge_into(copy.deepcopy(target), patch)
+
+
+def _merge_into(target: Any, patch: Any) -> Any:
+    """Merge into ``target`` (a private copy) in place."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = target if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = _merge_into(result.get(key), value)
+    return result

@@ -1,0 +1,173 @@
+"""Relationships between entities, and relation-type suggestions that grow with use.
+
+Types are free text, created by use: the first ``"mentor of"`` relationship makes ``mentor of`` a
+suggestion beside the built-in seed list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from faceforge_domain.clock import Clock
+from faceforge_domain.errors import Conflict, FieldError, Invalid, NotFound
+from faceforge_domain.ids import new_id
+from faceforge_domain.inputs import clean_text, convert
+from faceforge_domain.models import Relationship
+from faceforge_domain.paging import PageRequest, PageResult
+from faceforge_domain.ports import UnitOfWorkFactory
+from faceforge_domain.queries import RelationshipQuery
+
+MAX_TYPE = 100
+MAX_SUGGESTIONS = 100
+SEED_TYPES = (
+    "spouse",
+    "partner",
+    "parent",
+    "child",
+    "sibling",
+    "friend",
+    "colleague",
+    "manager",
+    "member of",
+    "alias of",
+    "relative",
+    "mentor",
+    "student",
+    "rival",
+    "enemy",
+    "ally",
+    "creator",
+    "owner",
+    "pet",
+    "employer",
+    "employee",
+    "same person as",
+)
+_SPACES = re.compile(r"\s+")
+
+
+class RelationshipValues(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    src_entity_id: str
+    dst_entity_id: str
+    type: str
+    fields: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class TypeSuggestion(msgspec.Struct, kw_only=True):
+    """A relation type: how many live relationships use it and whether it is a built-in seed."""
+
+    type: str
+    count: int
+    builtin: bool
+
+
+def clean_type(raw: str, errors: list[FieldError]) -> str | None:
+    """Trimmed, inner whitespace collapsed, 1-100 characters."""
+    return clean_text(_SPACES.sub(" ", raw), "type", max_len=MAX_TYPE, errors=errors)
+
+
+def rank_types(used: list[tuple[str, int]], query: str, limit: int = MAX_SUGGESTIONS) -> list[TypeSuggestion]:
+    """Used types (most used first) merged with the seeds; prefix matches before substring matches.
+
+    Types that differ only in case are one suggestion, spelled as the most used variant.
+    """
+    merged: dict[str, TypeSuggestion] = {}
+    for name, count in sorted(used, key=lambda tc: -tc[1]):
+        key = name.casefold()
+        if key in merged:
+            merged[key].count += count
+        else:
+            merged[key] = TypeSuggestion(type=name, count=count, builtin=False)
+    seed_rank = {seed: i for i, seed in enumerate(SEED_TYPES)}
+    for seed in SEED_TYPES:
+        if seed in merged:
+            merged[seed].builtin = True
+        else:
+            merged[seed] = TypeSuggestion(type=seed, count=0, builtin=True)
+    needle = query.strip().casefold()
+    ranked = []
+    for key, suggestion in merged.items():
+        if needle and needle not in key:
+            continue
+        prefix = 0 if key.startswith(needle) else 1
+        ranked.append(((prefix, -suggestion.count, seed_rank.get(key, len(SEED_TYPES)), key), suggestion))
+    ranked.sort(key=lambda pair: pair[0])
+    return [suggestion for _, suggestion in ranked[:limit]]
+
+
+class RelationshipService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def create(self, raw: Mapping[str, Any]) -> Relationship:
+        """Link two existing, different entities; an identical live link is a conflict, not a copy."""
+        values = convert(raw, RelationshipValues)
+        errors: list[FieldError] = []
+        type_ = clean_type(values.type, errors)
+        if values.src_entity_id == values.dst_entity_id:
+            errors.append(FieldError("dst_entity_id", "must differ from src_entity_id"))
+        async with self._uow.write() as uow:
+            for field in ("src_entity_id", "dst_entity_id"):
+                if await uow.entities.get(getattr(values, field)) is None:
+                    errors.append(FieldError(field, "no entity has this id"))
+            if errors:
+                raise Invalid(errors)
+            assert type_ is not None
+            existing = await uow.relationships.find(values.src_entity_id, values.dst_entity_id, type_)
+            if existing is not None:
+                raise Conflict(
+                    "this relationship already exists",
+                    {"relationship_id": existing.relationship_id},
+                )
+            now = self._clock.now()
+            relationship = Relationship(
+                relationship_id=new_id(),
+                src_entity_id=values.src_entity_id,
+                dst_entity_id=values.dst_entity_id,
+                type=type_,
+                fields=values.fields,
+                created_at=now,
+                updated_at=now,
+            )
+            await uow.relationships.add(relationship)
+            await uow.commit()
+        return relationship
+
+    async def get(self, relationship_id: str) -> Relationship:
+        async with self._uow.read() as uow:
+            relationship = await uow.relationships.get(relationship_id)
+        if relationship is None:
+            raise NotFound("relationship", relationship_id)
+        return relationship
+
+    async def search(self, query: RelationshipQuery, page: PageRequest) -> PageResult[Relationship]:
+        """Relationships oldest first (offset paging)."""
+        if page.cursor is not None:
+            raise Invalid.one("cursor", "relationships page by offset only")
+        async with self._uow.read() as uow:
+            if query.entity_id is not None and await uow.entities.get(query.entity_id) is None:
+                raise NotFound("entity", query.entity_id)
+            items = await uow.relationships.search(query, limit=page.limit, offset=page.offset)
+            total = await uow.relationships.count(query)
+        return PageResult(items=items, total=total, limit=page.limit, offset=page.offset)
+
+    async def delete(self, relationship_id: str) -> None:
+        async with self._uow.write() as uow:
+            relationship = await uow.relationships.get(relationship_id)
+            if relationship is None:
+                raise NotFound("relationship", relationship_id)
+            relationship.deleted_at = relationship.updated_at = self._clock.now()
+            await uow.relationships.update(relationship)
+            await uow.commit()
+
+    async def suggest_types(self, query: str = "", limit: int = 20) -> list[TypeSuggestion]:
+        if not 1 <= limit <= MAX_SUGGESTIONS:
+            raise Invalid.one("limit", f"must be between 1 and {MAX_SUGGESTIONS}")
+        async with self._uow.read() as uow:
+            used = await uow.relationships.type_counts()
+        return rank_types(used, query, limit)

@@ -1,0 +1,113 @@
+"""Descriptors: ``/v1/entities/{entity_id}/descriptors`` and ``/v1/descriptors/{descriptor_id}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import FromQuery
+
+from faceforge_domain.models import Descriptor
+from faceforge_domain.paging import PageRequest
+from faceforge_domain.timefmt import format_timestamp
+from faceforge_http.deps import CoreDep
+from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.routes.entities import created, page_out
+
+
+class DescriptorCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    field_key: str
+    value: Any
+    valid_from: str | None = None
+    valid_to: str | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+class DescriptorPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A JSON merge patch of a descriptor (its entity and key never change)."""
+
+    value: Any | msgspec.UnsetType = msgspec.UNSET
+    valid_from: str | msgspec.UnsetType | None = msgspec.UNSET
+    valid_to: str | msgspec.UnsetType | None = msgspec.UNSET
+    source: str | msgspec.UnsetType | None = msgspec.UNSET
+    note: str | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class DescriptorOut(msgspec.Struct, kw_only=True):
+    descriptor_id: str
+    entity_id: str
+    field_key: str
+    value: Any
+    valid_from: str | None
+    valid_to: str | None
+    source: str | None
+    note: str | None
+    created_at: str
+    updated_at: str
+    deleted_at: str | None
+
+
+def descriptor_out(d: Descriptor) -> DescriptorOut:
+    return DescriptorOut(
+        descriptor_id=d.descriptor_id,
+        entity_id=d.entity_id,
+        field_key=d.field_key,
+        value=d.value,
+        valid_from=d.valid_from,
+        valid_to=d.valid_to,
+        source=d.source,
+        note=d.note,
+        created_at=format_timestamp(d.created_at),
+        updated_at=format_timestamp(d.updated_at),
+        deleted_at=None if d.deleted_at is None else format_timestamp(d.deleted_at),
+    )
+
+
+class DescriptorController(Controller):
+    tags = ["descriptors"]  # noqa: RUF012  (Litestar reads this class attribute)
+
+    @get("/entities/{entity_id:str}/descriptors", operation_id="listDescriptors", summary="An entity's facts")
+    async def list_descriptors(
+        self,
+        core: CoreDep,
+        entity_id: str,
+        field_key: FromQuery[str | None] = None,
+        include_deleted: FromQuery[bool] = False,
+        limit: FromQuery[int] = 50,
+        offset: FromQuery[int] = 0,
+    ) -> Ok[Page[DescriptorOut]]:
+        result = await core.descriptors.search(
+            entity_id,
+            PageRequest(limit=limit, offset=offset),
+            field_key=field_key,
+            include_deleted=include_deleted,
+        )
+        return ok(page_out(result, descriptor_out))
+
+    @post(
+        "/entities/{entity_id:str}/descriptors",
+        operation_id="createDescriptor",
+        summary="Record a fact (validated by its field definition)",
+    )
+    async def create_descriptor(
+        self, core: CoreDep, entity_id: str, data: DescriptorCreate
+    ) -> Response[Ok[DescriptorOut]]:
+        d = await core.descriptors.create(entity_id, msgspec.structs.asdict(data))
+        return created(descriptor_out(d), f"/v1/descriptors/{d.descriptor_id}")
+
+    @get("/descriptors/{descriptor_id:str}", operation_id="getDescriptor", summary="One descriptor")
+    async def get_descriptor(self, core: CoreDep, descriptor_id: str) -> Ok[DescriptorOut]:
+        return ok(descriptor_out(await core.descriptors.get(descriptor_id)))
+
+    @patch("/descriptors/{descriptor_id:str}", operation_id="patchDescriptor", summary="Change a descriptor")
+    async def patch_descriptor(
+        self, core: CoreDep, descriptor_id: str, data: DescriptorPatch
+    ) -> Ok[DescriptorOut]:
+        d = await core.descriptors.patch(descriptor_id, msgspec.to_builtins(data))
+        return ok(descriptor_out(d))
+
+    @delete("/descriptors/{descriptor_id:str}", operation_id="deleteDescriptor", summary="Soft-delete")
+    async def delete_descriptor(self, core: CoreDep, descriptor_id: str) -> None:
+        await core.descriptors.delete(descriptor_id)

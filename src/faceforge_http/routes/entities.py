@@ -1,0 +1,222 @@
+"""``/v1/entities``: list (offset or cursor paging, search, filters), create, read, merge-patch, soft
+delete, restore and bulk upsert. Every rule lives in the domain; these handlers translate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import FromQuery, QueryParameter
+
+from faceforge_domain.errors import FieldError
+from faceforge_domain.models import Entity
+from faceforge_domain.paging import PageRequest, PageResult
+from faceforge_domain.queries import EntityQuery
+from faceforge_domain.timefmt import format_timestamp
+from faceforge_http.deps import CoreDep
+from faceforge_http.envelope import Ok, Page, ok
+
+T = TypeVar("T")
+U = TypeVar("U")
+FIELD_FILTER = "field."
+
+
+class EntityCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    display_name: str
+    aliases: list[str] = msgspec.field(default_factory=list)
+    tags: list[str] = msgspec.field(default_factory=list)
+    fields: dict[str, Any] = msgspec.field(default_factory=dict)
+    primary_thumbnail_asset_id: str | None = None
+    external_ids: dict[str, str] = msgspec.field(default_factory=dict)
+    plugin_data: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class EntityPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A JSON merge patch: only the keys sent change; ``null`` clears (objects merge key by key)."""
+
+    display_name: str | msgspec.UnsetType = msgspec.UNSET
+    aliases: list[str] | msgspec.UnsetType | None = msgspec.UNSET
+    tags: list[str] | msgspec.UnsetType | None = msgspec.UNSET
+    fields: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
+    primary_thumbnail_asset_id: str | msgspec.UnsetType | None = msgspec.UNSET
+    external_ids: dict[str, str | None] | msgspec.UnsetType | None = msgspec.UNSET
+    plugin_data: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class EntityBulkItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One upsert item, matched by ``external_ids``; with ``merge`` only the keys sent change."""
+
+    external_ids: dict[str, str]
+    display_name: str | msgspec.UnsetType = msgspec.UNSET
+    aliases: list[str] | msgspec.UnsetType = msgspec.UNSET
+    tags: list[str] | msgspec.UnsetType = msgspec.UNSET
+    fields: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
+    primary_thumbnail_asset_id: str | msgspec.UnsetType | None = msgspec.UNSET
+    plugin_data: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
+
+
+class BulkUpsertIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    items: list[EntityBulkItem]
+    on_conflict: Literal["merge", "replace", "skip"] = "merge"
+
+
+class FieldErrorOut(msgspec.Struct, kw_only=True):
+    field: str
+    message: str
+
+
+class BulkItemOut(msgspec.Struct, kw_only=True):
+    index: int
+    status: Literal["created", "updated", "unchanged", "error"]
+    entity_id: str | None
+    errors: list[FieldErrorOut]
+
+
+class BulkUpsertOut(msgspec.Struct, kw_only=True):
+    results: list[BulkItemOut]
+    created: int
+    updated: int
+    unchanged: int
+    errors: int
+
+
+class EntityOut(msgspec.Struct, kw_only=True):
+    entity_id: str
+    display_name: str
+    aliases: list[str]
+    tags: list[str]
+    fields: dict[str, Any]
+    primary_thumbnail_asset_id: str | None
+    external_ids: dict[str, str]
+    plugin_data: dict[str, Any]
+    created_at: str
+    updated_at: str
+    deleted_at: str | None
+
+
+def entity_out(e: Entity) -> EntityOut:
+    return EntityOut(
+        entity_id=e.entity_id,
+        display_name=e.display_name,
+        aliases=e.aliases,
+        tags=e.tags,
+        fields=e.fields,
+        primary_thumbnail_asset_id=e.primary_thumbnail_asset_id,
+        external_ids=e.external_ids,
+        plugin_data=e.plugin_data,
+        created_at=format_timestamp(e.created_at),
+        updated_at=format_timestamp(e.updated_at),
+        deleted_at=None if e.deleted_at is None else format_timestamp(e.deleted_at),
+    )
+
+
+def page_out(result: PageResult[T], convert: Callable[[T], U]) -> Page[U]:
+    return Page(
+        items=[convert(item) for item in result.items],
+        total=result.total,
+        limit=result.limit,
+        offset=result.offset,
+        next_cursor=result.next_cursor,
+    )
+
+
+def errors_out(errors: list[FieldError]) -> list[FieldErrorOut]:
+    return [FieldErrorOut(field=e.field, message=e.message) for e in errors]
+
+
+def created(data: T, location: str) -> Response[Ok[T]]:
+    """201 with the new resource's address."""
+    return Response(ok(data), status_code=201, headers={"Location": location})
+
+
+class EntityController(Controller):
+    path = "/entities"
+    tags = ["entities"]  # noqa: RUF012  (Litestar reads this class attribute)
+
+    @get("/", operation_id="listEntities", summary="List entities (filters, sort, offset or cursor)")
+    async def list_entities(
+        self,
+        core: CoreDep,
+        request: Request[Any, Any, Any],
+        limit: FromQuery[int] = 50,
+        offset: FromQuery[int] = 0,
+        cursor: FromQuery[str | None] = None,
+        sort_by: Annotated[str, QueryParameter(description="created_at, updated_at or display_name")] = (
+            "created_at"
+        ),
+        sort_order: Annotated[str, QueryParameter(description="asc or desc")] = "asc",
+        q: Annotated[
+            str | None, QueryParameter(description="Case-insensitive substring of the name or an alias")
+        ] = None,
+        tag: Annotated[list[str] | None, QueryParameter(description="Repeatable; all must match")] = None,
+        include_deleted: FromQuery[bool] = False,
+    ) -> Ok[Page[EntityOut]]:
+        """Also accepts ``field.<key>=<value>`` filters on admin-defined fields."""
+        fields = [
+            (name[len(FIELD_FILTER) :], value)
+            for name, value in request.query_params.multi_items()
+            if name.startswith(FIELD_FILTER)
+        ]
+        query = EntityQuery.build(
+            sort_by=sort_by,
+            sort_order=sort_order,
+            q=q,
+            tags=tag or [],
+            fields=fields,
+            include_deleted=include_deleted,
+        )
+        result = await core.entities.search(query, PageRequest(limit=limit, offset=offset, cursor=cursor))
+        return ok(page_out(result, entity_out))
+
+    @post("/", operation_id="createEntity", summary="Create an entity")
+    async def create_entity(self, core: CoreDep, data: EntityCreate) -> Response[Ok[EntityOut]]:
+        entity = await core.entities.create_from(msgspec.to_builtins(data))
+        return created(entity_out(entity), f"/v1/entities/{entity.entity_id}")
+
+    @post(
+        "/bulk-upsert",
+        status_code=200,
+        operation_id="bulkUpsertEntities",
+        summary="Create or update up to 1,000 entities matched by external ids, in one transaction",
+    )
+    async def bulk_upsert(self, core: CoreDep, data: BulkUpsertIn) -> Ok[BulkUpsertOut]:
+        items = [msgspec.to_builtins(item) for item in data.items]
+        results = await core.entities.bulk_upsert(items, data.on_conflict)
+        out = [
+            BulkItemOut(index=r.index, status=r.status, entity_id=r.entity_id, errors=errors_out(r.errors))
+            for r in results
+        ]
+        return ok(
+            BulkUpsertOut(
+                results=out,
+                created=sum(1 for r in results if r.status == "created"),
+                updated=sum(1 for r in results if r.status == "updated"),
+                unchanged=sum(1 for r in results if r.status == "unchanged"),
+                errors=sum(1 for r in results if r.status == "error"),
+            )
+        )
+
+    @get("/{entity_id:str}", operation_id="getEntity", summary="One entity")
+    async def get_entity(
+        self, core: CoreDep, entity_id: str, include_deleted: FromQuery[bool] = False
+    ) -> Ok[EntityOut]:
+        return ok(entity_out(await core.entities.get(entity_id, include_deleted=include_deleted)))
+
+    @patch("/{entity_id:str}", operation_id="patchEntity", summary="Change an entity (JSON merge patch)")
+    async def patch_entity(self, core: CoreDep, entity_id: str, data: EntityPatch) -> Ok[EntityOut]:
+        return ok(entity_out(await core.entities.patch(entity_id, msgspec.to_builtins(data))))
+
+    @delete("/{entity_id:str}", operation_id="deleteEntity", summary="Soft-delete an entity")
+    async def delete_entity(self, core: CoreDep, entity_id: str) -> None:
+        await core.entities.delete(entity_id)
+
+    @post(
+        "/{entity_id:str}/restore",
+        status_code=200,
+        operation_id="restoreEntity",
+        summary="Undo a soft delete",
+    )
+    async def restore_entity(self, core: CoreDep, entity_id: str) -> Ok[EntityOut]:
+        return ok(entity_out(await core.entities.restore(entity_id)))

@@ -1,0 +1,102 @@
+"""``/v1/relationships`` and ``/v1/relation-types`` (suggestions that grow with use)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, delete, get, post
+from litestar.params import FromQuery, QueryParameter
+
+from faceforge_domain.models import Relationship
+from faceforge_domain.paging import PageRequest
+from faceforge_domain.queries import RelationshipQuery
+from faceforge_domain.timefmt import format_timestamp
+from faceforge_http.deps import CoreDep
+from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.routes.entities import created, page_out
+
+
+class RelationshipCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    src_entity_id: str
+    dst_entity_id: str
+    type: str
+    fields: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class RelationshipOut(msgspec.Struct, kw_only=True):
+    relationship_id: str
+    src_entity_id: str
+    dst_entity_id: str
+    type: str
+    fields: dict[str, Any]
+    created_at: str
+    updated_at: str
+    deleted_at: str | None
+
+
+class RelationTypeOut(msgspec.Struct, kw_only=True):
+    type: str
+    count: int
+    builtin: bool
+
+
+def relationship_out(r: Relationship) -> RelationshipOut:
+    return RelationshipOut(
+        relationship_id=r.relationship_id,
+        src_entity_id=r.src_entity_id,
+        dst_entity_id=r.dst_entity_id,
+        type=r.type,
+        fields=r.fields,
+        created_at=format_timestamp(r.created_at),
+        updated_at=format_timestamp(r.updated_at),
+        deleted_at=None if r.deleted_at is None else format_timestamp(r.deleted_at),
+    )
+
+
+class RelationshipController(Controller):
+    path = "/relationships"
+    tags = ["relationships"]  # noqa: RUF012  (Litestar reads this class attribute)
+
+    @get("/", operation_id="listRelationships", summary="Relationships, both directions by default")
+    async def list_relationships(
+        self,
+        core: CoreDep,
+        entity_id: FromQuery[str | None] = None,
+        type_: Annotated[str | None, QueryParameter(name="type")] = None,
+        direction: Annotated[str, QueryParameter(description="out, in or both (needs entity_id)")] = "both",
+        include_deleted: FromQuery[bool] = False,
+        limit: FromQuery[int] = 50,
+        offset: FromQuery[int] = 0,
+    ) -> Ok[Page[RelationshipOut]]:
+        query = RelationshipQuery.build(
+            entity_id=entity_id, type=type_, direction=direction, include_deleted=include_deleted
+        )
+        result = await core.relationships.search(query, PageRequest(limit=limit, offset=offset))
+        return ok(page_out(result, relationship_out))
+
+    @post("/", operation_id="createRelationship", summary="Link two entities")
+    async def create_relationship(
+        self, core: CoreDep, data: RelationshipCreate
+    ) -> Response[Ok[RelationshipOut]]:
+        r = await core.relationships.create(msgspec.structs.asdict(data))
+        return created(relationship_out(r), f"/v1/relationships/{r.relationship_id}")
+
+    @get("/{relationship_id:str}", operation_id="getRelationship", summary="One relationship")
+    async def get_relationship(self, core: CoreDep, relationship_id: str) -> Ok[RelationshipOut]:
+        return ok(relationship_out(await core.relationships.get(relationship_id)))
+
+    @delete("/{relationship_id:str}", operation_id="deleteRelationship", summary="Soft-delete")
+    async def delete_relationship(self, core: CoreDep, relationship_id: str) -> None:
+        await core.relationships.delete(relationship_id)
+
+
+@get(
+    "/relation-types",
+    tags=["relationships"],
+    operation_id="suggestRelationTypes",
+    summary="Relation types: used ones (most used first) and built-in seeds; prefix matches first",
+)
+async def relation_types(core: CoreDep, query: str = "", limit: int = 20) -> Ok[list[RelationTypeOut]]:
+    found = await core.relationships.suggest_types(query, limit)
+    return ok([RelationTypeOut(type=s.type, count=s.count, builtin=s.builtin) for s in found])
