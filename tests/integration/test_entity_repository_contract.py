@@ -110,7 +110,9 @@ async def test_q_matches_substrings_of_names_and_aliases_case_insensitively(svc:
     assert await names(svc, EntityQuery.build(q="ge")) == ["Charles Babbage"]  # shorter than a trigram
     assert await name_set(svc, EntityQuery.build(q="a")) == ["Ada Lovelace", "Charles Babbage"]
     assert await names(svc, EntityQuery.build(q='"%_')) == []
-    await svc.entities.patch(ada.entity_id, {"aliases": ["Enchantress of Numbers"], "display_name": "A. King"})
+    await svc.entities.patch(
+        ada.entity_id, {"aliases": ["Enchantress of Numbers"], "display_name": "A. King"}
+    )
     assert await names(svc, EntityQuery.build(q="countess")) == []
     assert await names(svc, EntityQuery.build(q="lovelace")) == []
     assert await names(svc, EntityQuery.build(q="enchantress")) == ["A. King"]
@@ -209,8 +211,12 @@ async def test_field_definitions_list_in_order_and_delete(svc: Services) -> None
 
 async def test_relationships_both_directions_and_type_counts(svc: Services) -> None:
     a, b, c = [await svc.entities.create(n) for n in "abc"]
-    await svc.relationships.create({"src_entity_id": a.entity_id, "dst_entity_id": b.entity_id, "type": "friend"})
-    await svc.relationships.create({"src_entity_id": c.entity_id, "dst_entity_id": a.entity_id, "type": "Friend"})
+    await svc.relationships.create(
+        {"src_entity_id": a.entity_id, "dst_entity_id": b.entity_id, "type": "friend"}
+    )
+    await svc.relationships.create(
+        {"src_entity_id": c.entity_id, "dst_entity_id": a.entity_id, "type": "Friend"}
+    )
     rel = await svc.relationships.create(
         {"src_entity_id": b.entity_id, "dst_entity_id": c.entity_id, "type": "rival"}
     )

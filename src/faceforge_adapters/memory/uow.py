@@ -11,8 +11,8 @@ import anyio
 from faceforge_adapters.memory.assets import InMemoryAssetRepository
 from faceforge_adapters.memory.descriptors import InMemoryDescriptorRepository
 from faceforge_adapters.memory.entities import InMemoryEntityRepository
-from faceforge_adapters.memory.fielddefs import InMemoryFieldDefinitionRepository
 from faceforge_adapters.memory.events import InMemoryEventLog
+from faceforge_adapters.memory.fielddefs import InMemoryFieldDefinitionRepository
 from faceforge_adapters.memory.jobs import InMemoryJobRepository
 from faceforge_adapters.memory.plugins import InMemoryPluginRepository
 from faceforge_adapters.memory.relationships import InMemoryRelationshipRepository

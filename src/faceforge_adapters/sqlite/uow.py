@@ -12,8 +12,8 @@ from faceforge_adapters.sqlite.assets import SqliteAssetRepository
 from faceforge_adapters.sqlite.database import Database
 from faceforge_adapters.sqlite.descriptors import SqliteDescriptorRepository
 from faceforge_adapters.sqlite.entities import SqliteEntityRepository
-from faceforge_adapters.sqlite.fielddefs import SqliteFieldDefinitionRepository
 from faceforge_adapters.sqlite.events import SqliteEventLog
+from faceforge_adapters.sqlite.fielddefs import SqliteFieldDefinitionRepository
 from faceforge_adapters.sqlite.jobs import SqliteJobRepository
 from faceforge_adapters.sqlite.plugins import SqlitePluginRepository
 from faceforge_adapters.sqlite.relationships import SqliteRelationshipRepository
