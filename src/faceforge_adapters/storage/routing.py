@@ -1,0 +1,142 @@
+"""RoutingBlobStore: picks the filesystem or S3 for each new blob, and serves both by location.
+
+Rules (``storage.routing``), first match wins: ``kind_map`` (a kind or a glob such as ``video.*``),
+then ``s3_min_size_bytes`` (files at least that large go to S3), then ``default_provider``.
+
+When S3 is chosen the bytes are first staged in ``tmp/`` (hashed while they land, fsynced), then
+uploaded from that file, then the staged file is removed: the upload's hash is known before S3 sees
+a byte, and the size rule works even when the length was not announced. When S3 is disabled or the
+upload fails because the endpoint is down, the blob is stored on the filesystem instead and a
+warning is logged; the returned location always says where the bytes really are.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+
+from faceforge_adapters.config import RoutingConfig
+from faceforge_adapters.storage import filesystem
+from faceforge_adapters.storage.filesystem import FilesystemBlobStore
+from faceforge_adapters.storage.s3 import PROVIDER as S3
+from faceforge_adapters.storage.s3 import S3BlobStore, S3Unavailable, iter_file, stage_stream
+from faceforge_domain.models import StorageLocation, StoredBlob
+from faceforge_domain.ports import BlobStore
+
+FS = filesystem.PROVIDER
+log = logging.getLogger("faceforge.storage")
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingRules:
+    """The pure routing decision, from ``storage.routing``."""
+
+    default_provider: str = FS
+    kind_map: Mapping[str, str] = field(default_factory=dict)
+    s3_min_size_bytes: int | None = None
+
+    @classmethod
+    def from_config(cls, routing: RoutingConfig) -> RoutingRules:
+        return cls(
+            default_provider=routing.default_provider,
+            kind_map=dict(routing.kind_map),
+            s3_min_size_bytes=routing.s3_min_size_bytes,
+        )
+
+    def for_kind(self, kind: str | None) -> str | None:
+        """The kind map's answer: an exact key first, then the longest matching glob."""
+        if not kind:
+            return None
+        if kind in self.kind_map:
+            return self.kind_map[kind]
+        globs = [p for p in self.kind_map if fnmatch.fnmatchcase(kind, p)]
+        return self.kind_map[max(globs, key=len)] if globs else None
+
+    def decide(self, kind: str | None, size: int | None) -> str | None:
+        """The provider for a blob, or None when only its (yet unknown) size can decide."""
+        by_kind = self.for_kind(kind)
+        if by_kind is not None:
+            return by_kind
+        if self.s3_min_size_bytes is not None:
+            if size is None:
+                return None
+            if size >= self.s3_min_size_bytes:
+                return S3
+        return self.default_provider
+
+
+class RoutingBlobStore:
+    """The ``BlobStore`` Core uses when S3 is configured: routes puts, dispatches reads by provider."""
+
+    name = "routing"
+
+    def __init__(
+        self, fs: FilesystemBlobStore, s3: S3BlobStore | None, rules: RoutingRules, tmp_dir: Path
+    ) -> None:
+        self.fs = fs
+        self.s3 = s3
+        self.rules = rules
+        self.tmp_dir = tmp_dir
+
+    def stores(self) -> dict[str, BlobStore]:
+        """Every provider this store can reach, by name (what a storage migration moves between)."""
+        found: dict[str, BlobStore] = {FS: self.fs}
+        if self.s3 is not None:
+            found[S3] = self.s3
+        return found
+
+    async def put(
+        self, chunks: AsyncIterable[bytes], *, kind: str | None = None, size_hint: int | None = None
+    ) -> StoredBlob:
+        provider = self.rules.decide(kind, size_hint)
+        if provider == FS:
+            return await self.fs.put(chunks)
+        if self.s3 is None:
+            if provider == S3:
+                log.warning("routing chose S3 but S3 is disabled; storing on the filesystem")
+            return await self.fs.put(chunks)
+        staged = await stage_stream(chunks, self.tmp_dir)
+        try:
+            if provider is None:
+                provider = self.rules.decide(kind, staged.size)
+            if provider == S3:
+                try:
+                    return await self.s3.put_file(staged)
+                except S3Unavailable as exc:
+                    log.warning(
+                        "S3 is unavailable; storing on the filesystem instead",
+                        extra={"sha256": staged.sha256, "size": staged.size, "error": str(exc)},
+                    )
+            return await self.fs.put(iter_file(staged.path))
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.Path(staged.path).unlink(missing_ok=True)
+
+    def _store_for(self, location: StorageLocation) -> BlobStore:
+        if location.provider == FS:
+            return self.fs
+        if location.provider == S3 and self.s3 is not None:
+            return self.s3
+        raise S3Unavailable(
+            f"the bytes are stored on provider {location.provider!r}, which is not configured"
+        )
+
+    def open_range(
+        self, location: StorageLocation, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        return self._store_for(location).open_range(location, start, end)
+
+    async def stat(self, location: StorageLocation) -> int | None:
+        return await self._store_for(location).stat(location)
+
+    async def delete(self, location: StorageLocation) -> None:
+        await self._store_for(location).delete(location)
+
+    async def aclose(self) -> None:
+        if self.s3 is not None:
+            await self.s3.aclose()

@@ -1,0 +1,316 @@
+"""S3BlobStore: content-addressed objects in one bucket of any S3 endpoint (SeaweedFS by default).
+
+The object key is the SHA-256 of the bytes (``ab/cd/<sha256>``, the same layout as the filesystem),
+so the hash must be known before the upload starts: a stream is first staged into ``tmp/`` (hashed
+while it lands, fsynced), then sent with a multipart upload read from that file one part at a time.
+Memory stays bounded by ``storage.s3.part_size_bytes``; any failure aborts the multipart upload, so
+no orphan parts remain in the bucket. The staged file is always removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import aioboto3
+import anyio
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import BotoCoreError, ClientError
+
+from faceforge_adapters.config import S3Config
+from faceforge_adapters.storage.filesystem import WRITE_BATCH, content_key
+from faceforge_domain.errors import InsufficientStorage, Unavailable
+from faceforge_domain.ids import ContentHasher
+from faceforge_domain.models import StorageLocation, StoredBlob
+
+PROVIDER = "s3"
+READ_CHUNK = 1024 * 1024
+_MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
+
+
+class S3Unavailable(Unavailable):
+    """The S3 endpoint cannot be reached or refused the request (down, wrong credentials...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A stream durably written to a local file, with its hash and size."""
+
+    path: Path
+    sha256: str
+    size: int
+
+
+def _write_batch(handle: BinaryIO, hasher: ContentHasher, data: bytes) -> None:
+    hasher.update(data)
+    handle.write(data)
+
+
+def _sync_close(handle: BinaryIO) -> None:
+    try:
+        handle.flush()
+        os.fsync(handle.fileno())
+    finally:
+        handle.close()
+
+
+async def stage_stream(chunks: AsyncIterable[bytes], tmp_dir: Path) -> Staged:
+    """Write ``chunks`` to a new file in ``tmp_dir``, hashing in worker threads; the caller removes it.
+
+    On any failure the partial file is removed and the error raised (a full disk becomes
+    ``InsufficientStorage``).
+    """
+    await anyio.to_thread.run_sync(lambda: tmp_dir.mkdir(parents=True, exist_ok=True))
+    path = tmp_dir / f"stage-{secrets.token_hex(12)}.part"
+    hasher = ContentHasher()
+    try:
+        handle = await anyio.to_thread.run_sync(path.open, "xb")
+        try:
+            batch = bytearray()
+            async for chunk in chunks:
+                batch += chunk
+                if len(batch) >= WRITE_BATCH:
+                    await anyio.to_thread.run_sync(_write_batch, handle, hasher, bytes(batch))
+                    batch.clear()
+            if batch:
+                await anyio.to_thread.run_sync(_write_batch, handle, hasher, bytes(batch))
+        finally:
+            await anyio.to_thread.run_sync(_sync_close, handle)
+    except BaseException as exc:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise InsufficientStorage("not enough disk space to stage the file") from exc
+        raise
+    return Staged(path=path, sha256=hasher.hexdigest(), size=hasher.size)
+
+
+async def iter_file(path: Path, chunk_size: int = WRITE_BATCH) -> AsyncIterator[bytes]:
+    """A local file as a byte stream, read in worker threads."""
+    handle = await anyio.to_thread.run_sync(path.open, "rb")
+    try:
+        while chunk := await anyio.to_thread.run_sync(handle.read, chunk_size):
+            yield chunk
+    finally:
+        await anyio.to_thread.run_sync(handle.close)
+
+
+@dataclass(frozen=True, slots=True)
+class S3Settings:
+    """How to reach the bucket; built from ``storage.s3`` (or the managed SeaweedFS)."""
+
+    endpoint_url: str | None
+    access_key: str
+    secret_key: str
+    bucket: str
+    region: str = "us-east-1"
+    use_ssl: bool = False
+    part_size_bytes: int = 16 * 1024 * 1024
+    connect_timeout: float = 5.0
+
+    @classmethod
+    def from_config(cls, s3: S3Config, *, endpoint_url: str | None = None) -> S3Settings:
+        return cls(
+            endpoint_url=endpoint_url or s3.endpoint_url,
+            access_key=s3.access_key,
+            secret_key=s3.secret_key,
+            bucket=s3.bucket,
+            region=s3.region,
+            use_ssl=s3.use_ssl,
+            part_size_bytes=s3.part_size_bytes,
+        )
+
+
+def _error_code(exc: ClientError) -> str:
+    error: dict[str, Any] = exc.response.get("Error", {})
+    return str(error.get("Code", ""))
+
+
+class S3BlobStore:
+    """The ``BlobStore`` port over S3: one long-lived client, opened on first use, closed by ``aclose``."""
+
+    name = PROVIDER
+
+    def __init__(self, settings: S3Settings, tmp_dir: Path) -> None:
+        self.settings = settings
+        self.tmp_dir = tmp_dir
+        self._stack: contextlib.AsyncExitStack | None = None
+        self._client: Any = None
+        self._lock = anyio.Lock()
+        self._bucket_ready = False
+
+    @property
+    def bucket(self) -> str:
+        return self.settings.bucket
+
+    async def client(self) -> Any:
+        """The aiobotocore S3 client (path-style addressing, bounded retries and timeouts)."""
+        async with self._lock:
+            if self._client is None:
+                s = self.settings
+                config = BotoConfig(
+                    s3={"addressing_style": "path"},
+                    connect_timeout=s.connect_timeout,
+                    read_timeout=120,
+                    retries={"max_attempts": 2, "mode": "standard"},
+                    signature_version="s3v4",
+                )
+                session = aioboto3.Session()
+                stack = contextlib.AsyncExitStack()
+                self._client = await stack.enter_async_context(
+                    session.client(
+                        "s3",
+                        endpoint_url=s.endpoint_url,
+                        aws_access_key_id=s.access_key or None,
+                        aws_secret_access_key=s.secret_key or None,
+                        region_name=s.region,
+                        use_ssl=s.use_ssl,
+                        config=config,
+                    )
+                )
+                self._stack = stack
+            return self._client
+
+    async def aclose(self) -> None:
+        async with self._lock:
+            if self._stack is not None:
+                await self._stack.aclose()
+            self._stack = None
+            self._client = None
+
+    async def healthy(self) -> bool:
+        """True when an authenticated ListBuckets succeeds."""
+        try:
+            client = await self.client()
+            await client.list_buckets()
+        except (BotoCoreError, ClientError, OSError):
+            return False
+        return True
+
+    async def ensure_bucket(self) -> None:
+        """Create the bucket when it does not exist yet (once per store)."""
+        if self._bucket_ready:
+            return
+        client = await self.client()
+        try:
+            await client.head_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            if _error_code(exc) not in _MISSING:
+                raise
+            with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
+                await client.create_bucket(Bucket=self.bucket)
+        self._bucket_ready = True
+
+    def location_for(self, sha256: str) -> StorageLocation:
+        return StorageLocation(provider=PROVIDER, key=content_key(sha256), bucket=self.bucket)
+
+    async def put(
+        self, chunks: AsyncIterable[bytes], *, kind: str | None = None, size_hint: int | None = None
+    ) -> StoredBlob:
+        staged = await stage_stream(chunks, self.tmp_dir)
+        try:
+            return await self.put_file(staged)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(lambda: staged.path.unlink(missing_ok=True))
+
+    async def put_file(self, staged: Staged) -> StoredBlob:
+        """Upload a staged file under its content key (skipped when the same object already exists).
+
+        Raises ``S3Unavailable`` when the endpoint cannot be reached or refuses the request.
+        """
+        location = self.location_for(staged.sha256)
+        try:
+            await self.ensure_bucket()
+            if await self._stat(location) != staged.size:
+                await self._upload(staged, location.key)
+        except (BotoCoreError, ClientError) as exc:
+            raise S3Unavailable(f"S3 upload failed: {exc}") from exc
+        return StoredBlob(location=location, size_bytes=staged.size, sha256=staged.sha256)
+
+    async def _upload(self, staged: Staged, key: str) -> None:
+        client = await self.client()
+        part_size = self.settings.part_size_bytes
+        handle = await anyio.to_thread.run_sync(staged.path.open, "rb")
+        try:
+            if staged.size <= part_size:
+                body = await anyio.to_thread.run_sync(handle.read)
+                await client.put_object(Bucket=self.bucket, Key=key, Body=body)
+                return
+            upload = await client.create_multipart_upload(Bucket=self.bucket, Key=key)
+            upload_id = upload["UploadId"]
+            try:
+                parts = []
+                number = 1
+                while body := await anyio.to_thread.run_sync(handle.read, part_size):
+                    done = await client.upload_part(
+                        Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body
+                    )
+                    parts.append({"PartNumber": number, "ETag": done["ETag"]})
+                    number += 1
+                    del body
+                await client.complete_multipart_upload(
+                    Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+                )
+            except BaseException:
+                with anyio.CancelScope(shield=True), contextlib.suppress(BotoCoreError, ClientError):
+                    await client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+                raise
+        finally:
+            await anyio.to_thread.run_sync(handle.close)
+
+    async def open_range(
+        self, location: StorageLocation, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        client = await self.client()
+        request: dict[str, Any] = {"Bucket": location.bucket or self.bucket, "Key": location.key}
+        if start > 0 or end is not None:
+            request["Range"] = f"bytes={start}-{'' if end is None else end}"
+        try:
+            response = await client.get_object(**request)
+        except ClientError as exc:
+            if _error_code(exc) in _MISSING:
+                raise FileNotFoundError(location.key) from exc
+            if _error_code(exc) == "InvalidRange":  # past the end: nothing to send
+                return
+            raise S3Unavailable(f"S3 download failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise S3Unavailable(f"S3 download failed: {exc}") from exc
+        body = response["Body"]
+        try:
+            while chunk := await body.read(READ_CHUNK):
+                yield chunk
+        finally:
+            body.close()
+
+    async def _stat(self, location: StorageLocation) -> int | None:
+        client = await self.client()
+        try:
+            head = await client.head_object(Bucket=location.bucket or self.bucket, Key=location.key)
+        except ClientError as exc:
+            if _error_code(exc) in _MISSING:
+                return None
+            raise
+        return int(head["ContentLength"])
+
+    async def stat(self, location: StorageLocation) -> int | None:
+        try:
+            return await self._stat(location)
+        except (BotoCoreError, ClientError) as exc:
+            raise S3Unavailable(f"S3 stat failed: {exc}") from exc
+
+    async def delete(self, location: StorageLocation) -> None:
+        client = await self.client()
+        try:
+            await client.delete_object(Bucket=location.bucket or self.bucket, Key=location.key)
+        except ClientError as exc:
+            if _error_code(exc) not in _MISSING:
+                raise S3Unavailable(f"S3 delete failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise S3Unavailable(f"S3 delete failed: {exc}") from exc

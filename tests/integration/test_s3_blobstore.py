@@ -1,0 +1,192 @@
+"""The BlobStore contract over every provider (filesystem and S3 on a real weed), plus S3 specifics."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import anyio
+import pytest
+
+from faceforge_adapters.storage.filesystem import FilesystemBlobStore, content_key
+from faceforge_adapters.storage.s3 import S3BlobStore, S3Unavailable
+from faceforge_domain.models import StorageLocation
+from faceforge_domain.ports import BlobStore
+from seaweed_fixtures import RunningSeaweed
+
+pytestmark = pytest.mark.anyio
+MIB = 1024 * 1024
+
+
+async def chunks_of(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
+    for i in range(0, len(data), size):
+        yield data[i : i + size]
+
+
+async def read_all(
+    store: BlobStore, location: StorageLocation, start: int = 0, end: int | None = None
+) -> bytes:
+    return b"".join([chunk async for chunk in store.open_range(location, start, end)])
+
+
+def s3_store(seaweed: RunningSeaweed, tmp_dir: Path, *, part_size: int = 5 * MIB) -> S3BlobStore:
+    settings = seaweed.settings.s3_settings(part_size_bytes=part_size)
+    return S3BlobStore(settings, tmp_dir)
+
+
+@pytest.fixture(params=["fs", "s3"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BlobStore]:
+    if request.param == "fs":
+        yield FilesystemBlobStore(tmp_path / "assets", tmp_path / "tmp")
+        return
+    s3 = s3_store(request.getfixturevalue("seaweed"), tmp_path / "tmp")
+    yield s3
+    await s3.aclose()
+
+
+async def test_put_reports_hash_size_and_where_the_bytes_are(store: BlobStore) -> None:
+    data = os.urandom(300_000)
+    blob = await store.put(chunks_of(data))
+    assert blob.sha256 == hashlib.sha256(data).hexdigest()
+    assert blob.size_bytes == len(data)
+    assert blob.location.provider == store.name
+    assert blob.location.key.endswith(blob.sha256)
+    assert await store.stat(blob.location) == len(data)
+    assert await read_all(store, blob.location) == data
+
+
+async def test_open_range_yields_exactly_the_inclusive_slice(store: BlobStore) -> None:
+    data = os.urandom(100_000)
+    blob = await store.put(chunks_of(data))
+    assert await read_all(store, blob.location, 10, 19) == data[10:20]
+    assert await read_all(store, blob.location, 99_990) == data[99_990:]
+    assert await read_all(store, blob.location, 0, 0) == data[:1]
+
+
+async def test_identical_bytes_are_stored_once(store: BlobStore) -> None:
+    data = b"same bytes" * 1000
+    first = await store.put(chunks_of(data))
+    second = await store.put(chunks_of(data, 7))
+    assert first == second
+    assert await read_all(store, second.location) == data
+
+
+async def test_empty_stream_is_a_valid_blob(store: BlobStore) -> None:
+    blob = await store.put(chunks_of(b""))
+    assert blob.size_bytes == 0
+    assert blob.sha256 == hashlib.sha256(b"").hexdigest()
+    assert await store.stat(blob.location) == 0
+    assert await read_all(store, blob.location) == b""
+
+
+async def test_delete_removes_the_blob_and_is_idempotent(store: BlobStore) -> None:
+    blob = await store.put(chunks_of(b"to be deleted"))
+    await store.delete(blob.location)
+    assert await store.stat(blob.location) is None
+    await store.delete(blob.location)
+
+
+async def test_reading_a_missing_blob_raises_file_not_found(store: BlobStore) -> None:
+    blob = await store.put(chunks_of(b"gone soon"))
+    await store.delete(blob.location)
+    with pytest.raises(FileNotFoundError):
+        await read_all(store, blob.location)
+
+
+async def test_a_failing_stream_leaves_nothing_behind(store: BlobStore, tmp_path: Path) -> None:
+    async def broken() -> AsyncIterator[bytes]:
+        yield b"x" * MIB
+        raise ConnectionResetError("client went away")
+
+    with pytest.raises(ConnectionResetError):
+        await store.put(broken())
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert await store.stat(_location_of(store, hashlib.sha256(b"x" * MIB).hexdigest())) is None
+
+
+def _location_of(store: BlobStore, sha256: str) -> StorageLocation:
+    if isinstance(store, S3BlobStore):
+        return store.location_for(sha256)
+    return StorageLocation(provider="fs", key=content_key(sha256))
+
+
+async def test_multipart_upload_lands_in_the_bucket(seaweed: RunningSeaweed, tmp_path: Path) -> None:
+    data = os.urandom(12 * MIB + 123)
+    store = s3_store(seaweed, tmp_path / "tmp")
+    try:
+        blob = await store.put(chunks_of(data, MIB))
+        assert blob.location.key in seaweed.objects()
+        assert blob.location.bucket == seaweed.settings.bucket
+        assert await read_all(store, blob.location, 5 * MIB - 1, 10 * MIB) == data[5 * MIB - 1 : 10 * MIB + 1]
+        assert await read_all(store, blob.location) == data
+    finally:
+        await store.aclose()
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+async def test_cancelled_multipart_upload_is_aborted(seaweed: RunningSeaweed, tmp_path: Path) -> None:
+    data = os.urandom(60 * MIB)
+    store = s3_store(seaweed, tmp_path / "tmp")
+    client = seaweed.client
+    bucket = seaweed.settings.bucket
+    seen = threading.Event()
+
+    def watch() -> None:
+        while not seen.is_set():
+            listed = client.list_multipart_uploads(Bucket=bucket)  # type: ignore[attr-defined]
+            if listed.get("Uploads"):
+                seen.set()
+
+    try:
+        async with anyio.create_task_group() as tg:
+
+            async def upload() -> None:
+                with pytest.raises(anyio.get_cancelled_exc_class()):
+                    await store.put(chunks_of(data, MIB))
+
+            async def cancel_when_started() -> None:
+                await anyio.to_thread.run_sync(watch, abandon_on_cancel=True)
+                tg.cancel_scope.cancel()
+
+            tg.start_soon(upload)
+            tg.start_soon(cancel_when_started)
+        assert seen.is_set()
+        listed = client.list_multipart_uploads(Bucket=bucket)  # type: ignore[attr-defined]
+        assert not listed.get("Uploads")
+        assert hashlib.sha256(data).hexdigest() not in "".join(seaweed.objects())
+        assert list((tmp_path / "tmp").iterdir()) == []
+    finally:
+        seen.set()
+        await store.aclose()
+
+
+async def test_bucket_is_created_when_missing(seaweed: RunningSeaweed, tmp_path: Path) -> None:
+    base = seaweed.settings.s3_settings()
+    settings = replace(base, bucket="made-on-demand")
+    store = S3BlobStore(settings, tmp_path / "tmp")
+    try:
+        blob = await store.put(chunks_of(b"first object"))
+    finally:
+        await store.aclose()
+    names = [b["Name"] for b in seaweed.client.list_buckets()["Buckets"]]  # type: ignore[attr-defined]
+    assert "made-on-demand" in names
+    assert blob.location.bucket == "made-on-demand"
+
+
+async def test_wrong_credentials_are_refused_and_nothing_is_left(
+    seaweed: RunningSeaweed, tmp_path: Path
+) -> None:
+    settings = replace(seaweed.settings.s3_settings(), secret_key="wrong")
+    store = S3BlobStore(settings, tmp_path / "tmp")
+    try:
+        assert not await store.healthy()
+        with pytest.raises(S3Unavailable):
+            await store.put(chunks_of(b"refused bytes"))
+    finally:
+        await store.aclose()
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert hashlib.sha256(b"refused bytes").hexdigest() not in "".join(seaweed.objects())
