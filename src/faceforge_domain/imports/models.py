@@ -1,0 +1,84 @@
+"""Bulk-import input and the facts a folder walk reports."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+
+JOB_TYPE = "core.assets.bulk_import"
+Glob = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class BulkImportInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """What to import: ``path`` is a folder; globs match the path relative to it (or the file name)."""
+
+    path: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+    recursive: bool = True
+    kind: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    entity_id: Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")] | None = None
+    include: Annotated[list[Glob], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
+    exclude: Annotated[list[Glob], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
+    follow_symlinks: bool = False
+
+
+class FoundFile(msgspec.Struct, frozen=True, kw_only=True):
+    """A regular file seen by the walk: its name in its folder and its size."""
+
+    name: str
+    size: int
+
+
+class Skip(msgspec.Struct, frozen=True, kw_only=True):
+    """Something the walk or the plan left out on purpose (``path`` is relative to the root)."""
+
+    path: str
+    reason: str
+
+
+class WalkProblem(msgspec.Struct, frozen=True, kw_only=True):
+    """Something the walk could not read (a folder without permission, a file that vanished)."""
+
+    path: str
+    message: str
+
+
+class FolderListing(msgspec.Struct, frozen=True, kw_only=True):
+    """One folder of the walk: ``folder`` is relative to the root in POSIX form (``""`` for the root)."""
+
+    folder: str
+    files: list[FoundFile]
+    skipped: list[Skip] = msgspec.field(default_factory=list)
+    problems: list[WalkProblem] = msgspec.field(default_factory=list)
+
+
+class SidecarMeta(msgspec.Struct, kw_only=True):
+    """What sidecars say about one file: the merged object and its recognised keys."""
+
+    user_metadata: dict[str, Any] = msgspec.field(default_factory=dict)
+    kind: str | None = None
+    entity_ids: list[str] = msgspec.field(default_factory=list)
+    tags: list[str] = msgspec.field(default_factory=list)
+    sources: list[str] = msgspec.field(default_factory=list)
+
+
+class PlannedFile(msgspec.Struct, kw_only=True):
+    """A file to import: relative POSIX path, size and the sidecar metadata that applies."""
+
+    path: str
+    name: str
+    size: int
+    meta: SidecarMeta
+
+
+class ImportResult(msgspec.Struct, kw_only=True):
+    """The job's result: every non-sidecar file found is counted once in one of the outcomes."""
+
+    scanned: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    failed: int = 0
+    bytes: int = 0
+    sidecars: int = 0
+    warnings: int = 0

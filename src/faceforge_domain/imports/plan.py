@@ -1,0 +1,173 @@
+"""Planning a bulk import, without I/O: which files to import and which sidecar metadata applies.
+
+Sidecars: for a file ``X``, ``X_meta.json`` is its companion, and when that is absent
+``<stem>_meta.json`` (``photo.jpg`` -> ``photo_meta.json``). ``_directorymeta.json`` applies to every
+file of its folder; where both speak, file-level keys win. Sidecars are never imported as assets.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from faceforge_domain.ids import is_id
+from faceforge_domain.imports.models import (
+    BulkImportInput,
+    FolderListing,
+    PlannedFile,
+    SidecarMeta,
+    Skip,
+)
+
+SIDECAR_SUFFIX = "_meta.json"
+DIRECTORY_SIDECAR = "_directorymeta.json"
+MAX_SIDECAR_BYTES = 1024 * 1024
+MAX_TAGS = 200
+
+
+class SidecarError(ValueError):
+    """A sidecar that cannot be used; the message says why in plain words."""
+
+
+def is_sidecar(name: str) -> bool:
+    return name == DIRECTORY_SIDECAR or name.endswith(SIDECAR_SUFFIX)
+
+
+def companion_names(name: str) -> tuple[str, ...]:
+    """Sidecar names for a file, in order of preference."""
+    stem, dot, _ext = name.rpartition(".")
+    names = [name + SIDECAR_SUFFIX]
+    if dot and stem:
+        names.append(stem + SIDECAR_SUFFIX)
+    return tuple(names)
+
+
+def glob_matches(path: str, pattern: str) -> bool:
+    """Case-insensitive glob: a pattern with ``/`` matches the relative path, else the file name."""
+    target = path if "/" in pattern else posixpath.basename(path)
+    return fnmatch.fnmatchcase(target.casefold(), pattern.casefold())
+
+
+def selected(path: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    """Kept when it matches an include (or there are none) and no exclude (excludes win)."""
+    if include and not any(glob_matches(path, p) for p in include):
+        return False
+    return not any(glob_matches(path, p) for p in exclude)
+
+
+def parse_sidecar(raw: bytes) -> dict[str, Any]:
+    """A sidecar's JSON object, with its recognised keys checked; ``SidecarError`` otherwise."""
+    try:
+        value = msgspec.json.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise SidecarError(f"is not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise SidecarError("must hold a JSON object")
+    kind = value.get("kind")
+    if kind is not None and (not isinstance(kind, str) or not kind.strip() or len(kind) > 64):
+        raise SidecarError("'kind' must be a non-empty string of at most 64 characters")
+    ids = value.get("entity_ids")
+    if ids is not None and (
+        not isinstance(ids, list) or not all(isinstance(i, str) and is_id(i) for i in ids)
+    ):
+        raise SidecarError("'entity_ids' must be a list of entity ids (64 lowercase hex characters)")
+    tags = value.get("tags")
+    if tags is not None and (
+        not isinstance(tags, list)
+        or len(tags) > MAX_TAGS
+        or not all(isinstance(t, str) and t.strip() for t in tags)
+    ):
+        raise SidecarError(f"'tags' must be a list of at most {MAX_TAGS} non-empty strings")
+    return value
+
+
+def effective_meta(layers: Sequence[tuple[str, Mapping[str, Any]]]) -> SidecarMeta:
+    """Merge sidecar objects, outermost first (folder, then file): later layers' keys win."""
+    merged: dict[str, Any] = {}
+    for _source, layer in layers:
+        merged.update(layer)
+    kind = merged.get("kind")
+    tags: list[str] = []
+    for tag in merged.get("tags") or []:
+        clean = tag.strip()
+        if clean not in tags:
+            tags.append(clean)
+    if "tags" in merged:
+        merged["tags"] = tags
+    return SidecarMeta(
+        user_metadata=merged,
+        kind=kind.strip() if isinstance(kind, str) else None,
+        entity_ids=list(dict.fromkeys(merged.get("entity_ids") or [])),
+        tags=tags,
+        sources=[source for source, _layer in layers],
+    )
+
+
+@dataclass
+class FolderPlan:
+    """The outcome of planning one folder."""
+
+    files: list[PlannedFile] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    warnings: list[Skip] = field(default_factory=list)
+    sidecars: int = 0
+
+
+def plan_folder(
+    listing: FolderListing,
+    options: BulkImportInput,
+    sidecars: Mapping[str, dict[str, Any] | SidecarError],
+) -> FolderPlan:
+    """Plan one folder from its listing and its parsed sidecars (by file name).
+
+    An invalid sidecar becomes a warning on each file it would have described (and on itself when it
+    describes none); the files are still imported, with whatever valid layers remain.
+    """
+    plan = FolderPlan(skipped=list(listing.skipped))
+
+    def rel(name: str) -> str:
+        return f"{listing.folder}/{name}" if listing.folder else name
+
+    names = {f.name for f in listing.files}
+    used: set[str] = set()
+    folder_layer: list[tuple[str, dict[str, Any]]] = []
+    if DIRECTORY_SIDECAR in names:
+        used.add(DIRECTORY_SIDECAR)
+        doc = sidecars.get(DIRECTORY_SIDECAR)
+        if isinstance(doc, dict):
+            folder_layer.append((rel(DIRECTORY_SIDECAR), doc))
+        elif isinstance(doc, SidecarError):
+            plan.warnings.append(Skip(path=rel(DIRECTORY_SIDECAR), reason=f"sidecar {doc}; ignored"))
+
+    for found in sorted(listing.files, key=lambda f: f.name):
+        if is_sidecar(found.name):
+            plan.sidecars += 1
+            continue
+        path = rel(found.name)
+        companion = next((n for n in companion_names(found.name) if n in names), None)
+        if companion is not None:
+            used.add(companion)
+        if not selected(path, options.include, options.exclude):
+            plan.skipped.append(Skip(path=path, reason="excluded by the include/exclude patterns"))
+            continue
+        layers = list(folder_layer)
+        if companion is not None:
+            doc = sidecars.get(companion)
+            if isinstance(doc, dict):
+                layers.append((rel(companion), doc))
+            elif isinstance(doc, SidecarError):
+                plan.warnings.append(Skip(path=path, reason=f"sidecar {rel(companion)} {doc}; ignored"))
+        plan.files.append(
+            PlannedFile(path=path, name=found.name, size=found.size, meta=effective_meta(layers))
+        )
+
+    for name in sorted(names - used):
+        if is_sidecar(name):
+            plan.skipped.append(Skip(path=rel(name), reason="sidecar without a companion file"))
+            plan.sidecars -= 1
+    return plan
