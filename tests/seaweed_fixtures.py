@@ -28,6 +28,7 @@ from faceforge_adapters.seaweed.process import (
     SeaweedSettings,
     log_tail,
     spawn,
+    volumes_registered,
 )
 from faceforge_adapters.seaweed.supervisor import port_in_use
 from faceforge_adapters.tools import find_weed
@@ -99,9 +100,11 @@ class RunningSeaweed:
             try:
                 self.client.list_buckets()  # type: ignore[attr-defined]
             except (BotoCoreError, ClientError):
-                time.sleep(0.25)
+                pass
             else:
-                return
+                if volumes_registered(self.settings):
+                    return
+            time.sleep(0.25)
         pytest.fail(f"weed did not answer within {START_TIMEOUT} s:\n{log_tail(self.settings)}")
 
     def kill(self) -> None:

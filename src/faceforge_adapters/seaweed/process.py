@@ -19,6 +19,7 @@ import secrets
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from faceforge_adapters.tools import find_weed
 log = logging.getLogger("faceforge.seaweed")
 
 GRPC_OFFSET = 10000
+# weed's filer waits 15 s for its gRPC streams before it stops: leave room for that, then SIGKILL.
 STOP_TIMEOUT = 30.0
 PID_FILE = "seaweedfs.pid"
 IDENTITIES_FILE = "seaweedfs-s3.json"
@@ -164,6 +166,7 @@ def weed_args(settings: SeaweedSettings) -> list[str]:
         f"-master.port={p.master}",
         f"-master.port.grpc={p.master + GRPC_OFFSET}",
         "-master.volumeSizeLimitMB=1024",
+        "-master.electionTimeout=1s",  # one master: no need to wait 10 s to elect itself on restart
         f"-volume.port={p.volume}",
         f"-volume.port.grpc={p.volume + GRPC_OFFSET}",
         "-volume.max=0",
@@ -297,6 +300,18 @@ def spawn(settings: SeaweedSettings, *, owner_pid: int | None) -> subprocess.Pop
         extra={"pid": proc.pid, "s3": settings.endpoint_url, "data_dir": str(settings.data_dir)},
     )
     return proc
+
+
+def volumes_registered(settings: SeaweedSettings) -> bool:
+    """True once the master knows a volume server: until then S3 answers but cannot read objects."""
+    url = f"http://{settings.ip}:{settings.ports.master}/dir/status"
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            status = msgspec.json.decode(response.read())
+    except (OSError, ValueError, msgspec.DecodeError):
+        return False
+    centers = status.get("Topology", {}).get("DataCenters") or []
+    return any(rack.get("DataNodes") for center in centers for rack in center.get("Racks") or [])
 
 
 def log_tail(settings: SeaweedSettings, lines: int = 15) -> str:

@@ -17,6 +17,7 @@ import anyio
 import psutil
 
 from faceforge_adapters.seaweed.process import (
+    STOP_TIMEOUT,
     SeaweedError,
     SeaweedSettings,
     log_tail,
@@ -25,6 +26,7 @@ from faceforge_adapters.seaweed.process import (
     running_weed,
     spawn,
     terminate,
+    volumes_registered,
 )
 from faceforge_adapters.storage.s3 import S3BlobStore
 
@@ -60,6 +62,7 @@ class ManagedSeaweed:
         poll_interval: float = 0.5,
         probe_interval: float = 5.0,
         detached: bool = False,
+        stop_timeout: float = STOP_TIMEOUT,
     ) -> None:
         self.settings = settings
         self.start_timeout = start_timeout
@@ -67,6 +70,7 @@ class ManagedSeaweed:
         self.probe_interval = probe_interval
         self.restarts = 0
         self.detached = detached
+        self.stop_timeout = stop_timeout
         self._proc: subprocess.Popen[bytes] | None = None
         self._adopted: psutil.Process | None = None
         self._probe = S3BlobStore(settings.s3_settings(), settings.run_dir)
@@ -92,7 +96,10 @@ class ManagedSeaweed:
         return False
 
     async def healthy(self) -> bool:
-        return await self._probe.healthy()
+        """An authenticated ListBuckets succeeds and the master knows the volume server."""
+        if not await self._probe.healthy():
+            return False
+        return await anyio.to_thread.run_sync(volumes_registered, self.settings)
 
     async def start(self) -> None:
         """Adopt the home's running weed or stop a stale one, then spawn ours and wait until healthy."""
@@ -146,7 +153,7 @@ class ManagedSeaweed:
         proc, self._proc, self._adopted = self._proc, None, None
         if proc is None:
             return
-        await anyio.to_thread.run_sync(terminate, proc)
+        await anyio.to_thread.run_sync(terminate, proc, self.stop_timeout)
         remove_pid_file(self.settings, proc.pid)
         log.info("seaweedfs stopped", extra={"pid": proc.pid})
 
