@@ -19,7 +19,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from faceforge_adapters.config import CoreConfig, LoadedConfig, load_config
+from faceforge_adapters.exiftool.pool import ExifToolPool
+from faceforge_adapters.exiftool.wiring import build_extractor, worker_count
 from faceforge_adapters.home import HomePaths, resolve_home
 from faceforge_adapters.logging_setup import configure_logging
 from faceforge_adapters.sqlite.database import Database
@@ -27,11 +31,12 @@ from faceforge_adapters.sqlite.uow import SqliteUnitOfWorkFactory
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore
 from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
 from faceforge_domain.clock import Clock, SystemClock
-from faceforge_domain.ports import BlobStore, UnitOfWorkFactory
+from faceforge_domain.ports import BlobStore, MetadataExtractor, UnitOfWorkFactory
 from faceforge_domain.services.assets import AssetService
 from faceforge_domain.services.descriptors import DescriptorService
 from faceforge_domain.services.entities import EntityService
 from faceforge_domain.services.fielddefs import FieldDefinitionService
+from faceforge_domain.services.metadata import MetadataRunner
 from faceforge_domain.services.relationships import RelationshipService
 
 log = logging.getLogger("faceforge.core")
@@ -57,6 +62,7 @@ class Core:
     field_defs: FieldDefinitionService
     descriptors: DescriptorService
     relationships: RelationshipService
+    metadata: MetadataRunner
     version: str
 
     @property
@@ -105,6 +111,7 @@ async def bootstrap(
     clock: Clock | None = None,
     uow: UnitOfWorkFactory | None = None,
     blob_store: BlobStore | None = None,
+    extractor: MetadataExtractor | None = None,
     log_to_console: bool = False,
 ) -> AsyncIterator[Core]:
     """Resolve home and config, create the folders, migrate the database, and yield the Core.
@@ -116,22 +123,40 @@ async def bootstrap(
     paths, config = loaded.paths, loaded.config
     clock = clock or SystemClock()
     database = await Database.open(paths.db_file, clock)
+    pool: ExifToolPool | None = None
     try:
         units: UnitOfWorkFactory = uow or SqliteUnitOfWorkFactory(database)
-        store = blob_store or FilesystemBlobStore(paths.assets_dir, paths.tmp_dir)
+        local = FilesystemBlobStore(paths.assets_dir, paths.tmp_dir)
+        store = blob_store or local
+        if extractor is None:
+            extractor, pool = build_extractor(config, paths, store, local)
+        metadata = MetadataRunner(units, extractor, clock, workers=worker_count(config))
         core = Core(
             config=config,
             paths=paths,
             database=database,
             clock=clock,
             entities=EntityService(units, clock),
-            assets=AssetService(units, store, clock),
+            assets=AssetService(units, store, clock, metadata),
             field_defs=FieldDefinitionService(units, clock),
             descriptors=DescriptorService(units, clock),
             relationships=RelationshipService(units, clock),
+            metadata=metadata,
             version=core_version(),
         )
         log.info("core started", extra={"home": str(paths.home), "version": core.version})
-        yield core
+        failure: Exception | None = None
+        async with anyio.create_task_group() as background:
+            await background.start(metadata.run)
+            try:
+                yield core
+            except Exception as exc:  # noqa: BLE001  (re-raised below as itself, not inside an ExceptionGroup)
+                failure = exc
+            finally:
+                background.cancel_scope.cancel()
+        if failure is not None:
+            raise failure
     finally:
+        if pool is not None:
+            await pool.aclose()
         await database.close()

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
+from faceforge_domain.asset_query import AssetPosition, AssetQuery
 from faceforge_domain.models import (
     Asset,
     Descriptor,
@@ -125,6 +126,30 @@ class AssetRepository(Protocol):
         """Link an asset to an entity; False when the link already existed."""
         ...
 
+    async def unlink(self, entity_id: str, asset_id: str) -> bool:
+        """Remove a link; False when there was none."""
+        ...
+
+    async def find(
+        self, query: AssetQuery, *, limit: int, offset: int = 0, after: AssetPosition | None = None
+    ) -> list[Asset]:
+        """Matching assets oldest first by ``(created_at, asset_id)``, after ``after`` when given."""
+        ...
+
+    async def count(self, query: AssetQuery) -> int: ...
+
+    async def purgeable(self) -> list[Asset]:
+        """Soft-deleted assets that no entity (and no job) refers to any more: their bytes may go."""
+        ...
+
+    async def remove_if_purgeable(self, asset_id: str) -> bool:
+        """Delete the record for good when it is still purgeable; assets derived from it forget it."""
+        ...
+
+    async def metadata_pending(self) -> list[str]:
+        """Ids of live assets whose metadata extraction has not finished."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction: ``async with uow:`` rolls back unless ``await uow.commit()`` ran."""
@@ -195,3 +220,19 @@ class BlobStore(Protocol):
         ...
 
     async def delete(self, location: StorageLocation) -> None: ...
+
+
+class MetadataExtractor(Protocol):
+    """Reads a stored file's embedded metadata (ExifTool in production)."""
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        """Why extraction cannot run at all (tool disabled or missing), or None when it can."""
+        ...
+
+    async def extract(self, asset: Asset) -> bytes:
+        """The tool's raw JSON output for the asset's bytes, seen under its original file name.
+
+        Raises ``metadata.MetadataError`` with a reason when the tool times out, crashes or cannot read it.
+        """
+        ...

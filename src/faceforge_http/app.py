@@ -29,6 +29,7 @@ from faceforge_adapters.bootstrap import Core, bootstrap, core_version
 from faceforge_http.auth import require_install_token
 from faceforge_http.errors import EXCEPTION_HANDLERS
 from faceforge_http.openapi import openapi_config, openapi_json, redoc_redirect
+from faceforge_http.routes.assets import AssetController, EntityAssetsController
 from faceforge_http.routes.descriptors import DescriptorController
 from faceforge_http.routes.entities import EntityController
 from faceforge_http.routes.fielddefs import FieldDefController
@@ -109,6 +110,8 @@ def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
             RelationshipController,
             relation_types,
             SystemController,
+            AssetController,
+            EntityAssetsController,
         ],
         guards=[require_install_token],
     )

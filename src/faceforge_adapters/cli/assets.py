@@ -1,9 +1,14 @@
-"""``faceforge asset``: store files straight through the library, no server needed."""
+"""``faceforge asset`` and ``faceforge assets``: store, list and show files, purge deleted ones.
+
+They run straight through the library (no server needed); metadata extraction runs before the command
+returns, so ``asset add`` prints the final ``metadata_status``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import msgspec
@@ -11,9 +16,13 @@ import typer
 
 from faceforge_adapters.bootstrap import Core
 from faceforge_adapters.cli.common import fail, print_json, with_core
-from faceforge_domain.services.assets import IngestResult
+from faceforge_domain.asset_query import AssetQuery
+from faceforge_domain.models import Asset
+from faceforge_domain.paging import MAX_LIMIT, PageRequest, PageResult
+from faceforge_domain.services.assets import IngestOptions, IngestResult, PurgeReport
 
 asset_app = typer.Typer(help="Assets: files attached to entities.", no_args_is_help=True)
+assets_app = typer.Typer(help="Maintenance over all assets.", no_args_is_help=True)
 
 READ_CHUNK = 4 * 1024 * 1024
 
@@ -24,6 +33,11 @@ async def read_file(path: Path) -> AsyncIterator[bytes]:
             yield chunk
 
 
+def _line(asset: Asset) -> str:
+    a = asset
+    return f"{a.asset_id}  {a.kind:16} {a.size_bytes:>12}  {a.metadata_status:8} {a.filename}"
+
+
 @asset_app.command("add")
 def asset_add(
     file: Path = typer.Argument(..., help="The file to store."),
@@ -31,16 +45,71 @@ def asset_add(
     entity: str | None = typer.Option(None, help="Link to this entity id."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Store a file (streamed, hashed, deduplicated) and print its asset id."""
+    """Store a file (streamed, hashed, deduplicated), extract its metadata, print its asset id."""
     if not file.is_file():
         fail(f"{file} is not a readable file", 2)
+    size = file.stat().st_size
 
     async def add(core: Core) -> IngestResult:
-        return await core.assets.ingest(read_file(file), file.name, kind=kind, entity_id=entity)
+        options = IngestOptions(filename=file.name, kind=kind, entity_id=entity)
+        result = await core.assets.ingest(read_file(file), options, size_hint=size)
+        await core.metadata.wait_idle()
+        return IngestResult(await core.assets.get(result.asset.asset_id), deduplicated=result.deduplicated)
 
     result = with_core(add)
     if as_json:
         print_json({"deduplicated": result.deduplicated, **msgspec.to_builtins(result.asset)})
     else:
         note = " (already stored)" if result.deduplicated else ""
-        typer.echo(f"{result.asset.asset_id}  {result.asset.kind}  {result.asset.filename}{note}")
+        typer.echo(_line(result.asset) + note)
+
+
+@asset_app.command("list")
+def asset_list(
+    kind: str | None = typer.Option(None, help="Only this kind."),
+    entity: str | None = typer.Option(None, help="Only assets linked to this entity id."),
+    mime: str | None = typer.Option(None, help="Only MIME types starting with this."),
+    q: str | None = typer.Option(None, help="Only file names containing this."),
+    limit: int = typer.Option(50, min=1, max=MAX_LIMIT, help="How many."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List assets, oldest first."""
+
+    async def find(core: Core) -> PageResult[Asset]:
+        query = AssetQuery.build(kind=kind, entity_id=entity, mime=mime, q=q)
+        return await core.assets.find(query, PageRequest(limit=limit))
+
+    page = with_core(find)
+    if as_json:
+        print_json(msgspec.to_builtins(page))
+        return
+    for asset in page.items:
+        typer.echo(_line(asset))
+    typer.echo(f"{len(page.items)} of {page.total}")
+
+
+@asset_app.command("show")
+def asset_show(
+    asset_id: str = typer.Argument(..., help="The asset id (its SHA-256)."),
+    include_deleted: bool = typer.Option(False, help="Show it even when soft-deleted."),
+) -> None:
+    """Print one asset's record as JSON, extracted metadata included."""
+
+    async def show(core: Core) -> Any:
+        return msgspec.to_builtins(await core.assets.get(asset_id, include_deleted=include_deleted))
+
+    print_json(with_core(show))
+
+
+@assets_app.command("purge")
+def assets_purge(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Remove the bytes and records of soft-deleted assets that no entity links to."""
+
+    async def purge(core: Core) -> PurgeReport:
+        return await core.assets.purge()
+
+    report = with_core(purge)
+    if as_json:
+        print_json(msgspec.to_builtins(report))
+        return
+    typer.echo(f"purged {len(report.asset_ids)} asset(s), {report.bytes_freed} bytes freed")

@@ -28,6 +28,7 @@ app.add_typer(config_cmds.token_app, name="token")
 app.add_typer(db_cmds.db_app, name="db")
 app.add_typer(entities.entity_app, name="entity")
 app.add_typer(assets.asset_app, name="asset")
+app.add_typer(assets.assets_app, name="assets")
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 HTTP_APP_FACTORY = "faceforge_http.app:create_app"

@@ -1,11 +1,13 @@
-"""InMemoryAssetRepository: the asset fake."""
+"""InMemoryAssetRepository: the asset fake, following the same contract as the SQLite repository."""
 
 from __future__ import annotations
 
 import copy
 
 from faceforge_adapters.memory.state import MemoryState
+from faceforge_domain.asset_query import AssetPosition, AssetQuery
 from faceforge_domain.models import Asset
+from faceforge_domain.timefmt import format_timestamp
 
 
 class InMemoryAssetRepository:
@@ -31,3 +33,58 @@ class InMemoryAssetRepository:
             return False
         self._state.links[(entity_id, asset_id)] = role
         return True
+
+    async def unlink(self, entity_id: str, asset_id: str) -> bool:
+        return self._state.links.pop((entity_id, asset_id), False) is not False
+
+    def _matching(self, query: AssetQuery) -> list[Asset]:
+        linked = {a for (e, a) in self._state.links if e == query.entity_id}
+        found = [
+            asset
+            for asset in self._state.assets.values()
+            if (query.include_deleted or asset.deleted_at is None)
+            and (query.kind is None or asset.kind == query.kind)
+            and (query.mime_prefix is None or asset.mime_type.startswith(query.mime_prefix))
+            and (query.entity_id is None or asset.asset_id in linked)
+            and query.matches_names(asset.filenames)
+        ]
+        return sorted(found, key=lambda a: (format_timestamp(a.created_at), a.asset_id))
+
+    async def find(
+        self, query: AssetQuery, *, limit: int, offset: int = 0, after: AssetPosition | None = None
+    ) -> list[Asset]:
+        found = self._matching(query)
+        if after is not None:
+            found = [
+                a
+                for a in found
+                if (format_timestamp(a.created_at), a.asset_id) > (after.created_at, after.asset_id)
+            ]
+        return copy.deepcopy(found[offset : offset + limit])
+
+    async def count(self, query: AssetQuery) -> int:
+        return len(self._matching(query))
+
+    def _is_purgeable(self, asset: Asset) -> bool:
+        linked = {a for (_, a) in self._state.links}
+        return asset.deleted_at is not None and asset.asset_id not in linked
+
+    async def purgeable(self) -> list[Asset]:
+        return copy.deepcopy([a for a in self._state.assets.values() if self._is_purgeable(a)])
+
+    async def remove_if_purgeable(self, asset_id: str) -> bool:
+        asset = self._state.assets.get(asset_id)
+        if asset is None or not self._is_purgeable(asset):
+            return False
+        del self._state.assets[asset_id]
+        for other in self._state.assets.values():
+            if other.derived_from_asset_id == asset_id:
+                other.derived_from_asset_id = None
+        return True
+
+    async def metadata_pending(self) -> list[str]:
+        return [
+            a.asset_id
+            for a in self._state.assets.values()
+            if a.metadata_status == "pending" and a.deleted_at is None
+        ]

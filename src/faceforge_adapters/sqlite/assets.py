@@ -7,6 +7,7 @@ import sqlite3
 import aiosqlite
 
 from faceforge_adapters.sqlite.rows import from_json, from_ts, require_ts, to_json, to_ts
+from faceforge_domain.asset_query import AssetPosition, AssetQuery
 from faceforge_domain.models import Asset, StorageLocation
 
 _COLUMNS = (
@@ -94,3 +95,91 @@ class SqliteAssetRepository:
             (entity_id, asset_id, role),
         )
         return cursor.rowcount > 0
+
+    async def unlink(self, entity_id: str, asset_id: str) -> bool:
+        cursor = await self._conn.execute(
+            "DELETE FROM entity_assets WHERE entity_id = ? AND asset_id = ?", (entity_id, asset_id)
+        )
+        return cursor.rowcount > 0
+
+    async def find(
+        self, query: AssetQuery, *, limit: int, offset: int = 0, after: AssetPosition | None = None
+    ) -> list[Asset]:
+        where, params = _where(query)
+        if after is not None:
+            where.append("(created_at, asset_id) > (?, ?)")
+            params += [after.created_at, after.asset_id]
+        sql = f"SELECT {_COLUMNS} FROM assets{_clause(where)} ORDER BY created_at, asset_id LIMIT ? OFFSET ?"
+        async with self._conn.execute(sql, (*params, limit, offset)) as cursor:
+            rows = await cursor.fetchall()
+        return [asset_from_row(row) for row in rows]
+
+    async def count(self, query: AssetQuery) -> int:
+        where, params = _where(query)
+        async with self._conn.execute(f"SELECT count(*) FROM assets{_clause(where)}", params) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def purgeable(self) -> list[Asset]:
+        sql = f"SELECT {_COLUMNS} FROM assets WHERE {_PURGEABLE} ORDER BY deleted_at, asset_id"
+        async with self._conn.execute(sql) as cursor:
+            rows = await cursor.fetchall()
+        return [asset_from_row(row) for row in rows]
+
+    async def remove_if_purgeable(self, asset_id: str) -> bool:
+        async with self._conn.execute(
+            f"SELECT 1 FROM assets WHERE asset_id = ? AND {_PURGEABLE}", (asset_id,)
+        ) as cursor:
+            if await cursor.fetchone() is None:
+                return False
+        await self._conn.execute(
+            "UPDATE assets SET derived_from_asset_id = NULL WHERE derived_from_asset_id = ?", (asset_id,)
+        )
+        await self._conn.execute("DELETE FROM assets WHERE asset_id = ?", (asset_id,))
+        return True
+
+    async def metadata_pending(self) -> list[str]:
+        sql = (
+            "SELECT asset_id FROM assets WHERE metadata_status = 'pending' AND deleted_at IS NULL "
+            "ORDER BY created_at, asset_id"
+        )
+        async with self._conn.execute(sql) as cursor:
+            rows = await cursor.fetchall()
+        return [row[0] for row in rows]
+
+
+# Soft-deleted, and nothing (entity link, job) still refers to it.
+_PURGEABLE = (
+    "deleted_at IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM entity_assets l WHERE l.asset_id = assets.asset_id) "
+    "AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.input_asset_id = assets.asset_id)"
+)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _where(query: AssetQuery) -> tuple[list[str], list[object]]:
+    """SQL conditions for a checked query; values are always bound."""
+    where: list[str] = []
+    params: list[object] = []
+    if not query.include_deleted:
+        where.append("deleted_at IS NULL")
+    if query.kind is not None:
+        where.append("kind = ?")
+        params.append(query.kind)
+    if query.mime_prefix is not None:
+        where.append("mime_type LIKE ? ESCAPE '\\'")
+        params.append(_escape_like(query.mime_prefix) + "%")
+    if query.entity_id is not None:
+        where.append("asset_id IN (SELECT asset_id FROM entity_assets WHERE entity_id = ?)")
+        params.append(query.entity_id)
+    if query.q is not None:
+        where.append("EXISTS (SELECT 1 FROM json_each(assets.filenames) n WHERE n.value LIKE ? ESCAPE '\\')")
+        params.append("%" + _escape_like(query.q) + "%")
+    return where, params
+
+
+def _clause(where: list[str]) -> str:
+    return " WHERE " + " AND ".join(where) if where else ""

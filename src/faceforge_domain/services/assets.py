@@ -1,14 +1,47 @@
-"""Asset ingest: stream bytes into the store once, then record (or deduplicate) the asset."""
+"""Asset use cases: ingest a byte stream once, list, read, link, soft delete and purge.
+
+Ingest streams the bytes into the store, hashing them in the same pass; the store makes them visible
+only once complete and synced. The options (entity to link, sidecar metadata...) are checked before
+the bytes are published, so a bad upload leaves nothing behind.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
+import logging
+import re
+from collections.abc import AsyncIterable, AsyncIterator, Callable
+from typing import Any
 
+import anyio
+import msgspec
+
+from faceforge_domain.asset_query import CURSOR_SORT, AssetPosition, AssetQuery
 from faceforge_domain.clock import Clock
-from faceforge_domain.errors import NotFound
+from faceforge_domain.errors import FieldError, Invalid, NotFound
 from faceforge_domain.filetypes import SNIFF_BYTES, clean_filename, infer_kind, sniff_mime
-from faceforge_domain.models import Asset
-from faceforge_domain.ports import BlobStore, UnitOfWorkFactory
+from faceforge_domain.ids import is_id
+from faceforge_domain.models import Asset, JsonObject, StoredBlob
+from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_cursor, encode_cursor
+from faceforge_domain.ports import BlobStore, UnitOfWork, UnitOfWorkFactory
+from faceforge_domain.services.metadata import MetadataRunner
+from faceforge_domain.timefmt import format_timestamp
+
+log = logging.getLogger("faceforge.assets")
+
+KIND_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
+MAX_KIND = 64
+MAX_ROLE = 64
+
+
+class IngestOptions(msgspec.Struct, kw_only=True):
+    """What comes with the bytes: the name they were uploaded under and what to do with them."""
+
+    filename: str
+    kind: str | None = None
+    entity_id: str | None = None
+    role: str | None = None
+    derived_from_asset_id: str | None = None
+    user_metadata: JsonObject | None = None
 
 
 class IngestResult:
@@ -21,63 +54,147 @@ class IngestResult:
         self.deduplicated = deduplicated
 
 
+class PurgeReport(msgspec.Struct, kw_only=True):
+    asset_ids: list[str]
+    bytes_freed: int
+
+
+def check_kind(kind: str, field: str = "kind") -> list[FieldError]:
+    if len(kind) > MAX_KIND or not KIND_PATTERN.fullmatch(kind):
+        return [FieldError(field, "must be lowercase words joined by dots, like image.original")]
+    return []
+
+
 class AssetService:
-    def __init__(self, uow: UnitOfWorkFactory, store: BlobStore, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        store: BlobStore,
+        clock: Clock,
+        metadata: MetadataRunner | None = None,
+    ) -> None:
         self._uow = uow
         self._store = store
         self._clock = clock
+        self._metadata = metadata
+
+    @property
+    def store(self) -> BlobStore:
+        return self._store
 
     async def ingest(
         self,
         chunks: AsyncIterable[bytes],
-        filename: str,
+        options: IngestOptions | Callable[[], IngestOptions],
         *,
-        kind: str | None = None,
-        entity_id: str | None = None,
+        size_hint: int | None = None,
     ) -> IngestResult:
-        """Store a byte stream and record it; identical bytes become one asset with both names."""
-        name = clean_filename(filename)
-        if entity_id is not None:
-            await self._require_entity(entity_id)
+        """Store a byte stream and record it; identical bytes become one asset with every name.
+
+        ``options`` may be a callable: it is asked once the stream is exhausted, for uploads whose
+        fields arrive after the file. Either way they are checked before the bytes are published.
+        """
         head = bytearray()
+        checked: list[IngestOptions] = []
+        if isinstance(options, IngestOptions):
+            checked.append(await self._check(options))
 
         async def watched() -> AsyncIterator[bytes]:
             async for chunk in chunks:
                 if len(head) < SNIFF_BYTES:
                     head.extend(chunk[: SNIFF_BYTES - len(head)])
                 yield chunk
+            if not checked:
+                assert callable(options)
+                checked.append(await self._check(options()))
 
-        blob = await self._store.put(watched())
+        hint = options.kind if isinstance(options, IngestOptions) else None
+        blob = await self._store.put(watched(), kind=hint, size_hint=size_hint)
+        try:
+            result = await self._record(blob, checked[0], bytes(head))
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self._discard_if_orphan(blob)
+            raise
+        if not result.deduplicated and self._metadata is not None:
+            self._metadata.submit(result.asset.asset_id)
+        return result
+
+    async def _check(self, options: IngestOptions) -> IngestOptions:
+        errors: list[FieldError] = []
+        if options.kind is not None:
+            errors += check_kind(options.kind)
+        if options.role is not None and len(options.role) > MAX_ROLE:
+            errors.append(FieldError("role", f"must be at most {MAX_ROLE} characters"))
+        for field, value in (
+            ("entity_id", options.entity_id),
+            ("derived_from_asset_id", options.derived_from_asset_id),
+        ):
+            if value is not None and not is_id(value):
+                errors.append(FieldError(field, "must be a 64-character lowercase hex id"))
+        if errors:
+            raise Invalid(errors)
+        async with self._uow.read() as uow:
+            await self._require_refs(uow, options)
+        return msgspec.structs.replace(options, filename=clean_filename(options.filename))
+
+    @staticmethod
+    async def _require_refs(uow: UnitOfWork, options: IngestOptions) -> None:
+        if options.entity_id is not None and await uow.entities.get(options.entity_id) is None:
+            raise NotFound("entity", options.entity_id)
+        derived = options.derived_from_asset_id
+        if derived is not None and await uow.assets.get(derived) is None:
+            raise NotFound("asset", derived)
+
+    async def _record(self, blob: StoredBlob, options: IngestOptions, head: bytes) -> IngestResult:
         now = self._clock.now()
+        name = options.filename
         async with self._uow.write() as uow:
+            await self._require_refs(uow, options)  # they may have gone while the bytes streamed
             existing = await uow.assets.get(blob.sha256, include_deleted=True)
             if existing is not None:
-                if name not in existing.filenames:
-                    existing.filenames.append(name)
-                    existing.updated_at = now
-                    await uow.assets.update(existing)
-                asset, deduplicated = existing, True
+                asset = existing
+                before = msgspec.to_builtins(asset)
+                if name not in asset.filenames:
+                    asset.filenames.append(name)
+                if options.user_metadata:
+                    asset.user_metadata = {**asset.user_metadata, **options.user_metadata}
+                if asset.derived_from_asset_id is None and options.derived_from_asset_id != asset.asset_id:
+                    asset.derived_from_asset_id = options.derived_from_asset_id
+                asset.deleted_at = None  # uploading it again brings it back
+                if msgspec.to_builtins(asset) != before:
+                    asset.updated_at = now
+                    await uow.assets.update(asset)
             else:
-                mime = sniff_mime(bytes(head), name)
+                mime = sniff_mime(head, name)
                 asset = Asset(
                     asset_id=blob.sha256,
-                    kind=kind or infer_kind(mime, name),
+                    kind=options.kind or infer_kind(mime, name),
                     mime_type=mime,
                     size_bytes=blob.size_bytes,
                     filename=name,
                     filenames=[name],
                     storage=blob.location,
+                    derived_from_asset_id=options.derived_from_asset_id,
+                    user_metadata=options.user_metadata or {},
                     created_at=now,
                     updated_at=now,
                 )
                 await uow.assets.add(asset)
-                deduplicated = False
-            if entity_id is not None:
-                if await uow.entities.get(entity_id) is None:
-                    raise NotFound("entity", entity_id)
-                await uow.assets.link(entity_id, asset.asset_id, None)
+            if options.entity_id is not None:
+                await uow.assets.link(options.entity_id, asset.asset_id, options.role)
             await uow.commit()
-        return IngestResult(asset, deduplicated=deduplicated)
+        if existing is not None and existing.storage != blob.location:
+            await self._store.delete(blob.location)  # the record says where the bytes live; drop the copy
+        return IngestResult(asset, deduplicated=existing is not None)
+
+    async def _discard_if_orphan(self, blob: StoredBlob) -> None:
+        """Remove bytes that were published but never recorded (the record step failed)."""
+        async with self._uow.read() as uow:
+            if await uow.assets.get(blob.sha256, include_deleted=True) is not None:
+                return
+        log.warning("removing unrecorded upload", extra={"asset_id": blob.sha256})
+        await self._store.delete(blob.location)
 
     async def get(self, asset_id: str, *, include_deleted: bool = False) -> Asset:
         async with self._uow.read() as uow:
@@ -86,7 +203,105 @@ class AssetService:
             raise NotFound("asset", asset_id)
         return asset
 
-    async def _require_entity(self, entity_id: str) -> None:
+    async def find(self, query: AssetQuery, page: PageRequest) -> PageResult[Asset]:
+        after = None
+        if page.cursor is not None:
+            cursor = decode_cursor(page.cursor, CURSOR_SORT)
+            after = AssetPosition(created_at=str(cursor.value), asset_id=cursor.last_id)
         async with self._uow.read() as uow:
-            if await uow.entities.get(entity_id) is None:
-                raise NotFound("entity", entity_id)
+            if query.entity_id is not None and await uow.entities.get(query.entity_id) is None:
+                raise NotFound("entity", query.entity_id)
+            items = await uow.assets.find(query, limit=page.limit + 1, offset=page.offset, after=after)
+            total = await uow.assets.count(query)
+        next_cursor = None
+        if len(items) > page.limit:
+            items = items[: page.limit]
+            last = items[-1]
+            next_cursor = encode_cursor(Cursor(CURSOR_SORT, format_timestamp(last.created_at), last.asset_id))
+        return PageResult(
+            items=items, total=total, limit=page.limit, offset=page.offset, next_cursor=next_cursor
+        )
+
+    async def update(self, asset_id: str, change: Callable[[Asset], None]) -> Asset:
+        """Apply ``change`` to a live asset; ``updated_at`` moves only when something changed."""
+        async with self._uow.write() as uow:
+            asset = await uow.assets.get(asset_id)
+            if asset is None:
+                raise NotFound("asset", asset_id)
+            before: Any = msgspec.to_builtins(asset)
+            change(asset)
+            if msgspec.to_builtins(asset) != before:
+                asset.updated_at = self._clock.now()
+                await uow.assets.update(asset)
+                await uow.commit()
+        return asset
+
+    async def delete(self, asset_id: str) -> None:
+        """Soft delete: hidden from lists, bytes kept until ``purge``."""
+        async with self._uow.write() as uow:
+            asset = await uow.assets.get(asset_id)
+            if asset is None:
+                raise NotFound("asset", asset_id)
+            asset.deleted_at = asset.updated_at = self._clock.now()
+            await uow.assets.update(asset)
+            await uow.commit()
+
+    async def restore(self, asset_id: str) -> Asset:
+        async with self._uow.write() as uow:
+            asset = await uow.assets.get(asset_id, include_deleted=True)
+            if asset is None:
+                raise NotFound("asset", asset_id)
+            if asset.deleted_at is not None:
+                asset.deleted_at = None
+                asset.updated_at = self._clock.now()
+                await uow.assets.update(asset)
+                await uow.commit()
+        return asset
+
+    async def link(self, entity_id: str, asset_id: str, role: str | None = None) -> bool:
+        """Link (idempotent): True when the link is new. Unknown ids are ``NotFound``."""
+        if role is not None and len(role) > MAX_ROLE:
+            raise Invalid.one("role", f"must be at most {MAX_ROLE} characters")
+        async with self._uow.write() as uow:
+            await self._require_pair(uow, entity_id, asset_id)
+            created = await uow.assets.link(entity_id, asset_id, role)
+            await uow.commit()
+        return created
+
+    async def unlink(self, entity_id: str, asset_id: str) -> bool:
+        """Unlink (idempotent): True when a link was removed."""
+        async with self._uow.write() as uow:
+            await self._require_pair(uow, entity_id, asset_id)
+            removed = await uow.assets.unlink(entity_id, asset_id)
+            await uow.commit()
+        return removed
+
+    @staticmethod
+    async def _require_pair(uow: UnitOfWork, entity_id: str, asset_id: str) -> None:
+        if await uow.entities.get(entity_id) is None:
+            raise NotFound("entity", entity_id)
+        if await uow.assets.get(asset_id) is None:
+            raise NotFound("asset", asset_id)
+
+    def read(self, asset: Asset, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        """The asset's bytes ``start..end`` inclusive, streamed from wherever they are stored."""
+        return self._store.open_range(asset.storage, start, end)
+
+    async def purge(self) -> PurgeReport:
+        """Remove the bytes and records of soft-deleted assets no entity links to."""
+        purged: list[str] = []
+        freed = 0
+        async with self._uow.read() as uow:
+            candidates = await uow.assets.purgeable()
+        for candidate in candidates:
+            async with self._uow.write() as uow:
+                if not await uow.assets.remove_if_purgeable(candidate.asset_id):
+                    continue  # restored or linked meanwhile
+                await uow.commit()
+            await self._store.delete(candidate.storage)  # the record went first: never a row without bytes
+            purged.append(candidate.asset_id)
+            freed += candidate.size_bytes
+            log.info(
+                "asset purged", extra={"asset_id": candidate.asset_id, "size_bytes": candidate.size_bytes}
+            )
+        return PurgeReport(asset_ids=purged, bytes_freed=freed)

@@ -1,0 +1,134 @@
+"""Metadata extraction off the request path: a queue of asset ids and a few consumers.
+
+An upload answers with ``metadata_status: pending`` at once; the runner fills the record in later
+(``done``, ``skipped`` or ``failed`` with the reason). On start it re-queues whatever a previous run
+left pending, so a restart never strands an asset.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+import anyio
+from anyio.abc import TaskStatus
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from faceforge_domain.clock import Clock
+from faceforge_domain.metadata import MetadataError, exiftool_entry, replace_entry, skip_reason
+from faceforge_domain.models import Asset, JsonObject, MetadataStatus
+from faceforge_domain.ports import MetadataExtractor, UnitOfWorkFactory
+
+log = logging.getLogger("faceforge.metadata")
+
+
+class MetadataRunner:
+    """Runs the extractor for queued assets, ``workers`` at a time, and records each outcome."""
+
+    def __init__(
+        self, uow: UnitOfWorkFactory, extractor: MetadataExtractor | None, clock: Clock, *, workers: int
+    ) -> None:
+        self._uow = uow
+        self._extractor = extractor
+        self._clock = clock
+        self._workers = max(1, workers)
+        send, receive = anyio.create_memory_object_stream[str](math.inf)
+        self._send: MemoryObjectSendStream[str] = send
+        self._receive: MemoryObjectReceiveStream[str] = receive
+        self._outstanding = 0
+        self._idle = anyio.Event()
+        self._idle.set()
+
+    def submit(self, asset_id: str) -> None:
+        """Queue an asset; returns at once (the queue is unbounded: ids are small)."""
+        self._outstanding += 1
+        self._idle = anyio.Event() if self._idle.is_set() else self._idle
+        self._send.send_nowait(asset_id)
+
+    async def wait_idle(self) -> None:
+        """Until every queued asset has been processed (tests and the CLI wait on this)."""
+        await self._idle.wait()
+
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Consume the queue until cancelled; pending assets from an earlier run go first."""
+        async with self._uow.read() as uow:
+            pending = await uow.assets.metadata_pending()
+        for asset_id in pending:
+            self.submit(asset_id)
+        async with anyio.create_task_group() as group:
+            for _ in range(self._workers):
+                group.start_soon(self._consume)
+            task_status.started()
+
+    async def _consume(self) -> None:
+        async for asset_id in self._receive.clone():
+            try:
+                await self.process(asset_id)
+            except Exception:  # one asset's surprise must not stop the queue; it is logged in full
+                log.exception(
+                    "metadata extraction crashed", extra={"event": "metadata.error", "asset_id": asset_id}
+                )
+            finally:
+                self._outstanding -= 1
+                if self._outstanding == 0:
+                    self._idle.set()
+
+    async def process(self, asset_id: str) -> MetadataStatus | None:
+        """Extract and record one asset's metadata; None when there was nothing to do."""
+        async with self._uow.read() as uow:
+            asset = await uow.assets.get(asset_id)
+        if asset is None or asset.metadata_status != "pending":
+            return None
+        reason = skip_reason(asset.filename)
+        if reason is None and self._extractor is None:
+            reason = "no metadata extractor is configured"
+        elif reason is None and self._extractor is not None:
+            reason = self._extractor.unavailable_reason
+        if reason is not None:
+            log.info(
+                "metadata skipped", extra={"event": "metadata.skip", "asset_id": asset_id, "reason": reason}
+            )
+            await self._record(asset_id, "skipped", reason, None)
+            return "skipped"
+        assert self._extractor is not None
+        return await self._extract(asset, self._extractor)
+
+    async def _extract(self, asset: Asset, extractor: MetadataExtractor) -> MetadataStatus:
+        log.info("metadata started", extra={"event": "metadata.start", "asset_id": asset.asset_id})
+        started = time.perf_counter()
+        try:
+            entry = exiftool_entry(await extractor.extract(asset))
+        except MetadataError as exc:
+            log.warning(
+                "metadata failed: %s",
+                exc,
+                extra={"event": "metadata.failed", "asset_id": asset.asset_id, "reason": str(exc)},
+            )
+            await self._record(asset.asset_id, "failed", str(exc), None)
+            return "failed"
+        await self._record(asset.asset_id, "done", None, entry)
+        log.info(
+            "metadata done",
+            extra={
+                "event": "metadata.done",
+                "asset_id": asset.asset_id,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        return "done"
+
+    async def _record(
+        self, asset_id: str, status: MetadataStatus, reason: str | None, entry: JsonObject | None
+    ) -> None:
+        async with self._uow.write() as uow:
+            asset = await uow.assets.get(asset_id, include_deleted=True)
+            if asset is None:  # purged meanwhile
+                return
+            if entry is not None:
+                asset.extracted_metadata = replace_entry(asset.extracted_metadata, entry)
+            asset.metadata_status = status
+            asset.metadata_reason = reason
+            asset.updated_at = self._clock.now()
+            await uow.assets.update(asset)
+            await uow.commit()

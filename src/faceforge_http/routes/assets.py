@@ -1,0 +1,316 @@
+"""Assets over HTTP: streaming upload (multipart and raw PUT), list, read, patch, delete, download, links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post, put, route
+from litestar.datastructures import State
+from litestar.enums import HttpMethod
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from faceforge_domain.asset_query import AssetQuery
+from faceforge_domain.errors import FieldError, Invalid
+from faceforge_domain.filetypes import clean_filename
+from faceforge_domain.mergepatch import merge_patch
+from faceforge_domain.models import Asset, JsonObject
+from faceforge_domain.paging import PageRequest
+from faceforge_domain.ranges import plan_download, strong_etag
+from faceforge_domain.services.assets import IngestOptions, IngestResult, check_kind
+from faceforge_domain.timefmt import format_timestamp
+from faceforge_http.deps import CoreDep
+from faceforge_http.download import BlobResponse, download_response
+from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.uploads import MultipartUpload, limited_body, multipart_boundary
+
+
+class StorageOut(msgspec.Struct, kw_only=True):
+    provider: str
+    bucket: str | None
+    key: str
+
+
+class AssetOut(msgspec.Struct, kw_only=True):
+    asset_id: str
+    content_hash: str
+    kind: str
+    mime_type: str
+    size_bytes: int
+    filename: str
+    filenames: list[str]
+    storage: StorageOut
+    derived_from_asset_id: str | None
+    owner: str | None
+    extracted_metadata: list[JsonObject]
+    metadata_status: str
+    metadata_reason: str | None
+    user_metadata: JsonObject
+    plugin_data: JsonObject
+    created_at: str
+    updated_at: str
+    deleted_at: str | None
+
+    @classmethod
+    def of(cls, asset: Asset) -> AssetOut:
+        return cls(**_out_fields(asset))
+
+
+class UploadOut(AssetOut, kw_only=True):
+    """The stored asset; ``deduplicated`` is true when these bytes were already stored."""
+
+    deduplicated: bool
+
+
+def _out_fields(asset: Asset) -> dict[str, Any]:
+    return {
+        "asset_id": asset.asset_id,
+        "content_hash": asset.content_hash,
+        "kind": asset.kind,
+        "mime_type": asset.mime_type,
+        "size_bytes": asset.size_bytes,
+        "filename": asset.filename,
+        "filenames": asset.filenames,
+        "storage": StorageOut(
+            provider=asset.storage.provider, bucket=asset.storage.bucket, key=asset.storage.key
+        ),
+        "derived_from_asset_id": asset.derived_from_asset_id,
+        "owner": asset.owner,
+        "extracted_metadata": asset.extracted_metadata,
+        "metadata_status": asset.metadata_status,
+        "metadata_reason": asset.metadata_reason,
+        "user_metadata": asset.user_metadata,
+        "plugin_data": asset.plugin_data,
+        "created_at": format_timestamp(asset.created_at),
+        "updated_at": format_timestamp(asset.updated_at),
+        "deleted_at": format_timestamp(asset.deleted_at) if asset.deleted_at else None,
+    }
+
+
+class AssetPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """JSON merge patch of an asset: only the keys sent change; ``null`` clears an optional one."""
+
+    kind: str | msgspec.UnsetType = msgspec.UNSET
+    filename: str | msgspec.UnsetType = msgspec.UNSET
+    owner: str | msgspec.UnsetType | None = msgspec.UNSET
+    user_metadata: JsonObject | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class LinkIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    role: str | None = None
+
+
+class LinkOut(msgspec.Struct, kw_only=True):
+    entity_id: str
+    asset_id: str
+    changed: bool
+
+
+def _upload_response(result: IngestResult) -> Response[Ok[UploadOut]]:
+    body = ok(UploadOut(**_out_fields(result.asset), deduplicated=result.deduplicated))
+    if result.deduplicated:
+        return Response(body, status_code=HTTP_200_OK)
+    location = f"/v1/assets/{result.asset.asset_id}"
+    return Response(body, status_code=HTTP_201_CREATED, headers={"Location": location})
+
+
+def _apply_patch(changes: AssetPatch) -> Any:
+    errors: list[FieldError] = []
+    if isinstance(changes.kind, str):
+        errors += check_kind(changes.kind)
+    if errors:
+        raise Invalid(errors)
+
+    def change(asset: Asset) -> None:
+        if isinstance(changes.kind, str):
+            asset.kind = changes.kind
+        if isinstance(changes.filename, str):
+            asset.filename = clean_filename(changes.filename)
+            if asset.filename not in asset.filenames:
+                asset.filenames.append(asset.filename)
+        if not isinstance(changes.owner, msgspec.UnsetType):
+            asset.owner = changes.owner
+        if not isinstance(changes.user_metadata, msgspec.UnsetType):
+            patch = changes.user_metadata
+            asset.user_metadata = {} if patch is None else merge_patch(asset.user_metadata, patch)
+
+    return change
+
+
+class AssetController(Controller):
+    path = "/assets"
+    tags = ["assets"]  # noqa: RUF012  (Litestar reads this class attribute)
+
+    @post(
+        "/upload",
+        operation_id="uploadAsset",
+        summary="Upload a file (multipart/form-data, streamed)",
+        description=(
+            "Parts: `file` (required), `meta` (a JSON object: the `_meta.json` sidecar), `kind`, "
+            "`entity_id`, `role`, `derived_from_asset_id`. 201 for new bytes, 200 with "
+            "`deduplicated: true` for known ones."
+        ),
+        request_max_body_size=None,  # streamed; the limit is uploads.max_bytes, enforced while reading
+        status_code=HTTP_201_CREATED,
+    )
+    async def upload(self, core: CoreDep, request: Request[Any, Any, State]) -> Response[Ok[UploadOut]]:
+        boundary = multipart_boundary(request.headers.get("content-type", ""))
+        if boundary is None:
+            raise Invalid.one("content-type", "must be multipart/form-data with a boundary")
+        form = MultipartUpload(limited_body(request, core.config.uploads.max_bytes), boundary)
+        result = await core.assets.ingest(form.file_chunks(), form.options)
+        return _upload_response(result)
+
+    @put(
+        "/upload",
+        operation_id="putAsset",
+        summary="Upload a file as the raw request body (for scripts and download managers)",
+        request_max_body_size=None,
+        status_code=HTTP_201_CREATED,
+    )
+    async def upload_raw(
+        self,
+        core: CoreDep,
+        request: Request[Any, Any, State],
+        filename: str = Parameter(min_length=1, max_length=1024),
+        kind: str | None = None,
+        entity_id: str | None = None,
+        role: str | None = None,
+        derived_from_asset_id: str | None = None,
+    ) -> Response[Ok[UploadOut]]:
+        options = IngestOptions(
+            filename=filename,
+            kind=kind,
+            entity_id=entity_id,
+            role=role,
+            derived_from_asset_id=derived_from_asset_id,
+        )
+        length = request.headers.get("content-length")
+        size_hint = int(length) if length and length.isdigit() else None
+        body = limited_body(request, core.config.uploads.max_bytes)
+        result = await core.assets.ingest(body, options, size_hint=size_hint)
+        return _upload_response(result)
+
+    @get(operation_id="listAssets", summary="List assets (filters: kind, entity_id, mime prefix, q on names)")
+    async def list_assets(
+        self,
+        core: CoreDep,
+        kind: str | None = None,
+        entity_id: str | None = None,
+        mime: str | None = None,
+        q: str | None = None,
+        include_deleted: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+        cursor: str | None = None,
+    ) -> Ok[Page[AssetOut]]:
+        query = AssetQuery.build(
+            kind=kind, entity_id=entity_id, mime=mime, q=q, include_deleted=include_deleted
+        )
+        return ok(await _page(core, query, PageRequest(limit=limit, offset=offset, cursor=cursor)))
+
+    @get("/{asset_id:str}", operation_id="getAsset", summary="One asset, extracted metadata included")
+    async def get_asset(self, core: CoreDep, asset_id: str, include_deleted: bool = False) -> Ok[AssetOut]:
+        return ok(AssetOut.of(await core.assets.get(asset_id, include_deleted=include_deleted)))
+
+    @patch("/{asset_id:str}", operation_id="patchAsset", summary="Change an asset (JSON merge patch)")
+    async def patch_asset(self, core: CoreDep, asset_id: str, data: AssetPatch) -> Ok[AssetOut]:
+        return ok(AssetOut.of(await core.assets.update(asset_id, _apply_patch(data))))
+
+    @delete(
+        "/{asset_id:str}", operation_id="deleteAsset", summary="Soft-delete an asset (purge removes bytes)"
+    )
+    async def delete_asset(self, core: CoreDep, asset_id: str) -> None:
+        await core.assets.delete(asset_id)
+
+    @post(
+        "/{asset_id:str}/restore",
+        operation_id="restoreAsset",
+        summary="Bring back a soft-deleted asset",
+        status_code=HTTP_200_OK,
+    )
+    async def restore_asset(self, core: CoreDep, asset_id: str) -> Ok[AssetOut]:
+        return ok(AssetOut.of(await core.assets.restore(asset_id)))
+
+    @route(
+        "/{asset_id:str}/download",
+        http_method=[HttpMethod.GET, HttpMethod.HEAD],
+        operation_id="downloadAsset",
+        summary="The bytes: Range, If-Range, If-None-Match honoured (RFC 9110)",
+        media_type="application/octet-stream",
+    )
+    async def download(
+        self,
+        core: CoreDep,
+        request: Request[Any, Any, State],
+        asset_id: str,
+        inline: bool = False,
+    ) -> BlobResponse:
+        asset = await core.assets.get(asset_id)
+        headers = request.headers
+        plan = plan_download(
+            size=asset.size_bytes,
+            etag=strong_etag(asset.content_hash),
+            last_modified=asset.created_at,
+            range_header=headers.get("range"),
+            if_range=headers.get("if-range"),
+            if_none_match=headers.get("if-none-match"),
+            if_modified_since=headers.get("if-modified-since"),
+        )
+
+        def reader(start: int, end: int) -> Any:
+            return core.assets.read(asset, start, end)
+
+        return download_response(asset, plan, reader, inline=inline, head=request.method == HttpMethod.HEAD)
+
+
+async def _page(core: CoreDep, query: AssetQuery, page: PageRequest) -> Page[AssetOut]:
+    result = await core.assets.find(query, page)
+    return Page(
+        items=[AssetOut.of(a) for a in result.items],
+        total=result.total,
+        limit=result.limit,
+        offset=result.offset,
+        next_cursor=result.next_cursor,
+    )
+
+
+class EntityAssetsController(Controller):
+    path = "/entities/{entity_id:str}/assets"
+    tags = ["assets"]  # noqa: RUF012  (Litestar reads this class attribute)
+
+    @get(operation_id="listEntityAssets", summary="Assets linked to an entity (filter: kind)")
+    async def list_entity_assets(
+        self,
+        core: CoreDep,
+        entity_id: str,
+        kind: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        cursor: str | None = None,
+    ) -> Ok[Page[AssetOut]]:
+        query = AssetQuery.build(kind=kind, entity_id=entity_id)
+        return ok(await _page(core, query, PageRequest(limit=limit, offset=offset, cursor=cursor)))
+
+    @post(
+        "/{asset_id:str}/link",
+        operation_id="linkAsset",
+        summary="Link an asset to the entity (idempotent)",
+        status_code=HTTP_200_OK,
+    )
+    async def link(
+        self, core: CoreDep, entity_id: str, asset_id: str, data: LinkIn | None = None
+    ) -> Ok[LinkOut]:
+        changed = await core.assets.link(entity_id, asset_id, data.role if data else None)
+        return ok(LinkOut(entity_id=entity_id, asset_id=asset_id, changed=changed))
+
+    @post(
+        "/{asset_id:str}/unlink",
+        operation_id="unlinkAsset",
+        summary="Unlink an asset from the entity (idempotent)",
+        status_code=HTTP_200_OK,
+    )
+    async def unlink(self, core: CoreDep, entity_id: str, asset_id: str) -> Ok[LinkOut]:
+        changed = await core.assets.unlink(entity_id, asset_id)
+        return ok(LinkOut(entity_id=entity_id, asset_id=asset_id, changed=changed))
