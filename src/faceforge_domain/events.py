@@ -8,11 +8,12 @@ sees event ``n`` sees every change up to it. Ids only grow; ``after=<last id see
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+import anyio
 import msgspec
 
 from faceforge_domain.clock import Clock
@@ -103,6 +104,10 @@ class EventLog(Protocol):
         """Events with ``id > after_id`` that the filter admits, oldest first."""
         ...
 
+    async def count(self, after_id: int, event_filter: EventFilter) -> int:
+        """How many events ``after`` would return without a limit."""
+        ...
+
     async def last_id(self) -> int:
         """The newest event's id (0 for an empty log)."""
         ...
@@ -148,15 +153,28 @@ class EventFeed:
     def __init__(self, uow: EventReadFactory) -> None:
         self._uow = uow
 
-    async def page(self, after: int, event_filter: EventFilter, *, limit: int) -> tuple[list[Event], bool]:
-        """Up to ``limit`` events after ``after`` and whether more are waiting."""
+    async def page(self, after: int, event_filter: EventFilter, *, limit: int) -> tuple[list[Event], int]:
+        """Up to ``limit`` events after ``after``, and how many there are after it in all."""
         if after < 0:
             raise Invalid.one("after", "must be 0 or more")
         if not 1 <= limit <= MAX_EVENT_LIMIT:
             raise Invalid.one("limit", f"must be between 1 and {MAX_EVENT_LIMIT}")
         async with self._uow.read() as uow:
-            found = await uow.events.after(after, event_filter, limit=limit + 1)
-        return found[:limit], len(found) > limit
+            found = await uow.events.after(after, event_filter, limit=limit)
+            total = await uow.events.count(after, event_filter) if len(found) == limit else len(found)
+        return found, total
+
+    async def follow(
+        self, after: int, event_filter: EventFilter, *, poll_seconds: float = 0.5
+    ) -> AsyncIterator[Event]:
+        """Every event after ``after``, then each new one as it commits (in this or another process)."""
+        while True:
+            found, _ = await self.page(after, event_filter, limit=MAX_EVENT_LIMIT)
+            for event in found:
+                yield event
+                after = event.id
+            if len(found) < MAX_EVENT_LIMIT:
+                await anyio.sleep(poll_seconds)
 
     async def last_id(self) -> int:
         async with self._uow.read() as uow:

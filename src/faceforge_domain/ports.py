@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
+from faceforge_domain.events import EventLog
 from faceforge_domain.models import (
     Asset,
     Descriptor,
@@ -21,6 +22,7 @@ from faceforge_domain.queries import EntityQuery, KeysetPosition, RelationshipQu
 
 if TYPE_CHECKING:  # the jobs package builds on these ports; it is only named here
     from faceforge_domain.jobs.ports import JobRepository
+    from faceforge_domain.plugins.ports import PluginRepository
 
 
 class EntityRepository(Protocol):
@@ -171,6 +173,14 @@ class UnitOfWork(Protocol):
 
     @property
     def jobs(self) -> JobRepository: ...
+
+    @property
+    def events(self) -> EventLog:
+        """Append events here so they commit (or roll back) with the change they describe."""
+        ...
+
+    @property
+    def plugins(self) -> PluginRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

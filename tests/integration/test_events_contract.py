@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import anyio
 import pytest
 
 from faceforge_adapters.memory.uow import InMemoryUnitOfWorkFactory
@@ -45,21 +46,21 @@ async def append(units: PluginUnitOfWorkFactory, *types: str, subject: str | Non
 async def test_events_come_back_in_order_with_growing_ids(units: PluginUnitOfWorkFactory) -> None:
     ids = await append(units, "entity.created", "asset.created", "asset.linked")
     assert ids == sorted(ids)
-    page, more = await EventFeed(units).page(0, EventFilter(), limit=10)
+    page, total = await EventFeed(units).page(0, EventFilter(), limit=10)
     assert [(e.id, e.type, e.data, e.ts) for e in page] == [
         (ids[0], "entity.created", {"n": 0}, MOMENT),
         (ids[1], "asset.created", {"n": 1}, MOMENT),
         (ids[2], "asset.linked", {"n": 2}, MOMENT),
     ]
-    assert not more
+    assert total == 3
     assert await EventFeed(units).last_id() == ids[-1]
 
 
 async def test_after_resumes_behind_the_last_event_seen(units: PluginUnitOfWorkFactory) -> None:
     ids = await append(units, "entity.created", "entity.updated", "entity.deleted")
-    page, more = await EventFeed(units).page(ids[0], EventFilter(), limit=1)
+    page, total = await EventFeed(units).page(ids[0], EventFilter(), limit=1)
     assert [e.id for e in page] == [ids[1]]
-    assert more
+    assert total == 2
 
 
 async def test_a_rolled_back_change_leaves_no_event(units: PluginUnitOfWorkFactory) -> None:
@@ -85,6 +86,8 @@ async def test_type_filters_take_exact_types_and_families(units: PluginUnitOfWor
     assert [e.type for e in page] == ["asset.created", "asset.linked", "job.succeeded"]
     page, _ = await feed.page(0, EventFilter(types=("asset.linked",)), limit=10)
     assert [e.type for e in page] == ["asset.linked"]
+    page, total = await feed.page(0, EventFilter(types=("asset.*",)), limit=1)
+    assert ([e.type for e in page], total) == (["asset.created"], 2)
 
 
 async def test_visibility_limits_what_a_plugin_sees(units: PluginUnitOfWorkFactory) -> None:
@@ -118,3 +121,20 @@ def test_type_filters_parse_from_comma_lists_and_repeats() -> None:
     assert parse_type_filter(["asset.*,entity.created", "asset.*", " "]) == ("asset.*", "entity.created")
     with pytest.raises(Invalid):
         parse_type_filter(["asset.%"])
+
+
+async def test_follow_yields_the_backlog_then_new_events(units: PluginUnitOfWorkFactory) -> None:
+    await append(units, "entity.created", "job.queued")
+    seen: list[str] = []
+
+    async def follow() -> None:
+        async for event in EventFeed(units).follow(0, EventFilter(types=("entity.*",)), poll_seconds=0.01):
+            seen.append(event.type)
+            if len(seen) == 2:
+                return
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(follow)
+        await anyio.sleep(0.05)
+        await append(units, "entity.updated")
+    assert seen == ["entity.created", "entity.updated"]

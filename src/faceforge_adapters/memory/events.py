@@ -29,5 +29,8 @@ class InMemoryEventLog:
         ]
         return found[:limit]
 
+    async def count(self, after_id: int, event_filter: EventFilter) -> int:
+        return len(await self.after(after_id, event_filter, limit=len(self._state.events)))
+
     async def last_id(self) -> int:
         return self._state.events[-1].id if self._state.events else 0

@@ -22,6 +22,20 @@ def _pattern_sql(patterns: tuple[str, ...], params: list[object]) -> str:
     return "(" + " OR ".join(terms) + ")" if terms else "0"
 
 
+def _where(after_id: int, event_filter: EventFilter) -> tuple[str, list[object]]:
+    params: list[object] = [after_id]
+    where = ["id > ?"]
+    if event_filter.types:
+        where.append(_pattern_sql(event_filter.types, params))
+    if event_filter.visible is not None:
+        visible = _pattern_sql(event_filter.visible, params)
+        if event_filter.own_plugin is not None:
+            visible = f"({visible} OR (type LIKE 'plugin.%' AND subject_id = ?))"
+            params.append(event_filter.own_plugin)
+        where.append(visible)
+    return " AND ".join(where), params
+
+
 class SqliteEventLog:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
@@ -35,23 +49,9 @@ class SqliteEventLog:
         return cursor.lastrowid
 
     async def after(self, after_id: int, event_filter: EventFilter, *, limit: int) -> list[Event]:
-        params: list[object] = [after_id]
-        where = ["id > ?"]
-        if event_filter.types:
-            where.append(_pattern_sql(event_filter.types, params))
-        if event_filter.visible is not None:
-            visible = _pattern_sql(event_filter.visible, params)
-            if event_filter.own_plugin is not None:
-                visible = f"({visible} OR (type LIKE 'plugin.%' AND subject_id = ?))"
-                params.append(event_filter.own_plugin)
-            where.append(visible)
-        params.append(limit)
-        sql = (
-            "SELECT id, ts, type, subject_id, data FROM events WHERE "
-            + " AND ".join(where)
-            + " ORDER BY id LIMIT ?"
-        )
-        async with self._conn.execute(sql, params) as cursor:
+        where, params = _where(after_id, event_filter)
+        sql = f"SELECT id, ts, type, subject_id, data FROM events WHERE {where} ORDER BY id LIMIT ?"
+        async with self._conn.execute(sql, [*params, limit]) as cursor:
             rows = await cursor.fetchall()
         return [
             Event(
@@ -63,6 +63,12 @@ class SqliteEventLog:
             )
             for row in rows
         ]
+
+    async def count(self, after_id: int, event_filter: EventFilter) -> int:
+        where, params = _where(after_id, event_filter)
+        async with self._conn.execute(f"SELECT count(*) FROM events WHERE {where}", params) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
 
     async def last_id(self) -> int:
         async with self._conn.execute("SELECT coalesce(max(id), 0) FROM events") as cursor:
