@@ -1,0 +1,131 @@
+"""The BlobStore contract, run against every implementation in ``STORE_FACTORIES``.
+
+Another provider joins by appending a factory (an async context manager yielding a store and a
+function listing its stray files) to the list; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+from faceforge_adapters.memory import InMemoryBlobStore
+from faceforge_adapters.storage.filesystem import FilesystemBlobStore, content_key
+from faceforge_domain.models import StorageLocation
+from faceforge_domain.ports import BlobStore
+
+pytestmark = pytest.mark.anyio
+
+Strays = Callable[[], list[str]]
+StoreFactory = Callable[[Path], AbstractAsyncContextManager[tuple[BlobStore, Strays]]]
+
+
+@asynccontextmanager
+async def memory_store(_: Path) -> AsyncIterator[tuple[BlobStore, Strays]]:
+    yield InMemoryBlobStore(), list
+
+
+@asynccontextmanager
+async def filesystem_store(root: Path) -> AsyncIterator[tuple[BlobStore, Strays]]:
+    tmp = root / "tmp"
+
+    def strays() -> list[str]:
+        return sorted(p.name for p in tmp.rglob("*") if p.is_file()) if tmp.exists() else []
+
+    yield FilesystemBlobStore(root / "assets", tmp), strays
+
+
+STORE_FACTORIES: list[StoreFactory] = [memory_store, filesystem_store]
+
+
+@pytest.fixture(params=STORE_FACTORIES, ids=lambda f: f.__name__)
+async def store_and_strays(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[BlobStore, Strays]]:
+    async with request.param(tmp_path) as pair:
+        yield pair
+
+
+async def chunks_of(data: bytes, size: int = 65_536) -> AsyncIterator[bytes]:
+    for i in range(0, len(data), size):
+        yield data[i : i + size]
+
+
+async def read(store: BlobStore, location: StorageLocation, start: int = 0, end: int | None = None) -> bytes:
+    return b"".join([chunk async for chunk in store.open_range(location, start, end)])
+
+
+async def test_put_reports_hash_and_size_and_reads_back(store_and_strays: tuple[BlobStore, Strays]) -> None:
+    store, strays = store_and_strays
+    data = os.urandom(1_500_000)
+    blob = await store.put(chunks_of(data), kind="file", size_hint=len(data))
+    assert (blob.sha256, blob.size_bytes) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert blob.location.provider == store.name
+    assert await store.stat(blob.location) == len(data)
+    assert await read(store, blob.location) == data
+    assert strays() == []
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [(0, 0), (10, 19), (1_000_000, None), (1_048_575, 1_048_576), (0, 1_499_999)]
+)
+async def test_open_range_is_inclusive(
+    store_and_strays: tuple[BlobStore, Strays], start: int, end: int | None
+) -> None:
+    store, _ = store_and_strays
+    data = os.urandom(1_500_000)
+    blob = await store.put(chunks_of(data))
+    assert await read(store, blob.location, start, end) == data[start : None if end is None else end + 1]
+
+
+async def test_identical_bytes_share_one_location(store_and_strays: tuple[BlobStore, Strays]) -> None:
+    store, strays = store_and_strays
+    first = await store.put(chunks_of(b"twice"))
+    second = await store.put(chunks_of(b"twice", 2))
+    assert first == second
+    assert strays() == []
+
+
+async def test_empty_stream_is_a_blob(store_and_strays: tuple[BlobStore, Strays]) -> None:
+    store, _ = store_and_strays
+    blob = await store.put(chunks_of(b""))
+    assert (blob.size_bytes, blob.sha256) == (0, hashlib.sha256(b"").hexdigest())
+    assert await store.stat(blob.location) == 0
+    assert await read(store, blob.location) == b""
+
+
+async def test_a_failing_stream_publishes_nothing_and_leaves_nothing(
+    store_and_strays: tuple[BlobStore, Strays],
+) -> None:
+    store, strays = store_and_strays
+    data = b"partial" * 100_000
+
+    async def broken() -> AsyncIterator[bytes]:
+        yield data[:300_000]
+        raise ConnectionResetError("client went away")
+
+    with pytest.raises(ConnectionResetError):
+        await store.put(broken())
+    location = StorageLocation(
+        provider=store.name, key=_key_for(store, hashlib.sha256(data[:300_000]).hexdigest())
+    )
+    assert await store.stat(location) is None
+    assert strays() == []
+
+
+async def test_delete_is_idempotent(store_and_strays: tuple[BlobStore, Strays]) -> None:
+    store, _ = store_and_strays
+    blob = await store.put(chunks_of(b"bye"))
+    await store.delete(blob.location)
+    await store.delete(blob.location)
+    assert await store.stat(blob.location) is None
+
+
+def _key_for(store: BlobStore, sha: str) -> str:
+    """Where a store would keep ``sha`` (each provider's own layout)."""
+    return content_key(sha) if isinstance(store, FilesystemBlobStore) else sha

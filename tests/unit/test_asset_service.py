@@ -1,0 +1,324 @@
+"""AssetService and MetadataRunner against the in-memory fakes: ingest, dedupe, lists, links, purge."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import anyio
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from faceforge_adapters.memory import InMemoryBlobStore, InMemoryUnitOfWorkFactory
+from faceforge_domain.asset_query import AssetQuery
+from faceforge_domain.clock import FixedClock
+from faceforge_domain.errors import Invalid, NotFound
+from faceforge_domain.metadata import MetadataError, exiftool_entry, skip_reason
+from faceforge_domain.models import Asset, Entity
+from faceforge_domain.paging import PageRequest
+from faceforge_domain.services.assets import AssetService, IngestOptions
+from faceforge_domain.services.metadata import MetadataRunner
+
+pytestmark = pytest.mark.anyio
+
+
+class FakeExtractor:
+    """Answers with canned output per file name; records what it was asked."""
+
+    def __init__(self, outputs: dict[str, bytes | MetadataError], unavailable: str | None = None) -> None:
+        self.outputs = outputs
+        self.unavailable_reason = unavailable
+        self.seen: list[str] = []
+
+    async def extract(self, asset: Asset) -> bytes:
+        self.seen.append(asset.filename)
+        out = self.outputs[asset.filename]
+        if isinstance(out, MetadataError):
+            raise out
+        return out
+
+
+class World:
+    def __init__(self, extractor: FakeExtractor | None = None) -> None:
+        self.uow = InMemoryUnitOfWorkFactory()
+        self.store = InMemoryBlobStore()
+        self.clock = FixedClock()
+        self.metadata = MetadataRunner(self.uow, extractor, self.clock, workers=2)
+        self.assets = AssetService(self.uow, self.store, self.clock, self.metadata)
+
+    async def entity(self, name: str = "Ada") -> Entity:
+        now = self.clock.now()
+        entity = Entity(
+            entity_id=hashlib.sha256(name.encode()).hexdigest(),
+            display_name=name,
+            created_at=now,
+            updated_at=now,
+        )
+        async with self.uow.write() as uow:
+            await uow.entities.add(entity)
+            await uow.commit()
+        return entity
+
+    async def add(self, data: bytes, name: str = "a.jpg", **options: object) -> Asset:
+        self.clock.advance(timedelta(milliseconds=5))
+        result = await self.assets.ingest(chunks(data), IngestOptions(filename=name, **options))  # type: ignore[arg-type]
+        return result.asset
+
+
+async def chunks(data: bytes, size: int = 7) -> AsyncIterator[bytes]:
+    for i in range(0, len(data), size):
+        yield data[i : i + size]
+
+
+async def test_ingest_records_hash_name_kind_and_mime() -> None:
+    world = World()
+    asset = await world.add(b"\x89PNG\r\n\x1a\n rest", "C:\\pics\\cat.png")
+    assert asset.asset_id == hashlib.sha256(b"\x89PNG\r\n\x1a\n rest").hexdigest()
+    assert (asset.filename, asset.kind, asset.mime_type) == ("cat.png", "image.original", "image/png")
+    assert world.store.blobs[asset.asset_id] == b"\x89PNG\r\n\x1a\n rest"
+
+
+async def test_same_bytes_twice_is_one_asset_with_both_names_and_merged_metadata() -> None:
+    world = World()
+    entity = await world.entity()
+    first = await world.assets.ingest(
+        chunks(b"same"), IngestOptions(filename="a.bin", user_metadata={"x": 1})
+    )
+    second = await world.assets.ingest(
+        chunks(b"same"),
+        IngestOptions(filename="b.bin", user_metadata={"y": 2}, entity_id=entity.entity_id, role="ref"),
+    )
+    assert (first.deduplicated, second.deduplicated) == (False, True)
+    assert second.asset.filenames == ["a.bin", "b.bin"]
+    assert second.asset.user_metadata == {"x": 1, "y": 2}
+    assert world.uow.state.links == {(entity.entity_id, second.asset.asset_id): "ref"}
+    assert len(world.store.blobs) == 1
+
+
+async def test_reuploading_a_deleted_asset_restores_it() -> None:
+    world = World()
+    asset = await world.add(b"phoenix")
+    await world.assets.delete(asset.asset_id)
+    with pytest.raises(NotFound):
+        await world.assets.get(asset.asset_id)
+    await world.add(b"phoenix", "again.bin")
+    assert (await world.assets.get(asset.asset_id)).deleted_at is None
+
+
+async def test_options_resolved_after_the_stream_are_checked_before_publishing() -> None:
+    world = World()
+
+    def late() -> IngestOptions:
+        return IngestOptions(filename="x.bin", entity_id="f" * 64)
+
+    with pytest.raises(NotFound):
+        await world.assets.ingest(chunks(b"never stored"), late)
+    assert world.store.blobs == {}
+    assert world.uow.state.assets == {}
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"kind": "Bad Kind"}, "kind"),
+        ({"entity_id": "nope"}, "entity_id"),
+        ({"derived_from_asset_id": "nope"}, "derived_from_asset_id"),
+        ({"role": "r" * 65}, "role"),
+    ],
+)
+async def test_invalid_options_store_nothing(options: dict[str, str], field: str) -> None:
+    world = World()
+    with pytest.raises(Invalid) as caught:
+        await world.add(b"data", **options)
+    assert [e.field for e in caught.value.errors] == [field]
+    assert world.store.blobs == {}
+
+
+async def test_find_filters_and_pages_with_a_cursor() -> None:
+    world = World()
+    entity = await world.entity()
+    await world.add(b"1", "one.jpg", kind="image.original")
+    two = await world.add(b"2", "Two.PDF", entity_id=entity.entity_id)
+    await world.add(b"3", "three.safetensors")
+    await world.add(b"4", "four.jpg", kind="image.original")
+
+    async def ids(**query: object) -> list[str]:
+        page = await world.assets.find(AssetQuery.build(**query), PageRequest(limit=10))  # type: ignore[arg-type]
+        return [a.filename for a in page.items]
+
+    assert await ids(kind="image.original") == ["one.jpg", "four.jpg"]
+    assert await ids(entity_id=entity.entity_id) == [two.filename]
+    assert await ids(q="two") == ["Two.PDF"]
+    assert await ids(kind="model.lora") == ["three.safetensors"]
+    first = await world.assets.find(AssetQuery(), PageRequest(limit=3))
+    assert first.total == 4
+    assert first.next_cursor is not None
+    rest = await world.assets.find(AssetQuery(), PageRequest(limit=3, cursor=first.next_cursor))
+    assert [a.filename for a in first.items + rest.items] == [
+        "one.jpg",
+        "Two.PDF",
+        "three.safetensors",
+        "four.jpg",
+    ]
+    assert rest.next_cursor is None
+    with pytest.raises(NotFound):
+        await world.assets.find(AssetQuery.build(entity_id="e" * 64), PageRequest())
+
+
+async def test_link_and_unlink_are_idempotent_and_check_ids() -> None:
+    world = World()
+    entity = await world.entity()
+    asset = await world.add(b"linked")
+    assert await world.assets.link(entity.entity_id, asset.asset_id, "avatar") is True
+    assert await world.assets.link(entity.entity_id, asset.asset_id) is False
+    assert await world.assets.unlink(entity.entity_id, asset.asset_id) is True
+    assert await world.assets.unlink(entity.entity_id, asset.asset_id) is False
+    with pytest.raises(NotFound):
+        await world.assets.link("0" * 64, asset.asset_id)
+    with pytest.raises(NotFound):
+        await world.assets.unlink(entity.entity_id, "0" * 64)
+
+
+async def test_purge_removes_only_deleted_unlinked_assets_and_their_bytes() -> None:
+    world = World()
+    entity = await world.entity()
+    kept = await world.add(b"kept")
+    linked = await world.add(b"linked", entity_id=entity.entity_id)
+    gone = await world.add(b"gone")
+    derived = await world.add(b"derived", derived_from_asset_id=gone.asset_id)
+    for asset in (linked, gone):
+        await world.assets.delete(asset.asset_id)
+    report = await world.assets.purge()
+    assert report.asset_ids == [gone.asset_id]
+    assert report.bytes_freed == len(b"gone")
+    assert set(world.store.blobs) == {kept.asset_id, linked.asset_id, derived.asset_id}
+    assert (await world.assets.get(derived.asset_id)).derived_from_asset_id is None
+    assert (await world.assets.purge()).asset_ids == []
+
+
+async def test_update_moves_updated_at_only_on_change() -> None:
+    world = World()
+    asset = await world.add(b"patch me")
+    world.clock.advance()
+    same = await world.assets.update(asset.asset_id, lambda a: None)
+    assert same.updated_at == asset.updated_at
+
+    def rename(a: Asset) -> None:
+        a.owner = "me"
+
+    changed = await world.assets.update(asset.asset_id, rename)
+    assert changed.updated_at > asset.updated_at
+    assert changed.owner == "me"
+
+
+EXIF_OUT = msgspec.json.encode(
+    [
+        {
+            "SourceFile": "/t/a.jpg",
+            "System:FileName": "a.jpg",
+            "File:FileType": "JPEG",
+            "ExifTool:ExifToolVersion": 12.5,
+        }
+    ]
+)
+
+
+async def test_runner_records_done_failed_and_skipped() -> None:
+    extractor = FakeExtractor({"a.jpg": EXIF_OUT, "b.jpg": MetadataError("exiftool took longer than 30 s")})
+    world = World(extractor)
+    async with Running(world):
+        done = await world.add(b"a", "a.jpg")
+        failed = await world.add(b"b", "b.jpg")
+        skipped = await world.add(b"c", "c_meta.json")
+        await world.metadata.wait_idle()
+    done_asset = await world.assets.get(done.asset_id)
+    assert done_asset.metadata_status == "done"
+    assert done_asset.extracted_metadata == [
+        {
+            "Source": "ExifTool",
+            "Type": "JsonMetadata",
+            "Name": None,
+            "NameHashes": None,
+            "Data": {"SourceFile": "/t/a.jpg", "File:FileType": "JPEG"},
+        }
+    ]
+    failed_asset = await world.assets.get(failed.asset_id)
+    assert (failed_asset.metadata_status, failed_asset.metadata_reason) == (
+        "failed",
+        "exiftool took longer than 30 s",
+    )
+    assert (await world.assets.get(skipped.asset_id)).metadata_status == "skipped"
+    assert sorted(extractor.seen) == ["a.jpg", "b.jpg"]  # the skipped name never reached the tool
+
+
+async def test_runner_without_a_usable_extractor_skips_with_its_reason() -> None:
+    world = World(FakeExtractor({}, unavailable="exiftool is disabled"))
+    async with Running(world):
+        asset = await world.add(b"z", "z.jpg")
+        await world.metadata.wait_idle()
+    stored = await world.assets.get(asset.asset_id)
+    assert (stored.metadata_status, stored.metadata_reason) == ("skipped", "exiftool is disabled")
+
+
+class Running:
+    """Runs the world's metadata runner for the block."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    async def __aenter__(self) -> None:
+        self.group = anyio.create_task_group()
+        await self.group.__aenter__()
+        await self.group.start(self.world.metadata.run)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.group.cancel_scope.cancel()
+        await self.group.__aexit__(None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("output", "reason"),
+    [
+        (b"", "printed nothing"),
+        (b"not json", "invalid JSON"),
+        (b"[1, 2]", "one JSON object"),
+        (b'[{"SourceFile": "x", "System:FileName": "x"}]', "no metadata"),
+    ],
+)
+def test_exiftool_entry_rejects_unusable_output(output: bytes, reason: str) -> None:
+    with pytest.raises(MetadataError, match=reason):
+        exiftool_entry(output)
+
+
+@pytest.mark.parametrize(
+    ("name", "skipped"),
+    [
+        ("a_meta.json", True),
+        ("A_DirectoryMeta.Json", True),
+        ("meta.json", False),
+        ("video.cover", True),
+        ("x.thumbnail", True),
+        ("x.thumbs", True),
+        ("x.thumbdb", True),
+        ("x.thumbindex", True),
+        ("thumbs.db", True),
+        ("Thumb.db", True),
+        ("mythumbs.db", False),
+        ("thumbnail.jpg", False),
+        ("photo.jpg", False),
+    ],
+)
+def test_skip_patterns(name: str, skipped: bool) -> None:
+    assert (skip_reason(name) is not None) is skipped
+
+
+@settings(max_examples=50)
+@given(st.binary(max_size=300), st.integers(1, 64))
+async def test_any_chunking_gives_the_same_asset(data: bytes, size: int) -> None:
+    world = World()
+    result = await world.assets.ingest(chunks(data, size), IngestOptions(filename="h.bin"))
+    assert result.asset.asset_id == hashlib.sha256(data).hexdigest()
+    assert result.asset.size_bytes == len(data)
