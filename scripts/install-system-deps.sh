@@ -5,6 +5,8 @@ set -euo pipefail
 missing=()
 command -v exiftool >/dev/null 2>&1 || missing+=(libimage-exiftool-perl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# aria2c: the large-transfer test downloads in parallel ranges as a real download manager does.
+command -v aria2c >/dev/null 2>&1 || missing+=(aria2)
 # The desktop launcher: Tauri's build libraries, and WebDriver on Xvfb for its end-to-end test.
 if command -v dpkg-query >/dev/null 2>&1; then
   for pkg in build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev \
