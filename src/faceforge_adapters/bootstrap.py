@@ -25,12 +25,14 @@ from faceforge_adapters.config import CoreConfig, LoadedConfig, load_config
 from faceforge_adapters.exiftool.pool import ExifToolPool
 from faceforge_adapters.exiftool.wiring import build_extractor, worker_count
 from faceforge_adapters.home import HomePaths, resolve_home
+from faceforge_adapters.jobs import JobsRuntime, build_jobs
 from faceforge_adapters.logging_setup import configure_logging
 from faceforge_adapters.sqlite.database import Database
 from faceforge_adapters.sqlite.uow import SqliteUnitOfWorkFactory
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore
 from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
 from faceforge_domain.clock import Clock, SystemClock
+from faceforge_domain.jobs.service import JobService
 from faceforge_domain.ports import BlobStore, MetadataExtractor, UnitOfWorkFactory
 from faceforge_domain.services.assets import AssetService
 from faceforge_domain.services.descriptors import DescriptorService
@@ -63,6 +65,7 @@ class Core:
     descriptors: DescriptorService
     relationships: RelationshipService
     metadata: MetadataRunner
+    jobs: JobService
     version: str
 
     @property
@@ -113,17 +116,20 @@ async def bootstrap(
     blob_store: BlobStore | None = None,
     extractor: MetadataExtractor | None = None,
     log_to_console: bool = False,
+    run_jobs: bool = True,
 ) -> AsyncIterator[Core]:
     """Resolve home and config, create the folders, migrate the database, and yield the Core.
 
     Raises ``ConfigError`` for a bad config and ``MigrationError`` for a database that cannot be
-    migrated; in both cases nothing in the home is changed.
+    migrated; in both cases nothing in the home is changed. ``run_jobs=False`` starts no job
+    workers (short CLI commands); jobs a dead process left running are recovered either way.
     """
     loaded = prepare_home(home, env, overrides, log_to_console=log_to_console)
     paths, config = loaded.paths, loaded.config
     clock = clock or SystemClock()
     database = await Database.open(paths.db_file, clock)
     pool: ExifToolPool | None = None
+    jobs: JobsRuntime | None = None
     try:
         units: UnitOfWorkFactory = uow or SqliteUnitOfWorkFactory(database)
         local = FilesystemBlobStore(paths.assets_dir, paths.tmp_dir)
@@ -131,23 +137,31 @@ async def bootstrap(
         if extractor is None:
             extractor, pool = build_extractor(config, paths, store, local)
         metadata = MetadataRunner(units, extractor, clock, workers=worker_count(config))
+        entities = EntityService(units, clock)
+        assets = AssetService(units, store, clock, metadata)
+        jobs = build_jobs(config, paths, clock, units, assets, entities)
         core = Core(
             config=config,
             paths=paths,
             database=database,
             clock=clock,
-            entities=EntityService(units, clock),
-            assets=AssetService(units, store, clock, metadata),
+            entities=entities,
+            assets=assets,
             field_defs=FieldDefinitionService(units, clock),
             descriptors=DescriptorService(units, clock),
             relationships=RelationshipService(units, clock),
             metadata=metadata,
+            jobs=jobs.service,
             version=core_version(),
         )
         log.info("core started", extra={"home": str(paths.home), "version": core.version})
         failure: Exception | None = None
+        jobs.liveness.acquire()
+        await jobs.service.recover()
         async with anyio.create_task_group() as background:
             await background.start(metadata.run)
+            if run_jobs:
+                await background.start(jobs.executor.run)
             try:
                 yield core
             except Exception as exc:  # noqa: BLE001  (re-raised below as itself, not inside an ExceptionGroup)
@@ -159,4 +173,6 @@ async def bootstrap(
     finally:
         if pool is not None:
             await pool.aclose()
+        if jobs is not None:
+            jobs.liveness.release()
         await database.close()

@@ -33,6 +33,8 @@ from faceforge_http.routes.assets import AssetController, EntityAssetsController
 from faceforge_http.routes.descriptors import DescriptorController
 from faceforge_http.routes.entities import EntityController
 from faceforge_http.routes.fielddefs import FieldDefController
+from faceforge_http.routes.imports import bulk_import
+from faceforge_http.routes.jobs import JobController
 from faceforge_http.routes.relationships import RelationshipController, relation_types
 from faceforge_http.routes.system import SystemController, healthz
 
@@ -112,6 +114,8 @@ def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
             SystemController,
             AssetController,
             EntityAssetsController,
+            JobController,
+            bulk_import,
         ],
         guards=[require_install_token],
     )

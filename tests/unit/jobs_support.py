@@ -22,8 +22,10 @@ class TickingClock(FixedClock):
         return self.advance(timedelta(milliseconds=1))
 
 
-def make_service(owner: str = "core-test") -> tuple[JobService, InMemoryUnitOfWorkFactory, InMemoryLiveness]:
-    units = InMemoryUnitOfWorkFactory()
+def make_service(
+    owner: str = "core-test", units: InMemoryUnitOfWorkFactory | None = None
+) -> tuple[JobService, InMemoryUnitOfWorkFactory, InMemoryLiveness]:
+    units = units or InMemoryUnitOfWorkFactory()
     liveness = InMemoryLiveness(owner)
     return JobService(units, JobRegistry(), TickingClock(), liveness), units, liveness
 

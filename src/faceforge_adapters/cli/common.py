@@ -39,11 +39,14 @@ def clear_errors() -> Iterator[None]:
         fail(exc.message, EXIT_USAGE if exc.code == "validation_error" else 1)
 
 
-def with_core(action: Callable[[Core], Awaitable[T]]) -> T:
-    """Start Core from the environment, run ``action`` against it, stop Core."""
+def with_core(action: Callable[[Core], Awaitable[T]], *, run_jobs: bool = False) -> T:
+    """Start Core from the environment, run ``action`` against it, stop Core.
+
+    Job workers start only when asked: a quick command must not pick up queued jobs.
+    """
 
     async def run() -> T:
-        async with bootstrap() as core:
+        async with bootstrap(run_jobs=run_jobs) as core:
             return await action(core)
 
     with clear_errors():

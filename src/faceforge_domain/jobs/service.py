@@ -199,8 +199,8 @@ class JobService:
         last_state: tuple[Any, ...] | None = None
         while True:
             changed = self._changed
+            job = await self.get(job_id)  # the job first: a finished job's last entries are already stored
             page = await self.log(job_id, after_id=after_id, limit=MAX_LOG_LIMIT)
-            job = await self.get(job_id)
             state = (job.status, msgspec.to_builtins(job.progress))
             if page.items or state != last_state:
                 after_id, last_state = page.next_after_id, state

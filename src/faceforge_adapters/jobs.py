@@ -1,0 +1,58 @@
+"""Wiring for jobs: the service, the core job types, the executor and process liveness.
+
+``bootstrap`` calls ``build_jobs`` and runs the executor beside Core; nothing here runs at import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from faceforge_adapters.config import CoreConfig
+from faceforge_adapters.home import HomePaths
+from faceforge_adapters.imports import FilesystemImportSource
+from faceforge_adapters.joblease import LockFileLiveness
+from faceforge_domain.clock import Clock
+from faceforge_domain.imports.handler import BulkImport
+from faceforge_domain.imports.models import JOB_TYPE as BULK_IMPORT
+from faceforge_domain.jobs.executor import JobExecutor
+from faceforge_domain.jobs.registry import JobRegistry
+from faceforge_domain.jobs.service import JobService
+from faceforge_domain.ports import UnitOfWorkFactory
+from faceforge_domain.services.assets import AssetService
+from faceforge_domain.services.entities import EntityService
+
+
+@dataclass(frozen=True, slots=True)
+class JobsRuntime:
+    service: JobService
+    executor: JobExecutor
+    liveness: LockFileLiveness
+
+
+def register_core_job_types(
+    registry: JobRegistry, config: CoreConfig, assets: AssetService, entities: EntityService
+) -> None:
+    """The job types Core itself provides (``core.*``)."""
+    bulk = BulkImport(FilesystemImportSource(config.import_.allowed_roots), assets, entities)
+    registry.register(
+        BULK_IMPORT,
+        bulk,
+        validate=bulk.validate,
+        resumable=True,  # re-importing skips what is already stored
+        description="Import a folder of files, with their sidecar metadata, as assets.",
+    )
+
+
+def build_jobs(
+    config: CoreConfig,
+    paths: HomePaths,
+    clock: Clock,
+    units: UnitOfWorkFactory,
+    assets: AssetService,
+    entities: EntityService,
+) -> JobsRuntime:
+    liveness = LockFileLiveness(paths.run_dir)
+    registry = JobRegistry()
+    register_core_job_types(registry, config, assets, entities)
+    service = JobService(units, registry, clock, liveness)
+    return JobsRuntime(service, JobExecutor(service, config.jobs.max_concurrent), liveness)

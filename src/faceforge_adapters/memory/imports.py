@@ -1,0 +1,63 @@
+"""InMemoryImportSource: the bulk-import source fake, with files that vanish or refuse to be read."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import AsyncIterator
+
+from faceforge_domain.errors import Invalid
+from faceforge_domain.imports.models import FolderListing, FoundFile
+
+ROOT = "/memory"
+
+
+class InMemoryImportSource:
+    """Files by relative POSIX path under ``/memory``.
+
+    Paths in ``vanished`` are listed by the walk but gone when opened; paths in ``unreadable`` are
+    listed but refuse to be read, as happens on real disks between the counting pass and the import.
+    """
+
+    def __init__(self, files: dict[str, bytes] | None = None, *, chunk: int = 4096) -> None:
+        self.files = dict(files or {})
+        self.vanished: set[str] = set()
+        self.unreadable: set[str] = set()
+        self.chunk = chunk
+
+    async def resolve_root(self, path: str) -> str:
+        if path != ROOT:
+            raise Invalid.one("path", f"{path} does not exist")
+        return ROOT
+
+    async def walk(
+        self, root: str, *, recursive: bool, follow_symlinks: bool
+    ) -> AsyncIterator[FolderListing]:
+        folders: dict[str, list[FoundFile]] = {"": []}
+        for path, data in sorted(self.files.items()):
+            folder, name = posixpath.split(path)
+            if folder and not recursive:
+                continue
+            parts = folder.split("/") if folder else []
+            for depth in range(1, len(parts) + 1):
+                folders.setdefault("/".join(parts[:depth]), [])
+            folders[folder].append(FoundFile(name=name, size=len(data)))
+        for folder in sorted(folders):
+            yield FolderListing(folder=folder, files=folders[folder])
+
+    def _read(self, path: str) -> bytes:
+        if path in self.vanished or path not in self.files:
+            raise FileNotFoundError(2, "No such file or directory", path)
+        if path in self.unreadable:
+            raise PermissionError(13, "Permission denied", path)
+        return self.files[path]
+
+    async def read_small(self, root: str, path: str, limit: int) -> bytes:
+        data = self._read(path)
+        if len(data) > limit:
+            raise ValueError(f"{path} is larger than {limit} bytes")
+        return data
+
+    async def open(self, root: str, path: str) -> AsyncIterator[bytes]:
+        data = self._read(path)
+        for start in range(0, len(data), self.chunk):
+            yield data[start : start + self.chunk]

@@ -1,0 +1,276 @@
+"""The bulk-import job: count and plan the folder, then stream each file through asset ingest.
+
+Functional core, imperative shell: ``plan.py`` decides (pure), this module does the I/O through the
+``ImportSource`` port and ``AssetService``, reporting through the job's reporter. A file is always
+copied into the store (bytes are read and written), never linked, so editing the original later does
+not change the stored asset.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import anyio
+import msgspec
+
+from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
+from faceforge_domain.imports.models import BulkImportInput, ImportResult, PlannedFile
+from faceforge_domain.imports.plan import (
+    MAX_SIDECAR_BYTES,
+    SidecarError,
+    is_sidecar,
+    parse_sidecar,
+    plan_folder,
+)
+from faceforge_domain.imports.ports import ImportSource
+from faceforge_domain.jobs.models import Job, JsonObject, LogLevel
+from faceforge_domain.jobs.ports import JobCanceled, JobReporter
+from faceforge_domain.services.assets import AssetService, IngestOptions
+from faceforge_domain.services.entities import EntityService
+
+log = logging.getLogger("faceforge.imports")
+
+FILE_WORKERS = 8
+METADATA_POLL_S = 0.2
+METADATA_PATIENCE_S = 120.0
+
+
+class BulkImport:
+    """Validates bulk-import input and runs bulk-import jobs (the ``JobHandler``)."""
+
+    def __init__(
+        self,
+        source: ImportSource,
+        assets: AssetService,
+        entities: EntityService,
+        *,
+        file_workers: int = FILE_WORKERS,
+        wait_for_metadata: bool = True,
+    ) -> None:
+        self._source = source
+        self._assets = assets
+        self._entities = entities
+        self._file_workers = file_workers
+        self._wait_for_metadata = wait_for_metadata
+
+    async def validate(self, raw: JsonObject) -> JsonObject:
+        """Check the input before any job exists: shape, entity, and the folder's safety and access."""
+        try:
+            options = msgspec.convert(raw, BulkImportInput)
+        except msgspec.ValidationError as exc:
+            raise Invalid([FieldError("input", str(exc))]) from None
+        if options.entity_id is not None and not await self.entity_exists(options.entity_id):
+            raise Invalid.one("entity_id", f"no entity {options.entity_id!r} exists")
+        options.path = await self._source.resolve_root(options.path)
+        return msgspec.to_builtins(options)  # type: ignore[no-any-return]
+
+    async def entity_exists(self, entity_id: str) -> bool:
+        try:
+            await self._entities.get(entity_id)
+        except NotFound:
+            return False
+        return True
+
+    async def __call__(self, job: Job, ctx: JobReporter) -> JsonObject:
+        options = msgspec.convert(job.input, BulkImportInput)
+        run = _ImportRun(self, options, ctx)
+        await run.plan()
+        await run.import_files()
+        await run.await_metadata()
+        ctx.progress(step="done")
+        ctx.log("info", "import finished", msgspec.to_builtins(run.result))
+        return msgspec.to_builtins(run.result)  # type: ignore[no-any-return]
+
+
+class _ImportRun:
+    """The state of one run: the plan, the counters, the files whose metadata is awaited."""
+
+    def __init__(self, owner: BulkImport, options: BulkImportInput, ctx: JobReporter) -> None:
+        self.owner = owner
+        self.options = options
+        self.ctx = ctx
+        self.result = ImportResult()
+        self.files: list[PlannedFile] = []
+        self.bytes_total = 0
+        self.done = 0
+        self.progress_bytes = 0
+        self.new_assets: list[tuple[str, str]] = []
+        self.entity_cache: dict[str, bool] = {}
+
+    def warn(self, path: str, message: str) -> None:
+        self.result.warnings += 1
+        self.ctx.log("warning", f"{path}: {message}", {"path": path})
+
+    async def plan(self) -> None:
+        """The quick first pass: walk, read sidecars, count files and bytes."""
+        ctx, source, root = self.ctx, self.owner._source, self.options.path
+        ctx.progress(step="counting files", current=0, total=0, bytes_current=0, bytes_total=0)
+        ctx.log("info", f"counting files in {root}", {"path": root})
+        walk = source.walk(
+            root, recursive=self.options.recursive, follow_symlinks=self.options.follow_symlinks
+        )
+        async for listing in walk:
+            for problem in listing.problems:
+                self.result.scanned += 1
+                self.result.failed += 1
+                ctx.log("error", f"{problem.path}: {problem.message}", {"path": problem.path})
+            docs: dict[str, dict[str, Any] | SidecarError] = {}
+            for found in listing.files:
+                if is_sidecar(found.name):
+                    path = f"{listing.folder}/{found.name}" if listing.folder else found.name
+                    docs[found.name] = await self._read_sidecar(path)
+            folder = plan_folder(listing, self.options, docs)
+            for skip in folder.skipped:
+                self.result.scanned += 1
+                self.result.skipped += 1
+                ctx.log("debug", f"{skip.path}: skipped, {skip.reason}", {"path": skip.path})
+            for warning in folder.warnings:
+                self.warn(warning.path, warning.reason)
+            self.result.sidecars += folder.sidecars
+            self.files.extend(folder.files)
+            self.bytes_total += sum(f.size for f in folder.files)
+            ctx.progress(total=len(self.files), bytes_total=self.bytes_total)
+            await ctx.checkpoint()
+        self.result.scanned += len(self.files)
+        ctx.log(
+            "info",
+            f"found {len(self.files)} files ({self.bytes_total} bytes) to import",
+            {"files": len(self.files), "bytes": self.bytes_total},
+        )
+
+    async def _read_sidecar(self, path: str) -> dict[str, Any] | SidecarError:
+        try:
+            return parse_sidecar(
+                await self.owner._source.read_small(self.options.path, path, MAX_SIDECAR_BYTES)
+            )
+        except SidecarError as exc:
+            return exc
+        except ValueError:
+            return SidecarError(f"is larger than {MAX_SIDECAR_BYTES} bytes")
+        except OSError as exc:
+            return SidecarError(f"could not be read ({exc.strerror or exc})")
+
+    async def import_files(self) -> None:
+        ctx = self.ctx
+        ctx.progress(step="importing", current=0, bytes_current=0)
+        await ctx.flush()
+        queue: Iterator[PlannedFile] = iter(self.files)
+        fatal: list[BaseException] = []
+
+        async def worker(group: anyio.abc.TaskGroup) -> None:
+            for item in queue:
+                if ctx.cancel_requested:
+                    return
+                try:
+                    await self._import_one(item)
+                except JobCanceled:
+                    return
+                except Exception as exc:  # noqa: BLE001  (re-raised below, outside the task group)
+                    fatal.append(exc)
+                    group.cancel_scope.cancel()
+                    return
+
+        async with anyio.create_task_group() as group:
+            for _ in range(max(1, self.owner._file_workers)):
+                group.start_soon(worker, group)
+        if fatal:
+            raise fatal[0]
+        ctx.raise_if_canceled()
+
+    async def _import_one(self, item: PlannedFile) -> None:
+        ctx, options = self.ctx, self.options
+        await ctx.checkpoint()
+        counted = 0
+
+        async def chunks() -> AsyncIterator[bytes]:
+            nonlocal counted
+            async for chunk in self.owner._source.open(options.path, item.path):
+                ctx.raise_if_canceled()  # cancel mid-file: the store drops its partial temp file
+                counted += len(chunk)
+                self.result.bytes += len(chunk)
+                self.progress_bytes += len(chunk)
+                ctx.progress(bytes_current=self.progress_bytes)
+                yield chunk
+
+        meta = item.meta
+        ingest = IngestOptions(
+            filename=item.name,
+            kind=meta.kind or options.kind,
+            entity_id=options.entity_id,
+            user_metadata=meta.user_metadata or None,
+        )
+        try:
+            outcome = await self.owner._assets.ingest(chunks(), ingest, size_hint=item.size)
+        except OSError as exc:
+            self.result.failed += 1
+            reason = exc.strerror or str(exc)
+            ctx.log("error", f"{item.path}: could not be read ({reason})", {"path": item.path})
+            self._advance(item, counted)
+            return
+        except Invalid as exc:  # a sidecar value the asset rules refuse (such as its kind)
+            self.warn(item.path, f"sidecar metadata refused ({exc.message}); imported without it")
+            ingest = IngestOptions(filename=item.name, kind=options.kind, entity_id=options.entity_id)
+            self.result.bytes -= counted
+            self.progress_bytes -= counted
+            counted = 0
+            outcome = await self.owner._assets.ingest(chunks(), ingest, size_hint=item.size)
+        asset = outcome.asset
+        for entity_id in meta.entity_ids:
+            await self._link(item.path, entity_id, asset.asset_id)
+        if outcome.deduplicated:
+            self.result.duplicates += 1
+            ctx.log("info", f"{item.path}: already stored", {"path": item.path, "asset_id": asset.asset_id})
+        else:
+            self.result.imported += 1
+            self.new_assets.append((item.path, asset.asset_id))
+            ctx.log("info", f"{item.path}: imported", {"path": item.path, "asset_id": asset.asset_id})
+        self._advance(item, counted)
+
+    def _advance(self, item: PlannedFile, counted: int) -> None:
+        self.done += 1
+        self.progress_bytes += max(0, item.size - counted)  # a failed or shrunken file still counts as done
+        self.ctx.progress(current=self.done, bytes_current=self.progress_bytes)
+
+    async def _link(self, path: str, entity_id: str, asset_id: str) -> None:
+        known = self.entity_cache.get(entity_id)
+        if known is None:
+            known = self.entity_cache[entity_id] = await self.owner.entity_exists(entity_id)
+        if not known:
+            self.warn(path, f"sidecar names entity {entity_id!r}, which does not exist; not linked")
+            return
+        try:
+            await self.owner._assets.link(entity_id, asset_id)
+        except NotFound as exc:
+            self.warn(path, f"not linked: {exc.message}")
+
+    async def await_metadata(self) -> None:
+        """Wait for ExifTool's outcome on each new asset and put it in the job log."""
+        if not self.owner._wait_for_metadata or not self.new_assets:
+            return
+        ctx = self.ctx
+        ctx.progress(step="reading metadata")
+        last_change = time.monotonic()
+        for path, asset_id in self.new_assets:
+            while True:
+                try:
+                    asset = await self.owner._assets.get(asset_id)
+                except DomainError:
+                    break  # deleted meanwhile: nothing to report
+                if asset.metadata_status != "pending":
+                    level: LogLevel = "warning" if asset.metadata_status == "failed" else "debug"
+                    reason = f" ({asset.metadata_reason})" if asset.metadata_reason else ""
+                    ctx.log(
+                        level,
+                        f"{path}: metadata {asset.metadata_status}{reason}",
+                        {"path": path, "asset_id": asset_id, "metadata_status": asset.metadata_status},
+                    )
+                    last_change = time.monotonic()
+                    break
+                if time.monotonic() - last_change > METADATA_PATIENCE_S:
+                    ctx.log("warning", "metadata extraction is slow; not waiting for the rest")
+                    return
+                await ctx.checkpoint()
+                await anyio.sleep(METADATA_POLL_S)

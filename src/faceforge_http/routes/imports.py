@@ -1,0 +1,43 @@
+"""``POST /v1/assets/bulk-import``: start a bulk-import job after checking the folder."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Response, post
+
+from faceforge_domain.imports.models import JOB_TYPE
+from faceforge_http.deps import CoreDep
+from faceforge_http.envelope import Ok
+from faceforge_http.routes.jobs import JobOut, job_created
+
+Glob = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class BulkImportIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A folder to import; globs match the path relative to it (or, without a slash, the file name)."""
+
+    path: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+    recursive: bool = True
+    kind: str | None = None
+    entity_id: str | None = None
+    include: list[Glob] = msgspec.field(default_factory=list)
+    exclude: list[Glob] = msgspec.field(default_factory=list)
+    follow_symlinks: bool = False
+
+
+@post(
+    "/assets/bulk-import",
+    tags=["assets", "jobs"],
+    operation_id="bulkImport",
+    summary="Import a folder (with sidecar metadata) as a job",
+    description=(
+        "The folder is checked first: a missing, non-folder or unreadable path is a 422 and a system "
+        "folder (or one outside import.allowed_roots) a 403, before any job exists. Follow the job at "
+        "the Location it answers with."
+    ),
+)
+async def bulk_import(core: CoreDep, data: BulkImportIn) -> Response[Ok[JobOut]]:
+    job = await core.jobs.create(JOB_TYPE, msgspec.to_builtins(data), created_by="api")
+    return job_created(job)

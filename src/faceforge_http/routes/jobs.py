@@ -1,0 +1,290 @@
+"""Jobs over HTTP: create, list, read, log (polling and SSE), cancel, and the external-runner protocol."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from faceforge_domain.jobs.models import Job, JobError, LogEntry, LogLevel, Progress
+from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
+from faceforge_domain.timefmt import format_timestamp
+from faceforge_http.deps import CoreDep
+from faceforge_http.envelope import Ok, Page, ok
+
+Count = Annotated[int, msgspec.Meta(ge=0)]
+STATUS_PARAM = Parameter(default=None, description="Repeatable: jobs in any of these statuses")
+JsonObject = dict[str, Any]
+
+
+class ProgressOut(msgspec.Struct, kw_only=True):
+    percent: float | None
+    step: str | None
+    current: int | None
+    total: int | None
+    bytes_current: int | None
+    bytes_total: int | None
+
+
+class JobErrorOut(msgspec.Struct, kw_only=True):
+    code: str
+    message: str
+
+
+class JobOut(msgspec.Struct, kw_only=True):
+    job_id: str
+    job_type: str
+    status: str
+    progress: ProgressOut
+    input: JsonObject
+    input_asset_id: str | None
+    result: JsonObject | None
+    error: JobErrorOut | None
+    claimed_by: str | None
+    created_by: str | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    updated_at: str
+
+
+class LogEntryOut(msgspec.Struct, kw_only=True):
+    id: int
+    ts: str
+    level: str
+    message: str
+    data: JsonObject | None
+
+
+class LogPageOut(msgspec.Struct, kw_only=True):
+    items: list[LogEntryOut]
+    next_after_id: int
+
+
+class JobCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    job_type: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    input: JsonObject = msgspec.field(default_factory=dict)
+    input_asset_id: str | None = None
+
+
+class ClaimIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    runner: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class LogEntryIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    level: LogLevel = "info"
+    message: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    data: JsonObject | None = None
+
+
+class LogAppendIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    entries: Annotated[list[LogEntryIn], msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class ProgressIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    percent: Annotated[float, msgspec.Meta(ge=0, le=100)] | None = None
+    step: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    current: Count | None = None
+    total: Count | None = None
+    bytes_current: Count | None = None
+    bytes_total: Count | None = None
+
+
+class CompleteIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    result: JsonObject = msgspec.field(default_factory=dict)
+
+
+class FailIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    message: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+
+def _ts(moment: Any) -> str | None:
+    return None if moment is None else format_timestamp(moment)
+
+
+def job_out(job: Job) -> JobOut:
+    p = job.progress
+    return JobOut(
+        job_id=job.job_id,
+        job_type=job.job_type,
+        status=job.status,
+        progress=ProgressOut(
+            percent=p.percent,
+            step=p.step,
+            current=p.current,
+            total=p.total,
+            bytes_current=p.bytes_current,
+            bytes_total=p.bytes_total,
+        ),
+        input=job.input,
+        input_asset_id=job.input_asset_id,
+        result=job.result,
+        error=None if job.error is None else JobErrorOut(code=job.error.code, message=job.error.message),
+        claimed_by=job.claimed_by,
+        created_by=job.created_by,
+        created_at=format_timestamp(job.created_at),
+        started_at=_ts(job.started_at),
+        finished_at=_ts(job.finished_at),
+        updated_at=format_timestamp(job.updated_at),
+    )
+
+
+def entry_out(entry: LogEntry) -> LogEntryOut:
+    return LogEntryOut(
+        id=entry.id, ts=format_timestamp(entry.ts), level=entry.level, message=entry.message, data=entry.data
+    )
+
+
+def job_created(job: Job) -> Response[Ok[JobOut]]:
+    """201 with the job's address, for every route that starts a job."""
+    return Response(
+        ok(job_out(job)), status_code=HTTP_201_CREATED, headers={"Location": f"/v1/jobs/{job.job_id}"}
+    )
+
+
+def _sse(event: str, value: msgspec.Struct, event_id: int | None = None) -> ServerSentEventMessage:
+    return ServerSentEventMessage(data=msgspec.json.encode(value).decode(), event=event, id=event_id)
+
+
+class JobController(Controller):
+    path = "/jobs"
+    tags = ["jobs"]  # noqa: RUF012  (Litestar reads this class attribute)
+
+    @post("/", operation_id="createJob", summary="Queue a job of a registered type")
+    async def create_job(self, core: CoreDep, data: JobCreate) -> Response[Ok[JobOut]]:
+        job = await core.jobs.create(
+            data.job_type, data.input, input_asset_id=data.input_asset_id, created_by="api"
+        )
+        return job_created(job)
+
+    @get("/", operation_id="listJobs", summary="Jobs, newest first, filtered by status and type")
+    async def list_jobs(
+        self,
+        core: CoreDep,
+        status: list[str] | None = STATUS_PARAM,
+        job_type: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        cursor: str | None = None,
+    ) -> Ok[Page[JobOut]]:
+        result = await core.jobs.list_jobs(
+            statuses=status or [],
+            job_type=job_type,
+            page=PageRequest(limit=limit, offset=offset, cursor=cursor),
+        )
+        return ok(
+            Page(
+                items=[job_out(j) for j in result.items],
+                total=result.total,
+                limit=result.limit,
+                offset=result.offset,
+                next_cursor=result.next_cursor,
+            )
+        )
+
+    @get("/{job_id:str}", operation_id="getJob", summary="One job: status, progress, result or error")
+    async def get_job(self, core: CoreDep, job_id: str) -> Ok[JobOut]:
+        return ok(job_out(await core.jobs.get(job_id)))
+
+    @get(
+        "/{job_id:str}/log",
+        operation_id="getJobLog",
+        summary="Log entries after an id (poll with next_after_id)",
+    )
+    async def get_log(
+        self, core: CoreDep, job_id: str, after_id: int = 0, limit: int = 100
+    ) -> Ok[LogPageOut]:
+        page = await core.jobs.log(job_id, after_id=after_id, limit=limit)
+        return ok(LogPageOut(items=[entry_out(e) for e in page.items], next_after_id=page.next_after_id))
+
+    @get(
+        "/{job_id:str}/events",
+        operation_id="streamJobEvents",
+        summary="Live log entries and progress as Server-Sent Events",
+        description=(
+            "Events: `job` (the job, whenever its status or progress changes), `log` (one entry; the "
+            "SSE id is the entry id, so a reconnect with Last-Event-ID resumes after it) and `end` "
+            "(the finished job; the stream then closes)."
+        ),
+    )
+    async def stream_events(
+        self, core: CoreDep, request: Request[Any, Any, Any], job_id: str, after_id: int = 0
+    ) -> ServerSentEvent:
+        await core.jobs.get(job_id)  # an unknown job is a 404 before the stream starts
+        resume = request.headers.get("last-event-id", "")
+        start = int(resume) if resume.isdigit() else after_id
+
+        async def events() -> AsyncIterator[ServerSentEventMessage]:
+            last: Job | None = None
+            async for update in core.jobs.follow(job_id, after_id=start):
+                for entry in update.entries:
+                    yield _sse("log", entry_out(entry), entry.id)
+                last = update.job
+                yield _sse("job", job_out(update.job))
+            if last is not None:
+                yield _sse("end", job_out(last))
+
+        return ServerSentEvent(events())
+
+    @post(
+        "/{job_id:str}/cancel",
+        operation_id="cancelJob",
+        summary="Cancel (idempotent): queued ends now, running stops at its next safe point",
+        status_code=HTTP_200_OK,
+    )
+    async def cancel_job(self, core: CoreDep, job_id: str) -> Ok[JobOut]:
+        return ok(job_out(await core.jobs.cancel(job_id)))
+
+    @post(
+        "/{job_id:str}/claim",
+        operation_id="claimJob",
+        summary="External runner: take a queued job of an external type",
+        status_code=HTTP_200_OK,
+    )
+    async def claim_job(self, core: CoreDep, job_id: str, data: ClaimIn) -> Ok[JobOut]:
+        return ok(job_out(await core.jobs.claim(job_id, data.runner)))
+
+    @post(
+        "/{job_id:str}/log",
+        operation_id="appendJobLog",
+        summary="External runner: append log entries (stored before the answer)",
+        status_code=HTTP_200_OK,
+    )
+    async def append_log(self, core: CoreDep, job_id: str, data: LogAppendIn) -> Ok[list[LogEntryOut]]:
+        stored = await core.jobs.append_log(job_id, [(e.level, e.message, e.data) for e in data.entries])
+        return ok([entry_out(e) for e in stored])
+
+    @post(
+        "/{job_id:str}/progress",
+        operation_id="reportJobProgress",
+        summary="External runner: report progress (the answer says if a cancel was requested)",
+        status_code=HTTP_200_OK,
+    )
+    async def report_progress(self, core: CoreDep, job_id: str, data: ProgressIn) -> Ok[JobOut]:
+        progress = Progress(**msgspec.structs.asdict(data))
+        return ok(job_out(await core.jobs.report_progress(job_id, progress)))
+
+    @post(
+        "/{job_id:str}/complete",
+        operation_id="completeJob",
+        summary="External runner: finish the job with its result",
+        status_code=HTTP_200_OK,
+    )
+    async def complete_job(self, core: CoreDep, job_id: str, data: CompleteIn) -> Ok[JobOut]:
+        return ok(job_out(await core.jobs.complete(job_id, data.result)))
+
+    @post(
+        "/{job_id:str}/fail",
+        operation_id="failJob",
+        summary="External runner: give up with an error (after a cancel request: canceled)",
+        status_code=HTTP_200_OK,
+    )
+    async def fail_job(self, core: CoreDep, job_id: str, data: FailIn) -> Ok[JobOut]:
+        error = JobError(code=data.code, message=data.message)
+        return ok(job_out(await core.jobs.fail(job_id, error)))

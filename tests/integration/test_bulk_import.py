@@ -1,0 +1,176 @@
+"""Bulk import on real folders with the real Core: SQLite, the filesystem store and ExifTool."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import msgspec
+import pytest
+
+from faceforge_adapters.bootstrap import Core, bootstrap
+from faceforge_domain.imports.models import JOB_TYPE
+from faceforge_domain.jobs.models import Job
+
+pytestmark = pytest.mark.anyio
+# The shared ExifTool samples (the folder tests/conftest.py names); copied into tmp, never into the repo.
+EXIFTOOL_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "exiftool-samples"
+
+
+async def wait_for(core: Core, job_id: str, *statuses: str, limit_s: float = 60) -> Job:
+    with anyio.fail_after(limit_s):
+        while (job := await core.jobs.get(job_id)).status not in statuses:  # noqa: ASYNC110
+            await anyio.sleep(0.02)
+    return job
+
+
+async def rows(core: Core, sql: str, *params: Any) -> list[Any]:
+    async with core.database.read() as conn, conn.execute(sql, params) as cursor:
+        return list(await cursor.fetchall())
+
+
+async def log_lines(core: Core, job_id: str) -> list[str]:
+    lines: list[str] = []
+    after = 0
+    while True:
+        page = await core.jobs.log(job_id, after_id=after, limit=1000)
+        lines += [f"{e.level}: {e.message}" for e in page.items]
+        if not page.items:
+            return lines
+        after = page.next_after_id
+
+
+def write_json(path: Path, value: object) -> None:
+    path.write_bytes(msgspec.json.encode(value))
+
+
+def files_under(folder: Path) -> list[Path]:
+    return [Path(root) / name for root, _dirs, names in os.walk(folder) for name in names]
+
+
+async def test_the_sample_folder_imports_with_sidecar_and_exiftool_metadata(
+    core: Core, tmp_path: Path
+) -> None:
+    folder = tmp_path / "samples"
+    shutil.copytree(EXIFTOOL_SAMPLES, folder)
+    samples = sorted(p for p in folder.iterdir() if p.is_file())
+    unique = {hashlib.sha256(p.read_bytes()).hexdigest() for p in samples}
+    ada = await core.entities.create("Ada")
+    write_json(folder / "_directorymeta.json", {"source": "exiftool", "tags": ["sample"]})
+    write_json(
+        folder / "Apple.jpg_meta.json",
+        {"tags": ["apple", "phone"], "rating": 5, "entity_ids": [ada.entity_id]},
+    )
+    write_json(folder / "Canon1DmkIII_meta.json", {"kind": "photo.camera"})
+    (folder / "GPS.jpg_meta.json").write_text("{not json")
+
+    job = await core.jobs.create(JOB_TYPE, {"path": str(folder)})
+    done = await wait_for(core, job.job_id, "succeeded", "failed")
+    assert done.status == "succeeded", done.error
+    assert done.result is not None
+    assert done.result["scanned"] == len(samples)
+    assert done.result["imported"] == len(unique)
+    assert done.result["duplicates"] == len(samples) - len(unique)
+    assert (done.result["failed"], done.result["sidecars"], done.result["warnings"]) == (0, 4, 1)
+    assert done.result["bytes"] == sum(p.stat().st_size for p in samples)
+
+    apple = await core.assets.get(hashlib.sha256((folder / "Apple.jpg").read_bytes()).hexdigest())
+    assert apple.user_metadata == {
+        "source": "exiftool",
+        "tags": ["apple", "phone"],
+        "rating": 5,
+        "entity_ids": [ada.entity_id],
+    }
+    assert apple.metadata_status == "done"
+    assert any("Make" in str(entry) for entry in apple.extracted_metadata)
+    links = await rows(core, "SELECT entity_id FROM entity_assets WHERE asset_id = ?", apple.asset_id)
+    assert [r[0] for r in links] == [ada.entity_id]
+    canon = await core.assets.get(hashlib.sha256((folder / "Canon1DmkIII.jpg").read_bytes()).hexdigest())
+    assert canon.kind == "photo.camera"
+    gps = await core.assets.get(hashlib.sha256((folder / "GPS.jpg").read_bytes()).hexdigest())
+    assert gps.user_metadata == {"source": "exiftool", "tags": ["sample"]}
+    assert await rows(core, "SELECT filename FROM assets WHERE filename LIKE '%meta.json'") == []
+
+    lines = await log_lines(core, job.job_id)
+    assert any(
+        line.startswith("warning: GPS.jpg: sidecar GPS.jpg_meta.json is not valid JSON") for line in lines
+    )
+    assert any("Apple.jpg: metadata done" in line for line in lines)
+    assert lines[-1] == "info: succeeded"
+
+
+async def test_a_stored_file_is_a_copy_not_a_link(core: Core, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    original = folder / "note.txt"
+    original.write_bytes(b"first version")
+    job = await core.jobs.create(JOB_TYPE, {"path": str(folder)})
+    assert (await wait_for(core, job.job_id, "succeeded")).status == "succeeded"
+    asset = await core.assets.get(hashlib.sha256(b"first version").hexdigest())
+    stored = core.paths.assets_dir / asset.storage.key
+    assert stored.stat().st_ino != original.stat().st_ino
+    assert stored.stat().st_nlink == 1
+    original.write_bytes(b"edited later")
+    assert stored.read_bytes() == b"first version"
+
+
+async def test_cancel_on_a_large_folder_ends_canceled_within_two_seconds_leaving_nothing_half_written(
+    core: Core, tmp_path: Path
+) -> None:
+    folder = tmp_path / "big"
+    folder.mkdir()
+    for i in range(1500):
+        (folder / f"small-{i:05d}.bin").write_bytes(i.to_bytes(4, "big") * 2048)
+    for i in range(4):
+        (folder / f"large-{i}.bin").write_bytes(os.urandom(1024) * 16 * 1024)
+    job = await core.jobs.create(JOB_TYPE, {"path": str(folder), "include": ["*.bin"]})
+    with anyio.fail_after(30):
+        while not (await core.jobs.get(job.job_id)).progress.bytes_current:  # noqa: ASYNC110
+            await anyio.sleep(0.02)
+    asked = time.monotonic()
+    await core.jobs.cancel(job.job_id)
+    ended = await wait_for(core, job.job_id, "canceled", "succeeded", limit_s=10)
+    latency = time.monotonic() - asked
+    assert ended.status == "canceled"
+    assert latency < 2, f"cancel took {latency:.2f}s"
+    with anyio.fail_after(30):
+        await core.metadata.wait_idle()  # ExifTool's own scratch copies go when it is done
+    assert files_under(core.paths.tmp_dir) == []
+    stored = await rows(core, "SELECT asset_id, storage_key, size_bytes FROM assets")
+    assert len(stored) < 1504
+    assert len(files_under(core.paths.assets_dir)) == len(stored)
+    for asset_id, key, size in stored:
+        data = (core.paths.assets_dir / key).read_bytes()
+        assert len(data) == size
+        assert hashlib.sha256(data).hexdigest() == asset_id
+
+
+async def test_an_import_interrupted_by_a_stop_resumes_and_stores_nothing_twice(
+    home: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(600):
+        (folder / f"f{i:04d}.txt").write_bytes(f"file number {i}".encode() * 50)
+    env = {"FACEFORGE_HOME": str(home)}
+    async with bootstrap(home=home, env=env) as first:
+        job = await first.jobs.create(JOB_TYPE, {"path": str(folder)})
+        with anyio.fail_after(30):  # stop as soon as the first file is stored
+            while not (await rows(first, "SELECT count(*) FROM assets"))[0][0]:  # noqa: ASYNC110
+                await anyio.sleep(0.005)
+    async with bootstrap(home=home, env=env) as second:
+        requeued = await second.jobs.get(job.job_id)
+        assert requeued.status in ("queued", "running", "succeeded")
+        done = await wait_for(second, job.job_id, "succeeded", "failed")
+        assert done.status == "succeeded"
+        assert done.result is not None
+        assert done.result["imported"] + done.result["duplicates"] == 600
+        count = await rows(second, "SELECT count(*) FROM assets")
+        assert count[0][0] == 600
+        lines = await log_lines(second, job.job_id)
+        assert "info: Core stopped; re-queued to resume later" in lines

@@ -1,0 +1,63 @@
+"""A minimal external job runner, as a plugin would write one: standard library only.
+
+It finds the oldest queued job of a type, claims it, logs, reports progress step by step and
+completes it (or, when the answer says a cancel was requested, stops and reports back).
+
+    python tests/job_runner.py http://127.0.0.1:43210 TOKEN myplugin.work --steps 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.request
+from typing import Any
+
+
+class Api:
+    def __init__(self, base: str, token: str) -> None:
+        self.base = base.rstrip("/")
+        self.token = token
+
+    def call(self, method: str, path: str, body: object | None = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(  # noqa: S310  (the URL is the FaceForge server we were given)
+            self.base + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return json.load(response)["data"]
+
+
+def run(api: Api, job_type: str, runner: str, steps: int) -> dict[str, Any]:
+    queued = api.call("GET", f"/v1/jobs?status=queued&job_type={job_type}&limit=200")["items"]
+    if not queued:
+        raise SystemExit(f"no queued {job_type} job")
+    job = api.call("POST", f"/v1/jobs/{queued[-1]['job_id']}/claim", {"runner": runner})  # oldest first
+    base = f"/v1/jobs/{job['job_id']}"
+    api.call("POST", f"{base}/log", {"entries": [{"message": f"{runner} started", "data": job["input"]}]})
+    for step in range(1, steps + 1):
+        job = api.call("POST", f"{base}/progress", {"current": step, "total": steps, "step": f"step {step}"})
+        api.call("POST", f"{base}/log", {"entries": [{"level": "debug", "message": f"finished step {step}"}]})
+        if job["status"] == "cancel_requested":
+            return api.call("POST", f"{base}/fail", {"code": "canceled", "message": "stopped on request"})  # type: ignore[no-any-return]
+    return api.call("POST", f"{base}/complete", {"result": {"echo": job["input"], "steps": steps}})  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("base_url")
+    parser.add_argument("token")
+    parser.add_argument("job_type")
+    parser.add_argument("--runner", default="test-runner")
+    parser.add_argument("--steps", type=int, default=3)
+    args = parser.parse_args()
+    final = run(Api(args.base_url, args.token), args.job_type, args.runner, args.steps)
+    sys.stdout.write(json.dumps({"job_id": final["job_id"], "status": final["status"]}) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""The bulk-import job against the fakes: counts, sidecars, links, problem files, cancel, validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import anyio
+import msgspec
+import pytest
+from jobs_support import TickingClock, make_service
+
+from faceforge_adapters.memory import InMemoryBlobStore, InMemoryUnitOfWorkFactory
+from faceforge_adapters.memory.imports import ROOT, InMemoryImportSource
+from faceforge_domain.errors import Invalid
+from faceforge_domain.imports.handler import BulkImport
+from faceforge_domain.imports.models import JOB_TYPE
+from faceforge_domain.jobs.executor import JobExecutor
+from faceforge_domain.jobs.models import Job
+from faceforge_domain.jobs.service import JobService
+from faceforge_domain.services.assets import AssetService
+from faceforge_domain.services.entities import EntityService
+
+pytestmark = pytest.mark.anyio
+
+
+@dataclass
+class World:
+    service: JobService
+    units: InMemoryUnitOfWorkFactory
+    store: InMemoryBlobStore
+    source: InMemoryImportSource
+    entities: EntityService
+
+    async def run(self, **options: object) -> tuple[Job, list[str]]:
+        job = await self.service.create(JOB_TYPE, {"path": ROOT, **options})
+        claimed = await self.service.claim_next()
+        assert claimed is not None
+        assert claimed.job_id == job.job_id
+        ended = await JobExecutor(self.service, 1).run_job(claimed)
+        log = await self.service.log(job.job_id, limit=1000)
+        return ended, [f"{e.level}: {e.message}" for e in log.items]
+
+
+@pytest.fixture
+def world() -> World:
+    units = InMemoryUnitOfWorkFactory()
+    clock = TickingClock()
+    store = InMemoryBlobStore()
+    entities = EntityService(units, clock)
+    source = InMemoryImportSource()
+    bulk = BulkImport(source, AssetService(units, store, clock), entities, wait_for_metadata=False)
+    service, _, _ = make_service(units=units)
+    service.registry.register(JOB_TYPE, bulk, validate=bulk.validate, resumable=True)
+    return World(service, units, store, source, entities)
+
+
+def sidecar(value: object) -> bytes:
+    return msgspec.json.encode(value)
+
+
+async def test_an_import_counts_every_file_and_applies_sidecars(world: World) -> None:
+    ada = await world.entities.create("Ada")
+    world.source.files = {
+        "a.jpg": b"\xff\xd8\xff alpha",
+        "a.jpg_meta.json": sidecar({"tags": ["x", " y"], "note": "hi", "entity_ids": [ada.entity_id]}),
+        "b.txt": b"beta",
+        "sub/c.jpg": b"\xff\xd8\xff alpha",  # the same bytes as a.jpg
+        "sub/_directorymeta.json": sidecar({"kind": "photo.scan", "album": "old"}),
+        "lonely_meta.json": sidecar({}),
+    }
+    job, log = await world.run()
+    assert job.status == "succeeded", log
+    assert job.result == {
+        "scanned": 4,
+        "imported": 2,
+        "duplicates": 1,
+        "skipped": 1,
+        "failed": 0,
+        "bytes": 22,
+        "sidecars": 2,
+        "warnings": 0,
+    }
+    assets = {a.filename: a for a in world.units.state.assets.values()}
+    assert sorted(assets) == ["a.jpg", "b.txt"]
+    a = assets["a.jpg"]
+    assert a.filenames == ["a.jpg", "c.jpg"]
+    assert a.user_metadata == {
+        "tags": ["x", "y"],
+        "note": "hi",
+        "entity_ids": [ada.entity_id],
+        "album": "old",
+        "kind": "photo.scan",
+    }
+    assert (ada.entity_id, a.asset_id) in world.units.state.links
+    assert not any(name.endswith(".json") for name in assets)
+    assert "info: sub/c.jpg: already stored" in log
+    assert job.progress.current == job.progress.total == 3
+    assert job.progress.bytes_current == job.progress.bytes_total == 22
+    assert job.progress.percent == 100.0
+
+
+async def test_entity_id_links_every_file_and_kind_applies_where_sidecars_are_silent(world: World) -> None:
+    ada = await world.entities.create("Ada")
+    world.source.files = {"a.bin": b"1", "b.bin": b"2", "b.bin_meta.json": sidecar({"kind": "model.lora"})}
+    job, _ = await world.run(entity_id=ada.entity_id, kind="doc.raw")
+    assert job.status == "succeeded"
+    kinds = {a.filename: a.kind for a in world.units.state.assets.values()}
+    assert kinds == {"a.bin": "doc.raw", "b.bin": "model.lora"}
+    assert len([link for link in world.units.state.links if link[0] == ada.entity_id]) == 2
+
+
+async def test_vanished_and_unreadable_files_are_logged_counted_and_the_job_goes_on(world: World) -> None:
+    world.source.files = {"ok.txt": b"fine", "gone.txt": b"gone", "locked.txt": b"locked"}
+    world.source.vanished.add("gone.txt")
+    world.source.unreadable.add("locked.txt")
+    job, log = await world.run()
+    assert job.status == "succeeded"
+    assert job.result is not None
+    assert (job.result["imported"], job.result["failed"], job.result["bytes"]) == (1, 2, 4)
+    assert any(line.startswith("error: gone.txt: could not be read") for line in log)
+    assert any(line.startswith("error: locked.txt: could not be read (Permission denied)") for line in log)
+    assert job.progress.current == 3
+
+
+@pytest.mark.parametrize(
+    ("doc", "warning"),
+    [
+        (b"{broken", "a.txt: sidecar a.txt_meta.json is not valid JSON"),
+        (sidecar({"entity_ids": ["b" * 64]}), "which does not exist; not linked"),
+        (sidecar({"kind": "Not A Kind!"}), "sidecar metadata refused"),
+    ],
+    ids=["bad-json", "unknown-entity", "refused-kind"],
+)
+async def test_a_bad_sidecar_is_a_warning_and_the_file_is_still_imported(
+    world: World, doc: bytes, warning: str
+) -> None:
+    world.source.files = {"a.txt": b"alpha", "a.txt_meta.json": doc}
+    job, log = await world.run()
+    assert job.status == "succeeded"
+    assert job.result is not None
+    assert (job.result["imported"], job.result["warnings"]) == (1, 1)
+    assert any(line.startswith("warning:") and warning in line for line in log), log
+    assert len(world.units.state.assets) == 1
+    assert world.units.state.links == {}
+
+
+async def test_cancel_stops_mid_file_and_leaves_only_complete_assets(world: World) -> None:
+    world.source.chunk = 64
+    world.source.files = {f"f{i:03d}.bin": bytes([i]) * 200_000 for i in range(60)}
+    async with anyio.create_task_group() as group:
+        await group.start(JobExecutor(world.service, 1, idle_poll_s=0.05).run)
+        job = await world.service.create(JOB_TYPE, {"path": ROOT})
+        with anyio.fail_after(10):
+            while not (await world.service.get(job.job_id)).progress.bytes_current:  # noqa: ASYNC110
+                await anyio.sleep(0.01)
+        await world.service.cancel(job.job_id)
+        with anyio.fail_after(2):
+            while (ended := await world.service.get(job.job_id)).status != "canceled":  # noqa: ASYNC110
+                await anyio.sleep(0.01)
+        group.cancel_scope.cancel()
+    assert ended.result is None
+    assert len(world.units.state.assets) < 60
+    for asset in world.units.state.assets.values():
+        assert world.store.blobs[asset.asset_id] == bytes([world.store.blobs[asset.asset_id][0]]) * 200_000
+    assert len(world.store.blobs) == len(world.units.state.assets)
+
+
+@pytest.mark.parametrize(
+    ("given", "field"),
+    [
+        ({"path": ROOT, "recursive": "yes"}, "input"),
+        ({"path": ROOT, "entity_id": "c" * 64}, "entity_id"),
+        ({"path": "/elsewhere"}, "path"),
+        ({}, "input"),
+        ({"path": ROOT, "surprise": True}, "input"),
+    ],
+)
+async def test_bad_input_is_refused_before_any_job(
+    world: World, given: dict[str, object], field: str
+) -> None:
+    with pytest.raises(Invalid) as refused:
+        await world.service.create(JOB_TYPE, given)
+    assert refused.value.errors[0].field == field
+    assert world.units.state.jobs == {}
+
+
+async def test_rerunning_an_import_stores_nothing_twice(world: World) -> None:
+    world.source.files = {"a.txt": b"a", "b.txt": b"b"}
+    first, _ = await world.run()
+    again, _ = await world.run()
+    assert first.result is not None
+    assert again.result is not None
+    assert (first.result["imported"], again.result["imported"], again.result["duplicates"]) == (2, 0, 2)
+    assert len(world.units.state.assets) == 2
