@@ -27,9 +27,11 @@ from faceforge_adapters.exiftool.wiring import build_extractor, worker_count
 from faceforge_adapters.home import HomePaths, resolve_home
 from faceforge_adapters.jobs import JobsRuntime, build_jobs
 from faceforge_adapters.logging_setup import configure_logging
+from faceforge_adapters.seaweed.supervisor import ManagedSeaweed
 from faceforge_adapters.sqlite.database import Database
 from faceforge_adapters.sqlite.uow import SqliteUnitOfWorkFactory
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore
+from faceforge_adapters.storage.wiring import Storage, build_storage
 from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
 from faceforge_domain.clock import Clock, SystemClock
 from faceforge_domain.jobs.service import JobService
@@ -40,6 +42,7 @@ from faceforge_domain.services.entities import EntityService
 from faceforge_domain.services.fielddefs import FieldDefinitionService
 from faceforge_domain.services.metadata import MetadataRunner
 from faceforge_domain.services.relationships import RelationshipService
+from faceforge_domain.services.storage_migration import StorageMigration
 
 log = logging.getLogger("faceforge.core")
 
@@ -67,6 +70,8 @@ class Core:
     metadata: MetadataRunner
     jobs: JobService
     version: str
+    storage_migration: StorageMigration | None = None
+    seaweed: ManagedSeaweed | None = None
 
     @property
     def home(self) -> Path:
@@ -129,11 +134,15 @@ async def bootstrap(
     clock = clock or SystemClock()
     database = await Database.open(paths.db_file, clock)
     pool: ExifToolPool | None = None
+    storage: Storage | None = None
     jobs: JobsRuntime | None = None
     try:
         units: UnitOfWorkFactory = uow or SqliteUnitOfWorkFactory(database)
         local = FilesystemBlobStore(paths.assets_dir, paths.tmp_dir)
-        store = blob_store or local
+        store: BlobStore = local if blob_store is None else blob_store
+        if blob_store is None:
+            storage = build_storage(config, paths, local)
+            store = storage.router
         if extractor is None:
             extractor, pool = build_extractor(config, paths, store, local)
         metadata = MetadataRunner(units, extractor, clock, workers=worker_count(config))
@@ -153,12 +162,18 @@ async def bootstrap(
             metadata=metadata,
             jobs=jobs.service,
             version=core_version(),
+            storage_migration=StorageMigration(
+                units, storage.router.stores() if storage else {store.name: store}
+            ),
+            seaweed=storage.seaweed if storage else None,
         )
         log.info("core started", extra={"home": str(paths.home), "version": core.version})
         failure: Exception | None = None
         jobs.liveness.acquire()
         await jobs.service.recover()
         async with anyio.create_task_group() as background:
+            if core.seaweed is not None:
+                await background.start(core.seaweed.run)
             await background.start(metadata.run)
             if run_jobs:
                 await background.start(jobs.executor.run)
@@ -171,6 +186,8 @@ async def bootstrap(
         if failure is not None:
             raise failure
     finally:
+        if storage is not None:
+            await storage.aclose()
         if pool is not None:
             await pool.aclose()
         if jobs is not None:

@@ -10,7 +10,7 @@ import typer
 import uvicorn
 
 from faceforge_adapters.bootstrap import core_version, prepare_home
-from faceforge_adapters.cli import assets, config_cmds, db_cmds, entities, imports, jobs
+from faceforge_adapters.cli import assets, config_cmds, db_cmds, entities, imports, jobs, seaweed
 from faceforge_adapters.cli.common import clear_errors, print_json
 from faceforge_adapters.config import LoadedConfig, load_config
 from faceforge_adapters.home import resolve_home
@@ -29,6 +29,8 @@ app.add_typer(db_cmds.db_app, name="db")
 app.add_typer(entities.entity_app, name="entity")
 app.add_typer(assets.asset_app, name="asset")
 app.add_typer(assets.assets_app, name="assets")
+app.add_typer(seaweed.seaweed_app, name="seaweed")
+app.add_typer(seaweed.storage_app, name="storage")
 app.add_typer(jobs.jobs_app, name="jobs")
 app.command("import")(imports.import_folder)
 
@@ -141,6 +143,7 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         ("seaweed_s3_port", config.network.seaweed_s3_port),
     ):
         checks[name] = {"ok": _port_free(host, port), "port": port, "free": _port_free(host, port)}
+    checks["seaweedfs"] = seaweed.seaweed_report(config, paths)
     if as_json:
         print_json(checks)
         return

@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import subprocess
+import sys
 import time
 
 import anyio
@@ -39,7 +40,10 @@ FAILED_PROBES_BEFORE_RESTART = 3
 
 
 def port_in_use(ip: str, port: int) -> bool:
+    """True when something listens on ``ip:port`` (connections lingering in TIME_WAIT do not count)."""
     with socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET) as sock:
+        if not sys.platform.startswith("win"):  # as weed itself binds; on Windows it would allow sharing
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((ip, port))
         except OSError:
