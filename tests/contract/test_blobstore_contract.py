@@ -6,6 +6,7 @@ function listing its stray files) to the list; nothing else changes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import AsyncIterator, Callable
@@ -16,8 +17,10 @@ import pytest
 
 from faceforge_adapters.memory import InMemoryBlobStore
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore, content_key
+from faceforge_adapters.storage.s3 import S3BlobStore
 from faceforge_domain.models import StorageLocation
 from faceforge_domain.ports import BlobStore
+from seaweed_fixtures import RunningSeaweed
 
 pytestmark = pytest.mark.anyio
 
@@ -40,14 +43,34 @@ async def filesystem_store(root: Path) -> AsyncIterator[tuple[BlobStore, Strays]
     yield FilesystemBlobStore(root / "assets", tmp), strays
 
 
-STORE_FACTORIES: list[StoreFactory] = [memory_store, filesystem_store]
+@asynccontextmanager
+async def s3_store(root: Path, seaweed: RunningSeaweed) -> AsyncIterator[tuple[BlobStore, Strays]]:
+    """S3 on the session's real weed; strays are staged files and unfinished multipart uploads."""
+    tmp = root / "tmp"
+    store = S3BlobStore(seaweed.settings.s3_settings(part_size_bytes=5 * 1024 * 1024), tmp)
+
+    def strays() -> list[str]:
+        uploads = seaweed.client.list_multipart_uploads(Bucket=seaweed.settings.bucket)  # type: ignore[attr-defined]
+        staged = sorted(p.name for p in tmp.rglob("*") if p.is_file()) if tmp.exists() else []
+        return staged + [u["Key"] for u in uploads.get("Uploads", [])]
+
+    try:
+        yield store, strays
+    finally:
+        await store.aclose()
+
+
+STORE_FACTORIES: list[StoreFactory] = [memory_store, filesystem_store, s3_store]  # type: ignore[list-item]
 
 
 @pytest.fixture(params=STORE_FACTORIES, ids=lambda f: f.__name__)
 async def store_and_strays(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[BlobStore, Strays]]:
-    async with request.param(tmp_path) as pair:
+    factory = request.param
+    if factory is s3_store:
+        factory = functools.partial(s3_store, seaweed=request.getfixturevalue("seaweed"))
+    async with factory(tmp_path) as pair:
         yield pair
 
 
@@ -128,4 +151,4 @@ async def test_delete_is_idempotent(store_and_strays: tuple[BlobStore, Strays]) 
 
 def _key_for(store: BlobStore, sha: str) -> str:
     """Where a store would keep ``sha`` (each provider's own layout)."""
-    return content_key(sha) if isinstance(store, FilesystemBlobStore) else sha
+    return content_key(sha) if isinstance(store, FilesystemBlobStore | S3BlobStore) else sha
