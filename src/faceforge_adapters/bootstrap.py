@@ -27,6 +27,7 @@ from faceforge_adapters.exiftool.wiring import build_extractor, worker_count
 from faceforge_adapters.home import HomePaths, resolve_home
 from faceforge_adapters.jobs import JobsRuntime, build_jobs
 from faceforge_adapters.logging_setup import configure_logging
+from faceforge_adapters.plugins import DirectoryPluginSource, JsonSchemaConfigs
 from faceforge_adapters.seaweed.supervisor import ManagedSeaweed
 from faceforge_adapters.sqlite.database import Database
 from faceforge_adapters.sqlite.uow import SqliteUnitOfWorkFactory
@@ -34,7 +35,10 @@ from faceforge_adapters.storage.filesystem import FilesystemBlobStore
 from faceforge_adapters.storage.wiring import Storage, build_storage
 from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
 from faceforge_domain.clock import Clock, SystemClock
+from faceforge_domain.events import EventFeed
 from faceforge_domain.jobs.service import JobService
+from faceforge_domain.plugins.ports import PluginSource
+from faceforge_domain.plugins.service import PluginService
 from faceforge_domain.ports import BlobStore, MetadataExtractor, UnitOfWorkFactory
 from faceforge_domain.services.assets import AssetService
 from faceforge_domain.services.descriptors import DescriptorService
@@ -69,6 +73,8 @@ class Core:
     relationships: RelationshipService
     metadata: MetadataRunner
     jobs: JobService
+    plugins: PluginService
+    events: EventFeed
     version: str
     storage_migration: StorageMigration | None = None
     seaweed: ManagedSeaweed | None = None
@@ -120,6 +126,7 @@ async def bootstrap(
     uow: UnitOfWorkFactory | None = None,
     blob_store: BlobStore | None = None,
     extractor: MetadataExtractor | None = None,
+    plugin_source: PluginSource | None = None,
     log_to_console: bool = False,
     run_jobs: bool = True,
 ) -> AsyncIterator[Core]:
@@ -161,6 +168,15 @@ async def bootstrap(
             relationships=RelationshipService(units, clock),
             metadata=metadata,
             jobs=jobs.service,
+            plugins=PluginService(
+                units,
+                plugin_source or DirectoryPluginSource(paths.plugins_dir),
+                JsonSchemaConfigs(),
+                clock,
+                core_version=core_version(),
+                job_types=jobs.service.registry,
+            ),
+            events=EventFeed(units),
             version=core_version(),
             storage_migration=StorageMigration(
                 units, storage.router.stores() if storage else {store.name: store}
@@ -171,6 +187,7 @@ async def bootstrap(
         failure: Exception | None = None
         jobs.liveness.acquire()
         await jobs.service.recover()
+        await core.plugins.rescan()
         async with anyio.create_task_group() as background:
             if core.seaweed is not None:
                 await background.start(core.seaweed.run)

@@ -26,15 +26,17 @@ from litestar.types import (
 )
 
 from faceforge_adapters.bootstrap import Core, bootstrap, core_version
-from faceforge_http.auth import require_install_token
+from faceforge_http.auth import require_token
 from faceforge_http.errors import EXCEPTION_HANDLERS
 from faceforge_http.openapi import openapi_config, openapi_json, redoc_redirect
 from faceforge_http.routes.assets import AssetController, EntityAssetsController
 from faceforge_http.routes.descriptors import DescriptorController
 from faceforge_http.routes.entities import EntityController
+from faceforge_http.routes.events import EventController
 from faceforge_http.routes.fielddefs import FieldDefController
 from faceforge_http.routes.imports import bulk_import
 from faceforge_http.routes.jobs import JobController
+from faceforge_http.routes.plugins import PluginController
 from faceforge_http.routes.relationships import RelationshipController, relation_types
 from faceforge_http.routes.system import SystemController, healthz
 
@@ -114,10 +116,12 @@ def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
             SystemController,
             AssetController,
             EntityAssetsController,
+            PluginController,
+            EventController,
             JobController,
             bulk_import,
         ],
-        guards=[require_install_token],
+        guards=[require_token],
     )
     return CoreApp(
         route_handlers=[

@@ -1,4 +1,5 @@
-"""The BlobStore contract over every provider (filesystem and S3 on a real weed), plus S3 specifics."""
+"""S3BlobStore on a real weed, beyond the shared BlobStore contract (tests/contract): multipart
+uploads, aborts, bucket creation, credentials."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from pathlib import Path
 import anyio
 import pytest
 
-from faceforge_adapters.storage.filesystem import FilesystemBlobStore, content_key
 from faceforge_adapters.storage.s3 import S3BlobStore, S3Unavailable
 from faceforge_domain.models import StorageLocation
 from faceforge_domain.ports import BlobStore
@@ -38,80 +38,17 @@ def s3_store(seaweed: RunningSeaweed, tmp_dir: Path, *, part_size: int = 5 * MIB
     return S3BlobStore(settings, tmp_dir)
 
 
-@pytest.fixture(params=["fs", "s3"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BlobStore]:
-    if request.param == "fs":
-        yield FilesystemBlobStore(tmp_path / "assets", tmp_path / "tmp")
-        return
-    s3 = s3_store(request.getfixturevalue("seaweed"), tmp_path / "tmp")
-    yield s3
-    await s3.aclose()
-
-
-async def test_put_reports_hash_size_and_where_the_bytes_are(store: BlobStore) -> None:
-    data = os.urandom(300_000)
-    blob = await store.put(chunks_of(data))
-    assert blob.sha256 == hashlib.sha256(data).hexdigest()
-    assert blob.size_bytes == len(data)
-    assert blob.location.provider == store.name
-    assert blob.location.key.endswith(blob.sha256)
-    assert await store.stat(blob.location) == len(data)
-    assert await read_all(store, blob.location) == data
-
-
-async def test_open_range_yields_exactly_the_inclusive_slice(store: BlobStore) -> None:
-    data = os.urandom(100_000)
-    blob = await store.put(chunks_of(data))
-    assert await read_all(store, blob.location, 10, 19) == data[10:20]
-    assert await read_all(store, blob.location, 99_990) == data[99_990:]
-    assert await read_all(store, blob.location, 0, 0) == data[:1]
-
-
-async def test_identical_bytes_are_stored_once(store: BlobStore) -> None:
-    data = b"same bytes" * 1000
-    first = await store.put(chunks_of(data))
-    second = await store.put(chunks_of(data, 7))
-    assert first == second
-    assert await read_all(store, second.location) == data
-
-
-async def test_empty_stream_is_a_valid_blob(store: BlobStore) -> None:
-    blob = await store.put(chunks_of(b""))
-    assert blob.size_bytes == 0
-    assert blob.sha256 == hashlib.sha256(b"").hexdigest()
-    assert await store.stat(blob.location) == 0
-    assert await read_all(store, blob.location) == b""
-
-
-async def test_delete_removes_the_blob_and_is_idempotent(store: BlobStore) -> None:
-    blob = await store.put(chunks_of(b"to be deleted"))
-    await store.delete(blob.location)
-    assert await store.stat(blob.location) is None
-    await store.delete(blob.location)
-
-
-async def test_reading_a_missing_blob_raises_file_not_found(store: BlobStore) -> None:
-    blob = await store.put(chunks_of(b"gone soon"))
-    await store.delete(blob.location)
-    with pytest.raises(FileNotFoundError):
-        await read_all(store, blob.location)
-
-
-async def test_a_failing_stream_leaves_nothing_behind(store: BlobStore, tmp_path: Path) -> None:
-    async def broken() -> AsyncIterator[bytes]:
-        yield b"x" * MIB
-        raise ConnectionResetError("client went away")
-
-    with pytest.raises(ConnectionResetError):
-        await store.put(broken())
-    assert list((tmp_path / "tmp").iterdir()) == []
-    assert await store.stat(_location_of(store, hashlib.sha256(b"x" * MIB).hexdigest())) is None
-
-
-def _location_of(store: BlobStore, sha256: str) -> StorageLocation:
-    if isinstance(store, S3BlobStore):
-        return store.location_for(sha256)
-    return StorageLocation(provider="fs", key=content_key(sha256))
+async def test_reading_a_missing_object_raises_file_not_found(
+    seaweed: RunningSeaweed, tmp_path: Path
+) -> None:
+    store = s3_store(seaweed, tmp_path / "tmp")
+    try:
+        blob = await store.put(chunks_of(b"gone soon"))
+        await store.delete(blob.location)
+        with pytest.raises(FileNotFoundError):
+            await read_all(store, blob.location)
+    finally:
+        await store.aclose()
 
 
 async def test_multipart_upload_lands_in_the_bucket(seaweed: RunningSeaweed, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import uvicorn
 from faceforge_adapters.bootstrap import core_version, prepare_home
 from faceforge_adapters.cli import assets, config_cmds, db_cmds, entities, imports, jobs, seaweed
 from faceforge_adapters.cli.common import clear_errors, print_json
+from faceforge_adapters.cli.plugins import plugins_app
 from faceforge_adapters.config import LoadedConfig, load_config
 from faceforge_adapters.home import resolve_home
 from faceforge_adapters.tools import exiftool_info, weed_info
@@ -28,6 +29,7 @@ app.add_typer(config_cmds.token_app, name="token")
 app.add_typer(db_cmds.db_app, name="db")
 app.add_typer(entities.entity_app, name="entity")
 app.add_typer(assets.asset_app, name="asset")
+app.add_typer(plugins_app, name="plugins")
 app.add_typer(assets.assets_app, name="assets")
 app.add_typer(seaweed.seaweed_app, name="seaweed")
 app.add_typer(seaweed.storage_app, name="storage")

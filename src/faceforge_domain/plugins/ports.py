@@ -7,6 +7,7 @@ from typing import Any, Protocol, Self
 
 from faceforge_domain.errors import FieldError
 from faceforge_domain.events import EventLog
+from faceforge_domain.jobs.ports import JobRepository
 from faceforge_domain.plugins.models import ManifestSource, PluginRecord
 
 
@@ -52,6 +53,9 @@ class PluginUnitOfWork(Protocol):
 
     @property
     def events(self) -> EventLog: ...
+
+    @property
+    def jobs(self) -> JobRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

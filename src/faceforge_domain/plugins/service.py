@@ -313,7 +313,7 @@ class PluginService:
                 if p not in declared
             ]
             if errors:
-                raise Invalid(errors, "the grant must list exactly the permissions the plugin declares")
+                raise Invalid(errors)
             if view.config_problems:
                 raise Conflict(
                     f"plugin {plugin_id!r} needs a valid config before it can be enabled",
@@ -392,7 +392,7 @@ class PluginService:
             schema = manifest.config_schema if manifest else {}
             filled, errors = self._schemas.apply(schema, config)
             if errors:
-                raise Invalid(errors, "the config does not match the plugin's config schema")
+                raise Invalid(errors)
             if filled != rec.config:
                 rec.config = filled
                 await uow.plugins.update(rec)
@@ -418,6 +418,12 @@ class PluginService:
             permissions=frozenset(rec.granted_permissions),
             job_types=tuple(view.job_types),
         )
+
+    async def may_run_job(self, principal: PluginPrincipal, job_id: str) -> bool | None:
+        """Whether the job is of one of the plugin's own types (None: there is no such job)."""
+        async with self._uow.read() as uow:
+            job = await uow.jobs.get(job_id)
+        return None if job is None else job.job_type in principal.job_types
 
     # -- job types -----------------------------------------------------------------------------------
 

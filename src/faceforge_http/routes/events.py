@@ -1,0 +1,117 @@
+"""The event feed over HTTP: polling with ``after`` and a Server-Sent Events stream of the same."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.params import Parameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from faceforge_domain.errors import Invalid
+from faceforge_domain.events import DEFAULT_EVENT_LIMIT, Event, EventFilter, parse_type_filter
+from faceforge_domain.timefmt import format_timestamp
+from faceforge_http.auth import plugin_principal
+from faceforge_http.deps import CoreDep
+from faceforge_http.envelope import Ok, Page, ok
+
+TYPES = Parameter(
+    default=None,
+    description="Event types to include: exact (`asset.created`) or a family (`asset.*`); "
+    "comma-separated or repeated. All types when omitted.",
+)
+AFTER = Parameter(default=0, description="Return events after this id (the last id you saw)")
+
+
+class EventOut(msgspec.Struct, kw_only=True):
+    id: int
+    ts: str
+    type: str
+    subject_id: str | None
+    data: dict[str, Any]
+
+
+def event_out(event: Event) -> EventOut:
+    return EventOut(
+        id=event.id,
+        ts=format_timestamp(event.ts),
+        type=event.type,
+        subject_id=event.subject_id,
+        data=event.data,
+    )
+
+
+def _filter(request: Request[Any, Any, Any], types: list[str] | None) -> EventFilter:
+    patterns = parse_type_filter(types or [])
+    principal = plugin_principal(request)
+    return EventFilter(types=patterns) if principal is None else principal.event_filter(patterns)
+
+
+class EventController(Controller):
+    path = "/events"
+    tags = ["events"]  # noqa: RUF012  (Litestar reads this class attribute)
+
+    @get(
+        "/",
+        operation_id="listEvents",
+        summary="Events after a given id, oldest first (poll with the last id you saw)",
+        description="A plugin token sees only the event families its permissions cover.",
+    )
+    async def list_events(
+        self,
+        core: CoreDep,
+        request: Request[Any, Any, Any],
+        after: int = AFTER,
+        types: list[str] | None = TYPES,
+        limit: int = Parameter(default=DEFAULT_EVENT_LIMIT),
+    ) -> Ok[Page[EventOut]]:
+        found, total = await core.events.page(after, _filter(request, types), limit=limit)
+        more = total > len(found)
+        return ok(
+            Page(
+                items=[event_out(e) for e in found],
+                total=total,
+                limit=limit,
+                offset=0,
+                next_cursor=str(found[-1].id) if more else None,
+            )
+        )
+
+    @get(
+        "/stream",
+        operation_id="streamEvents",
+        summary="The same events as Server-Sent Events, live",
+        description=(
+            "Each SSE message has the event type as `event`, its id as `id` (a reconnect with "
+            "Last-Event-ID resumes after it) and the event as JSON `data`. `limit` closes the "
+            "stream after that many events."
+        ),
+    )
+    async def stream_events(
+        self,
+        core: CoreDep,
+        request: Request[Any, Any, Any],
+        after: int = AFTER,
+        types: list[str] | None = TYPES,
+        limit: int | None = Parameter(default=None, description="Close after this many events"),
+    ) -> ServerSentEvent:
+        event_filter = _filter(request, types)
+        resume = request.headers.get("last-event-id", "")
+        start = int(resume) if resume.isdigit() else after
+        if start < 0:
+            raise Invalid.one("after", "must be 0 or more")
+        if limit is not None and limit < 1:
+            raise Invalid.one("limit", "must be 1 or more")
+
+        async def messages() -> AsyncIterator[ServerSentEventMessage]:
+            sent = 0
+            async for event in core.events.follow(start, event_filter):
+                data = msgspec.json.encode(event_out(event)).decode()
+                yield ServerSentEventMessage(data=data, event=event.type, id=event.id)
+                sent += 1
+                if limit is not None and sent >= limit:
+                    return
+
+        return ServerSentEvent(messages())
