@@ -14,6 +14,7 @@ import sys
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
+from typing import BinaryIO
 
 import anyio
 
@@ -190,14 +191,25 @@ class FilesystemImportSource:
         return await anyio.to_thread.run_sync(read)
 
     async def open(self, root: str, path: str) -> AsyncIterator[bytes]:
-        handle = await anyio.to_thread.run_sync(open, self._file(root, path), "rb")
+        def first() -> tuple[BinaryIO | None, bytes]:
+            handle = open(self._file(root, path), "rb")  # noqa: SIM115  (closed here or below)
+            try:
+                chunk = handle.read(READ_CHUNK)
+            except BaseException:
+                handle.close()
+                raise
+            if len(chunk) < READ_CHUNK:  # a short read is the end of a regular file: one trip in all
+                handle.close()
+                return None, chunk
+            return handle, chunk
+
+        handle, chunk = await anyio.to_thread.run_sync(first)
         try:
-            while True:
-                chunk = await anyio.to_thread.run_sync(handle.read, READ_CHUNK)
-                if not chunk:
-                    break
+            while chunk:
                 yield chunk
-                if len(chunk) < READ_CHUNK:  # a short read is the end of a regular file
+                if handle is None:
                     break
+                chunk = await anyio.to_thread.run_sync(handle.read, READ_CHUNK)
         finally:
-            await anyio.to_thread.run_sync(handle.close)
+            if handle is not None:
+                await anyio.to_thread.run_sync(handle.close)

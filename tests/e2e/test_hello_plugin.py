@@ -49,9 +49,23 @@ def request(server: Server, method: str, path: str, token: str, raw: bytes | Non
 
 
 def skip_without_routes(server: Server) -> None:
-    with urllib.request.urlopen(server.base + "/openapi.json", timeout=30) as response:  # noqa: S310
-        paths = json.load(response)["paths"]
-    missing = [f"{m.upper()} {p}" for m, p in NEEDED if m not in paths.get(p, {})]
+    """Probe each route the runner needs; a route that does not exist answers "no such route"."""
+    missing = []
+    for method, path in NEEDED:
+        probe = path.replace("{job_id}", "0" * 64).replace("{asset_id}", "0" * 64)
+        req = urllib.request.Request(  # noqa: S310
+            server.base + probe,
+            data=b"{}" if method != "get" else None,
+            method=method.upper(),
+            headers={"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"},
+        )
+        try:
+            urllib.request.urlopen(req, timeout=30).close()  # noqa: S310
+        except urllib.error.HTTPError as exc:
+            error = json.load(exc)["error"]
+            # A missing record names its kind in the details; a missing route has none.
+            if exc.code == 405 or (exc.code == 404 and not error.get("details")):
+                missing.append(f"{method.upper()} {path}")
     if missing:
         pytest.skip(f"the runner needs routes that are not in this build: {', '.join(missing)}")
 

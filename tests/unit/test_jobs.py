@@ -413,3 +413,18 @@ async def test_follow_yields_changes_until_the_job_has_finished() -> None:
                 last = update.job
     assert last.status == "succeeded"
     assert seen == ["queued; waits for an external runner", "claimed by runner 'r'", "halfway", "succeeded"]
+
+
+async def test_every_status_change_is_an_event_in_the_same_transaction() -> None:
+    service, units, _ = make_service()
+    service.registry.register_external("plug.work")
+    job = await service.create("plug.work")
+    await service.claim(job.job_id, "r")
+    await service.report_progress(job.job_id, Progress(percent=10))  # progress alone is no event
+    await service.cancel(job.job_id)
+    await service.fail(job.job_id, JobError(code="stop", message="stopped"))
+    events = [(e.type, e.subject_id, e.data) for e in units.state.events]
+    assert events == [
+        (f"job.{status}", job.job_id, {"job_type": "plug.work"})
+        for status in ("queued", "running", "cancel_requested", "canceled")
+    ]

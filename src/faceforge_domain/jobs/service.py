@@ -12,6 +12,7 @@ import msgspec
 
 from faceforge_domain.clock import Clock
 from faceforge_domain.errors import Conflict, DomainError, FieldError, Invalid, NotFound
+from faceforge_domain.events import record
 from faceforge_domain.ids import is_id, new_id
 from faceforge_domain.jobs.context import JobContext, derive_percent
 from faceforge_domain.jobs.models import (
@@ -137,6 +138,7 @@ class JobService:
             if input_asset_id is not None and await uow.assets.get(input_asset_id) is None:
                 raise Invalid.one("input_asset_id", f"no asset {input_asset_id!r} is stored")
             await uow.jobs.add(job)
+            await self._event(uow, job)
             runs = "waits for an external runner" if spec.external else "runs inside Core"
             await uow.jobs.append_logs(job.job_id, [self._entry("info", f"queued; {runs}")])
             await uow.commit()
@@ -233,7 +235,7 @@ class JobService:
                 )
             else:
                 return job
-            await uow.jobs.update(job)
+            await self._save(uow, job)
             await uow.commit()
         local = self._local.get(job_id)
         if local is not None:
@@ -262,7 +264,7 @@ class JobService:
                     {"job_id": job_id, "status": job.status, "claimed_by": job.claimed_by},
                 )
             self._start(job, owner=self.owner_id, claimed_by=runner)
-            await uow.jobs.update(job)
+            await self._save(uow, job)
             await uow.jobs.append_logs(job_id, [self._entry("info", f"claimed by runner {runner!r}")])
             await uow.commit()
         self._notify()
@@ -299,7 +301,7 @@ class JobService:
         async with self._uow.write() as uow:
             job = await self._require_claimed(uow, job_id)
             self._finish(job, "succeeded", result=result or {})
-            await uow.jobs.update(job)
+            await self._save(uow, job)
             await uow.jobs.append_logs(job_id, [self._entry("info", "succeeded")])
             await uow.commit()
         self._notify()
@@ -315,7 +317,7 @@ class JobService:
             else:
                 self._finish(job, "failed", error=error)
                 message = f"failed: {error.code}: {error.message}"
-            await uow.jobs.update(job)
+            await self._save(uow, job)
             await uow.jobs.append_logs(job_id, [self._entry("error", message)])
             await uow.commit()
         self._notify()
@@ -343,7 +345,7 @@ class JobService:
                 else:
                     self._finish(job, "failed", error=self._interrupted())
                     message, bucket = "failed: its process stopped while it ran", done.failed
-                await uow.jobs.update(job)
+                await self._save(uow, job)
                 await uow.jobs.append_logs(job.job_id, [self._entry("warning", message)])
                 bucket.append(job.job_id)
             await uow.commit()
@@ -358,12 +360,15 @@ class JobService:
         names = self.registry.in_process_names()
         if not names:
             return None
+        async with self._uow.read() as uow:  # idle polls never take the write lock
+            if await uow.jobs.next_queued(names) is None:
+                return None
         async with self._uow.write() as uow:
             job = await uow.jobs.next_queued(names)
             if job is None:
                 return None
             self._start(job, owner=self.owner_id, claimed_by=None)
-            await uow.jobs.update(job)
+            await self._save(uow, job)
             await uow.jobs.append_logs(job.job_id, [self._entry("info", "started")])
             await uow.commit()
         self._notify()
@@ -423,7 +428,7 @@ class JobService:
             else:
                 self._finish(job, status, result=result, error=error)
             await uow.jobs.append_logs(job.job_id, entries)
-            await uow.jobs.update(job)
+            await self._save(uow, job)
             await uow.commit()
         self._notify(work=status == "queued")
         return job
@@ -433,6 +438,14 @@ class JobService:
         return spec is not None and spec.resumable
 
     # -- helpers --------------------------------------------------------------------------------
+
+    async def _save(self, uow: UnitOfWork, job: Job) -> None:
+        """Store a job whose status changed, with its ``job.<status>`` event in the same transaction."""
+        await uow.jobs.update(job)
+        await self._event(uow, job)
+
+    async def _event(self, uow: UnitOfWork, job: Job) -> None:
+        await record(uow, self.clock, f"job.{job.status}", job.job_id, {"job_type": job.job_type})
 
     def _entry(self, level: str, message: str, data: JsonObject | None = None) -> NewLogEntry:
         return NewLogEntry(ts=self.clock.now(), level=level, message=message, data=data)  # type: ignore[arg-type]
