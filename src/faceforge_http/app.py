@@ -39,6 +39,7 @@ from faceforge_http.routes.jobs import JobController
 from faceforge_http.routes.plugins import PluginController
 from faceforge_http.routes.relationships import RelationshipController, relation_types
 from faceforge_http.routes.system import SystemController, healthz
+from faceforge_http.ui import ui_handlers, ui_template_config
 
 STATIC_DIR = Path(__file__).parent / "static"
 # Plain JSON bodies stay small; upload routes raise their own limit from uploads.max_bytes.
@@ -130,10 +131,12 @@ def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
             openapi_json,
             redoc_redirect,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+            *ui_handlers(),
         ],
         dependencies={"core": Provide(provide_core, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(core_version()),
+        template_config=ui_template_config(),
         state=State({"core": core}),
         lifespan=[] if core is not None else [own_core],
         request_max_body_size=JSON_BODY_LIMIT,

@@ -1,0 +1,219 @@
+"""The UI's pages: server-rendered reads through Core's services.
+
+Pages only read. Every change a user makes is sent by ``static/app.js`` to the ``/v1`` JSON API (with
+the CSRF header), so the UI and integrators share one set of rules and one set of validation messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+from urllib.parse import urlencode
+
+import msgspec
+from litestar import Request, get
+from litestar.datastructures import Cookie
+from litestar.response import Template
+
+from faceforge_domain.asset_query import AssetQuery
+from faceforge_domain.errors import NotFound
+from faceforge_domain.jobs.models import JOB_STATUSES
+from faceforge_domain.models import FieldDefinition, FieldType
+from faceforge_domain.paging import PageRequest
+from faceforge_domain.queries import EntityQuery, RelationshipQuery
+from faceforge_http.deps import CoreDep
+from faceforge_http.routes.assets import AssetOut
+from faceforge_http.routes.descriptors import descriptor_out
+from faceforge_http.routes.entities import entity_out
+from faceforge_http.routes.fielddefs import field_def_out
+from faceforge_http.routes.jobs import job_out
+from faceforge_http.routes.relationships import relationship_out
+
+PAGE_SIZE = 48
+DETAIL_LIMIT = 200
+VIEW_COOKIE = "ff_view"
+VIEWS = ("table", "gallery")
+ENTITY_SORTS = {
+    "newest": ("created_at", "desc"),
+    "oldest": ("created_at", "asc"),
+    "name": ("display_name", "asc"),
+    "updated": ("updated_at", "desc"),
+}
+TABS = ("overview", "descriptors", "attachments", "relationships")
+# Suggestions only: kinds are free-form dotted words; these are the ones Core gives on its own.
+ASSET_KINDS = ("image.original", "video.original", "audio.clip", "doc.pdf", "model.lora", "file")
+
+
+def plain(value: msgspec.Struct) -> Any:
+    """A response Struct as plain data for a template."""
+    return msgspec.to_builtins(value)
+
+
+def paging(total: int, offset: int, limit: int, params: dict[str, str]) -> dict[str, Any]:
+    """Previous/next links that keep the current filters."""
+    kept = {k: v for k, v in params.items() if v}
+
+    def link(at: int) -> str:
+        return "?" + urlencode({**kept, "offset": str(at)} if at else kept)
+
+    return {
+        "total": total,
+        "first": offset + 1 if total else 0,
+        "last": min(offset + limit, total),
+        "prev": link(max(offset - limit, 0)) if offset > 0 else None,
+        "next": link(offset + limit) if offset + limit < total else None,
+    }
+
+
+def field_view(d: FieldDefinition) -> dict[str, Any]:
+    view: dict[str, Any] = plain(field_def_out(d))
+    view["title"] = d.label or d.field_key.replace("_", " ").capitalize()
+    return view
+
+
+@get("/entities", include_in_schema=False)
+async def entities_page(
+    core: CoreDep,
+    request: Request[Any, Any, Any],
+    q: str = "",
+    tag: str = "",
+    sort: str = "newest",
+    offset: int = 0,
+    view: str = "",
+) -> Template:
+    chosen_view = view if view in VIEWS else request.cookies.get(VIEW_COOKIE, "table")
+    if chosen_view not in VIEWS:
+        chosen_view = "table"
+    sort = sort if sort in ENTITY_SORTS else "newest"
+    sort_by, sort_order = ENTITY_SORTS[sort]
+    tags = [t.strip() for t in tag.split(",") if t.strip()]
+    query = EntityQuery.build(sort_by=sort_by, sort_order=sort_order, q=q.strip() or None, tags=tags)
+    result = await core.entities.search(query, PageRequest(limit=PAGE_SIZE, offset=max(offset, 0)))
+    params = {"q": q, "tag": tag, "sort": sort if sort != "newest" else ""}
+    cookies = [Cookie(key=VIEW_COOKIE, value=chosen_view, path="/ui", samesite="strict", max_age=31536000)]
+    return Template(
+        "entities.html",
+        context={
+            "entities": [plain(entity_out(e)) for e in result.items],
+            "q": q,
+            "tag": tag,
+            "sort": sort,
+            "sorts": list(ENTITY_SORTS),
+            "view": chosen_view,
+            "view_links": {
+                v: "?" + urlencode({k: x for k, x in params.items() if x} | {"view": v}) for v in VIEWS
+            },
+            "paging": paging(result.total, result.offset, PAGE_SIZE, params),
+        },
+        cookies=cookies if view in VIEWS else [],
+    )
+
+
+@get("/entities/{entity_id:str}", include_in_schema=False)
+async def entity_page(core: CoreDep, entity_id: str, tab: str = "overview") -> Template:
+    entity = await core.entities.get(entity_id)
+    tab = tab if tab in TABS else "overview"
+    context: dict[str, Any] = {"entity": plain(entity_out(entity)), "tab": tab, "tabs": TABS}
+    if tab == "overview":
+        context["fields"] = [field_view(d) for d in await core.field_defs.all("entity")]
+    elif tab == "descriptors":
+        found = await core.descriptors.search(entity_id, PageRequest(limit=DETAIL_LIMIT))
+        context["descriptors"] = [plain(descriptor_out(d)) for d in found.items]
+        context["fields"] = [field_view(d) for d in await core.field_defs.all("descriptor")]
+    elif tab == "attachments":
+        assets = await core.assets.find(
+            AssetQuery.build(entity_id=entity_id), PageRequest(limit=DETAIL_LIMIT)
+        )
+        context["assets"] = [plain(AssetOut.of(a)) for a in assets.items]
+        context["asset_total"] = assets.total
+    else:
+        query = RelationshipQuery.build(entity_id=entity_id, direction="both")
+        found_rels = await core.relationships.search(query, PageRequest(limit=DETAIL_LIMIT))
+        rels = [plain(relationship_out(r)) for r in found_rels.items]
+        names = await _names(core, {r["dst_entity_id"] for r in rels} | {r["src_entity_id"] for r in rels})
+        context["relationships"] = [
+            r | {"src_name": names[r["src_entity_id"]], "dst_name": names[r["dst_entity_id"]]} for r in rels
+        ]
+    return Template("entity.html", context=context)
+
+
+async def _names(core: CoreDep, entity_ids: set[str]) -> dict[str, str]:
+    """Display names for the other ends of relationships (a deleted entity shows as such)."""
+    names: dict[str, str] = {}
+    for entity_id in entity_ids:
+        try:
+            names[entity_id] = (await core.entities.get(entity_id, include_deleted=True)).display_name
+        except NotFound:
+            names[entity_id] = "(removed)"
+    return names
+
+
+@get("/assets", include_in_schema=False)
+async def assets_page(
+    core: CoreDep, q: str = "", kind: str = "", mime: str = "", offset: int = 0
+) -> Template:
+    query = AssetQuery.build(kind=kind or None, mime=mime.strip() or None, q=q.strip() or None)
+    result = await core.assets.find(query, PageRequest(limit=PAGE_SIZE, offset=max(offset, 0)))
+    return Template(
+        "assets.html",
+        context={
+            "assets": [plain(AssetOut.of(a)) for a in result.items],
+            "q": q,
+            "kind": kind,
+            "mime": mime,
+            "kinds": ASSET_KINDS,
+            "paging": paging(result.total, result.offset, PAGE_SIZE, {"q": q, "kind": kind, "mime": mime}),
+        },
+    )
+
+
+@get("/assets/{asset_id:str}", include_in_schema=False)
+async def asset_page(core: CoreDep, asset_id: str) -> Template:
+    asset = await core.assets.get(asset_id)
+    return Template("asset.html", context={"asset": plain(AssetOut.of(asset))})
+
+
+@get("/jobs", include_in_schema=False)
+async def jobs_page(core: CoreDep, status: str = "", offset: int = 0) -> Template:
+    statuses = [status] if status in JOB_STATUSES else []
+    result = await core.jobs.list_jobs(
+        statuses=statuses, job_type=None, page=PageRequest(limit=PAGE_SIZE, offset=max(offset, 0))
+    )
+    return Template(
+        "jobs.html",
+        context={
+            "jobs": [plain(job_out(j)) for j in result.items],
+            "status": status,
+            "statuses": JOB_STATUSES,
+            "paging": paging(result.total, result.offset, PAGE_SIZE, {"status": status}),
+        },
+    )
+
+
+@get("/jobs/{job_id:str}", include_in_schema=False)
+async def job_page(core: CoreDep, job_id: str) -> Template:
+    job = await core.jobs.get(job_id)
+    log = await core.jobs.log(job_id, after_id=0, limit=DETAIL_LIMIT)
+    return Template(
+        "job.html",
+        context={
+            "job": plain(job_out(job)),
+            "log": [{"id": e.id, "level": e.level, "message": e.message} for e in log.items],
+            "after_id": log.next_after_id,
+        },
+    )
+
+
+@get("/admin/fields", include_in_schema=False)
+async def fields_page(core: CoreDep) -> Template:
+    defs = await core.field_defs.all()
+    return Template(
+        "fields.html",
+        context={
+            "entity_fields": [field_view(d) for d in defs if d.scope == "entity"],
+            "descriptor_fields": [field_view(d) for d in defs if d.scope == "descriptor"],
+            "field_types": get_args(FieldType),
+        },
+    )
+
+
+PAGES = [entities_page, entity_page, assets_page, asset_page, jobs_page, job_page, fields_page]

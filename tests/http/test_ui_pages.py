@@ -1,0 +1,187 @@
+"""The web UI's pages through an in-process client: they render, escape, page, remember and stay light."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from faceforge_adapters.bootstrap import Core
+from faceforge_domain.services.assets import IngestOptions
+from faceforge_http.app import create_app
+
+pytestmark = pytest.mark.anyio
+
+DASH = "\N{EN DASH}"
+PAGES = ["/ui/entities", "/ui/assets", "/ui/jobs", "/ui/admin/fields"]
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+@pytest.fixture
+async def ui(core: Core) -> AsyncIterator[httpx.AsyncClient]:
+    """A signed-in browser stand-in running the app in the test's event loop (where Core lives)."""
+    transport = httpx.ASGITransport(app=create_app(core))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
+        response = await client.post("/ui/login", data={"token": core.install_token})
+        assert response.status_code == 303
+        yield client
+
+
+async def one_chunk(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+@pytest.mark.parametrize("path", PAGES)
+async def test_every_page_renders_for_a_signed_in_user(ui: httpx.AsyncClient, path: str) -> None:
+    response = await ui.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<main" in response.text
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+async def test_pages_with_assets_stay_under_100_kb(ui: httpx.AsyncClient, path: str) -> None:
+    html = (await ui.get(path)).text
+    total = len(html.encode())
+    for ref in re.findall(r'(?:src|href)="(/ui/static/[^"]+\.(?:js|css))"', html):
+        asset = await ui.get(ref)
+        assert asset.status_code == 200
+        total += len(asset.content)
+    assert total < 100_000
+
+
+async def test_no_inline_script_or_style_in_any_page(ui: httpx.AsyncClient, core: Core) -> None:
+    entity = await core.entities.create_from({"display_name": "Ann"})
+    pages = [*PAGES, f"/ui/entities/{entity.entity_id}", "/ui/login"]
+    for path in pages:
+        html = (await ui.get(path)).text
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
+        assert not re.search(r"<style|\sstyle=", html), path
+        assert not re.search(r"\son[a-z]+=", html), path
+
+
+async def test_user_text_is_escaped(ui: httpx.AsyncClient, core: Core) -> None:
+    evil = "<script>alert(1)</script>"
+    entity = await core.entities.create_from({"display_name": evil, "tags": ['"><img src=x>']})
+    for path in ("/ui/entities", f"/ui/entities/{entity.entity_id}"):
+        html = (await ui.get(path)).text
+        assert evil not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert "<img src=x>" not in html
+
+
+async def test_entity_list_searches_and_filters_by_tag(ui: httpx.AsyncClient, core: Core) -> None:
+    await core.entities.create_from({"display_name": "Ann Lee", "tags": ["actor"]})
+    await core.entities.create_from({"display_name": "Bob Stone", "tags": ["model"]})
+    found = (await ui.get("/ui/entities", params={"q": "ann"})).text
+    assert "Ann Lee" in found
+    assert "Bob Stone" not in found
+    tagged = (await ui.get("/ui/entities", params={"tag": "model"})).text
+    assert "Bob Stone" in tagged
+    assert "Ann Lee" not in tagged
+    nothing = (await ui.get("/ui/entities", params={"q": "zzz"})).text
+    assert "No entity matches this search." in nothing
+
+
+async def test_entity_list_pages_and_sorts(ui: httpx.AsyncClient, core: Core) -> None:
+    for n in range(50):
+        await core.entities.create_from({"display_name": f"Person {n:02d}"})
+    first = (await ui.get("/ui/entities", params={"sort": "name"})).text
+    assert f"1{DASH}48 of 50 entities" in first
+    assert first.index("Person 00") < first.index("Person 01")
+    assert "Person 49" not in first
+    assert 'href="?sort=name&amp;offset=48"' in first
+    second = (await ui.get("/ui/entities", params={"sort": "name", "offset": 48})).text
+    assert f"49{DASH}50 of 50 entities" in second
+    assert "Person 49" in second
+    assert "Person 00" not in second
+
+
+async def test_gallery_choice_is_remembered(ui: httpx.AsyncClient, core: Core) -> None:
+    await core.entities.create_from({"display_name": "Ann"})
+    assert 'class="list"' in (await ui.get("/ui/entities")).text
+    chosen = await ui.get("/ui/entities", params={"view": "gallery"})
+    assert 'class="gallery"' in chosen.text
+    again = await ui.get("/ui/entities")
+    assert 'class="gallery"' in again.text
+    assert 'class="list"' not in again.text
+
+
+async def test_thumbnails_come_lazily_from_the_primary_image(ui: httpx.AsyncClient, core: Core) -> None:
+    result = await core.assets.ingest(one_chunk(PNG_1PX), IngestOptions(filename="face.png"))
+    asset_id = result.asset.asset_id
+    await core.entities.create_from({"display_name": "Ann", "primary_thumbnail_asset_id": asset_id})
+    html = (await ui.get("/ui/entities")).text
+    assert f'src="/v1/assets/{asset_id}/download?inline=1" alt="" loading="lazy"' in html
+    image = await ui.get(f"/v1/assets/{asset_id}/download?inline=1")
+    assert image.content == PNG_1PX
+
+
+async def test_entity_tabs_show_fields_descriptors_files_and_both_relationship_directions(
+    ui: httpx.AsyncClient, core: Core
+) -> None:
+    await core.field_defs.create(
+        {"field_key": "height_cm", "field_type": "int", "scope": "entity", "min": 30}
+    )
+    await core.field_defs.create({"field_key": "hair", "field_type": "string", "scope": "descriptor"})
+    ann = await core.entities.create_from({"display_name": "Ann", "fields": {"height_cm": 170}})
+    bob = await core.entities.create_from({"display_name": "Bob"})
+    await core.descriptors.create(
+        ann.entity_id, {"field_key": "hair", "value": "red", "valid_from": "2020-01-01"}
+    )
+    upload = await core.assets.ingest(
+        one_chunk(PNG_1PX), IngestOptions(filename="ann.png", entity_id=ann.entity_id)
+    )
+    await core.relationships.create(
+        {"src_entity_id": bob.entity_id, "dst_entity_id": ann.entity_id, "type": "sibling_of"}
+    )
+    base = f"/ui/entities/{ann.entity_id}"
+
+    overview = (await ui.get(base)).text
+    assert 'name="fields/height_cm"' in overview
+    assert 'value="170"' in overview
+    assert 'min="30.0"' in overview
+    descriptors = (await ui.get(base, params={"tab": "descriptors"})).text
+    assert "hair" in descriptors
+    assert "red" in descriptors
+    assert f"2020-01-01 {DASH} now" in descriptors
+    files = (await ui.get(base, params={"tab": "attachments"})).text
+    assert "ann.png" in files
+    assert f"/v1/assets/{upload.asset.asset_id}/download" in files
+    assert "Use as main picture" in files
+    relations = (await ui.get(base, params={"tab": "relationships"})).text
+    assert "sibling_of" in relations
+    assert f'href="/ui/entities/{bob.entity_id}?tab=relationships">Bob</a>' in relations
+
+
+async def test_unknown_entity_is_a_readable_not_found_page(ui: httpx.AsyncClient) -> None:
+    response = await ui.get("/ui/entities/" + "0" * 64)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Not found" in response.text
+
+
+async def test_asset_page_shows_the_file_and_its_details(ui: httpx.AsyncClient, core: Core) -> None:
+    result = await core.assets.ingest(one_chunk(PNG_1PX), IngestOptions(filename="face.png"))
+    html = (await ui.get(f"/ui/assets/{result.asset.asset_id}")).text
+    assert "face.png" in html
+    assert "image/png" in html
+    assert "Download" in html
+    listing = (await ui.get("/ui/assets", params={"q": "face"})).text
+    assert f'href="/ui/assets/{result.asset.asset_id}"' in listing
+    assert "No file matches" in (await ui.get("/ui/assets", params={"q": "nomatch"})).text
+
+
+async def test_field_admin_previews_each_definition(ui: httpx.AsyncClient, core: Core) -> None:
+    await core.field_defs.create(
+        {"field_key": "eye_color", "field_type": "enum", "scope": "entity", "options": ["blue", "green"]}
+    )
+    html = (await ui.get("/ui/admin/fields")).text
+    assert "eye_color" in html
+    assert "<option>blue</option><option>green</option>" in html

@@ -1,0 +1,122 @@
+"""Signing in to the web UI: cookie flags, redirects, CSRF double-submit against the real API guard."""
+
+from __future__ import annotations
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from faceforge_adapters.bootstrap import Core
+from faceforge_http.app import create_app, describe_routes
+
+pytestmark = pytest.mark.anyio
+
+Client = AsyncTestClient  # type: ignore[type-arg]
+
+
+def set_cookie_headers(response: object) -> dict[str, str]:
+    headers = response.headers.get_list("set-cookie")  # type: ignore[attr-defined]
+    return {h.split("=", 1)[0]: h for h in headers}
+
+
+async def login(client: Client, token: str, next_page: str = "") -> object:
+    return await client.post("/ui/login", data={"token": token, "next": next_page}, follow_redirects=False)
+
+
+async def test_root_goes_to_the_ui(client: Client) -> None:
+    response = await client.get("/", follow_redirects=False)
+    assert response.status_code in (301, 302, 303, 307, 308)
+    assert response.headers["location"] == "/ui/entities"
+
+
+async def test_pages_redirect_to_login_without_a_cookie(client: Client) -> None:
+    response = await client.get("/ui/entities?q=ann", follow_redirects=False)
+    assert response.status_code in (302, 303, 307)
+    assert response.headers["location"] == "/ui/login?next=/ui/entities%3Fq%3Dann"
+
+
+async def test_a_wrong_cookie_is_not_a_session(client: Client) -> None:
+    client.cookies.set("ff_token", "not-the-token")
+    response = await client.get("/ui/jobs", follow_redirects=False)
+    assert response.headers["location"].startswith("/ui/login")
+
+
+async def test_login_page_is_public_and_has_a_labelled_token_field(client: Client) -> None:
+    response = await client.get("/ui/login")
+    assert response.status_code == 200
+    assert '<label for="token">' in response.text
+    assert 'name="token"' in response.text
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert "unsafe-inline" not in response.headers["content-security-policy"]
+
+
+async def test_login_sets_httponly_strict_token_cookie_and_readable_csrf_cookie(
+    client: Client, core: Core
+) -> None:
+    response = await login(client, core.install_token)
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert response.headers["location"] == "/ui/entities"  # type: ignore[attr-defined]
+    cookies = set_cookie_headers(response)
+    token_cookie, csrf_cookie = cookies["ff_token"].lower(), cookies["ff_csrf"].lower()
+    assert "httponly" in token_cookie
+    assert "samesite=strict" in token_cookie
+    assert "path=/" in token_cookie
+    assert "httponly" not in csrf_cookie
+    assert "samesite=strict" in csrf_cookie
+    assert client.cookies["ff_csrf"] != core.install_token
+    assert (await client.get("/ui/entities", follow_redirects=False)).status_code == 200
+
+
+async def test_login_follows_only_ui_next_targets(client: Client, core: Core) -> None:
+    inside = await login(client, core.install_token, "/ui/jobs?status=running")
+    assert inside.headers["location"] == "/ui/jobs?status=running"  # type: ignore[attr-defined]
+    for outside in ("https://evil.example/", "//evil.example/ui/", "/v1/entities", "/ui\\..\\x"):
+        response = await login(client, core.install_token, outside)
+        assert response.headers["location"] == "/ui/entities"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [("", "Please paste the access token."), ("nope", "That access token is not right.")],
+)
+async def test_a_bad_token_shows_the_form_again_and_sets_no_cookie(
+    client: Client, token: str, message: str
+) -> None:
+    response = await login(client, token)
+    assert response.status_code == 401  # type: ignore[attr-defined]
+    assert message in response.text  # type: ignore[attr-defined]
+    assert "ff_token" not in set_cookie_headers(response)
+    assert not client.cookies.get("ff_token")
+    assert (await client.get("/ui/entities", follow_redirects=False)).status_code in (302, 303, 307)
+
+
+async def test_logout_clears_both_cookies(client: Client, core: Core) -> None:
+    await login(client, core.install_token)
+    response = await client.post("/ui/logout", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/ui/login"
+    cookies = set_cookie_headers(response)
+    assert "max-age=0" in cookies["ff_token"].lower()
+    assert "max-age=0" in cookies["ff_csrf"].lower()
+    assert (await client.get("/ui/entities", follow_redirects=False)).status_code in (302, 303, 307)
+
+
+async def test_cookie_changes_need_the_csrf_header(client: Client, core: Core) -> None:
+    await login(client, core.install_token)
+    body = {"display_name": "Ada"}
+    refused = await client.post("/v1/entities", json=body)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "forbidden"
+    wrong = await client.post("/v1/entities", json=body, headers={"X-FaceForge-CSRF": "guess"})
+    assert wrong.status_code == 403
+    listed = await client.get("/v1/entities")
+    assert listed.json()["data"]["total"] == 0  # nothing was created by the refused requests
+    accepted = await client.post(
+        "/v1/entities", json=body, headers={"X-FaceForge-CSRF": client.cookies["ff_csrf"]}
+    )
+    assert accepted.status_code == 201
+
+
+async def test_ui_routes_stay_out_of_the_openapi_document(core: Core) -> None:
+    visible = describe_routes(create_app(core))
+    assert visible
+    assert not [path for _, path in visible if path.startswith("/ui") or path == "/"]
