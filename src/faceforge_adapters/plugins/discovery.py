@@ -6,6 +6,7 @@ reported, so a half-installed plugin shows up with its problem instead of vanish
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import anyio
 from faceforge_domain.plugins.models import MANIFEST_FILE, ManifestSource
 
 MAX_MANIFEST_BYTES = 1024 * 1024
+log = logging.getLogger("faceforge.plugins")
 
 
 def _read(folder: Path) -> ManifestSource:
@@ -31,9 +33,14 @@ def _read(folder: Path) -> ManifestSource:
 
 
 def scan_directory(root: Path) -> list[ManifestSource]:
-    if not root.is_dir():
+    """One source per plugin folder; an unreadable plugins folder is logged and reads as empty."""
+    try:
+        folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except FileNotFoundError:
         return []
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError as exc:
+        log.error("plugins folder cannot be read", extra={"path": str(root), "reason": exc.strerror})
+        return []
     return [_read(folder) for folder in folders]
 
 

@@ -105,10 +105,6 @@ class PluginView(msgspec.Struct, kw_only=True):
     first_seen_at: datetime | None = None
     last_seen_at: datetime | None = None
 
-    @property
-    def active(self) -> bool:
-        return self.status == "enabled"
-
 
 class ManifestSource(msgspec.Struct, frozen=True, kw_only=True):
     """One folder in the plugins directory: its manifest's bytes, or why they could not be read."""

@@ -448,8 +448,3 @@ class PluginService:
                 )
                 continue
             self._registered_types.add(job_type)
-
-    @property
-    def external_job_types(self) -> frozenset[str]:
-        """The job types this service registered for enabled plugins."""
-        return frozenset(self._registered_types)
