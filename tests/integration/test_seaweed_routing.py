@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -157,3 +158,37 @@ async def test_migration_keeps_the_original_when_the_source_is_damaged(
         keys = seaweed.objects()
         assert not any(damaged.asset_id in key for key in keys)
         await core.storage_migration.migrate("fs")
+
+
+async def test_routing_to_a_disabled_s3_stores_on_the_filesystem(home: Path, storage_log: Records) -> None:
+    env = {"FACEFORGE_HOME": str(home)}
+    overrides = {"storage.routing.default_provider": "s3", "tools.exiftool_enabled": False}
+    async with bootstrap(home=home, env=env, overrides=overrides) as core:
+        asset = await upload(core, b"no s3 here" * 100, "x.bin")
+        assert asset.storage.provider == "fs"
+        assert fs_path(core, asset).read_bytes() == b"no s3 here" * 100
+    assert any("S3 is disabled" in m for m in storage_log.messages())
+
+
+async def test_an_unreachable_endpoint_falls_back_and_leaves_no_staged_file(
+    home: Path, storage_log: Records
+) -> None:
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        dead = closed.getsockname()[1]
+    env = {"FACEFORGE_HOME": str(home)}
+    overrides = {
+        "storage.s3.enabled": True,
+        "storage.s3.endpoint_url": f"http://127.0.0.1:{dead}",
+        "storage.s3.access_key": "unreachable-key",
+        "storage.s3.secret_key": "unreachable-secret",
+        "storage.routing.s3_min_size_bytes": 0,
+        "tools.exiftool_enabled": False,
+    }
+    async with bootstrap(home=home, env=env, overrides=overrides) as core:
+        data = os.urandom(100_000)
+        asset = await upload(core, data, "y.bin")
+        assert asset.storage.provider == "fs"
+        assert await read(core, asset) == data
+        assert list(core.paths.tmp_dir.rglob("stage-*")) == []
+    assert any("S3 is unavailable" in m for m in storage_log.messages())

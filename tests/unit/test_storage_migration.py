@@ -1,0 +1,147 @@
+"""StorageMigration against the in-memory fakes: move, verify, flip, delete; failures keep the original."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+
+import pytest
+
+from faceforge_adapters.memory import InMemoryBlobStore, InMemoryUnitOfWorkFactory
+from faceforge_domain.clock import FixedClock
+from faceforge_domain.errors import Invalid
+from faceforge_domain.models import Asset, StorageLocation
+from faceforge_domain.services.assets import AssetService, IngestOptions
+from faceforge_domain.services.storage_migration import MigrationProgress, StorageMigration
+
+pytestmark = pytest.mark.anyio
+
+
+def named_store(name: str) -> InMemoryBlobStore:
+    store = InMemoryBlobStore()
+    store.name = name
+    return store
+
+
+class CorruptingStore(InMemoryBlobStore):
+    """Stores faithfully but reads back one flipped byte: a copy that fails verification."""
+
+    async def open_range(
+        self, location: StorageLocation, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        async for chunk in super().open_range(location, start, end):
+            yield b"\x00" + chunk[1:] if chunk else chunk
+
+
+async def one_chunk(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+class World:
+    def __init__(self, target: InMemoryBlobStore | None = None) -> None:
+        self.uow = InMemoryUnitOfWorkFactory()
+        self.fs = named_store("fs")
+        self.s3 = target or named_store("s3")
+        self.s3.name = "s3"
+        self.assets = AssetService(self.uow, self.fs, FixedClock(), None)
+        self.migration = StorageMigration(self.uow, {"fs": self.fs, "s3": self.s3})
+
+    async def add(self, data: bytes, name: str = "f.bin") -> Asset:
+        return (await self.assets.ingest(one_chunk(data), IngestOptions(filename=name))).asset
+
+    async def get(self, asset_id: str) -> Asset:
+        return await self.assets.get(asset_id, include_deleted=True)
+
+
+async def test_migrate_moves_every_asset_flips_records_and_deletes_old_copies() -> None:
+    world = World()
+    datas = [b"alpha" * 100, b"beta" * 100, b"gamma" * 100]
+    assets = [await world.add(d, f"{i}.bin") for i, d in enumerate(datas)]
+    await world.assets.delete(assets[2].asset_id)  # soft-deleted bytes are kept, so they move too
+    seen: list[int] = []
+
+    result = await world.migration.migrate("s3", progress=lambda p: seen.append(p.done))
+
+    assert (result.total, result.moved, result.failed, result.skipped) == (3, 3, 0, 0)
+    assert result.bytes_moved == sum(map(len, datas))
+    assert seen == [1, 2, 3]
+    assert world.fs.blobs == {}
+    for asset, data in zip(assets, datas, strict=True):
+        moved = await world.get(asset.asset_id)
+        assert moved.storage.provider == "s3"
+        assert world.s3.blobs[moved.storage.key] == data
+    again = await world.migration.migrate("s3")
+    assert again.total == 0
+
+
+async def test_a_damaged_source_is_reported_and_left_in_place() -> None:
+    world = World()
+    good = await world.add(b"good bytes" * 50, "good.bin")
+    bad = await world.add(b"bad bytes" * 50, "bad.bin")
+    world.fs.blobs[bad.storage.key] = b"rotten" + world.fs.blobs[bad.storage.key][6:]
+
+    result = await world.migration.migrate("s3")
+
+    assert (result.moved, result.failed) == (1, 1)
+    assert result.errors[0][0] == bad.asset_id
+    assert "damaged" in result.errors[0][1]
+    assert (await world.get(bad.asset_id)).storage == bad.storage
+    assert bad.storage.key in world.fs.blobs
+    assert list(world.s3.blobs) == [good.asset_id]
+
+
+async def test_a_copy_that_reads_back_wrong_is_dropped_and_the_original_kept() -> None:
+    world = World(target=CorruptingStore())
+    asset = await world.add(b"precious" * 100)
+
+    result = await world.migration.migrate("s3")
+
+    assert (result.moved, result.failed) == (0, 1)
+    assert "does not match" in result.errors[0][1]
+    assert (await world.get(asset.asset_id)).storage == asset.storage
+    assert world.fs.blobs[asset.storage.key] == b"precious" * 100
+    assert world.s3.blobs == {}
+
+
+async def test_without_verification_the_copy_is_trusted() -> None:
+    world = World(target=CorruptingStore())
+    asset = await world.add(b"trusted" * 100)
+    result = await world.migration.migrate("s3", verify=False)
+    assert result.moved == 1
+    assert (await world.get(asset.asset_id)).storage.provider == "s3"
+
+
+async def test_cancellation_stops_between_assets() -> None:
+    world = World()
+    for i in range(3):
+        await world.add(bytes([i]) * 100, f"{i}.bin")
+    progress: list[MigrationProgress] = []
+
+    result = await world.migration.migrate(
+        "s3", progress=progress.append, should_cancel=lambda: len(progress) >= 1
+    )
+
+    assert result.cancelled
+    assert (result.moved, result.total) == (1, 3)
+    assert len(world.fs.blobs) == 2
+
+
+async def test_an_unknown_target_is_a_validation_error_and_moves_nothing() -> None:
+    world = World()
+    asset = await world.add(b"stay")
+    with pytest.raises(Invalid) as error:
+        await world.migration.migrate("tape")
+    assert error.value.details is not None
+    assert (await world.get(asset.asset_id)).storage == asset.storage
+
+
+async def test_moving_back_restores_the_original_layout() -> None:
+    world = World()
+    asset = await world.add(b"round trip" * 10)
+    await world.migration.migrate("s3")
+    back = await world.migration.migrate("fs")
+    assert back.moved == 1
+    restored = await world.get(asset.asset_id)
+    assert restored.storage.provider == "fs"
+    assert hashlib.sha256(world.fs.blobs[restored.storage.key]).hexdigest() == asset.asset_id
+    assert world.s3.blobs == {}
