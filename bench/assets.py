@@ -1,0 +1,310 @@
+"""Asset transfer and metadata benchmarks, each printed beside a reference measured in the same run.
+
+1. Upload MB/s with curl (multipart and raw PUT) of a large file, beside a durable copy of the same
+   file on the same disk (``dd bs=8M conv=fdatasync``: the guarantee an upload gives). Target >= 75%.
+2. The server's peak RSS growth during a very large upload. Target < 64 MiB.
+3. Download MB/s with curl, beside nginx serving the same file with sendfile on loopback. Target >= 90%.
+4. Metadata extraction files/s through the ExifTool pool, for generated JPEGs and the sample folder,
+   beside ``exiftool -json -r`` over the same folder. Target >= 80%.
+
+Usage: ``python bench/assets.py [--upload-gib 2] [--rss-gib 5] [--jpegs 1000] [--dir PATH]``.
+Benchmarks never fail on a number; they print what they measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import anyio
+
+from faceforge_adapters.exiftool import PARAMETERS, ExifToolPool
+
+FACEFORGE = Path(sys.executable).parent / "faceforge"
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "exiftool-samples"
+MIB = 1024 * 1024
+GIB = 1024 * MIB
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310  (loopback, built here)
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+class FaceForgeServer:
+    def __init__(self, home: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FACEFORGE_")}
+        env["FACEFORGE_HOME"] = str(home)
+        env["FACEFORGE_UPLOADS__MAX_BYTES"] = str(64 * GIB)
+        self.log = (home.parent / "server.log").open("wb")
+        self.process = subprocess.Popen(
+            [str(FACEFORGE), "serve", "--port", str(self.port)],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_http(f"{self.base}/healthz", self.process)
+        self.token = json.loads((home / "config" / "core.json").read_text())["auth"]["install_token"]
+        self.auth = f"Authorization: Bearer {self.token}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+def make_file(path: Path, size: int) -> Path:
+    """Incompressible content without paying for ``os.urandom`` on every byte."""
+    block = bytearray(os.urandom(64 * MIB))
+    with path.open("wb") as out:
+        written = 0
+        while written < size:
+            block[:8] = written.to_bytes(8, "little")  # every block differs, so nothing dedupes
+            piece = block[: min(len(block), size - written)]
+            out.write(piece)
+            written += len(piece)
+    return path
+
+
+def timed(args: list[str], *, check: bool = True) -> float:
+    started = time.perf_counter()
+    subprocess.run(args, check=check, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def rate(size: int, seconds: float) -> float:
+    return size / MIB / seconds
+
+
+def line(label: str, value: float, unit: str, reference: float | None = None, ref_label: str = "") -> None:
+    text = f"  {label:44} {value:10.1f} {unit}"
+    if reference:
+        text += f"   reference {ref_label}: {reference:.1f} {unit} -> {100 * value / reference:.0f}%"
+    print(text, flush=True)
+
+
+def bench_upload(server: FaceForgeServer, work: Path, size: int) -> None:
+    print(f"upload of {size / GIB:.1f} GiB")
+    source = make_file(work / "upload.bin", size)
+    copy = work / "dd.out"
+    dd = rate(size, timed(["dd", f"if={source}", f"of={copy}", "bs=8M", "conv=fdatasync"]))
+    copy.unlink()
+    url = f"{server.base}/v1/assets/upload"
+    multipart = rate(size, timed(["curl", "-sS", "-H", server.auth, "-F", f"file=@{source}", url]))
+    make_different(source)
+    put = rate(size, timed(["curl", "-sS", "-H", server.auth, "-T", str(source), f"{url}?filename=put.bin"]))
+    line("curl multipart upload", multipart, "MB/s", dd, "dd conv=fdatasync")
+    line("curl raw PUT upload", put, "MB/s", dd, "dd conv=fdatasync")
+    source.unlink()
+
+
+def make_different(path: Path) -> None:
+    """Change the first bytes in place, so the next upload stores new content (no dedupe)."""
+    with path.open("r+b") as handle:
+        handle.write(os.urandom(16))
+
+
+def rss_kib(pid: int) -> int:
+    for row in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if row.startswith("VmRSS:"):
+            return int(row.split()[1])
+    return 0
+
+
+@contextmanager
+def peak_rss(pid: int) -> Iterator[list[int]]:
+    peak = [rss_kib(pid)]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss_kib(pid))
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield peak
+    finally:
+        stop.set()
+        thread.join()
+
+
+def bench_rss(server: FaceForgeServer, work: Path, size: int) -> None:
+    print(f"server memory during a {size / GIB:.1f} GiB upload")
+    source = make_file(work / "rss.bin", size)
+    url = f"{server.base}/v1/assets/upload"
+    subprocess.run(
+        ["curl", "-sS", "-H", server.auth, "-F", "file=@/etc/hostname", url], check=True, capture_output=True
+    )
+    baseline = rss_kib(server.process.pid)
+    with peak_rss(server.process.pid) as peak:
+        subprocess.run(
+            ["curl", "-sS", "-H", server.auth, "-F", f"file=@{source}", url], check=True, capture_output=True
+        )
+    print(f"  baseline RSS {baseline / 1024:.1f} MiB, peak {peak[0] / 1024:.1f} MiB")
+    line("peak RSS growth (target < 64 MiB)", (peak[0] - baseline) / 1024, "MiB")
+    source.unlink()
+
+
+NGINX_CONF = """
+daemon off; worker_processes 1; pid {dir}/nginx.pid; error_log {dir}/error.log;
+events {{ worker_connections 64; }}
+http {{
+  access_log off; sendfile on; tcp_nopush on;
+  client_body_temp_path {dir}/body; proxy_temp_path {dir}/proxy; fastcgi_temp_path {dir}/fcgi;
+  uwsgi_temp_path {dir}/uwsgi; scgi_temp_path {dir}/scgi;
+  server {{ listen 127.0.0.1:{port}; root {dir}/www; location / {{ }} }}
+}}
+"""
+
+
+def bench_download(server: FaceForgeServer, work: Path, size: int) -> None:
+    print(f"download of {size / GIB:.1f} GiB")
+    source = make_file(work / "download.bin", size)
+    done = subprocess.run(
+        [
+            "curl",
+            "-sS",
+            "-H",
+            server.auth,
+            "-T",
+            str(source),
+            f"{server.base}/v1/assets/upload?filename=dl.bin",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    asset_id = json.loads(done.stdout)["data"]["asset_id"]
+    url = f"{server.base}/v1/assets/{asset_id}/download"
+    subprocess.run(["curl", "-sS", "-H", server.auth, "-o", os.devnull, url], check=True)  # warm the cache
+    ours = rate(size, timed(["curl", "-sS", "-H", server.auth, "-o", os.devnull, url]))
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    reference = None
+    if nginx is None:
+        print("  nginx is not installed (apt-get install nginx): no reference")
+    else:
+        ngx = work / "nginx"
+        (ngx / "www").mkdir(parents=True)
+        work.chmod(0o755)  # nginx's workers run as an unprivileged user and must reach the file
+        ngx.chmod(0o755)
+        os.link(source, ngx / "www" / "file.bin")
+        port = free_port()
+        (ngx / "nginx.conf").write_text(NGINX_CONF.format(dir=ngx, port=port))
+        process = subprocess.Popen(
+            [nginx, "-p", str(ngx), "-c", str(ngx / "nginx.conf")], stderr=subprocess.DEVNULL
+        )
+        try:
+            wait_http(f"http://127.0.0.1:{port}/file.bin", process)
+            reference = rate(
+                size, timed(["curl", "-sS", "-o", os.devnull, f"http://127.0.0.1:{port}/file.bin"])
+            )
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    line("curl download", ours, "MB/s", reference, "nginx sendfile")
+    source.unlink()
+
+
+def make_jpegs(folder: Path, count: int) -> Path:
+    """``count`` distinct JPEGs: a sample photo with a unique trailer each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = (SAMPLES / "Apple.jpg").read_bytes()
+    for i in range(count):
+        (folder / f"photo_{i:05d}.jpg").write_bytes(base + f"trailer {i}".encode())
+    return folder
+
+
+async def pool_rate(exiftool: Path, files: list[Path], workers: int) -> float:
+    pool = ExifToolPool(exiftool, workers)
+    limiter = anyio.CapacityLimiter(workers)
+
+    async def one(path: Path) -> None:
+        async with limiter:
+            await pool.run(path, limit_s=120)
+
+    try:
+        await pool.run(files[0], limit_s=120)  # start-up is paid once per worker, as in a running Core
+        started = time.perf_counter()
+        async with anyio.create_task_group() as group:
+            for path in files:
+                group.start_soon(one, path)
+        return len(files) / (time.perf_counter() - started)
+    finally:
+        await pool.aclose()
+
+
+def bench_metadata(work: Path, jpegs: int) -> None:
+    exiftool = shutil.which("exiftool")
+    if exiftool is None:
+        print("metadata: exiftool is not installed")
+        return
+    workers = os.cpu_count() or 1
+    print(f"metadata extraction ({workers} workers)")
+    argfile = work / "parameters.args"  # the product's parameters, without the one-shot "--"
+    argfile.write_text("\n".join(PARAMETERS) + "\n")
+    for label, folder in (
+        (f"{jpegs} generated JPEGs", make_jpegs(work / "jpegs", jpegs)),
+        ("the sample folder", SAMPLES),
+    ):
+        files = sorted(p.absolute() for p in folder.rglob("*") if p.is_file())
+        # exiftool exits 1 when some file had an error; it still printed everything it read.
+        plain = len(files) / timed([exiftool, "-json", "-r", str(folder)], check=False)
+        same_args = len(files) / timed([exiftool, "-@", str(argfile), "-r", str(folder)], check=False)
+        ours = anyio.run(pool_rate, Path(exiftool), files, workers)
+        line(f"pool, {label}", ours, "files/s", plain, "exiftool -json -r")
+        line(f"pool, {label}", ours, "files/s", same_args, "exiftool -@ PARAMETERS -r")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--upload-gib", type=float, default=2)
+    parser.add_argument("--rss-gib", type=float, default=5)
+    parser.add_argument("--download-gib", type=float, default=2)
+    parser.add_argument("--jpegs", type=int, default=1000)
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="work folder (default: a temp dir on /tmp's disk)"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(dir=args.dir, prefix="ffbench-") as tmp:
+        work = Path(tmp)
+        server = FaceForgeServer(work / "home")
+        try:
+            bench_upload(server, work, int(args.upload_gib * GIB))
+            bench_rss(server, work, int(args.rss_gib * GIB))
+            bench_download(server, work, int(args.download_gib * GIB))
+        finally:
+            server.stop()
+        bench_metadata(work, args.jpegs)
+
+
+if __name__ == "__main__":
+    main()
