@@ -1,0 +1,63 @@
+"""``faceforge asset add|list|show`` and ``faceforge assets purge`` against a real home, no server."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from typer.testing import CliRunner
+
+from faceforge_adapters.bootstrap import bootstrap
+from faceforge_adapters.cli.main import app
+
+# tests/conftest.py:EXIFTOOL_SAMPLES (the bare name "conftest" is ambiguous from a layer folder)
+SAMPLE_JPEG = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "exiftool-samples" / "Apple.jpg"
+
+
+def run(home: Path, *args: str) -> Any:
+    result = CliRunner().invoke(app, list(args), env={"FACEFORGE_HOME": str(home)})
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output) if "--json" in args or args[:2] == ("asset", "show") else result.output
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool is not installed")
+def test_add_extracts_metadata_before_returning(home: Path) -> None:
+    added = run(home, "asset", "add", str(SAMPLE_JPEG), "--json")
+    assert added["asset_id"] == hashlib.sha256(SAMPLE_JPEG.read_bytes()).hexdigest()
+    assert added["metadata_status"] == "done"
+    assert added["extracted_metadata"][0]["Data"]["File:FileType"] == "JPEG"
+
+
+def test_list_show_and_purge(home: Path, tmp_path: Path) -> None:
+    keep, drop = tmp_path / "keep.safetensors", tmp_path / "drop.bin"
+    keep.write_bytes(b"weights")
+    drop.write_bytes(b"dropped")
+    kept = run(home, "asset", "add", str(keep), "--json")["asset_id"]
+    dropped = run(home, "asset", "add", str(drop), "--json")["asset_id"]
+
+    listed = run(home, "asset", "list", "--kind", "model.lora", "--json")
+    assert [a["asset_id"] for a in listed["items"]] == [kept]
+    assert "2 of 2" in run(home, "asset", "list")
+    assert run(home, "asset", "show", kept)["filename"] == "keep.safetensors"
+
+    async def soft_delete() -> None:
+        async with bootstrap(home=home, env={"FACEFORGE_HOME": str(home)}) as core:
+            await core.assets.delete(dropped)
+
+    anyio.run(soft_delete)
+    report = run(home, "assets", "purge", "--json")
+    assert report == {"asset_ids": [dropped], "bytes_freed": len(b"dropped")}
+    blobs = sorted(p.name for p in (home / "assets").rglob("*") if p.is_file())
+    assert blobs == [kept]
+    assert "purged 0 asset(s)" in run(home, "assets", "purge")
+
+
+def test_show_of_an_unknown_asset_fails_clearly(home: Path) -> None:
+    result = CliRunner().invoke(app, ["asset", "show", "0" * 64], env={"FACEFORGE_HOME": str(home)})
+    assert result.exit_code == 1
+    assert "was not found" in result.output
