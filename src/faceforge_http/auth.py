@@ -103,7 +103,7 @@ def plugin_need(method: str, path: str, principal: PluginPrincipal) -> Need | No
         return Need(permissions.ASSETS_READ if read else permissions.ASSETS_WRITE)
     if family in _ENTITY_FAMILIES:
         return Need(permissions.ENTITIES_READ if read else permissions.ENTITIES_WRITE)
-    if family == "assets":
+    if family == "assets" and rest[:1] != ["bulk-import"]:  # importing server folders is the user's call
         return Need(permissions.ASSETS_READ if read else permissions.ASSETS_WRITE)
     if family == "jobs":
         return _job_need(read, rest, principal)

@@ -153,6 +153,7 @@ async def test_the_plugin_token_does_only_what_was_granted(
         await client.put("/v1/plugins/hello/config", json={}, headers=plugin),
         await client.post("/v1/plugins/rescan", headers=plugin),
         await client.get("/v1/system/info", headers=plugin),
+        await client.post("/v1/assets/bulk-import", json={"root": "/"}, headers=plugin),
     ):
         assert_error(response, 403, "forbidden")
     assert (await client.get("/v1/entities", headers=auth)).status_code == 200
