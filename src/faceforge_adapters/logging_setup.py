@@ -39,22 +39,37 @@ class JsonLinesFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # already formatted (and redacted) by RedactSecrets
+            entry["exception"] = record.exc_text
         return msgspec.json.encode(entry, enc_hook=str).decode("utf-8")
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces every known secret in a record's text with ``[redacted]``."""
+    """Replaces every known secret with ``[redacted]`` in a record's message, its ``extra=`` fields and
+    its exception text, so a secret in a request path or an error message never reaches a log."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
         self.secrets = [s for s in secrets if s]
 
+    def _scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
         text = record.getMessage()
         if any(secret in text for secret in self.secrets):
-            for secret in self.secrets:
-                text = text.replace(secret, "[redacted]")
-            record.msg, record.args = text, None
+            record.msg, record.args = self._scrub(text), None
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD_ATTRS and isinstance(value, str):
+                setattr(record, key, self._scrub(value))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text, record.exc_info = self._scrub(record.exc_text), None
         return True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import ScopeType
+from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.types import (
     HTTPScope,
@@ -46,6 +48,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 JSON_BODY_LIMIT = 16 * 1024 * 1024
 
 request_log = logging.getLogger("faceforge.http.access")
+_PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
 
 class CoreApp(Litestar):
@@ -146,13 +149,16 @@ def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
 
 
 def describe_routes(app: Litestar) -> set[tuple[str, str]]:
-    """(method, path) of every schema-visible route, for comparing with the OpenAPI document."""
+    """(METHOD, path) of every route the OpenAPI document should list, read from the routing table.
+
+    Each method's handler decides for itself (``include_in_schema`` resolved through handler,
+    controller, router and app); ``{id:str}`` parameters are written ``{id}`` as OpenAPI writes them.
+    """
     found: set[tuple[str, str]] = set()
     for route in app.routes:
-        for handler in getattr(route, "route_handlers", []):
-            if not handler.include_in_schema:
-                continue
-            for method in handler.http_methods:
-                if method not in ("HEAD", "OPTIONS"):
-                    found.add((method, route.path))
+        if not isinstance(route, HTTPRoute):
+            continue
+        for method, (handler, _) in route.route_handler_map.items():
+            if handler.resolve_include_in_schema():
+                found.add((str(method).upper(), _PATH_PARAM.sub(r"{\1}", route.path) or "/"))
     return found

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.handlers import HTTPRouteHandler
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
@@ -43,12 +45,26 @@ STATUS_BY_CODE = {
 }
 _CODE_BY_STATUS = {status: code for code, status in STATUS_BY_CODE.items()}
 _CODE_BY_STATUS[HTTP_400_BAD_REQUEST] = "validation_error"
-_PLAIN_MESSAGES = {
-    HTTP_401_UNAUTHORIZED: "a valid install token is required",
-    HTTP_404_NOT_FOUND: "no such route",
-    HTTP_405_METHOD_NOT_ALLOWED: "this route does not accept that method",
-    HTTP_413_REQUEST_ENTITY_TOO_LARGE: "the request body is larger than allowed",
-}
+
+
+def _framework_message(request: Request[Any, Any, Any], exc: HTTPException) -> str:
+    """Litestar's own errors carry a bare reason phrase ("Not Found"): say what happened instead."""
+    status = exc.status_code
+    if exc.detail and exc.detail != HTTPStatus(status).phrase:
+        return exc.detail
+    method, path = request.method, request.url.path
+    if status == HTTP_404_NOT_FOUND:
+        return f"there is no route for {method} {path}"
+    if status == HTTP_405_METHOD_NOT_ALLOWED:
+        allowed = (exc.headers or {}).get("allow")
+        return f"{path} does not accept {method}" + (f"; it accepts {allowed}" if allowed else "")
+    if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+        handler = request.scope.get("route_handler")
+        limit = handler.resolve_request_max_body_size() if isinstance(handler, HTTPRouteHandler) else None
+        return "the request body is larger than this route accepts" + (f" ({limit} bytes)" if limit else "")
+    if status == HTTP_401_UNAUTHORIZED:
+        return "a valid install token is required"
+    return f"the request failed: {HTTPStatus(status).phrase.lower()}"
 
 
 def error_response(
@@ -72,8 +88,12 @@ def _validation_details(extra: Any) -> list[FieldError]:
     details = []
     for item in items:
         if isinstance(item, dict):
-            field = str(item.get("key") or item.get("source") or "body")
-            details.append(FieldError(field, str(item.get("message", "is invalid"))))
+            key = item.get("key")
+            field = "body" if key in (None, "", "data") else str(key)  # "data": the body as a whole
+            message = str(item.get("message", "is invalid"))
+            if key and message == repr(key):  # Litestar reports a missing value as its bare KeyError
+                message = "a JSON body is required" if key == "data" else "is required"
+            details.append(FieldError(field, message))
         else:
             details.append(FieldError("body", str(item)))
     return details
@@ -93,14 +113,13 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         message = exc.detail or "the request is invalid"
         if status == HTTP_400_BAD_REQUEST and not details:
             details = [FieldError("body", message)]
+        elif details and message.startswith("Validation failed for"):  # Litestar's generic summary
+            message = "; ".join(f"{d.field}: {d.message}" for d in details)
         return error_response(HTTP_422_UNPROCESSABLE_ENTITY, "validation_error", message, details)
     if status >= HTTP_500_INTERNAL_SERVER_ERROR:
         return handle_unexpected(request, exc)
     code = _CODE_BY_STATUS.get(status, "http_error")
-    default_message = _PLAIN_MESSAGES.get(status)
-    message = default_message if default_message and exc.detail in ("", None) else exc.detail
-    headers = dict(exc.headers or {})
-    return error_response(status, code, message or default_message or "request failed", None, headers)
+    return error_response(status, code, _framework_message(request, exc), None, dict(exc.headers or {}))
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorEnvelope]:

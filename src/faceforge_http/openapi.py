@@ -10,6 +10,8 @@ from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.response import Redirect, Response
 
 VENDOR = "/static/vendor"
+# Litestar's viewers link a favicon on a CDN by default; ours is served locally like everything else.
+FAVICON = "<link rel='icon' type='image/svg+xml' href='/static/favicon.svg'>"
 
 
 def openapi_config(version: str) -> OpenAPIConfig:
@@ -28,9 +30,13 @@ def openapi_config(version: str) -> OpenAPIConfig:
                 js_url=f"{VENDOR}/swagger-ui/swagger-ui-bundle.js",
                 css_url=f"{VENDOR}/swagger-ui/swagger-ui.css",
                 standalone_preset_js_url=f"{VENDOR}/swagger-ui/swagger-ui-standalone-preset.js",
+                favicon=FAVICON,
             ),
             RedocRenderPlugin(
-                path="/redoc", js_url=f"{VENDOR}/redoc/redoc.standalone.js", google_fonts=False
+                path="/redoc",
+                js_url=f"{VENDOR}/redoc/redoc.standalone.js",
+                google_fonts=False,
+                favicon=FAVICON,
             ),
         ],
     )

@@ -15,7 +15,7 @@ from faceforge_http.app import create_app
 pytestmark = pytest.mark.anyio
 
 DASH = "\N{EN DASH}"
-PAGES = ["/ui/entities", "/ui/assets", "/ui/jobs", "/ui/admin/fields"]
+PAGES = ["/ui/entities", "/ui/assets", "/ui/jobs", "/ui/admin/fields", "/ui/plugins"]
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"

@@ -26,6 +26,7 @@ from faceforge_http.routes.descriptors import descriptor_out
 from faceforge_http.routes.entities import entity_out
 from faceforge_http.routes.fielddefs import field_def_out
 from faceforge_http.routes.jobs import job_out
+from faceforge_http.routes.plugins import plugin_out
 from faceforge_http.routes.relationships import relationship_out
 
 PAGE_SIZE = 48
@@ -216,4 +217,14 @@ async def fields_page(core: CoreDep) -> Template:
     )
 
 
-PAGES = [entities_page, entity_page, assets_page, asset_page, jobs_page, job_page, fields_page]
+@get("/plugins", include_in_schema=False)
+async def plugins_page(core: CoreDep) -> Template:
+    plugins = []
+    for view in await core.plugins.list_plugins():
+        shown: dict[str, Any] = plain(plugin_out(view))
+        shown["config"] = await core.plugins.config(view.plugin_id) if view.registered else {}
+        plugins.append(shown)
+    return Template("plugins.html", context={"plugins": plugins})
+
+
+PAGES = [entities_page, entity_page, assets_page, asset_page, jobs_page, job_page, fields_page, plugins_page]

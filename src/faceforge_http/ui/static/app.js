@@ -184,7 +184,14 @@
 
   function after(el, data) {
     const target = el.dataset.redirect;
-    if (target) {
+    const reveal = el.dataset.reveal && document.getElementById(el.dataset.reveal);
+    if (reveal) {
+      /* Something shown once (a plugin's token): fill it in where the page asks, hide the form. */
+      for (const slot of reveal.querySelectorAll("[data-field]")) slot.textContent = data ? data[slot.dataset.field] : "";
+      reveal.hidden = false;
+      el.hidden = true;
+      reveal.querySelector("a, button")?.focus();
+    } else if (target) {
       window.location.assign(target.replace(/\{(\w+)\}/g, (_, key) => encodeURIComponent(data && data[key] ? data[key] : "")));
     } else if (el.dataset.then === "reload") {
       window.location.reload();

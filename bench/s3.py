@@ -1,0 +1,173 @@
+"""Uploads routed to S3 (the managed SeaweedFS) beside the filesystem provider, in the same run.
+
+Two real servers (``faceforge serve``) on the same disk: one storing on the filesystem, one with
+``seaweed.enabled`` and ``storage.routing.default_provider = "s3"`` (Core starts its own weed).
+For each, a raw PUT upload of the same-size file with curl, then a download; printed as MB/s with
+the filesystem provider as the reference, plus the server's and weed's peak RSS growth during the
+upload (memory must stay flat: S3 uploads are staged on disk and sent one part at a time).
+
+Usage: ``python bench/s3.py [--gib 2] [--dir PATH]``. Never fails on a number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from assets import (
+    FACEFORGE,
+    GIB,
+    free_port,
+    line,
+    make_different,
+    make_file,
+    peak_rss,
+    rate,
+    rss_kib,
+    timed,
+    wait_http,
+)
+from faceforge_adapters.seaweed.process import GRPC_OFFSET
+from faceforge_adapters.seaweed.supervisor import port_in_use
+
+
+def seaweed_ports() -> list[int]:
+    """Four consecutive free ports whose gRPC twins (+10000) are free too."""
+    for base in range(24000, 30000, 7):
+        ports = [base + i for i in range(4)]
+        if not any(port_in_use("127.0.0.1", p) or port_in_use("127.0.0.1", p + GRPC_OFFSET) for p in ports):
+            return ports
+    raise RuntimeError("no free ports for seaweedfs")
+
+
+class Server:
+    """``faceforge serve`` in its own home, with extra settings from the environment."""
+
+    def __init__(self, home: Path, extra_env: dict[str, str]) -> None:
+        self.home = home
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FACEFORGE_")}
+        env |= {"FACEFORGE_HOME": str(home), "FACEFORGE_UPLOADS__MAX_BYTES": str(64 * GIB)}
+        env |= {"FACEFORGE_TOOLS__EXIFTOOL_ENABLED": "false", **extra_env}
+        home.mkdir(parents=True, exist_ok=True)
+        self.log = (home.parent / f"{home.name}.log").open("wb")
+        self.process = subprocess.Popen(
+            [str(FACEFORGE), "serve", "--port", str(self.port)],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_http(f"{self.base}/healthz", self.process)
+        token = json.loads((home / "config" / "core.json").read_text())["auth"]["install_token"]
+        self.auth = f"Authorization: Bearer {token}"
+
+    def weed_pid(self) -> int | None:
+        pid_file = self.home / "run" / "seaweedfs.pid"
+        return json.loads(pid_file.read_text())["pid"] if pid_file.exists() else None
+
+    def upload(self, source: Path) -> tuple[float, dict[str, object]]:
+        url = f"{self.base}/v1/assets/upload?filename={source.name}"
+        out = self.home.parent / "response.json"
+        seconds = timed(["curl", "-sS", "-o", str(out), "-H", self.auth, "-T", str(source), url])
+        return seconds, json.loads(out.read_text())["data"]
+
+    def download_seconds(self, asset_id: str) -> float:
+        url = f"{self.base}/v1/assets/{asset_id}/download"
+        return timed(["curl", "-sS", "-f", "-H", self.auth, "-o", os.devnull, url])
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=60)
+        self.log.close()
+
+
+def measure(server: Server, source: Path, size: int) -> dict[str, float]:
+    server.upload(Path("/etc/hostname"))  # warm up: first request, S3 client and bucket
+    baseline = rss_kib(server.process.pid)
+    weed = server.weed_pid()
+    weed_baseline = rss_kib(weed) if weed else 0
+    with peak_rss(server.process.pid) as peak, peak_rss(weed or server.process.pid) as weed_peak:
+        seconds, data = server.upload(source)
+    asset = data.get("asset", data)
+    assert isinstance(asset, dict)
+    storage = asset.get("storage", {})
+    print(f"  stored on: {storage}", flush=True)
+    server.download_seconds(str(asset["asset_id"]))  # warm the page cache / weed's cache
+    return {
+        "upload": rate(size, seconds),
+        "download": rate(size, server.download_seconds(str(asset["asset_id"]))),
+        "rss": (peak[0] - baseline) / 1024,
+        "weed_rss": (weed_peak[0] - weed_baseline) / 1024 if weed else 0.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--gib", type=float, default=2)
+    parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp dir)")
+    args = parser.parse_args()
+    size = int(args.gib * GIB)
+    work = Path(tempfile.mkdtemp(prefix="ff-bench-s3-", dir=args.dir))
+    try:
+        source = make_file(work / "upload.bin", size)
+        print(f"upload and download of {size / GIB:.1f} GiB, raw PUT with curl", flush=True)
+        fs = Server(work / "fs-home", {})
+        try:
+            fs_figures = measure(fs, source, size)
+        finally:
+            fs.stop()
+        make_different(source)
+        master, volume, filer, s3 = seaweed_ports()
+        s3_env = {
+            "FACEFORGE_SEAWEED__ENABLED": "true",
+            "FACEFORGE_SEAWEED__MASTER_PORT": str(master),
+            "FACEFORGE_SEAWEED__VOLUME_PORT": str(volume),
+            "FACEFORGE_SEAWEED__FILER_PORT": str(filer),
+            "FACEFORGE_NETWORK__SEAWEED_S3_PORT": str(s3),
+            "FACEFORGE_STORAGE__ROUTING__DEFAULT_PROVIDER": "s3",
+        }
+        on_s3 = Server(work / "s3-home", s3_env)
+        try:
+            s3_figures = measure(on_s3, source, size)
+        finally:
+            on_s3.stop()
+        line(
+            "upload routed to S3 (SeaweedFS)",
+            s3_figures["upload"],
+            "MB/s",
+            fs_figures["upload"],
+            "filesystem",
+        )
+        line(
+            "download from S3 (SeaweedFS)",
+            s3_figures["download"],
+            "MB/s",
+            fs_figures["download"],
+            "filesystem",
+        )
+        line(
+            "server peak RSS growth, S3 upload",
+            s3_figures["rss"],
+            "MiB",
+            fs_figures["rss"] or None,
+            "fs upload",
+        )
+        line("weed peak RSS growth, S3 upload", s3_figures["weed_rss"], "MiB")
+        print(
+            f"  filesystem provider: upload {fs_figures['upload']:.1f} MB/s, server RSS growth "
+            f"{fs_figures['rss']:.1f} MiB",
+            flush=True,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
