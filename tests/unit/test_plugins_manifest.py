@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from plugins_support import HELLO, encode, manifest
 
 from faceforge_adapters.plugins.schemas import JsonSchemaConfigs
@@ -93,3 +95,52 @@ def test_fs_scopes_and_declared_needs_are_accepted_permissions() -> None:
     parsed, _, problems = parse_manifest(FILE, encode(data), JsonSchemaConfigs())
     assert problems == []
     assert parsed is not None
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=200)
+@given(
+    changes=st.dictionaries(
+        st.sampled_from([*HELLO.keys(), "extra"]), json_values | st.sampled_from(["hello", "1.0.0", "*"])
+    )
+)
+def test_any_manifest_gives_either_a_plugin_or_problems_never_an_exception(changes: dict[str, Any]) -> None:
+    data = {**HELLO, **changes}
+    parsed, _, problems = parse_manifest(FILE, encode(data), JsonSchemaConfigs())
+    assert (parsed is None) == bool(problems)
+    assert all(p.pointer == "" or p.pointer.startswith("/") for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("schema", "where"),
+    [
+        (
+            {"type": "object", "properties": {"a": {"$ref": "https://example.org/s.json"}}},
+            "/properties/a/$ref",
+        ),
+        ({"type": "object", "properties": {"a": {"$ref": "#/$defs/nope"}}}, "/properties/a/$ref"),
+        (
+            {"type": "object", "properties": {"a": {"type": "string", "pattern": "("}}},
+            "/properties/a/pattern",
+        ),
+    ],
+)
+def test_schemas_that_reach_out_or_cannot_work_are_problems(schema: dict[str, Any], where: str) -> None:
+    assert "/config_schema" + where in problems_of(manifest(config_schema=schema))
+
+
+def test_local_references_are_followed() -> None:
+    schema = {
+        "type": "object",
+        "$defs": {"n": {"type": "integer"}},
+        "properties": {"a": {"$ref": "#/$defs/n"}},
+    }
+    parsed, _, problems = parse_manifest(FILE, encode(manifest(config_schema=schema)), JsonSchemaConfigs())
+    assert problems == []
+    assert JsonSchemaConfigs().apply(schema, {"a": "x"})[1][0].field == "/a"
