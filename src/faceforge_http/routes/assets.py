@@ -236,7 +236,7 @@ class AssetController(Controller):
     @route(
         "/{asset_id:str}/download",
         http_method=[HttpMethod.GET, HttpMethod.HEAD],
-        operation_id="downloadAsset",
+        operation_id=lambda handler, method, path: "downloadAsset" if method == "GET" else "headAsset",
         summary="The bytes: Range, If-Range, If-None-Match honoured (RFC 9110)",
         media_type="application/octet-stream",
     )
