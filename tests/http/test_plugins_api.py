@@ -247,3 +247,17 @@ async def test_a_runner_token_touches_only_jobs_of_its_own_types(
     assert claimed.status_code == 200
     assert claimed.json()["data"]["status"] == "running"
     assert_error(await client.get(f"/v1/jobs/{'0' * 64}", headers=plugin), 404, "not_found")
+
+
+async def test_a_plugin_token_works_in_the_header_but_never_as_a_cookie(
+    client: Client, core: Core, auth: dict[str, str]
+) -> None:
+    install_hello(core)
+    await rescan(client, auth)
+    token = await enable(client, auth)
+    assert (await client.get("/v1/ping", headers={"X-FaceForge-Token": token})).status_code == 200
+    client.cookies.set("ff_token", token)
+    try:
+        assert_error(await client.get("/v1/ping"), 401, "unauthorized")
+    finally:
+        client.cookies.clear()
