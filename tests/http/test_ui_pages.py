@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from faceforge_adapters.bootstrap import Core
+from faceforge_domain.imports.models import JOB_TYPE as IMPORT_JOB
 from faceforge_domain.services.assets import IngestOptions
 from faceforge_http.app import create_app
+from faceforge_http.ui import file_size, job_title, when
 
 pytestmark = pytest.mark.anyio
 
@@ -185,3 +188,40 @@ async def test_field_admin_previews_each_definition(ui: httpx.AsyncClient, core:
     html = (await ui.get("/ui/admin/fields")).text
     assert "eye_color" in html
     assert "<option>blue</option><option>green</option>" in html
+
+
+async def test_job_pages_show_a_plain_title_status_and_log(
+    ui: httpx.AsyncClient, core: Core, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.png").write_bytes(PNG_1PX)
+    job = await core.jobs.create(IMPORT_JOB, {"path": str(folder)}, created_by="test")
+    listing = (await ui.get("/ui/jobs")).text
+    assert f'href="/ui/jobs/{job.job_id}">Folder import</a>' in listing
+    detail = await ui.get(f"/ui/jobs/{job.job_id}")
+    assert detail.status_code == 200
+    assert f'data-job-id="{job.job_id}"' in detail.text
+    assert str(folder) in detail.text
+    assert (await ui.get("/ui/jobs/" + "0" * 64)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [(None, ""), (0, "0 bytes"), (1023, "1023 bytes"), (1536, "1.5 KB"), (5 * 1024**3, "5.0 GB")],
+)
+def test_file_sizes_read_at_a_glance(size: int | None, shown: str) -> None:
+    assert file_size(size) == shown
+
+
+@pytest.mark.parametrize(
+    ("job_type", "title"),
+    [(IMPORT_JOB, "Folder import"), ("hello.greet", "Hello greet"), ("core.thumbs_make", "Core thumbs make")],
+)
+def test_job_types_read_as_words(job_type: str, title: str) -> None:
+    assert job_title(job_type) == title
+
+
+def test_timestamps_read_as_minutes_utc() -> None:
+    assert when("2026-11-24T11:02:04.123Z") == "2026-11-24 11:02 UTC"
+    assert when(None) == ""

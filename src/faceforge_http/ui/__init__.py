@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from faceforge_domain.errors import DomainError
+from faceforge_domain.imports.models import JOB_TYPE as IMPORT_JOB
 from faceforge_http.errors import STATUS_BY_CODE
 from faceforge_http.ui.pages import PAGES
 from faceforge_http.ui.session import login, login_page, logout, require_login, root
@@ -59,10 +61,21 @@ def when(stamp: str | None) -> str:
         return stamp
 
 
+JOB_TITLES = {IMPORT_JOB: "Folder import"}
+
+
+def job_title(job_type: str) -> str:
+    """A job type as people read it: a known title, else the type's words ("hello.greet" -> "Hello greet")."""
+    if job_type in JOB_TITLES:
+        return JOB_TITLES[job_type]
+    return re.sub(r"[._]+", " ", job_type).strip().capitalize() or job_type
+
+
 def _configure(engine: JinjaTemplateEngine) -> None:
     env: Environment = engine.engine
     env.filters["file_size"] = file_size
     env.filters["when"] = when
+    env.filters["job_title"] = job_title
     env.trim_blocks = True
     env.lstrip_blocks = True
 

@@ -90,6 +90,7 @@
     const text = el.value;
     if (type === "list") {
       const items = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+      if (!items.length && el.dataset.keepEmpty === undefined) return emptyAsNull ? null : NOTHING;
       return items.map((s) => convert(s, el.dataset.item || ""));
     }
     if (text.trim() === "") return emptyAsNull ? null : NOTHING;
@@ -385,6 +386,11 @@
     return s.charAt(0).toUpperCase() + s.slice(1);
   }
 
+  /* "2026-11-24T11:02:04.123Z" -> "2026-11-24 11:02 UTC", as the server renders it. */
+  function when(stamp) {
+    return stamp ? `${stamp.slice(0, 10)} ${stamp.slice(11, 16)} UTC` : "";
+  }
+
   function showJob(job) {
     const status = document.getElementById("job-status");
     status.textContent = words(job.status);
@@ -412,6 +418,8 @@
       document.getElementById("job-result").hidden = false;
     }
     document.getElementById("cancel-job").hidden = FINISHED.includes(job.status);
+    document.getElementById("job-started").textContent = when(job.started_at);
+    document.getElementById("job-finished").textContent = when(job.finished_at);
   }
 
   function addLog(entry) {
