@@ -56,7 +56,9 @@ def _framework_message(request: Request[Any, Any, Any], exc: HTTPException) -> s
     if status == HTTP_404_NOT_FOUND:
         return f"there is no route for {method} {path}"
     if status == HTTP_405_METHOD_NOT_ALLOWED:
-        allowed = (exc.headers or {}).get("allow")
+        allowed = ", ".join(
+            sorted(m.strip() for m in (exc.headers or {}).get("allow", "").split(",") if m.strip())
+        )
         return f"{path} does not accept {method}" + (f"; it accepts {allowed}" if allowed else "")
     if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
         handler = request.scope.get("route_handler")
