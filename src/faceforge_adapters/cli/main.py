@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import socket
 import sys
 
@@ -37,12 +39,18 @@ app.add_typer(jobs.jobs_app, name="jobs")
 app.command("import")(imports.import_folder)
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+log = logging.getLogger("faceforge.cli")
 HTTP_APP_FACTORY = "faceforge_http.app:create_app"
 
 
 def _loaded(overrides: dict[str, object] | None = None) -> LoadedConfig:
     with clear_errors():
         return load_config(resolve_home(), overrides=overrides)
+
+
+def _stopped(signum: int, frame: object) -> None:
+    """uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal: exit 0, not -15."""
+    raise SystemExit(0)
 
 
 @app.command()
@@ -61,16 +69,16 @@ def serve(
         if value is not None:
             os.environ["FACEFORGE_" + dotted.upper().replace(".", "__")] = str(value)
     if network.bind_host not in LOOPBACK:
-        typer.secho(
-            f"warning: binding {network.bind_host}: other machines can reach FaceForge; "
-            "anyone with the token has full access",
-            fg=typer.colors.YELLOW,
-            err=True,
+        log.warning(
+            "binding %s: other machines can reach FaceForge; anyone with the token has full access",
+            network.bind_host,
         )
     url_host = f"[{network.bind_host}]" if ":" in network.bind_host else network.bind_host
     typer.echo(f"FaceForge {core_version()} on http://{url_host}:{network.core_port}/")
     typer.echo(f"Home: {loaded.paths.home}")
     typer.echo(f"Install token: in {loaded.paths.core_json} (or run `faceforge token show`)")
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stopped)
     uvicorn.run(
         HTTP_APP_FACTORY,
         factory=True,
