@@ -171,3 +171,32 @@ async def test_purge_removes_deleted_unlinked_bytes(
         f"/v1/assets/{asset['asset_id']}", params={"include_deleted": "true"}, headers=auth
     )
     assert gone.status_code == 404
+
+
+async def test_asset_changes_are_in_the_event_feed(
+    client: httpx.AsyncClient, auth: dict[str, str], core: Core
+) -> None:
+    entity = await core.entities.create("Feed")
+    asset = await put(client, auth, b"evented", "e.txt")
+    aid, base = asset["asset_id"], f"/v1/entities/{entity.entity_id}/assets/{asset['asset_id']}"
+    await put(client, auth, b"evented", "again.txt")  # a new name: updated
+    await client.post(f"{base}/link", headers=auth)
+    await client.post(f"{base}/link", headers=auth)  # already linked: no event
+    await client.post(f"{base}/unlink", headers=auth)
+    await client.patch(f"/v1/assets/{aid}", json={"owner": "me"}, headers=auth)
+    await client.delete(f"/v1/assets/{aid}", headers=auth)
+    await client.post(f"/v1/assets/{aid}/restore", headers=auth)
+    await core.metadata.wait_idle()
+    response = await client.get("/v1/events", params={"types": "asset.*", "limit": 100}, headers=auth)
+    feed = [(e["type"], e["subject_id"]) for e in response.json()["data"]["items"]]
+    assert [t for t, _ in feed if t != "asset.metadata_extracted"] == [
+        "asset.created",
+        "asset.updated",
+        "asset.linked",
+        "asset.unlinked",
+        "asset.updated",
+        "asset.deleted",
+        "asset.restored",
+    ]
+    assert {s for _, s in feed} == {aid}
+    assert ("asset.metadata_extracted", aid) in feed

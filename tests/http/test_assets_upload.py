@@ -274,7 +274,7 @@ class FullDiskBlobStore(FilesystemBlobStore):
         self.capacity = capacity
         self.written = 0
 
-    def _write_batch(self, handle: BinaryIO, hasher: Any, data: bytes) -> None:
+    def _write_batch(self, handle: BinaryIO, hasher: Any, data: bytearray) -> None:
         if self.written + len(data) > self.capacity:
             raise OSError(errno.ENOSPC, "No space left on device")
         self.written += len(data)

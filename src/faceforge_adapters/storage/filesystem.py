@@ -86,13 +86,13 @@ class FilesystemBlobStore:
         async for chunk in chunks:
             batch += chunk
             if len(batch) >= WRITE_BATCH:
-                await anyio.to_thread.run_sync(self._write_batch, handle, hasher, bytes(batch))
-                batch.clear()
+                full, batch = batch, bytearray()  # hand the buffer over instead of copying it
+                await anyio.to_thread.run_sync(self._write_batch, handle, hasher, full)
         if batch:
-            await anyio.to_thread.run_sync(self._write_batch, handle, hasher, bytes(batch))
+            await anyio.to_thread.run_sync(self._write_batch, handle, hasher, batch)
         await anyio.to_thread.run_sync(self._sync, handle)
 
-    def _write_batch(self, handle: BinaryIO, hasher: ContentHasher, data: bytes) -> None:
+    def _write_batch(self, handle: BinaryIO, hasher: ContentHasher, data: bytearray) -> None:
         hasher.update(data)
         handle.write(data)
 

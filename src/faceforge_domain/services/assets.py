@@ -18,6 +18,7 @@ import msgspec
 from faceforge_domain.asset_query import CURSOR_SORT, AssetPosition, AssetQuery
 from faceforge_domain.clock import Clock
 from faceforge_domain.errors import FieldError, Invalid, NotFound
+from faceforge_domain.events import record
 from faceforge_domain.filetypes import SNIFF_BYTES, clean_filename, infer_kind, sniff_mime
 from faceforge_domain.ids import is_id
 from faceforge_domain.models import Asset, JsonObject, StoredBlob
@@ -165,6 +166,7 @@ class AssetService:
                 if msgspec.to_builtins(asset) != before:
                     asset.updated_at = now
                     await uow.assets.update(asset)
+                    await record(uow, self._clock, "asset.updated", asset.asset_id, {"filename": name})
             else:
                 mime = sniff_mime(head, name)
                 asset = Asset(
@@ -181,8 +183,10 @@ class AssetService:
                     updated_at=now,
                 )
                 await uow.assets.add(asset)
+                created = {"kind": asset.kind, "size_bytes": asset.size_bytes, "filename": name}
+                await record(uow, self._clock, "asset.created", asset.asset_id, created)
             if options.entity_id is not None:
-                await uow.assets.link(options.entity_id, asset.asset_id, options.role)
+                await self._link(uow, options.entity_id, asset.asset_id, options.role)
             await uow.commit()
         if existing is not None and existing.storage != blob.location:
             await self._store.delete(blob.location)  # the record says where the bytes live; drop the copy
@@ -233,6 +237,7 @@ class AssetService:
             if msgspec.to_builtins(asset) != before:
                 asset.updated_at = self._clock.now()
                 await uow.assets.update(asset)
+                await record(uow, self._clock, "asset.updated", asset_id)
                 await uow.commit()
         return asset
 
@@ -244,6 +249,7 @@ class AssetService:
                 raise NotFound("asset", asset_id)
             asset.deleted_at = asset.updated_at = self._clock.now()
             await uow.assets.update(asset)
+            await record(uow, self._clock, "asset.deleted", asset_id)
             await uow.commit()
 
     async def restore(self, asset_id: str) -> Asset:
@@ -255,6 +261,7 @@ class AssetService:
                 asset.deleted_at = None
                 asset.updated_at = self._clock.now()
                 await uow.assets.update(asset)
+                await record(uow, self._clock, "asset.restored", asset_id)
                 await uow.commit()
         return asset
 
@@ -264,7 +271,7 @@ class AssetService:
             raise Invalid.one("role", f"must be at most {MAX_ROLE} characters")
         async with self._uow.write() as uow:
             await self._require_pair(uow, entity_id, asset_id)
-            created = await uow.assets.link(entity_id, asset_id, role)
+            created = await self._link(uow, entity_id, asset_id, role)
             await uow.commit()
         return created
 
@@ -273,8 +280,16 @@ class AssetService:
         async with self._uow.write() as uow:
             await self._require_pair(uow, entity_id, asset_id)
             removed = await uow.assets.unlink(entity_id, asset_id)
+            if removed:
+                await record(uow, self._clock, "asset.unlinked", asset_id, {"entity_id": entity_id})
             await uow.commit()
         return removed
+
+    async def _link(self, uow: UnitOfWork, entity_id: str, asset_id: str, role: str | None) -> bool:
+        created = await uow.assets.link(entity_id, asset_id, role)
+        if created:
+            await record(uow, self._clock, "asset.linked", asset_id, {"entity_id": entity_id, "role": role})
+        return created
 
     @staticmethod
     async def _require_pair(uow: UnitOfWork, entity_id: str, asset_id: str) -> None:
@@ -297,6 +312,9 @@ class AssetService:
             async with self._uow.write() as uow:
                 if not await uow.assets.remove_if_purgeable(candidate.asset_id):
                     continue  # restored or linked meanwhile
+                await record(
+                    uow, self._clock, "asset.purged", candidate.asset_id, {"size_bytes": candidate.size_bytes}
+                )
                 await uow.commit()
             await self._store.delete(candidate.storage)  # the record went first: never a row without bytes
             purged.append(candidate.asset_id)

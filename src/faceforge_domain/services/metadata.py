@@ -16,6 +16,7 @@ from anyio.abc import TaskStatus
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from faceforge_domain.clock import Clock
+from faceforge_domain.events import record
 from faceforge_domain.metadata import MetadataError, exiftool_entry, replace_entry, skip_reason
 from faceforge_domain.models import Asset, JsonObject, MetadataStatus
 from faceforge_domain.ports import MetadataExtractor, UnitOfWorkFactory
@@ -131,4 +132,6 @@ class MetadataRunner:
             asset.metadata_reason = reason
             asset.updated_at = self._clock.now()
             await uow.assets.update(asset)
+            outcome = {"status": status, "reason": reason}
+            await record(uow, self._clock, "asset.metadata_extracted", asset_id, outcome)
             await uow.commit()
