@@ -10,11 +10,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from litestar.testing import AsyncTestClient
 
 from faceforge_adapters.bootstrap import Core, bootstrap
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore
 from faceforge_domain.models import Asset
 from faceforge_domain.services.assets import IngestOptions
+from faceforge_http.app import create_app
 from seaweed_fixtures import RunningSeaweed
 
 pytestmark = pytest.mark.anyio
@@ -192,3 +194,30 @@ async def test_an_unreachable_endpoint_falls_back_and_leaves_no_staged_file(
         assert await read(core, asset) == data
         assert list(core.paths.tmp_dir.rglob("stage-*")) == []
     assert any("S3 is unavailable" in m for m in storage_log.messages())
+
+
+async def test_http_downloads_of_s3_assets_honour_ranges(home: Path, seaweed: RunningSeaweed) -> None:
+    env = {"FACEFORGE_HOME": str(home)}
+    async with (
+        bootstrap(home=home, env=env, overrides=s3_overrides(seaweed, default_provider="s3")) as core,
+        AsyncTestClient(app=create_app(core)) as client,
+    ):
+        data = os.urandom(6 * 1024 * 1024 + 17)
+        auth = {"Authorization": f"Bearer {core.install_token}"}
+        put = await client.put(
+            "/v1/assets/upload", params={"filename": "big.bin"}, content=data, headers=auth
+        )
+        assert put.status_code == 201, put.text
+        body = put.json()["data"]
+        assert body["storage"]["provider"] == "s3"
+        assert body["storage"]["key"] in seaweed.objects()
+        url = f"/v1/assets/{body['asset_id']}/download"
+        whole = await client.get(url, headers=auth)
+        assert whole.status_code == 200
+        assert whole.content == data
+        part = await client.get(url, headers={**auth, "Range": "bytes=5000000-5000099"})
+        assert part.status_code == 206
+        assert part.content == data[5_000_000:5_000_100]
+        tail = await client.get(url, headers={**auth, "Range": "bytes=-10"})
+        assert tail.content == data[-10:]
+        await core.storage_migration.migrate("fs")  # type: ignore[union-attr]
