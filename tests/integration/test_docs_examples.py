@@ -34,6 +34,8 @@ def test_the_embedding_example_creates_an_entity(tmp_path: Path) -> None:
     entity_id, name = done.stdout.strip().split(" ", 1)
     assert name == "Ada Lovelace"
     with sqlite3.connect(home / "db" / "core.sqlite3") as conn:
-        rows = conn.execute("SELECT display_name, tags FROM entities WHERE entity_id = ?", (entity_id,)).fetchall()
+        rows = conn.execute(
+            "SELECT display_name, tags FROM entities WHERE entity_id = ?", (entity_id,)
+        ).fetchall()
     assert rows == [("Ada Lovelace", '["mathematician"]')]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ffhome"]
