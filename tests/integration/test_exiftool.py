@@ -11,11 +11,14 @@ from typing import Any
 
 import anyio
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from faceforge_adapters.bootstrap import Core, bootstrap
 from faceforge_adapters.cli.assets import read_file
 from faceforge_adapters.exiftool import ExifToolPool, run_oneshot, write_argfile
 from faceforge_adapters.exiftool.args import PARAMETERS, argfile_text, pool_request
+from faceforge_adapters.exiftool.extractor import staging_name
 from faceforge_domain.metadata import REMOVED_KEYS, MetadataError, exiftool_entry, skip_reason
 from faceforge_domain.services.assets import IngestOptions
 
@@ -299,3 +302,27 @@ async def test_pending_assets_are_processed_after_a_restart(home: Path, tmp_path
     async with bootstrap(home=home, env=env) as core:
         await core.metadata.wait_idle()
         assert (await core.assets.get(asset.asset_id)).metadata_status == "skipped"
+
+
+@given(st.text(min_size=1, max_size=400).filter(lambda s: "/" not in s and "\x00" not in s))
+def test_staging_names_fit_any_filesystem(name: str) -> None:
+    short = staging_name(name)
+    assert len(short.encode("utf-8")) <= 200
+    if len(name.encode("utf-8")) <= 200:
+        assert short == name
+
+
+def test_staging_name_keeps_the_extension() -> None:
+    assert staging_name("x" * 300 + ".jpeg").endswith("x.jpeg")
+
+
+@needs_exiftool
+async def test_a_very_long_name_still_gets_metadata(exif_core: Core, tmp_path: Path) -> None:
+    jpeg = next(p for p in SAMPLES if p.suffix.lower() == ".jpg")
+    name = "\u00e9" * 150 + ".jpg"  # 304 bytes in UTF-8: longer than any filesystem takes
+    options = IngestOptions(filename=name)
+    asset = (await exif_core.assets.ingest(read_file(jpeg), options)).asset
+    await exif_core.metadata.wait_idle()
+    stored = await exif_core.assets.get(asset.asset_id)
+    assert stored.filename == name
+    assert stored.metadata_status == "done", stored.metadata_reason

@@ -24,6 +24,8 @@ from faceforge_domain.ports import BlobStore
 # A stuck ExifTool is killed after this long plus a second per TIMEOUT_RATE bytes (big videos take a while).
 TIMEOUT_BASE_S = 30.0
 TIMEOUT_RATE = 20 * 1024 * 1024
+# Most filesystems cap a name at 255 bytes; leave room for nothing else to go wrong.
+MAX_NAME_BYTES = 200
 
 
 def timeout_for(size_bytes: int, *, base: float = TIMEOUT_BASE_S, rate: int = TIMEOUT_RATE) -> float:
@@ -56,14 +58,17 @@ class ExifToolExtractor:
     async def extract(self, asset: Asset) -> bytes:
         if self._pool is None:
             raise MetadataError(self._unavailable or "exiftool not found")
-        async with self._staged(asset) as path:
-            timeout = timeout_for(asset.size_bytes, base=self._timeout_base)
-            return await self._pool.run(path, limit_s=timeout, asset_id=asset.asset_id)
+        try:
+            async with self._staged(asset) as path:
+                timeout = timeout_for(asset.size_bytes, base=self._timeout_base)
+                return await self._pool.run(path, limit_s=timeout, asset_id=asset.asset_id)
+        except OSError as exc:
+            raise MetadataError(f"the file could not be prepared for exiftool: {exc}") from None
 
     @contextlib.asynccontextmanager
     async def _staged(self, asset: Asset) -> AsyncIterator[Path]:
         folder = self._staging_dir / f"{asset.asset_id[:16]}-{secrets.token_hex(4)}"
-        path = folder / asset.filename
+        path = folder / staging_name(asset.filename)
         await anyio.to_thread.run_sync(lambda: folder.mkdir(parents=True))
         try:
             source = self._local_path(asset.storage) if self._local_path is not None else None
@@ -78,6 +83,18 @@ class ExifToolExtractor:
         async with await anyio.open_file(path, "xb") as out:
             async for chunk in self._store.open_range(location):
                 await out.write(chunk)
+
+
+def staging_name(filename: str, limit: int = MAX_NAME_BYTES) -> str:
+    """The original name, shortened (extension kept) to what every filesystem accepts."""
+    if len(filename.encode("utf-8")) <= limit:
+        return filename
+    stem, dot, suffix = filename.rpartition(".")
+    if not dot or len(suffix) > 16:
+        stem, suffix = filename, ""
+    keep = limit - len(suffix.encode("utf-8")) - 1
+    short = stem.encode("utf-8")[:keep].decode("utf-8", errors="ignore")
+    return f"{short}.{suffix}" if suffix else short
 
 
 def _link(source: Path, path: Path) -> bool:
