@@ -39,6 +39,16 @@ async def one_chunk(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
+async def page_weight(ui: httpx.AsyncClient, html: str) -> int:
+    """HTML plus every stylesheet and script it loads, in bytes (images not counted)."""
+    total = len(html.encode())
+    for ref in re.findall(r'(?:src|href)="(/ui/static/[^"]+\.(?:js|css))"', html):
+        asset = await ui.get(ref)
+        assert asset.status_code == 200
+        total += len(asset.content)
+    return total
+
+
 @pytest.mark.parametrize("path", PAGES)
 async def test_every_page_renders_for_a_signed_in_user(ui: httpx.AsyncClient, path: str) -> None:
     response = await ui.get(path)
@@ -50,13 +60,26 @@ async def test_every_page_renders_for_a_signed_in_user(ui: httpx.AsyncClient, pa
 
 @pytest.mark.parametrize("path", PAGES)
 async def test_pages_with_assets_stay_under_100_kb(ui: httpx.AsyncClient, path: str) -> None:
-    html = (await ui.get(path)).text
-    total = len(html.encode())
-    for ref in re.findall(r'(?:src|href)="(/ui/static/[^"]+\.(?:js|css))"', html):
-        asset = await ui.get(ref)
-        assert asset.status_code == 200
-        total += len(asset.content)
-    assert total < 100_000
+    assert await page_weight(ui, (await ui.get(path)).text) < 100_000
+
+
+async def test_a_full_entity_page_with_thumbnails_stays_under_100_kb(
+    ui: httpx.AsyncClient, core: Core
+) -> None:
+    result = await core.assets.ingest(one_chunk(PNG_1PX), IngestOptions(filename="face.png"))
+    for n in range(60):
+        await core.entities.create_from(
+            {
+                "display_name": f"Somebody With A Long Name {n}",
+                "aliases": ["Another Name", "Third Name"],
+                "tags": ["reference", "portrait"],
+                "primary_thumbnail_asset_id": result.asset.asset_id,
+            }
+        )
+    for view in ("table", "gallery"):
+        html = (await ui.get("/ui/entities", params={"view": view})).text
+        assert html.count(f"/v1/assets/{result.asset.asset_id}/download") == 48
+        assert await page_weight(ui, html) < 100_000
 
 
 async def test_no_inline_script_or_style_in_any_page(ui: httpx.AsyncClient, core: Core) -> None:

@@ -1,0 +1,210 @@
+/* FaceForge web UI, live parts: uploads with per-file progress, suggestions while typing, and a job's
+   progress and log over Server-Sent Events. Loaded only on the pages that use them, after app.js. */
+(() => {
+  "use strict";
+
+  const { api, csrfToken, readable, sentence, CSRF_HEADER } = window.FaceForge;
+
+  document.addEventListener("change", (event) => {
+    if (event.target.matches("input[type=file][data-upload-for]")) uploadAll(event.target);
+  });
+
+  /* ---- uploads: one request per file, each with its own progress bar ---- */
+
+  function uploadAll(input) {
+    const list = input.closest("section").querySelector(".uploads");
+    const files = Array.from(input.files);
+    input.value = "";
+    let pending = files.length;
+    let failed = 0;
+    for (const file of files) {
+      upload(file, input.dataset.uploadFor, list).then((ok) => {
+        failed += ok ? 0 : 1;
+        pending -= 1;
+        if (pending === 0 && failed === 0) setTimeout(() => window.location.reload(), 600);
+      });
+    }
+  }
+
+  function upload(file, entityId, list) {
+    const row = document.createElement("li");
+    const name = document.createElement("span");
+    name.className = "upload-name";
+    name.textContent = file.name;
+    const bar = document.createElement("progress");
+    bar.max = 100;
+    bar.value = 0;
+    bar.setAttribute("aria-label", `Upload of ${file.name}`);
+    const state = document.createElement("span");
+    state.className = "upload-state";
+    state.textContent = "Waiting…";
+    row.append(name, bar, state);
+    list.append(row);
+    const form = new FormData();
+    form.append("entity_id", entityId);
+    form.append("file", file, file.name);
+    return new Promise((resolve) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", "/v1/assets/upload");
+      xhr.setRequestHeader(CSRF_HEADER, csrfToken());
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.upload.addEventListener("progress", (e) => {
+        if (!e.lengthComputable) return;
+        const percent = Math.round((e.loaded / e.total) * 100);
+        bar.value = percent;
+        state.textContent = `${percent}%`;
+      });
+      xhr.addEventListener("load", () => {
+        let payload = null;
+        try { payload = JSON.parse(xhr.responseText); } catch { payload = null; }
+        if (xhr.status >= 200 && xhr.status < 300) {
+          bar.value = 100;
+          state.textContent = payload && payload.data && payload.data.deduplicated ? "Done (already stored, now attached)" : "Done";
+          row.classList.add("ok");
+          resolve(true);
+        } else {
+          const error = payload && payload.error ? payload.error : { message: `failed (${xhr.status})` };
+          const details = (error.details || []).map((d) => readable(d.field, d.message)).join(" ");
+          state.textContent = `Failed: ${sentence(error.message)} ${details}`.trim();
+          row.classList.add("failed");
+          resolve(false);
+        }
+      });
+      xhr.addEventListener("error", () => {
+        state.textContent = "Failed: FaceForge could not be reached.";
+        row.classList.add("failed");
+        resolve(false);
+      });
+      xhr.send(form);
+    });
+  }
+
+  /* ---- suggestions while typing ---- */
+
+  function debounce(fn, ms) {
+    let timer = null;
+    return (...args) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fn(...args), ms);
+    };
+  }
+
+  const suggestTypes = debounce(async (input) => {
+    const list = document.getElementById(input.dataset.suggestTypes);
+    const result = await api("GET", `/v1/relation-types?query=${encodeURIComponent(input.value.trim())}&limit=15`);
+    if (!result.ok || !list) return;
+    list.replaceChildren(...result.data.map((t) => {
+      const option = document.createElement("option");
+      option.value = t.type;
+      return option;
+    }));
+  }, 150);
+
+  const searchEntities = debounce(async (input) => {
+    const select = document.getElementById(input.dataset.entitySearch);
+    const q = input.value.trim();
+    const result = await api("GET", `/v1/entities?limit=20&sort_by=display_name&q=${encodeURIComponent(q)}`);
+    if (!result.ok || !select) return;
+    const found = result.data.items.filter((e) => e.entity_id !== input.dataset.exclude);
+    const options = found.map((e) => {
+      const option = document.createElement("option");
+      option.value = e.entity_id;
+      option.textContent = e.aliases.length ? `${e.display_name} (${e.aliases.join(", ")})` : e.display_name;
+      return option;
+    });
+    if (!options.length) {
+      const none = document.createElement("option");
+      none.value = "";
+      none.textContent = q ? "No entity with this name" : "Type a name above";
+      options.push(none);
+    }
+    select.replaceChildren(...options);
+  }, 200);
+
+  document.addEventListener("input", (event) => {
+    const el = event.target;
+    if (el.matches("[data-suggest-types]")) suggestTypes(el);
+    else if (el.matches("[data-entity-search]")) searchEntities(el);
+  });
+
+  document.addEventListener("focusin", (event) => {
+    const el = event.target;
+    if (el.matches("[data-suggest-types]") && !document.getElementById(el.dataset.suggestTypes).options.length) {
+      suggestTypes(el);
+    }
+  });
+
+  /* ---- a job's live progress and log (Server-Sent Events) ---- */
+
+  const FINISHED = ["succeeded", "failed", "canceled"];
+
+  function words(status) {
+    const s = String(status).replace(/_/g, " ");
+    return s.charAt(0).toUpperCase() + s.slice(1);
+  }
+
+  /* "2026-11-24T11:02:04.123Z" -> "2026-11-24 11:02 UTC", as the server renders it. */
+  function when(stamp) {
+    return stamp ? `${stamp.slice(0, 10)} ${stamp.slice(11, 16)} UTC` : "";
+  }
+
+  function showJob(job) {
+    const status = document.getElementById("job-status");
+    status.textContent = words(job.status);
+    status.className = `status status-${job.status}`;
+    document.getElementById("job").dataset.status = job.status;
+    const p = job.progress || {};
+    const bar = document.getElementById("job-progress");
+    if (p.percent !== null && p.percent !== undefined) bar.value = p.percent;
+    else if (job.status === "succeeded") bar.value = 100;
+    document.getElementById("job-step").textContent = p.step || "";
+    document.getElementById("job-counts").textContent = p.total ? `${p.current || 0} of ${p.total}` : "";
+    const error = document.getElementById("job-error");
+    error.hidden = !job.error;
+    error.textContent = job.error ? job.error.message : "";
+    if (job.result) {
+      const list = document.getElementById("job-result-list");
+      list.replaceChildren(...Object.keys(job.result).sort().flatMap((key) => {
+        const dt = document.createElement("dt");
+        dt.textContent = words(key);
+        const dd = document.createElement("dd");
+        const value = job.result[key];
+        dd.textContent = typeof value === "object" ? JSON.stringify(value) : String(value);
+        return [dt, dd];
+      }));
+      document.getElementById("job-result").hidden = false;
+    }
+    document.getElementById("cancel-job").hidden = FINISHED.includes(job.status);
+    document.getElementById("job-started").textContent = when(job.started_at);
+    document.getElementById("job-finished").textContent = when(job.finished_at);
+  }
+
+  function addLog(entry) {
+    const item = document.createElement("li");
+    item.className = `lvl-${entry.level}`;
+    const level = document.createElement("span");
+    level.className = "lvl";
+    level.textContent = entry.level;
+    item.append(level, " ", entry.message);
+    const log = document.getElementById("job-log");
+    log.append(item);
+    document.getElementById("log-empty").hidden = true;
+    item.scrollIntoView({ block: "nearest" });
+  }
+
+  function followJob(box) {
+    if (FINISHED.includes(box.dataset.status)) return;
+    const source = new EventSource(`/v1/jobs/${box.dataset.jobId}/events?after_id=${box.dataset.afterId || 0}`);
+    source.addEventListener("log", (e) => addLog(JSON.parse(e.data)));
+    source.addEventListener("job", (e) => showJob(JSON.parse(e.data)));
+    source.addEventListener("end", (e) => {
+      showJob(JSON.parse(e.data));
+      source.close();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const job = document.getElementById("job");
+    if (job) followJob(job);
+  });
+})();
