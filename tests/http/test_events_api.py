@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
-from faceforge_adapters.bootstrap import Core, bootstrap
+from faceforge_adapters.bootstrap import Core
 
 pytestmark = pytest.mark.anyio
 HELLO_DIR = Path(__file__).resolve().parents[2] / "examples" / "plugins" / "hello"
 GRANT = ["assets:read", "assets:write", "jobs:run"]
 Client = AsyncTestClient  # type: ignore[type-arg]
-
-
-@pytest.fixture
-async def core(home: Path) -> AsyncIterator[Core]:
-    """Core without the in-process job executor (the test client blocks this loop during requests)."""
-    async with bootstrap(home=home, env={"FACEFORGE_HOME": str(home)}, run_jobs=False) as started:
-        yield started
 
 
 async def feed(client: Client, headers: dict[str, str], **params: Any) -> dict[str, Any]:

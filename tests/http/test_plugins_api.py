@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +17,6 @@ pytestmark = pytest.mark.anyio
 HELLO_DIR = Path(__file__).resolve().parents[2] / "examples" / "plugins" / "hello"
 GRANT = ["assets:read", "assets:write", "jobs:run"]
 Client = AsyncTestClient  # type: ignore[type-arg]
-
-
-@pytest.fixture
-async def core(home: Path) -> AsyncIterator[Core]:
-    """Core without the in-process job executor: plugin jobs are claimed over HTTP, and the test
-    client blocks this loop while a request runs, which would stall an executor holding the writer."""
-    async with bootstrap(home=home, env={"FACEFORGE_HOME": str(home)}, run_jobs=False) as started:
-        yield started
 
 
 def install_hello(core: Core, folder: str = "hello") -> Path:
@@ -198,7 +189,7 @@ async def test_config_is_validated_per_pointer_and_nothing_is_stored_on_error(
 
 async def test_enabled_state_and_config_survive_a_restart(home: Path) -> None:
     env = {"FACEFORGE_HOME": str(home)}
-    async with bootstrap(home=home, env=env, run_jobs=False) as core:
+    async with bootstrap(home=home, env=env) as core:
         install_hello(core)
         async with AsyncTestClient(app=create_app(core)) as client:
             auth = {"Authorization": f"Bearer {core.install_token}"}
@@ -206,7 +197,7 @@ async def test_enabled_state_and_config_survive_a_restart(home: Path) -> None:
             token = await enable(client, auth)
             await client.put("/v1/plugins/hello/config", json={"greeting": "Hey"}, headers=auth)
     async with (
-        bootstrap(home=home, env=env, run_jobs=False) as core,
+        bootstrap(home=home, env=env) as core,
         AsyncTestClient(app=create_app(core)) as client,
     ):
         auth = {"Authorization": f"Bearer {core.install_token}"}
