@@ -25,12 +25,11 @@ test: setup lint typecheck arch
     uv run --no-sync pytest
 
 # The desktop launcher: supervisor tests, the app build, then the app end to end on a virtual display
-# (WebDriver through tauri-driver). Builds are cached in desktop/target between runs.
+# (WebKitWebDriver). Builds are cached in desktop/target between runs.
 test-desktop: setup
     cd desktop && cargo test --workspace --locked
     cd desktop && cargo build -p faceforge-desktop --locked
-    [ -x desktop/target/tools/bin/tauri-driver ] || cargo install tauri-driver --version 2.1.0 --locked --root desktop/target/tools
-    xvfb-run -a uv run --no-sync pytest desktop/e2e -p no:cacheprovider
+    dbus-run-session -- xvfb-run -a uv run --no-sync pytest desktop/e2e -p no:cacheprovider
 
 # ruff lint and format check.
 lint:

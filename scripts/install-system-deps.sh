@@ -10,7 +10,7 @@ command -v aria2c >/dev/null 2>&1 || missing+=(aria2)
 # The desktop launcher: Tauri's build libraries, and WebDriver on Xvfb for its end-to-end test.
 if command -v dpkg-query >/dev/null 2>&1; then
   for pkg in build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev \
-    librsvg2-dev libxdo-dev webkit2gtk-driver xvfb xauth; do
+    librsvg2-dev libxdo-dev webkit2gtk-driver xvfb xauth dbus-daemon; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
   done
 fi

@@ -465,6 +465,18 @@ fn main() {
         ])
         .setup(|app| {
             let handle = app.handle();
+            // Second launches normally end in the single-instance plugin (which focuses this
+            // window); the lock also covers desktops without D-Bus.
+            match files::InstanceLock::acquire(&settings::config_dir().join("desktop.lock")) {
+                Ok(Some(lock)) => {
+                    app.manage(lock);
+                }
+                Ok(None) => {
+                    app.state::<Launcher>().log.line("another FaceForge Desktop is running: exiting");
+                    std::process::exit(0);
+                }
+                Err(err) => app.state::<Launcher>().log.line(&format!("no instance lock: {err}")),
+            }
             WebviewWindowBuilder::new(handle, MAIN, WebviewUrl::App("index.html".into()))
                 .title("FaceForge")
                 .inner_size(900.0, 680.0)

@@ -109,3 +109,30 @@ pub fn rfc3339(unix: u64) -> String {
     let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
     format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
 }
+
+/// An exclusive lock on a file, held while the value lives: one launcher per user even where the
+/// desktop's own single-instance mechanism (D-Bus on Linux) is missing. Where file locks are not
+/// available it always succeeds.
+pub struct InstanceLock {
+    _file: File,
+}
+
+impl InstanceLock {
+    /// `Ok(None)` when another process holds the lock.
+    pub fn acquire(path: &Path) -> std::io::Result<Option<Self>> {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        let file = OpenOptions::new().create(true).truncate(false).write(true).open(path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::io::AsRawFd;
+            // SAFETY: flock on a descriptor we own; released when the file is closed.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+                let err = std::io::Error::last_os_error();
+                return if err.kind() == std::io::ErrorKind::WouldBlock { Ok(None) } else { Err(err) };
+            }
+        }
+        Ok(Some(Self { _file: file }))
+    }
+}

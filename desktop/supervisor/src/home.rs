@@ -60,8 +60,10 @@ impl HomeFiles {
     pub fn console_log(&self, service: &str) -> PathBuf {
         self.logs_dir().join(format!("{service}.console.log"))
     }
+    /// The launcher's record of a service it started (`desktop-` keeps it apart from the pid
+    /// files FaceForge itself writes, such as `seaweedfs.pid`).
     pub fn pid_file(&self, service: &str) -> PathBuf {
-        self.run_dir().join(format!("{service}.pid"))
+        self.run_dir().join(format!("desktop-{service}.pid"))
     }
 }
 

@@ -201,7 +201,7 @@ fn the_services_of_a_home_follow_its_config() {
     assert_eq!(core.args, ["serve", "--host", "127.0.0.1", "--port", "45030"]);
     assert!(core.env.contains(&("FACEFORGE_HOME".to_string(), dir.path().display().to_string())));
     assert_eq!(core.health, HealthCheck::http("http://127.0.0.1:45030/healthz").unwrap());
-    assert_eq!(core.pid_file, dir.path().join("run").join("core.pid"));
+    assert_eq!(core.pid_file, dir.path().join("run").join("desktop-core.pid"));
     assert_eq!(core.log_file, dir.path().join("logs").join("core.console.log"));
     assert_eq!(home::core_url(dir.path()), "http://127.0.0.1:45030/");
 
@@ -282,4 +282,17 @@ fn log_timestamps_are_utc_rfc3339() {
     assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
     assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
     assert_eq!(rfc3339(1_795_518_124), "2026-11-24T11:02:04Z");
+}
+
+#[test]
+fn only_one_instance_lock_is_held_at_a_time() {
+    use faceforge_supervisor::files::InstanceLock;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config").join("desktop.lock");
+    let first = InstanceLock::acquire(&path).unwrap();
+    assert!(first.is_some());
+    #[cfg(unix)]
+    assert!(InstanceLock::acquire(&path).unwrap().is_none(), "held by the first");
+    drop(first);
+    assert!(InstanceLock::acquire(&path).unwrap().is_some(), "free again once released");
 }
