@@ -28,19 +28,28 @@ def _pointer(path: str) -> list[str]:
     return [part for part in re.split(r"[.\[\]]+", path) if part]
 
 
-def field_error(exc: msgspec.ValidationError, root: str = "") -> FieldError:
-    """One msgspec validation message as a plain-words FieldError on a slash path."""
-    match = _AT.match(str(exc))
-    assert match is not None  # the pattern accepts any text
-    message, parts = match.group("message"), _pointer(match.group("path") or "")
+def reword(message: str, field: str = "body") -> FieldError:
+    """A msgspec validation message about ``field`` in plain words.
+
+    ``body`` (or Litestar's ``data``) is the whole request object: its keys are named at the top level.
+    """
+    field = "body" if field == "data" else field
+    root = [] if field == "body" else [field]
     if unknown := _UNKNOWN.match(message):
-        return FieldError("/".join([*parts, unknown.group("key")]) or root, "is not a known attribute")
+        return FieldError("/".join([*root, unknown.group("key")]), "is not a known attribute")
     if missing := _MISSING.match(message):
-        return FieldError("/".join([*parts, missing.group("key")]) or root, "is required")
+        return FieldError("/".join([*root, missing.group("key")]), "is required")
     if expected := _EXPECTED.match(message):
         want = " or ".join(_NAMES.get(w.strip(), w.strip()) for w in expected.group("want").split("|"))
         message = f"must be {want}, not {_NAMES.get(expected.group('got'), expected.group('got'))}"
-    return FieldError("/".join(parts) or root or "body", message)
+    return FieldError(field, message)
+
+
+def field_error(exc: msgspec.ValidationError) -> FieldError:
+    """One ``msgspec.convert`` failure as a FieldError on a slash path."""
+    match = _AT.match(str(exc))
+    assert match is not None  # the pattern accepts any text
+    return reword(match.group("message"), "/".join(_pointer(match.group("path") or "")) or "body")
 
 
 def convert(raw: Mapping[str, Any], type_: type[T]) -> T:

@@ -26,6 +26,7 @@ from litestar.status_codes import (
 from litestar.types import ExceptionHandlersMap
 
 from faceforge_domain.errors import DomainError, FieldError, RangeNotSatisfiable
+from faceforge_domain.inputs import reword
 from faceforge_http.envelope import ErrorDetail, ErrorEnvelope
 
 log = logging.getLogger("faceforge.http")
@@ -95,7 +96,7 @@ def _validation_details(extra: Any) -> list[FieldError]:
             message = str(item.get("message", "is invalid"))
             if key and message == repr(key):  # Litestar reports a missing value as its bare KeyError
                 message = "a JSON body is required" if key == "data" else "is required"
-            details.append(FieldError(field, message))
+            details.append(reword(message, field))
         else:
             details.append(FieldError("body", str(item)))
     return details

@@ -244,3 +244,30 @@ async def test_relationships_both_directions_and_type_counts(svc: Services) -> N
         {"src_entity_id": b.entity_id, "dst_entity_id": c.entity_id, "type": "rival"}
     )
     assert again.relationship_id != rel.relationship_id  # a deleted link does not block a new one
+
+
+@pytest.mark.parametrize("sort_order", ["asc", "desc"])
+async def test_tag_lists_page_by_cursor_and_skip_deleted(svc: Services, sort_order: str) -> None:
+    made = []
+    for i in range(12):
+        made.append(await svc.entities.create(f"n{i}", tags=["blue", "big"] if i % 2 else ["blue"]))
+        svc.clock.advance(timedelta(milliseconds=i % 2))
+    await svc.entities.delete(made[3].entity_id)
+    query = EntityQuery.build(tags=["BLUE", "big"], sort_order=sort_order)
+    seen, cursor = [], None
+    while True:
+        page = await svc.entities.search(query, PageRequest(limit=2, cursor=cursor))
+        assert page.total == 5
+        seen += [e.display_name for e in page.items]
+        if (cursor := page.next_cursor) is None:
+            break
+    expected = [e.display_name for e in made if e.display_name in {"n1", "n5", "n7", "n9", "n11"}]
+    assert seen == (expected if sort_order == "asc" else expected[::-1])
+    everything = await svc.entities.search(
+        EntityQuery.build(tags=["blue"], include_deleted=True), PageRequest(limit=50)
+    )
+    assert everything.total == 12
+    await svc.entities.restore(made[3].entity_id)
+    assert (await svc.entities.search(query, PageRequest())).total == 6
+    await svc.entities.patch(made[3].entity_id, {"tags": ["red"]})
+    assert (await svc.entities.search(query, PageRequest())).total == 5

@@ -23,6 +23,7 @@ _COLUMNS = (
     "plugin_data, created_at, updated_at, deleted_at"
 )
 _PLACEHOLDERS = ", ".join("?" * len(_COLUMNS.split(",")))
+_E_COLUMNS = ", ".join("e." + column.strip() for column in _COLUMNS.split(","))
 _SORT_EXPRESSIONS = {
     "created_at": "e.created_at",
     "updated_at": "e.updated_at",
@@ -74,8 +75,8 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _filters(query: EntityQuery) -> tuple[list[str], list[Any]]:
-    """WHERE terms and their parameters for everything but the keyset position."""
+def _filters(query: EntityQuery, *, tags: tuple[str, ...]) -> tuple[list[str], list[Any]]:
+    """WHERE terms and their parameters for everything but the keyset position and the driving tag."""
     where: list[str] = []
     params: list[Any] = []
     if not query.include_deleted:
@@ -92,13 +93,18 @@ def _filters(query: EntityQuery) -> tuple[list[str], list[Any]]:
                 "e.entity_id IN (SELECT entity_id FROM entity_search_docs WHERE body LIKE ? ESCAPE '\\')"
             )
             params.append(_like_pattern(query.q))
-    for tag in query.tags:
+    for tag in tags:
         where.append("e.entity_id IN (SELECT entity_id FROM entity_tags WHERE tag = ?)")
         params.append(tag)
     for key, wanted in query.fields:
         where.append(_FIELD_MATCH)
         params.extend([f"$.{key}", wanted, wanted, wanted])
     return where, params
+
+
+def _driven_by_tag(query: EntityQuery) -> bool:
+    """Tag lists in creation order walk the tag's own index (see migration 0002)."""
+    return bool(query.tags) and query.sort_by == "created_at"
 
 
 class SqliteEntityRepository:
@@ -116,8 +122,12 @@ class SqliteEntityRepository:
 
     async def _write_lookups(self, entities: Sequence[Entity]) -> None:
         await self._conn.executemany(
-            "INSERT INTO entity_tags (entity_id, tag) VALUES (?, ?)",
-            [(e.entity_id, tag) for e in entities for tag in e.tags],
+            "INSERT INTO entity_tags (entity_id, tag, created_at, live) VALUES (?, ?, ?, ?)",
+            [
+                (e.entity_id, tag, to_ts(e.created_at), int(e.deleted_at is None))
+                for e in entities
+                for tag in e.tags
+            ],
         )
         await self._conn.executemany(
             "INSERT INTO entity_external_ids (source, external_id, entity_id) VALUES (?, ?, ?)",
@@ -156,16 +166,24 @@ class SqliteEntityRepository:
     async def search(
         self, query: EntityQuery, *, limit: int, offset: int = 0, after: KeysetPosition | None = None
     ) -> list[Entity]:
-        where, params = _filters(query)
-        column = _SORT_EXPRESSIONS[query.sort_by]
         direction, comparison = _DIRECTIONS[query.sort_order]
+        if _driven_by_tag(query):
+            where, params = _filters(query, tags=query.tags[1:])
+            where.insert(0, "t.tag = ?" + ("" if query.include_deleted else " AND t.live = 1"))
+            params.insert(0, query.tags[0])
+            columns = ("t.created_at", "t.entity_id")
+            sql = f"SELECT {_E_COLUMNS} FROM entity_tags AS t CROSS JOIN entities AS e "
+            sql += "ON e.entity_id = t.entity_id"
+        else:
+            where, params = _filters(query, tags=query.tags)
+            columns = (_SORT_EXPRESSIONS[query.sort_by], "e.entity_id")
+            sql = f"SELECT {_COLUMNS} FROM entities AS e"
         if after is not None:
-            where.append(f"({column}, e.entity_id) {comparison} (?, ?)")
+            where.append(f"({columns[0]}, {columns[1]}) {comparison} (?, ?)")
             params.extend([after.value, after.last_id])
-        sql = f"SELECT {_COLUMNS} FROM entities AS e"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY {column} {direction}, e.entity_id {direction} LIMIT ? OFFSET ?"
+        sql += f" ORDER BY {columns[0]} {direction}, {columns[1]} {direction} LIMIT ? OFFSET ?"
         async with self._conn.execute(sql, (*params, limit, offset)) as cursor:
             rows = await cursor.fetchall()
         return [entity_from_row(row) for row in rows]
@@ -175,8 +193,16 @@ class SqliteEntityRepository:
         if not query.filtered:
             column = "total" if query.include_deleted else "live"
             sql = f"SELECT {column} FROM entity_counts WHERE id = 1"
+        elif query.tags and not (query.q or query.fields):
+            sql = "SELECT count(*) FROM entity_tags AS t WHERE t.tag = ?"
+            params.append(query.tags[0])
+            if not query.include_deleted:
+                sql += " AND t.live = 1"
+            for tag in query.tags[1:]:
+                sql += " AND t.entity_id IN (SELECT entity_id FROM entity_tags WHERE tag = ?)"
+                params.append(tag)
         else:
-            where, params = _filters(query)
+            where, params = _filters(query, tags=query.tags)
             sql = "SELECT count(*) FROM entities AS e WHERE " + " AND ".join(where)
         async with self._conn.execute(sql, params) as cursor:
             row = await cursor.fetchone()

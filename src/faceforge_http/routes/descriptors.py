@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from faceforge_domain.models import Descriptor
 from faceforge_domain.paging import PageRequest
@@ -72,7 +72,7 @@ class DescriptorController(Controller):
     async def list_descriptors(
         self,
         core: CoreDep,
-        entity_id: str,
+        entity_id: FromPath[str],
         field_key: FromQuery[str | None] = None,
         include_deleted: FromQuery[bool] = False,
         limit: FromQuery[int] = 50,
@@ -92,22 +92,22 @@ class DescriptorController(Controller):
         summary="Record a fact (validated by its field definition)",
     )
     async def create_descriptor(
-        self, core: CoreDep, entity_id: str, data: DescriptorCreate
+        self, core: CoreDep, entity_id: FromPath[str], data: JSONBody[DescriptorCreate]
     ) -> Response[Ok[DescriptorOut]]:
         d = await core.descriptors.create(entity_id, msgspec.structs.asdict(data))
         return created(descriptor_out(d), f"/v1/descriptors/{d.descriptor_id}")
 
     @get("/descriptors/{descriptor_id:str}", operation_id="getDescriptor", summary="One descriptor")
-    async def get_descriptor(self, core: CoreDep, descriptor_id: str) -> Ok[DescriptorOut]:
+    async def get_descriptor(self, core: CoreDep, descriptor_id: FromPath[str]) -> Ok[DescriptorOut]:
         return ok(descriptor_out(await core.descriptors.get(descriptor_id)))
 
     @patch("/descriptors/{descriptor_id:str}", operation_id="patchDescriptor", summary="Change a descriptor")
     async def patch_descriptor(
-        self, core: CoreDep, descriptor_id: str, data: DescriptorPatch
+        self, core: CoreDep, descriptor_id: FromPath[str], data: JSONBody[DescriptorPatch]
     ) -> Ok[DescriptorOut]:
         d = await core.descriptors.patch(descriptor_id, msgspec.to_builtins(data))
         return ok(descriptor_out(d))
 
     @delete("/descriptors/{descriptor_id:str}", operation_id="deleteDescriptor", summary="Soft-delete")
-    async def delete_descriptor(self, core: CoreDep, descriptor_id: str) -> None:
+    async def delete_descriptor(self, core: CoreDep, descriptor_id: FromPath[str]) -> None:
         await core.descriptors.delete(descriptor_id)

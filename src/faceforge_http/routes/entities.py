@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from faceforge_domain.errors import FieldError
 from faceforge_domain.models import Entity
@@ -126,7 +126,7 @@ def errors_out(errors: list[FieldError]) -> list[FieldErrorOut]:
     return [FieldErrorOut(field=e.field, message=e.message) for e in errors]
 
 
-def created(data: T, location: str) -> Response[Ok[T]]:
+def created(data: JSONBody[T], location: str) -> Response[Ok[T]]:
     """201 with the new resource's address."""
     return Response(ok(data), status_code=201, headers={"Location": location})
 
@@ -171,7 +171,7 @@ class EntityController(Controller):
         return ok(page_out(result, entity_out))
 
     @post("/", operation_id="createEntity", summary="Create an entity")
-    async def create_entity(self, core: CoreDep, data: EntityCreate) -> Response[Ok[EntityOut]]:
+    async def create_entity(self, core: CoreDep, data: JSONBody[EntityCreate]) -> Response[Ok[EntityOut]]:
         entity = await core.entities.create_from(msgspec.to_builtins(data))
         return created(entity_out(entity), f"/v1/entities/{entity.entity_id}")
 
@@ -181,7 +181,7 @@ class EntityController(Controller):
         operation_id="bulkUpsertEntities",
         summary="Create or update up to 1,000 entities matched by external ids, in one transaction",
     )
-    async def bulk_upsert(self, core: CoreDep, data: BulkUpsertIn) -> Ok[BulkUpsertOut]:
+    async def bulk_upsert(self, core: CoreDep, data: JSONBody[BulkUpsertIn]) -> Ok[BulkUpsertOut]:
         items = [msgspec.to_builtins(item) for item in data.items]
         results = await core.entities.bulk_upsert(items, data.on_conflict)
         out = [
@@ -200,16 +200,18 @@ class EntityController(Controller):
 
     @get("/{entity_id:str}", operation_id="getEntity", summary="One entity")
     async def get_entity(
-        self, core: CoreDep, entity_id: str, include_deleted: FromQuery[bool] = False
+        self, core: CoreDep, entity_id: FromPath[str], include_deleted: FromQuery[bool] = False
     ) -> Ok[EntityOut]:
         return ok(entity_out(await core.entities.get(entity_id, include_deleted=include_deleted)))
 
     @patch("/{entity_id:str}", operation_id="patchEntity", summary="Change an entity (JSON merge patch)")
-    async def patch_entity(self, core: CoreDep, entity_id: str, data: EntityPatch) -> Ok[EntityOut]:
+    async def patch_entity(
+        self, core: CoreDep, entity_id: FromPath[str], data: JSONBody[EntityPatch]
+    ) -> Ok[EntityOut]:
         return ok(entity_out(await core.entities.patch(entity_id, msgspec.to_builtins(data))))
 
     @delete("/{entity_id:str}", operation_id="deleteEntity", summary="Soft-delete an entity")
-    async def delete_entity(self, core: CoreDep, entity_id: str) -> None:
+    async def delete_entity(self, core: CoreDep, entity_id: FromPath[str]) -> None:
         await core.entities.delete(entity_id)
 
     @post(
@@ -218,5 +220,5 @@ class EntityController(Controller):
         operation_id="restoreEntity",
         summary="Undo a soft delete",
     )
-    async def restore_entity(self, core: CoreDep, entity_id: str) -> Ok[EntityOut]:
+    async def restore_entity(self, core: CoreDep, entity_id: FromPath[str]) -> Ok[EntityOut]:
         return ok(entity_out(await core.entities.restore(entity_id)))

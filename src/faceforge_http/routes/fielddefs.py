@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from faceforge_domain.models import FieldDefinition, FieldType
 from faceforge_domain.paging import PageRequest
@@ -17,7 +17,8 @@ from faceforge_http.envelope import Ok, Page, ok
 from faceforge_http.routes.entities import FieldErrorOut, created, errors_out, page_out
 
 Scope = Literal["entity", "descriptor"]
-ScopeParam = Annotated[str, QueryParameter(description="entity or descriptor")]
+# ``scope`` is a name Litestar reserves (the ASGI scope): the parameter is renamed in Python only.
+ScopeParam = Annotated[str, QueryParameter(name="scope", description="entity or descriptor")]
 
 
 class FieldDefCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -93,30 +94,38 @@ class FieldDefController(Controller):
     tags = ["field definitions"]  # noqa: RUF012  (Litestar reads this class attribute)
 
     @get("/", operation_id="listFieldDefs", summary="Field definitions (both scopes unless one is asked)")
-    async def list_defs(self, core: CoreDep, scope: FromQuery[str | None] = None) -> Ok[list[FieldDefOut]]:
-        return ok([field_def_out(d) for d in await core.field_defs.all(scope)])
+    async def list_defs(
+        self, core: CoreDep, scope_: Annotated[str | None, QueryParameter(name="scope")] = None
+    ) -> Ok[list[FieldDefOut]]:
+        return ok([field_def_out(d) for d in await core.field_defs.all(scope_)])
 
     @post("/", operation_id="createFieldDef", summary="Define a field (takes effect at once)")
-    async def create_def(self, core: CoreDep, data: FieldDefCreate) -> Response[Ok[FieldDefOut]]:
+    async def create_def(self, core: CoreDep, data: JSONBody[FieldDefCreate]) -> Response[Ok[FieldDefOut]]:
         d = await core.field_defs.create(msgspec.to_builtins(data))
         return created(field_def_out(d), f"/v1/admin/field-defs/{d.field_key}?scope={d.scope}")
 
     @get("/{field_key:str}", operation_id="getFieldDef", summary="One field definition")
     async def get_def(
-        self, core: CoreDep, field_key: str, scope: ScopeParam = "descriptor"
+        self, core: CoreDep, field_key: FromPath[str], scope_: ScopeParam = "descriptor"
     ) -> Ok[FieldDefOut]:
-        return ok(field_def_out(await core.field_defs.get(field_key, scope)))
+        return ok(field_def_out(await core.field_defs.get(field_key, scope_)))
 
     @patch("/{field_key:str}", operation_id="patchFieldDef", summary="Change a definition (merge patch)")
     async def patch_def(
-        self, core: CoreDep, field_key: str, data: FieldDefPatch, scope: ScopeParam = "descriptor"
+        self,
+        core: CoreDep,
+        field_key: FromPath[str],
+        data: JSONBody[FieldDefPatch],
+        scope_: ScopeParam = "descriptor",
     ) -> Ok[FieldDefOut]:
-        d = await core.field_defs.patch(field_key, msgspec.to_builtins(data), scope)
+        d = await core.field_defs.patch(field_key, msgspec.to_builtins(data), scope_)
         return ok(field_def_out(d))
 
     @delete("/{field_key:str}", operation_id="deleteFieldDef", summary="Remove a definition (data stays)")
-    async def delete_def(self, core: CoreDep, field_key: str, scope: ScopeParam = "descriptor") -> None:
-        await core.field_defs.delete(field_key, scope)
+    async def delete_def(
+        self, core: CoreDep, field_key: FromPath[str], scope_: ScopeParam = "descriptor"
+    ) -> None:
+        await core.field_defs.delete(field_key, scope_)
 
     @get(
         "/{field_key:str}/violations",
@@ -126,10 +135,10 @@ class FieldDefController(Controller):
     async def violations(
         self,
         core: CoreDep,
-        field_key: str,
-        scope: ScopeParam = "descriptor",
+        field_key: FromPath[str],
+        scope_: ScopeParam = "descriptor",
         limit: FromQuery[int] = 50,
         offset: FromQuery[int] = 0,
     ) -> Ok[Page[ViolationOut]]:
-        result = await core.field_defs.violations(field_key, PageRequest(limit=limit, offset=offset), scope)
+        result = await core.field_defs.violations(field_key, PageRequest(limit=limit, offset=offset), scope_)
         return ok(page_out(result, violation_out))

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, delete, get, post
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from faceforge_domain.models import Relationship
 from faceforge_domain.paging import PageRequest
@@ -77,17 +77,17 @@ class RelationshipController(Controller):
 
     @post("/", operation_id="createRelationship", summary="Link two entities")
     async def create_relationship(
-        self, core: CoreDep, data: RelationshipCreate
+        self, core: CoreDep, data: JSONBody[RelationshipCreate]
     ) -> Response[Ok[RelationshipOut]]:
         r = await core.relationships.create(msgspec.structs.asdict(data))
         return created(relationship_out(r), f"/v1/relationships/{r.relationship_id}")
 
     @get("/{relationship_id:str}", operation_id="getRelationship", summary="One relationship")
-    async def get_relationship(self, core: CoreDep, relationship_id: str) -> Ok[RelationshipOut]:
+    async def get_relationship(self, core: CoreDep, relationship_id: FromPath[str]) -> Ok[RelationshipOut]:
         return ok(relationship_out(await core.relationships.get(relationship_id)))
 
     @delete("/{relationship_id:str}", operation_id="deleteRelationship", summary="Soft-delete")
-    async def delete_relationship(self, core: CoreDep, relationship_id: str) -> None:
+    async def delete_relationship(self, core: CoreDep, relationship_id: FromPath[str]) -> None:
         await core.relationships.delete(relationship_id)
 
 
@@ -97,6 +97,11 @@ class RelationshipController(Controller):
     operation_id="suggestRelationTypes",
     summary="Relation types: used ones (most used first) and built-in seeds; prefix matches first",
 )
-async def relation_types(core: CoreDep, query: str = "", limit: int = 20) -> Ok[list[RelationTypeOut]]:
-    found = await core.relationships.suggest_types(query, limit)
+async def relation_types(
+    core: CoreDep,
+    text: Annotated[str, QueryParameter(name="query", description="Prefix or substring")] = "",
+    limit: FromQuery[int] = 20,
+) -> Ok[list[RelationTypeOut]]:
+    # ``query`` is a name Litestar reserves (the query string): the parameter is renamed in Python only.
+    found = await core.relationships.suggest_types(text, limit)
     return ok([RelationTypeOut(type=s.type, count=s.count, builtin=s.builtin) for s in found])

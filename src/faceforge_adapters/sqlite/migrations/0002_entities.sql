@@ -65,6 +65,20 @@ WHEN (new.deleted_at IS NULL) <> (old.deleted_at IS NULL) BEGIN
     UPDATE entity_counts SET live = live + (new.deleted_at IS NULL) - (old.deleted_at IS NULL) WHERE id = 1;
 END;
 
+-- Tag lists in creation order without touching the entities table: each tag row carries its entity's
+-- created_at and whether it is live, so "tag=x, newest 50" and its total are one index range each.
+ALTER TABLE entity_tags ADD COLUMN created_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE entity_tags ADD COLUMN live INTEGER NOT NULL DEFAULT 1;
+UPDATE entity_tags SET
+    created_at = (SELECT e.created_at FROM entities AS e WHERE e.entity_id = entity_tags.entity_id),
+    live = (SELECT e.deleted_at IS NULL FROM entities AS e WHERE e.entity_id = entity_tags.entity_id);
+CREATE INDEX entity_tags_listing ON entity_tags (tag, live, created_at, entity_id);
+CREATE INDEX entity_tags_entity ON entity_tags (entity_id);
+CREATE TRIGGER entities_tags_live AFTER UPDATE OF deleted_at ON entities
+WHEN (new.deleted_at IS NULL) <> (old.deleted_at IS NULL) BEGIN
+    UPDATE entity_tags SET live = (new.deleted_at IS NULL) WHERE entity_id = new.entity_id;
+END;
+
 -- Relationship lookups from the source side (the unique index leads with src already) and by time.
 CREATE INDEX relationships_created ON relationships (created_at, relationship_id);
 CREATE INDEX descriptors_created ON descriptors (entity_id, created_at, descriptor_id);
