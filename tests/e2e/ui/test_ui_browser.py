@@ -52,7 +52,6 @@ def test_create_upload_link_download(ui: UI, tmp_path: Path) -> None:
     rows = ui.page.locator(".uploads li")
     expect(rows).to_have_count(2)
     expect(rows.first.locator("progress")).to_have_attribute("value", "100")
-    ui.page.wait_for_load_state("load")
     attached = ui.page.locator(".attachment")
     expect(attached).to_have_count(2, timeout=20_000)
     ui.shot("entity-attachments")
@@ -129,8 +128,8 @@ def test_custom_fields_and_descriptors_show_validation_messages(ui: UI) -> None:
     expect(height).to_have_attribute("aria-invalid", "true")
     ui.shot("entity-field-error")
     height.fill("170")
-    ui.page.get_by_role("button", name="Save changes").click()
-    ui.page.wait_for_load_state("load")
+    with ui.page.expect_navigation():  # a saved form reloads the page
+        ui.page.get_by_role("button", name="Save changes").click()
     expect(ui.page.get_by_label("Height cm")).to_have_value("170")
     expect(ui.page.locator('[data-error-for="fields/height_cm"]')).to_be_hidden()
 
@@ -223,8 +222,8 @@ def test_enable_the_example_plugin_and_save_its_settings(ui: UI) -> None:
     ui.shot("plugin-config-error")
     card.get_by_label("Repeat").fill("3")
     card.get_by_label("Greeting").fill("Hi there")
-    card.get_by_role("button", name="Save settings").click()
-    ui.page.wait_for_load_state("load")
+    with ui.page.expect_navigation():
+        card.get_by_role("button", name="Save settings").click()
     card = ui.page.locator("#plugin-hello")
     card.locator("summary", has_text="Settings").click()
     expect(card.get_by_label("Repeat")).to_have_value("3")
