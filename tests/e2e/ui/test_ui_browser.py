@@ -229,3 +229,21 @@ def test_enable_the_example_plugin_and_save_its_settings(ui: UI) -> None:
     expect(card.get_by_label("Repeat")).to_have_value("3")
     expect(card.get_by_label("Greeting")).to_have_value("Hi there")
     ui.shot("plugins")
+
+
+def test_pages_fit_a_narrow_window(ui: UI) -> None:
+    ui.sign_in()
+    entity = create_entity(ui, "Narrow Window Person With A Rather Long Name")
+    ui.page.set_viewport_size({"width": 400, "height": 800})
+    for name, path in [
+        ("narrow-entities", "/ui/entities"),
+        ("narrow-entity", f"/ui/entities/{entity}"),
+        ("narrow-attachments", f"/ui/entities/{entity}?tab=attachments"),
+        ("narrow-jobs", "/ui/jobs"),
+        ("narrow-plugins", "/ui/plugins"),
+        ("narrow-fields", "/ui/admin/fields"),
+    ]:
+        ui.go(path)
+        overflow = ui.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        ui.shot(name)
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
