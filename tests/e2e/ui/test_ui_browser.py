@@ -210,8 +210,9 @@ def test_enable_the_example_plugin_and_save_its_settings(ui: UI) -> None:
     card.get_by_role("button", name="Enable").click()
     token = card.locator("[data-field=token]")
     expect(token).to_have_text(re.compile(r"\S{20,}"))
+    first = token.text_content()
     ui.shot("plugin-enabled")
-    card.get_by_role("link", name="Done").click()
+    card.get_by_role("link", name="Close").click()
     card = ui.page.locator("#plugin-hello")
     expect(card.locator(".status")).to_have_text("Enabled")
 
@@ -230,6 +231,12 @@ def test_enable_the_example_plugin_and_save_its_settings(ui: UI) -> None:
     expect(card.get_by_label("Greeting")).to_have_value("Hi there")
     ui.shot("plugins")
 
+    ui.page.once("dialog", lambda dialog: dialog.accept())
+    card.get_by_role("button", name="New token").click()
+    renewed = card.locator("[data-field=token]")
+    expect(renewed).to_have_text(re.compile(r"\S{20,}"))
+    assert renewed.text_content() != first
+
 
 def test_pages_fit_a_narrow_window(ui: UI) -> None:
     ui.sign_in()
@@ -247,3 +254,22 @@ def test_pages_fit_a_narrow_window(ui: UI) -> None:
         overflow = ui.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         ui.shot(name)
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+
+
+def test_a_file_can_be_renamed_and_a_bad_kind_is_explained(ui: UI) -> None:
+    ui.sign_in()
+    ann = create_entity(ui, "Fay")
+    ui.go(f"/ui/entities/{ann}?tab=attachments")
+    ui.page.get_by_label("Choose one or more files to upload").set_input_files(SAMPLES / "GIF.gif")
+    ui.page.locator(".attachment").filter(has_text="GIF.gif").get_by_role("link", name="GIF.gif").click()
+    ui.page.locator("summary", has_text="Edit name and kind").click()
+    ui.page.get_by_label("Kind").fill("Not A Kind")
+    ui.page.get_by_role("button", name="Save").click()
+    expect(ui.page.locator('[data-error-for="kind"]')).to_contain_text("lowercase words joined by dots")
+    ui.page.get_by_label("Kind").fill("image.reference")
+    ui.page.get_by_label("File name").fill("fay-reference.gif")
+    with ui.page.expect_navigation():
+        ui.page.get_by_role("button", name="Save").click()
+    expect(ui.page.get_by_role("heading", level=1)).to_have_text("fay-reference.gif")
+    expect(ui.page.locator(".kv").first).to_contain_text("image.reference")
+    ui.shot("asset-edited")
