@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from faceforge_adapters.memory import InMemoryUnitOfWorkFactory
 from faceforge_adapters.sqlite.database import Database
@@ -135,3 +139,69 @@ async def test_log_entries_are_numbered_in_order_and_paged_after_an_id(units: Un
         assert await uow.jobs.logs(job.job_id, after_id=more[0].id, limit=10) == []
         assert everything[0].data == {"i": 0}
         assert more[0].data is None
+
+
+# -- the fake and SQLite agree on any sequence of operations ------------------------------------
+
+STATUSES = ("queued", "running", "succeeded", "failed", "canceled")
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), st.integers(0, 30), st.sampled_from(["core.a", "p.b"])),
+        st.tuples(st.just("status"), st.integers(0, 20), st.sampled_from(STATUSES)),
+        st.tuples(st.just("log"), st.integers(0, 20), st.integers(1, 4)),
+    ),
+    max_size=25,
+)
+
+
+async def run_program(units: UnitOfWorkFactory, program: list[tuple[str, int, Any]]) -> list[Any]:
+    """Apply the operations, then answer every query the repository offers."""
+    ids: list[str] = []
+    for op, n, arg in program:
+        async with units.write() as uow:
+            if op == "add":
+                job = make_job(n, job_type=arg)
+                job.job_id = f"{len(ids):064x}"  # the same ids on both sides
+                await uow.jobs.add(job)
+                ids.append(job.job_id)
+            elif ids:
+                found = await uow.jobs.get(ids[n % len(ids)])
+                assert found is not None
+                if op == "status":
+                    found.status = arg
+                    await uow.jobs.update(found)
+                else:
+                    entries = [NewLogEntry(ts=T0, level="info", message=f"{n}-{i}") for i in range(arg)]
+                    await uow.jobs.append_logs(found.job_id, entries)
+            await uow.commit()
+    answers: list[Any] = []
+    async with units.read() as uow:
+        answers.append([j.job_id for j in await uow.jobs.find(limit=100)])
+        for status in STATUSES:
+            answers.append(
+                [j.job_id for j in await uow.jobs.find(statuses=[status], job_type="core.a", limit=3)]
+            )
+            answers.append(await uow.jobs.count(statuses=[status]))
+        queued = await uow.jobs.next_queued(["core.a", "p.b"])
+        answers.append(None if queued is None else queued.job_id)
+        answers.append([j.job_id for j in await uow.jobs.with_status(["running", "failed"])])
+        for job_id in ids:
+            answers.append([e.message for e in await uow.jobs.logs(job_id, after_id=0, limit=100)])
+    return answers
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(program=operations)
+def test_the_fake_and_sqlite_agree_on_any_program(
+    tmp_path_factory: pytest.TempPathFactory, program: list[Any]
+) -> None:
+    async def both() -> tuple[list[Any], list[Any]]:
+        database = await Database.open(tmp_path_factory.mktemp("db") / "core.sqlite3", FixedClock())
+        try:
+            real = await run_program(SqliteUnitOfWorkFactory(database), program)
+        finally:
+            await database.close()
+        return await run_program(InMemoryUnitOfWorkFactory(), program), real
+
+    fake, real = anyio.run(both)
+    assert fake == real
