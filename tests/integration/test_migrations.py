@@ -181,3 +181,16 @@ async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
                 )
     finally:
         await database.close()
+
+
+async def test_asking_for_status_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "core.sqlite3"
+    sqlite3.connect(path).close()
+    conn = await open_connection(path, readonly=True)
+    try:
+        status = await migration_status(conn)
+        assert status.current == 0
+        assert status.pending == shipped_migrations()
+        assert await tables(conn) == set()
+    finally:
+        await conn.close()

@@ -26,7 +26,7 @@ def _db_file() -> Path:
 
 
 async def _status(path: Path) -> dict[str, Any]:
-    conn = await open_connection(path)
+    conn = await open_connection(path, readonly=True)
     try:
         status = await migration_status(conn)
     finally:

@@ -78,7 +78,12 @@ def shipped_migrations() -> tuple[Migration, ...]:
 
 
 async def _applied(conn: aiosqlite.Connection) -> tuple[AppliedMigration, ...]:
-    await conn.execute(_CREATE_LEDGER)
+    """The ledger's rows; a database without a ledger has none (asking never creates it)."""
+    async with conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ) as cursor:
+        if await cursor.fetchone() is None:
+            return ()
     async with conn.execute(
         "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version"
     ) as cursor:
@@ -122,6 +127,8 @@ async def migrate(
 ) -> tuple[Migration, ...]:
     """Apply every pending migration in order; returns what was applied (empty: a no-op)."""
     status = await migration_status(conn, migrations)
+    if status.pending:
+        await conn.execute(_CREATE_LEDGER)
     for migration in status.pending:
         record = (
             "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES "
