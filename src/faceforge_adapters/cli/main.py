@@ -152,7 +152,8 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         ("core_port", config.network.core_port),
         ("seaweed_s3_port", config.network.seaweed_s3_port),
     ):
-        checks[name] = {"ok": _port_free(host, port), "port": port, "free": _port_free(host, port)}
+        free = _port_free(host, port)
+        checks[name] = {"ok": free, "port": port, "free": free}
     checks["seaweedfs"] = seaweed.seaweed_report(config, paths)
     if as_json:
         print_json(checks)
