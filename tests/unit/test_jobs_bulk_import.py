@@ -168,11 +168,11 @@ async def test_cancel_stops_mid_file_and_leaves_only_complete_assets(world: Worl
 @pytest.mark.parametrize(
     ("given", "field"),
     [
-        ({"path": ROOT, "recursive": "yes"}, "input"),
+        ({"path": ROOT, "recursive": "yes"}, "input/recursive"),
         ({"path": ROOT, "entity_id": "c" * 64}, "entity_id"),
         ({"path": "/elsewhere"}, "path"),
-        ({}, "input"),
-        ({"path": ROOT, "surprise": True}, "input"),
+        ({}, "input/path"),
+        ({"path": ROOT, "surprise": True}, "input/surprise"),
     ],
 )
 async def test_bad_input_is_refused_before_any_job(

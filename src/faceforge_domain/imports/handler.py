@@ -8,7 +8,6 @@ not change the stored asset.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -26,12 +25,11 @@ from faceforge_domain.imports.plan import (
     plan_folder,
 )
 from faceforge_domain.imports.ports import ImportSource
+from faceforge_domain.inputs import field_error
 from faceforge_domain.jobs.models import Job, JsonObject, LogLevel
 from faceforge_domain.jobs.ports import JobCanceled, JobReporter
 from faceforge_domain.services.assets import AssetService, IngestOptions
 from faceforge_domain.services.entities import EntityService
-
-log = logging.getLogger("faceforge.imports")
 
 FILE_WORKERS = 8
 METADATA_POLL_S = 0.2
@@ -61,7 +59,8 @@ class BulkImport:
         try:
             options = msgspec.convert(raw, BulkImportInput)
         except msgspec.ValidationError as exc:
-            raise Invalid([FieldError("input", str(exc))]) from None
+            problem = field_error(exc)
+            raise Invalid([FieldError(f"input/{problem.field}", problem.message)]) from None
         if options.entity_id is not None and not await self.entity_exists(options.entity_id):
             raise Invalid.one("entity_id", f"no entity {options.entity_id!r} exists")
         options.path = await self._source.resolve_root(options.path)
