@@ -93,6 +93,27 @@ def test_home_lists_the_resolved_folders(home: Path) -> None:
     assert f"home         {home}" in text
 
 
+def test_without_faceforge_home_the_os_data_dir_is_used_never_the_working_directory(tmp_path: Path) -> None:
+    user, cwd = tmp_path / "user", tmp_path / "cwd"
+    user.mkdir()
+    cwd.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACEFORGE_", "XDG_"))}
+    env["HOME"] = str(user)
+    done = subprocess.run(
+        [str(FACEFORGE), "token", "show"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    core_json = user / ".local" / "share" / "faceforge" / "config" / "core.json"
+    assert json.loads(core_json.read_text())["auth"]["install_token"] == done.stdout.strip()
+    assert list(cwd.iterdir()) == []
+
+
 def test_config_show_hides_secrets_unless_asked_and_reports_layers(home: Path) -> None:
     token = ok(home, "token", "show").strip()
     shown = ok_json(home, "config", "show", extra_env={"FACEFORGE_NETWORK__CORE_PORT": "5000"})
