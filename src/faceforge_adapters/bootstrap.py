@@ -31,7 +31,7 @@ from faceforge_adapters.plugins import DirectoryPluginSource, JsonSchemaConfigs
 from faceforge_adapters.seaweed.supervisor import ManagedSeaweed
 from faceforge_adapters.sqlite.database import Database
 from faceforge_adapters.sqlite.uow import SqliteUnitOfWorkFactory
-from faceforge_adapters.storage.filesystem import FilesystemBlobStore
+from faceforge_adapters.storage.filesystem import FilesystemBlobStore, sweep_stale
 from faceforge_adapters.storage.wiring import Storage, build_storage
 from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
 from faceforge_domain.clock import Clock, SystemClock
@@ -146,6 +146,7 @@ async def bootstrap(
     try:
         units: UnitOfWorkFactory = uow or SqliteUnitOfWorkFactory(database)
         local = FilesystemBlobStore(paths.assets_dir, paths.tmp_dir)
+        await anyio.to_thread.run_sync(sweep_stale, paths.tmp_dir)  # what a crashed run left behind
         store: BlobStore = local if blob_store is None else blob_store
         if blob_store is None:
             storage = build_storage(config, paths, local)

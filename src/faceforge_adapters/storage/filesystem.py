@@ -10,6 +10,8 @@ import contextlib
 import errno
 import os
 import secrets
+import shutil
+import time
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
@@ -25,6 +27,8 @@ PROVIDER = "fs"
 READ_CHUNK = 4 * 1024 * 1024
 # Writes are gathered to this size before one trip to a worker thread: fewer thread hops per byte.
 WRITE_BATCH = 4 * 1024 * 1024
+# Leftovers in tmp/ older than this are a crashed process's, never a live upload's.
+STALE_AFTER_S = 24 * 3600
 
 
 def content_key(sha256: str) -> str:
@@ -39,6 +43,27 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def sweep_stale(tmp_dir: Path, max_age_s: float = STALE_AFTER_S, *, now: float | None = None) -> list[Path]:
+    """Remove what a crashed process left in ``tmp/``: half-written uploads and ExifTool staging folders.
+
+    Only entries untouched for ``max_age_s`` go (an upload in progress keeps its file's mtime fresh, and
+    another process may be uploading into the same home). Returns what was removed.
+    """
+    cutoff = (time.time() if now is None else now) - max_age_s
+    removed: list[Path] = []
+    candidates = [*tmp_dir.glob("upload-*.part"), *(tmp_dir / "exiftool").glob("*")]
+    for path in candidates:
+        with contextlib.suppress(OSError):  # gone meanwhile, or not ours to remove: leave it
+            if path.lstat().st_mtime >= cutoff:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed.append(path)
+    return removed
 
 
 class FilesystemBlobStore:
