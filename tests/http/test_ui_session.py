@@ -22,8 +22,9 @@ async def login(client: Client, token: str, next_page: str = "") -> object:
     return await client.post("/ui/login", data={"token": token, "next": next_page}, follow_redirects=False)
 
 
-async def test_root_goes_to_the_ui(client: Client) -> None:
-    response = await client.get("/", follow_redirects=False)
+@pytest.mark.parametrize("path", ["/", "/ui", "/ui/"])
+async def test_root_goes_to_the_ui(client: Client, path: str) -> None:
+    response = await client.get(path, follow_redirects=False)
     assert response.status_code in (301, 302, 303, 307, 308)
     assert response.headers["location"] == "/ui/entities"
 

@@ -87,7 +87,7 @@ async def logout() -> Redirect:
     return Redirect(LOGIN_PATH, status_code=HTTP_303_SEE_OTHER, cookies=cleared_cookies())
 
 
-@get("/", include_in_schema=False)
+@get(["/", "/ui"], include_in_schema=False)
 async def root() -> Redirect:
     return Redirect(HOME_PATH)
 
