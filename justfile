@@ -21,14 +21,16 @@ run *ARGS: setup
     uv run --no-sync faceforge serve {{ARGS}}
 
 # The whole gate: lint, format check, type check, architecture contract, every test.
-test: setup lint typecheck arch
+test: setup lint typecheck arch test-desktop
     uv run --no-sync pytest
 
 # The desktop launcher: supervisor tests, the app build, then the app end to end on a virtual display
 # (WebKitWebDriver). Builds are cached in desktop/target between runs.
 test-desktop: setup
-    cd desktop && cargo test --workspace --locked
-    cd desktop && cargo build -p faceforge-desktop --locked
+    #!/usr/bin/env bash
+    set -euo pipefail
+    export PATH="$PATH:$HOME/.cargo/bin"  # rustup's default place, when the shell profile was not read
+    (cd desktop && cargo test --workspace --locked && cargo build -p faceforge-desktop --locked)
     dbus-run-session -- xvfb-run -a uv run --no-sync pytest desktop/e2e -p no:cacheprovider
 
 # ruff lint and format check.
