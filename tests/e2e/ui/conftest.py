@@ -2,11 +2,13 @@
 
 The server is started the way a user starts it (``faceforge serve`` with its own FACEFORGE_HOME, the
 example plugin in its plugins folder); the browser is Debian's Chromium driven by Playwright, headless,
-with a fresh profile. Screenshots of every page visited land in ``<pytest basetemp>/ui-screenshots``.
+with a fresh profile. Screenshots of every page visited land in ``<pytest basetemp>/ui-screenshots``
+(or the folder ``FACEFORGE_UI_SCREENSHOTS`` names).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -68,7 +70,9 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[playwr
 
 @pytest.fixture(scope="session")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.getbasetemp() / "ui-screenshots"
+    """``FACEFORGE_UI_SCREENSHOTS`` keeps them somewhere stable (pytest prunes old base folders)."""
+    chosen = os.environ.get("FACEFORGE_UI_SCREENSHOTS")
+    return Path(chosen) if chosen else tmp_path_factory.getbasetemp() / "ui-screenshots"
 
 
 @pytest.fixture
