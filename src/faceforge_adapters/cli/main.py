@@ -12,7 +12,18 @@ import typer
 import uvicorn
 
 from faceforge_adapters.bootstrap import core_version, prepare_home
-from faceforge_adapters.cli import assets, config_cmds, db_cmds, entities, imports, jobs, seaweed
+from faceforge_adapters.cli import (
+    assets,
+    config_cmds,
+    db_cmds,
+    descriptors,
+    entities,
+    fielddefs,
+    imports,
+    jobs,
+    relationships,
+    seaweed,
+)
 from faceforge_adapters.cli.common import clear_errors, print_json
 from faceforge_adapters.cli.plugins import plugins_app
 from faceforge_adapters.config import LoadedConfig, load_config
@@ -30,6 +41,9 @@ app.add_typer(config_cmds.config_app, name="config")
 app.add_typer(config_cmds.token_app, name="token")
 app.add_typer(db_cmds.db_app, name="db")
 app.add_typer(entities.entity_app, name="entity")
+app.add_typer(fielddefs.field_def_app, name="field-def")
+app.add_typer(descriptors.descriptor_app, name="descriptor")
+app.add_typer(relationships.rel_app, name="rel")
 app.add_typer(assets.asset_app, name="asset")
 app.add_typer(plugins_app, name="plugins")
 app.add_typer(assets.assets_app, name="assets")
