@@ -192,3 +192,40 @@ async def test_rerunning_an_import_stores_nothing_twice(world: World) -> None:
     assert again.result is not None
     assert (first.result["imported"], again.result["imported"], again.result["duplicates"]) == (2, 0, 2)
     assert len(world.units.state.assets) == 2
+
+
+async def outcome_logged(service: JobService, job_id: str) -> bool:
+    entries = (await service.log(job_id, limit=1000)).items
+    return any((e.data or {}).get("outcome") for e in entries)
+
+
+async def test_a_resumed_import_does_not_read_again_what_an_earlier_run_stored(world: World) -> None:
+    world.source.chunk = 128
+    world.source.files = {f"f{i:03d}.bin": i.to_bytes(2, "big") * 100_000 for i in range(200)}
+    job = await world.service.create(JOB_TYPE, {"path": ROOT})
+    async with anyio.create_task_group() as group:  # the first run: Core stops part-way
+        await group.start(JobExecutor(world.service, 1, idle_poll_s=0.05).run)
+        with anyio.fail_after(10):
+            while not await outcome_logged(world.service, job.job_id):  # noqa: ASYNC110
+                await anyio.sleep(0.01)
+        group.cancel_scope.cancel()
+    assert (await world.service.get(job.job_id)).status == "queued"
+    async with anyio.create_task_group() as group:  # the next start resumes it
+        await group.start(JobExecutor(world.service, 1, idle_poll_s=0.05).run)
+        with anyio.fail_after(30):
+            while not (done := await world.service.get(job.job_id)).finished:  # noqa: ASYNC110
+                await anyio.sleep(0.02)
+        group.cancel_scope.cancel()
+    assert done.status == "succeeded"
+    assert done.result is not None
+    assert done.result["imported"] + done.result["duplicates"] == 200
+    assert len(world.units.state.assets) == 200
+    entries = (await world.service.log(job.job_id, limit=1000)).items
+    resumed = next(i for i, e in enumerate(entries) if e.message.startswith("resuming: "))
+    earlier = {e.data["path"] for e in entries[:resumed] if e.data and e.data.get("outcome")}
+    assert earlier
+    assert (
+        entries[resumed].message
+        == f"resuming: {len(earlier)} files stored by an earlier run are not read again"
+    )
+    assert all(world.source.opened.count(path) == 1 for path in earlier)

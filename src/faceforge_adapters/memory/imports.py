@@ -16,6 +16,7 @@ class InMemoryImportSource:
 
     Paths in ``vanished`` are listed by the walk but gone when opened; paths in ``unreadable`` are
     listed but refuse to be read, as happens on real disks between the counting pass and the import.
+    ``opened`` records every file read, in order.
     """
 
     def __init__(self, files: dict[str, bytes] | None = None, *, chunk: int = 4096) -> None:
@@ -23,6 +24,7 @@ class InMemoryImportSource:
         self.vanished: set[str] = set()
         self.unreadable: set[str] = set()
         self.chunk = chunk
+        self.opened: list[str] = []
 
     async def resolve_root(self, path: str) -> str:
         if path != ROOT:
@@ -58,6 +60,7 @@ class InMemoryImportSource:
         return data
 
     async def open(self, root: str, path: str) -> AsyncIterator[bytes]:
+        self.opened.append(path)
         data = self._read(path)
         for start in range(0, len(data), self.chunk):
             yield data[start : start + self.chunk]

@@ -34,6 +34,7 @@ from faceforge_domain.services.entities import EntityService
 FILE_WORKERS = 8
 METADATA_POLL_S = 0.2
 METADATA_PATIENCE_S = 120.0
+IMPORTED, DUPLICATE = "imported", "duplicate"  # per-file outcomes in the log, read back on resume
 
 
 class BulkImport:
@@ -76,6 +77,7 @@ class BulkImport:
     async def __call__(self, job: Job, ctx: JobReporter) -> JsonObject:
         options = msgspec.convert(job.input, BulkImportInput)
         run = _ImportRun(self, options, ctx)
+        await run.recall()
         await run.plan()
         await run.import_files()
         await run.await_metadata()
@@ -98,6 +100,14 @@ class _ImportRun:
         self.progress_bytes = 0
         self.new_assets: list[tuple[str, str]] = []
         self.entity_cache: dict[str, bool] = {}
+        self.done_before: dict[str, str] = {}
+
+    async def recall(self) -> None:
+        """On a resumed job: the files an earlier run stored, by path, so they are not read again."""
+        async for entry in self.ctx.stored_entries():
+            data = entry.data or {}
+            if data.get("outcome") in (IMPORTED, DUPLICATE) and isinstance(data.get("path"), str):
+                self.done_before[data["path"]] = data["outcome"]
 
     def warn(self, path: str, message: str) -> None:
         self.result.warnings += 1
@@ -155,8 +165,20 @@ class _ImportRun:
     async def import_files(self) -> None:
         ctx = self.ctx
         ctx.progress(step="importing", current=0, bytes_current=0)
+        todo = [item for item in self.files if item.path not in self.done_before]
+        if len(todo) < len(self.files):
+            for item in self.files:
+                if item.path in self.done_before:
+                    if self.done_before[item.path] == IMPORTED:
+                        self.result.imported += 1
+                    else:
+                        self.result.duplicates += 1
+                    self.result.bytes += item.size
+                    self._advance(item, 0)
+            skipped = len(self.files) - len(todo)
+            ctx.log("info", f"resuming: {skipped} files stored by an earlier run are not read again")
         await ctx.flush()
-        queue: Iterator[PlannedFile] = iter(self.files)
+        queue: Iterator[PlannedFile] = iter(todo)
         fatal: list[BaseException] = []
 
         async def worker(group: anyio.abc.TaskGroup) -> None:
@@ -221,11 +243,13 @@ class _ImportRun:
             await self._link(item.path, entity_id, asset.asset_id)
         if outcome.deduplicated:
             self.result.duplicates += 1
-            ctx.log("info", f"{item.path}: already stored", {"path": item.path, "asset_id": asset.asset_id})
+            data = {"path": item.path, "asset_id": asset.asset_id, "outcome": DUPLICATE}
+            ctx.log("info", f"{item.path}: already stored", data)
         else:
             self.result.imported += 1
             self.new_assets.append((item.path, asset.asset_id))
-            ctx.log("info", f"{item.path}: imported", {"path": item.path, "asset_id": asset.asset_id})
+            data = {"path": item.path, "asset_id": asset.asset_id, "outcome": IMPORTED}
+            ctx.log("info", f"{item.path}: imported", data)
         self._advance(item, counted)
 
     def _advance(self, item: PlannedFile, counted: int) -> None:

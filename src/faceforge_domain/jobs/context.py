@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import anyio
 
-from faceforge_domain.jobs.models import JsonObject, LogLevel, NewLogEntry, Progress
+from faceforge_domain.jobs.models import JsonObject, LogEntry, LogLevel, NewLogEntry, Progress
 from faceforge_domain.jobs.ports import JobCanceled
 
 if TYPE_CHECKING:
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 
 FLUSH_INTERVAL_S = 0.25
 MAX_BUFFERED = 256
+STORED_PAGE = 1000
 
 
 def derive_percent(progress: Progress) -> float | None:
@@ -99,6 +101,16 @@ class JobContext:
             status = await self._service.record(self._job_id, entries, progress)
         if status == "cancel_requested":  # asked from another process (the CLI beside a server)
             self._canceled = True
+
+    async def stored_entries(self) -> AsyncIterator[LogEntry]:
+        after = 0
+        while True:
+            page = await self._service.log(self._job_id, after_id=after, limit=STORED_PAGE)
+            for entry in page.items:
+                yield entry
+            if len(page.items) < STORED_PAGE:
+                return
+            after = page.next_after_id
 
     def take_pending(self) -> tuple[list[NewLogEntry], Progress | None]:
         """Hand what is still buffered to the final status change (one transaction)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -100,4 +100,8 @@ class JobReporter(Protocol):
 
     async def flush(self) -> None:
         """Persist every buffered log line and the latest progress now."""
+        ...
+
+    def stored_entries(self) -> AsyncIterator[LogEntry]:
+        """The job's log as stored so far, oldest first: on a resumed job, what earlier runs said."""
         ...
