@@ -173,4 +173,5 @@ async def test_an_import_interrupted_by_a_stop_resumes_and_stores_nothing_twice(
         count = await rows(second, "SELECT count(*) FROM assets")
         assert count[0][0] == 600
         lines = await log_lines(second, job.job_id)
-        assert "info: Core stopped; re-queued to resume later" in lines
+        # Re-queued by the clean stop, or (when the stop landed between two steps) by start-up recovery.
+        assert any("re-queued" in line for line in lines)

@@ -89,8 +89,11 @@ class Database:
                 self._idle_readers.append(conn)
 
     async def _new_reader(self) -> aiosqlite.Connection:
-        conn = await open_connection(self.path, readonly=True)
-        self._all_readers.append(conn)
+        # Shielded: a connection left half-opened by a cancelled caller is a thread nobody would close,
+        # and it keeps the process from exiting.
+        with anyio.CancelScope(shield=True):
+            conn = await open_connection(self.path, readonly=True)
+            self._all_readers.append(conn)
         return conn
 
     async def healthy(self) -> bool:
