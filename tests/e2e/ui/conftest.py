@@ -36,7 +36,8 @@ CHROMIUM_ARGS = [
 HELLO_PLUGIN = Path(__file__).resolve().parents[3] / "examples" / "plugins" / "hello"
 
 
-@pytest.fixture(scope="session")
+# Module scope: the server holds Core's ports (SeaweedFS too), which later test modules need free.
+@pytest.fixture(scope="module")
 def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("ui") / "home"
     shutil.copytree(HELLO_PLUGIN, home / "plugins" / "hello")
@@ -47,7 +48,7 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[playwright_sync.BrowserContext]:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (scripts/install-system-deps.sh installs it)")
