@@ -138,7 +138,7 @@ def _ms(text: str) -> float:
 def run_wrk(wrk: str, url: str, token: str, duration: int, connections: int) -> tuple[float, float, float]:
     """(requests/s, p50 ms, p99 ms) for one URL."""
     out = subprocess.run(
-        [wrk, "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
+        [wrk, "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency",
          "-H", f"Authorization: Bearer {token}", url],
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
