@@ -1,8 +1,7 @@
 """A real ``weed`` for the tests: started on free loopback ports in a temporary folder, never mocked.
 
 ``seaweed`` is one session-wide instance (start-up costs seconds); tests that kill or stop weed use
-``seaweed_factory`` to get their own. Import the fixtures into a conftest (or a test module) with
-``from seaweed_fixtures import seaweed, seaweed_factory`` (``tests/`` is on the import path).
+``seaweed_factory`` to get their own. Both are available to every test through ``tests/conftest.py``.
 """
 
 from __future__ import annotations
