@@ -284,9 +284,12 @@ class EntityService:
         defs: dict[str, FieldDefinition],
     ) -> BulkItemResult:
         external = item.get("external_ids")
-        if not isinstance(external, dict) or not external:
-            raise Invalid.one("external_ids", "needs at least one external id to match on")
-        clean_values({"display_name": "-", "external_ids": external})  # shapes of the match keys
+        if (
+            not isinstance(external, dict)
+            or not external
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in external.items())
+        ):
+            raise Invalid.one("external_ids", "needs at least one source: id pair (strings) to match on")
         matched = {
             found
             for source, ext in external.items()

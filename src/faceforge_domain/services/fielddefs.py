@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
@@ -58,7 +59,7 @@ def check_scope(scope: str) -> FieldScope:
     return "entity" if scope == "entity" else "descriptor"
 
 
-def _checked(values: FieldDefinitionValues, base: FieldDefinition | None, now: Any) -> FieldDefinition:
+def _checked(values: FieldDefinitionValues, base: FieldDefinition | None, now: datetime) -> FieldDefinition:
     definition = FieldDefinition(
         field_def_id=base.field_def_id if base else new_id(),
         created_at=base.created_at if base else now,
