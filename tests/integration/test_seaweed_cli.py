@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import anyio
+import psutil
 import pytest
 from typer.testing import CliRunner
 
+from faceforge_adapters.bootstrap import bootstrap
 from faceforge_adapters.cli.main import app
 from faceforge_adapters.config import load_config
 from faceforge_adapters.seaweed.process import running_weed, settings_for
+from faceforge_domain.services.assets import IngestOptions
 from seaweed_fixtures import free_seaweed_ports
 
 runner = CliRunner()
@@ -30,6 +37,8 @@ def seaweed_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     }.items():
         monkeypatch.setenv(name, str(value))
     yield home
+    if not (home / "config" / "core.json").exists():
+        return
     loaded = load_config(home, create=False)
     found = running_weed(settings_for(loaded.config, loaded.paths))
     if found is not None:
@@ -83,3 +92,39 @@ def test_migrate_to_s3_without_s3_names_the_missing_provider(home: Path) -> None
     result = runner.invoke(app, ["storage", "migrate", "--to", "s3"])
     assert result.exit_code == 2
     assert "'s3' is not available" in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_run_in_the_foreground_is_adopted_by_core_and_stops_on_sigterm(seaweed_home: Path) -> None:
+    faceforge = Path(sys.executable).parent / "faceforge"
+    launcher = await anyio.open_process([str(faceforge), "seaweed", "run"], stderr=subprocess.STDOUT)
+    try:
+        assert launcher.stdout is not None
+        with anyio.fail_after(90):
+            line = (await launcher.stdout.receive()).decode()
+        assert "SeaweedFS running" in line, line
+        async with bootstrap(home=seaweed_home, run_jobs=False) as core:
+            assert core.seaweed is not None
+            assert core.seaweed.adopted
+            result = await core.assets.ingest(
+                chunks(b"through the launcher's weed"),
+                IngestOptions(filename="a.txt", kind="note"),
+            )
+            assert result.asset.storage.provider == "fs"  # routing default: the filesystem
+            weed_pid = core.seaweed.pid
+        assert weed_pid is not None
+        assert psutil.pid_exists(weed_pid)  # Core leaves an adopted weed running
+        launcher.send_signal(signal.SIGTERM)
+        with anyio.fail_after(60):
+            assert await launcher.wait() == 0
+        assert not psutil.pid_exists(weed_pid) or psutil.Process(weed_pid).status() == psutil.STATUS_ZOMBIE
+        assert not (seaweed_home / "run" / "seaweedfs.pid").exists()
+    finally:
+        if launcher.returncode is None:
+            launcher.kill()
+            await launcher.wait()
+
+
+async def chunks(data: bytes) -> AsyncIterator[bytes]:
+    yield data
