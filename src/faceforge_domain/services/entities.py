@@ -14,6 +14,7 @@ import msgspec
 
 from faceforge_domain.clock import Clock
 from faceforge_domain.errors import Conflict, DomainError, FieldError, Invalid, NotFound
+from faceforge_domain.events import record
 from faceforge_domain.fields import validate_fields
 from faceforge_domain.ids import is_id, new_id
 from faceforge_domain.inputs import clean_text, convert, reject_keys, require_object
@@ -230,6 +231,7 @@ class EntityService:
                 raise NotFound("entity", entity_id)
             entity.deleted_at = entity.updated_at = self._clock.now()
             await uow.entities.update(entity)
+            await record(uow, self._clock, "entity.deleted", entity_id)
             await uow.commit()
 
     async def restore(self, entity_id: str) -> Entity:
@@ -242,6 +244,7 @@ class EntityService:
                 entity.deleted_at = None
                 entity.updated_at = self._clock.now()
                 await uow.entities.update(entity)
+                await record(uow, self._clock, "entity.restored", entity_id)
             await uow.commit()
         return entity
 
@@ -361,4 +364,5 @@ class EntityService:
             await uow.entities.add(entity)
         else:
             await uow.entities.update(entity)
+        await record(uow, self._clock, "entity.created" if current is None else "entity.updated", entity_id)
         return entity
