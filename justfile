@@ -25,11 +25,18 @@ test: setup lint typecheck arch test-desktop
     uv run --no-sync pytest
 
 # The desktop launcher: supervisor tests, the app build, then the app end to end on a virtual display
-# (WebKitWebDriver). Builds are cached in desktop/target between runs.
+# (WebKitWebDriver). Compiled crates are cached outside the checkout (CARGO_TARGET_DIR), so a fresh
+# clone on the same machine does not rebuild ~330 crates from scratch.
 test-desktop: setup
     #!/usr/bin/env bash
     set -euo pipefail
     export PATH="$PATH:$HOME/.cargo/bin"  # rustup's default place, when the shell profile was not read
+    if ! command -v cargo >/dev/null 2>&1; then
+      echo "test-desktop: no cargo found; installing Debian's cargo (Tauri v2 needs Rust 1.77 or newer)" >&2
+      if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+      $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q cargo >/dev/null
+    fi
+    export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/faceforge/desktop-target}"
     (cd desktop && cargo test --workspace --locked && cargo build -p faceforge-desktop --locked)
     dbus-run-session -- xvfb-run -a uv run --no-sync pytest desktop/e2e -p no:cacheprovider
 

@@ -36,7 +36,8 @@ import pytest
 pytestmark = pytest.mark.slow
 
 DESKTOP = Path(__file__).resolve().parents[1]
-APP = DESKTOP / "target" / "debug" / "faceforge-desktop"
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or DESKTOP / "target")
+APP = TARGET / "debug" / "faceforge-desktop"
 WEBKIT_DRIVER = Path(shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver")
 SHOTS = DESKTOP / "target" / "e2e-screenshots"
 
