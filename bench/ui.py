@@ -23,6 +23,7 @@ import httpx
 from entities import existing_count, seed
 from faceforge_adapters.bootstrap import bootstrap
 from faceforge_http.app import create_app
+from faceforge_http.ui.pages import PAGE_SIZE
 
 PAGES = [
     ("entities, first page", "/ui/entities"),
@@ -36,7 +37,10 @@ PAGES = [
     ("fields", "/ui/admin/fields"),
     ("plugins", "/ui/plugins"),
 ]
-REFERENCE = ("reference: GET /v1/entities (JSON)", "/v1/entities?limit=48&sort_by=created_at&sort_order=desc")
+REFERENCE = (
+    "reference: GET /v1/entities (JSON)",
+    f"/v1/entities?limit={PAGE_SIZE}&sort_by=created_at&sort_order=desc",
+)
 
 
 async def timed(client: httpx.AsyncClient, path: str, rounds: int) -> tuple[float, float, int]:

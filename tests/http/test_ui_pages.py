@@ -14,6 +14,7 @@ from faceforge_domain.imports.models import JOB_TYPE as IMPORT_JOB
 from faceforge_domain.services.assets import IngestOptions
 from faceforge_http.app import create_app
 from faceforge_http.ui import file_size, job_title, when
+from faceforge_http.ui.pages import PAGE_SIZE
 
 pytestmark = pytest.mark.anyio
 
@@ -78,7 +79,7 @@ async def test_a_full_entity_page_with_thumbnails_stays_under_100_kb(
         )
     for view in ("table", "gallery"):
         html = (await ui.get("/ui/entities", params={"view": view})).text
-        assert html.count(f"/v1/assets/{result.asset.asset_id}/download") == 48
+        assert html.count(f"/v1/assets/{result.asset.asset_id}/download") == PAGE_SIZE
         assert await page_weight(ui, html) < 100_000
 
 
@@ -119,12 +120,12 @@ async def test_entity_list_pages_and_sorts(ui: httpx.AsyncClient, core: Core) ->
     for n in range(50):
         await core.entities.create_from({"display_name": f"Person {n:02d}"})
     first = (await ui.get("/ui/entities", params={"sort": "name"})).text
-    assert f"1{DASH}48 of 50 entities" in first
+    assert f"1{DASH}{PAGE_SIZE} of 50 entities" in first
     assert first.index("Person 00") < first.index("Person 01")
     assert "Person 49" not in first
-    assert 'href="?sort=name&amp;offset=48"' in first
-    second = (await ui.get("/ui/entities", params={"sort": "name", "offset": 48})).text
-    assert f"49{DASH}50 of 50 entities" in second
+    assert f'href="?sort=name&amp;offset={PAGE_SIZE}"' in first
+    second = (await ui.get("/ui/entities", params={"sort": "name", "offset": PAGE_SIZE})).text
+    assert f"{PAGE_SIZE + 1}{DASH}50 of 50 entities" in second
     assert "Person 49" in second
     assert "Person 00" not in second
 

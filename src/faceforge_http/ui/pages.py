@@ -29,7 +29,7 @@ from faceforge_http.routes.jobs import job_out
 from faceforge_http.routes.plugins import plugin_out
 from faceforge_http.routes.relationships import relationship_out
 
-PAGE_SIZE = 48
+PAGE_SIZE = 40
 DETAIL_LIMIT = 200
 VIEW_COOKIE = "ff_view"
 VIEWS = ("table", "gallery")
