@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
 import anyio
 import msgspec
 
 from faceforge_domain.clock import Clock
 from faceforge_domain.errors import Invalid
+from faceforge_domain.transaction import Scope
 
 EVENT_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 # A type filter entry: an exact type, or a family such as ``asset.*``.
@@ -129,18 +129,9 @@ async def record(
     )
 
 
-class EventReadUnitOfWork(Protocol):
+class EventReadUnitOfWork(Scope, Protocol):
     @property
     def events(self) -> EventLog: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
 
 
 class EventReadFactory(Protocol):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol
 
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
 from faceforge_domain.events import EventLog
@@ -19,6 +18,7 @@ from faceforge_domain.models import (
     StoredBlob,
 )
 from faceforge_domain.queries import EntityQuery, KeysetPosition, RelationshipQuery
+from faceforge_domain.transaction import Transaction
 
 if TYPE_CHECKING:  # the jobs package builds on these ports; it is only named here
     from faceforge_domain.jobs.ports import JobRepository
@@ -153,7 +153,7 @@ class AssetRepository(Protocol):
         ...
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(Transaction, Protocol):
     """One transaction: ``async with uow:`` rolls back unless ``await uow.commit()`` ran."""
 
     @property
@@ -181,17 +181,6 @@ class UnitOfWork(Protocol):
 
     @property
     def plugins(self) -> PluginRepository: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
 
 class UnitOfWorkFactory(Protocol):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
 from faceforge_domain.errors import FieldError
 from faceforge_domain.events import EventLog
 from faceforge_domain.jobs.ports import JobRepository
 from faceforge_domain.plugins.models import ManifestSource, PluginRecord
+from faceforge_domain.transaction import Transaction
 
 
 class PluginSource(Protocol):
@@ -45,7 +45,7 @@ class PluginRepository(Protocol):
     async def by_token_hash(self, token_hash: str) -> PluginRecord | None: ...
 
 
-class PluginUnitOfWork(Protocol):
+class PluginUnitOfWork(Transaction, Protocol):
     """The slice of a unit of work the plugin use cases touch."""
 
     @property
@@ -56,17 +56,6 @@ class PluginUnitOfWork(Protocol):
 
     @property
     def jobs(self) -> JobRepository: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
 
 class PluginUnitOfWorkFactory(Protocol):
