@@ -146,6 +146,7 @@ async def test_a_bad_sidecar_is_a_warning_and_the_file_is_still_imported(
 
 async def test_cancel_stops_mid_file_and_leaves_only_complete_assets(world: World) -> None:
     world.source.chunk = 64
+    world.source.chunk_pause = 0.0005  # a slow disk: the cancel lands mid-import on any machine
     world.source.files = {f"f{i:03d}.bin": bytes([i]) * 200_000 for i in range(60)}
     async with anyio.create_task_group() as group:
         await group.start(JobExecutor(world.service, 1, idle_poll_s=0.05).run)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import posixpath
 from collections.abc import AsyncIterator
 
+import anyio
+
 from faceforge_domain.errors import Invalid
 from faceforge_domain.imports.models import FolderListing, FoundFile
 
@@ -16,14 +18,18 @@ class InMemoryImportSource:
 
     Paths in ``vanished`` are listed by the walk but gone when opened; paths in ``unreadable`` are
     listed but refuse to be read, as happens on real disks between the counting pass and the import.
-    ``opened`` records every file read, in order.
+    ``opened`` records every file read, in order. ``chunk_pause`` makes each chunk take that long, as
+    a slow disk would, so a test can act while a file is still being read however fast the machine is.
     """
 
-    def __init__(self, files: dict[str, bytes] | None = None, *, chunk: int = 4096) -> None:
+    def __init__(
+        self, files: dict[str, bytes] | None = None, *, chunk: int = 4096, chunk_pause: float = 0.0
+    ) -> None:
         self.files = dict(files or {})
         self.vanished: set[str] = set()
         self.unreadable: set[str] = set()
         self.chunk = chunk
+        self.chunk_pause = chunk_pause
         self.opened: list[str] = []
 
     async def resolve_root(self, path: str) -> str:
@@ -63,4 +69,6 @@ class InMemoryImportSource:
         self.opened.append(path)
         data = self._read(path)
         for start in range(0, len(data), self.chunk):
+            if self.chunk_pause:
+                await anyio.sleep(self.chunk_pause)
             yield data[start : start + self.chunk]
