@@ -37,6 +37,7 @@ from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
 from faceforge_domain.clock import Clock, SystemClock
 from faceforge_domain.events import EventFeed
 from faceforge_domain.jobs.service import JobService
+from faceforge_domain.jobs.storage_migrate import register_storage_migrate
 from faceforge_domain.plugins.ports import PluginSource
 from faceforge_domain.plugins.service import PluginService
 from faceforge_domain.ports import BlobStore, MetadataExtractor, UnitOfWorkFactory
@@ -157,6 +158,9 @@ async def bootstrap(
         entities = EntityService(units, clock)
         assets = AssetService(units, store, clock, metadata)
         jobs = build_jobs(config, paths, clock, units, assets, entities)
+        stores = storage.router.stores() if storage else {store.name: store}
+        migration = StorageMigration(units, stores)
+        register_storage_migrate(jobs.service.registry, migration, stores)
         core = Core(
             config=config,
             paths=paths,
@@ -179,9 +183,7 @@ async def bootstrap(
             ),
             events=EventFeed(units),
             version=core_version(),
-            storage_migration=StorageMigration(
-                units, storage.router.stores() if storage else {store.name: store}
-            ),
+            storage_migration=migration,
             seaweed=storage.seaweed if storage else None,
         )
         log.info("core started", extra={"home": str(paths.home), "version": core.version})
