@@ -14,6 +14,7 @@ import typer
 
 from faceforge_adapters.bootstrap import Core, prepare_home
 from faceforge_adapters.cli.common import clear_errors, fail, print_json, with_core
+from faceforge_adapters.cli.jobs import follow_log
 from faceforge_adapters.config import CoreConfig
 from faceforge_adapters.home import HomePaths
 from faceforge_adapters.seaweed.process import (
@@ -26,7 +27,8 @@ from faceforge_adapters.seaweed.process import (
 )
 from faceforge_adapters.seaweed.supervisor import ManagedSeaweed
 from faceforge_adapters.storage.s3 import S3BlobStore
-from faceforge_domain.services.storage_migration import MigrationProgress
+from faceforge_domain.jobs.models import Job, LogEntry
+from faceforge_domain.jobs.storage_migrate import JOB_TYPE as MIGRATE_JOB
 
 seaweed_app = typer.Typer(help="The managed SeaweedFS (the local S3).", no_args_is_help=True)
 storage_app = typer.Typer(help="Where asset bytes live.", no_args_is_help=True)
@@ -156,11 +158,23 @@ def run() -> None:
     anyio.run(main)
 
 
-def _print_progress(state: MigrationProgress) -> None:
-    typer.echo(
-        f"{state.done}/{state.total}: {state.moved} moved, {state.skipped} skipped, {state.failed} failed",
-        err=True,
-    )
+class _MigrationWatch:
+    """Prints the job's progress and keeps the per-asset failures its log reports."""
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str]] = []
+
+    def update(self, job: Job, entries: list[LogEntry]) -> None:
+        self.errors += [
+            (str(e.data["asset_id"]), str(e.data.get("error")))
+            for e in entries
+            if e.level == "error" and e.data and "asset_id" in e.data
+        ]
+        p = job.progress
+        if p.total is not None:
+            typer.echo(
+                f"{p.current or 0}/{p.total} assets, {p.bytes_current or 0}/{p.bytes_total} bytes", err=True
+            )
 
 
 @storage_app.command("migrate")
@@ -173,28 +187,34 @@ def migrate(
     if to not in ("s3", "fs"):
         fail("--to must be s3 or fs", 2)
 
-    async def action(core: Core) -> MigrationProgress:
-        assert core.storage_migration is not None
-        return await core.storage_migration.migrate(to, verify=verify, progress=_print_progress)
+    watch = _MigrationWatch()
 
-    result = with_core(action)
+    async def action(core: Core) -> Job:
+        job = await core.jobs.create(MIGRATE_JOB, {"to": to, "verify": verify}, created_by="cli")
+        typer.echo(f"migration job {job.job_id}", err=True)
+        return await follow_log(core.jobs, job.job_id, 0, watch.update)
+
+    final = with_core(action, run_jobs=True)
+    if final.result is None:
+        fail(f"migration {final.status}: {final.error.message if final.error else 'no result'}", 1)
+    result, errors = final.result, watch.errors
     summary = {
         "to": to,
-        "total": result.total,
-        "moved": result.moved,
-        "bytes_moved": result.bytes_moved,
-        "skipped": result.skipped,
-        "failed": result.failed,
-        "errors": [{"asset_id": a, "error": e} for a, e in result.errors],
+        "total": result["total"],
+        "moved": result["moved"],
+        "bytes_moved": result["bytes_moved"],
+        "skipped": result["skipped"],
+        "failed": result["failed"],
+        "errors": [{"asset_id": a, "error": e} for a, e in errors],
     }
     if as_json:
         print_json(summary)
     else:
         typer.echo(
-            f"moved {result.moved} of {result.total} assets to {to} "
-            f"({result.bytes_moved} bytes); {result.failed} failed"
+            f"moved {result['moved']} of {result['total']} assets to {to} "
+            f"({result['bytes_moved']} bytes); {result['failed']} failed"
         )
-        for asset_id, error in result.errors:
+        for asset_id, error in errors:
             typer.echo(f"  {asset_id}: {error}", err=True)
-    if result.failed:
+    if result["failed"]:
         raise typer.Exit(1)
