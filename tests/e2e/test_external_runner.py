@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -32,7 +33,6 @@ def test_the_runner_script_claims_logs_reports_progress_and_completes(server: Se
             sys.executable,
             str(RUNNER),
             server.base,
-            server.token,
             JOB_TYPE,
             "--runner",
             "box-1",
@@ -43,6 +43,7 @@ def test_the_runner_script_claims_logs_reports_progress_and_completes(server: Se
         text=True,
         timeout=60,
         check=True,
+        env={**os.environ, "FACEFORGE_TOKEN": server.token},
     )
     assert json.loads(done.stdout) == {"job_id": job["job_id"], "status": "succeeded"}
     final = server.call("GET", f"/v1/jobs/{job['job_id']}")
