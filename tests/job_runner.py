@@ -3,7 +3,7 @@
 It finds the oldest queued job of a type, claims it, logs, reports progress step by step and
 completes it (or, when the answer says a cancel was requested, stops and reports back).
 
-    python tests/job_runner.py http://127.0.0.1:43210 TOKEN myplugin.work --steps 5
+    FACEFORGE_TOKEN=... python tests/job_runner.py http://127.0.0.1:43210 myplugin.work --steps 5
 """
 
 from __future__ import annotations
