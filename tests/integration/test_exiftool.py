@@ -240,8 +240,18 @@ async def test_skip_patterns_mark_the_asset_skipped(exif_core: Core, name: str, 
     assert asset.extracted_metadata == []
 
 
-async def test_disabled_exiftool_skips_with_the_reason(home: Path, tmp_path: Path) -> None:
-    env = {"FACEFORGE_HOME": str(home), "FACEFORGE_TOOLS__EXIFTOOL_ENABLED": "false"}
+@pytest.mark.parametrize(
+    ("setting", "reason"),
+    [
+        ({"FACEFORGE_TOOLS__EXIFTOOL_ENABLED": "false"}, "disabled"),
+        ({"FACEFORGE_TOOLS__EXIFTOOL_PATH": "{tmp}/nowhere/exiftool"}, "not found"),
+    ],
+    ids=["disabled", "missing"],
+)
+async def test_no_exiftool_skips_with_the_reason(
+    home: Path, tmp_path: Path, setting: dict[str, str], reason: str
+) -> None:
+    env = {"FACEFORGE_HOME": str(home), **{k: v.format(tmp=tmp_path) for k, v in setting.items()}}
     async with bootstrap(home=home, env=env) as core:
         path = tmp_path / "photo.jpg"
         path.write_bytes(b"\xff\xd8\xff\xe0 not much of a jpeg")
@@ -250,23 +260,7 @@ async def test_disabled_exiftool_skips_with_the_reason(home: Path, tmp_path: Pat
         asset = await core.assets.get(asset_id)
     assert asset.metadata_status == "skipped"
     assert asset.metadata_reason is not None
-    assert "disabled" in asset.metadata_reason
-
-
-async def test_missing_exiftool_skips_with_the_reason(home: Path, tmp_path: Path) -> None:
-    env = {
-        "FACEFORGE_HOME": str(home),
-        "FACEFORGE_TOOLS__EXIFTOOL_PATH": str(tmp_path / "nowhere" / "exiftool"),
-    }
-    async with bootstrap(home=home, env=env) as core:
-        path = tmp_path / "photo.jpg"
-        path.write_bytes(b"\xff\xd8\xff\xe0 tiny")
-        asset_id = await _ingest(core, path)
-        await core.metadata.wait_idle()
-        asset = await core.assets.get(asset_id)
-    assert asset.metadata_status == "skipped"
-    assert asset.metadata_reason is not None
-    assert "not found" in asset.metadata_reason
+    assert reason in asset.metadata_reason
 
 
 async def test_tool_printing_garbage_marks_failed_and_keeps_the_asset(home: Path, tmp_path: Path) -> None:

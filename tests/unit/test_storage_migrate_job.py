@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable
 
 import pytest
 from jobs_support import TickingClock, make_service
+from storage_support import CorruptingStore, one_chunk
 
 from faceforge_adapters.memory import InMemoryBlobStore
 from faceforge_domain.errors import Invalid
 from faceforge_domain.jobs.executor import JobExecutor
 from faceforge_domain.jobs.models import Job
 from faceforge_domain.jobs.storage_migrate import JOB_TYPE, register_storage_migrate
-from faceforge_domain.models import Asset, StorageLocation, StoredBlob
+from faceforge_domain.models import Asset, StoredBlob
 from faceforge_domain.services.assets import AssetService, IngestOptions
 from faceforge_domain.services.storage_migration import StorageMigration
 
@@ -31,20 +32,6 @@ class HookedStore(InMemoryBlobStore):
         if self.on_put is not None:
             await self.on_put()
         return stored
-
-
-class CorruptingStore(InMemoryBlobStore):
-    """Reads back one flipped byte: every copy fails verification."""
-
-    async def open_range(
-        self, location: StorageLocation, start: int = 0, end: int | None = None
-    ) -> AsyncIterator[bytes]:
-        async for chunk in super().open_range(location, start, end):
-            yield b"\x00" + chunk[1:] if chunk else chunk
-
-
-async def one_chunk(data: bytes) -> AsyncIterator[bytes]:
-    yield data
 
 
 class World:

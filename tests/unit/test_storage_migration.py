@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 
 import pytest
+from storage_support import CorruptingStore, one_chunk
 
 from faceforge_adapters.memory import InMemoryBlobStore, InMemoryUnitOfWorkFactory
 from faceforge_domain.clock import FixedClock
 from faceforge_domain.errors import Invalid
-from faceforge_domain.models import Asset, StorageLocation
+from faceforge_domain.models import Asset
 from faceforge_domain.services.assets import AssetService, IngestOptions
 from faceforge_domain.services.storage_migration import MigrationProgress, StorageMigration
 
@@ -21,20 +21,6 @@ def named_store(name: str) -> InMemoryBlobStore:
     store = InMemoryBlobStore()
     store.name = name
     return store
-
-
-class CorruptingStore(InMemoryBlobStore):
-    """Stores faithfully but reads back one flipped byte: a copy that fails verification."""
-
-    async def open_range(
-        self, location: StorageLocation, start: int = 0, end: int | None = None
-    ) -> AsyncIterator[bytes]:
-        async for chunk in super().open_range(location, start, end):
-            yield b"\x00" + chunk[1:] if chunk else chunk
-
-
-async def one_chunk(data: bytes) -> AsyncIterator[bytes]:
-    yield data
 
 
 class World:
