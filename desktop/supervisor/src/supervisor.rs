@@ -625,6 +625,8 @@ impl Monitor {
         self.publish();
     }
 
+    /// The board first, then the listener, so a listener that reads `statuses()` sees this
+    /// change; a `wait_for` caller may therefore wake before the listener has run.
     fn publish(&self) {
         let status = {
             let mut status = self.board.status.lock().unwrap();

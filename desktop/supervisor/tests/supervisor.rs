@@ -55,8 +55,13 @@ fn starts_a_service_and_reports_it_running_until_stopped() {
     assert_eq!(stopped.pid, None);
     assert!(gone(pid), "the process is gone after stop");
     assert!(!dir.path().join("run/core.pid").exists(), "the pid file is removed");
-    let states = seen.lock().unwrap().clone();
-    assert_eq!(states, vec![State::Starting, State::Running, State::Stopping, State::Stopped]);
+    // The listener runs just after the board changes, so give it a moment to hear of `Stopped`.
+    let expected = vec![State::Starting, State::Running, State::Stopping, State::Stopped];
+    let deadline = Instant::now() + WAIT;
+    while *seen.lock().unwrap() != expected && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(*seen.lock().unwrap(), expected);
 }
 
 #[test]
