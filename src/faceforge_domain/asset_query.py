@@ -13,6 +13,7 @@ from faceforge_domain.ids import is_id
 
 MAX_TEXT = 200
 CURSOR_SORT = "assets:created_at"
+LINKED_ENTITIES_SORT = "asset_entities:created_at"  # an asset's entities, oldest entity first
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 

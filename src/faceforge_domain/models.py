@@ -117,6 +117,13 @@ class Asset(msgspec.Struct, kw_only=True):
         return self.asset_id
 
 
+class LinkedEntity(msgspec.Struct, kw_only=True):
+    """An entity an asset is linked to, with the role the link gives it."""
+
+    entity: Entity
+    role: str | None = None
+
+
 class StoredBlob(msgspec.Struct, frozen=True, kw_only=True):
     """What a BlobStore reports after it durably stored a stream."""
 

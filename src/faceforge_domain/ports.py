@@ -13,6 +13,7 @@ from faceforge_domain.models import (
     Entity,
     FieldDefinition,
     FieldScope,
+    LinkedEntity,
     Relationship,
     StorageLocation,
     StoredBlob,
@@ -139,6 +140,20 @@ class AssetRepository(Protocol):
         ...
 
     async def count(self, query: AssetQuery) -> int: ...
+
+    async def linked_entities(
+        self,
+        asset_id: str,
+        *,
+        include_deleted: bool,
+        limit: int,
+        offset: int = 0,
+        after: KeysetPosition | None = None,
+    ) -> list[LinkedEntity]:
+        """Entities linked to the asset, oldest first by ``(created_at, entity_id)``, after ``after``."""
+        ...
+
+    async def count_linked_entities(self, asset_id: str, *, include_deleted: bool) -> int: ...
 
     async def purgeable(self) -> list[Asset]:
         """Soft-deleted assets that no entity (and no job) refers to any more: their bytes may go."""

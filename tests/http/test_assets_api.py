@@ -108,7 +108,13 @@ async def test_get_patch_delete_restore(client: httpx.AsyncClient, auth: dict[st
 
 async def test_unknown_asset_is_404_everywhere(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
     url = f"/v1/assets/{'0' * 64}"
-    for method, path in (("GET", url), ("PATCH", url), ("DELETE", url), ("POST", f"{url}/restore")):
+    for method, path in (
+        ("GET", url),
+        ("PATCH", url),
+        ("DELETE", url),
+        ("POST", f"{url}/restore"),
+        ("GET", f"{url}/entities"),
+    ):
         response = await client.request(method, path, headers=auth, json={} if method == "PATCH" else None)
         assert response.status_code == 404, (method, response.text)
         assert response.json()["error"]["code"] == "not_found"
@@ -138,6 +144,31 @@ async def test_link_unlink_and_entity_listing(
     again = await client.post(f"{base}/{photo['asset_id']}/unlink", headers=auth)
     assert again.json()["data"]["changed"] is False
     assert (await listed(client, auth, base))["total"] == 1
+
+
+async def test_an_assets_entities_with_roles_paging_and_deleted_ones(
+    client: httpx.AsyncClient, auth: dict[str, str], core: Core
+) -> None:
+    asset = await put(client, auth, b"\xff\xd8\xff group", "group.jpg")
+    people = [await core.entities.create(name) for name in ("Ada", "Bob", "Cy")]
+    for person, role in zip(people, ("subject", None, "cameo"), strict=True):
+        await core.assets.link(person.entity_id, asset["asset_id"], role)
+    await core.entities.delete(people[1].entity_id)
+    url = f"/v1/assets/{asset['asset_id']}/entities"
+    live = await listed(client, auth, url)
+    assert sorted((e["display_name"], e["role"]) for e in live["items"]) == [
+        ("Ada", "subject"),
+        ("Cy", "cameo"),
+    ]
+    assert live["total"] == 2
+    assert set(live["items"][0]) >= {"entity_id", "tags", "created_at", "deleted_at", "role"}
+    first = await listed(client, auth, url, limit=2, include_deleted="true")
+    rest = await listed(client, auth, url, limit=2, include_deleted="true", cursor=first["next_cursor"])
+    walked = [e["display_name"] for e in first["items"] + rest["items"]]
+    assert (sorted(walked), first["total"], rest["next_cursor"]) == (["Ada", "Bob", "Cy"], 3, None)
+    bad = await client.get(url, params={"cursor": "garbage"}, headers=auth)
+    assert bad.status_code == 422
+    assert bad.json()["error"]["details"][0]["field"] == "cursor"
 
 
 async def test_links_with_unknown_ids_are_404(

@@ -205,6 +205,22 @@ async def test_asset_page_shows_the_file_and_its_details(ui: httpx.AsyncClient, 
     assert "No file matches" in (await ui.get("/ui/assets", params={"q": "nomatch"})).text
 
 
+async def test_asset_page_lists_the_entities_it_is_linked_to(ui: httpx.AsyncClient, core: Core) -> None:
+    result = await core.assets.ingest(one_chunk(PNG_1PX), IngestOptions(filename="face.png"))
+    url = f"/ui/assets/{result.asset.asset_id}"
+    assert "This file is not linked to any entity." in (await ui.get(url)).text
+    ada = await core.entities.create("Ada <i>Lovelace</i>")
+    gone = await core.entities.create("Gone Person")
+    await core.assets.link(ada.entity_id, result.asset.asset_id, "portrait")
+    await core.assets.link(gone.entity_id, result.asset.asset_id)
+    await core.entities.delete(gone.entity_id)
+    html = (await ui.get(url)).text
+    assert f'<a href="/ui/entities/{ada.entity_id}">Ada &lt;i&gt;Lovelace&lt;/i&gt;</a>' in html
+    assert "<td>portrait</td>" in html
+    assert "Gone Person" not in html
+    assert "not linked to any entity" not in html
+
+
 async def test_field_admin_previews_each_definition(ui: httpx.AsyncClient, core: Core) -> None:
     await core.field_defs.create(
         {"field_key": "eye_color", "field_type": "enum", "scope": "entity", "options": ["blue", "green"]}

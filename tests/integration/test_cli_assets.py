@@ -57,6 +57,23 @@ def test_list_show_and_purge(home: Path, tmp_path: Path) -> None:
     assert "purged 0 asset(s)" in run(home, "assets", "purge")
 
 
+def test_entities_lists_what_an_asset_is_linked_to(home: Path, tmp_path: Path) -> None:
+    photo = tmp_path / "photo.bin"
+    photo.write_bytes(b"a photo")
+    asset_id = run(home, "asset", "add", str(photo), "--json")["asset_id"]
+    assert run(home, "asset", "entities", asset_id).strip() == "0 of 0"
+    ada = run(home, "entity", "create", "Ada Lovelace", "--json")["entity_id"]
+    run(home, "asset", "add", str(photo), "--entity", ada)
+    assert run(home, "asset", "entities", asset_id).splitlines() == [
+        f"{ada}  -                Ada Lovelace",
+        "1 of 1",
+    ]
+    listed = run(home, "asset", "entities", asset_id, "--json")
+    assert [e["entity"]["display_name"] for e in listed["items"]] == ["Ada Lovelace"]
+    unknown = CliRunner().invoke(app, ["asset", "entities", "0" * 64], env={"FACEFORGE_HOME": str(home)})
+    assert (unknown.exit_code, "was not found" in unknown.output) == (1, True)
+
+
 def test_show_of_an_unknown_asset_fails_clearly(home: Path) -> None:
     result = CliRunner().invoke(app, ["asset", "show", "0" * 64], env={"FACEFORGE_HOME": str(home)})
     assert result.exit_code == 1

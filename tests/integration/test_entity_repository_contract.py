@@ -8,10 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from units_support import BACKENDS, units_for
 
-from faceforge_adapters.memory import InMemoryUnitOfWorkFactory
-from faceforge_adapters.sqlite.database import Database
-from faceforge_adapters.sqlite.uow import SqliteUnitOfWorkFactory
 from faceforge_domain.clock import FixedClock
 from faceforge_domain.errors import Conflict, Invalid
 from faceforge_domain.paging import PageRequest
@@ -35,17 +33,11 @@ class Services:
         self.relationships = RelationshipService(units, clock)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=BACKENDS)
 async def svc(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Services]:
     clock = FixedClock()
-    if request.param == "memory":
-        yield Services(InMemoryUnitOfWorkFactory(), clock)
-        return
-    database = await Database.open(tmp_path / "core.sqlite3", clock)
-    try:
-        yield Services(SqliteUnitOfWorkFactory(database), clock)
-    finally:
-        await database.close()
+    async with units_for(request.param, tmp_path, clock) as units:
+        yield Services(units, clock)
 
 
 async def names(svc: Services, query: EntityQuery) -> list[str]:

@@ -1,4 +1,5 @@
-"""``faceforge asset`` and ``faceforge assets``: store, list and show files, purge deleted ones.
+"""``faceforge asset`` and ``faceforge assets``: store, list and show files and the entities they are
+linked to, purge deleted ones.
 
 They run straight through the library (no server needed); metadata extraction runs before the command
 returns, so ``asset add`` prints the final ``metadata_status``.
@@ -17,7 +18,7 @@ import typer
 from faceforge_adapters.bootstrap import Core
 from faceforge_adapters.cli.common import fail, print_json, with_core
 from faceforge_domain.asset_query import AssetQuery
-from faceforge_domain.models import Asset
+from faceforge_domain.models import Asset, LinkedEntity
 from faceforge_domain.paging import MAX_LIMIT, PageRequest, PageResult
 from faceforge_domain.services.assets import IngestOptions, IngestResult, PurgeReport
 
@@ -99,6 +100,28 @@ def asset_show(
         return msgspec.to_builtins(await core.assets.get(asset_id, include_deleted=include_deleted))
 
     print_json(with_core(show))
+
+
+@asset_app.command("entities")
+def asset_entities(
+    asset_id: str = typer.Argument(..., help="The asset id (its SHA-256)."),
+    include_deleted: bool = typer.Option(False, help="Also soft-deleted entities (and a deleted asset)."),
+    limit: int = typer.Option(50, min=1, max=MAX_LIMIT, help="How many."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List the entities an asset is linked to, oldest first, with each link's role."""
+
+    async def linked(core: Core) -> PageResult[LinkedEntity]:
+        page = PageRequest(limit=limit)
+        return await core.assets.linked_entities(asset_id, page, include_deleted=include_deleted)
+
+    page = with_core(linked)
+    if as_json:
+        print_json(msgspec.to_builtins(page))
+        return
+    for link in page.items:
+        typer.echo(f"{link.entity.entity_id}  {link.role or '-':16} {link.entity.display_name}")
+    typer.echo(f"{len(page.items)} of {page.total}")
 
 
 @assets_app.command("purge")

@@ -6,7 +6,8 @@ import copy
 
 from faceforge_adapters.memory.state import MemoryState
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
-from faceforge_domain.models import Asset
+from faceforge_domain.models import Asset, LinkedEntity
+from faceforge_domain.queries import KeysetPosition
 from faceforge_domain.timefmt import format_timestamp
 
 
@@ -65,6 +66,31 @@ class InMemoryAssetRepository:
     async def count(self, query: AssetQuery) -> int:
         return len(self._matching(query))
 
+    def _linked(self, asset_id: str, *, include_deleted: bool) -> list[LinkedEntity]:
+        found = [
+            LinkedEntity(entity=self._state.entities[e], role=role)
+            for (e, a), role in self._state.links.items()
+            if a == asset_id and (include_deleted or self._state.entities[e].deleted_at is None)
+        ]
+        return sorted(found, key=_entity_position)
+
+    async def linked_entities(
+        self,
+        asset_id: str,
+        *,
+        include_deleted: bool,
+        limit: int,
+        offset: int = 0,
+        after: KeysetPosition | None = None,
+    ) -> list[LinkedEntity]:
+        found = self._linked(asset_id, include_deleted=include_deleted)
+        if after is not None:
+            found = [link for link in found if _entity_position(link) > (after.value, after.last_id)]
+        return copy.deepcopy(found[offset : offset + limit])
+
+    async def count_linked_entities(self, asset_id: str, *, include_deleted: bool) -> int:
+        return len(self._linked(asset_id, include_deleted=include_deleted))
+
     def _is_purgeable(self, asset: Asset) -> bool:
         linked = {a for (_, a) in self._state.links}
         return asset.deleted_at is not None and asset.asset_id not in linked
@@ -88,3 +114,7 @@ class InMemoryAssetRepository:
             for a in self._state.assets.values()
             if a.metadata_status == "pending" and a.deleted_at is None
         ]
+
+
+def _entity_position(link: LinkedEntity) -> tuple[str, str]:
+    return format_timestamp(link.entity.created_at), link.entity.entity_id

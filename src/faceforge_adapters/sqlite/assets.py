@@ -6,9 +6,11 @@ import sqlite3
 
 import aiosqlite
 
+from faceforge_adapters.sqlite.entities import ENTITY_COLUMNS, entity_from_row
 from faceforge_adapters.sqlite.rows import from_json, from_ts, require_ts, to_json, to_ts
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
-from faceforge_domain.models import Asset, StorageLocation
+from faceforge_domain.models import Asset, LinkedEntity, StorageLocation
+from faceforge_domain.queries import KeysetPosition
 
 _COLUMNS = (
     "asset_id, kind, mime_type, size_bytes, filename, filenames, storage_provider, storage_bucket, "
@@ -120,6 +122,33 @@ class SqliteAssetRepository:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    async def linked_entities(
+        self,
+        asset_id: str,
+        *,
+        include_deleted: bool,
+        limit: int,
+        offset: int = 0,
+        after: KeysetPosition | None = None,
+    ) -> list[LinkedEntity]:
+        where, params = _linked_where(asset_id, include_deleted=include_deleted)
+        if after is not None:
+            where += " AND (e.created_at, e.entity_id) > (?, ?)"
+            params += [after.value, after.last_id]
+        sql = (
+            f"SELECT {ENTITY_COLUMNS}, l.role {_LINKED_FROM} WHERE {where} "
+            "ORDER BY e.created_at, e.entity_id LIMIT ? OFFSET ?"
+        )
+        async with self._conn.execute(sql, (*params, limit, offset)) as cursor:
+            rows = await cursor.fetchall()
+        return [LinkedEntity(entity=entity_from_row(row), role=row["role"]) for row in rows]
+
+    async def count_linked_entities(self, asset_id: str, *, include_deleted: bool) -> int:
+        where, params = _linked_where(asset_id, include_deleted=include_deleted)
+        async with self._conn.execute(f"SELECT count(*) {_LINKED_FROM} WHERE {where}", params) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
     async def purgeable(self) -> list[Asset]:
         sql = f"SELECT {_COLUMNS} FROM assets WHERE {_PURGEABLE} ORDER BY deleted_at, asset_id"
         async with self._conn.execute(sql) as cursor:
@@ -154,6 +183,15 @@ _PURGEABLE = (
     "AND NOT EXISTS (SELECT 1 FROM entity_assets l WHERE l.asset_id = assets.asset_id) "
     "AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.input_asset_id = assets.asset_id)"
 )
+
+
+# CROSS JOIN keeps the links first: found by the entity_assets_asset index, then each entity by key.
+_LINKED_FROM = "FROM entity_assets AS l CROSS JOIN entities AS e ON e.entity_id = l.entity_id"
+
+
+def _linked_where(asset_id: str, *, include_deleted: bool) -> tuple[str, list[object]]:
+    where = "l.asset_id = ?" + ("" if include_deleted else " AND e.deleted_at IS NULL")
+    return where, [asset_id]
 
 
 def _escape_like(text: str) -> str:

@@ -23,7 +23,7 @@ _COLUMNS = (
     "plugin_data, created_at, updated_at, deleted_at"
 )
 _PLACEHOLDERS = ", ".join("?" * len(_COLUMNS.split(",")))
-_E_COLUMNS = ", ".join("e." + column.strip() for column in _COLUMNS.split(","))
+ENTITY_COLUMNS = ", ".join("e." + column.strip() for column in _COLUMNS.split(","))
 _SORT_EXPRESSIONS = {
     "created_at": "e.created_at",
     "updated_at": "e.updated_at",
@@ -172,7 +172,7 @@ class SqliteEntityRepository:
             where.insert(0, "t.tag = ?" + ("" if query.include_deleted else " AND t.live = 1"))
             params.insert(0, query.tags[0])
             columns = ("t.created_at", "t.entity_id")
-            sql = f"SELECT {_E_COLUMNS} FROM entity_tags AS t CROSS JOIN entities AS e "
+            sql = f"SELECT {ENTITY_COLUMNS} FROM entity_tags AS t CROSS JOIN entities AS e "
             sql += "ON e.entity_id = t.entity_id"
         else:
             where, params = _filters(query, tags=query.tags)

@@ -15,7 +15,7 @@ from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.errors import FieldError, Invalid
 from faceforge_domain.filetypes import clean_filename
 from faceforge_domain.mergepatch import merge_patch
-from faceforge_domain.models import Asset, JsonObject
+from faceforge_domain.models import Asset, JsonObject, LinkedEntity
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.ranges import plan_download, strong_etag
 from faceforge_domain.services.assets import IngestOptions, IngestResult, check_kind
@@ -23,6 +23,7 @@ from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import CoreDep
 from faceforge_http.download import BlobResponse, download_response
 from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.routes.entities import EntityOut, entity_out, page_out
 from faceforge_http.uploads import MultipartUpload, limited_body, multipart_boundary
 
 
@@ -99,6 +100,16 @@ class AssetPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class LinkIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     role: str | None = None
+
+
+class LinkedEntityOut(EntityOut, kw_only=True):
+    """An entity the asset is linked to, and the role that link gives it."""
+
+    role: str | None
+
+    @classmethod
+    def of(cls, link: LinkedEntity) -> LinkedEntityOut:
+        return cls(**msgspec.structs.asdict(entity_out(link.entity)), role=link.role)
 
 
 class LinkOut(msgspec.Struct, kw_only=True):
@@ -232,6 +243,24 @@ class AssetController(Controller):
     )
     async def restore_asset(self, core: CoreDep, asset_id: str) -> Ok[AssetOut]:
         return ok(AssetOut.of(await core.assets.restore(asset_id)))
+
+    @get(
+        "/{asset_id:str}/entities",
+        operation_id="listAssetEntities",
+        summary="Entities the asset is linked to, with each link's role (oldest entity first)",
+    )
+    async def list_asset_entities(
+        self,
+        core: CoreDep,
+        asset_id: str,
+        include_deleted: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+        cursor: str | None = None,
+    ) -> Ok[Page[LinkedEntityOut]]:
+        page = PageRequest(limit=limit, offset=offset, cursor=cursor)
+        result = await core.assets.linked_entities(asset_id, page, include_deleted=include_deleted)
+        return ok(page_out(result, LinkedEntityOut.of))
 
     @route(
         "/{asset_id:str}/download",

@@ -21,7 +21,7 @@ from faceforge_domain.models import FieldDefinition, FieldType
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.queries import EntityQuery, RelationshipQuery
 from faceforge_http.deps import CoreDep
-from faceforge_http.routes.assets import AssetOut
+from faceforge_http.routes.assets import AssetOut, LinkedEntityOut
 from faceforge_http.routes.descriptors import descriptor_out
 from faceforge_http.routes.entities import entity_out
 from faceforge_http.routes.fielddefs import field_def_out
@@ -170,7 +170,15 @@ async def assets_page(
 @get("/assets/{asset_id:str}", include_in_schema=False)
 async def asset_page(core: CoreDep, asset_id: str) -> Template:
     asset = await core.assets.get(asset_id)
-    return Template("asset.html", context={"asset": plain(AssetOut.of(asset))})
+    linked = await core.assets.linked_entities(asset_id, PageRequest(limit=DETAIL_LIMIT))
+    return Template(
+        "asset.html",
+        context={
+            "asset": plain(AssetOut.of(asset)),
+            "linked": [plain(LinkedEntityOut.of(link)) for link in linked.items],
+            "linked_total": linked.total,
+        },
+    )
 
 
 @get("/jobs", include_in_schema=False)

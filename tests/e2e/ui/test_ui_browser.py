@@ -95,6 +95,8 @@ def test_create_upload_link_download(ui: UI, tmp_path: Path) -> None:
     ui.shot("entities-gallery")
     ui.go(f"/ui/assets/{asset_id}")
     expect(ui.page.get_by_role("heading", level=1)).to_have_text("GPS.jpg")
+    linked_to = ui.page.locator("#linked-entities").get_by_role("link", name="Ann <b>Lee</b>")
+    expect(linked_to).to_have_attribute("href", f"/ui/entities/{ann}")
     ui.shot("asset")
     ui.go("/ui/assets")
     ui.shot("assets")

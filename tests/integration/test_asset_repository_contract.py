@@ -1,0 +1,147 @@
+"""One contract for the asset port's lookups, run against the in-memory fake and the real SQLite adapter
+(through AssetService, so the paging and not-found rules are exercised too)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from units_support import BACKENDS, units_for
+
+from faceforge_adapters.memory import InMemoryBlobStore
+from faceforge_adapters.sqlite.assets import SqliteAssetRepository
+from faceforge_adapters.sqlite.database import Database
+from faceforge_domain.asset_query import AssetQuery
+from faceforge_domain.clock import FixedClock
+from faceforge_domain.errors import Invalid, NotFound
+from faceforge_domain.models import Asset, Entity
+from faceforge_domain.paging import PageRequest
+from faceforge_domain.ports import UnitOfWorkFactory
+from faceforge_domain.services.assets import AssetService, IngestOptions
+from faceforge_domain.services.entities import EntityService
+
+pytestmark = pytest.mark.anyio
+
+
+class Services:
+    def __init__(self, units: UnitOfWorkFactory, clock: FixedClock) -> None:
+        self.clock = clock
+        self.entities = EntityService(units, clock)
+        self.assets = AssetService(units, InMemoryBlobStore(), clock)
+
+    async def asset(self, data: bytes, name: str = "a.bin") -> Asset:
+        async def body() -> AsyncIterator[bytes]:
+            yield data
+
+        self.clock.advance()
+        return (await self.assets.ingest(body(), IngestOptions(filename=name))).asset
+
+    async def entity(self, name: str) -> Entity:
+        self.clock.advance()
+        return await self.entities.create(name)
+
+
+@pytest.fixture(params=BACKENDS)
+async def svc(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Services]:
+    clock = FixedClock()
+    async with units_for(request.param, tmp_path, clock) as units:
+        yield Services(units, clock)
+
+
+async def test_linked_entities_come_oldest_first_with_their_roles(svc: Services) -> None:
+    asset = await svc.asset(b"portrait")
+    other = await svc.asset(b"elsewhere")
+    ada, bob, cy = [await svc.entity(name) for name in ("Ada", "Bob", "Cy")]
+    await svc.assets.link(cy.entity_id, asset.asset_id, "cameo")
+    await svc.assets.link(ada.entity_id, asset.asset_id, "subject")
+    await svc.assets.link(bob.entity_id, other.asset_id)
+    page = await svc.assets.linked_entities(asset.asset_id, PageRequest())
+    assert [(link.entity.display_name, link.role) for link in page.items] == [
+        ("Ada", "subject"),
+        ("Cy", "cameo"),
+    ]
+    assert page.items[0].entity == await svc.entities.get(ada.entity_id)
+    assert (page.total, page.next_cursor) == (2, None)
+
+
+async def test_an_unlinked_asset_has_no_entities(svc: Services) -> None:
+    asset = await svc.asset(b"alone")
+    page = await svc.assets.linked_entities(asset.asset_id, PageRequest())
+    assert (page.items, page.total) == ([], 0)
+
+
+async def test_soft_deleted_entities_are_left_out_unless_asked_for(svc: Services) -> None:
+    asset = await svc.asset(b"group photo")
+    ada, bob = await svc.entity("Ada"), await svc.entity("Bob")
+    for entity in (ada, bob):
+        await svc.assets.link(entity.entity_id, asset.asset_id)
+    await svc.entities.delete(ada.entity_id)
+    live = await svc.assets.linked_entities(asset.asset_id, PageRequest())
+    assert ([link.entity.display_name for link in live.items], live.total) == (["Bob"], 1)
+    every = await svc.assets.linked_entities(asset.asset_id, PageRequest(), include_deleted=True)
+    assert [link.entity.display_name for link in every.items] == ["Ada", "Bob"]
+    assert every.total == 2
+    assert every.items[0].entity.deleted_at is not None
+
+
+async def test_cursor_and_offset_pages_walk_every_linked_entity_once(svc: Services) -> None:
+    asset = await svc.asset(b"crowd")
+    names = [f"person {i}" for i in range(7)]
+    for name in names:
+        await svc.assets.link((await svc.entity(name)).entity_id, asset.asset_id)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await svc.assets.linked_entities(asset.asset_id, PageRequest(limit=3, cursor=cursor))
+        seen += [link.entity.display_name for link in page.items]
+        assert page.total == len(names)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == names
+    by_offset = await svc.assets.linked_entities(asset.asset_id, PageRequest(limit=3, offset=6))
+    assert [link.entity.display_name for link in by_offset.items] == ["person 6"]
+
+
+async def test_unknown_or_deleted_asset_is_not_found(svc: Services) -> None:
+    with pytest.raises(NotFound):
+        await svc.assets.linked_entities("f" * 64, PageRequest())
+    asset = await svc.asset(b"gone")
+    ada = await svc.entity("Ada")
+    await svc.assets.link(ada.entity_id, asset.asset_id)
+    await svc.assets.delete(asset.asset_id)
+    with pytest.raises(NotFound):
+        await svc.assets.linked_entities(asset.asset_id, PageRequest())
+    kept = await svc.assets.linked_entities(asset.asset_id, PageRequest(), include_deleted=True)
+    assert [link.entity.entity_id for link in kept.items] == [ada.entity_id]
+
+
+async def test_a_cursor_from_another_list_is_refused(svc: Services) -> None:
+    first = await svc.asset(b"one")
+    await svc.asset(b"two")
+    assets_cursor = (await svc.assets.find(AssetQuery(), PageRequest(limit=1))).next_cursor
+    assert assets_cursor is not None
+    with pytest.raises(Invalid):
+        await svc.assets.linked_entities(first.asset_id, PageRequest(cursor=assets_cursor))
+
+
+async def test_the_linked_entities_query_uses_indexes_not_scans(tmp_path: Path) -> None:
+    database = await Database.open(tmp_path / "core.sqlite3", FixedClock())
+    try:
+        async with database.read() as conn:
+            issued: list[str] = []
+            await conn.set_trace_callback(issued.append)
+            repository = SqliteAssetRepository(conn)
+            await repository.linked_entities("a" * 64, include_deleted=False, limit=10)
+            await repository.count_linked_entities("a" * 64, include_deleted=False)
+            await conn.set_trace_callback(None)
+            queries = [sql for sql in issued if "entity_assets" in sql]
+            assert len(queries) == 2
+            for sql in queries:
+                async with conn.execute("EXPLAIN QUERY PLAN " + sql) as cursor:
+                    plan = [row[3] for row in await cursor.fetchall()]
+                assert any("entity_assets_asset (asset_id=?)" in step for step in plan), plan
+                assert not any(step.startswith("SCAN") for step in plan), plan
+    finally:
+        await database.close()
