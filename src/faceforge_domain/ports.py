@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Collection, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
@@ -154,6 +154,10 @@ class AssetRepository(Protocol):
         ...
 
     async def count_linked_entities(self, asset_id: str, *, include_deleted: bool) -> int: ...
+
+    async def live_sizes(self, asset_ids: Collection[str]) -> dict[str, int]:
+        """``size_bytes`` of each live asset among ``asset_ids``; soft-deleted and unknown ones are absent."""
+        ...
 
     async def purgeable(self) -> list[Asset]:
         """Soft-deleted assets that no entity (and no job) refers to any more: their bytes may go."""

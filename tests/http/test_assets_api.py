@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -231,3 +232,57 @@ async def test_asset_changes_are_in_the_event_feed(
     ]
     assert {s for _, s in feed} == {aid}
     assert ("asset.metadata_extracted", aid) in feed
+
+
+async def test_check_says_which_content_is_stored(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
+    stored = await put(client, auth, b"already here", "here.bin")
+    missing = hashlib.sha256(b"not yet").hexdigest()
+    items = [
+        {"name": "here.bin", "size": 12, "sha256": stored["asset_id"].upper()},
+        {"name": "new.bin", "size": 7, "sha256": missing},
+        {"name": "same hash, other size", "size": 13, "sha256": stored["asset_id"]},
+    ]
+    response = await client.post("/v1/assets/check", json={"items": items}, headers=auth)
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["items"] == [
+        {
+            "name": "here.bin",
+            "size": 12,
+            "sha256": stored["asset_id"],
+            "exists": True,
+            "asset_id": stored["asset_id"],
+        },
+        {"name": "new.bin", "size": 7, "sha256": missing, "exists": False, "asset_id": None},
+        {
+            "name": "same hash, other size",
+            "size": 13,
+            "sha256": stored["asset_id"],
+            "exists": False,
+            "asset_id": None,
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    ("items", "field", "words"),
+    [
+        ([], "items", "1 to 1000 items, not 0"),
+        ([{"name": "a", "size": 1, "sha256": "0" * 64}] * 1001, "items", "not 1001"),
+        (
+            [{"name": "a", "size": 1, "sha256": "0" * 64}, {"name": "b", "size": 1, "sha256": "zz"}],
+            "items[1].sha256",
+            "64 hexadecimal",
+        ),
+        ([{"name": "a", "size": -5, "sha256": "0" * 64}], "items[0].size", "0 or more"),
+        ([{"name": "a", "size": "big", "sha256": "0" * 64}], "items[0].size", "whole number"),
+        ([{"name": "a", "sha256": "0" * 64}], "items[0]", "size"),
+    ],
+)
+async def test_bad_check_batches_are_422_naming_the_item(
+    client: httpx.AsyncClient, auth: dict[str, str], items: list[Any], field: str, words: str
+) -> None:
+    response = await client.post("/v1/assets/check", json={"items": items}, headers=auth)
+    assert response.status_code == 422, response.text
+    detail = response.json()["error"]["details"][0]
+    assert detail["field"].startswith(field), detail
+    assert words in detail["message"] + detail["field"], detail

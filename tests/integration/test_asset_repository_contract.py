@@ -1,9 +1,10 @@
-"""One contract for the asset port's lookups, run against the in-memory fake and the real SQLite adapter
-(through AssetService, so the paging and not-found rules are exercised too)."""
+"""One contract for the asset port's lookups (linked entities, the content pre-check), run against the
+in-memory fake and the real SQLite adapter through AssetService, so its paging and not-found rules are
+exercised too."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from faceforge_adapters.sqlite.assets import SqliteAssetRepository
 from faceforge_adapters.sqlite.database import Database
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.clock import FixedClock
+from faceforge_domain.content_check import MAX_ITEMS, ContentClaim
 from faceforge_domain.errors import Invalid, NotFound
 from faceforge_domain.models import Asset, Entity
 from faceforge_domain.paging import PageRequest
@@ -126,22 +128,65 @@ async def test_a_cursor_from_another_list_is_refused(svc: Services) -> None:
         await svc.assets.linked_entities(first.asset_id, PageRequest(cursor=assets_cursor))
 
 
-async def test_the_linked_entities_query_uses_indexes_not_scans(tmp_path: Path) -> None:
+async def test_live_sizes_leave_out_deleted_and_unknown_assets(svc: Services) -> None:
+    kept = await svc.asset(b"kept")
+    binned = await svc.asset(b"binned")
+    await svc.assets.delete(binned.asset_id)
+    claims = [
+        ContentClaim(name=name, size=size, sha256=sha)
+        for name, size, sha in (
+            ("kept", 4, kept.asset_id),
+            ("kept, other size", 5, kept.asset_id),
+            ("binned", 6, binned.asset_id),
+            ("unknown", 1, "0" * 64),
+        )
+    ]
+    got = await svc.assets.check_content(claims)
+    assert [(a.name, a.exists, a.asset_id) for a in got] == [
+        ("kept", True, kept.asset_id),
+        ("kept, other size", False, None),
+        ("binned", False, None),
+        ("unknown", False, None),
+    ]
+
+
+async def query_plans(
+    tmp_path: Path, lookups: Callable[[SqliteAssetRepository], Awaitable[object]], table: str
+) -> list[list[str]]:
+    """The query plan of each statement on ``table`` that ``lookups`` issues against a real database."""
     database = await Database.open(tmp_path / "core.sqlite3", FixedClock())
     try:
         async with database.read() as conn:
             issued: list[str] = []
             await conn.set_trace_callback(issued.append)
-            repository = SqliteAssetRepository(conn)
-            await repository.linked_entities("a" * 64, include_deleted=False, limit=10)
-            await repository.count_linked_entities("a" * 64, include_deleted=False)
+            await lookups(SqliteAssetRepository(conn))
             await conn.set_trace_callback(None)
-            queries = [sql for sql in issued if "entity_assets" in sql]
-            assert len(queries) == 2
-            for sql in queries:
-                async with conn.execute("EXPLAIN QUERY PLAN " + sql) as cursor:
-                    plan = [row[3] for row in await cursor.fetchall()]
-                assert any("entity_assets_asset (asset_id=?)" in step for step in plan), plan
-                assert not any(step.startswith("SCAN") for step in plan), plan
+            plans = []
+            for sql in issued:
+                if f"FROM {table}" in sql:
+                    async with conn.execute("EXPLAIN QUERY PLAN " + sql) as cursor:
+                        plans.append([row[3] for row in await cursor.fetchall()])
+            return plans
     finally:
         await database.close()
+
+
+async def test_a_full_pre_check_batch_is_one_indexed_query(tmp_path: Path) -> None:
+    async def check(repository: SqliteAssetRepository) -> None:
+        assert await repository.live_sizes({f"{i:064x}" for i in range(MAX_ITEMS)}) == {}
+
+    plans = await query_plans(tmp_path, check, "assets")
+    assert len(plans) == 1
+    assert not any(step.startswith("SCAN") for step in plans[0]), plans
+
+
+async def test_the_linked_entities_query_uses_indexes_not_scans(tmp_path: Path) -> None:
+    async def linked(repository: SqliteAssetRepository) -> None:
+        await repository.linked_entities("a" * 64, include_deleted=False, limit=10)
+        await repository.count_linked_entities("a" * 64, include_deleted=False)
+
+    plans = await query_plans(tmp_path, linked, "entity_assets")
+    assert len(plans) == 2
+    for plan in plans:
+        assert any("entity_assets_asset (asset_id=?)" in step for step in plan), plan
+        assert not any(step.startswith("SCAN") for step in plan), plan

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 
 from faceforge_adapters.memory.state import MemoryState
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
@@ -90,6 +91,10 @@ class InMemoryAssetRepository:
 
     async def count_linked_entities(self, asset_id: str, *, include_deleted: bool) -> int:
         return len(self._linked(asset_id, include_deleted=include_deleted))
+
+    async def live_sizes(self, asset_ids: Collection[str]) -> dict[str, int]:
+        live = (self._state.assets.get(asset_id) for asset_id in asset_ids)
+        return {a.asset_id: a.size_bytes for a in live if a is not None and a.deleted_at is None}
 
     def _is_purgeable(self, asset: Asset) -> bool:
         linked = {a for (_, a) in self._state.links}

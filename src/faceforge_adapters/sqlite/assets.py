@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 
 import aiosqlite
 
@@ -149,6 +150,19 @@ class SqliteAssetRepository:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    async def live_sizes(self, asset_ids: Collection[str]) -> dict[str, int]:
+        ids = list(asset_ids)
+        sizes: dict[str, int] = {}
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            sql = (
+                "SELECT asset_id, size_bytes FROM assets "
+                f"WHERE asset_id IN ({', '.join('?' * len(chunk))}) AND deleted_at IS NULL"
+            )
+            async with self._conn.execute(sql, chunk) as cursor:
+                sizes.update({row[0]: row[1] for row in await cursor.fetchall()})
+        return sizes
+
     async def purgeable(self) -> list[Asset]:
         sql = f"SELECT {_COLUMNS} FROM assets WHERE {_PURGEABLE} ORDER BY deleted_at, asset_id"
         async with self._conn.execute(sql) as cursor:
@@ -184,6 +198,8 @@ _PURGEABLE = (
     "AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.input_asset_id = assets.asset_id)"
 )
 
+
+_IN_CHUNK = 1000  # ids bound per IN-list: a whole pre-check batch in one query
 
 # CROSS JOIN keeps the links first: found by the entity_assets_asset index, then each entity by key.
 _LINKED_FROM = "FROM entity_assets AS l CROSS JOIN entities AS e ON e.entity_id = l.entity_id"

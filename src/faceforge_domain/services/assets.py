@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from typing import Any, TypeVar
 
 import anyio
@@ -17,6 +17,7 @@ import msgspec
 
 from faceforge_domain.asset_query import CURSOR_SORT, LINKED_ENTITIES_SORT, AssetPosition, AssetQuery
 from faceforge_domain.clock import Clock
+from faceforge_domain.content_check import ContentAnswer, ContentClaim, answers, checked_claims
 from faceforge_domain.errors import FieldError, Invalid, NotFound
 from faceforge_domain.events import record
 from faceforge_domain.filetypes import SNIFF_BYTES, clean_filename, infer_kind, sniff_mime
@@ -264,6 +265,13 @@ class AssetService:
                 LINKED_ENTITIES_SORT, format_timestamp(last.entity.created_at), last.entity.entity_id
             ),
         )
+
+    async def check_content(self, claims: Sequence[ContentClaim]) -> list[ContentAnswer]:
+        """Which claimed files are already stored (see ``content_check``), in one lookup for the batch."""
+        checked = checked_claims(claims)
+        async with self._uow.read() as uow:
+            sizes = await uow.assets.live_sizes({claim.sha256 for claim in checked})
+        return answers(checked, sizes)
 
     async def update(self, asset_id: str, change: Callable[[Asset], None]) -> Asset:
         """Apply ``change`` to a live asset; ``updated_at`` moves only when something changed."""

@@ -12,6 +12,7 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from faceforge_domain.asset_query import AssetQuery
+from faceforge_domain.content_check import MAX_ITEMS, ContentAnswer, ContentClaim
 from faceforge_domain.errors import FieldError, Invalid
 from faceforge_domain.filetypes import clean_filename
 from faceforge_domain.mergepatch import merge_patch
@@ -100,6 +101,16 @@ class AssetPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class LinkIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     role: str | None = None
+
+
+class ContentCheckIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    items: list[ContentClaim]
+
+
+class ContentCheckOut(msgspec.Struct, kw_only=True):
+    """One answer per item, in the order asked."""
+
+    items: list[ContentAnswer]
 
 
 class LinkedEntityOut(EntityOut, kw_only=True):
@@ -202,6 +213,19 @@ class AssetController(Controller):
         body = limited_body(request, core.config.uploads.max_bytes)
         result = await core.assets.ingest(body, options, size_hint=size_hint)
         return _upload_response(result)
+
+    @post(
+        "/check",
+        operation_id="checkAssets",
+        summary="Which files are already stored (by SHA-256 and size), so a client can skip uploading them",
+        description=(
+            f"1 to {MAX_ITEMS} items `{{name, size, sha256}}`. `exists` is true only for a live asset with "
+            "that hash and size; a soft-deleted asset, or one whose size differs, answers `exists: false`."
+        ),
+        status_code=HTTP_200_OK,
+    )
+    async def check_assets(self, core: CoreDep, data: ContentCheckIn) -> Ok[ContentCheckOut]:
+        return ok(ContentCheckOut(items=await core.assets.check_content(data.items)))
 
     @get(operation_id="listAssets", summary="List assets (filters: kind, entity_id, mime prefix, q on names)")
     async def list_assets(
