@@ -75,3 +75,17 @@ class Invalid(DomainError):
     @classmethod
     def one(cls, field: str, message: str) -> Invalid:
         return cls([FieldError(field, message)])
+
+
+class DigestMismatch(Invalid):
+    """The bytes received are not the ones the client vouched for: their SHA-256 differs."""
+
+    def __init__(self, expected: str, actual: str) -> None:
+        message = f"the bytes received have SHA-256 {actual}, not {expected}; nothing was stored"
+        super().__init__([FieldError("digest", message)])
+
+    @classmethod
+    def check(cls, actual: str, expected: str | None) -> None:
+        """Raise when an expected SHA-256 (hex) was given and ``actual`` is another."""
+        if expected is not None and actual != expected:
+            raise cls(expected, actual)

@@ -218,12 +218,18 @@ class BlobStore(Protocol):
     name: str
 
     async def put(
-        self, chunks: AsyncIterable[bytes], *, kind: str | None = None, size_hint: int | None = None
+        self,
+        chunks: AsyncIterable[bytes],
+        *,
+        kind: str | None = None,
+        size_hint: int | None = None,
+        expected_sha256: str | None = None,
     ) -> StoredBlob:
         """Store the stream; the bytes become visible only once complete and durable.
 
         ``kind`` and ``size_hint`` (when the length is known up front) let a routing store choose
-        where the bytes go; single-provider stores ignore them.
+        where the bytes go; single-provider stores ignore them. With ``expected_sha256`` (hex), bytes
+        that hash otherwise raise ``DigestMismatch`` and nothing becomes visible.
         """
         ...
 

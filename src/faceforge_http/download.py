@@ -16,6 +16,7 @@ from litestar.types import Receive, Send
 
 from faceforge_domain.models import Asset
 from faceforge_domain.ranges import ByteRange, DownloadPlan, http_date, strong_etag
+from faceforge_http.digests import repr_digest
 
 CRLF = "\r\n"
 Reader = Callable[[int, int], AsyncGenerator[bytes, None]]
@@ -36,6 +37,7 @@ def representation_headers(asset: Asset, *, inline: bool) -> dict[str, str]:
     return {
         "accept-ranges": "bytes",
         "etag": strong_etag(asset.content_hash),
+        "repr-digest": repr_digest(asset.content_hash),  # of the whole content, whatever range is sent
         "last-modified": http_date(asset.created_at),
         "content-disposition": content_disposition(asset.filename, inline=inline),
         "x-content-type-options": "nosniff",

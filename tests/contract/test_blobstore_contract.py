@@ -19,6 +19,7 @@ import pytest
 from faceforge_adapters.memory import InMemoryBlobStore
 from faceforge_adapters.storage.filesystem import STALE_AFTER_S, FilesystemBlobStore, content_key, sweep_stale
 from faceforge_adapters.storage.s3 import S3BlobStore
+from faceforge_domain.errors import DigestMismatch
 from faceforge_domain.models import StorageLocation
 from faceforge_domain.ports import BlobStore
 from seaweed_fixtures import RunningSeaweed
@@ -140,6 +141,23 @@ async def test_a_failing_stream_publishes_nothing_and_leaves_nothing(
     )
     assert await store.stat(location) is None
     assert strays() == []
+
+
+async def test_bytes_that_miss_the_expected_digest_are_not_stored(
+    store_and_strays: tuple[BlobStore, Strays],
+) -> None:
+    store, strays = store_and_strays
+    kept = await store.put(chunks_of(b"stored before"))
+    data = os.urandom(300_000)
+    sha = hashlib.sha256(data).hexdigest()
+    with pytest.raises(DigestMismatch) as refused:
+        await store.put(chunks_of(data), expected_sha256="0" * 64)
+    assert sha in refused.value.errors[0].message
+    assert await store.stat(StorageLocation(provider=store.name, key=_key_for(store, sha))) is None
+    assert strays() == []
+    assert await read(store, kept.location) == b"stored before"
+    blob = await store.put(chunks_of(data), expected_sha256=sha)
+    assert await read(store, blob.location) == data
 
 
 async def test_delete_is_idempotent(store_and_strays: tuple[BlobStore, Strays]) -> None:

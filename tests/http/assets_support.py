@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,6 +25,11 @@ def same_loop_client(core: Core) -> httpx.AsyncClient:
     """
     transport = httpx.ASGITransport(app=create_app(core))
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+def digest_of(data: bytes) -> str:
+    """``Repr-Digest`` as a client computes it over the bytes it holds (RFC 9530)."""
+    return "sha-256=:" + base64.b64encode(hashlib.sha256(data).digest()).decode() + ":"
 
 
 def leftovers(core: Core) -> list[str]:

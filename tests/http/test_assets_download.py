@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from assets_support import same_loop_client
+from assets_support import digest_of, same_loop_client
 
 from faceforge_adapters.bootstrap import Core
 from faceforge_domain.ranges import http_date
@@ -67,6 +67,22 @@ async def test_full_download_with_representation_headers(
         'attachment; filename="_bersicht _ plan.bin"; '
         "filename*=UTF-8''%C3%9Cbersicht%20%E2%80%93%20plan.bin"
     )
+
+
+async def test_downloads_carry_the_whole_contents_digest_even_for_a_range(
+    client: httpx.AsyncClient, auth: dict[str, str], stored: dict[str, Any]
+) -> None:
+    url = f"/v1/assets/{stored['asset_id']}/download"
+    whole = await client.get(url, headers=auth)
+    assert whole.status_code == 200
+    assert whole.headers["repr-digest"] == digest_of(whole.content)
+    assert whole.headers["etag"] == f'"{stored["asset_id"]}"'
+    ranged = await client.get(url, headers={**auth, "Range": "bytes=10-99"})
+    assert ranged.status_code == 206
+    assert ranged.headers["repr-digest"] == digest_of(DATA)
+    for headers in (auth, {**auth, "Range": "bytes=0-9"}):
+        head = await client.head(url, headers=headers)
+        assert head.headers["repr-digest"] == digest_of(DATA)
 
 
 async def test_inline_disposition(client: httpx.AsyncClient, auth: dict[str, str]) -> None:

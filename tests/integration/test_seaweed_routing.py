@@ -14,7 +14,10 @@ from litestar.testing import AsyncTestClient
 
 from faceforge_adapters.bootstrap import Core, bootstrap
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore
+from faceforge_domain.asset_query import AssetQuery
+from faceforge_domain.errors import DigestMismatch
 from faceforge_domain.models import Asset
+from faceforge_domain.paging import PageRequest, PageResult
 from faceforge_domain.services.assets import IngestOptions
 from faceforge_http.app import create_app
 from seaweed_fixtures import RunningSeaweed
@@ -194,6 +197,26 @@ async def test_an_unreachable_endpoint_falls_back_and_leaves_no_staged_file(
         assert await read(core, asset) == data
         assert list(core.paths.tmp_dir.rglob("stage-*")) == []
     assert any("S3 is unavailable" in m for m in storage_log.messages())
+
+
+@pytest.mark.parametrize("routing", [{"s3_min_size_bytes": 0}, {"default_provider": "fs"}])
+async def test_a_digest_mismatch_stores_nothing_on_either_provider(
+    home: Path, seaweed: RunningSeaweed, routing: dict[str, object]
+) -> None:
+    env = {"FACEFORGE_HOME": str(home)}
+    data = os.urandom(100_000)
+    async with bootstrap(home=home, env=env, overrides=s3_overrides(seaweed, **routing)) as core:
+        before = seaweed.objects()
+        with pytest.raises(DigestMismatch):
+            await core.assets.ingest(
+                chunks_of(data), IngestOptions(filename="z.bin"), expected_sha256="1" * 64
+            )
+        assert seaweed.objects() == before
+        leftovers = [core.paths.tmp_dir.rglob("*"), core.paths.assets_dir.rglob("*")]
+        assert [p for found in leftovers for p in found if p.is_file()] == []
+        assert await core.assets.find(AssetQuery(), PageRequest()) == PageResult(
+            items=[], total=0, limit=50, offset=0
+        )
 
 
 async def test_http_downloads_of_s3_assets_honour_ranges(home: Path, seaweed: RunningSeaweed) -> None:

@@ -26,9 +26,14 @@ class HookedStore(InMemoryBlobStore):
     on_put: Callable[[], Awaitable[object]] | None = None
 
     async def put(
-        self, chunks: AsyncIterable[bytes], *, kind: str | None = None, size_hint: int | None = None
+        self,
+        chunks: AsyncIterable[bytes],
+        *,
+        kind: str | None = None,
+        size_hint: int | None = None,
+        expected_sha256: str | None = None,
     ) -> StoredBlob:
-        stored = await super().put(chunks, kind=kind, size_hint=size_hint)
+        stored = await super().put(chunks, kind=kind, size_hint=size_hint, expected_sha256=expected_sha256)
         if self.on_put is not None:
             await self.on_put()
         return stored

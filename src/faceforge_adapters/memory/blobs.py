@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator
 
+from faceforge_domain.errors import DigestMismatch
 from faceforge_domain.ids import ContentHasher
 from faceforge_domain.models import StorageLocation, StoredBlob
 
@@ -15,7 +16,12 @@ class InMemoryBlobStore:
         self.blobs: dict[str, bytes] = {}
 
     async def put(
-        self, chunks: AsyncIterable[bytes], *, kind: str | None = None, size_hint: int | None = None
+        self,
+        chunks: AsyncIterable[bytes],
+        *,
+        kind: str | None = None,
+        size_hint: int | None = None,
+        expected_sha256: str | None = None,
     ) -> StoredBlob:
         hasher = ContentHasher()
         data = bytearray()
@@ -23,6 +29,7 @@ class InMemoryBlobStore:
             hasher.update(chunk)
             data += chunk
         sha = hasher.hexdigest()
+        DigestMismatch.check(sha, expected_sha256)
         self.blobs.setdefault(sha, bytes(data))
         location = StorageLocation(provider=self.name, key=sha)
         return StoredBlob(location=location, size_bytes=hasher.size, sha256=sha)

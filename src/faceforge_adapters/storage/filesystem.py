@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 import anyio
 
-from faceforge_domain.errors import InsufficientStorage
+from faceforge_domain.errors import DigestMismatch, InsufficientStorage
 from faceforge_domain.ids import ContentHasher
 from faceforge_domain.models import StorageLocation, StoredBlob
 
@@ -77,7 +77,12 @@ class FilesystemBlobStore:
         return self.root / location.key
 
     async def put(
-        self, chunks: AsyncIterable[bytes], *, kind: str | None = None, size_hint: int | None = None
+        self,
+        chunks: AsyncIterable[bytes],
+        *,
+        kind: str | None = None,
+        size_hint: int | None = None,
+        expected_sha256: str | None = None,
     ) -> StoredBlob:
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.tmp_dir / f"upload-{secrets.token_hex(12)}.part"
@@ -89,6 +94,7 @@ class FilesystemBlobStore:
             finally:
                 await anyio.to_thread.run_sync(handle.close)
             sha = hasher.hexdigest()
+            DigestMismatch.check(sha, expected_sha256)
             location = StorageLocation(provider=PROVIDER, key=content_key(sha))
             await anyio.to_thread.run_sync(self._publish, tmp, self.path_for(location))
         except OSError as exc:

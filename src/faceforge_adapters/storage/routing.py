@@ -25,6 +25,7 @@ from faceforge_adapters.storage import filesystem
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore
 from faceforge_adapters.storage.s3 import PROVIDER as S3
 from faceforge_adapters.storage.s3 import S3BlobStore, S3Unavailable, iter_file, stage_stream
+from faceforge_domain.errors import DigestMismatch
 from faceforge_domain.models import StorageLocation, StoredBlob
 from faceforge_domain.ports import BlobStore
 
@@ -91,17 +92,23 @@ class RoutingBlobStore:
         return found
 
     async def put(
-        self, chunks: AsyncIterable[bytes], *, kind: str | None = None, size_hint: int | None = None
+        self,
+        chunks: AsyncIterable[bytes],
+        *,
+        kind: str | None = None,
+        size_hint: int | None = None,
+        expected_sha256: str | None = None,
     ) -> StoredBlob:
         provider = self.rules.decide(kind, size_hint)
         if provider == FS:
-            return await self.fs.put(chunks)
+            return await self.fs.put(chunks, expected_sha256=expected_sha256)
         if self.s3 is None:
             if provider == S3:
                 log.warning("routing chose S3 but S3 is disabled; storing on the filesystem")
-            return await self.fs.put(chunks)
+            return await self.fs.put(chunks, expected_sha256=expected_sha256)
         staged = await stage_stream(chunks, self.tmp_dir)
         try:
+            DigestMismatch.check(staged.sha256, expected_sha256)
             if provider is None:
                 provider = self.rules.decide(kind, staged.size)
             if provider == S3:

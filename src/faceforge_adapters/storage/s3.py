@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from faceforge_adapters.config import S3Config
 from faceforge_adapters.storage.filesystem import WRITE_BATCH, content_key
-from faceforge_domain.errors import InsufficientStorage, Unavailable
+from faceforge_domain.errors import DigestMismatch, InsufficientStorage, Unavailable
 from faceforge_domain.ids import ContentHasher
 from faceforge_domain.models import StorageLocation, StoredBlob
 
@@ -213,10 +213,16 @@ class S3BlobStore:
         return StorageLocation(provider=PROVIDER, key=content_key(sha256), bucket=self.bucket)
 
     async def put(
-        self, chunks: AsyncIterable[bytes], *, kind: str | None = None, size_hint: int | None = None
+        self,
+        chunks: AsyncIterable[bytes],
+        *,
+        kind: str | None = None,
+        size_hint: int | None = None,
+        expected_sha256: str | None = None,
     ) -> StoredBlob:
         staged = await stage_stream(chunks, self.tmp_dir)
         try:
+            DigestMismatch.check(staged.sha256, expected_sha256)
             return await self.put_file(staged)
         finally:
             with anyio.CancelScope(shield=True):

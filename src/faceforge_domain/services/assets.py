@@ -101,11 +101,13 @@ class AssetService:
         options: IngestOptions | Callable[[], IngestOptions],
         *,
         size_hint: int | None = None,
+        expected_sha256: str | None = None,
     ) -> IngestResult:
         """Store a byte stream and record it; identical bytes become one asset with every name.
 
         ``options`` may be a callable: it is asked once the stream is exhausted, for uploads whose
-        fields arrive after the file. Either way they are checked before the bytes are published.
+        fields arrive after the file. Either way they are checked before the bytes are published, and
+        so is ``expected_sha256`` (hex): bytes that hash otherwise raise ``DigestMismatch``.
         """
         head = bytearray()
         checked: list[IngestOptions] = []
@@ -122,7 +124,9 @@ class AssetService:
                 checked.append(await self._check(options()))
 
         hint = options.kind if isinstance(options, IngestOptions) else None
-        blob = await self._store.put(watched(), kind=hint, size_hint=size_hint)
+        blob = await self._store.put(
+            watched(), kind=hint, size_hint=size_hint, expected_sha256=expected_sha256
+        )
         try:
             result = await self._record(blob, checked[0], bytes(head))
         except BaseException:

@@ -22,6 +22,8 @@ from faceforge_domain.ranges import plan_download, strong_etag
 from faceforge_domain.services.assets import IngestOptions, IngestResult, check_kind
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import CoreDep
+from faceforge_http.digests import HEADER as DIGEST_HEADER
+from faceforge_http.digests import expected_sha256
 from faceforge_http.download import BlobResponse, download_response
 from faceforge_http.envelope import Ok, Page, ok
 from faceforge_http.routes.entities import EntityOut, entity_out, page_out
@@ -171,7 +173,8 @@ class AssetController(Controller):
         description=(
             "Parts: `file` (required), `meta` (a JSON object: the `_meta.json` sidecar), `kind`, "
             "`entity_id`, `role`, `derived_from_asset_id`. 201 for new bytes, 200 with "
-            "`deduplicated: true` for known ones."
+            "`deduplicated: true` for known ones. An optional `Repr-Digest: sha-256=:<base64>:` header "
+            "(RFC 9530) is checked: bytes with another SHA-256 are a 422 and nothing is stored."
         ),
         request_max_body_size=None,  # streamed; the limit is uploads.max_bytes, enforced while reading
         status_code=HTTP_201_CREATED,
@@ -180,14 +183,16 @@ class AssetController(Controller):
         boundary = multipart_boundary(request.headers.get("content-type", ""))
         if boundary is None:
             raise Invalid.one("content-type", "must be multipart/form-data with a boundary")
+        expected = expected_sha256(request.headers.getall(DIGEST_HEADER, []))
         form = MultipartUpload(limited_body(request, core.config.uploads.max_bytes), boundary)
-        result = await core.assets.ingest(form.file_chunks(), form.options)
+        result = await core.assets.ingest(form.file_chunks(), form.options, expected_sha256=expected)
         return _upload_response(result)
 
     @put(
         "/upload",
         operation_id="putAsset",
         summary="Upload a file as the raw request body (for scripts and download managers)",
+        description="An optional `Repr-Digest: sha-256=:<base64>:` header is checked as for POST.",
         request_max_body_size=None,
         status_code=HTTP_201_CREATED,
     )
@@ -208,10 +213,11 @@ class AssetController(Controller):
             role=role,
             derived_from_asset_id=derived_from_asset_id,
         )
+        expected = expected_sha256(request.headers.getall(DIGEST_HEADER, []))
         length = request.headers.get("content-length")
         size_hint = int(length) if length and length.isdigit() else None
         body = limited_body(request, core.config.uploads.max_bytes)
-        result = await core.assets.ingest(body, options, size_hint=size_hint)
+        result = await core.assets.ingest(body, options, size_hint=size_hint, expected_sha256=expected)
         return _upload_response(result)
 
     @post(
