@@ -7,7 +7,8 @@
 4. Metadata extraction files/s through the ExifTool pool, for generated JPEGs and the sample folder,
    beside ``exiftool -json -r`` over the same folder. Target >= 80%.
 
-Usage: ``python bench/assets.py [--upload-gib 2] [--rss-gib 5] [--jpegs 1000] [--dir PATH]``.
+Usage: ``python bench/assets.py [--upload-gib 2] [--rss-gib 5] [--jpegs 1000] [--dir PATH]
+[--only upload,rss,download,metadata]``.
 Benchmarks never fail on a number; they print what they measured.
 """
 
@@ -284,6 +285,9 @@ def bench_metadata(work: Path, jpegs: int) -> None:
         line(f"pool, {label}", ours, "files/s", same_args, "exiftool -@ PARAMETERS -r")
 
 
+PARTS = ("upload", "rss", "download", "metadata")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--upload-gib", type=float, default=2)
@@ -293,17 +297,29 @@ def main() -> None:
     parser.add_argument(
         "--dir", type=Path, default=None, help="work folder (default: a temp dir on /tmp's disk)"
     )
+    parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"comma-separated parts to run (default: all of {', '.join(PARTS)})",
+    )
     args = parser.parse_args()
+    parts = set(args.only.split(","))
+    if not parts <= set(PARTS):
+        parser.error(f"--only takes parts among {', '.join(PARTS)}")
     with tempfile.TemporaryDirectory(dir=args.dir, prefix="ffbench-") as tmp:
         work = Path(tmp)
         server = FaceForgeServer(work / "home")
         try:
-            bench_upload(server, work, int(args.upload_gib * GIB))
-            bench_rss(server, work, int(args.rss_gib * GIB))
-            bench_download(server, work, int(args.download_gib * GIB))
+            if "upload" in parts:
+                bench_upload(server, work, int(args.upload_gib * GIB))
+            if "rss" in parts:
+                bench_rss(server, work, int(args.rss_gib * GIB))
+            if "download" in parts:
+                bench_download(server, work, int(args.download_gib * GIB))
         finally:
             server.stop()
-        bench_metadata(work, args.jpegs)
+        if "metadata" in parts:
+            bench_metadata(work, args.jpegs)
 
 
 if __name__ == "__main__":

@@ -89,6 +89,8 @@ class SeaweedConfig(_Section):
 
 class JobsConfig(_Section):
     max_concurrent: PositiveInt = 2
+    runner_lease_seconds: PositiveInt = 60
+    runner_max_attempts: PositiveInt = 3
 
 
 class UploadsConfig(_Section):

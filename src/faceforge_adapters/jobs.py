@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from faceforge_adapters.config import CoreConfig
 from faceforge_adapters.home import HomePaths
@@ -15,6 +16,7 @@ from faceforge_domain.clock import Clock
 from faceforge_domain.imports.handler import BulkImport
 from faceforge_domain.imports.models import JOB_TYPE as BULK_IMPORT
 from faceforge_domain.jobs.executor import JobExecutor
+from faceforge_domain.jobs.lease import LeasePolicy
 from faceforge_domain.jobs.registry import JobRegistry
 from faceforge_domain.jobs.service import JobService
 from faceforge_domain.ports import UnitOfWorkFactory
@@ -54,5 +56,9 @@ def build_jobs(
     liveness = LockFileLiveness(paths.run_dir)
     registry = JobRegistry()
     register_core_job_types(registry, config, assets, entities)
-    service = JobService(units, registry, clock, liveness)
+    lease = LeasePolicy(
+        duration=timedelta(seconds=config.jobs.runner_lease_seconds),
+        max_attempts=config.jobs.runner_max_attempts,
+    )
+    service = JobService(units, registry, clock, liveness, lease)
     return JobsRuntime(service, JobExecutor(service, config.jobs.max_concurrent), liveness)

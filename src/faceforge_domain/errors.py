@@ -38,6 +38,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class LeaseExpired(Conflict):
+    """A runner reported on a job whose lease it no longer holds (expired, or the job moved on)."""
+
+    code = "lease_expired"
+
+
 class Forbidden(DomainError):
     code = "forbidden"
 

@@ -70,7 +70,7 @@ def require_install_token(connection: ASGIConnection[Any, Any, Any, Any], _: Bas
 # listed is install-token only (deny by default), so a route added later is safe until it is mapped.
 
 _ENTITY_FAMILIES = ("entities", "descriptors", "relationships", "relation-types")
-_JOB_RUN_ACTIONS = frozenset({"claim", "log", "progress", "complete", "fail"})
+_JOB_RUN_ACTIONS = frozenset({"claim", "heartbeat", "log", "progress", "complete", "fail"})
 _PLUGIN_SELF_READS = frozenset({"", "config"})
 _PLUGIN_MANAGEMENT = frozenset({"enable", "disable", "token", "config"})
 

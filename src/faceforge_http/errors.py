@@ -37,6 +37,7 @@ STATUS_BY_CODE = {
     "not_found": HTTP_404_NOT_FOUND,
     "method_not_allowed": HTTP_405_METHOD_NOT_ALLOWED,
     "validation_error": HTTP_422_UNPROCESSABLE_ENTITY,
+    "lease_expired": HTTP_409_CONFLICT,  # before "conflict": a bare 409 reads back as "conflict"
     "conflict": HTTP_409_CONFLICT,
     "payload_too_large": HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "range_not_satisfiable": HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE,

@@ -45,14 +45,14 @@ def clean_env(home: Path) -> dict[str, str]:
 class Server:
     """One server process: start it, call it, kill it."""
 
-    def __init__(self, home: Path, command: list[str]) -> None:
+    def __init__(self, home: Path, command: list[str], env: dict[str, str] | None = None) -> None:
         self.home = home
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         command = [part.replace("{port}", str(self.port)) for part in command]
         self.log = (home.parent / f"server-{self.port}.log").open("wb")
         self.process = subprocess.Popen(
-            command, env=clean_env(home), stdout=self.log, stderr=subprocess.STDOUT
+            command, env={**clean_env(home), **(env or {})}, stdout=self.log, stderr=subprocess.STDOUT
         )
         self._wait_ready()
         core_json = json.loads((home / "config" / "core.json").read_text())
@@ -63,8 +63,9 @@ class Server:
         return cls(home, [str(FACEFORGE), "serve", "--port", "{port}"])
 
     @classmethod
-    def embedded(cls, home: Path, external_type: str) -> Server:
-        return cls(home, [sys.executable, "-c", EMBEDDED_SERVER, "{port}", external_type])
+    def embedded(cls, home: Path, external_type: str, env: dict[str, str] | None = None) -> Server:
+        """A server with ``external_type`` registered; ``env`` adds settings (``FACEFORGE_JOBS__...``)."""
+        return cls(home, [sys.executable, "-c", EMBEDDED_SERVER, "{port}", external_type], env)
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 60
@@ -78,12 +79,18 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError("server did not start")
 
-    def call(self, method: str, path: str, body: object | None = None) -> Any:
+    def call(
+        self, method: str, path: str, body: object | None = None, headers: dict[str, str] | None = None
+    ) -> Any:
         request = urllib.request.Request(  # noqa: S310
             self.base + path,
             data=None if body is None else json.dumps(body).encode(),
             method=method,
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                "Content-Type": "application/json",
+                **(headers or {}),
+            },
         )
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
             return json.load(response)["data"]

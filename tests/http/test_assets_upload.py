@@ -303,6 +303,15 @@ async def test_client_disconnect_mid_upload_leaves_nothing(core: Core, auth: dic
     await assert_nothing_left(core)
 
 
+async def test_client_disconnect_after_many_buffers_leaves_nothing(core: Core, auth: dict[str, str]) -> None:
+    """Past several write buffers (some written, some queued for the writer thread), not one byte stays."""
+    body = upload_body(bytes(range(256)) * 4096 * 24)  # 24 MiB: six 4 MiB buffers
+    chunks = [body[i : i + 256 * 1024] for i in range(0, 20 * 1024 * 1024, 256 * 1024)]
+    sent = await asgi_upload(create_app(core), form_headers(auth), chunks, disconnect=True)
+    assert sent[0]["status"] >= 400
+    await assert_nothing_left(core)
+
+
 async def test_streamed_upload_in_many_small_chunks(core: Core, auth: dict[str, str]) -> None:
     data = bytes(range(256)) * 4096  # 1 MiB
     body = upload_body(data, "chunks.bin")

@@ -8,6 +8,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from faceforge_adapters.bootstrap import Core
+from faceforge_http.routes.jobs import LEASE_HEADER
 
 pytestmark = pytest.mark.anyio
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -52,8 +53,9 @@ async def test_entity_and_asset_changes_are_in_the_feed_in_order(
 async def test_job_state_changes_are_in_the_feed(client: Client, core: Core, auth: dict[str, str]) -> None:
     core.jobs.registry.register_external("feedtest.work")
     job = (await client.post("/v1/jobs", json={"job_type": "feedtest.work"}, headers=auth)).json()["data"]
-    await client.post(f"/v1/jobs/{job['job_id']}/claim", json={"runner": "r"}, headers=auth)
-    await client.post(f"/v1/jobs/{job['job_id']}/complete", json={"result": {}}, headers=auth)
+    claimed = await client.post(f"/v1/jobs/{job['job_id']}/claim", json={"runner": "r"}, headers=auth)
+    runner = {**auth, LEASE_HEADER: claimed.json()["data"]["lease_id"]}
+    await client.post(f"/v1/jobs/{job['job_id']}/complete", json={"result": {}}, headers=runner)
     jid = job["job_id"]
     assert await events(client, auth, "job.*") == [
         ("job.queued", jid),

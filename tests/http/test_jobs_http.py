@@ -18,6 +18,7 @@ from litestar.testing import AsyncTestClient
 
 from faceforge_adapters.bootstrap import Core
 from faceforge_http.app import create_app
+from faceforge_http.routes.jobs import LEASE_HEADER
 
 pytestmark = pytest.mark.anyio
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -55,6 +56,13 @@ async def wait_job(client: Client, auth: dict[str, str], job_id: str, *statuses:
             if job["status"] in statuses:
                 return job
             await anyio.sleep(0.05)
+
+
+async def claim(client: Client, auth: dict[str, str], job_id: str, runner: str = "r") -> dict[str, str]:
+    """Claim a job; the headers its runner then calls with (the lease beside the token)."""
+    claimed = await client.post(f"/v1/jobs/{job_id}/claim", json={"runner": runner}, headers=auth)
+    assert claimed.status_code == 200, claimed.text
+    return {**auth, LEASE_HEADER: claimed.json()["data"]["lease_id"]}
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
@@ -149,36 +157,87 @@ async def test_the_external_runner_protocol_over_http(
         "job_id"
     ]
     base = f"/v1/jobs/{job_id}"
-    assert_error(await client.post(f"{base}/progress", json={"percent": 5}, headers=auth), 409, "conflict")
+    unclaimed = {**auth, LEASE_HEADER: "none"}
+    assert_error(
+        await client.post(f"{base}/progress", json={"percent": 5}, headers=unclaimed), 409, "conflict"
+    )
     claimed = await client.post(f"{base}/claim", json={"runner": "gpu-box"}, headers=auth)
     assert claimed.status_code == 200
     assert claimed.json()["data"]["status"] == "running"
     assert claimed.json()["data"]["claimed_by"] == "gpu-box"
+    assert claimed.json()["data"]["attempts"] == 1
+    assert claimed.json()["data"]["lease_expires_at"] is not None
+    runner = {**auth, LEASE_HEADER: claimed.json()["data"]["lease_id"]}
+    assert (
+        "lease_id" not in (await client.get(base, headers=auth)).json()["data"]
+    )  # only the claimer learns it
     assert_error(await client.post(f"{base}/claim", json={"runner": "other"}, headers=auth), 409, "conflict")
+    assert_error(await client.post(f"{base}/heartbeat", headers=auth), 422, "validation_error")
+    assert_error(await client.post(f"{base}/heartbeat", headers=unclaimed), 409, "lease_expired")
+    beat = await client.post(f"{base}/heartbeat", headers=runner)
+    assert beat.status_code == 200
+    assert beat.json()["data"]["status"] == "running"
     logged = await client.post(
         f"{base}/log",
         json={"entries": [{"message": "loading"}, {"level": "warning", "message": "slow", "data": {"s": 3}}]},
-        headers=auth,
+        headers=runner,
     )
     assert logged.status_code == 200
     assert [e["message"] for e in logged.json()["data"]] == ["loading", "slow"]
     bad_log = await client.post(
-        f"{base}/log", json={"entries": [{"level": "shout", "message": "x"}]}, headers=auth
+        f"{base}/log", json={"entries": [{"level": "shout", "message": "x"}]}, headers=runner
     )
     assert_error(bad_log, 422, "validation_error")
     assert_error(
-        await client.post(f"{base}/progress", json={"percent": 101}, headers=auth), 422, "validation_error"
+        await client.post(f"{base}/progress", json={"percent": 101}, headers=runner), 422, "validation_error"
     )
     progress = await client.post(
-        f"{base}/progress", json={"current": 2, "total": 8, "step": "epoch"}, headers=auth
+        f"{base}/progress", json={"current": 2, "total": 8, "step": "epoch"}, headers=runner
     )
     assert progress.json()["data"]["progress"]["percent"] == 25.0
-    done = await client.post(f"{base}/complete", json={"result": {"loss": 0.1}}, headers=auth)
+    done = await client.post(f"{base}/complete", json={"result": {"loss": 0.1}}, headers=runner)
     assert done.json()["data"]["status"] == "succeeded"
     assert done.json()["data"]["result"] == {"loss": 0.1}
     assert_error(await client.post(f"{base}/cancel", headers=auth), 409, "conflict")
     log = (await client.get(f"{base}/log", headers=auth)).json()["data"]
     assert [e["message"] for e in log["items"]][-3:] == ["loading", "slow", "succeeded"]
+
+
+async def test_a_lapsed_lease_requeues_the_job_and_the_silent_runner_gets_lease_expired(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FACEFORGE_JOBS__RUNNER_LEASE_SECONDS", "1")
+    app = create_app()
+    async with AsyncTestClient(app=app) as client:
+        core: Core = app.state.core
+        core.jobs.registry.register_external(EXTERNAL)
+        auth = {"Authorization": f"Bearer {core.install_token}"}
+        job_id = (await client.post("/v1/jobs", json={"job_type": EXTERNAL}, headers=auth)).json()["data"][
+            "job_id"
+        ]
+        silent = await claim(client, auth, job_id, "silent")
+        await client.post(f"/v1/jobs/{job_id}/log", json={"entries": [{"message": "begun"}]}, headers=silent)
+        requeued = await wait_job(client, auth, job_id, "queued")
+        assert (requeued["claimed_by"], requeued["lease_expires_at"], requeued["attempts"]) == (None, None, 1)
+        for path, body in (("heartbeat", None), ("progress", {"percent": 9}), ("complete", {})):
+            assert_error(
+                await client.post(f"/v1/jobs/{job_id}/{path}", json=body, headers=silent),
+                409,
+                "lease_expired",
+            )
+        second = await claim(client, auth, job_id, "second")
+        assert_error(
+            await client.post(f"/v1/jobs/{job_id}/complete", json={}, headers=silent), 409, "lease_expired"
+        )
+        done = await client.post(f"/v1/jobs/{job_id}/complete", json={"result": {"by": 2}}, headers=second)
+        assert (done.json()["data"]["status"], done.json()["data"]["attempts"]) == ("succeeded", 2)
+        log = [
+            e["message"]
+            for e in (await client.get(f"/v1/jobs/{job_id}/log", headers=auth)).json()["data"]["items"]
+        ]
+        assert "begun" in log
+        lapse = "lease expired, runner 'silent' presumed dead; re-queued for another runner"
+        assert f"{lapse} (1 of 3 attempts used)" in log
 
 
 async def test_polling_the_log_with_next_after_id_sees_each_entry_once(
@@ -187,12 +246,12 @@ async def test_polling_the_log_with_next_after_id_sees_each_entry_once(
     job_id = (await client.post("/v1/jobs", json={"job_type": external}, headers=auth)).json()["data"][
         "job_id"
     ]
-    await client.post(f"/v1/jobs/{job_id}/claim", json={"runner": "r"}, headers=auth)
+    runner = await claim(client, auth, job_id)
     seen: list[str] = []
     after = 0
     for batch in range(3):
         entries = [{"message": f"b{batch}-{i}"} for i in range(3)]
-        await client.post(f"/v1/jobs/{job_id}/log", json={"entries": entries}, headers=auth)
+        await client.post(f"/v1/jobs/{job_id}/log", json={"entries": entries}, headers=runner)
         page = (await client.get(f"/v1/jobs/{job_id}/log", params={"after_id": after}, headers=auth)).json()[
             "data"
         ]
@@ -248,12 +307,12 @@ async def test_sse_streams_log_entries_and_progress_until_the_job_ends(
     async with anyio.create_task_group() as group:
         group.start_soon(watch)
         await anyio.sleep(0.2)
-        await client.post(f"/v1/jobs/{job_id}/claim", json={"runner": "r"}, headers=auth)
-        await client.post(f"/v1/jobs/{job_id}/progress", json={"percent": 50, "step": "half"}, headers=auth)
+        runner = await claim(client, auth, job_id)
+        await client.post(f"/v1/jobs/{job_id}/progress", json={"percent": 50, "step": "half"}, headers=runner)
         await client.post(
-            f"/v1/jobs/{job_id}/log", json={"entries": [{"message": "live line"}]}, headers=auth
+            f"/v1/jobs/{job_id}/log", json={"entries": [{"message": "live line"}]}, headers=runner
         )
-        await client.post(f"/v1/jobs/{job_id}/complete", json={}, headers=auth)
+        await client.post(f"/v1/jobs/{job_id}/complete", json={}, headers=runner)
     kinds = [e[0] for e in events]
     assert kinds[-1] == "end"
     assert events[-1][1]["status"] == "succeeded"

@@ -63,6 +63,7 @@ async def test_a_job_round_trips_with_every_field(units: UnitOfWorkFactory) -> N
     job.result = {"scanned": 3}
     job.error = JobError(code="interrupted", message="stopped")
     job.claimed_by, job.owner, job.created_by = "runner", "core-1-abc", "cli"
+    job.lease_id, job.lease_expires_at, job.attempts = "lease-secret", T0 + timedelta(seconds=60), 2
     job.started_at = job.finished_at = T0 + timedelta(minutes=1)
     await add(units, job)
     async with units.read() as uow:

@@ -139,8 +139,8 @@ async def test_log_pages_with_after_id_and_limit() -> None:
     service, _, _ = make_service()
     service.registry.register_external("p.ext")
     job = await service.create("p.ext")
-    await service.claim(job.job_id, "runner-1")
-    await service.append_log(job.job_id, [("info", f"line {i}", {"i": i}) for i in range(5)])
+    lease = (await service.claim(job.job_id, "runner-1")).lease_id or ""
+    await service.append_log(job.job_id, lease, [("info", f"line {i}", {"i": i}) for i in range(5)])
     first = await service.log(job.job_id, limit=3)
     rest = await service.log(job.job_id, after_id=first.next_after_id, limit=100)
     messages = [e.message for e in first.items + rest.items]
@@ -170,8 +170,8 @@ async def test_cancel_of_a_finished_job_is_a_conflict_and_changes_nothing() -> N
     service, _, _ = make_service()
     service.registry.register_external("p.ext")
     job = await service.create("p.ext")
-    await service.claim(job.job_id, "r")
-    done = await service.complete(job.job_id, {"ok": 1})
+    lease = (await service.claim(job.job_id, "r")).lease_id or ""
+    done = await service.complete(job.job_id, lease, {"ok": 1})
     with pytest.raises(Conflict):
         await service.cancel(job.job_id)
     assert await service.get(job.job_id) == done
@@ -338,32 +338,39 @@ async def test_an_external_runner_claims_reports_and_completes() -> None:
     claimed = await service.claim(job.job_id, "runner-7")
     assert claimed.status == "running"
     assert claimed.claimed_by == "runner-7"
+    assert claimed.attempts == 1
+    lease = claimed.lease_id or ""
     with pytest.raises(Conflict):
         await service.claim(job.job_id, "runner-8")
-    stored = await service.append_log(job.job_id, [("info", "step one", None), ("warning", "odd", {"x": 1})])
+    stored = await service.append_log(
+        job.job_id, lease, [("info", "step one", None), ("warning", "odd", {"x": 1})]
+    )
     assert [e.id for e in stored] == sorted(e.id for e in stored)
-    progressed = await service.report_progress(job.job_id, Progress(current=1, total=4, step="one"))
+    progressed = await service.report_progress(job.job_id, lease, Progress(current=1, total=4, step="one"))
     assert progressed.progress.percent == 25.0
-    done = await service.complete(job.job_id, {"score": 0.9})
+    done = await service.complete(job.job_id, lease, {"score": 0.9})
     assert done.status == "succeeded"
     assert done.result == {"score": 0.9}
-    with pytest.raises(Conflict):
-        await service.append_log(job.job_id, [("info", "late", None)])
+    assert done.lease_expires_at is None
+    with pytest.raises(Conflict) as late:
+        await service.append_log(job.job_id, lease, [("info", "late", None)])
+    assert late.value.code == "conflict"  # its own lease, but the job has ended
 
 
 async def test_runner_reports_are_checked() -> None:
     service, _, _ = make_service()
     service.registry.register_external("plug.work")
     job = await service.create("plug.work")
-    with pytest.raises(Conflict):  # not claimed yet
-        await service.report_progress(job.job_id, Progress(current=1))
-    await service.claim(job.job_id, "r")
+    with pytest.raises(Conflict) as unclaimed:
+        await service.report_progress(job.job_id, "no-lease", Progress(current=1))
+    assert unclaimed.value.code == "conflict"
+    lease = (await service.claim(job.job_id, "r")).lease_id or ""
     with pytest.raises(Invalid):
-        await service.append_log(job.job_id, [("loud", "x", None)])
+        await service.append_log(job.job_id, lease, [("loud", "x", None)])
     with pytest.raises(Invalid):
-        await service.append_log(job.job_id, [])
+        await service.append_log(job.job_id, lease, [])
     with pytest.raises(Invalid):
-        await service.report_progress(job.job_id, Progress(percent=120))
+        await service.report_progress(job.job_id, lease, Progress(percent=120))
     with pytest.raises(Invalid):
         await service.claim(job.job_id, "  ")
 
@@ -375,20 +382,21 @@ async def test_in_process_jobs_cannot_be_claimed_or_driven_by_runners() -> None:
     with pytest.raises(Conflict):
         await service.claim(job.job_id, "r")
     with pytest.raises(Conflict):
-        await service.complete(job.job_id)
+        await service.complete(job.job_id, "no-lease")
 
 
 async def test_a_runner_failing_after_a_cancel_request_ends_the_job_canceled() -> None:
     service, _, _ = make_service()
     service.registry.register_external("plug.work")
     job = await service.create("plug.work")
-    await service.claim(job.job_id, "r")
+    lease = (await service.claim(job.job_id, "r")).lease_id or ""
     assert (await service.cancel(job.job_id)).status == "cancel_requested"
-    ended = await service.fail(job.job_id, JobError(code="stopped", message="asked to stop"))
+    assert (await service.heartbeat(job.job_id, lease)).status == "cancel_requested"
+    ended = await service.fail(job.job_id, lease, JobError(code="stopped", message="asked to stop"))
     assert ended.status == "canceled"
     other = await service.create("plug.work")
-    await service.claim(other.job_id, "r")
-    failed = await service.fail(other.job_id, JobError(code="gpu", message="out of memory"))
+    lease = (await service.claim(other.job_id, "r")).lease_id or ""
+    failed = await service.fail(other.job_id, lease, JobError(code="gpu", message="out of memory"))
     assert failed.status == "failed"
     assert failed.error == JobError(code="gpu", message="out of memory")
 
@@ -400,10 +408,10 @@ async def test_follow_yields_changes_until_the_job_has_finished() -> None:
     seen: list[str] = []
 
     async def drive() -> None:
-        await service.claim(job.job_id, "r")
-        await service.append_log(job.job_id, [("info", "halfway", None)])
-        await service.report_progress(job.job_id, Progress(percent=50))
-        await service.complete(job.job_id)
+        lease = (await service.claim(job.job_id, "r")).lease_id or ""
+        await service.append_log(job.job_id, lease, [("info", "halfway", None)])
+        await service.report_progress(job.job_id, lease, Progress(percent=50))
+        await service.complete(job.job_id, lease)
 
     async with anyio.create_task_group() as group:
         group.start_soon(drive)
@@ -419,10 +427,10 @@ async def test_every_status_change_is_an_event_in_the_same_transaction() -> None
     service, units, _ = make_service()
     service.registry.register_external("plug.work")
     job = await service.create("plug.work")
-    await service.claim(job.job_id, "r")
-    await service.report_progress(job.job_id, Progress(percent=10))  # progress alone is no event
+    lease = (await service.claim(job.job_id, "r")).lease_id or ""
+    await service.report_progress(job.job_id, lease, Progress(percent=10))  # progress alone is no event
     await service.cancel(job.job_id)
-    await service.fail(job.job_id, JobError(code="stop", message="stopped"))
+    await service.fail(job.job_id, lease, JobError(code="stop", message="stopped"))
     events = [(e.type, e.subject_id, e.data) for e in units.state.events]
     assert events == [
         (f"job.{status}", job.job_id, {"job_type": "plug.work"})

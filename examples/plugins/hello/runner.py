@@ -25,6 +25,7 @@ from typing import Any
 
 JOB_TYPE = "hello.greet"
 PLUGIN_ID = "hello"
+LEASE_HEADER = "FaceForge-Lease"  # the claim's lease_id, quoted on every call about that job
 
 
 class CoreError(Exception):
@@ -42,6 +43,7 @@ class Core:
     def __init__(self, url: str, token: str) -> None:
         self.url = url.rstrip("/")
         self.token = token
+        self.leases: dict[str, str] = {}  # job_id -> lease_id of the jobs this runner holds
 
     def request(
         self,
@@ -54,6 +56,9 @@ class Core:
     ) -> Any:
         url = self.url + path + ("?" + urllib.parse.urlencode(query) if query else "")
         headers = {"Authorization": f"Bearer {self.token}"}
+        parts = path.split("/")  # /v1/jobs/<job_id>/<action>
+        if len(parts) == 5 and parts[2] == "jobs" and parts[3] in self.leases:
+            headers[LEASE_HEADER] = self.leases[parts[3]]
         data = raw
         if body is not None:
             data = json.dumps(body).encode()
@@ -119,6 +124,7 @@ def run_once(core: Core, runner: str) -> int:
             if exc.status == 409:  # another runner was quicker
                 continue
             raise
+        core.leases[job["job_id"]] = job["lease_id"]
         core.log(job["job_id"], f"claimed by {runner}")
         try:
             result = run_job(core, job, config)
@@ -126,8 +132,10 @@ def run_once(core: Core, runner: str) -> int:
             core.request(
                 "POST", f"/v1/jobs/{job['job_id']}/fail", {"code": "hello_failed", "message": str(exc)}
             )
+            core.leases.pop(job["job_id"])
             continue
         core.request("POST", f"/v1/jobs/{job['job_id']}/complete", {"result": result})
+        core.leases.pop(job["job_id"])
         done += 1
     return done
 

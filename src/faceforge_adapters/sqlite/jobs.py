@@ -15,7 +15,7 @@ from faceforge_domain.jobs.models import Job, JobError, LogEntry, NewLogEntry, P
 
 _COLUMNS = (
     "job_id, job_type, status, progress, input, input_asset_id, result, error, claimed_by, owner, "
-    "created_by, created_at, started_at, finished_at, updated_at"
+    "lease_id, lease_expires_at, attempts, created_by, created_at, started_at, finished_at, updated_at"
 )
 
 
@@ -32,6 +32,9 @@ def job_from_row(row: sqlite3.Row) -> Job:
         error=None if error is None else msgspec.convert(error, JobError),
         claimed_by=row["claimed_by"],
         owner=row["owner"],
+        lease_id=row["lease_id"],
+        lease_expires_at=from_ts(row["lease_expires_at"]),
+        attempts=row["attempts"],
         created_by=row["created_by"],
         created_at=require_ts(row["created_at"]),
         started_at=from_ts(row["started_at"]),
@@ -52,6 +55,9 @@ def _values(job: Job) -> tuple[Any, ...]:
         None if job.error is None else to_json(job.error),
         job.claimed_by,
         job.owner,
+        job.lease_id,
+        to_ts(job.lease_expires_at),
+        job.attempts,
         job.created_by,
         to_ts(job.created_at),
         to_ts(job.started_at),
@@ -77,7 +83,7 @@ class SqliteJobRepository:
         self._conn = conn
 
     async def add(self, job: Job) -> None:
-        marks = ", ".join("?" for _ in range(15))
+        marks = ", ".join("?" for _ in _COLUMNS.split(","))
         await self._conn.execute(f"INSERT INTO jobs ({_COLUMNS}) VALUES ({marks})", _values(job))
 
     async def update(self, job: Job) -> None:

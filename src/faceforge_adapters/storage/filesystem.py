@@ -13,11 +13,13 @@ import secrets
 import shutil
 import time
 from collections.abc import AsyncIterable, AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
 import anyio
 
+from faceforge_adapters.storage.spool import spool
 from faceforge_domain.errors import DigestMismatch, InsufficientStorage
 from faceforge_domain.ids import ContentHasher
 from faceforge_domain.models import StorageLocation, StoredBlob
@@ -25,8 +27,6 @@ from faceforge_domain.models import StorageLocation, StoredBlob
 PROVIDER = "fs"
 # Downloads read this much per worker-thread trip (at least 1 MiB, as the API promises).
 READ_CHUNK = 4 * 1024 * 1024
-# Writes are gathered to this size before one trip to a worker thread: fewer thread hops per byte.
-WRITE_BATCH = 4 * 1024 * 1024
 # Leftovers in tmp/ older than this are a crashed process's, never a live upload's.
 STALE_AFTER_S = 24 * 3600
 
@@ -109,18 +109,8 @@ class FilesystemBlobStore:
     async def _stream_into(
         self, handle: BinaryIO, chunks: AsyncIterable[bytes], hasher: ContentHasher
     ) -> None:
-        """Gather chunks into batches; each batch is hashed and written in one worker-thread trip.
-
-        Hashing there keeps the event loop free (hashlib releases the GIL on big buffers).
-        """
-        batch = bytearray()
-        async for chunk in chunks:
-            batch += chunk
-            if len(batch) >= WRITE_BATCH:
-                full, batch = batch, bytearray()  # hand the buffer over instead of copying it
-                await anyio.to_thread.run_sync(self._write_batch, handle, hasher, full)
-        if batch:
-            await anyio.to_thread.run_sync(self._write_batch, handle, hasher, batch)
+        """Hash and write in a worker thread while the loop reads on (``spool``), then fsync once."""
+        await spool(chunks, partial(self._write_batch, handle, hasher))
         await anyio.to_thread.run_sync(self._sync, handle)
 
     def _write_batch(self, handle: BinaryIO, hasher: ContentHasher, data: bytearray) -> None:

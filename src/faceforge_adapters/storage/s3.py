@@ -15,6 +15,7 @@ import os
 import secrets
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -24,7 +25,8 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from faceforge_adapters.config import S3Config
-from faceforge_adapters.storage.filesystem import WRITE_BATCH, content_key
+from faceforge_adapters.storage.filesystem import content_key
+from faceforge_adapters.storage.spool import WRITE_BATCH, spool
 from faceforge_domain.errors import DigestMismatch, InsufficientStorage, Unavailable
 from faceforge_domain.ids import ContentHasher
 from faceforge_domain.models import StorageLocation, StoredBlob
@@ -49,7 +51,7 @@ class Staged:
     size: int
 
 
-def _write_batch(handle: BinaryIO, hasher: ContentHasher, data: bytes) -> None:
+def _write_batch(handle: BinaryIO, hasher: ContentHasher, data: bytearray) -> None:
     hasher.update(data)
     handle.write(data)
 
@@ -74,14 +76,7 @@ async def stage_stream(chunks: AsyncIterable[bytes], tmp_dir: Path) -> Staged:
     try:
         handle = await anyio.to_thread.run_sync(path.open, "xb")
         try:
-            batch = bytearray()
-            async for chunk in chunks:
-                batch += chunk
-                if len(batch) >= WRITE_BATCH:
-                    await anyio.to_thread.run_sync(_write_batch, handle, hasher, bytes(batch))
-                    batch.clear()
-            if batch:
-                await anyio.to_thread.run_sync(_write_batch, handle, hasher, bytes(batch))
+            await spool(chunks, partial(_write_batch, handle, hasher))
         finally:
             await anyio.to_thread.run_sync(_sync_close, handle)
     except BaseException as exc:

@@ -3,7 +3,8 @@
 ``jobs.max_concurrent`` workers each claim the oldest queued job, run its handler with a
 ``JobContext``, and settle it: ``succeeded`` with the handler's result, ``canceled`` when the handler
 stopped at a safe point after a cancel request, ``failed`` with the error otherwise. When Core stops
-while a job runs, the job is re-queued if its type can resume, else failed ``interrupted``.
+while a job runs, the job is re-queued if its type can resume, else failed ``interrupted``. Beside the
+workers, a sweeper settles external runners' claims whose lease lapsed.
 """
 
 from __future__ import annotations
@@ -36,7 +37,16 @@ class JobExecutor:
         async with anyio.create_task_group() as group:
             for _ in range(self._max_concurrent):
                 group.start_soon(self._worker)
+            group.start_soon(self._lease_sweeper)
             task_status.started()
+
+    async def _lease_sweeper(self) -> None:
+        while True:
+            await anyio.sleep(self._service.lease.sweep_interval_s)
+            try:
+                await self._service.sweep_leases()
+            except Exception:  # a database hiccup must not stop the sweeps: try again next round
+                log.exception("could not sweep lapsed runner leases")
 
     async def _worker(self) -> None:
         while True:

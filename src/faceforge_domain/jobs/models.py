@@ -22,6 +22,7 @@ ACTIVE_STATUSES = frozenset({"running", "cancel_requested"})
 JOB_TYPE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 
 INTERRUPTED = "interrupted"
+RUNNER_LOST = "runner_lost"
 CANCELED = "canceled"
 
 
@@ -50,7 +51,9 @@ class Job(msgspec.Struct, kw_only=True):
     """A unit of background work, durable across restarts.
 
     ``owner`` is the Core process that runs the job (or brokered its claim for an external runner);
-    ``claimed_by`` names the external runner that claimed it.
+    ``claimed_by`` names the external runner that claimed it. A claim is a lease: ``lease_id`` is the
+    secret the runner quotes on every call, ``lease_expires_at`` when Core presumes it dead unless it
+    calls again, and ``attempts`` counts the claims so far.
     """
 
     job_id: str
@@ -63,6 +66,9 @@ class Job(msgspec.Struct, kw_only=True):
     error: JobError | None = None
     claimed_by: str | None = None
     owner: str | None = None
+    lease_id: str | None = None
+    lease_expires_at: datetime | None = None
+    attempts: int = 0
     created_by: str | None = None
     created_at: datetime
     started_at: datetime | None = None

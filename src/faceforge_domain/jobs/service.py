@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,15 +12,17 @@ import anyio
 import msgspec
 
 from faceforge_domain.clock import Clock
-from faceforge_domain.errors import Conflict, DomainError, FieldError, Invalid, NotFound
+from faceforge_domain.errors import Conflict, DomainError, FieldError, Invalid, LeaseExpired, NotFound
 from faceforge_domain.events import record
 from faceforge_domain.ids import is_id, new_id
 from faceforge_domain.jobs.context import JobContext, derive_percent
+from faceforge_domain.jobs.lease import LeasePolicy, lapsed
 from faceforge_domain.jobs.models import (
     ACTIVE_STATUSES,
     INTERRUPTED,
     JOB_STATUSES,
     LOG_LEVELS,
+    RUNNER_LOST,
     Job,
     JobError,
     JobStatus,
@@ -51,6 +54,10 @@ class Recovery:
     requeued: list[str]
     failed: list[str]
     canceled: list[str]
+
+    @classmethod
+    def empty(cls) -> Recovery:
+        return cls(requeued=[], failed=[], canceled=[])
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +100,13 @@ class JobService:
         registry: JobRegistry,
         clock: Clock,
         liveness: OwnerLiveness,
+        lease: LeasePolicy | None = None,
     ) -> None:
         self._uow = uow
         self.registry = registry
         self.clock = clock
         self._liveness = liveness
+        self.lease = lease or LeasePolicy()
         self._local: dict[str, JobContext] = {}
         self._work = anyio.Event()
         self._changed = anyio.Event()
@@ -246,7 +255,11 @@ class JobService:
     # -- the external-runner protocol -----------------------------------------------------------
 
     async def claim(self, job_id: str, runner: str) -> Job:
-        """An external runner takes a queued job of an external type; it is then ``running``."""
+        """An external runner takes a queued job of an external type; it is then ``running``.
+
+        The answer carries the ``lease_id`` the runner quotes on every later call; each such call
+        renews the lease.
+        """
         runner = runner.strip()
         if not runner or len(runner) > 200:
             raise Invalid.one("runner", "must be 1 to 200 characters naming the runner")
@@ -264,14 +277,28 @@ class JobService:
                     {"job_id": job_id, "status": job.status, "claimed_by": job.claimed_by},
                 )
             self._start(job, owner=self.owner_id, claimed_by=runner)
+            job.attempts += 1
+            job.lease_id = secrets.token_urlsafe(24)
+            job.lease_expires_at = self.lease.expires(job.updated_at)
             await self._save(uow, job)
-            await uow.jobs.append_logs(job_id, [self._entry("info", f"claimed by runner {runner!r}")])
+            attempt = {"attempt": job.attempts, "max_attempts": self.lease.max_attempts}
+            await uow.jobs.append_logs(
+                job_id, [self._entry("info", f"claimed by runner {runner!r}", attempt)]
+            )
             await uow.commit()
         self._notify()
         return job
 
+    async def heartbeat(self, job_id: str, lease_id: str) -> Job:
+        """A runner says it is alive: the lease is renewed; the answer shows a cancel request."""
+        async with self._uow.write() as uow:
+            job = await self._require_claimed(uow, job_id, lease_id)
+            await uow.jobs.update(job)
+            await uow.commit()
+        return job
+
     async def append_log(
-        self, job_id: str, entries: Sequence[tuple[str, str, JsonObject | None]]
+        self, job_id: str, lease_id: str, entries: Sequence[tuple[str, str, JsonObject | None]]
     ) -> list[LogEntry]:
         """Append a runner's ``(level, message, data)`` entries; committed before returning."""
         if not entries or len(entries) > MAX_LOG_BATCH:
@@ -280,26 +307,26 @@ class JobService:
             check_log_entry(level, message, f"entries/{index}")
         new = [self._entry(level, message, data) for level, message, data in entries]
         async with self._uow.write() as uow:
-            await self._require_claimed(uow, job_id)
+            job = await self._require_claimed(uow, job_id, lease_id)
+            await uow.jobs.update(job)
             stored = await uow.jobs.append_logs(job_id, new)
             await uow.commit()
         self._notify()
         return stored
 
-    async def report_progress(self, job_id: str, progress: Progress) -> Job:
+    async def report_progress(self, job_id: str, lease_id: str, progress: Progress) -> Job:
         check_progress(progress)
         async with self._uow.write() as uow:
-            job = await self._require_claimed(uow, job_id)
+            job = await self._require_claimed(uow, job_id, lease_id)
             job.progress = progress
-            job.updated_at = self.clock.now()
             await uow.jobs.update(job)
             await uow.commit()
         self._notify()
         return job
 
-    async def complete(self, job_id: str, result: JsonObject | None = None) -> Job:
+    async def complete(self, job_id: str, lease_id: str, result: JsonObject | None = None) -> Job:
         async with self._uow.write() as uow:
-            job = await self._require_claimed(uow, job_id)
+            job = await self._require_claimed(uow, job_id, lease_id)
             self._finish(job, "succeeded", result=result or {})
             await self._save(uow, job)
             await uow.jobs.append_logs(job_id, [self._entry("info", "succeeded")])
@@ -307,10 +334,10 @@ class JobService:
         self._notify()
         return job
 
-    async def fail(self, job_id: str, error: JobError) -> Job:
+    async def fail(self, job_id: str, lease_id: str, error: JobError) -> Job:
         """A runner gives up; after a cancel request this ends the job ``canceled`` instead."""
         async with self._uow.write() as uow:
-            job = await self._require_claimed(uow, job_id)
+            job = await self._require_claimed(uow, job_id, lease_id)
             if job.status == "cancel_requested":
                 self._finish(job, "canceled")
                 message = "canceled by the runner"
@@ -323,17 +350,60 @@ class JobService:
         self._notify()
         return job
 
+    async def sweep_leases(self) -> Recovery:
+        """Settle claimed jobs whose runner fell silent past its lease.
+
+        Each goes back to the queue (its log kept) for another runner, or fails ``runner_lost`` once
+        ``max_attempts`` claims were lost; a job whose cancel was requested ends ``canceled``.
+        """
+        done = Recovery.empty()
+        now = self.clock.now()
+        async with self._uow.read() as uow:  # idle sweeps never take the write lock
+            if not any(lapsed(job, now) for job in await uow.jobs.with_status(ACTIVE_STATUSES)):
+                return done
+        async with self._uow.write() as uow:
+            for job in await uow.jobs.with_status(ACTIVE_STATUSES):
+                if lapsed(job, now):
+                    await self._lapse(uow, job, done)
+            await uow.commit()
+        self._notify()
+        return done
+
+    async def _lapse(self, uow: UnitOfWork, job: Job, done: Recovery) -> None:
+        dead = f"lease expired, runner {job.claimed_by!r} presumed dead"
+        attempts = f"{job.attempts} of {self.lease.max_attempts} attempts"
+        lapse = self.lease.lapse(job)
+        job.lease_id = None  # whatever happens next, the silent runner no longer holds the job
+        if lapse == "cancel":
+            self._finish(job, "canceled")
+            message, bucket = f"{dead}; canceled as requested", done.canceled
+        elif lapse == "fail":
+            error = JobError(
+                code=RUNNER_LOST, message=f"every runner that claimed it went silent ({attempts})"
+            )
+            self._finish(job, "failed", error=error)
+            message, bucket = f"{dead}; failed after {attempts}", done.failed
+        else:
+            self._requeue(job)
+            message, bucket = f"{dead}; re-queued for another runner ({attempts} used)", done.requeued
+        await self._save(uow, job)
+        await uow.jobs.append_logs(job.job_id, [self._entry("warning", message)])
+        bucket.append(job.job_id)
+
     # -- recovery -------------------------------------------------------------------------------
 
     async def recover(self) -> Recovery:
         """Settle jobs left ``running`` by a process that died: re-queue resumable types, fail the rest.
 
-        Jobs owned by a live process (a server running beside this CLI) are left alone.
+        Jobs owned by a live process (a server running beside this CLI) are left alone, and so are
+        leased claims: their runner may still be working, and the lease sweeper settles them if not.
         """
-        done = Recovery(requeued=[], failed=[], canceled=[])
+        done = Recovery.empty()
         async with self._uow.write() as uow:
             for job in await uow.jobs.with_status(ACTIVE_STATUSES):
                 if job.owner is not None and self._liveness.alive(job.owner):
+                    continue
+                if job.lease_expires_at is not None:
                     continue
                 spec = self.registry.get(job.job_type)
                 if job.status == "cancel_requested":
@@ -461,6 +531,7 @@ class JobService:
 
     def _requeue(self, job: Job) -> None:
         job.status, job.owner, job.claimed_by = "queued", None, None
+        job.lease_id = job.lease_expires_at = None
         job.updated_at = self.clock.now()
 
     def _finish(
@@ -474,6 +545,7 @@ class JobService:
         now = self.clock.now()
         job.status = status
         job.finished_at = job.updated_at = now
+        job.lease_expires_at = None
         job.result = result if result is not None else job.result
         job.error = error
 
@@ -483,14 +555,24 @@ class JobService:
             raise NotFound("job", job_id)
         return job
 
-    async def _require_claimed(self, uow: UnitOfWork, job_id: str) -> Job:
+    async def _require_claimed(self, uow: UnitOfWork, job_id: str, lease_id: str) -> Job:
+        """The job a runner reports on, its lease renewed; only the holder of a live lease may."""
         job = await self._require(uow, job_id)
-        if job.claimed_by is None or job.status not in ACTIVE_STATUSES:
+        holds = job.lease_id is not None and secrets.compare_digest(job.lease_id, lease_id)
+        if job.attempts and (not holds or (job.status in ACTIVE_STATUSES and lapsed(job, self.clock.now()))):
+            raise LeaseExpired(
+                f"the lease on job {job_id!r} has expired or passed to another runner; "
+                "stop working on it (claim a queued job to start again)",
+                {"job_id": job_id, "status": job.status},
+            )
+        if not holds or job.status not in ACTIVE_STATUSES:
             raise Conflict(
                 f"job {job_id!r} is {job.status} and not claimed by a runner; "
                 "runners may report only on jobs they claimed and that still run",
                 {"job_id": job_id, "status": job.status},
             )
+        job.updated_at = self.clock.now()
+        job.lease_expires_at = self.lease.expires(job.updated_at)
         return job
 
     def _notify(self, *, work: bool = False) -> None:

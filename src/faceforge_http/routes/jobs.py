@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, Parameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -19,6 +19,13 @@ from faceforge_http.envelope import Ok, Page, ok
 
 Count = Annotated[int, msgspec.Meta(ge=0)]
 STATUS_PARAM = Parameter(default=None, description="Repeatable: jobs in any of these statuses")
+LEASE_HEADER = "FaceForge-Lease"
+Lease = Annotated[
+    str,
+    HeaderParameter(
+        name=LEASE_HEADER, description="The lease_id the claim answered; each call renews the lease"
+    ),
+]
 JsonObject = dict[str, Any]
 
 
@@ -46,11 +53,19 @@ class JobOut(msgspec.Struct, kw_only=True):
     result: JsonObject | None
     error: JobErrorOut | None
     claimed_by: str | None
+    lease_expires_at: str | None
+    attempts: int
     created_by: str | None
     created_at: str
     started_at: str | None
     finished_at: str | None
     updated_at: str
+
+
+class ClaimedJobOut(JobOut, kw_only=True):
+    """A claim's answer: the job, and the lease secret only its runner learns."""
+
+    lease_id: str
 
 
 class LogEntryOut(msgspec.Struct, kw_only=True):
@@ -127,6 +142,8 @@ def job_out(job: Job) -> JobOut:
         result=job.result,
         error=None if job.error is None else JobErrorOut(code=job.error.code, message=job.error.message),
         claimed_by=job.claimed_by,
+        lease_expires_at=_ts(job.lease_expires_at),
+        attempts=job.attempts,
         created_by=job.created_by,
         created_at=format_timestamp(job.created_at),
         started_at=_ts(job.started_at),
@@ -247,8 +264,19 @@ class JobController(Controller):
         summary="External runner: take a queued job of an external type",
         status_code=HTTP_200_OK,
     )
-    async def claim_job(self, core: CoreDep, job_id: str, data: ClaimIn) -> Ok[JobOut]:
-        return ok(job_out(await core.jobs.claim(job_id, data.runner)))
+    async def claim_job(self, core: CoreDep, job_id: str, data: ClaimIn) -> Ok[ClaimedJobOut]:
+        job = await core.jobs.claim(job_id, data.runner)
+        assert job.lease_id is not None  # a claim always grants a lease
+        return ok(ClaimedJobOut(**msgspec.structs.asdict(job_out(job)), lease_id=job.lease_id))
+
+    @post(
+        "/{job_id:str}/heartbeat",
+        operation_id="heartbeatJob",
+        summary="External runner: renew the lease (the answer says if a cancel was requested)",
+        status_code=HTTP_200_OK,
+    )
+    async def heartbeat_job(self, core: CoreDep, job_id: str, lease: Lease) -> Ok[JobOut]:
+        return ok(job_out(await core.jobs.heartbeat(job_id, lease)))
 
     @post(
         "/{job_id:str}/log",
@@ -256,8 +284,11 @@ class JobController(Controller):
         summary="External runner: append log entries (stored before the answer)",
         status_code=HTTP_200_OK,
     )
-    async def append_log(self, core: CoreDep, job_id: str, data: LogAppendIn) -> Ok[list[LogEntryOut]]:
-        stored = await core.jobs.append_log(job_id, [(e.level, e.message, e.data) for e in data.entries])
+    async def append_log(
+        self, core: CoreDep, job_id: str, lease: Lease, data: LogAppendIn
+    ) -> Ok[list[LogEntryOut]]:
+        entries = [(e.level, e.message, e.data) for e in data.entries]
+        stored = await core.jobs.append_log(job_id, lease, entries)
         return ok([entry_out(e) for e in stored])
 
     @post(
@@ -266,9 +297,9 @@ class JobController(Controller):
         summary="External runner: report progress (the answer says if a cancel was requested)",
         status_code=HTTP_200_OK,
     )
-    async def report_progress(self, core: CoreDep, job_id: str, data: ProgressIn) -> Ok[JobOut]:
+    async def report_progress(self, core: CoreDep, job_id: str, lease: Lease, data: ProgressIn) -> Ok[JobOut]:
         progress = Progress(**msgspec.structs.asdict(data))
-        return ok(job_out(await core.jobs.report_progress(job_id, progress)))
+        return ok(job_out(await core.jobs.report_progress(job_id, lease, progress)))
 
     @post(
         "/{job_id:str}/complete",
@@ -276,8 +307,8 @@ class JobController(Controller):
         summary="External runner: finish the job with its result",
         status_code=HTTP_200_OK,
     )
-    async def complete_job(self, core: CoreDep, job_id: str, data: CompleteIn) -> Ok[JobOut]:
-        return ok(job_out(await core.jobs.complete(job_id, data.result)))
+    async def complete_job(self, core: CoreDep, job_id: str, lease: Lease, data: CompleteIn) -> Ok[JobOut]:
+        return ok(job_out(await core.jobs.complete(job_id, lease, data.result)))
 
     @post(
         "/{job_id:str}/fail",
@@ -285,6 +316,6 @@ class JobController(Controller):
         summary="External runner: give up with an error (after a cancel request: canceled)",
         status_code=HTTP_200_OK,
     )
-    async def fail_job(self, core: CoreDep, job_id: str, data: FailIn) -> Ok[JobOut]:
+    async def fail_job(self, core: CoreDep, job_id: str, lease: Lease, data: FailIn) -> Ok[JobOut]:
         error = JobError(code=data.code, message=data.message)
-        return ok(job_out(await core.jobs.fail(job_id, error)))
+        return ok(job_out(await core.jobs.fail(job_id, lease, error)))
