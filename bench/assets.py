@@ -252,10 +252,11 @@ async def pool_rates(exiftool: Path, files: list[Path], workers: int) -> tuple[f
     """
     pool = ExifToolPool(exiftool, workers)
     limiter = anyio.CapacityLimiter(workers * pool.batch_files)
+    sizes = {path: path.stat().st_size for path in files}
 
     async def one(path: Path) -> None:
         async with limiter:
-            await pool.run(path, limit_s=120, size_bytes=path.stat().st_size)
+            await pool.run(path, limit_s=120, size_bytes=sizes[path])
 
     async def one_pass() -> float:
         started = time.perf_counter()
