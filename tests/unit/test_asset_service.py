@@ -254,6 +254,20 @@ async def test_runner_records_done_failed_and_skipped() -> None:
     assert sorted(extractor.seen) == ["a.jpg", "b.jpg"]  # the skipped name never reached the tool
 
 
+async def test_runner_records_a_batch_in_one_go_leaving_out_what_needs_nothing() -> None:
+    extractor = FakeExtractor({"a.jpg": EXIF_OUT, "b.jpg": MetadataError("exiftool stopped unexpectedly")})
+    world = World(extractor)
+    done = await world.add(b"a", "a.jpg")
+    failed = await world.add(b"b", "b.jpg")
+    skipped = await world.add(b"c", "c_meta.json")
+    missing = "f" * 64
+    statuses = await world.metadata.process([done.asset_id, missing, failed.asset_id, skipped.asset_id])
+    assert statuses == {done.asset_id: "done", failed.asset_id: "failed", skipped.asset_id: "skipped"}
+    assert (await world.assets.get(failed.asset_id)).metadata_reason == "exiftool stopped unexpectedly"
+    assert await world.metadata.process([done.asset_id]) == {}  # no longer pending: nothing to do
+    assert sorted(extractor.seen) == ["a.jpg", "b.jpg"]
+
+
 async def test_runner_without_a_usable_extractor_skips_with_its_reason() -> None:
     world = World(FakeExtractor({}, unavailable="exiftool is disabled"))
     async with Running(world):

@@ -135,8 +135,9 @@ class AssetService:
                 errors.append(FieldError(field, "must be a 64-character lowercase hex id"))
         if errors:
             raise Invalid(errors)
-        async with self._uow.read() as uow:
-            await self._require_refs(uow, options)
+        if options.entity_id is not None or options.derived_from_asset_id is not None:
+            async with self._uow.read() as uow:
+                await self._require_refs(uow, options)
         return msgspec.structs.replace(options, filename=clean_filename(options.filename))
 
     @staticmethod
