@@ -78,7 +78,7 @@ class ExifToolExtractor:
             yield path.absolute()
         finally:
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(lambda: shutil.rmtree(folder, ignore_errors=True))
+                await anyio.to_thread.run_sync(_remove_staged, folder, path)
 
     async def _copy(self, location: StorageLocation, path: Path) -> None:
         async with await anyio.open_file(path, "xb") as out:
@@ -96,6 +96,15 @@ def staging_name(filename: str, limit: int = MAX_NAME_BYTES) -> str:
     keep = limit - len(suffix.encode("utf-8")) - 1
     short = stem.encode("utf-8")[:keep].decode("utf-8", errors="ignore")
     return f"{short}.{suffix}" if suffix else short
+
+
+def _remove_staged(folder: Path, path: Path) -> None:
+    """Remove the staged link and its folder: two calls in the usual case, a full sweep otherwise."""
+    try:
+        path.unlink()
+        folder.rmdir()
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _make_folder_and_link(folder: Path, source: Path | None, path: Path) -> bool:
