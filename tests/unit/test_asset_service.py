@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -19,7 +20,7 @@ from faceforge_domain.errors import Invalid, NotFound
 from faceforge_domain.metadata import MetadataError, exiftool_entry, skip_reason
 from faceforge_domain.models import Asset, Entity
 from faceforge_domain.paging import PageRequest
-from faceforge_domain.services.assets import AssetService, IngestOptions
+from faceforge_domain.services.assets import AssetService, IngestOptions, IngestResult
 from faceforge_domain.services.metadata import MetadataRunner
 
 pytestmark = pytest.mark.anyio
@@ -96,6 +97,44 @@ async def test_same_bytes_twice_is_one_asset_with_both_names_and_merged_metadata
     assert second.asset.user_metadata == {"x": 1, "y": 2}
     assert world.uow.state.links == {(entity.entity_id, second.asset.asset_id): "ref"}
     assert len(world.store.blobs) == 1
+
+
+async def test_records_written_together_keep_their_own_outcomes() -> None:
+    world = World()
+    ada = await world.entity("Ada")
+    results: dict[str, IngestResult | Exception] = {}
+
+    async def ingest(name: str, data: bytes, **options: str) -> None:
+        try:
+            results[name] = await world.assets.ingest(chunks(data), IngestOptions(filename=name, **options))
+        except NotFound as exc:
+            results[name] = exc
+
+    async with anyio.create_task_group() as group:
+        async with world.uow.write() as uow:  # holds the writer while the three ingests queue up
+            for name, data, options in (
+                ("first.jpg", b"first", {}),  # takes the next turn alone; the other three wait together
+                ("linked.jpg", b"linked", {"entity_id": ada.entity_id}),
+                ("same.jpg", b"same bytes", {}),
+                ("again.jpg", b"same bytes", {}),
+            ):
+                group.start_soon(functools.partial(ingest, name, data, **options))
+            await anyio.sleep(0.05)
+            gone = await uow.entities.get(ada.entity_id)
+            assert gone is not None
+            gone.deleted_at = world.clock.now()  # the entity goes while their bytes were streaming
+            await uow.entities.update(gone)
+            await uow.commit()
+    assert isinstance(results["first.jpg"], IngestResult)
+    assert isinstance(results["linked.jpg"], NotFound)
+    assert hashlib.sha256(b"linked").hexdigest() not in world.store.blobs  # its bytes were dropped
+    same, again = results["same.jpg"], results["again.jpg"]
+    assert isinstance(same, IngestResult)
+    assert isinstance(again, IngestResult)
+    assert same.asset.asset_id == again.asset.asset_id  # one asset, even within one transaction
+    stored = await world.assets.get(same.asset.asset_id)
+    assert sorted(stored.filenames) == ["again.jpg", "same.jpg"]
+    assert sorted((same.deduplicated, again.deduplicated)) == [False, True]
 
 
 async def test_reuploading_a_deleted_asset_restores_it() -> None:
