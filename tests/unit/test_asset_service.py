@@ -110,21 +110,21 @@ async def test_records_written_together_keep_their_own_outcomes() -> None:
         except NotFound as exc:
             results[name] = exc
 
-    async with anyio.create_task_group() as group:
-        async with world.uow.write() as uow:  # holds the writer while the three ingests queue up
-            for name, data, options in (
-                ("first.jpg", b"first", {}),  # takes the next turn alone; the other three wait together
-                ("linked.jpg", b"linked", {"entity_id": ada.entity_id}),
-                ("same.jpg", b"same bytes", {}),
-                ("again.jpg", b"same bytes", {}),
-            ):
-                group.start_soon(functools.partial(ingest, name, data, **options))
-            await anyio.sleep(0.05)
-            gone = await uow.entities.get(ada.entity_id)
-            assert gone is not None
-            gone.deleted_at = world.clock.now()  # the entity goes while their bytes were streaming
-            await uow.entities.update(gone)
-            await uow.commit()
+    # The writer is held while the ingests queue up (the task group's exit waits for them).
+    async with anyio.create_task_group() as group, world.uow.write() as uow:
+        for name, data, options in (
+            ("first.jpg", b"first", {}),  # takes the next turn alone; the other three wait together
+            ("linked.jpg", b"linked", {"entity_id": ada.entity_id}),
+            ("same.jpg", b"same bytes", {}),
+            ("again.jpg", b"same bytes", {}),
+        ):
+            group.start_soon(functools.partial(ingest, name, data, **options))
+        await anyio.sleep(0.05)
+        gone = await uow.entities.get(ada.entity_id)
+        assert gone is not None
+        gone.deleted_at = world.clock.now()  # the entity goes while their bytes were streaming
+        await uow.entities.update(gone)
+        await uow.commit()
     assert isinstance(results["first.jpg"], IngestResult)
     assert isinstance(results["linked.jpg"], NotFound)
     assert hashlib.sha256(b"linked").hexdigest() not in world.store.blobs  # its bytes were dropped
