@@ -29,7 +29,7 @@ pytestmark = pytest.mark.anyio
 class FakeExtractor:
     """Answers with canned output per file name; records what it was asked."""
 
-    def __init__(self, outputs: dict[str, bytes | MetadataError], unavailable: str | None = None) -> None:
+    def __init__(self, outputs: dict[str, bytes | Exception], unavailable: str | None = None) -> None:
         self.outputs = outputs
         self.unavailable_reason = unavailable
         self.seen: list[str] = []
@@ -37,7 +37,7 @@ class FakeExtractor:
     async def extract(self, asset: Asset) -> bytes:
         self.seen.append(asset.filename)
         out = self.outputs[asset.filename]
-        if isinstance(out, MetadataError):
+        if isinstance(out, Exception):
             raise out
         return out
 
@@ -305,6 +305,19 @@ async def test_runner_records_a_batch_in_one_go_leaving_out_what_needs_nothing()
     assert (await world.assets.get(failed.asset_id)).metadata_reason == "exiftool stopped unexpectedly"
     assert await world.metadata.process([done.asset_id]) == {}  # no longer pending: nothing to do
     assert sorted(extractor.seen) == ["a.jpg", "b.jpg"]
+
+
+async def test_an_unexpected_crash_leaves_that_asset_pending_and_the_batch_recorded(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    world = World(FakeExtractor({"a.jpg": EXIF_OUT, "bug.jpg": RuntimeError("a bug")}))
+    done = await world.add(b"a", "a.jpg")
+    bug = await world.add(b"b", "bug.jpg")
+    statuses = await world.metadata.process([done.asset_id, bug.asset_id])
+    assert statuses == {done.asset_id: "done"}
+    assert (await world.assets.get(bug.asset_id)).metadata_status == "pending"  # retried at the next start
+    crashed = [r for r in caplog.records if r.__dict__.get("event") == "metadata.error"]
+    assert [r.__dict__["asset_id"] for r in crashed] == [bug.asset_id]
 
 
 async def test_runner_without_a_usable_extractor_skips_with_its_reason() -> None:

@@ -87,7 +87,7 @@ class MetadataRunner:
                         break
                 try:
                     await self.process(batch)
-                except Exception:  # one batch's surprise must not stop the queue; it is logged in full
+                except Exception:  # a failed read or write must not stop the queue; it is logged in full
                     log.exception(
                         "metadata extraction crashed", extra={"event": "metadata.error", "asset_ids": batch}
                     )
@@ -106,7 +106,13 @@ class MetadataRunner:
         outcomes: dict[str, _Outcome] = {}
 
         async def one(asset: Asset) -> None:
-            outcomes[asset.asset_id] = await self._outcome(asset)
+            try:
+                outcomes[asset.asset_id] = await self._outcome(asset)
+            except Exception:  # one asset's surprise must not sink the batch; it is logged in full
+                log.exception(
+                    "metadata extraction crashed",
+                    extra={"event": "metadata.error", "asset_id": asset.asset_id},
+                )
 
         async with anyio.create_task_group() as group:
             for asset in assets:
