@@ -331,7 +331,8 @@ async def test_a_very_long_name_still_gets_metadata(exif_core: Core, tmp_path: P
 
 
 # Answers every file of a request with a small object, logging how many files each request named;
-# a request naming a "stuck" file hangs, one naming a "crash" file kills the process, "slow" takes a while.
+# a request naming a "stuck" file hangs, one naming a "crash" file kills the process, one naming a
+# "garbage" file prints something that is not JSON, "slow" takes a while.
 BATCHING_TOOL = """
 count=0; paths=""
 while IFS= read -r line; do
@@ -339,7 +340,12 @@ while IFS= read -r line; do
     -execute*)
       n=${line#-execute}
       echo "$count" >> "$(dirname "$0")/requests.log"
-      case "$paths" in *stuck*) exec sleep 30;; *crash*) exit 3;; *slow*) sleep 0.5;; esac
+      case "$paths" in
+        *stuck*) exec sleep 30;;
+        *crash*) exit 3;;
+        *garbage*) printf 'not json for %s\n{ready%s}\n' "$paths" "$n"; count=0; paths=""; continue;;
+        *slow*) sleep 0.5;;
+      esac
       printf '['; sep=''
       for p in $paths; do printf '%s{"SourceFile": "%s", "File:FileType": "FAKE"}' "$sep" "$p"; sep=','; done
       printf ']\\n{ready%s}\\n' "$n"
@@ -386,6 +392,29 @@ async def test_a_batch_that_goes_wrong_marks_only_the_file_at_fault(
     assert [(e["files"], e["reason"]) for e in split] == [(3, "timeout" if culprit == "stuck" else "crash")]
     blamed = [e["asset_id"] for e in events if e.get("event") in ("exiftool.timeout", "exiftool.crash")]
     assert blamed == [f"{culprit}.jpg"]
+
+
+async def test_an_unreadable_batch_answer_is_asked_again_file_by_file(tmp_path: Path) -> None:
+    tool = _fake_tool(tmp_path, BATCHING_TOOL)
+    pool = ExifToolPool(tool, 1)
+    outcomes: dict[str, bytes] = {}
+
+    async def extract(name: str) -> None:
+        outcomes[name] = await pool.run(tmp_path / name, limit_s=5)
+
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(extract, "slow.jpg")
+            await anyio.sleep(0.2)
+            for name in ("a.jpg", "garbage.jpg", "b.jpg"):
+                group.start_soon(extract, name)
+    finally:
+        await pool.aclose()
+    assert (tmp_path / "requests.log").read_text().split() == ["1", "3", "1", "1", "1"]
+    for name in ("a.jpg", "b.jpg"):
+        assert exiftool_entry(outcomes[name])["Data"]["SourceFile"] == str(tmp_path / name)
+    with pytest.raises(MetadataError, match="invalid JSON"):  # the culprit's own answer, as printed
+        exiftool_entry(outcomes["garbage.jpg"])
 
 
 async def test_a_caller_cancelled_while_waiting_leaves_the_others_served(tmp_path: Path) -> None:

@@ -95,7 +95,8 @@ class _Request:
         self.changed.set()
 
     def release(self, *, alone: bool) -> None:
-        """Back to waiting (its batch went wrong or its runner left); its caller is woken to serve it."""
+        """Back to waiting (its batch went wrong, or the caller sending it was cancelled); its own caller
+        is woken to send it again."""
         self.taken = False
         self.alone = self.alone or alone
         changed, self.changed = self.changed, anyio.Event()
@@ -208,14 +209,14 @@ class ExifToolPool:
         self._idle.append(worker)
         answers = [output] if len(batch) == 1 else split_answer(output, [r.path for r in batch])
         if answers is None:
-            self._went_wrong(batch, worker, "unreadable", None)
+            self._went_wrong(
+                batch, worker, "unreadable", MetadataError("exiftool printed an unreadable answer")
+            )
             return
         for request, answer in zip(batch, answers, strict=True):
             request.finish(answer)
 
-    def _went_wrong(
-        self, batch: list[_Request], worker: _Worker, what: str, error: MetadataError | None
-    ) -> None:
+    def _went_wrong(self, batch: list[_Request], worker: _Worker, what: str, error: MetadataError) -> None:
         """A lone file gets the error; a batch is asked again file by file so only the culprit fails."""
         if len(batch) > 1:
             log.warning(
@@ -245,7 +246,6 @@ class ExifToolPool:
                 "exiftool worker crashed; it will be replaced",
                 extra={"event": "exiftool.crash", "asset_id": request.asset_id, "pid": worker.pid},
             )
-        assert error is not None
         request.finish(error=error)
 
     def _requeue(self, batch: list[_Request], *, alone: bool) -> None:
