@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from faceforge_adapters.home import HomePaths, fixed_paths
+from faceforge_domain.imports.models import FILE_WORKERS
 
 CONFIG_VERSION = 1
 ENV_PREFIX = "FACEFORGE_"
@@ -100,6 +101,7 @@ class UploadsConfig(_Section):
 
 class ImportConfig(_Section):
     allowed_roots: list[str] = msgspec.field(default_factory=list)
+    file_workers: PositiveInt = FILE_WORKERS
 
 
 class LoggingConfig(_Section):

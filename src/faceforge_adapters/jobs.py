@@ -35,7 +35,12 @@ def register_core_job_types(
     registry: JobRegistry, config: CoreConfig, assets: AssetService, entities: EntityService
 ) -> None:
     """The job types Core itself provides (``core.*``)."""
-    bulk = BulkImport(FilesystemImportSource(config.import_.allowed_roots), assets, entities)
+    bulk = BulkImport(
+        FilesystemImportSource(config.import_.allowed_roots),
+        assets,
+        entities,
+        file_workers=config.import_.file_workers,
+    )
     registry.register(
         BULK_IMPORT,
         bulk,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 import stat
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 from faceforge_adapters.bootstrap import Core, bootstrap
 from faceforge_adapters.cli.assets import read_file
 from faceforge_adapters.exiftool import ExifToolPool, run_oneshot, write_argfile
+from faceforge_adapters.exiftool.answers import split_answer
 from faceforge_adapters.exiftool.args import PARAMETERS, argfile_text, pool_request
 from faceforge_adapters.exiftool.extractor import staging_name
 from faceforge_domain.metadata import REMOVED_KEYS, MetadataError, exiftool_entry, skip_reason
@@ -53,11 +56,11 @@ def test_argfile_has_one_argument_per_line_and_ends_with_double_dash() -> None:
     ]
 
 
-def test_pool_request_has_no_double_dash_and_needs_an_absolute_path() -> None:
-    request = pool_request(Path("/data/a b.jpg"), 7).decode().splitlines()
-    assert request == [*PARAMETERS, "/data/a b.jpg", "-execute7"]
+def test_pool_request_has_no_double_dash_and_needs_absolute_paths() -> None:
+    request = pool_request([Path("/data/a b.jpg"), Path("/data/c.png")], 7).decode().splitlines()
+    assert request == [*PARAMETERS, "/data/a b.jpg", "/data/c.png", "-execute7"]
     with pytest.raises(ValueError, match="absolute"):
-        pool_request(Path("relative.jpg"), 1)
+        pool_request([Path("/data/ok.jpg"), Path("relative.jpg")], 1)
 
 
 # ``-api requestall=3`` also reports the time of the run and how long it took: the only values that
@@ -87,31 +90,36 @@ async def test_pool_and_oneshot_store_identical_json_for_every_sample(
     assert SAMPLES, f"no samples in {EXIFTOOL_SAMPLES}"
     assert EXIFTOOL is not None
     argfile = write_argfile(tmp_path / "exiftool.args")
-    mismatched, compared = [], 0
+    pooled: dict[Path, bytes] = {}
 
-    async def compare(path: Path) -> None:
-        nonlocal compared
-        pooled = await pool.run(path, limit_s=120)
-        single = await run_oneshot(Path(EXIFTOOL), argfile, path)
-        try:
-            same = _stable(exiftool_entry(pooled)) == _stable(exiftool_entry(single))
-        except MetadataError:
-            same = pooled == single
-        compared += 1
-        if not same:
-            mismatched.append(path.name)
+    async def from_pool(path: Path) -> None:
+        pooled[path] = await pool.run(path, limit_s=120)
 
+    async with anyio.create_task_group() as group:  # all at once: the files share batched requests
+        for path in SAMPLES:
+            group.start_soon(from_pool, path.absolute())
+    mismatched = []
     limiter = anyio.CapacityLimiter(2)
 
-    async def limited(path: Path) -> None:
+    async def compare(path: Path) -> None:
         async with limiter:
-            await compare(path)
+            single = await run_oneshot(Path(EXIFTOOL), argfile, path)
+        if _stored(pooled[path]) != _stored(single):
+            mismatched.append(path.name)
 
     async with anyio.create_task_group() as group:
-        for path in SAMPLES:
-            group.start_soon(limited, path.absolute())
-    assert compared == len(SAMPLES)
+        for path in pooled:
+            group.start_soon(compare, path)
+    assert len(pooled) == len(SAMPLES)
     assert mismatched == []
+
+
+def _stored(output: bytes) -> dict[str, Any] | str:
+    """What ingest would store for this output (less the volatile keys), or the failure reason."""
+    try:
+        return _stable(exiftool_entry(output))
+    except MetadataError as exc:
+        return str(exc)
 
 
 @needs_exiftool
@@ -320,3 +328,119 @@ async def test_a_very_long_name_still_gets_metadata(exif_core: Core, tmp_path: P
     stored = await exif_core.assets.get(asset.asset_id)
     assert stored.filename == name
     assert stored.metadata_status == "done", stored.metadata_reason
+
+
+# Answers every file of a request with a small object, logging how many files each request named;
+# a request naming a "stuck" file hangs, one naming a "crash" file kills the process, one naming a
+# "garbage" file prints something that is not JSON, "slow" takes a while.
+BATCHING_TOOL = """
+count=0; paths=""
+while IFS= read -r line; do
+  case "$line" in
+    -execute*)
+      n=${line#-execute}
+      echo "$count" >> "$(dirname "$0")/requests.log"
+      case "$paths" in
+        *stuck*) exec sleep 30;;
+        *crash*) exit 3;;
+        *garbage*) printf 'not json for %s\n{ready%s}\n' "$paths" "$n"; count=0; paths=""; continue;;
+        *slow*) sleep 0.5;;
+      esac
+      printf '['; sep=''
+      for p in $paths; do printf '%s{"SourceFile": "%s", "File:FileType": "FAKE"}' "$sep" "$p"; sep=','; done
+      printf ']\\n{ready%s}\\n' "$n"
+      count=0; paths="";;
+    /*) paths="$paths $line"; count=$((count + 1));;
+  esac
+done
+"""
+
+
+@pytest.mark.parametrize(("culprit", "reason"), [("stuck", "longer than"), ("crash", "stopped unexpectedly")])
+async def test_a_batch_that_goes_wrong_marks_only_the_file_at_fault(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, culprit: str, reason: str
+) -> None:
+    tool = _fake_tool(tmp_path, BATCHING_TOOL)
+    pool = ExifToolPool(tool, 1)
+    names = ["a.jpg", f"{culprit}.jpg", "b.jpg"]
+    outcomes: dict[str, bytes | str] = {}
+
+    async def extract(name: str) -> None:
+        try:
+            outcomes[name] = await pool.run(tmp_path / name, limit_s=1, asset_id=name)
+        except MetadataError as exc:
+            outcomes[name] = str(exc)
+
+    try:
+        with caplog.at_level(logging.INFO, logger="faceforge.exiftool"):
+            async with anyio.create_task_group() as group:
+                group.start_soon(extract, "slow.jpg")  # keeps the one worker busy while the rest queue up
+                await anyio.sleep(0.2)
+                for name in names:
+                    group.start_soon(extract, name)
+    finally:
+        await pool.aclose()
+    requests = (tmp_path / "requests.log").read_text().split()
+    assert requests[:2] == ["1", "3"]  # the three waiting files went as one request
+    assert requests[2:] == ["1", "1", "1"]  # that request went wrong: asked again file by file
+    for name in ("a.jpg", "b.jpg", "slow.jpg"):
+        data = exiftool_entry(outcomes[name])["Data"]  # type: ignore[arg-type]
+        assert data["SourceFile"] == str(tmp_path / name)
+    assert reason in str(outcomes[f"{culprit}.jpg"])
+    events = [r.__dict__ for r in caplog.records]
+    split = [e for e in events if e.get("event") == "exiftool.batch_split"]
+    assert [(e["files"], e["reason"]) for e in split] == [(3, "timeout" if culprit == "stuck" else "crash")]
+    blamed = [e["asset_id"] for e in events if e.get("event") in ("exiftool.timeout", "exiftool.crash")]
+    assert blamed == [f"{culprit}.jpg"]
+
+
+async def test_an_unreadable_batch_answer_is_asked_again_file_by_file(tmp_path: Path) -> None:
+    tool = _fake_tool(tmp_path, BATCHING_TOOL)
+    pool = ExifToolPool(tool, 1)
+    outcomes: dict[str, bytes] = {}
+
+    async def extract(name: str) -> None:
+        outcomes[name] = await pool.run(tmp_path / name, limit_s=5)
+
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(extract, "slow.jpg")
+            await anyio.sleep(0.2)
+            for name in ("a.jpg", "garbage.jpg", "b.jpg"):
+                group.start_soon(extract, name)
+    finally:
+        await pool.aclose()
+    assert (tmp_path / "requests.log").read_text().split() == ["1", "3", "1", "1", "1"]
+    for name in ("a.jpg", "b.jpg"):
+        assert exiftool_entry(outcomes[name])["Data"]["SourceFile"] == str(tmp_path / name)
+    with pytest.raises(MetadataError, match="invalid JSON"):  # the culprit's own answer, as printed
+        exiftool_entry(outcomes["garbage.jpg"])
+
+
+async def test_a_caller_cancelled_while_waiting_leaves_the_others_served(tmp_path: Path) -> None:
+    tool = _fake_tool(tmp_path, BATCHING_TOOL)
+    pool = ExifToolPool(tool, 1)
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(functools.partial(pool.run, tmp_path / "slow.jpg", limit_s=5))
+            await anyio.sleep(0.1)
+            with anyio.move_on_after(0.1):
+                await pool.run(tmp_path / "gave-up.jpg", limit_s=5)
+            kept = await pool.run(tmp_path / "kept.jpg", limit_s=5)
+    finally:
+        await pool.aclose()
+    assert exiftool_entry(kept)["Data"]["SourceFile"] == str(tmp_path / "kept.jpg")
+    assert (tmp_path / "requests.log").read_text().split() == ["1", "1"]  # gave-up.jpg was never sent
+
+
+def test_split_answer_keeps_the_callers_order_and_marks_files_exiftool_skipped() -> None:
+    output = b'[{"SourceFile": "/d/b.jpg", "X:Y": 2},\n{"SourceFile": "/d/a.jpg", "X:Y": 1}]\n'
+    paths = [Path("/d/a.jpg"), Path("/d/missing.jpg"), Path("/d/b.jpg")]
+    answers = split_answer(output, paths)
+    assert answers is not None
+    assert [msgspec.json.decode(a)["X:Y"] if a else None for a in answers] == [1, None, 2]
+    with pytest.raises(MetadataError, match="printed nothing"):
+        exiftool_entry(answers[1])
+    assert split_answer(b"", paths) == [b"", b"", b""]
+    assert split_answer(b"this is not json", paths) is None
+    assert split_answer(b'[{"NoSource": 1}]', paths) is None

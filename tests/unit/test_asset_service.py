@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -19,7 +20,7 @@ from faceforge_domain.errors import Invalid, NotFound
 from faceforge_domain.metadata import MetadataError, exiftool_entry, skip_reason
 from faceforge_domain.models import Asset, Entity
 from faceforge_domain.paging import PageRequest
-from faceforge_domain.services.assets import AssetService, IngestOptions
+from faceforge_domain.services.assets import AssetService, IngestOptions, IngestResult
 from faceforge_domain.services.metadata import MetadataRunner
 
 pytestmark = pytest.mark.anyio
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.anyio
 class FakeExtractor:
     """Answers with canned output per file name; records what it was asked."""
 
-    def __init__(self, outputs: dict[str, bytes | MetadataError], unavailable: str | None = None) -> None:
+    def __init__(self, outputs: dict[str, bytes | Exception], unavailable: str | None = None) -> None:
         self.outputs = outputs
         self.unavailable_reason = unavailable
         self.seen: list[str] = []
@@ -36,7 +37,7 @@ class FakeExtractor:
     async def extract(self, asset: Asset) -> bytes:
         self.seen.append(asset.filename)
         out = self.outputs[asset.filename]
-        if isinstance(out, MetadataError):
+        if isinstance(out, Exception):
             raise out
         return out
 
@@ -96,6 +97,44 @@ async def test_same_bytes_twice_is_one_asset_with_both_names_and_merged_metadata
     assert second.asset.user_metadata == {"x": 1, "y": 2}
     assert world.uow.state.links == {(entity.entity_id, second.asset.asset_id): "ref"}
     assert len(world.store.blobs) == 1
+
+
+async def test_records_written_together_keep_their_own_outcomes() -> None:
+    world = World()
+    ada = await world.entity("Ada")
+    results: dict[str, IngestResult | Exception] = {}
+
+    async def ingest(name: str, data: bytes, **options: str) -> None:
+        try:
+            results[name] = await world.assets.ingest(chunks(data), IngestOptions(filename=name, **options))
+        except NotFound as exc:
+            results[name] = exc
+
+    # The writer is held while the ingests queue up (the task group's exit waits for them).
+    async with anyio.create_task_group() as group, world.uow.write() as uow:
+        for name, data, options in (
+            ("first.jpg", b"first", {}),  # takes the next turn alone; the other three wait together
+            ("linked.jpg", b"linked", {"entity_id": ada.entity_id}),
+            ("same.jpg", b"same bytes", {}),
+            ("again.jpg", b"same bytes", {}),
+        ):
+            group.start_soon(functools.partial(ingest, name, data, **options))
+        await anyio.sleep(0.05)
+        gone = await uow.entities.get(ada.entity_id)
+        assert gone is not None
+        gone.deleted_at = world.clock.now()  # the entity goes while their bytes were streaming
+        await uow.entities.update(gone)
+        await uow.commit()
+    assert isinstance(results["first.jpg"], IngestResult)
+    assert isinstance(results["linked.jpg"], NotFound)
+    assert hashlib.sha256(b"linked").hexdigest() not in world.store.blobs  # its bytes were dropped
+    same, again = results["same.jpg"], results["again.jpg"]
+    assert isinstance(same, IngestResult)
+    assert isinstance(again, IngestResult)
+    assert same.asset.asset_id == again.asset.asset_id  # one asset, even within one transaction
+    stored = await world.assets.get(same.asset.asset_id)
+    assert sorted(stored.filenames) == ["again.jpg", "same.jpg"]
+    assert sorted((same.deduplicated, again.deduplicated)) == [False, True]
 
 
 async def test_reuploading_a_deleted_asset_restores_it() -> None:
@@ -252,6 +291,33 @@ async def test_runner_records_done_failed_and_skipped() -> None:
     )
     assert (await world.assets.get(skipped.asset_id)).metadata_status == "skipped"
     assert sorted(extractor.seen) == ["a.jpg", "b.jpg"]  # the skipped name never reached the tool
+
+
+async def test_runner_records_a_batch_in_one_go_leaving_out_what_needs_nothing() -> None:
+    extractor = FakeExtractor({"a.jpg": EXIF_OUT, "b.jpg": MetadataError("exiftool stopped unexpectedly")})
+    world = World(extractor)
+    done = await world.add(b"a", "a.jpg")
+    failed = await world.add(b"b", "b.jpg")
+    skipped = await world.add(b"c", "c_meta.json")
+    missing = "f" * 64
+    statuses = await world.metadata.process([done.asset_id, missing, failed.asset_id, skipped.asset_id])
+    assert statuses == {done.asset_id: "done", failed.asset_id: "failed", skipped.asset_id: "skipped"}
+    assert (await world.assets.get(failed.asset_id)).metadata_reason == "exiftool stopped unexpectedly"
+    assert await world.metadata.process([done.asset_id]) == {}  # no longer pending: nothing to do
+    assert sorted(extractor.seen) == ["a.jpg", "b.jpg"]
+
+
+async def test_an_unexpected_crash_leaves_that_asset_pending_and_the_batch_recorded(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    world = World(FakeExtractor({"a.jpg": EXIF_OUT, "bug.jpg": RuntimeError("a bug")}))
+    done = await world.add(b"a", "a.jpg")
+    bug = await world.add(b"b", "bug.jpg")
+    statuses = await world.metadata.process([done.asset_id, bug.asset_id])
+    assert statuses == {done.asset_id: "done"}
+    assert (await world.assets.get(bug.asset_id)).metadata_status == "pending"  # retried at the next start
+    crashed = [r for r in caplog.records if r.__dict__.get("event") == "metadata.error"]
+    assert [r.__dict__["asset_id"] for r in crashed] == [bug.asset_id]
 
 
 async def test_runner_without_a_usable_extractor_skips_with_its_reason() -> None:

@@ -199,6 +199,7 @@ BAD_FILES: list[tuple[bytes, str | None, str]] = [
     (b'{"network": {"core_prot": 1}}', "network.core_prot", "unknown key"),
     (b'{"network": 5}', "network", "Expected `object`"),
     (b'{"import": {"allowed_roots": ["/a", 3]}}', "import.allowed_roots.1", "Expected `str`"),
+    (b'{"import": {"file_workers": 0}}', "import.file_workers", ">= 1"),
     (b'{"storage": {"routing": {"default_provider": "ftp"}}}', "storage.routing.default_provider", "ftp"),
     (b"[1, 2]", None, "must be a JSON object"),
     (b"", None, "truncated"),

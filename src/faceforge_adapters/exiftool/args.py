@@ -8,6 +8,7 @@ name and wait forever, so the pool passes only absolute paths, which cannot be m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 PARAMETERS: tuple[str, ...] = (
@@ -40,8 +41,12 @@ def write_argfile(path: Path) -> Path:
     return path
 
 
-def pool_request(path: Path, sequence: int) -> bytes:
-    """One ``-stay_open`` request: the parameters without ``--``, the absolute path, ``-executeN``."""
-    if not path.is_absolute():
-        raise ValueError(f"the pool passes absolute paths only, got {path}")
-    return ("\n".join([*PARAMETERS, str(path), f"-execute{sequence}"]) + "\n").encode("utf-8")
+def pool_request(paths: Sequence[Path], sequence: int) -> bytes:
+    """One ``-stay_open`` request: the parameters without ``--``, the absolute paths, ``-executeN``.
+
+    ExifTool answers a request naming several files with one JSON array, an object per file.
+    """
+    for path in paths:
+        if not path.is_absolute():
+            raise ValueError(f"the pool passes absolute paths only, got {path}")
+    return ("\n".join([*PARAMETERS, *map(str, paths), f"-execute{sequence}"]) + "\n").encode("utf-8")

@@ -61,7 +61,9 @@ class ExifToolExtractor:
         try:
             async with self._staged(asset) as path:
                 timeout = timeout_for(asset.size_bytes, base=self._timeout_base)
-                return await self._pool.run(path, limit_s=timeout, asset_id=asset.asset_id)
+                return await self._pool.run(
+                    path, limit_s=timeout, asset_id=asset.asset_id, size_bytes=asset.size_bytes
+                )
         except OSError as exc:
             raise MetadataError(f"the file could not be prepared for exiftool: {exc}") from None
 
@@ -69,15 +71,14 @@ class ExifToolExtractor:
     async def _staged(self, asset: Asset) -> AsyncIterator[Path]:
         folder = self._staging_dir / f"{asset.asset_id[:16]}-{secrets.token_hex(4)}"
         path = folder / staging_name(asset.filename)
-        await anyio.to_thread.run_sync(lambda: folder.mkdir(parents=True))
+        source = self._local_path(asset.storage) if self._local_path is not None else None
         try:
-            source = self._local_path(asset.storage) if self._local_path is not None else None
-            if source is None or not await anyio.to_thread.run_sync(_link, source, path):
+            if not await anyio.to_thread.run_sync(_make_folder_and_link, folder, source, path):
                 await self._copy(asset.storage, path)
             yield path.absolute()
         finally:
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(lambda: shutil.rmtree(folder, ignore_errors=True))
+                await anyio.to_thread.run_sync(_remove_staged, folder, path)
 
     async def _copy(self, location: StorageLocation, path: Path) -> None:
         async with await anyio.open_file(path, "xb") as out:
@@ -97,8 +98,23 @@ def staging_name(filename: str, limit: int = MAX_NAME_BYTES) -> str:
     return f"{short}.{suffix}" if suffix else short
 
 
-def _link(source: Path, path: Path) -> bool:
-    """Link ``path`` to ``source`` without copying; False when this filesystem allows neither kind."""
+def _remove_staged(folder: Path, path: Path) -> None:
+    """Remove the staged link and its folder: two calls in the usual case, a full sweep otherwise."""
+    try:
+        path.unlink()
+        folder.rmdir()
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _make_folder_and_link(folder: Path, source: Path | None, path: Path) -> bool:
+    """Create the staging folder and link ``path`` to ``source`` without copying (one trip to a thread).
+
+    False when there is no local source or this filesystem allows neither kind of link.
+    """
+    folder.mkdir(parents=True)
+    if source is None:
+        return False
     for make in (os.symlink, os.link):
         try:
             make(source, path)

@@ -1,20 +1,28 @@
 """A pool of long-lived ``exiftool -stay_open True -@ -`` processes: milliseconds a file, not a Perl start.
 
-Workers start on first use (up to ``size`` at once). Each request waits for ExifTool's ``{readyN}`` line;
-a request that outlives its timeout kills its worker, a worker that dies is dropped, and the next request
-starts a fresh one. Every start, timeout and crash is logged as a structured event.
+Workers start on first use (up to ``size`` at once). Callers ask for one file each; whoever gets a free
+worker sends every small file waiting at that moment (up to ``batch_files``) as one request, and ExifTool
+answers with one JSON array, so a busy pool pays one round trip per batch, not per file. A batch gets
+the time of its slowest member's limit. A batch that times out, crashes its worker or prints something
+unreadable is asked again file by file, so only the file at fault is marked. A request that outlives its
+timeout kills its worker; a worker that dies is dropped, and the next request starts a fresh one. Every
+start, timeout and crash is logged as a structured event.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import math
 import subprocess
+from collections import deque
+from collections.abc import Sequence
 from pathlib import Path
 
 import anyio
 from anyio.abc import Process
 
+from faceforge_adapters.exiftool.answers import split_answer
 from faceforge_adapters.exiftool.args import pool_request
 from faceforge_domain.metadata import MetadataError
 
@@ -22,6 +30,9 @@ log = logging.getLogger("faceforge.exiftool")
 
 _READ = 256 * 1024
 _TAIL = 64  # the ready marker is short: only the end of the output needs looking at
+BATCH_FILES = 32
+# Bigger files take long enough that a round trip of their own costs nothing, and their limit is their own.
+BATCH_MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
 class _Worker:
@@ -35,11 +46,11 @@ class _Worker:
     def pid(self) -> int:
         return self.process.pid
 
-    async def run(self, path: Path) -> bytes:
+    async def run(self, paths: Sequence[Path]) -> bytes:
         number = next(self._sequence)
         assert self.process.stdin is not None
         assert self.process.stdout is not None
-        await self.process.stdin.send(pool_request(path, number))
+        await self.process.stdin.send(pool_request(paths, number))
         marker = f"{{ready{number}}}".encode()
         output = bytearray()
         while True:
@@ -63,13 +74,44 @@ class _Worker:
             await self.process.aclose()
 
 
-class ExifToolPool:
-    """Up to ``size`` workers, each running one file at a time."""
+class _Request:
+    """One caller's file, from waiting, through a batch, to its output or error."""
 
-    def __init__(self, exiftool: Path, size: int) -> None:
+    def __init__(self, path: Path, limit_s: float, asset_id: str | None, size_bytes: int) -> None:
+        self.path = path
+        self.limit_s = limit_s
+        self.asset_id = asset_id
+        self.size_bytes = size_bytes
+        self.alone = size_bytes > BATCH_MAX_FILE_BYTES
+        self.taken = False
+        self.finished = False
+        self.abandoned = False  # its caller left (cancelled): never run it again
+        self.output = b""
+        self.error: MetadataError | None = None
+        self.changed = anyio.Event()
+
+    def finish(self, output: bytes = b"", error: MetadataError | None = None) -> None:
+        self.output, self.error, self.finished = output, error, True
+        self.changed.set()
+
+    def release(self, *, alone: bool) -> None:
+        """Back to waiting (its batch went wrong, or the caller sending it was cancelled); its own caller
+        is woken to send it again."""
+        self.taken = False
+        self.alone = self.alone or alone
+        changed, self.changed = self.changed, anyio.Event()
+        changed.set()
+
+
+class ExifToolPool:
+    """Up to ``size`` workers, each running one batch of files at a time."""
+
+    def __init__(self, exiftool: Path, size: int, *, batch_files: int = BATCH_FILES) -> None:
         self.exiftool = exiftool
         self.size = max(1, size)
+        self.batch_files = max(1, batch_files)
         self._slots = anyio.Semaphore(self.size)
+        self._waiting: deque[_Request] = deque()
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
         self._closed = False
@@ -95,42 +137,123 @@ class ExifToolPool:
         self._all.discard(worker)
         await worker.stop(graceful=False)
 
-    async def run(self, path: Path, *, limit_s: float, asset_id: str | None = None) -> bytes:
+    async def run(
+        self, path: Path, *, limit_s: float, asset_id: str | None = None, size_bytes: int = 0
+    ) -> bytes:
         """ExifTool's output for one file (an absolute path); ``MetadataError`` on timeout or crash."""
         if self._closed:
             raise MetadataError("the exiftool pool is closed")
-        async with self._slots:
-            try:
-                worker = self._idle.pop() if self._idle else await self._start()
-            except OSError as exc:
-                raise MetadataError(f"exiftool could not start: {exc}") from None
-            try:
-                with anyio.fail_after(limit_s):
-                    output = await worker.run(path)
-            except TimeoutError:
-                log.warning(
-                    "exiftool timed out; worker replaced",
-                    extra={
-                        "event": "exiftool.timeout",
-                        "asset_id": asset_id,
-                        "pid": worker.pid,
-                        "timeout_s": limit_s,
-                    },
-                )
-                await self._drop(worker)
-                raise MetadataError(f"exiftool took longer than {limit_s:.0f} s") from None
-            except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
-                log.warning(
-                    "exiftool worker crashed; it will be replaced",
-                    extra={"event": "exiftool.crash", "asset_id": asset_id, "pid": worker.pid},
-                )
-                await self._drop(worker)
-                raise MetadataError("exiftool stopped unexpectedly while reading the file") from None
-            except BaseException:
-                await self._drop(worker)  # cancelled mid-request: its pipe is out of step
-                raise
-            self._idle.append(worker)
-            return output
+        request = _Request(path, limit_s, asset_id, size_bytes)
+        self._waiting.append(request)
+        try:
+            while not request.finished:
+                if request.taken:  # another caller's batch carries it
+                    await request.changed.wait()
+                    continue
+                async with self._slots:
+                    if not request.taken and not request.finished:
+                        await self._serve(self._take(request))
+        finally:
+            if not request.finished:  # cancelled: nobody needs its answer
+                request.abandoned = True
+                if request in self._waiting:
+                    self._waiting.remove(request)
+        if request.error is not None:
+            raise request.error
+        return request.output
+
+    def _take(self, first: _Request) -> list[_Request]:
+        """``first``, and when it may share, other small files waiting: up to ``batch_files``, and no
+        more than this worker's share of the queue, so the other workers get work too."""
+        share = min(self.batch_files, math.ceil(len(self._waiting) / self.size))
+        self._waiting.remove(first)
+        batch = [first]
+        if not first.alone:
+            left: deque[_Request] = deque()
+            while self._waiting and len(batch) < share:
+                other = self._waiting.popleft()
+                (left if other.alone else batch).append(other)
+            left.extend(self._waiting)
+            self._waiting = left
+        for request in batch:
+            request.taken = True
+        return batch
+
+    async def _serve(self, batch: list[_Request]) -> None:
+        try:
+            worker = self._idle.pop() if self._idle else await self._start()
+        except OSError as exc:
+            for request in batch:
+                request.finish(error=MetadataError(f"exiftool could not start: {exc}"))
+            return
+        limit_s = max(request.limit_s for request in batch)
+        try:
+            with anyio.fail_after(limit_s):
+                output = await worker.run([request.path for request in batch])
+        except TimeoutError:
+            await self._drop(worker)
+            self._went_wrong(
+                batch, worker, "timeout", MetadataError(f"exiftool took longer than {limit_s:.0f} s")
+            )
+            return
+        except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+            await self._drop(worker)
+            self._went_wrong(
+                batch, worker, "crash", MetadataError("exiftool stopped unexpectedly while reading the file")
+            )
+            return
+        except BaseException:
+            await self._drop(worker)  # cancelled mid-request: its pipe is out of step
+            self._requeue(batch, alone=False)
+            raise
+        self._idle.append(worker)
+        answers = [output] if len(batch) == 1 else split_answer(output, [r.path for r in batch])
+        if answers is None:
+            self._went_wrong(
+                batch, worker, "unreadable", MetadataError("exiftool printed an unreadable answer")
+            )
+            return
+        for request, answer in zip(batch, answers, strict=True):
+            request.finish(answer)
+
+    def _went_wrong(self, batch: list[_Request], worker: _Worker, what: str, error: MetadataError) -> None:
+        """A lone file gets the error; a batch is asked again file by file so only the culprit fails."""
+        if len(batch) > 1:
+            log.warning(
+                "exiftool batch went wrong; asking again file by file",
+                extra={
+                    "event": "exiftool.batch_split",
+                    "reason": what,
+                    "files": len(batch),
+                    "pid": worker.pid,
+                },
+            )
+            self._requeue(batch, alone=True)
+            return
+        request = batch[0]
+        if what == "timeout":
+            log.warning(
+                "exiftool timed out; worker replaced",
+                extra={
+                    "event": "exiftool.timeout",
+                    "asset_id": request.asset_id,
+                    "pid": worker.pid,
+                    "timeout_s": request.limit_s,
+                },
+            )
+        else:
+            log.warning(
+                "exiftool worker crashed; it will be replaced",
+                extra={"event": "exiftool.crash", "asset_id": request.asset_id, "pid": worker.pid},
+            )
+        request.finish(error=error)
+
+    def _requeue(self, batch: list[_Request], *, alone: bool) -> None:
+        for request in reversed(batch):
+            if request.abandoned:
+                continue
+            request.release(alone=alone)
+            self._waiting.appendleft(request)
 
     async def aclose(self) -> None:
         """Ask every worker to exit (``-stay_open False``), killing any that do not."""

@@ -87,9 +87,8 @@ class SqliteAssetRepository:
         sql = f"SELECT {_COLUMNS} FROM assets WHERE asset_id = ?"
         if not include_deleted:
             sql += " AND deleted_at IS NULL"
-        async with self._conn.execute(sql, (asset_id,)) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else asset_from_row(row)
+        rows = await self._conn.execute_fetchall(sql, (asset_id,))  # one trip to the database thread
+        return next((asset_from_row(row) for row in rows), None)
 
     async def link(self, entity_id: str, asset_id: str, role: str | None) -> bool:
         cursor = await self._conn.execute(

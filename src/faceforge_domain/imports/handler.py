@@ -16,7 +16,7 @@ import anyio
 import msgspec
 
 from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
-from faceforge_domain.imports.models import BulkImportInput, ImportResult, PlannedFile
+from faceforge_domain.imports.models import FILE_WORKERS, BulkImportInput, ImportResult, PlannedFile
 from faceforge_domain.imports.plan import (
     MAX_SIDECAR_BYTES,
     SidecarError,
@@ -31,7 +31,6 @@ from faceforge_domain.jobs.ports import JobCanceled, JobReporter
 from faceforge_domain.services.assets import AssetService, IngestOptions
 from faceforge_domain.services.entities import EntityService
 
-FILE_WORKERS = 8
 METADATA_POLL_S = 0.2
 METADATA_PATIENCE_S = 120.0
 IMPORTED, DUPLICATE = "imported", "duplicate"  # per-file outcomes in the log, read back on resume

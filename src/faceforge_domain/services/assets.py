@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import anyio
 import msgspec
@@ -18,7 +18,7 @@ import msgspec
 from faceforge_domain.asset_query import CURSOR_SORT, LINKED_ENTITIES_SORT, AssetPosition, AssetQuery
 from faceforge_domain.clock import Clock
 from faceforge_domain.content_check import ContentAnswer, ContentClaim, answers, checked_claims
-from faceforge_domain.errors import FieldError, Invalid, NotFound
+from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
 from faceforge_domain.events import record
 from faceforge_domain.filetypes import SNIFF_BYTES, clean_filename, infer_kind, sniff_mime
 from faceforge_domain.ids import is_id
@@ -26,6 +26,7 @@ from faceforge_domain.models import Asset, JsonObject, LinkedEntity, StoredBlob
 from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_cursor, encode_cursor
 from faceforge_domain.ports import BlobStore, UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.queries import KeysetPosition
+from faceforge_domain.services.group_commit import GroupCommit
 from faceforge_domain.services.metadata import MetadataRunner
 from faceforge_domain.timefmt import format_timestamp
 
@@ -56,6 +57,14 @@ class IngestResult:
     def __init__(self, asset: Asset, *, deduplicated: bool) -> None:
         self.asset = asset
         self.deduplicated = deduplicated
+
+
+class _RecordRequest(NamedTuple):
+    """A blob now durable in the store, waiting for its asset record."""
+
+    blob: StoredBlob
+    options: IngestOptions
+    head: bytes
 
 
 class PurgeReport(msgspec.Struct, kw_only=True):
@@ -90,6 +99,7 @@ class AssetService:
         self._store = store
         self._clock = clock
         self._metadata = metadata
+        self._records: GroupCommit[_RecordRequest, IngestResult] = GroupCommit(self._record_batch)
 
     @property
     def store(self) -> BlobStore:
@@ -128,11 +138,13 @@ class AssetService:
             watched(), kind=hint, size_hint=size_hint, expected_sha256=expected_sha256
         )
         try:
-            result = await self._record(blob, checked[0], bytes(head))
+            result = await self._records.submit(_RecordRequest(blob, checked[0], bytes(head)))
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await self._discard_if_orphan(blob)
             raise
+        if result.asset.storage != blob.location:
+            await self._store.delete(blob.location)  # the record says where the bytes live; drop the copy
         if not result.deduplicated and self._metadata is not None:
             self._metadata.submit(result.asset.asset_id)
         return result
@@ -151,8 +163,9 @@ class AssetService:
                 errors.append(FieldError(field, "must be a 64-character lowercase hex id"))
         if errors:
             raise Invalid(errors)
-        async with self._uow.read() as uow:
-            await self._require_refs(uow, options)
+        if options.entity_id is not None or options.derived_from_asset_id is not None:
+            async with self._uow.read() as uow:
+                await self._require_refs(uow, options)
         return msgspec.structs.replace(options, filename=clean_filename(options.filename))
 
     @staticmethod
@@ -163,49 +176,58 @@ class AssetService:
         if derived is not None and await uow.assets.get(derived) is None:
             raise NotFound("asset", derived)
 
-    async def _record(self, blob: StoredBlob, options: IngestOptions, head: bytes) -> IngestResult:
+    async def _record_batch(self, requests: Sequence[_RecordRequest]) -> list[IngestResult | Exception]:
+        """Record freshly stored blobs in one transaction (group commit: see ``group_commit``)."""
+        outcomes: list[IngestResult | Exception] = []
+        async with self._uow.write() as uow:
+            for request in requests:
+                try:
+                    outcomes.append(await self._record_one(uow, request))
+                except DomainError as exc:  # checked before any write for this blob: the others go on
+                    outcomes.append(exc)
+            await uow.commit()
+        return outcomes
+
+    async def _record_one(self, uow: UnitOfWork, request: _RecordRequest) -> IngestResult:
+        blob, options, head = request
         now = self._clock.now()
         name = options.filename
-        async with self._uow.write() as uow:
-            await self._require_refs(uow, options)  # they may have gone while the bytes streamed
-            existing = await uow.assets.get(blob.sha256, include_deleted=True)
-            if existing is not None:
-                asset = existing
-                before = msgspec.to_builtins(asset)
-                if name not in asset.filenames:
-                    asset.filenames.append(name)
-                if options.user_metadata:
-                    asset.user_metadata = {**asset.user_metadata, **options.user_metadata}
-                if asset.derived_from_asset_id is None and options.derived_from_asset_id != asset.asset_id:
-                    asset.derived_from_asset_id = options.derived_from_asset_id
-                asset.deleted_at = None  # uploading it again brings it back
-                if msgspec.to_builtins(asset) != before:
-                    asset.updated_at = now
-                    await uow.assets.update(asset)
-                    await record(uow, self._clock, "asset.updated", asset.asset_id, {"filename": name})
-            else:
-                mime = sniff_mime(head, name)
-                asset = Asset(
-                    asset_id=blob.sha256,
-                    kind=options.kind or infer_kind(mime, name),
-                    mime_type=mime,
-                    size_bytes=blob.size_bytes,
-                    filename=name,
-                    filenames=[name],
-                    storage=blob.location,
-                    derived_from_asset_id=options.derived_from_asset_id,
-                    user_metadata=options.user_metadata or {},
-                    created_at=now,
-                    updated_at=now,
-                )
-                await uow.assets.add(asset)
-                created = {"kind": asset.kind, "size_bytes": asset.size_bytes, "filename": name}
-                await record(uow, self._clock, "asset.created", asset.asset_id, created)
-            if options.entity_id is not None:
-                await self._link(uow, options.entity_id, asset.asset_id, options.role)
-            await uow.commit()
-        if existing is not None and existing.storage != blob.location:
-            await self._store.delete(blob.location)  # the record says where the bytes live; drop the copy
+        await self._require_refs(uow, options)  # they may have gone while the bytes streamed
+        existing = await uow.assets.get(blob.sha256, include_deleted=True)
+        if existing is not None:
+            asset = existing
+            before = msgspec.to_builtins(asset)
+            if name not in asset.filenames:
+                asset.filenames.append(name)
+            if options.user_metadata:
+                asset.user_metadata = {**asset.user_metadata, **options.user_metadata}
+            if asset.derived_from_asset_id is None and options.derived_from_asset_id != asset.asset_id:
+                asset.derived_from_asset_id = options.derived_from_asset_id
+            asset.deleted_at = None  # uploading it again brings it back
+            if msgspec.to_builtins(asset) != before:
+                asset.updated_at = now
+                await uow.assets.update(asset)
+                await record(uow, self._clock, "asset.updated", asset.asset_id, {"filename": name})
+        else:
+            mime = sniff_mime(head, name)
+            asset = Asset(
+                asset_id=blob.sha256,
+                kind=options.kind or infer_kind(mime, name),
+                mime_type=mime,
+                size_bytes=blob.size_bytes,
+                filename=name,
+                filenames=[name],
+                storage=blob.location,
+                derived_from_asset_id=options.derived_from_asset_id,
+                user_metadata=options.user_metadata or {},
+                created_at=now,
+                updated_at=now,
+            )
+            await uow.assets.add(asset)
+            created = {"kind": asset.kind, "size_bytes": asset.size_bytes, "filename": name}
+            await record(uow, self._clock, "asset.created", asset.asset_id, created)
+        if options.entity_id is not None:
+            await self._link(uow, options.entity_id, asset.asset_id, options.role)
         return IngestResult(asset, deduplicated=existing is not None)
 
     async def _discard_if_orphan(self, blob: StoredBlob) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from typing import NamedTuple
 
 import anyio
 from anyio.abc import TaskStatus
@@ -23,17 +24,30 @@ from faceforge_domain.ports import MetadataExtractor, UnitOfWorkFactory
 
 log = logging.getLogger("faceforge.metadata")
 
+BATCH = 32
+
 
 class MetadataRunner:
-    """Runs the extractor for queued assets, ``workers`` at a time, and records each outcome."""
+    """Runs the extractor for queued assets and records the outcomes.
+
+    ``workers`` consumers each take up to ``batch`` queued assets at a time, extract them side by side
+    (the extractor may answer them in one go) and record the outcomes in one transaction.
+    """
 
     def __init__(
-        self, uow: UnitOfWorkFactory, extractor: MetadataExtractor | None, clock: Clock, *, workers: int
+        self,
+        uow: UnitOfWorkFactory,
+        extractor: MetadataExtractor | None,
+        clock: Clock,
+        *,
+        workers: int,
+        batch: int = BATCH,
     ) -> None:
         self._uow = uow
         self._extractor = extractor
         self._clock = clock
         self._workers = max(1, workers)
+        self._batch = max(1, batch)
         send, receive = anyio.create_memory_object_stream[str](math.inf)
         self._send: MemoryObjectSendStream[str] = send
         self._receive: MemoryObjectReceiveStream[str] = receive
@@ -63,24 +77,52 @@ class MetadataRunner:
             task_status.started()
 
     async def _consume(self) -> None:
-        async for asset_id in self._receive.clone():
-            try:
-                await self.process(asset_id)
-            except Exception:  # one asset's surprise must not stop the queue; it is logged in full
-                log.exception(
-                    "metadata extraction crashed", extra={"event": "metadata.error", "asset_id": asset_id}
-                )
-            finally:
-                self._outstanding -= 1
-                if self._outstanding == 0:
-                    self._idle.set()
+        async with self._receive.clone() as receive:
+            async for first in receive:
+                batch = [first]
+                while len(batch) < self._batch:
+                    try:
+                        batch.append(receive.receive_nowait())
+                    except anyio.WouldBlock:
+                        break
+                try:
+                    await self.process(batch)
+                except Exception:  # a failed read or write must not stop the queue; it is logged in full
+                    log.exception(
+                        "metadata extraction crashed", extra={"event": "metadata.error", "asset_ids": batch}
+                    )
+                finally:
+                    self._outstanding -= len(batch)
+                    if self._outstanding == 0:
+                        self._idle.set()
 
-    async def process(self, asset_id: str) -> MetadataStatus | None:
-        """Extract and record one asset's metadata; None when there was nothing to do."""
+    async def process(self, asset_ids: list[str]) -> dict[str, MetadataStatus]:
+        """Extract the assets' metadata side by side and record every outcome in one transaction.
+
+        Assets gone or no longer pending are left out of the answer: there was nothing to do.
+        """
         async with self._uow.read() as uow:
-            asset = await uow.assets.get(asset_id)
-        if asset is None or asset.metadata_status != "pending":
-            return None
+            assets = [asset for i in asset_ids if (asset := await uow.assets.get(i)) is not None]
+        outcomes: dict[str, _Outcome] = {}
+
+        async def one(asset: Asset) -> None:
+            try:
+                outcomes[asset.asset_id] = await self._outcome(asset)
+            except Exception:  # one asset's surprise must not sink the batch; it is logged in full
+                log.exception(
+                    "metadata extraction crashed",
+                    extra={"event": "metadata.error", "asset_id": asset.asset_id},
+                )
+
+        async with anyio.create_task_group() as group:
+            for asset in assets:
+                if asset.metadata_status == "pending":
+                    group.start_soon(one, asset)
+        if outcomes:
+            await self._record(outcomes)
+        return {asset_id: outcome.status for asset_id, outcome in outcomes.items()}
+
+    async def _outcome(self, asset: Asset) -> _Outcome:
         reason = skip_reason(asset.filename)
         if reason is None and self._extractor is None:
             reason = "no metadata extractor is configured"
@@ -88,14 +130,14 @@ class MetadataRunner:
             reason = self._extractor.unavailable_reason
         if reason is not None:
             log.info(
-                "metadata skipped", extra={"event": "metadata.skip", "asset_id": asset_id, "reason": reason}
+                "metadata skipped",
+                extra={"event": "metadata.skip", "asset_id": asset.asset_id, "reason": reason},
             )
-            await self._record(asset_id, "skipped", reason, None)
-            return "skipped"
+            return _Outcome("skipped", reason)
         assert self._extractor is not None
         return await self._extract(asset, self._extractor)
 
-    async def _extract(self, asset: Asset, extractor: MetadataExtractor) -> MetadataStatus:
+    async def _extract(self, asset: Asset, extractor: MetadataExtractor) -> _Outcome:
         log.info("metadata started", extra={"event": "metadata.start", "asset_id": asset.asset_id})
         started = time.perf_counter()
         try:
@@ -106,9 +148,7 @@ class MetadataRunner:
                 exc,
                 extra={"event": "metadata.failed", "asset_id": asset.asset_id, "reason": str(exc)},
             )
-            await self._record(asset.asset_id, "failed", str(exc), None)
-            return "failed"
-        await self._record(asset.asset_id, "done", None, entry)
+            return _Outcome("failed", str(exc))
         log.info(
             "metadata done",
             extra={
@@ -117,21 +157,26 @@ class MetadataRunner:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             },
         )
-        return "done"
+        return _Outcome("done", None, entry)
 
-    async def _record(
-        self, asset_id: str, status: MetadataStatus, reason: str | None, entry: JsonObject | None
-    ) -> None:
+    async def _record(self, outcomes: dict[str, _Outcome]) -> None:
         async with self._uow.write() as uow:
-            asset = await uow.assets.get(asset_id, include_deleted=True)
-            if asset is None:  # purged meanwhile
-                return
-            if entry is not None:
-                asset.extracted_metadata = replace_entry(asset.extracted_metadata, entry)
-            asset.metadata_status = status
-            asset.metadata_reason = reason
-            asset.updated_at = self._clock.now()
-            await uow.assets.update(asset)
-            outcome = {"status": status, "reason": reason}
-            await record(uow, self._clock, "asset.metadata_extracted", asset_id, outcome)
+            for asset_id, outcome in outcomes.items():
+                asset = await uow.assets.get(asset_id, include_deleted=True)
+                if asset is None:  # purged meanwhile
+                    continue
+                if outcome.entry is not None:
+                    asset.extracted_metadata = replace_entry(asset.extracted_metadata, outcome.entry)
+                asset.metadata_status = outcome.status
+                asset.metadata_reason = outcome.reason
+                asset.updated_at = self._clock.now()
+                await uow.assets.update(asset)
+                data = {"status": outcome.status, "reason": outcome.reason}
+                await record(uow, self._clock, "asset.metadata_extracted", asset_id, data)
             await uow.commit()
+
+
+class _Outcome(NamedTuple):
+    status: MetadataStatus
+    reason: str | None
+    entry: JsonObject | None = None
