@@ -102,7 +102,7 @@
 
     /* Anything but success, as the error the upload loop acts on. */
     refuse(xhr) {
-      if (xhr.status === 404 || xhr.status === 410) {
+      if (this.url && (xhr.status === 404 || xhr.status === 410)) {
         this.forget();
         return new Error("FaceForge no longer has this upload (it may have expired). Choose the file again to start over.");
       }
@@ -116,6 +116,7 @@
       localStorage.removeItem(this.key);
     }
 
+    /* A new upload on the server (tus creation); its address is remembered for a later resume. */
     async create() {
       const xhr = await this.request("POST", ENDPOINT, {
         "Upload-Length": String(this.file.size),
@@ -125,6 +126,7 @@
       if (!location) throw this.refuse(xhr);
       this.url = new URL(location, window.location.href).href;
       localStorage.setItem(this.key, this.url);
+      return 0;
     }
 
     /* Where the server stands (HEAD); the upload is forgotten when the server no longer has it. */
@@ -135,13 +137,14 @@
     }
 
     async sendSlice(offset) {
-      const bytes = await this.file.slice(offset, offset + this.chunkBytes).arrayBuffer();
+      const slice = this.file.slice(offset, offset + this.chunkBytes);
+      const bytes = await slice.arrayBuffer(); // for the checksum only: a Blob body goes up far faster
       const headers = {
         "Content-Type": "application/offset+octet-stream",
         "Upload-Offset": String(offset),
         ...(await checksum(bytes)),
       };
-      const xhr = await this.request("PATCH", this.url, headers, bytes, (sent) => this.hooks.progress(offset + sent));
+      const xhr = await this.request("PATCH", this.url, headers, slice, (sent) => this.hooks.progress(offset + sent));
       if (xhr.status !== 204 && xhr.status !== 200) throw this.refuse(xhr);
       return Number(xhr.getResponseHeader("Upload-Offset"));
     }
@@ -155,6 +158,7 @@
       } catch (error) {
         if (error instanceof Retryable || error instanceof Canceled) throw error;
         this.forget();
+        this.url = null;
         return null;
       }
     }
@@ -162,16 +166,12 @@
     /* Sends the whole file; rejects with a readable Error, or Canceled. */
     async start() {
       let offset = await this.storedOffset();
-      if (offset === null) {
-        await this.create();
-        offset = 0;
-      } else {
-        this.hooks.resumed(offset);
-      }
+      if (offset !== null) this.hooks.resumed(offset);
       let failures = 0;
       while (offset === null || offset < this.file.size) {
         try {
-          if (offset === null) offset = await this.offset();
+          if (!this.url) offset = await this.create();
+          else if (offset === null) offset = await this.offset();
           else offset = await this.sendSlice(offset);
           this.hooks.progress(offset);
           failures = 0;
