@@ -98,7 +98,7 @@ class AssetService:
         head = bytearray()
         checked: list[IngestOptions] = []
         if isinstance(options, IngestOptions):
-            checked.append(await self._check(options))
+            checked.append(await self.check_options(options))
 
         async def watched() -> AsyncIterator[bytes]:
             async for chunk in chunks:
@@ -107,7 +107,7 @@ class AssetService:
                 yield chunk
             if not checked:
                 assert callable(options)
-                checked.append(await self._check(options()))
+                checked.append(await self.check_options(options()))
 
         hint = options.kind if isinstance(options, IngestOptions) else None
         blob = await self._store.put(watched(), kind=hint, size_hint=size_hint)
@@ -121,7 +121,8 @@ class AssetService:
             self._metadata.submit(result.asset.asset_id)
         return result
 
-    async def _check(self, options: IngestOptions) -> IngestOptions:
+    async def check_options(self, options: IngestOptions) -> IngestOptions:
+        """The options cleaned, or ``Invalid``/``NotFound`` for what ingest would refuse."""
         errors: list[FieldError] = []
         if options.kind is not None:
             errors += check_kind(options.kind)
