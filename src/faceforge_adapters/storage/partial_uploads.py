@@ -27,7 +27,7 @@ from faceforge_domain.uploads.ports import PartialUsage
 
 DATA_FILE = "data"
 STATE_FILE = "state.json"
-# Received bytes are gathered to this size before one trip to a worker thread (write + hash).
+# Received bytes are gathered to this size before one trip to a worker thread (write and hash).
 WRITE_BATCH = 4 * 1024 * 1024
 READ_CHUNK = 4 * 1024 * 1024
 # Within one long request the offset is persisted at least this often: a crash loses less.
@@ -55,9 +55,9 @@ class _Appender:
         self.chunk_hasher = hashlib.sha256() if chunk_sha256 is not None else None
         self.persisted = state.record.offset
 
-    def write(self, data: bytearray) -> None:
+    def write(self, data: bytes) -> None:
         self.handle.write(data)
-        self.hasher.update(bytes(data))
+        self.hasher.update(data)  # rehashes takes bytes only: batches are joined as bytes
         if self.chunk_hasher is not None:
             self.chunk_hasher.update(data)
         self.record.offset += len(data)
@@ -153,12 +153,14 @@ class FilesystemPartialUploads:
     async def _receive(
         self, appender: _Appender, chunks: AsyncIterable[bytes], *, keep_on_interrupt: bool
     ) -> None:
-        batch = bytearray()
+        batch: list[bytes] = []
+        gathered = 0
         try:
             async for chunk in chunks:
-                batch += chunk
-                if len(batch) >= WRITE_BATCH:
-                    full, batch = batch, bytearray()
+                batch.append(chunk)
+                gathered += len(chunk)
+                if gathered >= WRITE_BATCH:
+                    full, batch, gathered = b"".join(batch), [], 0
                     await anyio.to_thread.run_sync(appender.write, full)
                     if (
                         keep_on_interrupt
@@ -168,10 +170,10 @@ class FilesystemPartialUploads:
         except Interrupted:
             if keep_on_interrupt and batch:  # what arrived before the client went away is kept
                 with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(appender.write, batch)
+                    await anyio.to_thread.run_sync(appender.write, b"".join(batch))
             raise
         if batch:
-            await anyio.to_thread.run_sync(appender.write, batch)
+            await anyio.to_thread.run_sync(appender.write, b"".join(batch))
 
     async def sha256(self, record: UploadRecord) -> str:
         state = await anyio.to_thread.run_sync(self._read_state, record.upload_id)
