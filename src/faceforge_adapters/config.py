@@ -94,6 +94,7 @@ class JobsConfig(_Section):
 class UploadsConfig(_Section):
     max_bytes: PositiveInt = 1024**4
     expire_after_seconds: PositiveInt = 24 * 3600
+    resumable_threshold_bytes: PositiveInt = 64 * 1024 * 1024
 
 
 class ImportConfig(_Section):

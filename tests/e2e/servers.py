@@ -45,9 +45,9 @@ def clean_env(home: Path) -> dict[str, str]:
 class Server:
     """One server process: start it, call it, kill it."""
 
-    def __init__(self, home: Path, command: list[str]) -> None:
+    def __init__(self, home: Path, command: list[str], port: int | None = None) -> None:
         self.home = home
-        self.port = free_port()
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         command = [part.replace("{port}", str(self.port)) for part in command]
         self.log = (home.parent / f"server-{self.port}.log").open("wb")
@@ -59,8 +59,9 @@ class Server:
         self.token = core_json["auth"]["install_token"]
 
     @classmethod
-    def faceforge(cls, home: Path) -> Server:
-        return cls(home, [str(FACEFORGE), "serve", "--port", "{port}"])
+    def faceforge(cls, home: Path, port: int | None = None) -> Server:
+        """``faceforge serve``; a restart passes the old ``port`` so clients' stored URLs still work."""
+        return cls(home, [str(FACEFORGE), "serve", "--port", "{port}"], port)
 
     @classmethod
     def embedded(cls, home: Path, external_type: str) -> Server:

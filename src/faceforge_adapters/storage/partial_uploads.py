@@ -191,7 +191,12 @@ class FilesystemPartialUploads:
             await anyio.to_thread.run_sync(handle.close)
 
     async def drop_bytes(self, upload_id: str) -> None:
-        await anyio.to_thread.run_sync(lambda: (self._folder(upload_id) / DATA_FILE).unlink(missing_ok=True))
+        def drop() -> None:
+            for path in self._folder(upload_id).iterdir():  # the data, and any state write a crash cut short
+                if path.name != STATE_FILE:
+                    path.unlink(missing_ok=True)
+
+        await anyio.to_thread.run_sync(drop)
 
     async def remove(self, upload_id: str) -> None:
         await anyio.to_thread.run_sync(lambda: shutil.rmtree(self._folder(upload_id), ignore_errors=True))

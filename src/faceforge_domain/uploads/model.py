@@ -30,6 +30,7 @@ class UploadRecord(msgspec.Struct, kw_only=True):
     expires_at: datetime
     state: UploadState = "receiving"
     asset_id: str | None = None
+    deduplicated: bool = False  # the finished bytes were already stored
 
     @property
     def complete(self) -> bool:

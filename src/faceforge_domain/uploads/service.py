@@ -18,7 +18,7 @@ from faceforge_domain.clock import Clock
 from faceforge_domain.errors import Conflict, Gone, Invalid, Locked, NotFound, PayloadTooLarge
 from faceforge_domain.ids import is_id, new_id
 from faceforge_domain.services.assets import AssetService
-from faceforge_domain.uploads.model import UploadRecord, ingest_options
+from faceforge_domain.uploads.model import FINGERPRINT_KEY, UploadRecord, ingest_options
 from faceforge_domain.uploads.ports import PartialUploadStore, PartialUsage
 
 log = logging.getLogger("faceforge.uploads")
@@ -84,6 +84,18 @@ class ResumableUploads:
             raise Gone(f"upload {upload_id!r} expired at {record.expires_at.isoformat()} and was removed")
         return record
 
+    async def find_resumable(self, fingerprint: str) -> UploadRecord | None:
+        """The unfinished, unexpired upload created with this ``fingerprint`` metadata (a CLI re-run)."""
+        now = self._clock.now()
+        for record in await self._store.all():
+            if (
+                record.metadata.get(FINGERPRINT_KEY) == fingerprint
+                and not record.complete
+                and record.expires_at > now
+            ):
+                return record
+        return None
+
     async def append(
         self,
         upload_id: str,
@@ -135,6 +147,7 @@ class ResumableUploads:
             raise
         record.state = "complete"
         record.asset_id = result.asset.asset_id
+        record.deduplicated = result.deduplicated
         record.expires_at = self._clock.now() + self.expire_after
         await self._store.save(record)
         await self._store.drop_bytes(upload_id)
