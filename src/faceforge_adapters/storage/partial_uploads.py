@@ -3,7 +3,8 @@
 The data file is fsynced before the state naming its new offset is written (atomically, fsynced), so
 a persisted offset never exceeds durable bytes; bytes past it (a crash between the two) are cut off by
 the next append. The running SHA-256 is a ``rehashes`` hasher whose state serializes, so it is kept
-beside the offset and completion never re-reads the file to hash it.
+beside the offset; a finished upload is handed to the blob store as a ``LocalFile`` (linked into place
+on the same file system), so completion neither re-reads nor copies it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ import msgspec
 import rehashes
 
 from faceforge_adapters.config import write_json_atomically
+from faceforge_adapters.storage.filesystem import iter_file
 from faceforge_domain.errors import ChecksumMismatch, Interrupted
+from faceforge_domain.filetypes import SNIFF_BYTES
+from faceforge_domain.models import LocalFile
 from faceforge_domain.uploads.model import UploadRecord
 from faceforge_domain.uploads.ports import PartialUsage
 
@@ -29,7 +33,6 @@ DATA_FILE = "data"
 STATE_FILE = "state.json"
 # Received bytes are gathered to this size before one trip to a worker thread (write and hash).
 WRITE_BATCH = 4 * 1024 * 1024
-READ_CHUNK = 4 * 1024 * 1024
 # Within one long request the offset is persisted at least this often: a crash loses less.
 PERSIST_EVERY = 16 * 1024 * 1024
 
@@ -182,13 +185,22 @@ class FilesystemPartialUploads:
         digest: str = rehashes.PySha256.deserialize(state.sha256_state).finalize()
         return digest
 
-    async def read(self, upload_id: str) -> AsyncIterator[bytes]:
-        handle = await anyio.to_thread.run_sync((self._folder(upload_id) / DATA_FILE).open, "rb")
-        try:
-            while chunk := await anyio.to_thread.run_sync(handle.read, READ_CHUNK):
-                yield chunk
-        finally:
-            await anyio.to_thread.run_sync(handle.close)
+    def read(self, upload_id: str) -> AsyncIterator[bytes]:
+        return iter_file(self._folder(upload_id) / DATA_FILE)
+
+    async def local_file(self, record: UploadRecord) -> LocalFile | None:
+        path = self._folder(record.upload_id) / DATA_FILE
+
+        def head() -> bytes:
+            with path.open("rb") as handle:
+                return handle.read(SNIFF_BYTES)
+
+        return LocalFile(
+            path=str(path),
+            sha256=await self.sha256(record),
+            size=record.offset,
+            head=await anyio.to_thread.run_sync(head),
+        )
 
     async def drop_bytes(self, upload_id: str) -> None:
         def drop() -> None:

@@ -21,7 +21,7 @@ from faceforge_domain.errors import FieldError, Invalid, NotFound
 from faceforge_domain.events import record
 from faceforge_domain.filetypes import SNIFF_BYTES, clean_filename, infer_kind, sniff_mime
 from faceforge_domain.ids import is_id
-from faceforge_domain.models import Asset, JsonObject, StoredBlob
+from faceforge_domain.models import Asset, JsonObject, LocalFile, StoredBlob
 from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_cursor, encode_cursor
 from faceforge_domain.ports import BlobStore, UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.services.metadata import MetadataRunner
@@ -111,8 +111,19 @@ class AssetService:
 
         hint = options.kind if isinstance(options, IngestOptions) else None
         blob = await self._store.put(watched(), kind=hint, size_hint=size_hint)
+        return await self._record_stored(blob, checked[0], bytes(head))
+
+    async def ingest_local(self, local: LocalFile, options: IngestOptions) -> IngestResult:
+        """``ingest`` for bytes already complete in a local file with a known digest (a finished
+        resumable upload): the store takes the file over instead of reading and hashing it again."""
+        checked = await self.check_options(options)
+        blob = await self._store.put_local(local, kind=checked.kind)
+        return await self._record_stored(blob, checked, local.head[:SNIFF_BYTES])
+
+    async def _record_stored(self, blob: StoredBlob, options: IngestOptions, head: bytes) -> IngestResult:
+        """Record stored bytes; bytes no record came to name are removed again."""
         try:
-            result = await self._record(blob, checked[0], bytes(head))
+            result = await self._record(blob, options, head)
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await self._discard_if_orphan(blob)

@@ -7,6 +7,7 @@ from typing import Protocol
 
 import msgspec
 
+from faceforge_domain.models import LocalFile
 from faceforge_domain.uploads.model import UploadRecord
 
 
@@ -46,6 +47,10 @@ class PartialUploadStore(Protocol):
 
     def read(self, upload_id: str) -> AsyncIterator[bytes]:
         """The bytes received, from the start."""
+        ...
+
+    async def local_file(self, record: UploadRecord) -> LocalFile | None:
+        """The received bytes as a durable local file a blob store can take over; None: ``read`` them."""
         ...
 
     async def drop_bytes(self, upload_id: str) -> None:

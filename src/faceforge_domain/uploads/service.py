@@ -136,12 +136,15 @@ class ResumableUploads:
                 "Upload-Metadata.sha256",
                 f"the uploaded bytes have SHA-256 {digest}, not {expected}; nothing was stored",
             )
+        options = ingest_options(record.metadata, upload_id)
         try:
-            result = await self._assets.ingest(
-                self._store.read(upload_id),
-                ingest_options(record.metadata, upload_id),
-                size_hint=record.length,
-            )
+            local = await self._store.local_file(record)
+            if local is None:
+                result = await self._assets.ingest(
+                    self._store.read(upload_id), options, size_hint=record.length
+                )
+            else:
+                result = await self._assets.ingest_local(local, options)
         except (Invalid, NotFound):  # the options went bad meanwhile (an entity deleted): start over
             await self._store.remove(upload_id)
             raise
