@@ -5,9 +5,6 @@ The files are 256 MiB so the suite stays quick; ``bench/uploads.py`` moves 2 GiB
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import subprocess
 import sys
 import time
@@ -16,9 +13,10 @@ from pathlib import Path
 import pytest
 from servers import Server
 
+from resumable_support import MIB, persisted_offset, random_file
+
 pytestmark = pytest.mark.slow
 
-MIB = 1024 * 1024
 SIZE = 256 * MIB
 # The client, run as its own process so the test can kill it: it stores each upload's URL by the
 # file's fingerprint and resumes from the server's offset when run again.
@@ -45,13 +43,7 @@ uploader.upload()
 @pytest.fixture(scope="module")
 def big_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     path = tmp_path_factory.mktemp("tus") / "clip.mp4"
-    digest = hashlib.sha256()
-    with path.open("wb") as out:
-        for _ in range(SIZE // (4 * MIB)):
-            block = os.urandom(4 * MIB)
-            digest.update(block)
-            out.write(block)
-    return path, digest.hexdigest()
+    return path, random_file(path, SIZE)
 
 
 def client(server: Server, path: Path, storage: Path, chunk: int, *, checksum: bool) -> subprocess.Popen[str]:
@@ -59,16 +51,6 @@ def client(server: Server, path: Path, storage: Path, chunk: int, *, checksum: b
     return subprocess.Popen(
         [sys.executable, "-c", CLIENT, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-
-
-def persisted_offset(home: Path) -> int:
-    offsets = [0]
-    for state in (home / "tmp" / "uploads").glob("*/state.json"):
-        try:
-            offsets.append(json.loads(state.read_text())["record"]["offset"])
-        except (OSError, ValueError):  # replaced while read: the next look sees it
-            continue
-    return max(offsets)
 
 
 def wait_for_offset(home: Path, at_least: int, running: subprocess.Popen[str]) -> None:

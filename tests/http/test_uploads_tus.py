@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 import pytest
@@ -329,35 +330,45 @@ async def test_upload_too_large_for_the_config_is_413(home: Path) -> None:
         assert upload_files(small) == []
 
 
-async def test_expired_upload_is_410_then_gone(home: Path) -> None:
-    clock = FixedClock()
-    async with bootstrap(home=home, env={}, clock=clock) as timed, same_loop_client(timed) as client:
-        auth = {"Authorization": f"Bearer {timed.install_token}"}
-        upload_id = await create(client, auth, len(DATA))
-        await patch(client, auth, upload_id, 0, DATA[:10])
-        clock.advance(timedelta(hours=23))
-        await patch(client, auth, upload_id, 10, DATA[10:20])  # each PATCH moves the expiry on
-        clock.advance(timedelta(hours=23))
-        assert await offset_of(client, auth, upload_id) == 20
-        clock.advance(timedelta(hours=2))
-        response = await patch(client, auth, upload_id, 20, DATA[20:30])
-        assert response.status_code == 410
-        assert response.json()["error"]["code"] == "gone"
-        assert upload_files(timed) == []
-        assert (await client.head(f"/v1/uploads/{upload_id}", headers={**auth, **TUS})).status_code == 404
+class Timed(NamedTuple):
+    core: Core
+    client: httpx.AsyncClient
+    auth: dict[str, str]
+    clock: FixedClock
 
 
-async def test_expire_removes_only_expired_uploads(home: Path) -> None:
+@pytest.fixture
+async def timed(home: Path) -> AsyncIterator[Timed]:
+    """A Core on a clock the test moves, with its client and token."""
     clock = FixedClock()
-    async with bootstrap(home=home, env={}, clock=clock) as timed, same_loop_client(timed) as client:
-        auth = {"Authorization": f"Bearer {timed.install_token}"}
-        old = await create(client, auth, len(DATA))
-        await patch(client, auth, old, 0, DATA[:10])
-        clock.advance(timedelta(hours=20))
-        fresh = await create(client, auth, len(DATA))
-        clock.advance(timedelta(hours=5))
-        assert await timed.uploads.expire() == [old]
-        assert [name.split("/")[0] for name in upload_files(timed)] == [fresh, fresh]
+    async with bootstrap(home=home, env={}, clock=clock) as core, same_loop_client(core) as client:
+        yield Timed(core, client, {"Authorization": f"Bearer {core.install_token}"}, clock)
+
+
+async def test_expired_upload_is_410_then_gone(timed: Timed) -> None:
+    client, auth, clock = timed.client, timed.auth, timed.clock
+    upload_id = await create(client, auth, len(DATA))
+    await patch(client, auth, upload_id, 0, DATA[:10])
+    clock.advance(timedelta(hours=23))
+    await patch(client, auth, upload_id, 10, DATA[10:20])  # each PATCH moves the expiry on
+    clock.advance(timedelta(hours=23))
+    assert await offset_of(client, auth, upload_id) == 20
+    clock.advance(timedelta(hours=2))
+    response = await patch(client, auth, upload_id, 20, DATA[20:30])
+    assert response.status_code == 410
+    assert response.json()["error"]["code"] == "gone"
+    assert upload_files(timed.core) == []
+    assert (await client.head(f"/v1/uploads/{upload_id}", headers={**auth, **TUS})).status_code == 404
+
+
+async def test_expire_removes_only_expired_uploads_from_disk(timed: Timed) -> None:
+    old = await create(timed.client, timed.auth, len(DATA))
+    await patch(timed.client, timed.auth, old, 0, DATA[:10])
+    timed.clock.advance(timedelta(hours=20))
+    fresh = await create(timed.client, timed.auth, len(DATA))
+    timed.clock.advance(timedelta(hours=5))
+    assert await timed.core.uploads.expire() == [old]
+    assert [name.split("/")[0] for name in upload_files(timed.core)] == [fresh, fresh]
 
 
 async def test_disconnect_keeps_the_bytes_received(auth: dict[str, str], core: Core) -> None:

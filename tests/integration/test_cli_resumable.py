@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -14,32 +13,16 @@ import pytest
 from test_cli import FACEFORGE, ff, ok, ok_json
 
 from faceforge_adapters.cli.resumable import CHUNK
+from resumable_support import MIB, persisted_offset, random_file
 
-MIB = 1024 * 1024
 SIZE = 24 * CHUNK  # 384 MiB: long enough to be caught mid-way
 THRESHOLD = {"FACEFORGE_UPLOADS__RESUMABLE_THRESHOLD_BYTES": str(MIB)}
-
-
-def persisted_offset(home: Path) -> int:
-    offsets = [0]
-    for state in (home / "tmp" / "uploads").glob("*/state.json"):
-        try:
-            offsets.append(json.loads(state.read_text())["record"]["offset"])
-        except (OSError, ValueError):  # replaced while read: the next look sees it
-            continue
-    return max(offsets)
 
 
 @pytest.fixture
 def big_file(tmp_path: Path) -> tuple[Path, str]:
     path = tmp_path / "long take.mov"
-    digest = hashlib.sha256()
-    with path.open("wb") as out:
-        for _ in range(SIZE // (4 * MIB)):
-            block = os.urandom(4 * MIB)
-            digest.update(block)
-            out.write(block)
-    return path, digest.hexdigest()
+    return path, random_file(path, SIZE)
 
 
 @pytest.mark.slow

@@ -70,6 +70,13 @@ class RoutingRules:
         return self.default_provider
 
 
+def _falling_back(sha256: str, size: int, error: S3Unavailable) -> None:
+    log.warning(
+        "S3 is unavailable; storing on the filesystem instead",
+        extra={"sha256": sha256, "size": size, "error": str(error)},
+    )
+
+
 class RoutingBlobStore:
     """The ``BlobStore`` Core uses when S3 is configured: routes puts, dispatches reads by provider."""
 
@@ -108,10 +115,7 @@ class RoutingBlobStore:
                 try:
                     return await self.s3.put_file(staged)
                 except S3Unavailable as exc:
-                    log.warning(
-                        "S3 is unavailable; storing on the filesystem instead",
-                        extra={"sha256": staged.sha256, "size": staged.size, "error": str(exc)},
-                    )
+                    _falling_back(staged.sha256, staged.size, exc)
             return await self.fs.put(iter_file(staged.path))
         finally:
             with anyio.CancelScope(shield=True):
@@ -123,10 +127,7 @@ class RoutingBlobStore:
             try:
                 return await self.s3.put_local(local)
             except S3Unavailable as exc:
-                log.warning(
-                    "S3 is unavailable; storing on the filesystem instead",
-                    extra={"sha256": local.sha256, "size": local.size, "error": str(exc)},
-                )
+                _falling_back(local.sha256, local.size, exc)
         return await self.fs.put_local(local)
 
     def _store_for(self, location: StorageLocation) -> BlobStore:
