@@ -89,8 +89,8 @@ def main() -> None:
     size = args.mib * MIB
     with tempfile.TemporaryDirectory(prefix="ff-ui-upload-") as folder:
         root = Path(folder)
-        settings = {"FACEFORGE_UPLOADS__RESUMABLE_CHUNK_BYTES": str(args.chunk_mib * MIB)}
-        server = Server.faceforge(root / "home", settings)
+        settings = {"FACEFORGE_UPLOADS__UI_CHUNK_BYTES": str(args.chunk_mib * MIB)}
+        server = Server.faceforge(root / "home", settings=settings)
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

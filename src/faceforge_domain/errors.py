@@ -75,3 +75,27 @@ class Invalid(DomainError):
     @classmethod
     def one(cls, field: str, message: str) -> Invalid:
         return cls([FieldError(field, message)])
+
+
+class Gone(DomainError):
+    """It existed, but is no longer usable (an upload past its expiry)."""
+
+    code = "gone"
+
+
+class Locked(DomainError):
+    """Another request holds it right now (a second PATCH to the same upload)."""
+
+    code = "locked"
+
+
+class ChecksumMismatch(DomainError):
+    """The bytes do not match the checksum the client sent with them; they were discarded."""
+
+    code = "checksum_mismatch"
+
+
+class Interrupted(DomainError):
+    """The client stopped sending before its request body was complete."""
+
+    code = "client_disconnected"

@@ -13,6 +13,7 @@ from faceforge_domain.models import (
     Entity,
     FieldDefinition,
     FieldScope,
+    LocalFile,
     Relationship,
     StorageLocation,
     StoredBlob,
@@ -205,6 +206,14 @@ class BlobStore(Protocol):
 
         ``kind`` and ``size_hint`` (when the length is known up front) let a routing store choose
         where the bytes go; single-provider stores ignore them.
+        """
+        ...
+
+    async def put_local(self, local: LocalFile, *, kind: str | None = None) -> StoredBlob:
+        """Store a local file whose SHA-256 is known, without hashing it again.
+
+        The filesystem store links it into place instead of copying; ``local.path`` is left for the
+        caller to remove.
         """
         ...
 

@@ -45,9 +45,11 @@ def clean_env(home: Path) -> dict[str, str]:
 class Server:
     """One server process: start it, call it, kill it."""
 
-    def __init__(self, home: Path, command: list[str], settings: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, home: Path, command: list[str], port: int | None = None, settings: dict[str, str] | None = None
+    ) -> None:
         self.home = home
-        self.port = free_port()
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         command = [part.replace("{port}", str(self.port)) for part in command]
         self.log = (home.parent / f"server-{self.port}.log").open("wb")
@@ -59,9 +61,10 @@ class Server:
         self.token = core_json["auth"]["install_token"]
 
     @classmethod
-    def faceforge(cls, home: Path, settings: dict[str, str] | None = None) -> Server:
-        """``settings``: ``FACEFORGE_<SECTION>__<KEY>`` variables for this server only."""
-        return cls(home, [str(FACEFORGE), "serve", "--port", "{port}"], settings)
+    def faceforge(cls, home: Path, port: int | None = None, settings: dict[str, str] | None = None) -> Server:
+        """``faceforge serve``; a restart passes the old ``port`` so clients' stored URLs still work;
+        ``settings``: ``FACEFORGE_<SECTION>__<KEY>`` variables for this server only."""
+        return cls(home, [str(FACEFORGE), "serve", "--port", "{port}"], port, settings)
 
     @classmethod
     def embedded(cls, home: Path, external_type: str) -> Server:

@@ -23,8 +23,8 @@ from ui_support import UI, create_entity
 CHUNK = 256 * 1024
 THRESHOLD = 512 * 1024
 SETTINGS = {
-    "FACEFORGE_UPLOADS__RESUMABLE_FROM_BYTES": str(THRESHOLD),
-    "FACEFORGE_UPLOADS__RESUMABLE_CHUNK_BYTES": str(CHUNK),
+    "FACEFORGE_UPLOADS__UI_RESUMABLE_THRESHOLD_BYTES": str(THRESHOLD),
+    "FACEFORGE_UPLOADS__UI_CHUNK_BYTES": str(CHUNK),
 }
 STORE_PREFIX = "faceforge.upload:"
 # Every text an upload's state line shows, in order (the page rewrites it faster than a test polls),
@@ -65,7 +65,7 @@ def tus_status(server: Server, method: str, url: str) -> int:
 @pytest.fixture(scope="module")
 def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server of its own with a low resumable threshold and small slices."""
-    server = Server.faceforge(tmp_path_factory.mktemp("ui-resumable") / "home", SETTINGS)
+    server = Server.faceforge(tmp_path_factory.mktemp("ui-resumable") / "home", settings=SETTINGS)
     try:
         if tus_status(server, "OPTIONS", server.base + "/v1/uploads/") >= 400:
             pytest.skip("this build has no resumable upload server under /v1/uploads/")
