@@ -10,6 +10,8 @@
   const ENDPOINT = "/v1/uploads/";
   const STORE_PREFIX = "faceforge.upload:";
   const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 16000];
+  // A DELETE meeting the PATCH that Cancel just cut off is told 423 (locked) until the server sees the cut.
+  const TERMINATE_DELAYS_MS = [0, 250, 500, 1000, 2000, 4000];
 
   /* A failure worth another try after a pause: the network, a busy server, a bad slice, a lost race. */
   class Retryable extends Error {}
@@ -60,6 +62,20 @@
     return `The upload was refused (${xhr.status}).`;
   }
 
+  /* Sends an opened XHR; resolves with it once answered (any status), rejects if it never was. */
+  function answered(xhr, body) {
+    return new Promise((resolve, reject) => {
+      xhr.addEventListener("load", () => resolve(xhr));
+      xhr.addEventListener("error", () => reject(new Retryable("FaceForge could not be reached.")));
+      xhr.addEventListener("abort", () => reject(new Canceled("canceled")));
+      xhr.send(body);
+    });
+  }
+
+  function wait(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
   class ResumableUpload {
     /* hooks: progress(sentBytes), resumed(offset), retrying(delayMs) */
     constructor(file, entityId, chunkBytes, hooks) {
@@ -88,16 +104,11 @@
     /* One request; resolves with the finished XHR whatever its status, rejects on a network error. */
     request(method, url, headers, body, onProgress) {
       if (this.canceled) return Promise.reject(new Canceled("canceled"));
-      return new Promise((resolve, reject) => {
-        const xhr = tusRequest(method, url);
-        this.xhr = xhr;
-        for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
-        if (onProgress) xhr.upload.addEventListener("progress", (e) => onProgress(e.loaded));
-        xhr.addEventListener("load", () => resolve(xhr));
-        xhr.addEventListener("error", () => reject(new Retryable("FaceForge could not be reached.")));
-        xhr.addEventListener("abort", () => reject(new Canceled("canceled")));
-        xhr.send(body);
-      });
+      const xhr = tusRequest(method, url);
+      this.xhr = xhr;
+      for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+      if (onProgress) xhr.upload.addEventListener("progress", (e) => onProgress(e.loaded));
+      return answered(xhr, body);
     }
 
     /* Anything but success, as the error the upload loop acts on. */
@@ -196,7 +207,14 @@
       if (this.xhr) this.xhr.abort();
       this.forget();
       if (!this.url) return;
-      tusRequest("DELETE", this.url).send();
+      for (const ms of TERMINATE_DELAYS_MS) {
+        await wait(ms);
+        try {
+          if ((await answered(tusRequest("DELETE", this.url), null)).status !== 423) return;
+        } catch {
+          return; // unreachable: the server drops the upload when it expires
+        }
+      }
     }
   }
 
