@@ -50,15 +50,12 @@ END_UPLOAD = """async (url) => {
 }"""
 
 
-def tus_request(server: Server, method: str, url: str) -> urllib.request.Request:
-    return urllib.request.Request(  # noqa: S310  (the test server's own address)
-        url, method=method, headers={"Authorization": f"Bearer {server.token}", "Tus-Resumable": "1.0.0"}
-    )
-
-
 def tus_status(server: Server, method: str, url: str) -> int:
+    """The status the server answers a tus request with, as another client would see it."""
+    headers = {"Authorization": f"Bearer {server.token}", "Tus-Resumable": "1.0.0"}
+    request = urllib.request.Request(url, method=method, headers=headers)  # noqa: S310  (the test server)
     try:
-        with urllib.request.urlopen(tus_request(server, method, url), timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return int(response.status)
     except urllib.error.HTTPError as error:
         return error.code
@@ -69,8 +66,6 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server of its own with a low resumable threshold and small slices."""
     server = Server.faceforge(tmp_path_factory.mktemp("ui-resumable") / "home", settings=SETTINGS)
     try:
-        if tus_status(server, "OPTIONS", server.base + "/v1/uploads/") >= 400:
-            pytest.skip("this build has no resumable upload server under /v1/uploads/")
         yield server
     finally:
         server.stop()
