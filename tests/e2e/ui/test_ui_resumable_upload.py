@@ -212,6 +212,7 @@ def test_choosing_the_same_file_after_a_reload_resumes_where_the_server_stopped(
     choose(ui, big_file)
     state = ui.page.locator(".uploads .upload-state")
     expect(state).to_contain_text("Connection lost")
+    ui.shot("entity-upload-connection-lost")
     assert len(stored_uploads(ui)) == 1
 
     ui.page.reload()  # the page forgets everything but what it kept in localStorage
