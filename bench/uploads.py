@@ -1,5 +1,8 @@
 """Resumable (tus) upload MB/s beside the plain multipart upload and ``cp``, in the same run.
 
+First, the running hash: ``rehashes`` SHA-256 (whose state serializes, so it is saved beside the
+offset) beside ``hashlib`` over the same buffer, both fed 4 MiB at a time as the upload store does.
+
 One real server (``faceforge serve``) per round; the same incompressible file goes through ``cp`` on the
 same disk (the reference), a curl multipart upload, and tuspy (a tus client from PyPI) in 64 MiB
 chunks, plain and with a sha256 ``Upload-Checksum`` on every chunk. Every round changes the file so
@@ -13,20 +16,49 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import rehashes
 from tusclient.client import TusClient
 from tusclient.uploader import Uploader
 
 from assets import GIB, MIB, FaceForgeServer, line, make_different, make_file, rate, timed
+from faceforge_adapters.storage.partial_uploads import WRITE_BATCH
 
 
 class Sha256Uploader(Uploader):  # type: ignore[misc]  (tuspy is untyped)
     CHECKSUM_ALGORITHM_PAIR = ("sha256", hashlib.sha256)
+
+
+def hash_rate(make: Callable[[], Any], data: bytes, rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        hasher, started = make(), time.perf_counter()
+        for start in range(0, len(data), WRITE_BATCH):
+            hasher.update(data[start : start + WRITE_BATCH])
+        times.append(time.perf_counter() - started)
+    return rate(len(data), statistics.median(times))
+
+
+def bench_hashers(rounds: int) -> None:
+    data = os.urandom(256 * MIB)
+    print(f"running SHA-256 over 256 MiB in {WRITE_BATCH // MIB} MiB batches, median of {rounds}", flush=True)
+    reference = hash_rate(hashlib.sha256, data, rounds)
+    line("hashlib.sha256", reference, "MB/s")
+    line(
+        "rehashes.PySha256 (serializable)",
+        hash_rate(rehashes.PySha256, data, rounds),
+        "MB/s",
+        reference,
+        "hashlib",
+    )
 
 
 def tus_upload(server: FaceForgeServer, source: Path, chunk: int, *, checksum: bool) -> float:
@@ -88,6 +120,7 @@ def main() -> None:
     try:
         source = make_file(work / "upload.bin", size)
         print(f"upload of {size / GIB:.1f} GiB, {args.rounds} rounds", flush=True)
+        bench_hashers(args.rounds)
         rounds = []
         for number in range(1, args.rounds + 1):
             rounds.append(one_round(work, source, size, chunk))

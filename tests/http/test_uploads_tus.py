@@ -88,6 +88,7 @@ async def test_upload_in_chunks_becomes_an_asset_and_frees_its_bytes(
     assert status["state"] == "complete"
     assert status["asset_id"] == sha
     assert status["offset"] == status["length"] == len(DATA)
+    assert status["deduplicated"] is False
     asset = (await client.get(f"/v1/assets/{sha}", headers=auth)).json()["data"]
     assert (asset["filename"], asset["kind"], asset["user_metadata"]) == (
         "notes.bin",
@@ -105,14 +106,20 @@ async def test_creation_with_upload_takes_the_first_chunk_in_the_post(
     assert response.status_code == 201
     assert response.headers["upload-offset"] == "100"
     assert response.headers["location"].startswith("/v1/uploads/")
+    assert response.content == b""
     assert await offset_of(client, auth, upload_id_of(response)) == 100
 
 
-async def test_whole_file_in_the_post_completes_it(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
+async def test_whole_file_in_the_post_completes_it_and_known_bytes_are_deduplicated(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
     headers = {**auth, **TUS, **OCTETS, "Upload-Length": str(len(DATA))}
-    response = await client.post("/v1/uploads/", headers=headers, content=DATA)
-    assert response.status_code == 201
-    assert response.headers["faceforge-asset-id"] == hashlib.sha256(DATA).hexdigest()
+    for deduplicated in (False, True):
+        response = await client.post("/v1/uploads/", headers=headers, content=DATA)
+        assert response.status_code == 201
+        assert response.headers["faceforge-asset-id"] == hashlib.sha256(DATA).hexdigest()
+        status = await client.get(response.headers["location"], headers=auth)
+        assert status.json()["data"]["deduplicated"] is deduplicated
 
 
 @pytest.mark.parametrize(

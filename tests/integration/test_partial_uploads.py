@@ -140,6 +140,10 @@ async def test_usage_counts_uploads_and_their_bytes(tmp_path: Path) -> None:
     usage = await store.usage()
     assert usage.uploads == 1
     assert usage.bytes > 7  # the data and its small state file
+    await store.drop_bytes(record.upload_id)  # finished: only its status is left
+    finished = await store.usage()
+    assert finished.uploads == 0
+    assert 0 < finished.bytes < usage.bytes
 
 
 @pytest.mark.anyio

@@ -235,7 +235,8 @@ class FilesystemPartialUploads:
 
 
 def partial_usage(root: Path) -> PartialUsage:
-    """Uploads held under ``root`` and the bytes their files take (for ``faceforge doctor``)."""
+    """Unfinished uploads under ``root`` (those still holding bytes) and the space all uploads take,
+    finished ones' small status files included (for ``faceforge doctor``)."""
     if not root.is_dir():
         return PartialUsage(uploads=0, bytes=0)
     folders = [p for p in root.iterdir() if p.is_dir()]
@@ -244,4 +245,5 @@ def partial_usage(root: Path) -> PartialUsage:
         for file in folder.iterdir():
             with contextlib.suppress(FileNotFoundError):
                 size += file.stat().st_size
-    return PartialUsage(uploads=len(folders), bytes=size)
+    unfinished = sum(1 for folder in folders if (folder / DATA_FILE).exists())
+    return PartialUsage(uploads=unfinished, bytes=size)

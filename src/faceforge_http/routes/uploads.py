@@ -11,7 +11,7 @@ from typing import Any
 
 import anyio
 import msgspec
-from litestar import Controller, Request, Response, delete, get, head, patch, post, route
+from litestar import Controller, MediaType, Request, Response, delete, get, head, patch, post, route
 from litestar.datastructures import State
 from litestar.enums import HttpMethod
 from litestar.exceptions import HTTPException
@@ -51,6 +51,7 @@ class UploadStatusOut(msgspec.Struct, kw_only=True):
     created_at: str
     expires_at: str
     asset_id: str | None
+    deduplicated: bool
 
     @classmethod
     def of(cls, record: UploadRecord) -> UploadStatusOut:
@@ -63,6 +64,7 @@ class UploadStatusOut(msgspec.Struct, kw_only=True):
             created_at=format_timestamp(record.created_at),
             expires_at=format_timestamp(record.expires_at),
             asset_id=record.asset_id,
+            deduplicated=record.deduplicated,
         )
 
 
@@ -138,7 +140,7 @@ class UploadController(Controller):
         request_max_body_size=None,  # streamed and bounded by Upload-Length
         status_code=HTTP_201_CREATED,
     )
-    async def create(self, core: CoreDep, request: Request[Any, Any, State]) -> Response[None]:
+    async def create(self, core: CoreDep, request: Request[Any, Any, State]) -> Response[bytes]:
         length = parse_length(request.headers.get("upload-length"), "Upload-Length")
         metadata = parse_metadata(request.headers.get("upload-metadata"))
         has_body = bool(_announced_length(request)) or "transfer-encoding" in request.headers
@@ -153,7 +155,7 @@ class UploadController(Controller):
                     await core.uploads.terminate(record.upload_id)
                 raise
         headers = {"Location": f"/v1/uploads/{record.upload_id}", **progress_headers(record)}
-        return Response(None, status_code=HTTP_201_CREATED, headers=headers)
+        return Response(b"", status_code=HTTP_201_CREATED, headers=headers, media_type=MediaType.TEXT)
 
     @head(
         "/{upload_id:str}",
