@@ -304,3 +304,27 @@ def test_an_upload_the_server_no_longer_has_starts_over_from_the_beginning(ui: U
     assert not any(s.startswith("Resuming") for s in states(ui))
     assert stored_uploads(ui) == []
     assert asset["content_hash"] == hashlib.sha256(big_file.read_bytes()).hexdigest()
+
+
+def test_an_upload_for_an_entity_removed_meanwhile_is_refused_with_the_reason(ui: UI, tmp_path: Path) -> None:
+    ui.sign_in()
+    entity_id = create_entity(ui, "Gus Gone")
+    ui.go(f"/ui/entities/{entity_id}?tab=attachments")
+    assert (
+        tus_status(ui.server, "DELETE", f"{ui.server.base}/v1/entities/{entity_id}") == 204
+    )  # another window
+    partial = ui.server.home / "tmp" / "uploads"
+    held_before = set(partial.glob("*"))
+    assets_before = ui.server.call("GET", "/v1/assets?limit=1")["total"]
+    traffic = Traffic(ui)
+    gone = tmp_path / "for-gus.bin"
+    gone.write_bytes(os.urandom(2 * CHUNK))
+    choose(ui, gone)
+
+    state = ui.page.locator(".uploads .upload-state")
+    expect(state).to_have_text(f"Failed: Entity '{entity_id}' was not found.")
+    ui.shot("entity-upload-refused")
+    assert [method for method, _, _ in traffic.seen] == ["POST"]
+    assert stored_uploads(ui) == []
+    assert set(partial.glob("*")) == held_before
+    assert ui.server.call("GET", "/v1/assets?limit=1")["total"] == assets_before

@@ -3,7 +3,7 @@
 (() => {
   "use strict";
 
-  const { api, csrfToken, readable, sentence, CSRF_HEADER } = window.FaceForge;
+  const { api, csrfToken, errorLine, CSRF_HEADER } = window.FaceForge;
 
   document.addEventListener("change", (event) => {
     if (event.target.matches("input[type=file][data-upload-for]")) uploadAll(event.target);
@@ -116,8 +116,7 @@
           resolve(true);
         } else {
           const error = payload && payload.error ? payload.error : { message: `failed (${xhr.status})` };
-          const details = (error.details || []).map((d) => readable(d.field, d.message)).join(" ");
-          row.end(false, `Failed: ${sentence(error.message)} ${details}`.trim());
+          row.end(false, `Failed: ${errorLine(error)}`);
           resolve(false);
         }
       });

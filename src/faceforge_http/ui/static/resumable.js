@@ -5,7 +5,7 @@
 (() => {
   "use strict";
 
-  const { csrfToken, sentence, CSRF_HEADER } = window.FaceForge;
+  const { csrfToken, errorLine, CSRF_HEADER } = window.FaceForge;
   const TUS_VERSION = "1.0.0";
   const ENDPOINT = "/v1/uploads/";
   const STORE_PREFIX = "faceforge.upload:";
@@ -55,7 +55,7 @@
   function serverMessage(xhr) {
     try {
       const payload = JSON.parse(xhr.responseText);
-      if (payload && payload.error && payload.error.message) return sentence(payload.error.message);
+      if (payload && payload.error && payload.error.message) return errorLine(payload.error);
     } catch {
       /* not JSON: fall through to the status */
     }
