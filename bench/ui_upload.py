@@ -49,13 +49,13 @@ def upload_seconds(page: Page, address: str, path: Path, resumable: bool) -> flo
         chooser.evaluate(
             "(input, size) => { input.dataset.resumableFrom = String(size + 1); }", path.stat().st_size
         )
-    started = time.perf_counter()
-    chooser.set_input_files(path)
-    # Polled: the line is there only until the page reloads itself, 0.6 s after the upload.
-    page.wait_for_function(ENDED, polling=50, timeout=600_000)
-    elapsed = time.perf_counter() - started
-    if page.locator(".uploads li.failed").count():
-        raise SystemExit(f"the upload failed: {page.locator('.uploads .upload-state').text_content()}")
+    with page.expect_navigation(timeout=600_000):  # the page reloads itself 0.6 s after the upload
+        started = time.perf_counter()
+        chooser.set_input_files(path)
+        page.wait_for_function(ENDED, polling=50, timeout=600_000)  # polled: the line lives until then
+        elapsed = time.perf_counter() - started
+        if page.locator(".uploads li.failed").count():
+            raise SystemExit(f"the upload failed: {page.locator('.uploads .upload-state').text_content()}")
     return elapsed
 
 

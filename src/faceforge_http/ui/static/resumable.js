@@ -88,6 +88,7 @@
       this.xhr = null;
       this.canceled = false;
       this.stopPause = () => {};
+      this.next = null;
     }
 
     /* The pause before a retry; Cancel ends it at once. */
@@ -147,15 +148,25 @@
       return Number(xhr.getResponseHeader("Upload-Offset"));
     }
 
-    async sendSlice(offset) {
+    /* A slice and its checksum, begun early so that hashing one slice overlaps sending the one before. */
+    prepare(offset) {
       const slice = this.file.slice(offset, offset + this.chunkBytes);
-      const bytes = await slice.arrayBuffer(); // for the checksum only: a Blob body goes up far faster
+      // The bytes are read for the checksum only: a Blob body goes up far faster than an ArrayBuffer.
+      const headers = slice.arrayBuffer().then(checksum);
+      headers.catch(() => {}); // a read that fails is reported when the slice is sent, not before
+      return { offset, slice, headers };
+    }
+
+    async sendSlice(offset) {
+      const current = this.next && this.next.offset === offset ? this.next : this.prepare(offset);
+      const end = offset + current.slice.size;
+      this.next = end < this.file.size ? this.prepare(end) : null;
       const headers = {
         "Content-Type": "application/offset+octet-stream",
         "Upload-Offset": String(offset),
-        ...(await checksum(bytes)),
+        ...(await current.headers),
       };
-      const xhr = await this.request("PATCH", this.url, headers, slice, (sent) => this.hooks.progress(offset + sent));
+      const xhr = await this.request("PATCH", this.url, headers, current.slice, (sent) => this.hooks.progress(offset + sent));
       if (xhr.status !== 204 && xhr.status !== 200) throw this.refuse(xhr);
       return Number(xhr.getResponseHeader("Upload-Offset"));
     }
