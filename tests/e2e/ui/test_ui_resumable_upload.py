@@ -173,6 +173,27 @@ def test_a_small_file_still_goes_up_in_one_request(ui: UI, tmp_path: Path) -> No
     assert traffic.of("PATCH") == []
 
 
+def test_a_small_file_can_be_canceled_too_and_nothing_is_kept(ui: UI, tmp_path: Path) -> None:
+    small = tmp_path / "draft.bin"
+    small.write_bytes(os.urandom(THRESHOLD - 1))
+    ui.sign_in()
+    entity_id = create_entity(ui, "Cal Small")
+    ui.go(f"/ui/entities/{entity_id}?tab=attachments")
+    assets_before = ui.server.call("GET", "/v1/assets?limit=1")["total"]
+    slow_link(ui)
+    ui.page.get_by_label("Choose one or more files to upload").set_input_files(small)
+    expect(ui.page.locator(".uploads .upload-state")).to_have_text(re.compile(r"^([1-9]|[1-4][0-9])%$"))
+    ui.page.get_by_role("button", name=f"Cancel the upload of {small.name}").click()
+    expect(ui.page.locator(".uploads .upload-state")).to_have_text("Canceled")
+
+    deadline = time.monotonic() + 10  # the server notices the cut connection and drops its half file
+    while list((ui.server.home / "tmp").glob("upload-*.part")) and time.monotonic() < deadline:
+        ui.page.wait_for_timeout(100)
+    assert list((ui.server.home / "tmp").glob("upload-*.part")) == []
+    assert ui.server.call("GET", "/v1/assets?limit=1")["total"] == assets_before
+    assert ui.server.call("GET", f"/v1/entities/{entity_id}/assets")["items"] == []
+
+
 def test_a_dropped_connection_is_retried_from_the_servers_offset(ui: UI, big_file: Path) -> None:
     ui.sign_in()
     entity_id = create_entity(ui, "Rita Retry")
@@ -235,12 +256,17 @@ def while_a_retry_waits(ui: UI) -> None:
     expect(ui.page.locator(".uploads .upload-state")).to_contain_text("Connection lost")
 
 
-def in_the_middle_of_a_slice(ui: UI) -> None:
-    """A slow link (Chromium's own throttling) keeps the first slice on its way while Cancel is pressed."""
+def slow_link(ui: UI) -> None:
+    """Chromium's own throttling: 64 KiB/s up, so a 256 KiB request takes four seconds."""
     ui.page.context.new_cdp_session(ui.page).send(
         "Network.emulateNetworkConditions",
         {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": CHUNK // 4},
     )
+
+
+def in_the_middle_of_a_slice(ui: UI) -> None:
+    """A slow link keeps the first slice on its way while Cancel is pressed."""
+    slow_link(ui)
     expect(ui.page.locator(".uploads .upload-state")).to_have_text(re.compile(r"^([1-9]|1[01])%$"))
 
 
