@@ -34,7 +34,7 @@ STATE_FILE = "state.json"
 # Received bytes are gathered to this size before one trip to a worker thread (write and hash).
 WRITE_BATCH = 4 * 1024 * 1024
 # Within one long request the offset is persisted at least this often: a crash loses less.
-PERSIST_EVERY = 16 * 1024 * 1024
+PERSIST_EVERY = 64 * 1024 * 1024
 
 
 class StateFile(msgspec.Struct, kw_only=True):
