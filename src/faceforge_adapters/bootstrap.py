@@ -15,6 +15,7 @@ import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from faceforge_adapters.seaweed.supervisor import ManagedSeaweed
 from faceforge_adapters.sqlite.database import Database
 from faceforge_adapters.sqlite.uow import SqliteUnitOfWorkFactory
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore, sweep_stale
+from faceforge_adapters.storage.partial_uploads import FilesystemPartialUploads
 from faceforge_adapters.storage.wiring import Storage, build_storage
 from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
 from faceforge_domain.clock import Clock, SystemClock
@@ -48,8 +50,11 @@ from faceforge_domain.services.fielddefs import FieldDefinitionService
 from faceforge_domain.services.metadata import MetadataRunner
 from faceforge_domain.services.relationships import RelationshipService
 from faceforge_domain.services.storage_migration import StorageMigration
+from faceforge_domain.uploads.service import ResumableUploads
 
 log = logging.getLogger("faceforge.core")
+# How often expired resumable uploads are looked for while Core runs.
+UPLOAD_EXPIRY_INTERVAL_S = 15 * 60
 
 
 def core_version() -> str:
@@ -76,6 +81,7 @@ class Core:
     jobs: JobService
     plugins: PluginService
     events: EventFeed
+    uploads: ResumableUploads
     version: str
     storage_migration: StorageMigration | None = None
     seaweed: ManagedSeaweed | None = None
@@ -161,6 +167,13 @@ async def bootstrap(
         stores = storage.router.stores() if storage else {store.name: store}
         migration = StorageMigration(units, stores)
         register_storage_migrate(jobs.service.registry, migration, stores)
+        uploads = ResumableUploads(
+            FilesystemPartialUploads(paths.uploads_dir),
+            assets,
+            clock,
+            max_bytes=config.uploads.max_bytes,
+            expire_after=timedelta(seconds=config.uploads.expire_after_seconds),
+        )
         core = Core(
             config=config,
             paths=paths,
@@ -182,6 +195,7 @@ async def bootstrap(
                 job_types=jobs.service.registry,
             ),
             events=EventFeed(units),
+            uploads=uploads,
             version=core_version(),
             storage_migration=migration,
             seaweed=storage.seaweed if storage else None,
@@ -195,6 +209,7 @@ async def bootstrap(
             if core.seaweed is not None:
                 await background.start(core.seaweed.run)
             await background.start(metadata.run)
+            await background.start(uploads.run_expiry, UPLOAD_EXPIRY_INTERVAL_S)
             if run_jobs:
                 await background.start(jobs.executor.run)
             try:

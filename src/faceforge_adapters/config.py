@@ -97,6 +97,10 @@ class JobsConfig(_Section):
 class UploadsConfig(_Section):
     max_bytes: PositiveInt = 1024**4
     expire_after_seconds: PositiveInt = 24 * 3600
+    resumable_threshold_bytes: PositiveInt = 64 * 1024 * 1024
+    # The web UI sends files this big or bigger as resumable uploads, in slices of ui_chunk_bytes.
+    ui_resumable_threshold_bytes: PositiveInt = 8 * 1024 * 1024
+    ui_chunk_bytes: PositiveInt = 16 * 1024 * 1024
 
 
 class ImportConfig(_Section):

@@ -67,6 +67,11 @@ class HomePaths:
         return self.config_dir / "core.json"
 
     @property
+    def uploads_dir(self) -> Path:
+        """Resumable uploads in progress, one folder each."""
+        return self.tmp_dir / "uploads"
+
+    @property
     def ports_json(self) -> Path:
         return self.config_dir / "ports.json"
 

@@ -95,3 +95,27 @@ class DigestMismatch(Invalid):
         """Raise when an expected SHA-256 (hex) was given and ``actual`` is another."""
         if expected is not None and actual != expected:
             raise cls(expected, actual)
+
+
+class Gone(DomainError):
+    """It existed, but is no longer usable (an upload past its expiry)."""
+
+    code = "gone"
+
+
+class Locked(DomainError):
+    """Another request holds it right now (a second PATCH to the same upload)."""
+
+    code = "locked"
+
+
+class ChecksumMismatch(DomainError):
+    """The bytes do not match the checksum the client sent with them; they were discarded."""
+
+    code = "checksum_mismatch"
+
+
+class Interrupted(DomainError):
+    """The client stopped sending before its request body was complete."""
+
+    code = "client_disconnected"

@@ -130,3 +130,12 @@ class StoredBlob(msgspec.Struct, frozen=True, kw_only=True):
     location: StorageLocation
     size_bytes: int
     sha256: str
+
+
+class LocalFile(msgspec.Struct, frozen=True, kw_only=True):
+    """Complete, fsynced bytes in a local file whose digest is already known (a finished upload)."""
+
+    path: str
+    sha256: str
+    size: int
+    head: bytes  # the first bytes, to tell the file type without opening it again

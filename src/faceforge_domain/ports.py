@@ -14,6 +14,7 @@ from faceforge_domain.models import (
     FieldDefinition,
     FieldScope,
     LinkedEntity,
+    LocalFile,
     Relationship,
     StorageLocation,
     StoredBlob,
@@ -230,6 +231,14 @@ class BlobStore(Protocol):
         ``kind`` and ``size_hint`` (when the length is known up front) let a routing store choose
         where the bytes go; single-provider stores ignore them. With ``expected_sha256`` (hex), bytes
         that hash otherwise raise ``DigestMismatch`` and nothing becomes visible.
+        """
+        ...
+
+    async def put_local(self, local: LocalFile, *, kind: str | None = None) -> StoredBlob:
+        """Store a local file whose SHA-256 is known, without hashing it again.
+
+        The filesystem store links it into place instead of copying; ``local.path`` is left for the
+        caller to remove.
         """
         ...
 

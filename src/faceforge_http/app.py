@@ -41,6 +41,7 @@ from faceforge_http.routes.jobs import JobController
 from faceforge_http.routes.plugins import PluginController
 from faceforge_http.routes.relationships import RelationshipController, relation_types
 from faceforge_http.routes.system import SystemController, healthz
+from faceforge_http.routes.uploads import UploadController
 from faceforge_http.ui import ui_handlers, ui_template_config
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -120,6 +121,7 @@ def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
             SystemController,
             AssetController,
             EntityAssetsController,
+            UploadController,
             PluginController,
             EventController,
             JobController,

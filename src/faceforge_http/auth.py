@@ -103,6 +103,8 @@ def plugin_need(method: str, path: str, principal: PluginPrincipal) -> Need | No
         return Need(permissions.ASSETS_READ if read else permissions.ASSETS_WRITE)
     if family in _ENTITY_FAMILIES:
         return Need(permissions.ENTITIES_READ if read else permissions.ENTITIES_WRITE)
+    if family == "uploads":  # resumable uploads end as assets
+        return Need(permissions.ASSETS_READ if read else permissions.ASSETS_WRITE)
     if family == "assets" and rest[:1] != ["bulk-import"]:  # importing server folders is the user's call
         return Need(permissions.ASSETS_READ if read else permissions.ASSETS_WRITE)
     if family == "jobs":

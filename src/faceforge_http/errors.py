@@ -16,9 +16,13 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_405_METHOD_NOT_ALLOWED,
     HTTP_409_CONFLICT,
+    HTTP_410_GONE,
+    HTTP_412_PRECONDITION_FAILED,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_423_LOCKED,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
     HTTP_507_INSUFFICIENT_STORAGE,
@@ -31,6 +35,8 @@ from faceforge_http.envelope import ErrorDetail, ErrorEnvelope
 
 log = logging.getLogger("faceforge.http")
 
+# 460 is tus's "Checksum Mismatch"; http.HTTPStatus does not know it.
+HTTP_460_CHECKSUM_MISMATCH = 460
 STATUS_BY_CODE = {
     "unauthorized": HTTP_401_UNAUTHORIZED,
     "forbidden": HTTP_403_FORBIDDEN,
@@ -39,6 +45,10 @@ STATUS_BY_CODE = {
     "validation_error": HTTP_422_UNPROCESSABLE_ENTITY,
     "lease_expired": HTTP_409_CONFLICT,  # before "conflict": a bare 409 reads back as "conflict"
     "conflict": HTTP_409_CONFLICT,
+    "gone": HTTP_410_GONE,
+    "locked": HTTP_423_LOCKED,
+    "checksum_mismatch": HTTP_460_CHECKSUM_MISMATCH,
+    "client_disconnected": HTTP_400_BAD_REQUEST,
     "payload_too_large": HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "range_not_satisfiable": HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE,
     "insufficient_storage": HTTP_507_INSUFFICIENT_STORAGE,
@@ -47,6 +57,8 @@ STATUS_BY_CODE = {
 }
 _CODE_BY_STATUS = {status: code for code, status in STATUS_BY_CODE.items()}
 _CODE_BY_STATUS[HTTP_400_BAD_REQUEST] = "validation_error"
+_CODE_BY_STATUS[HTTP_412_PRECONDITION_FAILED] = "precondition_failed"
+_CODE_BY_STATUS[HTTP_415_UNSUPPORTED_MEDIA_TYPE] = "unsupported_media_type"
 
 
 def _framework_message(request: Request[Any, Any, Any], exc: HTTPException) -> str:

@@ -12,22 +12,15 @@ from typing import Any
 
 import msgspec
 from litestar import Request
-from litestar.exceptions import HTTPException, InternalServerException
+from litestar.exceptions import InternalServerException
 from multipart import MultipartError, MultipartSegment, PushMultipartParser, parse_options_header
 
-from faceforge_domain.errors import FieldError, Invalid, PayloadTooLarge
+from faceforge_domain.errors import FieldError, Interrupted, Invalid, PayloadTooLarge
 from faceforge_domain.services.assets import IngestOptions
 
 FILE_FIELD = "file"
 TEXT_FIELDS = ("meta", "kind", "entity_id", "derived_from_asset_id", "role")
 MAX_FIELD_BYTES = 1024 * 1024  # a sidecar JSON or an id, never a file
-
-
-class ClientDisconnected(HTTPException):
-    """The client went away mid-upload: nothing was stored, and nobody is left to answer."""
-
-    status_code = 400
-    detail = "the client disconnected before the upload finished"
 
 
 def too_large(limit: int) -> PayloadTooLarge:
@@ -40,16 +33,21 @@ async def limited_body(request: Request[Any, Any, Any], limit: int) -> AsyncIter
     if announced is not None and announced.isdigit() and int(announced) > limit:
         raise too_large(limit)
     received = 0
+    async for chunk in request_chunks(request):
+        received += len(chunk)
+        if received > limit:
+            raise too_large(limit)
+        yield chunk
+
+
+async def request_chunks(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
+    """The request body as it arrives; ``Interrupted`` when the client goes away before its end."""
     try:
         async for chunk in request.stream():
-            if not chunk:
-                continue
-            received += len(chunk)
-            if received > limit:
-                raise too_large(limit)
-            yield chunk
+            if chunk:
+                yield chunk
     except InternalServerException as exc:  # how Litestar reports http.disconnect mid-body
-        raise ClientDisconnected() from exc
+        raise Interrupted("the client disconnected before the request body was complete") from exc
 
 
 def multipart_boundary(content_type: str) -> str | None:

@@ -45,27 +45,31 @@ def clean_env(home: Path) -> dict[str, str]:
 class Server:
     """One server process: start it, call it, kill it."""
 
-    def __init__(self, home: Path, command: list[str], env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, home: Path, command: list[str], port: int | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.home = home
-        self.port = free_port()
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         command = [part.replace("{port}", str(self.port)) for part in command]
         self.log = (home.parent / f"server-{self.port}.log").open("wb")
         self.process = subprocess.Popen(
-            command, env={**clean_env(home), **(env or {})}, stdout=self.log, stderr=subprocess.STDOUT
+            command, env=clean_env(home) | (env or {}), stdout=self.log, stderr=subprocess.STDOUT
         )
         self._wait_ready()
         core_json = json.loads((home / "config" / "core.json").read_text())
         self.token = core_json["auth"]["install_token"]
 
     @classmethod
-    def faceforge(cls, home: Path) -> Server:
-        return cls(home, [str(FACEFORGE), "serve", "--port", "{port}"])
+    def faceforge(cls, home: Path, port: int | None = None, settings: dict[str, str] | None = None) -> Server:
+        """``faceforge serve``; a restart passes the old ``port`` so clients' stored URLs still work;
+        ``settings``: ``FACEFORGE_<SECTION>__<KEY>`` variables for this server only."""
+        return cls(home, [str(FACEFORGE), "serve", "--port", "{port}"], port, settings)
 
     @classmethod
     def embedded(cls, home: Path, external_type: str, env: dict[str, str] | None = None) -> Server:
         """A server with ``external_type`` registered; ``env`` adds settings (``FACEFORGE_JOBS__...``)."""
-        return cls(home, [sys.executable, "-c", EMBEDDED_SERVER, "{port}", external_type], env)
+        return cls(home, [sys.executable, "-c", EMBEDDED_SERVER, "{port}", external_type], env=env)
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 60

@@ -72,7 +72,13 @@ def upload_body(data: bytes, filename: str = "photo.jpg", meta: Any = None, **fi
 
 
 async def asgi_upload(
-    app: Any, headers: dict[str, str], chunks: list[bytes], *, disconnect: bool
+    app: Any,
+    headers: dict[str, str],
+    chunks: list[bytes],
+    *,
+    disconnect: bool,
+    method: str = "POST",
+    path: str = "/v1/assets/upload",
 ) -> list[Any]:
     """Drive the app with a body in ``chunks``; ``disconnect`` ends it with ``http.disconnect``."""
     messages: list[dict[str, Any]] = [{"type": "http.request", "body": c, "more_body": True} for c in chunks]
@@ -89,10 +95,10 @@ async def asgi_upload(
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "POST",
+        "method": method,
         "scheme": "http",
-        "path": "/v1/assets/upload",
-        "raw_path": b"/v1/assets/upload",
+        "path": path,
+        "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],

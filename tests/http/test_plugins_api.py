@@ -132,6 +132,8 @@ async def test_the_plugin_token_does_only_what_was_granted(
     assert (await client.get("/v1/ping", headers=plugin)).status_code == 200
     assert (await client.get("/v1/plugins/hello/config", headers=plugin)).status_code == 200
     assert (await client.get("/v1/assets", headers=plugin)).status_code == 200
+    tus = {**plugin, "Tus-Resumable": "1.0.0", "Upload-Length": "3"}
+    assert (await client.post("/v1/uploads/", headers=tus)).status_code == 201  # uploads are assets:write
     listed = await client.get("/v1/jobs", params={"job_type": "hello.greet"}, headers=plugin)
     assert listed.status_code == 200
     for response in (

@@ -182,6 +182,9 @@ async def test_entity_tabs_show_fields_descriptors_files_and_both_relationship_d
     assert "ann.png" in files
     assert f"/v1/assets/{upload.asset.asset_id}/download" in files
     assert "Use as main picture" in files
+    assert 'data-resumable-from="8388608" data-chunk-bytes="16777216"' in files
+    assert '<script src="/ui/static/resumable.js" defer>' in files
+    assert "resumable.js" not in overview
     relations = (await ui.get(base, params={"tab": "relationships"})).text
     assert "sibling_of" in relations
     assert f'href="/ui/entities/{bob.entity_id}?tab=relationships">Bob</a>' in relations

@@ -17,6 +17,7 @@ import typer
 
 from faceforge_adapters.bootstrap import Core
 from faceforge_adapters.cli.common import fail, print_json, with_core
+from faceforge_adapters.cli.resumable import add_resumable
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.models import Asset, LinkedEntity
 from faceforge_domain.paging import MAX_LIMIT, PageRequest, PageResult
@@ -46,16 +47,28 @@ def asset_add(
     entity: str | None = typer.Option(None, help="Link to this entity id."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Store a file (streamed, hashed, deduplicated), extract its metadata, print its asset id."""
+    """Store a file (streamed, hashed, deduplicated), extract its metadata, print its asset id.
+
+    Files of ``uploads.resumable_threshold_bytes`` or more go in chunks that survive an interruption:
+    running the same command again resumes where the last one stopped.
+    """
     if not file.is_file():
         fail(f"{file} is not a readable file", 2)
     size = file.stat().st_size
 
     async def add(core: Core) -> IngestResult:
-        options = IngestOptions(filename=file.name, kind=kind, entity_id=entity)
-        result = await core.assets.ingest(read_file(file), options, size_hint=size)
+        if size >= core.config.uploads.resumable_threshold_bytes:
+            wanted = {"filename": file.name, "kind": kind, "entity_id": entity}
+            metadata = {key: value for key, value in wanted.items() if value is not None}
+            record = await add_resumable(core, file, metadata, lambda line: typer.echo(line, err=True))
+            assert record.asset_id is not None, "a complete upload names its asset"
+            asset_id, deduplicated = record.asset_id, record.deduplicated
+        else:
+            options = IngestOptions(filename=file.name, kind=kind, entity_id=entity)
+            result = await core.assets.ingest(read_file(file), options, size_hint=size)
+            asset_id, deduplicated = result.asset.asset_id, result.deduplicated
         await core.metadata.wait_idle()
-        return IngestResult(await core.assets.get(result.asset.asset_id), deduplicated=result.deduplicated)
+        return IngestResult(await core.assets.get(asset_id), deduplicated=deduplicated)
 
     result = with_core(add)
     if as_json:

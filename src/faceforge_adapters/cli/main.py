@@ -8,6 +8,7 @@ import signal
 import socket
 import sys
 
+import msgspec
 import typer
 import uvicorn
 
@@ -28,6 +29,7 @@ from faceforge_adapters.cli.common import clear_errors, print_json
 from faceforge_adapters.cli.plugins import plugins_app
 from faceforge_adapters.config import LoadedConfig, load_config
 from faceforge_adapters.home import resolve_home
+from faceforge_adapters.storage.partial_uploads import partial_usage
 from faceforge_adapters.tools import exiftool_info, weed_info
 
 app = typer.Typer(
@@ -143,7 +145,7 @@ def _port_free(host: str, port: int) -> bool:
 
 @app.command()
 def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Check Python, the database, ExifTool, SeaweedFS and the ports."""
+    """Check Python, the database, ExifTool, SeaweedFS and the ports; count partial uploads."""
     from faceforge_adapters.cli.db_cmds import database_report
 
     loaded = _loaded()
@@ -154,6 +156,7 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         "faceforge": {"ok": True, "version": core_version()},
         "home": {"ok": paths.home.exists(), "path": str(paths.home)},
         "database": database_report(paths.db_file),
+        "partial_uploads": {"ok": True, **msgspec.to_builtins(partial_usage(paths.uploads_dir))},
     }
     for tool in (exiftool_info(config, paths), weed_info(config, paths)):
         checks[tool.name] = {

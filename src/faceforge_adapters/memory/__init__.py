@@ -7,6 +7,7 @@ a service tested here behaves the same in production. One module per area.
 from faceforge_adapters.memory.assets import InMemoryAssetRepository
 from faceforge_adapters.memory.blobs import InMemoryBlobStore
 from faceforge_adapters.memory.entities import InMemoryEntityRepository
+from faceforge_adapters.memory.partial_uploads import InMemoryPartialUploads
 from faceforge_adapters.memory.state import MemoryState
 from faceforge_adapters.memory.uow import InMemoryUnitOfWork, InMemoryUnitOfWorkFactory
 
@@ -14,6 +15,7 @@ __all__ = [
     "InMemoryAssetRepository",
     "InMemoryBlobStore",
     "InMemoryEntityRepository",
+    "InMemoryPartialUploads",
     "InMemoryUnitOfWork",
     "InMemoryUnitOfWorkFactory",
     "MemoryState",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator
 
+import anyio
+
 from faceforge_domain.errors import DigestMismatch
 from faceforge_domain.ids import ContentHasher
-from faceforge_domain.models import StorageLocation, StoredBlob
+from faceforge_domain.models import LocalFile, StorageLocation, StoredBlob
 
 
 class InMemoryBlobStore:
@@ -33,6 +35,12 @@ class InMemoryBlobStore:
         self.blobs.setdefault(sha, bytes(data))
         location = StorageLocation(provider=self.name, key=sha)
         return StoredBlob(location=location, size_bytes=hasher.size, sha256=sha)
+
+    async def put_local(self, local: LocalFile, *, kind: str | None = None) -> StoredBlob:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield await anyio.Path(local.path).read_bytes()
+
+        return await self.put(chunks(), kind=kind)
 
     async def open_range(
         self, location: StorageLocation, start: int = 0, end: int | None = None

@@ -19,10 +19,10 @@ from typing import BinaryIO
 
 import anyio
 
-from faceforge_adapters.storage.spool import spool
+from faceforge_adapters.storage.spool import WRITE_BATCH, spool
 from faceforge_domain.errors import DigestMismatch, InsufficientStorage
 from faceforge_domain.ids import ContentHasher
-from faceforge_domain.models import StorageLocation, StoredBlob
+from faceforge_domain.models import LocalFile, StorageLocation, StoredBlob
 
 PROVIDER = "fs"
 # Downloads read this much per worker-thread trip (at least 1 MiB, as the API promises).
@@ -43,6 +43,16 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+async def iter_file(path: Path, chunk_size: int = WRITE_BATCH) -> AsyncIterator[bytes]:
+    """A local file as a byte stream, read in worker threads."""
+    handle = await anyio.to_thread.run_sync(path.open, "rb")
+    try:
+        while chunk := await anyio.to_thread.run_sync(handle.read, chunk_size):
+            yield chunk
+    finally:
+        await anyio.to_thread.run_sync(handle.close)
 
 
 def sweep_stale(tmp_dir: Path, max_age_s: float = STALE_AFTER_S, *, now: float | None = None) -> list[Path]:
@@ -121,6 +131,28 @@ class FilesystemBlobStore:
     def _sync(handle: BinaryIO) -> None:
         handle.flush()
         os.fsync(handle.fileno())
+
+    async def put_local(self, local: LocalFile, *, kind: str | None = None) -> StoredBlob:
+        """Hard-link the file into place (no copy, and the source stays for its owner to remove);
+        where a link cannot be made (another file system), the bytes are copied and hashed."""
+        location = StorageLocation(provider=PROVIDER, key=content_key(local.sha256))
+        try:
+            await anyio.to_thread.run_sync(self._link, Path(local.path), self.path_for(location))
+        except OSError:
+            copied = await self.put(iter_file(Path(local.path)))
+            if copied.sha256 != local.sha256:  # the file changed under us: never store it under a wrong key
+                await self.delete(copied.location)
+                raise
+            return copied
+        return StoredBlob(location=location, size_bytes=local.size, sha256=local.sha256)
+
+    @staticmethod
+    def _link(source: Path, final: Path) -> None:
+        if final.exists():  # same bytes already stored
+            return
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, final)
+        _fsync_dir(final.parent)
 
     @staticmethod
     def _publish(tmp: Path, final: Path) -> None:

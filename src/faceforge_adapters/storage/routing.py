@@ -22,11 +22,11 @@ import anyio
 
 from faceforge_adapters.config import RoutingConfig
 from faceforge_adapters.storage import filesystem
-from faceforge_adapters.storage.filesystem import FilesystemBlobStore
+from faceforge_adapters.storage.filesystem import FilesystemBlobStore, iter_file
 from faceforge_adapters.storage.s3 import PROVIDER as S3
-from faceforge_adapters.storage.s3 import S3BlobStore, S3Unavailable, iter_file, stage_stream
+from faceforge_adapters.storage.s3 import S3BlobStore, S3Unavailable, stage_stream
 from faceforge_domain.errors import DigestMismatch
-from faceforge_domain.models import StorageLocation, StoredBlob
+from faceforge_domain.models import LocalFile, StorageLocation, StoredBlob
 from faceforge_domain.ports import BlobStore
 
 FS = filesystem.PROVIDER
@@ -69,6 +69,13 @@ class RoutingRules:
             if size >= self.s3_min_size_bytes:
                 return S3
         return self.default_provider
+
+
+def _falling_back(sha256: str, size: int, error: S3Unavailable) -> None:
+    log.warning(
+        "S3 is unavailable; storing on the filesystem instead",
+        extra={"sha256": sha256, "size": size, "error": str(error)},
+    )
 
 
 class RoutingBlobStore:
@@ -115,14 +122,20 @@ class RoutingBlobStore:
                 try:
                     return await self.s3.put_file(staged)
                 except S3Unavailable as exc:
-                    log.warning(
-                        "S3 is unavailable; storing on the filesystem instead",
-                        extra={"sha256": staged.sha256, "size": staged.size, "error": str(exc)},
-                    )
+                    _falling_back(staged.sha256, staged.size, exc)
             return await self.fs.put(iter_file(staged.path))
         finally:
             with anyio.CancelScope(shield=True):
                 await anyio.Path(staged.path).unlink(missing_ok=True)
+
+    async def put_local(self, local: LocalFile, *, kind: str | None = None) -> StoredBlob:
+        """A finished local file goes where ``put`` would send the same bytes (the size is known)."""
+        if self.s3 is not None and self.rules.decide(kind, local.size) == S3:
+            try:
+                return await self.s3.put_local(local)
+            except S3Unavailable as exc:
+                _falling_back(local.sha256, local.size, exc)
+        return await self.fs.put_local(local)
 
     def _store_for(self, location: StorageLocation) -> BlobStore:
         if location.provider == FS:

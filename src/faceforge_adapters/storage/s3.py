@@ -26,10 +26,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from faceforge_adapters.config import S3Config
 from faceforge_adapters.storage.filesystem import content_key
-from faceforge_adapters.storage.spool import WRITE_BATCH, spool
+from faceforge_adapters.storage.spool import spool
 from faceforge_domain.errors import DigestMismatch, InsufficientStorage, Unavailable
 from faceforge_domain.ids import ContentHasher
-from faceforge_domain.models import StorageLocation, StoredBlob
+from faceforge_domain.models import LocalFile, StorageLocation, StoredBlob
 
 PROVIDER = "s3"
 READ_CHUNK = 1024 * 1024
@@ -86,16 +86,6 @@ async def stage_stream(chunks: AsyncIterable[bytes], tmp_dir: Path) -> Staged:
             raise InsufficientStorage("not enough disk space to stage the file") from exc
         raise
     return Staged(path=path, sha256=hasher.hexdigest(), size=hasher.size)
-
-
-async def iter_file(path: Path, chunk_size: int = WRITE_BATCH) -> AsyncIterator[bytes]:
-    """A local file as a byte stream, read in worker threads."""
-    handle = await anyio.to_thread.run_sync(path.open, "rb")
-    try:
-        while chunk := await anyio.to_thread.run_sync(handle.read, chunk_size):
-            yield chunk
-    finally:
-        await anyio.to_thread.run_sync(handle.close)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +212,9 @@ class S3BlobStore:
         finally:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(lambda: staged.path.unlink(missing_ok=True))
+
+    async def put_local(self, local: LocalFile, *, kind: str | None = None) -> StoredBlob:
+        return await self.put_file(Staged(path=Path(local.path), sha256=local.sha256, size=local.size))
 
     async def put_file(self, staged: Staged) -> StoredBlob:
         """Upload a staged file under its content key (skipped when the same object already exists).

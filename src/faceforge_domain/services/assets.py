@@ -22,7 +22,7 @@ from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
 from faceforge_domain.events import record
 from faceforge_domain.filetypes import SNIFF_BYTES, clean_filename, infer_kind, sniff_mime
 from faceforge_domain.ids import is_id
-from faceforge_domain.models import Asset, JsonObject, LinkedEntity, StoredBlob
+from faceforge_domain.models import Asset, JsonObject, LinkedEntity, LocalFile, StoredBlob
 from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_cursor, encode_cursor
 from faceforge_domain.ports import BlobStore, UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.queries import KeysetPosition
@@ -122,7 +122,7 @@ class AssetService:
         head = bytearray()
         checked: list[IngestOptions] = []
         if isinstance(options, IngestOptions):
-            checked.append(await self._check(options))
+            checked.append(await self.check_options(options))
 
         async def watched() -> AsyncIterator[bytes]:
             async for chunk in chunks:
@@ -131,14 +131,25 @@ class AssetService:
                 yield chunk
             if not checked:
                 assert callable(options)
-                checked.append(await self._check(options()))
+                checked.append(await self.check_options(options()))
 
         hint = options.kind if isinstance(options, IngestOptions) else None
         blob = await self._store.put(
             watched(), kind=hint, size_hint=size_hint, expected_sha256=expected_sha256
         )
+        return await self._record_stored(blob, checked[0], bytes(head))
+
+    async def ingest_local(self, local: LocalFile, options: IngestOptions) -> IngestResult:
+        """``ingest`` for bytes already complete in a local file with a known digest (a finished
+        resumable upload): the store takes the file over instead of reading and hashing it again."""
+        checked = await self.check_options(options)
+        blob = await self._store.put_local(local, kind=checked.kind)
+        return await self._record_stored(blob, checked, local.head[:SNIFF_BYTES])
+
+    async def _record_stored(self, blob: StoredBlob, options: IngestOptions, head: bytes) -> IngestResult:
+        """Record stored bytes; bytes no record came to name are removed again."""
         try:
-            result = await self._records.submit(_RecordRequest(blob, checked[0], bytes(head)))
+            result = await self._records.submit(_RecordRequest(blob, options, head))
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await self._discard_if_orphan(blob)
@@ -149,7 +160,8 @@ class AssetService:
             self._metadata.submit(result.asset.asset_id)
         return result
 
-    async def _check(self, options: IngestOptions) -> IngestOptions:
+    async def check_options(self, options: IngestOptions) -> IngestOptions:
+        """The options cleaned, or ``Invalid``/``NotFound`` for what ingest would refuse."""
         errors: list[FieldError] = []
         if options.kind is not None:
             errors += check_kind(options.kind)

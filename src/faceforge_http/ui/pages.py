@@ -126,6 +126,7 @@ async def entity_page(core: CoreDep, entity_id: str, tab: str = "overview") -> T
         )
         context["assets"] = [plain(AssetOut.of(a)) for a in assets.items]
         context["asset_total"] = assets.total
+        context["uploads"] = core.config.uploads
     else:
         query = RelationshipQuery.build(entity_id=entity_id, direction="both")
         found_rels = await core.relationships.search(query, PageRequest(limit=DETAIL_LIMIT))

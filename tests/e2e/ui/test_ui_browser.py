@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from playwright.sync_api import expect
-from ui_support import SAMPLES, UI
+from ui_support import SAMPLES, UI, create_entity
 
 
 def test_signed_out_visitors_are_sent_to_sign_in_and_come_back(ui: UI) -> None:
@@ -24,18 +24,6 @@ def test_signed_out_visitors_are_sent_to_sign_in_and_come_back(ui: UI) -> None:
     expect(ui.page).to_have_url(re.compile(r"/ui/login$"))
     ui.go("/")
     expect(ui.page).to_have_url(re.compile(r"/ui/login\?next=/ui/entities$"))
-
-
-def create_entity(ui: UI, name: str) -> str:
-    """Create an entity from the list page; returns its id (from the address it opens)."""
-    ui.go("/ui/entities")
-    ui.page.locator("summary", has_text="New entity").click()
-    ui.page.get_by_label("Name", exact=True).fill(name)
-    ui.page.get_by_label("Tags").fill("e2e, reference")
-    ui.page.get_by_role("button", name="Create").click()
-    ui.page.wait_for_url(re.compile(r"/ui/entities/[0-9a-f]{64}$"))
-    expect(ui.page.get_by_role("heading", level=1)).to_have_text(name)
-    return ui.page.url.rsplit("/", 1)[1]
 
 
 def test_create_upload_link_download(ui: UI, tmp_path: Path) -> None:

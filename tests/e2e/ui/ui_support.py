@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from servers import Server
 
 # tests/conftest.py:EXIFTOOL_SAMPLES (the bare name "conftest" is ambiguous from a layer folder)
@@ -36,3 +37,15 @@ class UI:
     def shot(self, name: str) -> None:
         self.shots.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
+
+
+def create_entity(ui: UI, name: str) -> str:
+    """Create an entity from the list page; returns its id (from the address it opens)."""
+    ui.go("/ui/entities")
+    ui.page.locator("summary", has_text="New entity").click()
+    ui.page.get_by_label("Name", exact=True).fill(name)
+    ui.page.get_by_label("Tags").fill("e2e, reference")
+    ui.page.get_by_role("button", name="Create").click()
+    ui.page.wait_for_url(re.compile(r"/ui/entities/[0-9a-f]{64}$"))
+    expect(ui.page.get_by_role("heading", level=1)).to_have_text(name)
+    return ui.page.url.rsplit("/", 1)[1]

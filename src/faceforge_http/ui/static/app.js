@@ -175,6 +175,12 @@
     (firstBad || formError)?.focus?.();
   }
 
+  /* An API error as one line: its message, then each detail as "field: message". */
+  function errorLine(error) {
+    const details = (Array.isArray(error.details) ? error.details : []).map((d) => readable(d.field, d.message));
+    return [sentence(error.message), ...details].join(" ");
+  }
+
   function sentence(text) {
     const s = String(text || "Something went wrong.");
     const capital = s.charAt(0).toUpperCase() + s.slice(1);
@@ -252,5 +258,5 @@
   });
 
   /* What live.js (uploads, suggestions, job progress) shares with this file. */
-  window.FaceForge = { api, csrfToken, readable, sentence, CSRF_HEADER };
+  window.FaceForge = { api, csrfToken, errorLine, CSRF_HEADER };
 })();

@@ -1,15 +1,16 @@
-/* FaceForge web UI, live parts: uploads with per-file progress, suggestions while typing, and a job's
-   progress and log over Server-Sent Events. Loaded only on the pages that use them, after app.js. */
+/* FaceForge web UI, live parts: uploads with per-file progress (big files resumable, see resumable.js),
+   suggestions while typing, and a job's progress and log over Server-Sent Events. Loaded only on the pages that use them, after app.js. */
 (() => {
   "use strict";
 
-  const { api, csrfToken, readable, sentence, CSRF_HEADER } = window.FaceForge;
+  const { api, csrfToken, errorLine, CSRF_HEADER } = window.FaceForge;
 
   document.addEventListener("change", (event) => {
     if (event.target.matches("input[type=file][data-upload-for]")) uploadAll(event.target);
   });
 
-  /* ---- uploads: one request per file, each with its own progress bar ---- */
+  /* ---- uploads: each file on its own, with a progress bar and a Cancel button ----
+     Files from the page's threshold up go through resumable.js (tus); smaller ones in one request. */
 
   function uploadAll(input) {
     const list = input.closest("section").querySelector(".uploads");
@@ -18,7 +19,7 @@
     let pending = files.length;
     let failed = 0;
     for (const file of files) {
-      upload(file, input.dataset.uploadFor, list).then((ok) => {
+      upload(file, input, list).then((ok) => {
         failed += ok ? 0 : 1;
         pending -= 1;
         if (pending === 0 && failed === 0) setTimeout(() => window.location.reload(), 600);
@@ -26,20 +27,75 @@
     }
   }
 
-  function upload(file, entityId, list) {
-    const row = document.createElement("li");
-    const name = document.createElement("span");
-    name.className = "upload-name";
-    name.textContent = file.name;
-    const bar = document.createElement("progress");
-    bar.max = 100;
-    bar.value = 0;
-    bar.setAttribute("aria-label", `Upload of ${file.name}`);
-    const state = document.createElement("span");
-    state.className = "upload-state";
-    state.textContent = "Waiting…";
-    row.append(name, bar, state);
-    list.append(row);
+  /* One file's line in the list: name, bar, state, Cancel. */
+  class UploadRow {
+    constructor(file, list) {
+      this.size = file.size;
+      this.row = document.createElement("li");
+      const name = document.createElement("span");
+      name.className = "upload-name";
+      name.textContent = file.name;
+      this.bar = document.createElement("progress");
+      this.bar.max = 100;
+      this.bar.value = 0;
+      this.bar.setAttribute("aria-label", `Upload of ${file.name}`);
+      this.state = document.createElement("span");
+      this.state.className = "upload-state";
+      this.state.textContent = "Waiting…";
+      this.cancel = document.createElement("button");
+      this.cancel.type = "button";
+      this.cancel.className = "small";
+      this.cancel.textContent = "Cancel";
+      this.cancel.setAttribute("aria-label", `Cancel the upload of ${file.name}`);
+      this.row.append(name, this.bar, this.state, this.cancel);
+      list.append(this.row);
+    }
+
+    percent(bytes) {
+      return this.size ? Math.floor((bytes / this.size) * 100) : 100;
+    }
+
+    progress(bytes, prefix = "") {
+      this.bar.value = this.percent(bytes);
+      this.state.textContent = `${prefix}${this.percent(bytes)}%`;
+    }
+
+    end(ok, text) {
+      if (ok) this.bar.value = 100;
+      this.state.textContent = text;
+      this.row.classList.add(ok ? "ok" : "failed");
+      this.cancel.remove();
+    }
+  }
+
+  function upload(file, input, list) {
+    const row = new UploadRow(file, list);
+    const resumableFrom = Number(input.dataset.resumableFrom);
+    if (resumableFrom && file.size >= resumableFrom && window.FaceForge.ResumableUpload) {
+      return uploadResumable(file, input.dataset.uploadFor, Number(input.dataset.chunkBytes), row);
+    }
+    return uploadAtOnce(file, input.dataset.uploadFor, row);
+  }
+
+  async function uploadResumable(file, entityId, chunkBytes, row) {
+    const transfer = new window.FaceForge.ResumableUpload(file, entityId, chunkBytes, {
+      progress: (bytes) => row.progress(bytes),
+      resumed: (offset) => row.progress(offset, "Resuming at "),
+      retrying: (ms) => { row.state.textContent = `Connection lost, trying again in ${Math.ceil(ms / 1000)} s…`; },
+    });
+    row.cancel.addEventListener("click", () => transfer.cancel());
+    try {
+      await transfer.start();
+      row.end(true, "Done");
+      return true;
+    } catch (error) {
+      if (error instanceof window.FaceForge.UploadCanceled) row.end(false, "Canceled");
+      else row.end(false, `Failed: ${error.message}`);
+      return false;
+    }
+  }
+
+  function uploadAtOnce(file, entityId, row) {
     const form = new FormData();
     form.append("entity_id", entityId);
     form.append("file", file, file.name);
@@ -48,31 +104,28 @@
       xhr.open("POST", "/v1/assets/upload");
       xhr.setRequestHeader(CSRF_HEADER, csrfToken());
       xhr.setRequestHeader("Accept", "application/json");
+      row.cancel.addEventListener("click", () => xhr.abort());
       xhr.upload.addEventListener("progress", (e) => {
-        if (!e.lengthComputable) return;
-        const percent = Math.round((e.loaded / e.total) * 100);
-        bar.value = percent;
-        state.textContent = `${percent}%`;
+        if (e.lengthComputable) row.progress(e.loaded * (row.size / e.total));
       });
       xhr.addEventListener("load", () => {
         let payload = null;
         try { payload = JSON.parse(xhr.responseText); } catch { payload = null; }
         if (xhr.status >= 200 && xhr.status < 300) {
-          bar.value = 100;
-          state.textContent = payload && payload.data && payload.data.deduplicated ? "Done (already stored, now attached)" : "Done";
-          row.classList.add("ok");
+          row.end(true, payload && payload.data && payload.data.deduplicated ? "Done (already stored, now attached)" : "Done");
           resolve(true);
         } else {
           const error = payload && payload.error ? payload.error : { message: `failed (${xhr.status})` };
-          const details = (error.details || []).map((d) => readable(d.field, d.message)).join(" ");
-          state.textContent = `Failed: ${sentence(error.message)} ${details}`.trim();
-          row.classList.add("failed");
+          row.end(false, `Failed: ${errorLine(error)}`);
           resolve(false);
         }
       });
       xhr.addEventListener("error", () => {
-        state.textContent = "Failed: FaceForge could not be reached.";
-        row.classList.add("failed");
+        row.end(false, "Failed: FaceForge could not be reached.");
+        resolve(false);
+      });
+      xhr.addEventListener("abort", () => {
+        row.end(false, "Canceled");
         resolve(false);
       });
       xhr.send(form);
