@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
 import anyio
 import anyio.lowlevel
 import pytest
@@ -59,6 +61,31 @@ async def test_a_write_block_rolls_back_when_it_raises(database: Database) -> No
     async with database.write() as conn:  # the writer is usable again
         await conn.execute("UPDATE counter SET n = 1")
     assert await count(database) == 1
+
+
+@pytest.mark.parametrize("mode", ["write", "read"])
+async def test_a_cancel_during_begin_leaves_no_transaction_open(
+    database: Database, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """The caller is cancelled while its BEGIN runs: the connection must still end up idle."""
+    scope = anyio.CancelScope()
+    execute = aiosqlite.Connection.execute
+
+    def cancel_at_begin(conn: aiosqlite.Connection, sql: str, *args: Any) -> Any:
+        if sql.startswith("BEGIN"):
+            scope.cancel()
+        return execute(conn, sql, *args)
+
+    monkeypatch.setattr(aiosqlite.Connection, "execute", cancel_at_begin)
+    with scope:
+        async with database.write() if mode == "write" else database.read():
+            await anyio.lowlevel.checkpoint()
+    monkeypatch.undo()
+    assert scope.cancelled_caught
+    async with database.write() as conn:  # the writer is usable again: no nested BEGIN
+        await conn.execute("UPDATE counter SET n = 2")
+    for _ in range(READERS + 1):  # and so is every reader
+        assert await count(database) == 2
 
 
 async def test_readers_do_not_see_an_uncommitted_write(database: Database) -> None:

@@ -63,7 +63,10 @@ class Database:
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction: committed when the block ends normally, rolled back otherwise."""
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            # Shielded like the ROLLBACK: a cancel landing during BEGIN would otherwise leave the
+            # connection inside a transaction that nobody ends.
+            with anyio.CancelScope(shield=True):
+                await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
             except BaseException:
@@ -79,7 +82,8 @@ class Database:
         async with self._reader_slots:
             conn = self._idle_readers.pop() if self._idle_readers else await self._new_reader()
             try:
-                await conn.execute("BEGIN")
+                with anyio.CancelScope(shield=True):
+                    await conn.execute("BEGIN")
                 try:
                     yield conn
                 finally:
