@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import shutil
 import stat
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -128,6 +132,53 @@ async def test_pool_reuses_its_workers(pool: ExifToolPool) -> None:
     for _ in range(5):
         assert exiftool_entry(await pool.run(first, limit_s=60))["Data"]
     assert pool.running == 1
+
+
+HOLD_A_POOL = """
+import sys, time, anyio
+from pathlib import Path
+from faceforge_adapters.exiftool import ExifToolPool
+
+async def main() -> None:
+    pool = ExifToolPool(Path(sys.argv[1]), 1)
+    await pool.run(Path(sys.argv[2]), limit_s=60)
+    print(*(w.pid for w in pool._all), flush=True)
+    time.sleep(600)
+
+anyio.run(main)
+"""
+
+
+@needs_exiftool
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_workers_die_with_a_killed_core() -> None:
+    """SIGKILL gives Core no chance to stop its workers: they must not outlive it."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_A_POOL, str(EXIFTOOL), str(SAMPLES[0].absolute())],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        pids = [int(pid) for pid in holder.stdout.readline().split()]
+        assert pids
+        assert all(_alive(pid) for pid in pids)
+    finally:
+        holder.kill()
+        holder.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in pids), "an exiftool worker outlived its Core"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat_file:  # a zombie is dead, only not reaped yet
+        return stat_file.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _fake_tool(tmp_path: Path, body: str) -> Path:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import shutil
 import subprocess
+import sys
 from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +35,16 @@ _TAIL = 64  # the ready marker is short: only the end of the output needs lookin
 BATCH_FILES = 32
 # Bigger files take long enough that a round trip of their own costs nothing, and their limit is their own.
 BATCH_MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+def _die_with_parent() -> list[str]:
+    """A prefix that kills the worker when Core dies, even by SIGKILL.
+
+    ``-stay_open`` ExifTool keeps waiting when its stdin closes, so a killed Core would leave its
+    workers behind; Linux's parent-death signal (set by util-linux ``setpriv``, then exec) ends them.
+    """
+    setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+    return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
 
 
 class _Worker:
@@ -123,7 +135,7 @@ class ExifToolPool:
 
     async def _start(self) -> _Worker:
         process = await anyio.open_process(
-            [str(self.exiftool), "-stay_open", "True", "-@", "-"],
+            [*_die_with_parent(), str(self.exiftool), "-stay_open", "True", "-@", "-"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
