@@ -11,9 +11,11 @@ start, timeout and crash is logged as a structured event.
 
 from __future__ import annotations
 
+import errno
 import itertools
 import logging
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -134,6 +136,8 @@ class ExifToolPool:
         return len(self._all)
 
     async def _start(self) -> _Worker:
+        if not os.access(self.exiftool, os.X_OK):  # through setpriv, a bad path would only show as a crash
+            raise FileNotFoundError(errno.ENOENT, "not an executable file", str(self.exiftool))
         process = await anyio.open_process(
             [*_die_with_parent(), str(self.exiftool), "-stay_open", "True", "-@", "-"],
             stdin=subprocess.PIPE,
