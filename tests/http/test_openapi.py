@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from litestar import Controller, Litestar, get, post, route
 from litestar.enums import HttpMethod
+from litestar.params import FromPath
 from litestar.testing import AsyncTestClient
 
 from faceforge_adapters.bootstrap import Core
@@ -83,11 +84,11 @@ def test_describe_routes_resolves_layers_methods_and_path_parameters() -> None:
             return []
 
     @get("/items/{item_id:int}/parts/{name:str}", sync_to_thread=False)
-    def part(item_id: int, name: str) -> str:
+    def part(item_id: FromPath[int], name: FromPath[str]) -> str:
         return name
 
     @route("/blob/{key:path}", http_method=[HttpMethod.GET, HttpMethod.HEAD], sync_to_thread=False)
-    def blob(key: str) -> str:
+    def blob(key: FromPath[str]) -> str:
         return key
 
     @post("/items", sync_to_thread=False)

@@ -8,7 +8,7 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put, route
 from litestar.datastructures import State
 from litestar.enums import HttpMethod
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from faceforge_domain.asset_query import AssetQuery
@@ -201,10 +201,10 @@ class AssetController(Controller):
         core: CoreDep,
         request: Request[Any, Any, State],
         filename: str = Parameter(min_length=1, max_length=1024),
-        kind: str | None = None,
-        entity_id: str | None = None,
-        role: str | None = None,
-        derived_from_asset_id: str | None = None,
+        kind: FromQuery[str | None] = None,
+        entity_id: FromQuery[str | None] = None,
+        role: FromQuery[str | None] = None,
+        derived_from_asset_id: FromQuery[str | None] = None,
     ) -> Response[Ok[UploadOut]]:
         options = IngestOptions(
             filename=filename,
@@ -230,21 +230,21 @@ class AssetController(Controller):
         ),
         status_code=HTTP_200_OK,
     )
-    async def check_assets(self, core: CoreDep, data: ContentCheckIn) -> Ok[ContentCheckOut]:
+    async def check_assets(self, core: CoreDep, data: JSONBody[ContentCheckIn]) -> Ok[ContentCheckOut]:
         return ok(ContentCheckOut(items=await core.assets.check_content(data.items)))
 
     @get(operation_id="listAssets", summary="List assets (filters: kind, entity_id, mime prefix, q on names)")
     async def list_assets(
         self,
         core: CoreDep,
-        kind: str | None = None,
-        entity_id: str | None = None,
-        mime: str | None = None,
-        q: str | None = None,
-        include_deleted: bool = False,
-        limit: int = 50,
-        offset: int = 0,
-        cursor: str | None = None,
+        kind: FromQuery[str | None] = None,
+        entity_id: FromQuery[str | None] = None,
+        mime: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
+        include_deleted: FromQuery[bool] = False,
+        limit: FromQuery[int] = 50,
+        offset: FromQuery[int] = 0,
+        cursor: FromQuery[str | None] = None,
     ) -> Ok[Page[AssetOut]]:
         query = AssetQuery.build(
             kind=kind, entity_id=entity_id, mime=mime, q=q, include_deleted=include_deleted
@@ -252,17 +252,21 @@ class AssetController(Controller):
         return ok(await _page(core, query, PageRequest(limit=limit, offset=offset, cursor=cursor)))
 
     @get("/{asset_id:str}", operation_id="getAsset", summary="One asset, extracted metadata included")
-    async def get_asset(self, core: CoreDep, asset_id: str, include_deleted: bool = False) -> Ok[AssetOut]:
+    async def get_asset(
+        self, core: CoreDep, asset_id: FromPath[str], include_deleted: FromQuery[bool] = False
+    ) -> Ok[AssetOut]:
         return ok(AssetOut.of(await core.assets.get(asset_id, include_deleted=include_deleted)))
 
     @patch("/{asset_id:str}", operation_id="patchAsset", summary="Change an asset (JSON merge patch)")
-    async def patch_asset(self, core: CoreDep, asset_id: str, data: AssetPatch) -> Ok[AssetOut]:
+    async def patch_asset(
+        self, core: CoreDep, asset_id: FromPath[str], data: JSONBody[AssetPatch]
+    ) -> Ok[AssetOut]:
         return ok(AssetOut.of(await core.assets.update(asset_id, _apply_patch(data))))
 
     @delete(
         "/{asset_id:str}", operation_id="deleteAsset", summary="Soft-delete an asset (purge removes bytes)"
     )
-    async def delete_asset(self, core: CoreDep, asset_id: str) -> None:
+    async def delete_asset(self, core: CoreDep, asset_id: FromPath[str]) -> None:
         await core.assets.delete(asset_id)
 
     @post(
@@ -271,7 +275,7 @@ class AssetController(Controller):
         summary="Bring back a soft-deleted asset",
         status_code=HTTP_200_OK,
     )
-    async def restore_asset(self, core: CoreDep, asset_id: str) -> Ok[AssetOut]:
+    async def restore_asset(self, core: CoreDep, asset_id: FromPath[str]) -> Ok[AssetOut]:
         return ok(AssetOut.of(await core.assets.restore(asset_id)))
 
     @get(
@@ -282,11 +286,11 @@ class AssetController(Controller):
     async def list_asset_entities(
         self,
         core: CoreDep,
-        asset_id: str,
-        include_deleted: bool = False,
-        limit: int = 50,
-        offset: int = 0,
-        cursor: str | None = None,
+        asset_id: FromPath[str],
+        include_deleted: FromQuery[bool] = False,
+        limit: FromQuery[int] = 50,
+        offset: FromQuery[int] = 0,
+        cursor: FromQuery[str | None] = None,
     ) -> Ok[Page[LinkedEntityOut]]:
         page = PageRequest(limit=limit, offset=offset, cursor=cursor)
         result = await core.assets.linked_entities(asset_id, page, include_deleted=include_deleted)
@@ -303,8 +307,8 @@ class AssetController(Controller):
         self,
         core: CoreDep,
         request: Request[Any, Any, State],
-        asset_id: str,
-        inline: bool = False,
+        asset_id: FromPath[str],
+        inline: FromQuery[bool] = False,
     ) -> BlobResponse:
         asset = await core.assets.get(asset_id)
         headers = request.headers
@@ -343,11 +347,11 @@ class EntityAssetsController(Controller):
     async def list_entity_assets(
         self,
         core: CoreDep,
-        entity_id: str,
-        kind: str | None = None,
-        limit: int = 50,
-        offset: int = 0,
-        cursor: str | None = None,
+        entity_id: FromPath[str],
+        kind: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 50,
+        offset: FromQuery[int] = 0,
+        cursor: FromQuery[str | None] = None,
     ) -> Ok[Page[AssetOut]]:
         query = AssetQuery.build(kind=kind, entity_id=entity_id)
         return ok(await _page(core, query, PageRequest(limit=limit, offset=offset, cursor=cursor)))
@@ -359,7 +363,11 @@ class EntityAssetsController(Controller):
         status_code=HTTP_200_OK,
     )
     async def link(
-        self, core: CoreDep, entity_id: str, asset_id: str, data: LinkIn | None = None
+        self,
+        core: CoreDep,
+        entity_id: FromPath[str],
+        asset_id: FromPath[str],
+        data: JSONBody[LinkIn | None] = None,
     ) -> Ok[LinkOut]:
         changed = await core.assets.link(entity_id, asset_id, data.role if data else None)
         return ok(LinkOut(entity_id=entity_id, asset_id=asset_id, changed=changed))
@@ -370,6 +378,6 @@ class EntityAssetsController(Controller):
         summary="Unlink an asset from the entity (idempotent)",
         status_code=HTTP_200_OK,
     )
-    async def unlink(self, core: CoreDep, entity_id: str, asset_id: str) -> Ok[LinkOut]:
+    async def unlink(self, core: CoreDep, entity_id: FromPath[str], asset_id: FromPath[str]) -> Ok[LinkOut]:
         changed = await core.assets.unlink(entity_id, asset_id)
         return ok(LinkOut(entity_id=entity_id, asset_id=asset_id, changed=changed))

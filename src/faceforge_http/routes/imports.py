@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Response, post
+from litestar.params import JSONBody
 
 from faceforge_domain.imports.models import JOB_TYPE
 from faceforge_http.deps import CoreDep
@@ -38,6 +39,6 @@ class BulkImportIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         "the Location it answers with."
     ),
 )
-async def bulk_import(core: CoreDep, data: BulkImportIn) -> Response[Ok[JobOut]]:
+async def bulk_import(core: CoreDep, data: JSONBody[BulkImportIn]) -> Response[Ok[JobOut]]:
     job = await core.jobs.create(JOB_TYPE, msgspec.to_builtins(data), created_by="api")
     return job_created(job)

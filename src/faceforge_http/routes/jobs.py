@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import HeaderParameter, Parameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Parameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -174,7 +174,7 @@ class JobController(Controller):
     tags = ["jobs"]  # noqa: RUF012  (Litestar reads this class attribute)
 
     @post("/", operation_id="createJob", summary="Queue a job of a registered type")
-    async def create_job(self, core: CoreDep, data: JobCreate) -> Response[Ok[JobOut]]:
+    async def create_job(self, core: CoreDep, data: JSONBody[JobCreate]) -> Response[Ok[JobOut]]:
         job = await core.jobs.create(
             data.job_type, data.input, input_asset_id=data.input_asset_id, created_by="api"
         )
@@ -185,10 +185,10 @@ class JobController(Controller):
         self,
         core: CoreDep,
         status: list[str] | None = STATUS_PARAM,
-        job_type: str | None = None,
-        limit: int = DEFAULT_LIMIT,
-        offset: int = 0,
-        cursor: str | None = None,
+        job_type: FromQuery[str | None] = None,
+        limit: FromQuery[int] = DEFAULT_LIMIT,
+        offset: FromQuery[int] = 0,
+        cursor: FromQuery[str | None] = None,
     ) -> Ok[Page[JobOut]]:
         result = await core.jobs.list_jobs(
             statuses=status or [],
@@ -206,7 +206,7 @@ class JobController(Controller):
         )
 
     @get("/{job_id:str}", operation_id="getJob", summary="One job: status, progress, result or error")
-    async def get_job(self, core: CoreDep, job_id: str) -> Ok[JobOut]:
+    async def get_job(self, core: CoreDep, job_id: FromPath[str]) -> Ok[JobOut]:
         return ok(job_out(await core.jobs.get(job_id)))
 
     @get(
@@ -215,7 +215,7 @@ class JobController(Controller):
         summary="Log entries after an id (poll with next_after_id)",
     )
     async def get_log(
-        self, core: CoreDep, job_id: str, after_id: int = 0, limit: int = 100
+        self, core: CoreDep, job_id: FromPath[str], after_id: FromQuery[int] = 0, limit: FromQuery[int] = 100
     ) -> Ok[LogPageOut]:
         page = await core.jobs.log(job_id, after_id=after_id, limit=limit)
         return ok(LogPageOut(items=[entry_out(e) for e in page.items], next_after_id=page.next_after_id))
@@ -231,7 +231,11 @@ class JobController(Controller):
         ),
     )
     async def stream_events(
-        self, core: CoreDep, request: Request[Any, Any, Any], job_id: str, after_id: int = 0
+        self,
+        core: CoreDep,
+        request: Request[Any, Any, Any],
+        job_id: FromPath[str],
+        after_id: FromQuery[int] = 0,
     ) -> ServerSentEvent:
         await core.jobs.get(job_id)  # an unknown job is a 404 before the stream starts
         resume = request.headers.get("last-event-id", "")
@@ -255,7 +259,7 @@ class JobController(Controller):
         summary="Cancel (idempotent): queued ends now, running stops at its next safe point",
         status_code=HTTP_200_OK,
     )
-    async def cancel_job(self, core: CoreDep, job_id: str) -> Ok[JobOut]:
+    async def cancel_job(self, core: CoreDep, job_id: FromPath[str]) -> Ok[JobOut]:
         return ok(job_out(await core.jobs.cancel(job_id)))
 
     @post(
@@ -264,7 +268,9 @@ class JobController(Controller):
         summary="External runner: take a queued job of an external type",
         status_code=HTTP_200_OK,
     )
-    async def claim_job(self, core: CoreDep, job_id: str, data: ClaimIn) -> Ok[ClaimedJobOut]:
+    async def claim_job(
+        self, core: CoreDep, job_id: FromPath[str], data: JSONBody[ClaimIn]
+    ) -> Ok[ClaimedJobOut]:
         job = await core.jobs.claim(job_id, data.runner)
         assert job.lease_id is not None  # a claim always grants a lease
         return ok(ClaimedJobOut(**msgspec.structs.asdict(job_out(job)), lease_id=job.lease_id))
@@ -275,7 +281,7 @@ class JobController(Controller):
         summary="External runner: renew the lease (the answer says if a cancel was requested)",
         status_code=HTTP_200_OK,
     )
-    async def heartbeat_job(self, core: CoreDep, job_id: str, lease: Lease) -> Ok[JobOut]:
+    async def heartbeat_job(self, core: CoreDep, job_id: FromPath[str], lease: Lease) -> Ok[JobOut]:
         return ok(job_out(await core.jobs.heartbeat(job_id, lease)))
 
     @post(
@@ -285,7 +291,7 @@ class JobController(Controller):
         status_code=HTTP_200_OK,
     )
     async def append_log(
-        self, core: CoreDep, job_id: str, lease: Lease, data: LogAppendIn
+        self, core: CoreDep, job_id: FromPath[str], lease: Lease, data: JSONBody[LogAppendIn]
     ) -> Ok[list[LogEntryOut]]:
         entries = [(e.level, e.message, e.data) for e in data.entries]
         stored = await core.jobs.append_log(job_id, lease, entries)
@@ -297,7 +303,9 @@ class JobController(Controller):
         summary="External runner: report progress (the answer says if a cancel was requested)",
         status_code=HTTP_200_OK,
     )
-    async def report_progress(self, core: CoreDep, job_id: str, lease: Lease, data: ProgressIn) -> Ok[JobOut]:
+    async def report_progress(
+        self, core: CoreDep, job_id: FromPath[str], lease: Lease, data: JSONBody[ProgressIn]
+    ) -> Ok[JobOut]:
         progress = Progress(**msgspec.structs.asdict(data))
         return ok(job_out(await core.jobs.report_progress(job_id, lease, progress)))
 
@@ -307,7 +315,9 @@ class JobController(Controller):
         summary="External runner: finish the job with its result",
         status_code=HTTP_200_OK,
     )
-    async def complete_job(self, core: CoreDep, job_id: str, lease: Lease, data: CompleteIn) -> Ok[JobOut]:
+    async def complete_job(
+        self, core: CoreDep, job_id: FromPath[str], lease: Lease, data: JSONBody[CompleteIn]
+    ) -> Ok[JobOut]:
         return ok(job_out(await core.jobs.complete(job_id, lease, data.result)))
 
     @post(
@@ -316,6 +326,8 @@ class JobController(Controller):
         summary="External runner: give up with an error (after a cancel request: canceled)",
         status_code=HTTP_200_OK,
     )
-    async def fail_job(self, core: CoreDep, job_id: str, lease: Lease, data: FailIn) -> Ok[JobOut]:
+    async def fail_job(
+        self, core: CoreDep, job_id: FromPath[str], lease: Lease, data: JSONBody[FailIn]
+    ) -> Ok[JobOut]:
         error = JobError(code=data.code, message=data.message)
         return ok(job_out(await core.jobs.fail(job_id, lease, error)))

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post, put, route
-from litestar.params import Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from faceforge_domain.errors import NotFound
@@ -135,7 +135,7 @@ class PluginController(Controller):
         return ok([plugin_out(v) for v in await core.plugins.rescan()])
 
     @get("/{plugin_id:str}", operation_id="getPlugin", summary="One plugin: status, manifest, problems")
-    async def get_plugin(self, core: CoreDep, plugin_id: str) -> Ok[PluginOut]:
+    async def get_plugin(self, core: CoreDep, plugin_id: FromPath[str]) -> Ok[PluginOut]:
         return ok(plugin_out(await core.plugins.get(plugin_id)))
 
     @post(
@@ -144,7 +144,9 @@ class PluginController(Controller):
         summary="Enable with the granted permissions; returns the plugin's token (shown once)",
         status_code=HTTP_200_OK,
     )
-    async def enable(self, core: CoreDep, plugin_id: str, data: EnableIn) -> Ok[EnabledOut]:
+    async def enable(
+        self, core: CoreDep, plugin_id: FromPath[str], data: JSONBody[EnableIn]
+    ) -> Ok[EnabledOut]:
         enabled = await core.plugins.enable(plugin_id, data.grant)
         return ok(EnabledOut(plugin=plugin_out(enabled.plugin), token=enabled.token))
 
@@ -154,7 +156,7 @@ class PluginController(Controller):
         summary="Disable and revoke the token (grants and config are kept)",
         status_code=HTTP_200_OK,
     )
-    async def disable(self, core: CoreDep, plugin_id: str) -> Ok[PluginOut]:
+    async def disable(self, core: CoreDep, plugin_id: FromPath[str]) -> Ok[PluginOut]:
         return ok(plugin_out(await core.plugins.disable(plugin_id)))
 
     @post(
@@ -163,11 +165,11 @@ class PluginController(Controller):
         summary="Issue a new token for an enabled plugin; the old one stops working",
         status_code=HTTP_200_OK,
     )
-    async def rotate_token(self, core: CoreDep, plugin_id: str) -> Ok[TokenOut]:
+    async def rotate_token(self, core: CoreDep, plugin_id: FromPath[str]) -> Ok[TokenOut]:
         return ok(TokenOut(plugin_id=plugin_id, token=await core.plugins.rotate_token(plugin_id)))
 
     @get("/{plugin_id:str}/config", operation_id="getPluginConfig", summary="The stored config")
-    async def get_config(self, core: CoreDep, plugin_id: str) -> Ok[JsonObject]:
+    async def get_config(self, core: CoreDep, plugin_id: FromPath[str]) -> Ok[JsonObject]:
         return ok(await core.plugins.config(plugin_id))
 
     @put(
@@ -175,7 +177,9 @@ class PluginController(Controller):
         operation_id="setPluginConfig",
         summary="Replace the config (checked against the plugin's schema, defaults filled in)",
     )
-    async def set_config(self, core: CoreDep, plugin_id: str, data: JsonObject) -> Ok[JsonObject]:
+    async def set_config(
+        self, core: CoreDep, plugin_id: FromPath[str], data: JSONBody[JsonObject]
+    ) -> Ok[JsonObject]:
         return ok(await core.plugins.set_config(plugin_id, data))
 
     @route(
@@ -186,7 +190,7 @@ class PluginController(Controller):
         description="404 for an unknown plugin, 409 for a plugin that is not enabled.",
     )
     async def plugin_route(
-        self, core: CoreDep, request: Request[Any, Any, Any], plugin_id: str, rest: str
+        self, core: CoreDep, request: Request[Any, Any, Any], plugin_id: FromPath[str], rest: FromPath[str]
     ) -> None:
         await core.plugins.require_active(plugin_id)
         raise NotFound("plugin route", f"{request.method} /v1/plugins/{plugin_id}{rest}")

@@ -15,6 +15,7 @@ from litestar import Controller, MediaType, Request, Response, delete, get, head
 from litestar.datastructures import State
 from litestar.enums import HttpMethod
 from litestar.exceptions import HTTPException
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
 from faceforge_adapters.bootstrap import Core
@@ -162,7 +163,7 @@ class UploadController(Controller):
         operation_id="uploadOffset",
         summary="Where a resumable upload stands (Upload-Offset, Upload-Length)",
     )
-    async def offset(self, core: CoreDep, upload_id: str) -> Response[None]:
+    async def offset(self, core: CoreDep, upload_id: FromPath[str]) -> Response[None]:
         record = await core.uploads.get(upload_id)
         headers = {
             "Upload-Offset": str(record.offset),
@@ -187,7 +188,7 @@ class UploadController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def append(
-        self, core: CoreDep, request: Request[Any, Any, State], upload_id: str
+        self, core: CoreDep, request: Request[Any, Any, State], upload_id: FromPath[str]
     ) -> Response[None]:
         _require_offset_body(request)
         offset = parse_length(request.headers.get("upload-offset"), "Upload-Offset")
@@ -200,7 +201,7 @@ class UploadController(Controller):
         summary="Terminate a resumable upload: its bytes and state are removed",
         status_code=HTTP_204_NO_CONTENT,
     )
-    async def terminate(self, core: CoreDep, upload_id: str) -> None:
+    async def terminate(self, core: CoreDep, upload_id: FromPath[str]) -> None:
         await core.uploads.terminate(upload_id)
 
     @get(
@@ -208,5 +209,5 @@ class UploadController(Controller):
         operation_id="getUpload",
         summary="A resumable upload's status as JSON (state, offset, asset_id when complete)",
     )
-    async def status(self, core: CoreDep, upload_id: str) -> Ok[UploadStatusOut]:
+    async def status(self, core: CoreDep, upload_id: FromPath[str]) -> Ok[UploadStatusOut]:
         return ok(UploadStatusOut.of(await core.uploads.get(upload_id)))

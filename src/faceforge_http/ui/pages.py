@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import msgspec
 from litestar import Request, get
 from litestar.datastructures import Cookie
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from faceforge_domain.asset_query import AssetQuery
@@ -75,11 +76,11 @@ def field_view(d: FieldDefinition) -> dict[str, Any]:
 async def entities_page(
     core: CoreDep,
     request: Request[Any, Any, Any],
-    q: str = "",
-    tag: str = "",
-    sort: str = "newest",
-    offset: int = 0,
-    view: str = "",
+    q: FromQuery[str] = "",
+    tag: FromQuery[str] = "",
+    sort: FromQuery[str] = "newest",
+    offset: FromQuery[int] = 0,
+    view: FromQuery[str] = "",
 ) -> Template:
     chosen_view = view if view in VIEWS else request.cookies.get(VIEW_COOKIE, "table")
     if chosen_view not in VIEWS:
@@ -110,7 +111,7 @@ async def entities_page(
 
 
 @get("/entities/{entity_id:str}", include_in_schema=False)
-async def entity_page(core: CoreDep, entity_id: str, tab: str = "overview") -> Template:
+async def entity_page(core: CoreDep, entity_id: FromPath[str], tab: FromQuery[str] = "overview") -> Template:
     entity = await core.entities.get(entity_id)
     tab = tab if tab in TABS else "overview"
     context: dict[str, Any] = {"entity": plain(entity_out(entity)), "tab": tab, "tabs": TABS}
@@ -151,7 +152,11 @@ async def _names(core: CoreDep, entity_ids: set[str]) -> dict[str, str]:
 
 @get("/assets", include_in_schema=False)
 async def assets_page(
-    core: CoreDep, q: str = "", kind: str = "", mime: str = "", offset: int = 0
+    core: CoreDep,
+    q: FromQuery[str] = "",
+    kind: FromQuery[str] = "",
+    mime: FromQuery[str] = "",
+    offset: FromQuery[int] = 0,
 ) -> Template:
     query = AssetQuery.build(kind=kind or None, mime=mime.strip() or None, q=q.strip() or None)
     result = await core.assets.find(query, PageRequest(limit=PAGE_SIZE, offset=max(offset, 0)))
@@ -169,7 +174,7 @@ async def assets_page(
 
 
 @get("/assets/{asset_id:str}", include_in_schema=False)
-async def asset_page(core: CoreDep, asset_id: str) -> Template:
+async def asset_page(core: CoreDep, asset_id: FromPath[str]) -> Template:
     asset = await core.assets.get(asset_id)
     linked = await core.assets.linked_entities(asset_id, PageRequest(limit=DETAIL_LIMIT))
     return Template(
@@ -183,7 +188,7 @@ async def asset_page(core: CoreDep, asset_id: str) -> Template:
 
 
 @get("/jobs", include_in_schema=False)
-async def jobs_page(core: CoreDep, status: str = "", offset: int = 0) -> Template:
+async def jobs_page(core: CoreDep, status: FromQuery[str] = "", offset: FromQuery[int] = 0) -> Template:
     statuses = [status] if status in JOB_STATUSES else []
     result = await core.jobs.list_jobs(
         statuses=statuses, job_type=None, page=PageRequest(limit=PAGE_SIZE, offset=max(offset, 0))
@@ -200,7 +205,7 @@ async def jobs_page(core: CoreDep, status: str = "", offset: int = 0) -> Templat
 
 
 @get("/jobs/{job_id:str}", include_in_schema=False)
-async def job_page(core: CoreDep, job_id: str) -> Template:
+async def job_page(core: CoreDep, job_id: FromPath[str]) -> Template:
     job = await core.jobs.get(job_id)
     log = await core.jobs.log(job_id, after_id=0, limit=DETAIL_LIMIT)
     return Template(

@@ -15,7 +15,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_401_UNAUTHORIZED
 
@@ -59,7 +59,7 @@ def signed_in(request: Request[Any, Any, Any]) -> bool:
 
 
 @get(LOGIN_PATH, include_in_schema=False)
-async def login_page(request: Request[Any, Any, Any], next: str = "") -> Template | Redirect:
+async def login_page(request: Request[Any, Any, Any], next: FromQuery[str] = "") -> Template | Redirect:
     if signed_in(request):
         return Redirect(safe_next(next))
     return Template("login.html", context={"next": safe_next(next), "error": None})
