@@ -119,9 +119,9 @@ def bench_upload(server: FaceForgeServer, work: Path, size: int) -> None:
     dd = rate(size, timed(["dd", f"if={source}", f"of={copy}", "bs=8M", "conv=fdatasync"]))
     copy.unlink()
     url = f"{server.base}/v1/assets/upload"
-    multipart = rate(size, timed(["curl", "-sS", "-H", server.auth, "-F", f"file=@{source}", url]))
+    multipart = rate(size, timed(["curl", "-fsS", "-H", server.auth, "-F", f"file=@{source}", url]))
     make_different(source)
-    put = rate(size, timed(["curl", "-sS", "-H", server.auth, "-T", str(source), f"{url}?filename=put.bin"]))
+    put = rate(size, timed(["curl", "-fsS", "-H", server.auth, "-T", str(source), f"{url}?filename=put.bin"]))
     line("curl multipart upload", multipart, "MB/s", dd, "dd conv=fdatasync")
     line("curl raw PUT upload", put, "MB/s", dd, "dd conv=fdatasync")
     source.unlink()
