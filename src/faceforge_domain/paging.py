@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -71,3 +72,10 @@ class PageResult(msgspec.Struct, Generic[T], kw_only=True):
     limit: int
     offset: int
     next_cursor: str | None = None
+
+
+def page_of(rows: list[T], total: int, page: PageRequest, position: Callable[[T], Cursor]) -> PageResult[T]:
+    """A page from ``limit + 1`` fetched rows: the extra row only says that a next page exists."""
+    items = rows[: page.limit]
+    next_cursor = encode_cursor(position(items[-1])) if len(rows) > page.limit else None
+    return PageResult(items=items, total=total, limit=page.limit, offset=page.offset, next_cursor=next_cursor)

@@ -11,6 +11,8 @@ from typing import Literal, cast
 import msgspec
 
 from faceforge_domain.errors import FieldError, Invalid
+from faceforge_domain.ids import is_id
+from faceforge_domain.paging import decode_cursor
 
 EntitySort = Literal["created_at", "updated_at", "display_name"]
 SortOrder = Literal["asc", "desc"]
@@ -40,6 +42,16 @@ class KeysetPosition(msgspec.Struct, frozen=True, kw_only=True):
 
     value: str
     last_id: str
+
+    @classmethod
+    def from_cursor(cls, token: str | None, sort: str) -> KeysetPosition | None:
+        """The position a cursor names (None without one); ``Invalid`` for one this server did not issue."""
+        if token is None:
+            return None
+        cursor = decode_cursor(token, sort)
+        if not isinstance(cursor.value, str) or not is_id(cursor.last_id):
+            raise Invalid.one("cursor", "is not a cursor this server issued")
+        return cls(value=cursor.value, last_id=cursor.last_id)
 
 
 class EntityQuery(msgspec.Struct, frozen=True, kw_only=True):

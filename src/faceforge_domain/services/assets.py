@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 import anyio
 import msgspec
@@ -23,7 +23,7 @@ from faceforge_domain.events import record
 from faceforge_domain.filetypes import SNIFF_BYTES, clean_filename, infer_kind, sniff_mime
 from faceforge_domain.ids import is_id
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity, LocalFile, StoredBlob
-from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_cursor, encode_cursor
+from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_cursor, page_of
 from faceforge_domain.ports import BlobStore, UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.queries import KeysetPosition
 from faceforge_domain.services.group_commit import GroupCommit
@@ -35,7 +35,6 @@ log = logging.getLogger("faceforge.assets")
 KIND_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
 MAX_KIND = 64
 MAX_ROLE = 64
-T = TypeVar("T")
 
 
 class IngestOptions(msgspec.Struct, kw_only=True):
@@ -70,15 +69,6 @@ class _RecordRequest(NamedTuple):
 class PurgeReport(msgspec.Struct, kw_only=True):
     asset_ids: list[str]
     bytes_freed: int
-
-
-def _paged(items: list[T], total: int, page: PageRequest, position: Callable[[T], Cursor]) -> PageResult[T]:
-    """A page from ``limit + 1`` fetched rows: the extra row only says that a next page exists."""
-    next_cursor = None
-    if len(items) > page.limit:
-        items = items[: page.limit]
-        next_cursor = encode_cursor(position(items[-1]))
-    return PageResult(items=items, total=total, limit=page.limit, offset=page.offset, next_cursor=next_cursor)
 
 
 def check_kind(kind: str, field: str = "kind") -> list[FieldError]:
@@ -267,7 +257,7 @@ class AssetService:
                 raise NotFound("entity", query.entity_id)
             items = await uow.assets.find(query, limit=page.limit + 1, offset=page.offset, after=after)
             total = await uow.assets.count(query)
-        return _paged(
+        return page_of(
             items,
             total,
             page,
@@ -278,12 +268,7 @@ class AssetService:
         self, asset_id: str, page: PageRequest, *, include_deleted: bool = False
     ) -> PageResult[LinkedEntity]:
         """The entities an asset is linked to; soft-deleted ones (and a soft-deleted asset) on request."""
-        after = None
-        if page.cursor is not None:
-            cursor = decode_cursor(page.cursor, LINKED_ENTITIES_SORT)
-            if not isinstance(cursor.value, str) or not is_id(cursor.last_id):
-                raise Invalid.one("cursor", "is not a cursor this server issued")
-            after = KeysetPosition(value=cursor.value, last_id=cursor.last_id)
+        after = KeysetPosition.from_cursor(page.cursor, LINKED_ENTITIES_SORT)
         async with self._uow.read() as uow:
             if await uow.assets.get(asset_id, include_deleted=include_deleted) is None:
                 raise NotFound("asset", asset_id)
@@ -295,7 +280,7 @@ class AssetService:
                 after=after,
             )
             total = await uow.assets.count_linked_entities(asset_id, include_deleted=include_deleted)
-        return _paged(
+        return page_of(
             items,
             total,
             page,

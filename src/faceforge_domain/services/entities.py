@@ -20,7 +20,7 @@ from faceforge_domain.ids import is_id, new_id
 from faceforge_domain.inputs import clean_text, convert, reject_keys, require_object
 from faceforge_domain.mergepatch import merge_patch
 from faceforge_domain.models import Entity, FieldDefinition
-from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_cursor, encode_cursor
+from faceforge_domain.paging import Cursor, PageRequest, PageResult, page_of
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.queries import EntityQuery, KeysetPosition, fold
 from faceforge_domain.timefmt import format_timestamp
@@ -191,23 +191,15 @@ class EntityService:
 
     async def search(self, query: EntityQuery, page: PageRequest) -> PageResult[Entity]:
         """One page; ``next_cursor`` continues right after its last row, however the set grows."""
-        after = None
-        if page.cursor is not None:
-            cursor = decode_cursor(page.cursor, query.cursor_sort)
-            if not isinstance(cursor.value, str) or not is_id(cursor.last_id):
-                raise Invalid.one("cursor", "is not a cursor this server issued")
-            after = KeysetPosition(value=cursor.value, last_id=cursor.last_id)
+        after = KeysetPosition.from_cursor(page.cursor, query.cursor_sort)
         async with self._uow.read() as uow:
             rows = await uow.entities.search(query, limit=page.limit + 1, offset=page.offset, after=after)
             total = await uow.entities.count_matching(query)
-        items = rows[: page.limit]
-        next_cursor = None
-        if len(rows) > page.limit:
-            last = items[-1]
-            position = Cursor(query.cursor_sort, sort_value(last, query.sort_by), last.entity_id)
-            next_cursor = encode_cursor(position)
-        return PageResult(
-            items=items, total=total, limit=page.limit, offset=page.offset, next_cursor=next_cursor
+        return page_of(
+            rows,
+            total,
+            page,
+            lambda last: Cursor(query.cursor_sort, sort_value(last, query.sort_by), last.entity_id),
         )
 
     async def patch(self, entity_id: str, patch: object) -> Entity:
