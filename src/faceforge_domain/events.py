@@ -8,7 +8,7 @@ sees event ``n`` sees every change up to it. Ids only grow; ``after=<last id see
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -100,6 +100,10 @@ class EventLog(Protocol):
         """Append an event to the transaction's writes; returns its id (visible only after commit)."""
         ...
 
+    async def append_many(self, events: Sequence[NewEvent]) -> None:
+        """Append several events in order, in one statement (a batch of ingests or extractions)."""
+        ...
+
     async def after(self, after_id: int, event_filter: EventFilter, *, limit: int) -> list[Event]:
         """Events with ``id > after_id`` that the filter admits, oldest first."""
         ...
@@ -118,15 +122,27 @@ class HasEvents(Protocol):
     def events(self) -> EventLog: ...
 
 
+def _new_event(
+    clock: Clock, event_type: str, subject_id: str | None, data: dict[str, Any] | None
+) -> NewEvent:
+    if not EVENT_TYPE_PATTERN.fullmatch(event_type):
+        raise ValueError(f"{event_type!r} is not a dotted event type")
+    return NewEvent(ts=clock.now(), type=event_type, subject_id=subject_id, data=data or {})
+
+
 async def record(
     uow: HasEvents, clock: Clock, event_type: str, subject_id: str | None, data: dict[str, Any] | None = None
 ) -> int:
     """Append one event through ``uow``: the single way services emit events."""
-    if not EVENT_TYPE_PATTERN.fullmatch(event_type):
-        raise ValueError(f"{event_type!r} is not a dotted event type")
-    return await uow.events.append(
-        NewEvent(ts=clock.now(), type=event_type, subject_id=subject_id, data=data or {})
-    )
+    return await uow.events.append(_new_event(clock, event_type, subject_id, data))
+
+
+async def record_many(
+    uow: HasEvents, clock: Clock, events: Sequence[tuple[str, str | None, dict[str, Any] | None]]
+) -> None:
+    """``record`` for a batch of ``(event_type, subject_id, data)``: one write for them all."""
+    if events:
+        await uow.events.append_many([_new_event(clock, *event) for event in events])
 
 
 class EventReadUnitOfWork(Scope, Protocol):

@@ -122,9 +122,21 @@ class RelationshipRepository(Protocol):
 class AssetRepository(Protocol):
     async def add(self, asset: Asset) -> None: ...
 
+    async def add_many(self, assets: Sequence[Asset]) -> None:
+        """``add`` for a batch, in one statement (a group commit of ingests)."""
+        ...
+
     async def update(self, asset: Asset) -> None: ...
 
+    async def update_many(self, assets: Sequence[Asset]) -> None: ...
+
     async def get(self, asset_id: str, *, include_deleted: bool = False) -> Asset | None: ...
+
+    async def get_many(
+        self, asset_ids: Collection[str], *, include_deleted: bool = False
+    ) -> dict[str, Asset]:
+        """The assets found among ``asset_ids``, by id (unknown ones are absent), in one query."""
+        ...
 
     async def link(self, entity_id: str, asset_id: str, role: str | None) -> bool:
         """Link an asset to an entity; False when the link already existed."""

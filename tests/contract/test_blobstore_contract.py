@@ -124,6 +124,20 @@ async def test_empty_stream_is_a_blob(store_and_strays: tuple[BlobStore, Strays]
     assert await read(store, blob.location) == b""
 
 
+async def test_empty_pieces_anywhere_in_a_stream_change_nothing(
+    store_and_strays: tuple[BlobStore, Strays],
+) -> None:
+    store, strays = store_and_strays
+
+    async def with_gaps() -> AsyncIterator[bytes]:
+        for piece in (b"", b"first half, ", b"", b"second half", b""):
+            yield piece
+
+    blob = await store.put(with_gaps())
+    assert await read(store, blob.location) == b"first half, second half"
+    assert strays() == []
+
+
 async def test_a_failing_stream_publishes_nothing_and_leaves_nothing(
     store_and_strays: tuple[BlobStore, Strays],
 ) -> None:
@@ -143,15 +157,16 @@ async def test_a_failing_stream_publishes_nothing_and_leaves_nothing(
     assert strays() == []
 
 
+@pytest.mark.parametrize("piece", [65_536, 1_000_000], ids=["in pieces", "in one piece"])
 async def test_bytes_that_miss_the_expected_digest_are_not_stored(
-    store_and_strays: tuple[BlobStore, Strays],
+    store_and_strays: tuple[BlobStore, Strays], piece: int
 ) -> None:
     store, strays = store_and_strays
     kept = await store.put(chunks_of(b"stored before"))
     data = os.urandom(300_000)
     sha = hashlib.sha256(data).hexdigest()
     with pytest.raises(DigestMismatch) as refused:
-        await store.put(chunks_of(data), expected_sha256="0" * 64)
+        await store.put(chunks_of(data, piece), expected_sha256="0" * 64)
     assert sha in refused.value.errors[0].message
     assert await store.stat(StorageLocation(provider=store.name, key=_key_for(store, sha))) is None
     assert strays() == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import msgspec
 import pytest
 from units_support import BACKENDS, units_for
 
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.anyio
 
 class Services:
     def __init__(self, units: UnitOfWorkFactory, clock: FixedClock) -> None:
+        self.units = units
         self.clock = clock
         self.entities = EntityService(units, clock)
         self.assets = AssetService(units, InMemoryBlobStore(), clock)
@@ -148,6 +150,33 @@ async def test_live_sizes_leave_out_deleted_and_unknown_assets(svc: Services) ->
         ("binned", False, None),
         ("unknown", False, None),
     ]
+
+
+async def test_batch_reads_and_writes_match_one_by_one(svc: Services, tmp_path: Path) -> None:
+    """``get_many``/``add_many``/``update_many`` (what group commits use) agree with their single forms."""
+    kept = await svc.asset(b"kept")
+    binned = await svc.asset(b"binned")
+    await svc.assets.delete(binned.asset_id)
+    ids = [f"{n:064x}" for n in range(1, 1_101)]  # more than one lookup statement carries
+    fresh = [msgspec.structs.replace(kept, asset_id=i, filename=f"{i[-4:]}.bin") for i in ids]
+    async with svc.units.write() as uow:
+        await uow.assets.add_many(fresh)
+        await uow.assets.add_many([])
+        await uow.commit()
+    async with svc.units.read() as uow:
+        found = await uow.assets.get_many([*ids, kept.asset_id, binned.asset_id, "f" * 64])
+        with_deleted = await uow.assets.get_many([binned.asset_id], include_deleted=True)
+        assert found == {a.asset_id: a for a in [*fresh, kept]}
+        assert list(with_deleted) == [binned.asset_id]
+        assert await uow.assets.get_many([]) == {}
+    renamed = [msgspec.structs.replace(a, filename="renamed.bin") for a in fresh[:3]]
+    async with svc.units.write() as uow:
+        await uow.assets.update_many(renamed)
+        await uow.commit()
+    async with svc.units.read() as uow:
+        for asset in renamed:
+            assert await uow.assets.get(asset.asset_id) == asset
+        assert (await uow.assets.get(fresh[3].asset_id)) == fresh[3]
 
 
 async def query_plans(

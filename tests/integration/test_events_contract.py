@@ -14,7 +14,7 @@ from faceforge_adapters.sqlite.database import Database
 from faceforge_adapters.sqlite.uow import SqliteUnitOfWorkFactory
 from faceforge_domain.clock import FixedClock
 from faceforge_domain.errors import Invalid
-from faceforge_domain.events import EventFeed, EventFilter, NewEvent, parse_type_filter, record
+from faceforge_domain.events import EventFeed, EventFilter, NewEvent, parse_type_filter, record, record_many
 from faceforge_domain.plugins.ports import PluginUnitOfWorkFactory
 
 pytestmark = pytest.mark.anyio
@@ -108,6 +108,23 @@ async def test_record_is_the_one_way_services_emit(units: PluginUnitOfWorkFactor
     assert [(e.type, e.subject_id, e.data, e.ts) for e in page] == [
         ("plugin.discovered", "hello", {"version": "1.0.0"}, MOMENT)
     ]
+
+
+async def test_record_many_appends_a_batch_in_order(units: PluginUnitOfWorkFactory) -> None:
+    clock = FixedClock(MOMENT)
+    before = await append(units, "asset.created")
+    async with units.write() as uow:
+        with pytest.raises(ValueError, match="not a dotted event type"):
+            await record_many(uow, clock, [("asset.updated", "a", None), ("Bad Type", "b", None)])
+        await record_many(uow, clock, [])
+        await record_many(uow, clock, [("asset.updated", "a", {"n": 1}), ("asset.deleted", "b", None)])
+        await uow.commit()
+    page, _ = await EventFeed(units).page(before[-1], EventFilter(), limit=10)
+    assert [(e.type, e.subject_id, e.data) for e in page] == [
+        ("asset.updated", "a", {"n": 1}),
+        ("asset.deleted", "b", {}),
+    ]
+    assert [e.id for e in page] == sorted(e.id for e in page)
 
 
 async def test_bad_paging_input_is_refused(units: PluginUnitOfWorkFactory) -> None:

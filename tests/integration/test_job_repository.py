@@ -142,6 +142,20 @@ async def test_log_entries_are_numbered_in_order_and_paged_after_an_id(units: Un
         assert more[0].data is None
 
 
+async def test_a_long_batch_of_log_entries_keeps_its_order_and_ids(units: UnitOfWorkFactory) -> None:
+    """More entries than one INSERT carries: ids still follow the entries, across statements."""
+    job = make_job(1)
+    await add(units, job)
+    entries = [NewLogEntry(ts=T0, level="info", message=f"m{i}", data={"i": i}) for i in range(1_201)]
+    async with units.write() as uow:
+        stored = await uow.jobs.append_logs(job.job_id, entries)
+        await uow.commit()
+    assert [e.message for e in stored] == [e.message for e in entries]
+    assert [e.id for e in stored] == sorted({e.id for e in stored})
+    async with units.read() as uow:
+        assert await uow.jobs.logs(job.job_id, after_id=0, limit=2_000) == stored
+
+
 # -- the fake and SQLite agree on any sequence of operations ------------------------------------
 
 STATUSES = ("queued", "running", "succeeded", "failed", "canceled")

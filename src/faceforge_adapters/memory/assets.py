@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from faceforge_adapters.memory.state import MemoryState
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
@@ -21,14 +21,28 @@ class InMemoryAssetRepository:
             raise KeyError(asset.asset_id)
         self._state.assets[asset.asset_id] = copy.deepcopy(asset)
 
+    async def add_many(self, assets: Sequence[Asset]) -> None:
+        for asset in assets:
+            await self.add(asset)
+
     async def update(self, asset: Asset) -> None:
         self._state.assets[asset.asset_id] = copy.deepcopy(asset)
+
+    async def update_many(self, assets: Sequence[Asset]) -> None:
+        for asset in assets:
+            await self.update(asset)
 
     async def get(self, asset_id: str, *, include_deleted: bool = False) -> Asset | None:
         asset = self._state.assets.get(asset_id)
         if asset is None or (asset.deleted_at is not None and not include_deleted):
             return None
         return copy.deepcopy(asset)
+
+    async def get_many(
+        self, asset_ids: Collection[str], *, include_deleted: bool = False
+    ) -> dict[str, Asset]:
+        found = {i: await self.get(i, include_deleted=include_deleted) for i in asset_ids}
+        return {asset_id: asset for asset_id, asset in found.items() if asset is not None}
 
     async def link(self, entity_id: str, asset_id: str, role: str | None) -> bool:
         if (entity_id, asset_id) in self._state.links:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from faceforge_adapters.memory.state import MemoryState
 from faceforge_domain.events import Event, EventFilter, NewEvent
 
@@ -22,6 +24,10 @@ class InMemoryEventLog:
             )
         )
         return self._state.last_event_id
+
+    async def append_many(self, events: Sequence[NewEvent]) -> None:
+        for event in events:
+            await self.append(event)
 
     async def after(self, after_id: int, event_filter: EventFilter, *, limit: int) -> list[Event]:
         found = [

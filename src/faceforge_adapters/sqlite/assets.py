@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 import aiosqlite
 
@@ -18,6 +18,13 @@ _COLUMNS = (
     "storage_key, derived_from_asset_id, owner, extracted_metadata, metadata_status, "
     "metadata_reason, user_metadata, plugin_data, created_at, updated_at, deleted_at"
 )
+
+_INSERT = f"INSERT INTO assets ({_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS.split(',')))})"
+_UPDATE = "UPDATE assets SET {} WHERE asset_id = ?".format(
+    ", ".join(f"{column.strip()} = ?" for column in _COLUMNS.split(",")[1:])
+)
+# Ids looked up per statement: far below SQLite's bound-parameter limit on every version.
+_IDS_PER_QUERY = 500
 
 
 def asset_from_row(row: sqlite3.Row) -> Asset:
@@ -73,22 +80,36 @@ class SqliteAssetRepository:
         self._conn = conn
 
     async def add(self, asset: Asset) -> None:
-        placeholders = ", ".join("?" * len(_values(asset)))
-        await self._conn.execute(f"INSERT INTO assets ({_COLUMNS}) VALUES ({placeholders})", _values(asset))
+        await self.add_many([asset])
+
+    async def add_many(self, assets: Sequence[Asset]) -> None:
+        if assets:
+            await self._conn.executemany(_INSERT, [_values(asset) for asset in assets])
 
     async def update(self, asset: Asset) -> None:
-        assignments = ", ".join(f"{col.strip()} = ?" for col in _COLUMNS.split(",")[1:])
-        values = _values(asset)
-        await self._conn.execute(
-            f"UPDATE assets SET {assignments} WHERE asset_id = ?", (*values[1:], values[0])
-        )
+        await self.update_many([asset])
+
+    async def update_many(self, assets: Sequence[Asset]) -> None:
+        rows = [(*values[1:], values[0]) for values in map(_values, assets)]
+        if rows:
+            await self._conn.executemany(_UPDATE, rows)
 
     async def get(self, asset_id: str, *, include_deleted: bool = False) -> Asset | None:
-        sql = f"SELECT {_COLUMNS} FROM assets WHERE asset_id = ?"
-        if not include_deleted:
-            sql += " AND deleted_at IS NULL"
-        rows = await self._conn.execute_fetchall(sql, (asset_id,))  # one trip to the database thread
-        return next((asset_from_row(row) for row in rows), None)
+        return (await self.get_many([asset_id], include_deleted=include_deleted)).get(asset_id)
+
+    async def get_many(
+        self, asset_ids: Collection[str], *, include_deleted: bool = False
+    ) -> dict[str, Asset]:
+        found: dict[str, Asset] = {}
+        ids = list(dict.fromkeys(asset_ids))
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            some = ids[start : start + _IDS_PER_QUERY]
+            sql = f"SELECT {_COLUMNS} FROM assets WHERE asset_id IN ({', '.join('?' * len(some))})"
+            if not include_deleted:
+                sql += " AND deleted_at IS NULL"
+            for row in await self._conn.execute_fetchall(sql, some):  # one trip to the database thread
+                found[row["asset_id"]] = asset_from_row(row)
+        return found
 
     async def link(self, entity_id: str, asset_id: str, role: str | None) -> bool:
         cursor = await self._conn.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aiosqlite
 
 from faceforge_adapters.sqlite.rows import from_json, require_ts, to_json, to_ts
@@ -36,17 +38,25 @@ def _where(after_id: int, event_filter: EventFilter) -> tuple[str, list[object]]
     return " AND ".join(where), params
 
 
+_INSERT = "INSERT INTO events (ts, type, subject_id, data) VALUES (?, ?, ?, ?)"
+
+
+def _values(event: NewEvent) -> tuple[object, ...]:
+    return (to_ts(event.ts), event.type, event.subject_id, to_json(event.data))
+
+
 class SqliteEventLog:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
     async def append(self, event: NewEvent) -> int:
-        cursor = await self._conn.execute(
-            "INSERT INTO events (ts, type, subject_id, data) VALUES (?, ?, ?, ?)",
-            (to_ts(event.ts), event.type, event.subject_id, to_json(event.data)),
-        )
+        cursor = await self._conn.execute(_INSERT, _values(event))
         assert cursor.lastrowid is not None  # an INSERT into a rowid table always has one
         return cursor.lastrowid
+
+    async def append_many(self, events: Sequence[NewEvent]) -> None:
+        if events:
+            await self._conn.executemany(_INSERT, [_values(event) for event in events])
 
     async def after(self, after_id: int, event_filter: EventFilter, *, limit: int) -> list[Event]:
         where, params = _where(after_id, event_filter)

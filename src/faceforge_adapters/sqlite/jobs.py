@@ -17,6 +17,8 @@ _COLUMNS = (
     "job_id, job_type, status, progress, input, input_asset_id, result, error, claimed_by, owner, "
     "lease_id, lease_expires_at, attempts, created_by, created_at, started_at, finished_at, updated_at"
 )
+# Log entries per INSERT statement: 5 parameters each, far below SQLite's bound-parameter limit.
+_LOG_ROWS_PER_INSERT = 500
 
 
 def job_from_row(row: sqlite3.Row) -> Job:
@@ -143,30 +145,41 @@ class SqliteJobRepository:
             return [job_from_row(row) for row in await cur.fetchall()]
 
     async def append_logs(self, job_id: str, entries: Sequence[NewLogEntry]) -> list[LogEntry]:
-        stored = []
-        for entry in entries:
-            cursor = await self._conn.execute(
-                "INSERT INTO job_logs (job_id, ts, level, message, data) VALUES (?, ?, ?, ?, ?)",
-                (
+        """One multi-row INSERT per ``_LOG_ROWS_PER_INSERT`` entries: a batch costs one trip, not one each.
+
+        Ids grow in insertion order (AUTOINCREMENT, one writer), so the sorted returned ids are the
+        entries' ids in order.
+        """
+        stored: list[LogEntry] = []
+        for start in range(0, len(entries), _LOG_ROWS_PER_INSERT):
+            some = entries[start : start + _LOG_ROWS_PER_INSERT]
+            rows = ", ".join(["(?, ?, ?, ?, ?)"] * len(some))
+            params = [
+                value
+                for entry in some
+                for value in (
                     job_id,
                     to_ts(entry.ts),
                     entry.level,
                     entry.message,
                     None if entry.data is None else to_json(entry.data),
-                ),
+                )
+            ]
+            returned = await self._conn.execute_fetchall(
+                f"INSERT INTO job_logs (job_id, ts, level, message, data) VALUES {rows} RETURNING id", params
             )
-            assert cursor.lastrowid is not None
-            stored.append(
+            ids = sorted(row[0] for row in returned)
+            stored += [
                 LogEntry(
-                    id=cursor.lastrowid,
+                    id=log_id,
                     job_id=job_id,
                     ts=entry.ts,
                     level=entry.level,
                     message=entry.message,
                     data=entry.data,
                 )
-            )
-            await cursor.close()
+                for log_id, entry in zip(ids, some, strict=True)
+            ]
         return stored
 
     async def logs(self, job_id: str, *, after_id: int, limit: int) -> list[LogEntry]:

@@ -55,6 +55,13 @@ async def iter_file(path: Path, chunk_size: int = WRITE_BATCH) -> AsyncIterator[
         await anyio.to_thread.run_sync(handle.close)
 
 
+async def _prepend(first: tuple[bytes, ...], rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    for chunk in first:
+        yield chunk
+    async for chunk in rest:
+        yield chunk
+
+
 def sweep_stale(tmp_dir: Path, max_age_s: float = STALE_AFTER_S, *, now: float | None = None) -> list[Path]:
     """Remove what a crashed process left in ``tmp/``: half-written uploads and ExifTool staging folders.
 
@@ -94,8 +101,42 @@ class FilesystemBlobStore:
         size_hint: int | None = None,
         expected_sha256: str | None = None,
     ) -> StoredBlob:
+        stream = aiter(chunks)
+        first = await anext(stream, None)
+        second = await anext(stream, None) if first is not None else None
+        try:
+            if second is None:  # the whole file came in one piece: store it in one worker-thread trip
+                return await anyio.to_thread.run_sync(self._put_whole, first or b"", expected_sha256)
+            assert first is not None
+            return await self._put_stream(_prepend((first, second), stream), expected_sha256)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise InsufficientStorage("not enough disk space to store the file") from exc
+            raise
+
+    def _put_whole(self, data: bytes, expected_sha256: str | None) -> StoredBlob:
+        """Hash, write, sync and publish bytes already in memory, in the calling (worker) thread."""
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.tmp_dir / f"upload-{secrets.token_hex(12)}.part"
+        tmp = self._tmp_path()
+        hasher = ContentHasher()
+        try:
+            with tmp.open("xb") as handle:
+                self._write_batch(handle, hasher, data)
+                self._sync(handle)
+            sha = hasher.hexdigest()
+            DigestMismatch.check(sha, expected_sha256)
+            location = StorageLocation(provider=PROVIDER, key=content_key(sha))
+            self._publish(tmp, self.path_for(location))
+        finally:
+            tmp.unlink(missing_ok=True)
+        return StoredBlob(location=location, size_bytes=hasher.size, sha256=sha)
+
+    def _tmp_path(self) -> Path:
+        return self.tmp_dir / f"upload-{secrets.token_hex(12)}.part"
+
+    async def _put_stream(self, chunks: AsyncIterable[bytes], expected_sha256: str | None) -> StoredBlob:
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self._tmp_path()
         hasher = ContentHasher()
         try:
             handle = await anyio.to_thread.run_sync(tmp.open, "xb")
@@ -107,10 +148,6 @@ class FilesystemBlobStore:
             DigestMismatch.check(sha, expected_sha256)
             location = StorageLocation(provider=PROVIDER, key=content_key(sha))
             await anyio.to_thread.run_sync(self._publish, tmp, self.path_for(location))
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise InsufficientStorage("not enough disk space to store the file") from exc
-            raise
         finally:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(lambda: tmp.unlink(missing_ok=True))
@@ -123,7 +160,7 @@ class FilesystemBlobStore:
         await spool(chunks, partial(self._write_batch, handle, hasher))
         await anyio.to_thread.run_sync(self._sync, handle)
 
-    def _write_batch(self, handle: BinaryIO, hasher: ContentHasher, data: bytearray) -> None:
+    def _write_batch(self, handle: BinaryIO, hasher: ContentHasher, data: bytes | bytearray) -> None:
         hasher.update(data)
         handle.write(data)
 

@@ -7,9 +7,11 @@ the bytes are published, so a bad upload leaves nothing behind.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import anyio
@@ -19,7 +21,7 @@ from faceforge_domain.asset_query import CURSOR_SORT, LINKED_ENTITIES_SORT, Asse
 from faceforge_domain.clock import Clock
 from faceforge_domain.content_check import ContentAnswer, ContentClaim, answers, checked_claims
 from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
-from faceforge_domain.events import record
+from faceforge_domain.events import record, record_many
 from faceforge_domain.filetypes import SNIFF_BYTES, clean_filename, infer_kind, sniff_mime
 from faceforge_domain.ids import is_id
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity, LocalFile, StoredBlob
@@ -64,6 +66,91 @@ class _RecordRequest(NamedTuple):
     blob: StoredBlob
     options: IngestOptions
     head: bytes
+
+
+class _RecordBatch:
+    """What one group commit writes: new assets, changed ones and their events, in request order.
+
+    An asset seen twice in the batch (the same bytes uploaded side by side) is created once and
+    gains the second name; each caller keeps its own snapshot of the record.
+    """
+
+    def __init__(self, stored: dict[str, Asset], now: datetime) -> None:
+        self.assets = stored  # known before the batch, or added by it
+        self.now = now
+        self.added: dict[str, Asset] = {}
+        self.changed: dict[str, Asset] = {}
+        self.events: list[tuple[str, str | None, dict[str, Any] | None]] = []
+        self._handed_out: set[str] = set()
+
+    def live(self, asset_id: str) -> bool:
+        asset = self.assets.get(asset_id)
+        return asset is not None and asset.deleted_at is None
+
+    def record(self, request: _RecordRequest) -> IngestResult:
+        blob, options, head = request
+        existing = self.assets.get(blob.sha256)
+        if existing is None:
+            asset = self._new_asset(blob, options, head)
+            self.events.append(
+                (
+                    "asset.created",
+                    asset.asset_id,
+                    {"kind": asset.kind, "size_bytes": asset.size_bytes, "filename": asset.filename},
+                )
+            )
+        else:
+            asset = self._own(existing)
+            if _merge_upload(asset, options):
+                asset.updated_at = self.now
+                if asset.asset_id not in self.added:
+                    self.changed[asset.asset_id] = asset
+                self.events.append(("asset.updated", asset.asset_id, {"filename": options.filename}))
+        self._handed_out.add(asset.asset_id)
+        return IngestResult(asset, deduplicated=existing is not None)
+
+    def _new_asset(self, blob: StoredBlob, options: IngestOptions, head: bytes) -> Asset:
+        name = options.filename
+        mime = sniff_mime(head, name)
+        asset = Asset(
+            asset_id=blob.sha256,
+            kind=options.kind or infer_kind(mime, name),
+            mime_type=mime,
+            size_bytes=blob.size_bytes,
+            filename=name,
+            filenames=[name],
+            storage=blob.location,
+            derived_from_asset_id=options.derived_from_asset_id,
+            user_metadata=options.user_metadata or {},
+            created_at=self.now,
+            updated_at=self.now,
+        )
+        self.assets[asset.asset_id] = self.added[asset.asset_id] = asset
+        return asset
+
+    def _own(self, asset: Asset) -> Asset:
+        """The record to change: a copy when an earlier caller in the batch holds this one."""
+        if asset.asset_id not in self._handed_out:
+            return asset
+        mine = copy.deepcopy(asset)
+        self.assets[asset.asset_id] = mine
+        for pending in (self.added, self.changed):
+            if asset.asset_id in pending:
+                pending[asset.asset_id] = mine
+        return mine
+
+
+def _merge_upload(asset: Asset, options: IngestOptions) -> bool:
+    """Apply a new upload of the same bytes to their record; True when something changed."""
+    before = msgspec.to_builtins(asset)
+    if options.filename not in asset.filenames:
+        asset.filenames.append(options.filename)
+    if options.user_metadata:
+        asset.user_metadata = {**asset.user_metadata, **options.user_metadata}
+    if asset.derived_from_asset_id is None and options.derived_from_asset_id != asset.asset_id:
+        asset.derived_from_asset_id = options.derived_from_asset_id
+    asset.deleted_at = None  # uploading it again brings it back
+    return bool(msgspec.to_builtins(asset) != before)
 
 
 class PurgeReport(msgspec.Struct, kw_only=True):
@@ -171,66 +258,50 @@ class AssetService:
         return msgspec.structs.replace(options, filename=clean_filename(options.filename))
 
     @staticmethod
-    async def _require_refs(uow: UnitOfWork, options: IngestOptions) -> None:
-        if options.entity_id is not None and await uow.entities.get(options.entity_id) is None:
-            raise NotFound("entity", options.entity_id)
-        derived = options.derived_from_asset_id
-        if derived is not None and await uow.assets.get(derived) is None:
-            raise NotFound("asset", derived)
+    async def _require_refs(
+        uow: UnitOfWork,
+        options: IngestOptions,
+        live: Callable[[str], bool] = lambda _: False,
+        checked: set[tuple[str, str]] | None = None,
+    ) -> None:
+        """``NotFound`` for an entity or source asset that does not exist; ``live`` answers for assets
+        recorded in the same batch, ``checked`` remembers the ids already found."""
+        found = set() if checked is None else checked
+        entity_id, derived = options.entity_id, options.derived_from_asset_id
+        if entity_id is not None and ("entity", entity_id) not in found:
+            if await uow.entities.get(entity_id) is None:
+                raise NotFound("entity", entity_id)
+            found.add(("entity", entity_id))
+        if derived is not None and ("asset", derived) not in found and not live(derived):
+            if await uow.assets.get(derived) is None:
+                raise NotFound("asset", derived)
+            found.add(("asset", derived))
 
     async def _record_batch(self, requests: Sequence[_RecordRequest]) -> list[IngestResult | Exception]:
-        """Record freshly stored blobs in one transaction (group commit: see ``group_commit``)."""
+        """Record freshly stored blobs in one transaction (group commit: see ``group_commit``), with one
+        lookup, one insert, one update and one event write for the whole batch."""
         outcomes: list[IngestResult | Exception] = []
         async with self._uow.write() as uow:
+            known = await uow.assets.get_many({r.blob.sha256 for r in requests}, include_deleted=True)
+            batch = _RecordBatch(known, self._clock.now())
+            checked: set[tuple[str, str]] = set()
             for request in requests:
-                try:
-                    outcomes.append(await self._record_one(uow, request))
+                try:  # they may have gone while the bytes streamed
+                    await self._require_refs(uow, request.options, batch.live, checked)
                 except DomainError as exc:  # checked before any write for this blob: the others go on
                     outcomes.append(exc)
+                else:
+                    outcomes.append(batch.record(request))
+            await uow.assets.add_many(list(batch.added.values()))
+            await uow.assets.update_many(list(batch.changed.values()))
+            await record_many(uow, self._clock, batch.events)
+            for request, outcome in zip(requests, outcomes, strict=True):
+                if isinstance(outcome, IngestResult) and request.options.entity_id is not None:
+                    await self._link(
+                        uow, request.options.entity_id, outcome.asset.asset_id, request.options.role
+                    )
             await uow.commit()
         return outcomes
-
-    async def _record_one(self, uow: UnitOfWork, request: _RecordRequest) -> IngestResult:
-        blob, options, head = request
-        now = self._clock.now()
-        name = options.filename
-        await self._require_refs(uow, options)  # they may have gone while the bytes streamed
-        existing = await uow.assets.get(blob.sha256, include_deleted=True)
-        if existing is not None:
-            asset = existing
-            before = msgspec.to_builtins(asset)
-            if name not in asset.filenames:
-                asset.filenames.append(name)
-            if options.user_metadata:
-                asset.user_metadata = {**asset.user_metadata, **options.user_metadata}
-            if asset.derived_from_asset_id is None and options.derived_from_asset_id != asset.asset_id:
-                asset.derived_from_asset_id = options.derived_from_asset_id
-            asset.deleted_at = None  # uploading it again brings it back
-            if msgspec.to_builtins(asset) != before:
-                asset.updated_at = now
-                await uow.assets.update(asset)
-                await record(uow, self._clock, "asset.updated", asset.asset_id, {"filename": name})
-        else:
-            mime = sniff_mime(head, name)
-            asset = Asset(
-                asset_id=blob.sha256,
-                kind=options.kind or infer_kind(mime, name),
-                mime_type=mime,
-                size_bytes=blob.size_bytes,
-                filename=name,
-                filenames=[name],
-                storage=blob.location,
-                derived_from_asset_id=options.derived_from_asset_id,
-                user_metadata=options.user_metadata or {},
-                created_at=now,
-                updated_at=now,
-            )
-            await uow.assets.add(asset)
-            created = {"kind": asset.kind, "size_bytes": asset.size_bytes, "filename": name}
-            await record(uow, self._clock, "asset.created", asset.asset_id, created)
-        if options.entity_id is not None:
-            await self._link(uow, options.entity_id, asset.asset_id, options.role)
-        return IngestResult(asset, deduplicated=existing is not None)
 
     async def _discard_if_orphan(self, blob: StoredBlob) -> None:
         """Remove bytes that were published but never recorded (the record step failed)."""

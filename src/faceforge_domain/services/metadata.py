@@ -17,7 +17,7 @@ from anyio.abc import TaskStatus
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from faceforge_domain.clock import Clock
-from faceforge_domain.events import record
+from faceforge_domain.events import record_many
 from faceforge_domain.metadata import MetadataError, exiftool_entry, replace_entry, skip_reason
 from faceforge_domain.models import Asset, JsonObject, MetadataStatus
 from faceforge_domain.ports import MetadataExtractor, UnitOfWorkFactory
@@ -102,7 +102,7 @@ class MetadataRunner:
         Assets gone or no longer pending are left out of the answer: there was nothing to do.
         """
         async with self._uow.read() as uow:
-            assets = [asset for i in asset_ids if (asset := await uow.assets.get(i)) is not None]
+            assets = (await uow.assets.get_many(asset_ids)).values()
         outcomes: dict[str, _Outcome] = {}
 
         async def one(asset: Asset) -> None:
@@ -161,18 +161,28 @@ class MetadataRunner:
 
     async def _record(self, outcomes: dict[str, _Outcome]) -> None:
         async with self._uow.write() as uow:
-            for asset_id, outcome in outcomes.items():
-                asset = await uow.assets.get(asset_id, include_deleted=True)
-                if asset is None:  # purged meanwhile
-                    continue
+            assets = await uow.assets.get_many(outcomes, include_deleted=True)  # absent: purged meanwhile
+            now = self._clock.now()
+            for asset_id, asset in assets.items():
+                outcome = outcomes[asset_id]
                 if outcome.entry is not None:
                     asset.extracted_metadata = replace_entry(asset.extracted_metadata, outcome.entry)
                 asset.metadata_status = outcome.status
                 asset.metadata_reason = outcome.reason
-                asset.updated_at = self._clock.now()
-                await uow.assets.update(asset)
-                data = {"status": outcome.status, "reason": outcome.reason}
-                await record(uow, self._clock, "asset.metadata_extracted", asset_id, data)
+                asset.updated_at = now
+            await uow.assets.update_many(list(assets.values()))
+            await record_many(
+                uow,
+                self._clock,
+                [
+                    (
+                        "asset.metadata_extracted",
+                        i,
+                        {"status": outcomes[i].status, "reason": outcomes[i].reason},
+                    )
+                    for i in assets
+                ],
+            )
             await uow.commit()
 
 
