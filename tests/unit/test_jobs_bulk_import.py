@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import anyio
@@ -13,7 +14,7 @@ from faceforge_adapters.memory import InMemoryBlobStore, InMemoryUnitOfWorkFacto
 from faceforge_adapters.memory.imports import ROOT, InMemoryImportSource
 from faceforge_domain.errors import Invalid
 from faceforge_domain.imports.handler import BulkImport
-from faceforge_domain.imports.models import JOB_TYPE
+from faceforge_domain.imports.models import JOB_TYPE, LARGE_FILE_BYTES, LARGE_FILES_AT_ONCE
 from faceforge_domain.jobs.executor import JobExecutor
 from faceforge_domain.jobs.models import Job
 from faceforge_domain.jobs.service import JobService
@@ -107,6 +108,46 @@ async def test_entity_id_links_every_file_and_kind_applies_where_sidecars_are_si
     kinds = {a.filename: a.kind for a in world.units.state.assets.values()}
     assert kinds == {"a.bin": "doc.raw", "b.bin": "model.lora"}
     assert len([link for link in world.units.state.links if link[0] == ada.entity_id]) == 2
+
+
+class CountingSource(InMemoryImportSource):
+    """Records the most files being read at once, all of them and those over ``LARGE_FILE_BYTES``."""
+
+    def __init__(self) -> None:
+        super().__init__(chunk=256 * 1024, chunk_pause=0.01)
+        self.reading: list[int] = []
+        self.most = self.most_large = 0
+
+    async def open(self, root: str, path: str) -> AsyncIterator[bytes]:
+        size = len(self.files[path])
+        self.reading.append(size)
+        self.most = max(self.most, len(self.reading))
+        self.most_large = max(self.most_large, sum(s > LARGE_FILE_BYTES for s in self.reading))
+        try:
+            async for chunk in super().open(root, path):
+                yield chunk
+        finally:
+            self.reading.remove(size)
+
+
+async def test_many_small_files_overlap_but_few_large_ones_are_in_flight(world: World) -> None:
+    source = CountingSource()
+    large = {f"big/{n}.bin": bytes([n]) * (LARGE_FILE_BYTES + 1) for n in range(12)}
+    small = {f"small/{n}.bin": bytes([n]) * 1000 for n in range(40)}
+    source.files = {**large, **small}
+    assets = AssetService(world.units, world.store, TickingClock())
+    bulk = BulkImport(source, assets, world.entities, wait_for_metadata=False)
+    world.service.registry.register("core.test_import", bulk, validate=bulk.validate)
+    job = await world.service.create("core.test_import", {"path": ROOT})
+    claimed = await world.service.claim_next()
+    assert claimed is not None
+    ended = await JobExecutor(world.service, 1).run_job(claimed)
+    assert ended.status == "succeeded"
+    assert ended.result is not None
+    assert ended.result["imported"] == 52
+    assert source.most_large == LARGE_FILES_AT_ONCE
+    assert source.most > LARGE_FILES_AT_ONCE  # small files went on beside the large ones
+    assert job.job_id == ended.job_id
 
 
 async def test_vanished_and_unreadable_files_are_logged_counted_and_the_job_goes_on(world: World) -> None:

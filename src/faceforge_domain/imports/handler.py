@@ -16,7 +16,14 @@ import anyio
 import msgspec
 
 from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
-from faceforge_domain.imports.models import FILE_WORKERS, BulkImportInput, ImportResult, PlannedFile
+from faceforge_domain.imports.models import (
+    FILE_WORKERS,
+    LARGE_FILE_BYTES,
+    LARGE_FILES_AT_ONCE,
+    BulkImportInput,
+    ImportResult,
+    PlannedFile,
+)
 from faceforge_domain.imports.plan import (
     MAX_SIDECAR_BYTES,
     SidecarError,
@@ -179,13 +186,18 @@ class _ImportRun:
         await ctx.flush()
         queue: Iterator[PlannedFile] = iter(todo)
         fatal: list[BaseException] = []
+        large_files = anyio.CapacityLimiter(LARGE_FILES_AT_ONCE)
 
         async def worker(group: anyio.abc.TaskGroup) -> None:
             for item in queue:
                 if ctx.cancel_requested:
                     return
                 try:
-                    await self._import_one(item)
+                    if item.size > LARGE_FILE_BYTES:
+                        async with large_files:
+                            await self._import_one(item)
+                    else:
+                        await self._import_one(item)
                 except JobCanceled:
                     return
                 except Exception as exc:  # noqa: BLE001  (re-raised below, outside the task group)

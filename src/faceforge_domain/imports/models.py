@@ -9,7 +9,11 @@ import msgspec
 JOB_TYPE = "core.assets.bulk_import"
 # Files in flight at once (``import.file_workers``): each waits mostly on its fsyncs, which a disk may
 # serve better side by side, and records arriving together share a transaction.
-FILE_WORKERS = 8
+FILE_WORKERS = 32
+# Files larger than this stream through the store in pieces (several MiB of buffers each), so only
+# LARGE_FILES_AT_ONCE of them are in flight whatever ``file_workers`` says: memory stays bounded.
+LARGE_FILE_BYTES = 1024 * 1024
+LARGE_FILES_AT_ONCE = 4
 Glob = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
 

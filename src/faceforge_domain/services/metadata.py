@@ -30,8 +30,10 @@ BATCH = 32
 class MetadataRunner:
     """Runs the extractor for queued assets and records the outcomes.
 
-    ``workers`` consumers each take up to ``batch`` queued assets at a time, extract them side by side
-    (the extractor may answer them in one go) and record the outcomes in one transaction.
+    Consumers each take up to ``batch`` queued assets at a time, extract them side by side (the
+    extractor may answer them in one go) and record the outcomes in one transaction. There are two
+    consumers per extractor worker (``workers``), so while one records its batch, another's batch keeps
+    the extractor busy.
     """
 
     def __init__(
@@ -46,7 +48,7 @@ class MetadataRunner:
         self._uow = uow
         self._extractor = extractor
         self._clock = clock
-        self._workers = max(1, workers)
+        self._consumers = 2 * max(1, workers)
         self._batch = max(1, batch)
         send, receive = anyio.create_memory_object_stream[str](math.inf)
         self._send: MemoryObjectSendStream[str] = send
@@ -72,7 +74,7 @@ class MetadataRunner:
         for asset_id in pending:
             self.submit(asset_id)
         async with anyio.create_task_group() as group:
-            for _ in range(self._workers):
+            for _ in range(self._consumers):
                 group.start_soon(self._consume)
             task_status.started()
 
