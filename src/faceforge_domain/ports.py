@@ -275,9 +275,11 @@ class MetadataExtractor(Protocol):
         """Why extraction cannot run at all (tool disabled or missing), or None when it can."""
         ...
 
-    async def extract(self, asset: Asset) -> bytes:
-        """The tool's raw JSON output for the asset's bytes, seen under its original file name.
+    async def extract_many(self, assets: Sequence[Asset]) -> list[bytes | Exception]:
+        """The tool's raw JSON output for each asset's bytes, seen under its original file name.
 
-        Raises ``metadata.MetadataError`` with a reason when the tool times out, crashes or cannot read it.
+        One answer per asset, in order: the output, or ``metadata.MetadataError`` with a reason when the
+        tool times out, crashes or cannot read that file (any other exception is a bug, reported as is).
+        A batch lets the adapter prepare and ask for many files in one go.
         """
         ...

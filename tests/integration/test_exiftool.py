@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,10 @@ from faceforge_adapters.cli.assets import read_file
 from faceforge_adapters.exiftool import ExifToolPool, run_oneshot, write_argfile
 from faceforge_adapters.exiftool.answers import split_answer
 from faceforge_adapters.exiftool.args import PARAMETERS, argfile_text, pool_request
-from faceforge_adapters.exiftool.extractor import staging_name
+from faceforge_adapters.exiftool.extractor import ExifToolExtractor, staging_name
+from faceforge_adapters.storage.filesystem import FilesystemBlobStore, iter_file
 from faceforge_domain.metadata import REMOVED_KEYS, MetadataError, exiftool_entry, skip_reason
+from faceforge_domain.models import Asset, StorageLocation
 from faceforge_domain.services.assets import IngestOptions
 
 pytestmark = pytest.mark.anyio
@@ -495,3 +498,47 @@ def test_split_answer_keeps_the_callers_order_and_marks_files_exiftool_skipped()
     assert split_answer(b"", paths) == [b"", b"", b""]
     assert split_answer(b"this is not json", paths) is None
     assert split_answer(b'[{"NoSource": 1}]', paths) is None
+
+
+@needs_exiftool
+async def test_a_batch_is_staged_under_original_names_linked_or_copied_then_removed(
+    pool: ExifToolPool, tmp_path: Path
+) -> None:
+    """Same names in one batch do not clash; a file only reachable through the store is copied; an
+    unreadable one fails alone; nothing stays in the staging folder."""
+    store = FilesystemBlobStore(tmp_path / "assets", tmp_path / "tmp")
+    staging = tmp_path / "tmp" / "exiftool"
+    samples = [EXIFTOOL_SAMPLES / "Apple.jpg", EXIFTOOL_SAMPLES / "Casio2.jpg"]
+    blobs = [await store.put(iter_file(path)) for path in samples]
+    assets = [
+        Asset(
+            asset_id=blob.sha256,
+            kind="image.original",
+            mime_type="image/jpeg",
+            size_bytes=blob.size_bytes,
+            filename="photo.jpg",
+            filenames=["photo.jpg"],
+            storage=blob.location,
+            created_at=datetime.now(UTC),
+            updated_at=datetime.now(UTC),
+        )
+        for blob in blobs
+    ]
+    gone = msgspec.structs.replace(
+        assets[0], asset_id="0" * 64, storage=StorageLocation(provider="fs", key="00/00/missing")
+    )
+
+    def local_only_first(location: StorageLocation) -> Path | None:
+        return store.path_for(location) if location == blobs[0].location else None
+
+    extractor = ExifToolExtractor(pool=pool, store=store, staging_dir=staging, local_path=local_only_first)
+    answers = await extractor.extract_many([*assets, gone])
+    makes = []
+    for answer in answers[:2]:
+        assert isinstance(answer, bytes)
+        data = exiftool_entry(answer)["Data"]
+        makes.append(next(v for k, v in data.items() if k.endswith(":Make")))
+    assert makes == ["Apple", "CASIO COMPUTER CO.,LTD"]
+    assert isinstance(answers[2], MetadataError)
+    assert "could not be prepared" in str(answers[2])
+    assert list(staging.iterdir()) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 import anyio
@@ -34,12 +34,9 @@ class FakeExtractor:
         self.unavailable_reason = unavailable
         self.seen: list[str] = []
 
-    async def extract(self, asset: Asset) -> bytes:
-        self.seen.append(asset.filename)
-        out = self.outputs[asset.filename]
-        if isinstance(out, Exception):
-            raise out
-        return out
+    async def extract_many(self, assets: Sequence[Asset]) -> list[bytes | Exception]:
+        self.seen += [asset.filename for asset in assets]
+        return [self.outputs[asset.filename] for asset in assets]
 
 
 class World:

@@ -1,17 +1,18 @@
 """ExifToolExtractor: the MetadataExtractor port, running the pool on a path named like the original file.
 
 ExifTool uses the file extension for some formats, and stored blobs are named by their hash, so each
-file is staged in ``tmp/exiftool/`` under its original name: a symbolic (or hard) link to the blob when
-it is on the local disk, otherwise a streamed copy. The staging folder is always removed afterwards.
+file of a batch is staged in ``tmp/exiftool/batch-*/<n>/`` under its original name: a symbolic (or hard)
+link to the blob when it is on the local disk (all made in one worker-thread trip), otherwise a streamed
+copy. The batch folder is always removed afterwards.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -55,30 +56,53 @@ class ExifToolExtractor:
     def unavailable_reason(self) -> str | None:
         return self._unavailable
 
-    async def extract(self, asset: Asset) -> bytes:
-        if self._pool is None:
-            raise MetadataError(self._unavailable or "exiftool not found")
+    async def extract_many(self, assets: Sequence[Asset]) -> list[bytes | Exception]:
+        pool = self._pool
+        if pool is None:
+            return [MetadataError(self._unavailable or "exiftool not found") for _ in assets]
+        answers: list[bytes | Exception] = [MetadataError("not asked") for _ in assets]
+        folder = self._staging_dir / f"batch-{secrets.token_hex(8)}"
         try:
-            async with self._staged(asset) as path:
-                timeout = timeout_for(asset.size_bytes, base=self._timeout_base)
-                return await self._pool.run(
-                    path, limit_s=timeout, asset_id=asset.asset_id, size_bytes=asset.size_bytes
-                )
-        except OSError as exc:
-            raise MetadataError(f"the file could not be prepared for exiftool: {exc}") from None
+            paths = await self._stage(folder, assets)
 
-    @contextlib.asynccontextmanager
-    async def _staged(self, asset: Asset) -> AsyncIterator[Path]:
-        folder = self._staging_dir / f"{asset.asset_id[:16]}-{secrets.token_hex(4)}"
-        path = folder / staging_name(asset.filename)
-        source = self._local_path(asset.storage) if self._local_path is not None else None
-        try:
-            if not await anyio.to_thread.run_sync(_make_folder_and_link, folder, source, path):
-                await self._copy(asset.storage, path)
-            yield path.absolute()
+            async def ask(index: int, asset: Asset, path: Path) -> None:
+                try:
+                    answers[index] = await pool.run(
+                        path,
+                        limit_s=timeout_for(asset.size_bytes, base=self._timeout_base),
+                        asset_id=asset.asset_id,
+                        size_bytes=asset.size_bytes,
+                    )
+                except MetadataError as exc:
+                    answers[index] = exc
+
+            async with anyio.create_task_group() as group:  # the pool batches what waits side by side
+                for index, (asset, path) in enumerate(zip(assets, paths, strict=True)):
+                    if isinstance(path, MetadataError):
+                        answers[index] = path
+                    else:
+                        group.start_soon(ask, index, asset, path)
         finally:
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(_remove_staged, folder, path)
+                await anyio.to_thread.run_sync(partial(shutil.rmtree, folder, ignore_errors=True))
+        return answers
+
+    async def _stage(self, folder: Path, assets: Sequence[Asset]) -> list[Path | MetadataError]:
+        """Each asset under its original name in a folder of its own: linked in one worker-thread trip
+        for the whole batch; copied where it cannot be linked."""
+        places = [(a.storage, folder / str(i) / staging_name(a.filename)) for i, a in enumerate(assets)]
+        sources = [self._local_path(loc) if self._local_path else None for loc, _ in places]
+        linked = await anyio.to_thread.run_sync(_link_all, [p for _, p in places], sources)
+        staged: list[Path | MetadataError] = []
+        for (location, path), done in zip(places, linked, strict=True):
+            try:
+                if not done:
+                    await self._copy(location, path)
+            except OSError as exc:
+                staged.append(MetadataError(f"the file could not be prepared for exiftool: {exc}"))
+            else:
+                staged.append(path.absolute())
+        return staged
 
     async def _copy(self, location: StorageLocation, path: Path) -> None:
         async with await anyio.open_file(path, "xb") as out:
@@ -98,23 +122,24 @@ def staging_name(filename: str, limit: int = MAX_NAME_BYTES) -> str:
     return f"{short}.{suffix}" if suffix else short
 
 
-def _remove_staged(folder: Path, path: Path) -> None:
-    """Remove the staged link and its folder: two calls in the usual case, a full sweep otherwise."""
-    try:
-        path.unlink()
-        folder.rmdir()
-    except OSError:
-        shutil.rmtree(folder, ignore_errors=True)
+def _link_all(paths: Sequence[Path], sources: Sequence[Path | None]) -> list[bool]:
+    """Create each staging folder and link its file to the source without copying.
 
-
-def _make_folder_and_link(folder: Path, source: Path | None, path: Path) -> bool:
-    """Create the staging folder and link ``path`` to ``source`` without copying (one trip to a thread).
-
-    False when there is no local source or this filesystem allows neither kind of link.
+    For each: False when there is no local source or this filesystem allows neither kind of link
+    (the caller copies it then); a folder that cannot be made is False too, and the copy reports why.
     """
-    folder.mkdir(parents=True)
-    if source is None:
-        return False
+    linked = []
+    for path, source in zip(paths, sources, strict=True):
+        try:
+            path.parent.mkdir(parents=True)
+        except OSError:
+            linked.append(False)
+            continue
+        linked.append(source is not None and _link(source, path))
+    return linked
+
+
+def _link(source: Path, path: Path) -> bool:
     for make in (os.symlink, os.link):
         try:
             make(source, path)

@@ -99,67 +99,72 @@ class MetadataRunner:
                         self._idle.set()
 
     async def process(self, asset_ids: list[str]) -> dict[str, MetadataStatus]:
-        """Extract the assets' metadata side by side and record every outcome in one transaction.
+        """Extract the assets' metadata in one go and record every outcome in one transaction.
 
         Assets gone or no longer pending are left out of the answer: there was nothing to do.
         """
         async with self._uow.read() as uow:
-            assets = (await uow.assets.get_many(asset_ids)).values()
+            found = await uow.assets.get_many(asset_ids)
         outcomes: dict[str, _Outcome] = {}
+        to_extract: list[Asset] = []
+        for asset in found.values():
+            if asset.metadata_status != "pending":
+                continue
+            reason = self._skip_reason(asset)
+            if reason is None:
+                to_extract.append(asset)
+            else:
+                log.info(
+                    "metadata skipped",
+                    extra={"event": "metadata.skip", "asset_id": asset.asset_id, "reason": reason},
+                )
+                outcomes[asset.asset_id] = _Outcome("skipped", reason)
+        if to_extract:
+            assert self._extractor is not None
+            outcomes.update(await self._extract(to_extract, self._extractor))
+        if outcomes:
+            await self._record(outcomes)
+        return {asset_id: outcome.status for asset_id, outcome in outcomes.items()}
 
-        async def one(asset: Asset) -> None:
+    def _skip_reason(self, asset: Asset) -> str | None:
+        reason = skip_reason(asset.filename)
+        if reason is None and self._extractor is None:
+            return "no metadata extractor is configured"
+        if reason is None and self._extractor is not None:
+            return self._extractor.unavailable_reason
+        return reason
+
+    async def _extract(self, assets: list[Asset], extractor: MetadataExtractor) -> dict[str, _Outcome]:
+        for asset in assets:
+            log.info("metadata started", extra={"event": "metadata.start", "asset_id": asset.asset_id})
+        started = time.perf_counter()
+        answers = await extractor.extract_many(assets)
+        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        outcomes: dict[str, _Outcome] = {}
+        for asset, answer in zip(assets, answers, strict=True):
             try:
-                outcomes[asset.asset_id] = await self._outcome(asset)
+                if isinstance(answer, Exception):
+                    raise answer
+                entry = exiftool_entry(answer)
+            except MetadataError as exc:
+                log.warning(
+                    "metadata failed: %s",
+                    exc,
+                    extra={"event": "metadata.failed", "asset_id": asset.asset_id, "reason": str(exc)},
+                )
+                outcomes[asset.asset_id] = _Outcome("failed", str(exc))
             except Exception:  # one asset's surprise must not sink the batch; it is logged in full
                 log.exception(
                     "metadata extraction crashed",
                     extra={"event": "metadata.error", "asset_id": asset.asset_id},
                 )
-
-        async with anyio.create_task_group() as group:
-            for asset in assets:
-                if asset.metadata_status == "pending":
-                    group.start_soon(one, asset)
-        if outcomes:
-            await self._record(outcomes)
-        return {asset_id: outcome.status for asset_id, outcome in outcomes.items()}
-
-    async def _outcome(self, asset: Asset) -> _Outcome:
-        reason = skip_reason(asset.filename)
-        if reason is None and self._extractor is None:
-            reason = "no metadata extractor is configured"
-        elif reason is None and self._extractor is not None:
-            reason = self._extractor.unavailable_reason
-        if reason is not None:
-            log.info(
-                "metadata skipped",
-                extra={"event": "metadata.skip", "asset_id": asset.asset_id, "reason": reason},
-            )
-            return _Outcome("skipped", reason)
-        assert self._extractor is not None
-        return await self._extract(asset, self._extractor)
-
-    async def _extract(self, asset: Asset, extractor: MetadataExtractor) -> _Outcome:
-        log.info("metadata started", extra={"event": "metadata.start", "asset_id": asset.asset_id})
-        started = time.perf_counter()
-        try:
-            entry = exiftool_entry(await extractor.extract(asset))
-        except MetadataError as exc:
-            log.warning(
-                "metadata failed: %s",
-                exc,
-                extra={"event": "metadata.failed", "asset_id": asset.asset_id, "reason": str(exc)},
-            )
-            return _Outcome("failed", str(exc))
-        log.info(
-            "metadata done",
-            extra={
-                "event": "metadata.done",
-                "asset_id": asset.asset_id,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
-        return _Outcome("done", None, entry)
+            else:
+                log.info(
+                    "metadata done",
+                    extra={"event": "metadata.done", "asset_id": asset.asset_id, "duration_ms": duration_ms},
+                )
+                outcomes[asset.asset_id] = _Outcome("done", None, entry)
+        return outcomes
 
     async def _record(self, outcomes: dict[str, _Outcome]) -> None:
         async with self._uow.write() as uow:
