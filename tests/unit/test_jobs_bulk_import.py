@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import anyio
@@ -13,13 +13,17 @@ from jobs_support import TickingClock, make_service
 from faceforge_adapters.memory import InMemoryBlobStore, InMemoryUnitOfWorkFactory
 from faceforge_adapters.memory.imports import ROOT, InMemoryImportSource
 from faceforge_domain.errors import Invalid
+from faceforge_domain.imports import handler
 from faceforge_domain.imports.handler import BulkImport
 from faceforge_domain.imports.models import JOB_TYPE, LARGE_FILE_BYTES, LARGE_FILES_AT_ONCE
 from faceforge_domain.jobs.executor import JobExecutor
 from faceforge_domain.jobs.models import Job
 from faceforge_domain.jobs.service import JobService
+from faceforge_domain.metadata import MetadataError
+from faceforge_domain.models import Asset
 from faceforge_domain.services.assets import AssetService
 from faceforge_domain.services.entities import EntityService
+from faceforge_domain.services.metadata import MetadataRunner
 
 pytestmark = pytest.mark.anyio
 
@@ -271,3 +275,48 @@ async def test_a_resumed_import_does_not_read_again_what_an_earlier_run_stored(w
         == f"resuming: {len(earlier)} files stored by an earlier run are not read again"
     )
     assert all(world.source.opened.count(path) == 1 for path in earlier)
+
+
+class CannedExtractor:
+    """ExifTool's stand-in: a JSON answer for every file, a failure for ``bad.jpg``."""
+
+    unavailable_reason = None
+
+    async def extract_many(self, assets: Sequence[Asset]) -> list[bytes | Exception]:
+        return [
+            MetadataError("exiftool stopped unexpectedly")
+            if asset.filename == "bad.jpg"
+            else msgspec.json.encode([{"SourceFile": "x", "File:FileType": "JPEG"}])
+            for asset in assets
+        ]
+
+
+async def test_every_new_assets_metadata_outcome_reaches_the_job_log(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More new assets than one status query reads: each outcome is logged once, failures as warnings."""
+    monkeypatch.setattr(handler, "METADATA_BATCH", 40)
+    clock = TickingClock()
+    runner = MetadataRunner(world.units, CannedExtractor(), clock, workers=2)
+    assets = AssetService(world.units, world.store, clock, runner)
+    bulk = BulkImport(world.source, assets, world.entities)
+    world.service.registry.register("core.test_metadata_import", bulk, validate=bulk.validate)
+    world.source.files = {f"{n:04d}.jpg": b"\xff\xd8\xff" + bytes(str(n), "ascii") for n in range(100)}
+    world.source.files["bad.jpg"] = b"\xff\xd8\xff bad"
+    async with anyio.create_task_group() as group:
+        await group.start(runner.run)
+        job = await world.service.create("core.test_metadata_import", {"path": ROOT})
+        claimed = await world.service.claim_next()
+        assert claimed is not None
+        ended = await JobExecutor(world.service, 1).run_job(claimed)
+        group.cancel_scope.cancel()
+    assert ended.status == "succeeded"
+    log, after_id = [], 0
+    while page := (await world.service.log(job.job_id, after_id=after_id, limit=1_000)).items:
+        log += page
+        after_id = page[-1].id
+    outcomes = [e for e in log if "metadata_status" in (e.data or {})]
+    assert len(outcomes) == 101
+    assert {e.data["path"] for e in outcomes if e.data} == set(world.source.files)
+    (failed,) = [e for e in outcomes if e.level == "warning"]
+    assert failed.message == "bad.jpg: metadata failed (exiftool stopped unexpectedly)"

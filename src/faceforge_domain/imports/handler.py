@@ -15,7 +15,7 @@ from typing import Any
 import anyio
 import msgspec
 
-from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
+from faceforge_domain.errors import FieldError, Invalid, NotFound
 from faceforge_domain.imports.models import (
     FILE_WORKERS,
     LARGE_FILE_BYTES,
@@ -40,6 +40,7 @@ from faceforge_domain.services.entities import EntityService
 
 METADATA_POLL_S = 0.2
 METADATA_PATIENCE_S = 120.0
+METADATA_BATCH = 500
 IMPORTED, DUPLICATE = "imported", "duplicate"  # per-file outcomes in the log, read back on resume
 
 
@@ -281,30 +282,41 @@ class _ImportRun:
             self.warn(path, f"not linked: {exc.message}")
 
     async def await_metadata(self) -> None:
-        """Wait for ExifTool's outcome on each new asset and put it in the job log."""
+        """Wait for ExifTool's outcome on each new asset and put it in the job log.
+
+        The outcomes are read ``METADATA_BATCH`` assets to a query, in import order.
+        """
         if not self.owner._wait_for_metadata or not self.new_assets:
             return
         ctx = self.ctx
         ctx.progress(step="reading metadata")
+        waiting = list(self.new_assets)
         last_change = time.monotonic()
-        for path, asset_id in self.new_assets:
-            while True:
-                try:
-                    asset = await self.owner._assets.get(asset_id)
-                except DomainError:
-                    break  # deleted meanwhile: nothing to report
-                if asset.metadata_status != "pending":
-                    level: LogLevel = "warning" if asset.metadata_status == "failed" else "debug"
-                    reason = f" ({asset.metadata_reason})" if asset.metadata_reason else ""
-                    ctx.log(
-                        level,
-                        f"{path}: metadata {asset.metadata_status}{reason}",
-                        {"path": path, "asset_id": asset_id, "metadata_status": asset.metadata_status},
-                    )
-                    last_change = time.monotonic()
-                    break
-                if time.monotonic() - last_change > METADATA_PATIENCE_S:
-                    ctx.log("warning", "metadata extraction is slow; not waiting for the rest")
-                    return
-                await ctx.checkpoint()
-                await anyio.sleep(METADATA_POLL_S)
+        while waiting:
+            batch, rest = waiting[:METADATA_BATCH], waiting[METADATA_BATCH:]
+            found = await self.owner._assets.get_many([asset_id for _, asset_id in batch])
+            pending = []
+            for path, asset_id in batch:
+                asset = found.get(asset_id)
+                if asset is None:
+                    continue  # deleted meanwhile: nothing to report
+                if asset.metadata_status == "pending":
+                    pending.append((path, asset_id))
+                    continue
+                level: LogLevel = "warning" if asset.metadata_status == "failed" else "debug"
+                reason = f" ({asset.metadata_reason})" if asset.metadata_reason else ""
+                ctx.log(
+                    level,
+                    f"{path}: metadata {asset.metadata_status}{reason}",
+                    {"path": path, "asset_id": asset_id, "metadata_status": asset.metadata_status},
+                )
+            waiting = pending + rest
+            if len(pending) < len(batch):
+                last_change = time.monotonic()
+            await ctx.checkpoint()
+            if not pending:
+                continue
+            if time.monotonic() - last_change > METADATA_PATIENCE_S:
+                ctx.log("warning", "metadata extraction is slow; not waiting for the rest")
+                return
+            await anyio.sleep(METADATA_POLL_S)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -317,6 +317,11 @@ class AssetService:
         if asset is None:
             raise NotFound("asset", asset_id)
         return asset
+
+    async def get_many(self, asset_ids: Collection[str]) -> dict[str, Asset]:
+        """The live assets among ``asset_ids``, by id, in one lookup."""
+        async with self._uow.read() as uow:
+            return await uow.assets.get_many(asset_ids)
 
     async def find(self, query: AssetQuery, page: PageRequest) -> PageResult[Asset]:
         after = None
