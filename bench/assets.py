@@ -122,11 +122,13 @@ def bench_upload(work: Path, size: int, rounds: int) -> None:
     On some disks (this project's development VM among them) a write into blocks freed a moment ago
     runs several times faster than one into blocks not used lately, and ext4 hands freed blocks to
     the next writer. So nothing is deleted within a round (each way writes where no other way's
-    output just was), and the order rotates, so that no way always writes first after a round's
-    clean-up.
+    output just was), every round starts right after a deletion (the first one after an unmeasured
+    copy), and the order rotates, so that each way writes first after a deletion equally often.
     """
     print(f"upload of {size / GIB:.1f} GiB, {rounds} rounds")
     source = make_file(work / "upload.bin", size)
+    timed(_dd_copy(source, work))
+    (work / "dd.out").unlink()
     results: dict[str, list[float]] = {way: [] for way in UPLOAD_WAYS}
     for number in range(rounds):
         turn = number % len(UPLOAD_WAYS)
@@ -136,7 +138,8 @@ def bench_upload(work: Path, size: int, rounds: int) -> None:
         try:
             for way in order:
                 make_different(source)  # new content every time, so nothing dedupes
-                results[way].append(rate(size, timed(_upload_command(way, server, source, work))))
+                command = _dd_copy(source, work) if way == "dd" else _curl_upload(way, server, source)
+                results[way].append(rate(size, timed(command)))
         finally:
             server.stop()
             shutil.rmtree(home)
@@ -152,13 +155,15 @@ def bench_upload(work: Path, size: int, rounds: int) -> None:
     source.unlink()
 
 
-def _upload_command(way: str, server: FaceForgeServer, source: Path, work: Path) -> list[str]:
+def _dd_copy(source: Path, work: Path) -> list[str]:
+    return ["dd", f"if={source}", f"of={work / 'dd.out'}", "bs=8M", "conv=fdatasync"]
+
+
+def _curl_upload(way: str, server: FaceForgeServer, source: Path) -> list[str]:
     url = f"{server.base}/v1/assets/upload"
     if way == "multipart":
         return ["curl", "-fsS", "-H", server.auth, "-F", f"file=@{source}", url]
-    if way == "put":
-        return ["curl", "-fsS", "-H", server.auth, "-T", str(source), f"{url}?filename=put.bin"]
-    return ["dd", f"if={source}", f"of={work / 'dd.out'}", "bs=8M", "conv=fdatasync"]
+    return ["curl", "-fsS", "-H", server.auth, "-T", str(source), f"{url}?filename=put.bin"]
 
 
 def make_different(path: Path) -> None:
