@@ -1,14 +1,15 @@
 """Asset transfer and metadata benchmarks, each printed beside a reference measured in the same run.
 
 1. Upload MB/s with curl (multipart and raw PUT) of a large file, beside a durable copy of the same
-   file on the same disk (``dd bs=8M conv=fdatasync``: the guarantee an upload gives). Target >= 75%.
+   file on the same disk (``dd bs=8M conv=fdatasync``: the guarantee an upload gives), in rounds of
+   rotating order, each write starting from a settled disk. Target >= 75%.
 2. The server's peak RSS growth during a very large upload. Target < 64 MiB.
 3. Download MB/s with curl, beside nginx serving the same file with sendfile on loopback. Target >= 90%.
 4. Metadata extraction files/s through the ExifTool pool, for generated JPEGs and the sample folder,
    beside ``exiftool -json -r`` over the same folder. Target >= 80%.
 
-Usage: ``python bench/assets.py [--upload-gib 2] [--upload-rounds 3] [--rss-gib 5] [--jpegs 1000] [--dir PATH]
-[--only upload,rss,download,metadata]``.
+Usage: ``python bench/assets.py [--upload-gib 2] [--upload-rounds 3] [--rss-gib 5] [--jpegs 1000]
+[--dir PATH] [--only upload,rss,download,metadata]``.
 Benchmarks never fail on a number; they print what they measured.
 """
 
@@ -114,21 +115,22 @@ def line(label: str, value: float, unit: str, reference: float | None = None, re
 
 
 UPLOAD_WAYS = ("dd", "multipart", "put")
+# How long a deletion's space stays faster to write into on the development VM, with some margin.
+SETTLE_SECONDS = 10
 
 
 def bench_upload(work: Path, size: int, rounds: int) -> None:
-    """dd, multipart and raw PUT of the same file, every round in another order, medians last.
+    """dd, multipart and raw PUT of the same file, each from the same disk state, medians last.
 
-    On some disks (this project's development VM among them) a write into blocks freed a moment ago
-    runs several times faster than one into blocks not used lately, and ext4 hands freed blocks to
-    the next writer. So nothing is deleted within a round (each way writes where no other way's
-    output just was), every round starts right after a deletion (the first one after an unmeasured
-    copy), and the order rotates, so that each way writes first after a deletion equally often.
+    On some disks (this project's development VM among them) a write into space that a deleted file
+    freed a few seconds ago runs several times faster than one into space freed long ago or never
+    used, and the speed-up fades within seconds, so a slower writer gets less of it. So each measured
+    write starts after ``sync`` and ``SETTLE_SECONDS`` of quiet, however recently something was
+    deleted, and the order rotates each round.
     """
     print(f"upload of {size / GIB:.1f} GiB, {rounds} rounds")
     source = make_file(work / "upload.bin", size)
-    timed(_dd_copy(source, work))
-    (work / "dd.out").unlink()
+    copy = work / "dd.out"
     results: dict[str, list[float]] = {way: [] for way in UPLOAD_WAYS}
     for number in range(rounds):
         turn = number % len(UPLOAD_WAYS)
@@ -138,15 +140,18 @@ def bench_upload(work: Path, size: int, rounds: int) -> None:
         try:
             for way in order:
                 make_different(source)  # new content every time, so nothing dedupes
-                command = _dd_copy(source, work) if way == "dd" else _curl_upload(way, server, source)
+                os.sync()
+                time.sleep(SETTLE_SECONDS)
+                command = _dd_copy(source, copy) if way == "dd" else _curl_upload(way, server, source)
                 results[way].append(rate(size, timed(command)))
+                copy.unlink(missing_ok=True)
         finally:
             server.stop()
             shutil.rmtree(home)
-            (work / "dd.out").unlink(missing_ok=True)
-        print(
-            f"  round {number + 1}: " + ", ".join(f"{way} {results[way][-1]:.0f}" for way in order) + " MB/s"
-        )
+        dd = results["dd"][-1]
+        shares = ", ".join(f"{way} {100 * results[way][-1] / dd:.0f}%" for way in UPLOAD_WAYS[1:])
+        rates = ", ".join(f"{way} {results[way][-1]:.0f}" for way in order)
+        print(f"  round {number + 1}: {rates} MB/s ({shares} of dd)")
     dd, multipart, put = (statistics.median(results[way]) for way in UPLOAD_WAYS)
     print(f"  medians of {rounds} rounds:")
     line("dd conv=fdatasync (same disk)", dd, "MB/s")
@@ -155,8 +160,8 @@ def bench_upload(work: Path, size: int, rounds: int) -> None:
     source.unlink()
 
 
-def _dd_copy(source: Path, work: Path) -> list[str]:
-    return ["dd", f"if={source}", f"of={work / 'dd.out'}", "bs=8M", "conv=fdatasync"]
+def _dd_copy(source: Path, target: Path) -> list[str]:
+    return ["dd", f"if={source}", f"of={target}", "bs=8M", "conv=fdatasync"]
 
 
 def _curl_upload(way: str, server: FaceForgeServer, source: Path) -> list[str]:
