@@ -26,7 +26,7 @@ from faceforge_adapters.cli.assets import read_file
 from faceforge_adapters.exiftool import ExifToolPool, run_oneshot, write_argfile
 from faceforge_adapters.exiftool.answers import split_answer
 from faceforge_adapters.exiftool.args import PARAMETERS, argfile_text, pool_request
-from faceforge_adapters.exiftool.extractor import ExifToolExtractor, staging_name
+from faceforge_adapters.exiftool.extractor import ExifToolExtractor, staging_name, staging_paths
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore, iter_file
 from faceforge_domain.metadata import REMOVED_KEYS, MetadataError, exiftool_entry, skip_reason
 from faceforge_domain.models import Asset, StorageLocation
@@ -542,3 +542,24 @@ async def test_a_batch_is_staged_under_original_names_linked_or_copied_then_remo
     assert isinstance(answers[2], MetadataError)
     assert "could not be prepared" in str(answers[2])
     assert list(staging.iterdir()) == []
+
+
+def test_staging_paths_share_one_folder_until_names_clash(tmp_path: Path) -> None:
+    def named(name: str) -> Asset:
+        now = datetime.now(UTC)
+        return Asset(
+            asset_id="a" * 64,
+            kind="file",
+            mime_type="image/jpeg",
+            size_bytes=1,
+            filename=name,
+            filenames=[name],
+            storage=StorageLocation(provider="fs", key="aa/aa/x"),
+            created_at=now,
+            updated_at=now,
+        )
+
+    paths = staging_paths(tmp_path, [named(n) for n in ("a.jpg", "1", "A.JPG", "b.jpg", "a.jpg")])
+    relative = [str(p.relative_to(tmp_path)) for p in paths]
+    assert relative == ["0/a.jpg", "0/1", "3/A.JPG", "0/b.jpg", "5/a.jpg"]
+    assert len({str(p).casefold() for p in paths}) == len(paths)

@@ -1,7 +1,7 @@
 """ExifToolExtractor: the MetadataExtractor port, running the pool on a path named like the original file.
 
 ExifTool uses the file extension for some formats, and stored blobs are named by their hash, so each
-file of a batch is staged in ``tmp/exiftool/batch-*/<n>/`` under its original name: a symbolic (or hard)
+file of a batch is staged in ``tmp/exiftool/batch-*/`` under its original name: a hard (or symbolic)
 link to the blob when it is on the local disk (all made in one worker-thread trip), otherwise a streamed
 copy. The batch folder is always removed afterwards.
 """
@@ -88,9 +88,9 @@ class ExifToolExtractor:
         return answers
 
     async def _stage(self, folder: Path, assets: Sequence[Asset]) -> list[Path | MetadataError]:
-        """Each asset under its original name in a folder of its own: linked in one worker-thread trip
-        for the whole batch; copied where it cannot be linked."""
-        places = [(a.storage, folder / str(i) / staging_name(a.filename)) for i, a in enumerate(assets)]
+        """Each asset under its original name, linked in one worker-thread trip for the whole batch;
+        copied where it cannot be linked."""
+        places = [(a.storage, path) for a, path in zip(assets, staging_paths(folder, assets), strict=True)]
         sources = [self._local_path(loc) if self._local_path else None for loc, _ in places]
         linked = await anyio.to_thread.run_sync(_link_all, [p for _, p in places], sources)
         staged: list[Path | MetadataError] = []
@@ -122,6 +122,20 @@ def staging_name(filename: str, limit: int = MAX_NAME_BYTES) -> str:
     return f"{short}.{suffix}" if suffix else short
 
 
+def staging_paths(folder: Path, assets: Sequence[Asset]) -> list[Path]:
+    """Where each asset of a batch is shown to ExifTool: ``folder/0/<name>``, or ``folder/<n>/<name>``
+    (n > 0) for a name already taken in the batch (compared case-blind, for case-insensitive
+    filesystems). One folder for most of a batch: every folder made and removed is an inode the
+    filesystem must find and free, which showed in a bulk import's kernel time."""
+    taken: set[str] = set()
+    paths = []
+    for index, asset in enumerate(assets, start=1):
+        name = staging_name(asset.filename)
+        paths.append(folder / (str(index) if name.casefold() in taken else "0") / name)
+        taken.add(name.casefold())
+    return paths
+
+
 def _link_all(paths: Sequence[Path], sources: Sequence[Path | None]) -> list[bool]:
     """Create each staging folder and link its file to the source without copying.
 
@@ -131,7 +145,7 @@ def _link_all(paths: Sequence[Path], sources: Sequence[Path | None]) -> list[boo
     linked = []
     for path, source in zip(paths, sources, strict=True):
         try:
-            path.parent.mkdir(parents=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
         except OSError:
             linked.append(False)
             continue
@@ -140,7 +154,8 @@ def _link_all(paths: Sequence[Path], sources: Sequence[Path | None]) -> list[boo
 
 
 def _link(source: Path, path: Path) -> bool:
-    for make in (os.symlink, os.link):
+    """A hard link when the filesystem allows one (no new inode), else a symbolic link."""
+    for make in (os.link, os.symlink):
         try:
             make(source, path)
         except OSError:
