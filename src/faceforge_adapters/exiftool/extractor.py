@@ -90,14 +90,14 @@ class ExifToolExtractor:
     async def _stage(self, folder: Path, assets: Sequence[Asset]) -> list[Path | MetadataError]:
         """Each asset under its original name, linked in one worker-thread trip for the whole batch;
         copied where it cannot be linked."""
-        places = [(a.storage, path) for a, path in zip(assets, staging_paths(folder, assets), strict=True)]
-        sources = [self._local_path(loc) if self._local_path else None for loc, _ in places]
-        linked = await anyio.to_thread.run_sync(_link_all, [p for _, p in places], sources)
+        paths = staging_paths(folder, assets)
+        sources = [self._local_path(a.storage) if self._local_path else None for a in assets]
+        linked = await anyio.to_thread.run_sync(_link_all, paths, sources)
         staged: list[Path | MetadataError] = []
-        for (location, path), done in zip(places, linked, strict=True):
+        for asset, path, done in zip(assets, paths, linked, strict=True):
             try:
                 if not done:
-                    await self._copy(location, path)
+                    await self._copy(asset.storage, path)
             except OSError as exc:
                 staged.append(MetadataError(f"the file could not be prepared for exiftool: {exc}"))
             else:
@@ -143,12 +143,15 @@ def _link_all(paths: Sequence[Path], sources: Sequence[Path | None]) -> list[boo
     (the caller copies it then); a folder that cannot be made is False too, and the copy reports why.
     """
     linked = []
+    made: set[Path] = set()  # most of a batch shares one folder: make it once
     for path, source in zip(paths, sources, strict=True):
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            linked.append(False)
-            continue
+        if path.parent not in made:
+            try:
+                path.parent.mkdir(parents=True)
+            except OSError:
+                linked.append(False)
+                continue
+            made.add(path.parent)
         linked.append(source is not None and _link(source, path))
     return linked
 

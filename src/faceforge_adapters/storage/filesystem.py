@@ -123,12 +123,16 @@ class FilesystemBlobStore:
             with tmp.open("xb") as handle:
                 self._write_batch(handle, hasher, data)
                 self._sync(handle)
-            sha = hasher.hexdigest()
-            DigestMismatch.check(sha, expected_sha256)
-            location = StorageLocation(provider=PROVIDER, key=content_key(sha))
-            self._publish(tmp, self.path_for(location))
+            return self._publish_checked(tmp, hasher, expected_sha256)
         finally:
             tmp.unlink(missing_ok=True)
+
+    def _publish_checked(self, tmp: Path, hasher: ContentHasher, expected_sha256: str | None) -> StoredBlob:
+        """Move the synced ``tmp`` under its content key, unless it misses the expected digest."""
+        sha = hasher.hexdigest()
+        DigestMismatch.check(sha, expected_sha256)
+        location = StorageLocation(provider=PROVIDER, key=content_key(sha))
+        self._publish(tmp, self.path_for(location))
         return StoredBlob(location=location, size_bytes=hasher.size, sha256=sha)
 
     def _tmp_path(self) -> Path:
@@ -144,14 +148,10 @@ class FilesystemBlobStore:
                 await self._stream_into(handle, chunks, hasher)
             finally:
                 await anyio.to_thread.run_sync(handle.close)
-            sha = hasher.hexdigest()
-            DigestMismatch.check(sha, expected_sha256)
-            location = StorageLocation(provider=PROVIDER, key=content_key(sha))
-            await anyio.to_thread.run_sync(self._publish, tmp, self.path_for(location))
+            return await anyio.to_thread.run_sync(self._publish_checked, tmp, hasher, expected_sha256)
         finally:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(lambda: tmp.unlink(missing_ok=True))
-        return StoredBlob(location=location, size_bytes=hasher.size, sha256=sha)
 
     async def _stream_into(
         self, handle: BinaryIO, chunks: AsyncIterable[bytes], hasher: ContentHasher

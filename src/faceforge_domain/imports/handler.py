@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import nullcontext
 from typing import Any
 
 import anyio
@@ -194,10 +195,7 @@ class _ImportRun:
                 if ctx.cancel_requested:
                     return
                 try:
-                    if item.size > LARGE_FILE_BYTES:
-                        async with large_files:
-                            await self._import_one(item)
-                    else:
+                    async with large_files if item.size > LARGE_FILE_BYTES else nullcontext():
                         await self._import_one(item)
                 except JobCanceled:
                     return

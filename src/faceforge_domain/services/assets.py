@@ -83,10 +83,6 @@ class _RecordBatch:
         self.events: list[tuple[str, str | None, dict[str, Any] | None]] = []
         self._handed_out: set[str] = set()
 
-    def live(self, asset_id: str) -> bool:
-        asset = self.assets.get(asset_id)
-        return asset is not None and asset.deleted_at is None
-
     def record(self, request: _RecordRequest) -> IngestResult:
         blob, options, head = request
         existing = self.assets.get(blob.sha256)
@@ -259,23 +255,20 @@ class AssetService:
 
     @staticmethod
     async def _require_refs(
-        uow: UnitOfWork,
-        options: IngestOptions,
-        live: Callable[[str], bool] = lambda _: False,
-        checked: set[tuple[str, str]] | None = None,
+        uow: UnitOfWork, options: IngestOptions, found: set[tuple[str, str]] | None = None
     ) -> None:
-        """``NotFound`` for an entity or source asset that does not exist; ``live`` answers for assets
-        recorded in the same batch, ``checked`` remembers the ids already found."""
-        found = set() if checked is None else checked
+        """``NotFound`` for an entity or source asset that does not exist; ``found`` holds the
+        ``(kind, id)`` pairs already known to exist, and gains those looked up here."""
+        known = set() if found is None else found
         entity_id, derived = options.entity_id, options.derived_from_asset_id
-        if entity_id is not None and ("entity", entity_id) not in found:
+        if entity_id is not None and ("entity", entity_id) not in known:
             if await uow.entities.get(entity_id) is None:
                 raise NotFound("entity", entity_id)
-            found.add(("entity", entity_id))
-        if derived is not None and ("asset", derived) not in found and not live(derived):
+            known.add(("entity", entity_id))
+        if derived is not None and ("asset", derived) not in known:
             if await uow.assets.get(derived) is None:
                 raise NotFound("asset", derived)
-            found.add(("asset", derived))
+            known.add(("asset", derived))
 
     async def _record_batch(self, requests: Sequence[_RecordRequest]) -> list[IngestResult | Exception]:
         """Record freshly stored blobs in one transaction (group commit: see ``group_commit``), with one
@@ -284,14 +277,16 @@ class AssetService:
         async with self._uow.write() as uow:
             known = await uow.assets.get_many({r.blob.sha256 for r in requests}, include_deleted=True)
             batch = _RecordBatch(known, self._clock.now())
-            checked: set[tuple[str, str]] = set()
+            found = {("asset", a.asset_id) for a in known.values() if a.deleted_at is None}
             for request in requests:
                 try:  # they may have gone while the bytes streamed
-                    await self._require_refs(uow, request.options, batch.live, checked)
+                    await self._require_refs(uow, request.options, found)
                 except DomainError as exc:  # checked before any write for this blob: the others go on
                     outcomes.append(exc)
                 else:
-                    outcomes.append(batch.record(request))
+                    result = batch.record(request)
+                    found.add(("asset", result.asset.asset_id))  # live now, for later requests' sources
+                    outcomes.append(result)
             await uow.assets.add_many(list(batch.added.values()))
             await uow.assets.update_many(list(batch.changed.values()))
             await record_many(uow, self._clock, batch.events)
