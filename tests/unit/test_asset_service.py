@@ -326,6 +326,43 @@ async def test_runner_without_a_usable_extractor_skips_with_its_reason() -> None
     assert (stored.metadata_status, stored.metadata_reason) == ("skipped", "exiftool is disabled")
 
 
+class BatchRecorder(FakeExtractor):
+    """Also records the size of every batch it is asked for."""
+
+    def __init__(self) -> None:
+        super().__init__({})
+        self.batches: list[int] = []
+
+    async def extract_many(self, assets: Sequence[Asset]) -> list[bytes | Exception]:
+        self.batches.append(len(assets))
+        return [EXIF_OUT for _ in assets]
+
+
+async def test_assets_arriving_one_by_one_are_gathered_into_one_batch(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Files trickling in (a bulk import) fill one batch, not one batch per idle consumer; the start and
+    the finish of the batch are each one structured event naming every asset."""
+    extractor = BatchRecorder()
+    world = World()
+    world.metadata = MetadataRunner(world.uow, extractor, world.clock, workers=2, batch=8, gather_s=0.5)
+    world.assets = AssetService(world.uow, world.store, world.clock, world.metadata)
+    caplog.set_level("INFO", "faceforge.metadata")
+    async with Running(world):
+        added = []
+        for n in range(11):
+            added.append(await world.add(bytes([n]), f"{n}.jpg"))
+            await anyio.sleep(0.001)
+        await world.metadata.wait_idle()
+    assert extractor.batches == [8, 3]  # full at 8; the rest once the gathering time ran out
+    ids = [asset.asset_id for asset in added]
+    events = {r.__dict__["event"]: r.__dict__ for r in caplog.records if "event" in r.__dict__}
+    started = [r.__dict__["asset_ids"] for r in caplog.records if r.__dict__.get("event") == "metadata.start"]
+    done = [r.__dict__["asset_ids"] for r in caplog.records if r.__dict__.get("event") == "metadata.done"]
+    assert started == done == [ids[:8], ids[8:]]
+    assert isinstance(events["metadata.done"]["duration_ms"], float)
+
+
 class Running:
     """Runs the world's metadata runner for the block."""
 

@@ -25,6 +25,10 @@ from faceforge_domain.ports import MetadataExtractor, UnitOfWorkFactory
 log = logging.getLogger("faceforge.metadata")
 
 BATCH = 32
+# How long a consumer waits for a batch to fill once its first asset is in: a bulk import's files arrive
+# a few milliseconds apart, and a full batch costs one transaction and one ExifTool request where
+# dribs of one or two would each pay for their own. A lone upload's metadata waits this much longer.
+GATHER_S = 0.05
 
 
 class MetadataRunner:
@@ -33,7 +37,8 @@ class MetadataRunner:
     Consumers each take up to ``batch`` queued assets at a time, extract them side by side (the
     extractor may answer them in one go) and record the outcomes in one transaction. There are two
     consumers per extractor worker (``workers``), so while one records its batch, another's batch keeps
-    the extractor busy.
+    the extractor busy. One consumer at a time gathers (for up to ``gather_s``), so assets arriving
+    one by one fill one batch instead of being dealt out across every idle consumer.
     """
 
     def __init__(
@@ -44,12 +49,15 @@ class MetadataRunner:
         *,
         workers: int,
         batch: int = BATCH,
+        gather_s: float = GATHER_S,
     ) -> None:
         self._uow = uow
         self._extractor = extractor
         self._clock = clock
         self._consumers = 2 * max(1, workers)
         self._batch = max(1, batch)
+        self._gather_s = gather_s
+        self._gathering = anyio.Lock()
         send, receive = anyio.create_memory_object_stream[str](math.inf)
         self._send: MemoryObjectSendStream[str] = send
         self._receive: MemoryObjectReceiveStream[str] = receive
@@ -80,13 +88,12 @@ class MetadataRunner:
 
     async def _consume(self) -> None:
         async with self._receive.clone() as receive:
-            async for first in receive:
-                batch = [first]
-                while len(batch) < self._batch:
+            while True:
+                async with self._gathering:
                     try:
-                        batch.append(receive.receive_nowait())
-                    except anyio.WouldBlock:
-                        break
+                        batch = await self._gather(receive)
+                    except anyio.EndOfStream:
+                        return
                 try:
                     await self.process(batch)
                 except Exception:  # a failed read or write must not stop the queue; it is logged in full
@@ -97,6 +104,17 @@ class MetadataRunner:
                     self._outstanding -= len(batch)
                     if self._outstanding == 0:
                         self._idle.set()
+
+    async def _gather(self, receive: MemoryObjectReceiveStream[str]) -> list[str]:
+        """The next batch: the first queued asset, then what arrives within ``gather_s`` (or a full batch)."""
+        batch = [await receive.receive()]
+        with anyio.move_on_after(self._gather_s):
+            while len(batch) < self._batch:
+                try:
+                    batch.append(await receive.receive())
+                except anyio.EndOfStream:
+                    break
+        return batch
 
     async def process(self, asset_ids: list[str]) -> dict[str, MetadataStatus]:
         """Extract the assets' metadata in one go and record every outcome in one transaction.
@@ -135,8 +153,11 @@ class MetadataRunner:
         return reason
 
     async def _extract(self, assets: list[Asset], extractor: MetadataExtractor) -> dict[str, _Outcome]:
-        for asset in assets:
-            log.info("metadata started", extra={"event": "metadata.start", "asset_id": asset.asset_id})
+        log.info(
+            "metadata started for %d assets",
+            len(assets),
+            extra={"event": "metadata.start", "asset_ids": [asset.asset_id for asset in assets]},
+        )
         started = time.perf_counter()
         answers = await extractor.extract_many(assets)
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
@@ -159,11 +180,14 @@ class MetadataRunner:
                     extra={"event": "metadata.error", "asset_id": asset.asset_id},
                 )
             else:
-                log.info(
-                    "metadata done",
-                    extra={"event": "metadata.done", "asset_id": asset.asset_id, "duration_ms": duration_ms},
-                )
                 outcomes[asset.asset_id] = _Outcome("done", None, entry)
+        done = [asset_id for asset_id, outcome in outcomes.items() if outcome.status == "done"]
+        if done:
+            log.info(
+                "metadata done for %d assets",
+                len(done),
+                extra={"event": "metadata.done", "asset_ids": done, "duration_ms": duration_ms},
+            )
         return outcomes
 
     async def _record(self, outcomes: dict[str, _Outcome]) -> None:
