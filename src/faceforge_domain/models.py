@@ -132,6 +132,13 @@ class StoredBlob(msgspec.Struct, frozen=True, kw_only=True):
     sha256: str
 
 
+class Payload(msgspec.Struct, frozen=True):
+    """A small file's bytes, whole in memory, and the kind it will have (a routing store may use it)."""
+
+    data: bytes
+    kind: str | None = None
+
+
 class LocalFile(msgspec.Struct, frozen=True, kw_only=True):
     """Complete, fsynced bytes in a local file whose digest is already known (a finished upload)."""
 

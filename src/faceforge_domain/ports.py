@@ -15,6 +15,7 @@ from faceforge_domain.models import (
     FieldScope,
     LinkedEntity,
     LocalFile,
+    Payload,
     Relationship,
     StorageLocation,
     StoredBlob,
@@ -243,6 +244,14 @@ class BlobStore(Protocol):
         ``kind`` and ``size_hint`` (when the length is known up front) let a routing store choose
         where the bytes go; single-provider stores ignore them. With ``expected_sha256`` (hex), bytes
         that hash otherwise raise ``DigestMismatch`` and nothing becomes visible.
+        """
+        ...
+
+    async def put_many(self, payloads: Sequence[Payload]) -> list[StoredBlob | Exception]:
+        """``put`` for many small files already in memory (a bulk import's batch), each stored as
+        ``put`` would store it; the filesystem store does the whole batch in one worker-thread trip.
+
+        Each payload gets its stored blob or the exception storing it raised, in order.
         """
         ...
 

@@ -20,7 +20,7 @@ from faceforge_adapters.memory import InMemoryBlobStore
 from faceforge_adapters.storage.filesystem import STALE_AFTER_S, FilesystemBlobStore, content_key, sweep_stale
 from faceforge_adapters.storage.s3 import S3BlobStore
 from faceforge_domain.errors import DigestMismatch
-from faceforge_domain.models import StorageLocation
+from faceforge_domain.models import Payload, StorageLocation, StoredBlob
 from faceforge_domain.ports import BlobStore
 from seaweed_fixtures import RunningSeaweed
 
@@ -173,6 +173,40 @@ async def test_bytes_that_miss_the_expected_digest_are_not_stored(
     assert await read(store, kept.location) == b"stored before"
     blob = await store.put(chunks_of(data), expected_sha256=sha)
     assert await read(store, blob.location) == data
+
+
+async def test_put_many_stores_each_payload_as_put_would(store_and_strays: tuple[BlobStore, Strays]) -> None:
+    store, strays = store_and_strays
+    payloads = [
+        Payload(b"first"),
+        Payload(b""),
+        Payload(b"first"),
+        Payload(b"second" * 5000, "image.original"),
+    ]
+    results = await store.put_many(payloads)
+    blobs = [result for result in results if isinstance(result, StoredBlob)]
+    assert len(blobs) == len(payloads)
+    for payload, blob in zip(payloads, blobs, strict=True):
+        assert (blob.sha256, blob.size_bytes) == (hashlib.sha256(payload.data).hexdigest(), len(payload.data))
+        assert await read(store, blob.location) == payload.data
+    assert blobs[0].location == blobs[2].location
+    assert await store.put_many([]) == []
+    assert strays() == []
+
+
+async def test_filesystem_put_many_reports_a_failing_payload_and_stores_the_rest(tmp_path: Path) -> None:
+    store = FilesystemBlobStore(tmp_path / "assets", tmp_path / "tmp")
+    blocked, fine = b"blocked", [b"fine", b"also fine"]
+    folder = hashlib.sha256(blocked).hexdigest()[:2]
+    assert all(hashlib.sha256(data).hexdigest()[:2] != folder for data in fine)
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / folder).write_bytes(b"")  # a file where its folder must go
+    first, failed, last = await store.put_many([Payload(fine[0]), Payload(blocked), Payload(fine[1])])
+    assert isinstance(failed, OSError)
+    for data, blob in ((fine[0], first), (fine[1], last)):
+        assert isinstance(blob, StoredBlob)
+        assert await read(store, blob.location) == data
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 async def test_delete_is_idempotent(store_and_strays: tuple[BlobStore, Strays]) -> None:

@@ -125,3 +125,18 @@ async def test_reads_stay_inside_the_root(tmp_path: Path) -> None:
     assert b"".join([c async for c in source.open(str(tmp_path), "big.bin")]) == b"y" * 3_000_000
     with pytest.raises(FileNotFoundError):
         await source.read_small(str(tmp_path), "../etc/passwd", 10)
+
+
+async def test_read_many_answers_each_file_in_order(tmp_path: Path) -> None:
+    """A batch read: bytes, or the error for the file at fault, never one file's error for the batch."""
+    (tmp_path / "a.jpg").write_bytes(b"alpha")
+    (tmp_path / "grown.bin").write_bytes(b"y" * 11)
+    (tmp_path / "folder").mkdir()
+    source = FilesystemImportSource()
+    names = ["a.jpg", "gone.jpg", "grown.bin", "../etc/passwd", "folder", "a.jpg"]
+    first, gone, grown, outside, folder, again = await source.read_many(str(tmp_path), names, 10)
+    assert first == again == b"alpha"
+    assert isinstance(gone, FileNotFoundError)
+    assert isinstance(grown, ValueError)
+    assert isinstance(outside, FileNotFoundError)
+    assert isinstance(folder, IsADirectoryError)

@@ -18,7 +18,7 @@ from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.errors import DigestMismatch
 from faceforge_domain.models import Asset
 from faceforge_domain.paging import PageRequest, PageResult
-from faceforge_domain.services.assets import IngestOptions
+from faceforge_domain.services.assets import IngestOptions, IngestResult
 from faceforge_http.app import create_app
 from seaweed_fixtures import RunningSeaweed
 
@@ -141,6 +141,27 @@ async def test_kind_map_and_size_threshold_choose_the_provider(home: Path, seawe
     assert small_video.storage.key in keys
     assert big_other.storage.key in keys
     assert big_lora.storage.key not in keys
+
+
+async def test_a_batch_of_small_files_is_routed_file_by_file(home: Path, seaweed: RunningSeaweed) -> None:
+    """``ingest_many`` (a bulk import's batch) sends each file where ``ingest`` would."""
+    env = {"FACEFORGE_HOME": str(home)}
+    overrides = s3_overrides(
+        seaweed, default_provider="fs", kind_map={"video.*": "s3"}, s3_min_size_bytes=200_000
+    )
+    files = [
+        (os.urandom(1000), IngestOptions(filename="a.mp4", kind="video.clip")),
+        (os.urandom(1000), IngestOptions(filename="small.bin")),
+        (os.urandom(300_000), IngestOptions(filename="big.bin")),
+    ]
+    async with bootstrap(home=home, env=env, overrides=overrides) as core:
+        results = await core.assets.ingest_many(files)
+        assets = [result.asset for result in results if isinstance(result, IngestResult)]
+        assert [await read(core, asset) for asset in assets] == [data for data, _ in files]
+    assert [asset.storage.provider for asset in assets] == ["s3", "fs", "s3"]
+    keys = seaweed.objects()
+    assert assets[0].storage.key in keys
+    assert assets[2].storage.key in keys
 
 
 async def test_migration_keeps_the_original_when_the_source_is_damaged(

@@ -262,6 +262,32 @@ EXIF_OUT = msgspec.json.encode(
 )
 
 
+async def test_ingest_many_stores_each_file_and_refuses_only_the_bad_ones() -> None:
+    """A bulk import's batch: each file is checked, stored and recorded as ``ingest`` would; a refused
+    file leaves no bytes behind and does not stop the others."""
+    world = World(FakeExtractor({"1.jpg": EXIF_OUT}))
+    ada = await world.entity()
+    first, bad_kind, again, no_entity = await world.assets.ingest_many(
+        [
+            (b"one", IngestOptions(filename="1.jpg", entity_id=ada.entity_id)),
+            (b"two", IngestOptions(filename="2.jpg", kind="Not A Kind")),
+            (b"one", IngestOptions(filename="1-again.jpg")),
+            (b"three", IngestOptions(filename="3.jpg", entity_id="f" * 64)),
+        ]
+    )
+    assert isinstance(first, IngestResult)
+    assert isinstance(again, IngestResult)
+    assert (first.deduplicated, again.deduplicated) == (False, True)
+    assert again.asset.filenames == ["1.jpg", "1-again.jpg"]
+    assert isinstance(bad_kind, Invalid)
+    assert isinstance(no_entity, NotFound)
+    assert set(world.store.blobs) == {first.asset.asset_id}
+    assert world.uow.state.links == {(ada.entity_id, first.asset.asset_id): None}
+    async with Running(world):
+        await world.metadata.wait_idle()
+    assert (await world.assets.get(first.asset.asset_id)).metadata_status == "done"
+
+
 async def test_runner_records_done_failed_and_skipped() -> None:
     extractor = FakeExtractor({"a.jpg": EXIF_OUT, "b.jpg": MetadataError("exiftool took longer than 30 s")})
     world = World(extractor)

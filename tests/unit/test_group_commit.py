@@ -159,3 +159,28 @@ async def test_every_record_is_answered_once_whatever_the_mix(items: list[int], 
         assert isinstance(answer, NotFound) if item < 0 else answer == f"row {item}"
     assert sorted(table.rows) == sorted(i for i in answers if i >= 0)
     assert all(len(t) <= limit for t in table.transactions)
+
+
+async def test_items_submitted_together_share_a_transaction_and_each_gets_its_outcome() -> None:
+    table = Table()
+    commit: GroupCommit[int, str] = GroupCommit(table.write, limit=3)
+    outcomes = await commit.submit_many([1, -2, 3, 4])
+    assert outcomes[0] == "row 1"
+    assert isinstance(outcomes[1], NotFound)
+    assert outcomes[2:] == ["row 3", "row 4"]
+    assert table.transactions == [[1, -2, 3], [4]]  # as many as the limit allows in each
+    assert await commit.submit_many([]) == []
+
+
+async def test_a_batch_cancelled_mid_write_is_rolled_back_and_leaves_nothing_queued() -> None:
+    table = Table()
+    table.hold = anyio.Event()
+    commit: GroupCommit[int, str] = GroupCommit(table.write, limit=2)
+    async with anyio.create_task_group() as group:
+        group.start_soon(commit.submit_many, [1, 2, 3, 4])
+        await table.writing.wait()  # 1 and 2 are in a transaction being written; 3 and 4 wait
+        group.cancel_scope.cancel()
+        table.hold.set()
+    assert table.rows == []  # its own transaction was cancelled with it
+    assert await commit.submit(5) == "row 5"
+    assert table.transactions == [[5]]  # none of the cancelled batch is written later

@@ -122,16 +122,33 @@ class CountingSource(InMemoryImportSource):
         self.reading: list[int] = []
         self.most = self.most_large = 0
 
-    async def open(self, root: str, path: str) -> AsyncIterator[bytes]:
-        size = len(self.files[path])
-        self.reading.append(size)
+    def _start(self, paths: Sequence[str]) -> list[int]:
+        sizes = [len(self.files[path]) for path in paths]
+        self.reading += sizes
         self.most = max(self.most, len(self.reading))
         self.most_large = max(self.most_large, sum(s > LARGE_FILE_BYTES for s in self.reading))
+        return sizes
+
+    def _end(self, sizes: list[int]) -> None:
+        for size in sizes:
+            self.reading.remove(size)
+
+    async def open(self, root: str, path: str) -> AsyncIterator[bytes]:
+        sizes = self._start([path])
         try:
             async for chunk in super().open(root, path):
                 yield chunk
         finally:
-            self.reading.remove(size)
+            self._end(sizes)
+
+    async def read_many(
+        self, root: str, paths: Sequence[str], limit: int
+    ) -> list[bytes | OSError | ValueError]:
+        sizes = self._start(paths)
+        try:
+            return await super().read_many(root, paths, limit)
+        finally:
+            self._end(sizes)
 
 
 async def test_many_small_files_overlap_but_few_large_ones_are_in_flight(world: World) -> None:
@@ -189,10 +206,17 @@ async def test_a_bad_sidecar_is_a_warning_and_the_file_is_still_imported(
     assert world.units.state.links == {}
 
 
-async def test_cancel_stops_mid_file_and_leaves_only_complete_assets(world: World) -> None:
-    world.source.chunk = 64
-    world.source.chunk_pause = 0.0005  # a slow disk: the cancel lands mid-import on any machine
-    world.source.files = {f"f{i:03d}.bin": bytes([i]) * 200_000 for i in range(60)}
+@pytest.mark.parametrize(
+    ("count", "size", "pause"),
+    [(60, LARGE_FILE_BYTES + 1, 0.0005), (400, 2_000, 0.005)],
+    ids=["large files streamed: cancel lands mid-file", "small files in batches: cancel between batches"],
+)
+async def test_cancel_stops_mid_import_and_leaves_only_complete_assets(
+    world: World, count: int, size: int, pause: float
+) -> None:
+    world.source.chunk = 4096
+    world.source.chunk_pause = pause  # a slow disk: the cancel lands mid-import on any machine
+    world.source.files = {f"f{i:03d}.bin": bytes([i % 256]) * size for i in range(count)}
     async with anyio.create_task_group() as group:
         await group.start(JobExecutor(world.service, 1, idle_poll_s=0.05).run)
         job = await world.service.create(JOB_TYPE, {"path": ROOT})
@@ -205,9 +229,9 @@ async def test_cancel_stops_mid_file_and_leaves_only_complete_assets(world: Worl
                 await anyio.sleep(0.01)
         group.cancel_scope.cancel()
     assert ended.result is None
-    assert len(world.units.state.assets) < 60
+    assert len(world.units.state.assets) < count
     for asset in world.units.state.assets.values():
-        assert world.store.blobs[asset.asset_id] == bytes([world.store.blobs[asset.asset_id][0]]) * 200_000
+        assert world.store.blobs[asset.asset_id] == bytes([world.store.blobs[asset.asset_id][0]]) * size
     assert len(world.store.blobs) == len(world.units.state.assets)
 
 
@@ -246,7 +270,7 @@ async def outcome_logged(service: JobService, job_id: str) -> bool:
 
 
 async def test_a_resumed_import_does_not_read_again_what_an_earlier_run_stored(world: World) -> None:
-    world.source.chunk = 128
+    world.source.chunk_pause = 0.01  # a slow disk: Core stops while files are still being read
     world.source.files = {f"f{i:03d}.bin": i.to_bytes(2, "big") * 100_000 for i in range(200)}
     job = await world.service.create(JOB_TYPE, {"path": ROOT})
     async with anyio.create_task_group() as group:  # the first run: Core stops part-way

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 
 import anyio
 
+from faceforge_adapters.storage.payloads import put_each
 from faceforge_domain.errors import DigestMismatch
 from faceforge_domain.ids import ContentHasher
-from faceforge_domain.models import LocalFile, StorageLocation, StoredBlob
+from faceforge_domain.models import LocalFile, Payload, StorageLocation, StoredBlob
 
 
 class InMemoryBlobStore:
@@ -35,6 +36,9 @@ class InMemoryBlobStore:
         self.blobs.setdefault(sha, bytes(data))
         location = StorageLocation(provider=self.name, key=sha)
         return StoredBlob(location=location, size_bytes=hasher.size, sha256=sha)
+
+    async def put_many(self, payloads: Sequence[Payload]) -> list[StoredBlob | Exception]:
+        return await put_each(self, payloads)
 
     async def put_local(self, local: LocalFile, *, kind: str | None = None) -> StoredBlob:
         async def chunks() -> AsyncIterator[bytes]:

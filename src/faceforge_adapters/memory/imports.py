@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import anyio
 
@@ -64,6 +64,20 @@ class InMemoryImportSource:
         if len(data) > limit:
             raise ValueError(f"{path} is larger than {limit} bytes")
         return data
+
+    async def read_many(
+        self, root: str, paths: Sequence[str], limit: int
+    ) -> list[bytes | OSError | ValueError]:
+        results: list[bytes | OSError | ValueError] = []
+        for path in paths:
+            self.opened.append(path)
+            if self.chunk_pause:
+                await anyio.sleep(self.chunk_pause)
+            try:
+                results.append(await self.read_small(root, path, limit))
+            except (OSError, ValueError) as exc:
+                results.append(exc)
+        return results
 
     async def open(self, root: str, path: str) -> AsyncIterator[bytes]:
         self.opened.append(path)

@@ -12,7 +12,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
@@ -22,7 +22,7 @@ import anyio
 from faceforge_adapters.storage.spool import WRITE_BATCH, spool
 from faceforge_domain.errors import DigestMismatch, InsufficientStorage
 from faceforge_domain.ids import ContentHasher
-from faceforge_domain.models import LocalFile, StorageLocation, StoredBlob
+from faceforge_domain.models import LocalFile, Payload, StorageLocation, StoredBlob
 
 PROVIDER = "fs"
 # Downloads read this much per worker-thread trip (at least 1 MiB, as the API promises).
@@ -43,6 +43,15 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _storage_error(exc: OSError) -> Exception:
+    """A full disk is ``InsufficientStorage`` (the caller can say so); other errors stay as they are."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        full = InsufficientStorage("not enough disk space to store the file")
+        full.__cause__ = exc
+        return full
+    return exc
 
 
 async def iter_file(path: Path, chunk_size: int = WRITE_BATCH) -> AsyncIterator[bytes]:
@@ -110,9 +119,21 @@ class FilesystemBlobStore:
             assert first is not None
             return await self._put_stream(_prepend((first, second), stream), expected_sha256)
         except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise InsufficientStorage("not enough disk space to store the file") from exc
-            raise
+            raise _storage_error(exc)  # noqa: B904  (the cause is set: see _storage_error)
+
+    async def put_many(self, payloads: Sequence[Payload]) -> list[StoredBlob | Exception]:
+        """Every payload stored in one worker-thread trip: a batch of small files costs the event loop
+        one hand-off instead of one per file."""
+        return await anyio.to_thread.run_sync(self._put_all, [payload.data for payload in payloads])
+
+    def _put_all(self, payloads: list[bytes]) -> list[StoredBlob | Exception]:
+        results: list[StoredBlob | Exception] = []
+        for data in payloads:
+            try:
+                results.append(self._put_whole(data, None))
+            except OSError as exc:
+                results.append(_storage_error(exc))
+        return results
 
     def _put_whole(self, data: bytes, expected_sha256: str | None) -> StoredBlob:
         """Hash, write, sync and publish bytes already in memory, in the calling (worker) thread."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,10 +23,11 @@ import anyio
 from faceforge_adapters.config import RoutingConfig
 from faceforge_adapters.storage import filesystem
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore, iter_file
+from faceforge_adapters.storage.payloads import put_each
 from faceforge_adapters.storage.s3 import PROVIDER as S3
 from faceforge_adapters.storage.s3 import S3BlobStore, S3Unavailable, stage_stream
 from faceforge_domain.errors import DigestMismatch
-from faceforge_domain.models import LocalFile, StorageLocation, StoredBlob
+from faceforge_domain.models import LocalFile, Payload, StorageLocation, StoredBlob
 from faceforge_domain.ports import BlobStore
 
 FS = filesystem.PROVIDER
@@ -127,6 +128,13 @@ class RoutingBlobStore:
         finally:
             with anyio.CancelScope(shield=True):
                 await anyio.Path(staged.path).unlink(missing_ok=True)
+
+    async def put_many(self, payloads: Sequence[Payload]) -> list[StoredBlob | Exception]:
+        """Payloads bound for the filesystem go in one batch; the others each through ``put``."""
+        to_fs = [self.s3 is None or self.rules.decide(p.kind, len(p.data)) == FS for p in payloads]
+        on_fs = iter(await self.fs.put_many([p for p, fs in zip(payloads, to_fs, strict=True) if fs]))
+        elsewhere = iter(await put_each(self, [p for p, fs in zip(payloads, to_fs, strict=True) if not fs]))
+        return [next(on_fs) if fs else next(elsewhere) for fs in to_fs]
 
     async def put_local(self, local: LocalFile, *, kind: str | None = None) -> StoredBlob:
         """A finished local file goes where ``put`` would send the same bytes (the size is known)."""

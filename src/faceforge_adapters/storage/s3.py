@@ -13,7 +13,7 @@ import contextlib
 import errno
 import os
 import secrets
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -26,10 +26,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from faceforge_adapters.config import S3Config
 from faceforge_adapters.storage.filesystem import content_key
+from faceforge_adapters.storage.payloads import put_each
 from faceforge_adapters.storage.spool import spool
 from faceforge_domain.errors import DigestMismatch, InsufficientStorage, Unavailable
 from faceforge_domain.ids import ContentHasher
-from faceforge_domain.models import LocalFile, StorageLocation, StoredBlob
+from faceforge_domain.models import LocalFile, Payload, StorageLocation, StoredBlob
 
 PROVIDER = "s3"
 READ_CHUNK = 1024 * 1024
@@ -212,6 +213,9 @@ class S3BlobStore:
         finally:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(lambda: staged.path.unlink(missing_ok=True))
+
+    async def put_many(self, payloads: Sequence[Payload]) -> list[StoredBlob | Exception]:
+        return await put_each(self, payloads)
 
     async def put_local(self, local: LocalFile, *, kind: str | None = None) -> StoredBlob:
         return await self.put_file(Staged(path=Path(local.path), sha256=local.sha256, size=local.size))

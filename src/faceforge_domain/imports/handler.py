@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import nullcontext
 from typing import Any
 
 import anyio
@@ -21,6 +20,7 @@ from faceforge_domain.imports.models import (
     FILE_WORKERS,
     LARGE_FILE_BYTES,
     LARGE_FILES_AT_ONCE,
+    SMALL_BATCH_FILES,
     BulkImportInput,
     ImportResult,
     PlannedFile,
@@ -36,7 +36,7 @@ from faceforge_domain.imports.ports import ImportSource
 from faceforge_domain.inputs import field_error
 from faceforge_domain.jobs.models import Job, JsonObject, LogLevel
 from faceforge_domain.jobs.ports import JobCanceled, JobReporter
-from faceforge_domain.services.assets import AssetService, IngestOptions
+from faceforge_domain.services.assets import AssetService, IngestOptions, IngestResult
 from faceforge_domain.services.entities import EntityService
 
 METADATA_POLL_S = 0.2
@@ -186,17 +186,20 @@ class _ImportRun:
             skipped = len(self.files) - len(todo)
             ctx.log("info", f"resuming: {skipped} files stored by an earlier run are not read again")
         await ctx.flush()
-        queue: Iterator[PlannedFile] = iter(todo)
+        queue = _batches(todo)
         fatal: list[BaseException] = []
         large_files = anyio.CapacityLimiter(LARGE_FILES_AT_ONCE)
 
         async def worker(group: anyio.abc.TaskGroup) -> None:
-            for item in queue:
+            for batch in queue:
                 if ctx.cancel_requested:
                     return
                 try:
-                    async with large_files if item.size > LARGE_FILE_BYTES else nullcontext():
-                        await self._import_one(item)
+                    if batch[0].size > LARGE_FILE_BYTES:
+                        async with large_files:
+                            await self._import_one(batch[0])
+                    else:
+                        await self._import_small(batch)
                 except JobCanceled:
                     return
                 except Exception as exc:  # noqa: BLE001  (re-raised below, outside the task group)
@@ -205,13 +208,65 @@ class _ImportRun:
                     return
 
         async with anyio.create_task_group() as group:
-            for _ in range(max(1, self.owner._file_workers)):
+            for _ in range(max(1, self.owner._file_workers // SMALL_BATCH_FILES)):
                 group.start_soon(worker, group)
         if fatal:
             raise fatal[0]
         ctx.raise_if_canceled()
 
+    def _options(self, item: PlannedFile, *, with_sidecar: bool = True) -> IngestOptions:
+        meta, options = item.meta, self.options
+        if not with_sidecar:
+            return IngestOptions(filename=item.name, kind=options.kind, entity_id=options.entity_id)
+        return IngestOptions(
+            filename=item.name,
+            kind=meta.kind or options.kind,
+            entity_id=options.entity_id,
+            user_metadata=meta.user_metadata or None,
+        )
+
+    async def _import_small(self, batch: list[PlannedFile]) -> None:
+        """Small files: read in one go, stored in one go, recorded together; each counted and logged
+        as a file streamed alone would be."""
+        ctx, assets = self.ctx, self.owner._assets
+        await ctx.checkpoint()
+        read = await self.owner._source.read_many(
+            self.options.path, [item.path for item in batch], LARGE_FILE_BYTES
+        )
+        ready: list[tuple[PlannedFile, bytes]] = []
+        for item, data in zip(batch, read, strict=True):
+            if isinstance(data, ValueError):  # grown past the small-file size since the walk: stream it
+                await self._import_one(item)
+            elif isinstance(data, OSError):
+                self._unreadable(item, data, 0)
+            else:
+                ready.append((item, data))
+        ctx.raise_if_canceled()
+        refused: list[tuple[PlannedFile, bytes]] = []
+        outcomes = await assets.ingest_many([(data, self._options(item)) for item, data in ready])
+        for (item, data), outcome in zip(ready, outcomes, strict=True):
+            if isinstance(outcome, Invalid):
+                self._sidecar_refused(item, outcome)
+                refused.append((item, data))
+            else:
+                await self._settle_whole(item, data, outcome)
+        if refused:
+            plain = [(data, self._options(item, with_sidecar=False)) for item, data in refused]
+            for (item, data), outcome in zip(refused, await assets.ingest_many(plain), strict=True):
+                await self._settle_whole(item, data, outcome)
+
+    async def _settle_whole(self, item: PlannedFile, data: bytes, outcome: IngestResult | Exception) -> None:
+        if isinstance(outcome, OSError):
+            self._unreadable(item, outcome, 0)
+            return
+        if isinstance(outcome, Exception):
+            raise outcome
+        self.result.bytes += len(data)
+        self.progress_bytes += len(data)
+        await self._settle(item, outcome, len(data))
+
     async def _import_one(self, item: PlannedFile) -> None:
+        """A file streamed through ingest in pieces (a large one, or one grown since the walk)."""
         ctx, options = self.ctx, self.options
         await ctx.checkpoint()
         counted = 0
@@ -226,40 +281,44 @@ class _ImportRun:
                 ctx.progress(bytes_current=self.progress_bytes)
                 yield chunk
 
-        meta = item.meta
-        ingest = IngestOptions(
-            filename=item.name,
-            kind=meta.kind or options.kind,
-            entity_id=options.entity_id,
-            user_metadata=meta.user_metadata or None,
-        )
         try:
-            outcome = await self.owner._assets.ingest(chunks(), ingest, size_hint=item.size)
+            outcome = await self.owner._assets.ingest(chunks(), self._options(item), size_hint=item.size)
         except OSError as exc:
-            self.result.failed += 1
-            reason = exc.strerror or str(exc)
-            ctx.log("error", f"{item.path}: could not be read ({reason})", {"path": item.path})
-            self._advance(item, counted)
+            self._unreadable(item, exc, counted)
             return
-        except Invalid as exc:  # a sidecar value the asset rules refuse (such as its kind)
-            self.warn(item.path, f"sidecar metadata refused ({exc.message}); imported without it")
-            ingest = IngestOptions(filename=item.name, kind=options.kind, entity_id=options.entity_id)
+        except Invalid as exc:
+            self._sidecar_refused(item, exc)
             self.result.bytes -= counted
             self.progress_bytes -= counted
             counted = 0
-            outcome = await self.owner._assets.ingest(chunks(), ingest, size_hint=item.size)
+            plain = self._options(item, with_sidecar=False)
+            outcome = await self.owner._assets.ingest(chunks(), plain, size_hint=item.size)
+        await self._settle(item, outcome, counted)
+
+    def _unreadable(self, item: PlannedFile, exc: OSError, counted: int) -> None:
+        self.result.failed += 1
+        reason = exc.strerror or str(exc)
+        self.ctx.log("error", f"{item.path}: could not be read ({reason})", {"path": item.path})
+        self._advance(item, counted)
+
+    def _sidecar_refused(self, item: PlannedFile, exc: Invalid) -> None:
+        """A sidecar value the asset rules refuse (such as its kind): the file goes in without it."""
+        self.warn(item.path, f"sidecar metadata refused ({exc.message}); imported without it")
+
+    async def _settle(self, item: PlannedFile, outcome: IngestResult, counted: int) -> None:
+        """Link, count and log a stored file."""
         asset = outcome.asset
-        for entity_id in meta.entity_ids:
+        for entity_id in item.meta.entity_ids:
             await self._link(item.path, entity_id, asset.asset_id)
         if outcome.deduplicated:
             self.result.duplicates += 1
             data = {"path": item.path, "asset_id": asset.asset_id, "outcome": DUPLICATE}
-            ctx.log("info", f"{item.path}: already stored", data)
+            self.ctx.log("info", f"{item.path}: already stored", data)
         else:
             self.result.imported += 1
             self.new_assets.append((item.path, asset.asset_id))
             data = {"path": item.path, "asset_id": asset.asset_id, "outcome": IMPORTED}
-            ctx.log("info", f"{item.path}: imported", data)
+            self.ctx.log("info", f"{item.path}: imported", data)
         self._advance(item, counted)
 
     def _advance(self, item: PlannedFile, counted: int) -> None:
@@ -318,3 +377,18 @@ class _ImportRun:
                 ctx.log("warning", "metadata extraction is slow; not waiting for the rest")
                 return
             await anyio.sleep(METADATA_POLL_S)
+
+
+def _batches(files: list[PlannedFile]) -> Iterator[list[PlannedFile]]:
+    """Consecutive small files in batches of up to ``SMALL_BATCH_FILES``; a large file alone."""
+    batch: list[PlannedFile] = []
+    for item in files:
+        if item.size > LARGE_FILE_BYTES:
+            yield [item]
+            continue
+        batch.append(item)
+        if len(batch) == SMALL_BATCH_FILES:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

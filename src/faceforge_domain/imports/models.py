@@ -14,6 +14,9 @@ FILE_WORKERS = 32
 # LARGE_FILES_AT_ONCE of them are in flight whatever ``file_workers`` says: memory stays bounded.
 LARGE_FILE_BYTES = 1024 * 1024
 LARGE_FILES_AT_ONCE = 4
+# Small files travel in batches of this many: read in one worker-thread trip, stored in another, and
+# recorded together, so the event loop hands work to threads once per batch instead of twice per file.
+SMALL_BATCH_FILES = 4
 Glob = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
 

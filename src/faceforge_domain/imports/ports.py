@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
 from faceforge_domain.imports.models import FolderListing
@@ -23,6 +23,14 @@ class ImportSource(Protocol):
 
     async def read_small(self, root: str, path: str, limit: int) -> bytes:
         """A small file's bytes (sidecars); ``ValueError`` when it is larger than ``limit``."""
+        ...
+
+    async def read_many(
+        self, root: str, paths: Sequence[str], limit: int
+    ) -> list[bytes | OSError | ValueError]:
+        """Small files read in one go (a batch of a bulk import): for each path its bytes, the
+        ``OSError`` reading it raised, or ``ValueError`` when it is larger than ``limit`` (it grew
+        since the walk)."""
         ...
 
     def open(self, root: str, path: str) -> AsyncIterator[bytes]:

@@ -24,7 +24,7 @@ from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
 from faceforge_domain.events import record, record_many
 from faceforge_domain.filetypes import SNIFF_BYTES, clean_filename, infer_kind, sniff_mime
 from faceforge_domain.ids import is_id
-from faceforge_domain.models import Asset, JsonObject, LinkedEntity, LocalFile, StoredBlob
+from faceforge_domain.models import Asset, JsonObject, LinkedEntity, LocalFile, Payload, StoredBlob
 from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_cursor, page_of
 from faceforge_domain.ports import BlobStore, UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.queries import KeysetPosition
@@ -210,28 +210,63 @@ class AssetService:
         blob = await self._store.put(
             watched(), kind=hint, size_hint=size_hint, expected_sha256=expected_sha256
         )
-        return await self._record_stored(blob, checked[0], bytes(head))
+        return await self._record_one(blob, checked[0], bytes(head))
 
     async def ingest_local(self, local: LocalFile, options: IngestOptions) -> IngestResult:
         """``ingest`` for bytes already complete in a local file with a known digest (a finished
         resumable upload): the store takes the file over instead of reading and hashing it again."""
         checked = await self.check_options(options)
         blob = await self._store.put_local(local, kind=checked.kind)
-        return await self._record_stored(blob, checked, local.head[:SNIFF_BYTES])
+        return await self._record_one(blob, checked, local.head[:SNIFF_BYTES])
 
-    async def _record_stored(self, blob: StoredBlob, options: IngestOptions, head: bytes) -> IngestResult:
+    async def ingest_many(
+        self, files: Sequence[tuple[bytes, IngestOptions]]
+    ) -> list[IngestResult | Exception]:
+        """``ingest`` for small files whole in memory (a bulk import's batch): stored in one go and
+        recorded together. Each file gets its result, or the error ``ingest`` would have raised."""
+        outcomes: dict[int, IngestResult | Exception] = {}
+        checked: list[tuple[int, bytes, IngestOptions]] = []
+        for index, (data, options) in enumerate(files):
+            try:
+                checked.append((index, data, await self.check_options(options)))
+            except DomainError as exc:
+                outcomes[index] = exc
+        blobs = await self._store.put_many([Payload(data, options.kind) for _, data, options in checked])
+        stored: list[tuple[int, _RecordRequest]] = []
+        for (index, data, options), blob in zip(checked, blobs, strict=True):
+            if isinstance(blob, Exception):
+                outcomes[index] = blob
+            else:
+                stored.append((index, _RecordRequest(blob, options, data[:SNIFF_BYTES])))
+        recorded = await self._record_stored([request for _, request in stored])
+        outcomes.update((index, outcome) for (index, _), outcome in zip(stored, recorded, strict=True))
+        return [outcomes[index] for index in range(len(files))]
+
+    async def _record_one(self, blob: StoredBlob, options: IngestOptions, head: bytes) -> IngestResult:
+        (outcome,) = await self._record_stored([_RecordRequest(blob, options, head)])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def _record_stored(self, requests: list[_RecordRequest]) -> list[IngestResult | Exception]:
         """Record stored bytes; bytes no record came to name are removed again."""
         try:
-            result = await self._records.submit(_RecordRequest(blob, options, head))
+            outcomes = await self._records.submit_many(requests)
         except BaseException:
             with anyio.CancelScope(shield=True):
-                await self._discard_if_orphan(blob)
+                for request in requests:
+                    await self._discard_if_orphan(request.blob)
             raise
-        if result.asset.storage != blob.location:
-            await self._store.delete(blob.location)  # the record says where the bytes live; drop the copy
-        if not result.deduplicated and self._metadata is not None:
-            self._metadata.submit(result.asset.asset_id)
-        return result
+        for request, outcome in zip(requests, outcomes, strict=True):
+            blob = request.blob
+            if isinstance(outcome, Exception):
+                await self._discard_if_orphan(blob)
+                continue
+            if outcome.asset.storage != blob.location:
+                await self._store.delete(blob.location)  # the record says where the bytes live; drop the copy
+            if not outcome.deduplicated and self._metadata is not None:
+                self._metadata.submit(outcome.asset.asset_id)
+        return outcomes
 
     async def check_options(self, options: IngestOptions) -> IngestOptions:
         """The options cleaned, or ``Invalid``/``NotFound`` for what ingest would refuse."""

@@ -42,25 +42,39 @@ class GroupCommit(Generic[Item, Result]):
         self._turn = anyio.Lock()
 
     async def submit(self, item: Item) -> Result:
-        entry: _Entry[Item, Result] = _Entry(item)
-        self._waiting.append(entry)
+        (outcome,) = await self.submit_many([item])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def submit_many(self, items: Sequence[Item]) -> list[Result | Exception]:
+        """Queue several items at once (they usually share a transaction); each gets its result or
+        the error that settled it, in order."""
+        entries: list[_Entry[Item, Result]] = [_Entry(item) for item in items]
+        self._waiting.extend(entries)
         try:
-            while not entry.settled.is_set():
-                async with self._turn:
-                    if not entry.taken and not entry.settled.is_set():
-                        await self._write_waiting(entry)
+            for entry in entries:
+                while not entry.settled.is_set():
+                    async with self._turn:
+                        if not entry.taken and not entry.settled.is_set():
+                            await self._write_waiting(entry)
         except BaseException:
-            if entry.taken:  # in a transaction still being written: learn its outcome first
-                entry.abandoned = True
-                with anyio.CancelScope(shield=True):
-                    await entry.settled.wait()
-            elif entry in self._waiting:
-                self._waiting.remove(entry)
+            for entry in entries:
+                if entry.taken:  # in a transaction still being written: learn its outcome first
+                    entry.abandoned = True
+                    with anyio.CancelScope(shield=True):
+                        await entry.settled.wait()
+                elif entry in self._waiting:
+                    self._waiting.remove(entry)
             raise
-        if entry.error is not None:
-            raise entry.error
-        assert entry.result is not None
-        return entry.result
+        outcomes: list[Result | Exception] = []
+        for entry in entries:
+            if entry.error is not None:
+                outcomes.append(entry.error)
+            else:
+                assert entry.result is not None
+                outcomes.append(entry.result)
+        return outcomes
 
     async def _write_waiting(self, own: _Entry[Item, Result]) -> None:
         self._waiting.remove(own)
