@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import os
 import secrets
 import shutil
@@ -25,6 +26,7 @@ from faceforge_domain.ids import ContentHasher
 from faceforge_domain.models import LocalFile, Payload, StorageLocation, StoredBlob
 
 PROVIDER = "fs"
+O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation in os.write
 # Downloads read this much per worker-thread trip (at least 1 MiB, as the API promises).
 READ_CHUNK = 4 * 1024 * 1024
 # Leftovers in tmp/ older than this are a crashed process's, never a live upload's.
@@ -98,6 +100,9 @@ class FilesystemBlobStore:
     def __init__(self, root: Path, tmp_dir: Path) -> None:
         self.root = root
         self.tmp_dir = tmp_dir
+        # Temp names: random per store (other processes may write into the same tmp/), then numbered.
+        self._tmp_prefix = secrets.token_hex(8)
+        self._tmp_numbers = itertools.count()
 
     def path_for(self, location: StorageLocation) -> Path:
         return self.root / location.key
@@ -127,26 +132,41 @@ class FilesystemBlobStore:
         return await anyio.to_thread.run_sync(self._put_all, [payload.data for payload in payloads])
 
     def _put_all(self, payloads: list[bytes]) -> list[StoredBlob | Exception]:
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
         results: list[StoredBlob | Exception] = []
         for data in payloads:
             try:
-                results.append(self._put_whole(data, None))
+                results.append(self._put_bytes(data, None))
             except OSError as exc:
                 results.append(_storage_error(exc))
         return results
 
     def _put_whole(self, data: bytes, expected_sha256: str | None) -> StoredBlob:
-        """Hash, write, sync and publish bytes already in memory, in the calling (worker) thread."""
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        return self._put_bytes(data, expected_sha256)
+
+    def _put_bytes(self, data: bytes, expected_sha256: str | None) -> StoredBlob:
+        """Hash, write, sync and publish bytes already in memory, in the calling (worker) thread.
+
+        Plain ``os`` calls: every system call a worker thread makes hands the interpreter lock back
+        and forth with the event loop, and a file object costs three more (fstat, ioctl, lseek).
+        """
         tmp = self._tmp_path()
         hasher = ContentHasher()
+        hasher.update(data)
         try:
-            with tmp.open("xb") as handle:
-                self._write_batch(handle, hasher, data)
-                self._sync(handle)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_BINARY, 0o666)
+            try:
+                view, written = memoryview(data), 0
+                while written < len(view):
+                    written += os.write(fd, view[written:])
+                os.fsync(fd)
+            finally:
+                os.close(fd)
             return self._publish_checked(tmp, hasher, expected_sha256)
-        finally:
+        except BaseException:
             tmp.unlink(missing_ok=True)
+            raise
 
     def _publish_checked(self, tmp: Path, hasher: ContentHasher, expected_sha256: str | None) -> StoredBlob:
         """Move the synced ``tmp`` under its content key, unless it misses the expected digest."""
@@ -157,7 +177,7 @@ class FilesystemBlobStore:
         return StoredBlob(location=location, size_bytes=hasher.size, sha256=sha)
 
     def _tmp_path(self) -> Path:
-        return self.tmp_dir / f"upload-{secrets.token_hex(12)}.part"
+        return self.tmp_dir / f"upload-{self._tmp_prefix}-{next(self._tmp_numbers)}.part"
 
     async def _put_stream(self, chunks: AsyncIterable[bytes], expected_sha256: str | None) -> StoredBlob:
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -214,10 +234,16 @@ class FilesystemBlobStore:
 
     @staticmethod
     def _publish(tmp: Path, final: Path) -> None:
-        if final.exists():  # same bytes already stored: keep the existing file
+        """Rename ``tmp`` into place (its folders made when missing) and sync the folder; when the
+        same bytes are already stored, keep them and drop ``tmp``."""
+        if final.exists():
+            tmp.unlink()
             return
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, final)
+        try:
+            os.replace(tmp, final)
+        except FileNotFoundError:  # the first file under this prefix
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
         _fsync_dir(final.parent)
 
     async def open_range(
