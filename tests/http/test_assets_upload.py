@@ -24,6 +24,7 @@ from assets_support import (
 
 from faceforge_adapters.bootstrap import Core, bootstrap
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore
+from faceforge_domain.models import StoredBlob
 from faceforge_http.app import create_app
 
 pytestmark = pytest.mark.anyio
@@ -274,11 +275,18 @@ class FullDiskBlobStore(FilesystemBlobStore):
         self.capacity = capacity
         self.written = 0
 
-    def _write_batch(self, handle: BinaryIO, hasher: Any, data: bytearray) -> None:
-        if self.written + len(data) > self.capacity:
+    def _use(self, size: int) -> None:
+        if self.written + size > self.capacity:
             raise OSError(errno.ENOSPC, "No space left on device")
-        self.written += len(data)
+        self.written += size
+
+    def _write_batch(self, handle: BinaryIO, hasher: Any, data: bytearray) -> None:
+        self._use(len(data))
         super()._write_batch(handle, hasher, data)
+
+    def _put_bytes(self, data: bytes, expected_sha256: str | None) -> StoredBlob:
+        self._use(len(data))  # a file that arrived in one piece is written whole
+        return super()._put_bytes(data, expected_sha256)
 
 
 async def test_disk_full_is_507_and_leaves_nothing(home: Path) -> None:
