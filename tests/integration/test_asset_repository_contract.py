@@ -345,3 +345,16 @@ async def test_an_asset_purged_during_extraction_is_left_out_of_the_record(svc: 
         ("asset.purged", gone.asset_id),
         ("asset.metadata_extracted", kept.asset_id),
     ]
+
+
+async def test_metadata_reads_are_indexed_queries_of_500_ids(tmp_path: Path) -> None:
+    ids = [f"{i:064x}" for i in range(1_000)]
+
+    async def metadata(repository: SqliteAssetRepository) -> None:
+        assert await repository.metadata_states(ids) == {}
+        outcomes = {i: MetadataOutcome("done", None, NEW_EXIFTOOL) for i in ids}
+        assert await repository.record_metadata(outcomes, FixedClock().now()) == []
+
+    plans = await query_plans(tmp_path, metadata, "assets")
+    assert len(plans) == 4
+    assert not any(step.startswith("SCAN") for plan in plans for step in plan), plans
