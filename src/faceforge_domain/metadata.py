@@ -7,11 +7,11 @@ Which files are skipped, which keys are removed, and how ExifTool's JSON becomes
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
-from faceforge_domain.models import JsonObject
+from faceforge_domain.models import JsonObject, MetadataStatus
 
 # Matched case-insensitively against the file name: sidecars and thumbnail caches carry no media metadata.
 SKIP_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
@@ -47,6 +47,21 @@ REMOVED_KEYS: frozenset[str] = frozenset(
 
 SOURCE = "ExifTool"
 ENTRY_TYPE = "JsonMetadata"
+
+
+class MetadataOutcome(NamedTuple):
+    """What extraction concluded for one asset; ``entry`` (when done) replaces its earlier ExifTool one."""
+
+    status: MetadataStatus
+    reason: str | None
+    entry: JsonObject | None = None
+
+
+class MetadataState(NamedTuple):
+    """An asset's extraction status and reason, read without the rest of its record."""
+
+    status: MetadataStatus
+    reason: str | None
 
 
 class MetadataError(Exception):

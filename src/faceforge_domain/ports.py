@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Collection, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
 from faceforge_domain.events import EventLog
+from faceforge_domain.metadata import MetadataOutcome, MetadataState
 from faceforge_domain.models import (
     Asset,
     Descriptor,
@@ -137,6 +139,22 @@ class AssetRepository(Protocol):
         self, asset_ids: Collection[str], *, include_deleted: bool = False
     ) -> dict[str, Asset]:
         """The assets found among ``asset_ids``, by id (unknown ones are absent), in one query."""
+        ...
+
+    async def metadata_states(self, asset_ids: Collection[str]) -> dict[str, MetadataState]:
+        """Extraction status and reason of each live asset among ``asset_ids`` (unknown and soft-deleted
+        ones are absent), one query per few hundred ids: cheap to poll, no whole records decoded."""
+        ...
+
+    async def record_metadata(
+        self, outcomes: Mapping[str, MetadataOutcome], updated_at: datetime
+    ) -> list[str]:
+        """Store extraction outcomes, changing only the metadata fields and ``updated_at``.
+
+        An outcome's entry replaces the asset's entry of the same source and type (``replace_entry``);
+        its other entries stay. Soft-deleted assets are recorded too; ids with no record (purged) are
+        skipped. Returns the ids recorded, in ``outcomes`` order.
+        """
         ...
 
     async def link(self, entity_id: str, asset_id: str, role: str | None) -> bool:

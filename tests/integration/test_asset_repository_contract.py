@@ -1,10 +1,10 @@
-"""One contract for the asset port's lookups (linked entities, the content pre-check), run against the
-in-memory fake and the real SQLite adapter through AssetService, so its paging and not-found rules are
-exercised too."""
+"""One contract for the asset port's lookups (linked entities, the content pre-check) and metadata
+outcomes, run against the in-memory fake and the real SQLite adapter through AssetService, so its paging
+and not-found rules are exercised too."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
 import msgspec
@@ -18,11 +18,14 @@ from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.clock import FixedClock
 from faceforge_domain.content_check import MAX_ITEMS, ContentClaim
 from faceforge_domain.errors import Invalid, NotFound
+from faceforge_domain.events import EventFilter
+from faceforge_domain.metadata import MetadataOutcome, MetadataState, exiftool_entry
 from faceforge_domain.models import Asset, Entity
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.ports import UnitOfWorkFactory
 from faceforge_domain.services.assets import AssetService, IngestOptions
 from faceforge_domain.services.entities import EntityService
+from faceforge_domain.services.metadata import MetadataRunner
 
 pytestmark = pytest.mark.anyio
 
@@ -152,15 +155,24 @@ async def test_live_sizes_leave_out_deleted_and_unknown_assets(svc: Services) ->
     ]
 
 
+async def add_copies(svc: Services, template: Asset, count: int, **changes: object) -> list[Asset]:
+    """``count`` new records like ``template`` with fresh ids, added in one write."""
+    ids = [f"{n:064x}" for n in range(1, count + 1)]
+    fresh = [msgspec.structs.replace(template, asset_id=i, **changes) for i in ids]
+    async with svc.units.write() as uow:
+        await uow.assets.add_many(fresh)
+        await uow.commit()
+    return fresh
+
+
 async def test_batch_reads_and_writes_match_one_by_one(svc: Services, tmp_path: Path) -> None:
     """``get_many``/``add_many``/``update_many`` (what group commits use) agree with their single forms."""
     kept = await svc.asset(b"kept")
     binned = await svc.asset(b"binned")
     await svc.assets.delete(binned.asset_id)
-    ids = [f"{n:064x}" for n in range(1, 1_101)]  # more than one lookup statement carries
-    fresh = [msgspec.structs.replace(kept, asset_id=i, filename=f"{i[-4:]}.bin") for i in ids]
+    fresh = await add_copies(svc, kept, 1_100)  # more than one lookup statement carries
+    ids = [a.asset_id for a in fresh]
     async with svc.units.write() as uow:
-        await uow.assets.add_many(fresh)
         await uow.assets.add_many([])
         await uow.commit()
     async with svc.units.read() as uow:
@@ -219,3 +231,130 @@ async def test_the_linked_entities_query_uses_indexes_not_scans(tmp_path: Path) 
     for plan in plans:
         assert any("entity_assets_asset (asset_id=?)" in step for step in plan), plan
         assert not any(step.startswith("SCAN") for step in plan), plan
+
+
+SIDECAR_ENTRY = {"Source": "Sidecar", "Type": "JsonMetadata", "Name": "a.json", "Data": {"k": 1}}
+OLD_EXIFTOOL = {"Source": "ExifTool", "Type": "JsonMetadata", "Name": None, "Data": {"old": True}}
+NEW_EXIFTOOL = {"Source": "ExifTool", "Type": "JsonMetadata", "Name": None, "Data": {"new": True}}
+
+
+async def test_metadata_states_read_live_assets_only(svc: Services) -> None:
+    kept = await svc.asset(b"kept")
+    binned = await svc.asset(b"binned")
+    await svc.assets.delete(binned.asset_id)
+    fresh = await add_copies(svc, kept, 1_100)  # more than one lookup statement carries
+    failed = msgspec.structs.replace(fresh[-1], metadata_status="failed", metadata_reason="no tags")
+    async with svc.units.write() as uow:
+        await uow.assets.update(failed)
+        await uow.commit()
+    asked = [*(a.asset_id for a in fresh), kept.asset_id, binned.asset_id, "f" * 64, kept.asset_id]
+    states = await svc.assets.metadata_states(asked)
+    assert states == {
+        **{a.asset_id: MetadataState("pending", None) for a in fresh[:-1]},
+        failed.asset_id: MetadataState("failed", "no tags"),
+        kept.asset_id: MetadataState("pending", None),
+    }
+    assert await svc.assets.metadata_states([]) == {}
+
+
+async def test_recording_metadata_changes_only_the_metadata_fields(svc: Services) -> None:
+    """The ExifTool entry is replaced, other sources' entries and every other field stay as they were."""
+    template = await svc.asset(b"template")
+    fresh = await add_copies(svc, template, 1_100, extracted_metadata=[SIDECAR_ENTRY, OLD_EXIFTOOL])
+    binned = await svc.asset(b"binned")
+    await svc.assets.delete(binned.asset_id)
+    binned = await svc.assets.get(binned.asset_id, include_deleted=True)
+    purged = "e" * 64  # no record at all: gone between extraction and recording
+    outcomes = {a.asset_id: MetadataOutcome("done", None, NEW_EXIFTOOL) for a in fresh[:-1]}
+    outcomes[purged] = MetadataOutcome("done", None, NEW_EXIFTOOL)
+    outcomes[fresh[-1].asset_id] = MetadataOutcome("failed", "exiftool found no metadata in the file")
+    outcomes[binned.asset_id] = MetadataOutcome("skipped", "exiftool is disabled")
+    later = svc.clock.advance()
+    async with svc.units.write() as uow:
+        recorded = await uow.assets.record_metadata(outcomes, later)
+        await uow.commit()
+    assert recorded == [i for i in outcomes if i != purged]
+    async with svc.units.read() as uow:
+        stored = await uow.assets.get_many([*outcomes, template.asset_id], include_deleted=True)
+    expected = {
+        a.asset_id: msgspec.structs.replace(
+            a, extracted_metadata=[SIDECAR_ENTRY, NEW_EXIFTOOL], metadata_status="done", updated_at=later
+        )
+        for a in fresh[:-1]
+    }
+    expected[fresh[-1].asset_id] = msgspec.structs.replace(
+        fresh[-1],
+        metadata_status="failed",
+        metadata_reason="exiftool found no metadata in the file",
+        updated_at=later,
+    )
+    expected[binned.asset_id] = msgspec.structs.replace(
+        binned, metadata_status="skipped", metadata_reason="exiftool is disabled", updated_at=later
+    )
+    expected[template.asset_id] = template
+    assert stored == expected
+
+
+async def test_recorded_metadata_is_dropped_with_its_transaction(svc: Services) -> None:
+    asset = await svc.asset(b"rolled back")
+    async with svc.units.write() as uow:
+        recorded = await uow.assets.record_metadata(
+            {asset.asset_id: MetadataOutcome("done", None, NEW_EXIFTOOL)}, svc.clock.advance()
+        )
+        assert recorded == [asset.asset_id]
+    assert await svc.assets.get(asset.asset_id) == asset
+    async with svc.units.write() as uow:
+        assert await uow.assets.record_metadata({}, svc.clock.now()) == []
+        await uow.commit()
+
+
+class PurgingExtractor:
+    """Soft-deletes and purges the first asset while the tool is still reading it."""
+
+    unavailable_reason = None
+
+    def __init__(self, assets: AssetService, output: bytes) -> None:
+        self.assets = assets
+        self.output = output
+
+    async def extract_many(self, assets: Sequence[Asset]) -> list[bytes | Exception]:
+        await self.assets.delete(assets[0].asset_id)
+        await self.assets.purge()
+        return [self.output for _ in assets]
+
+
+async def test_an_asset_purged_during_extraction_is_left_out_of_the_record(svc: Services) -> None:
+    gone = await svc.asset(b"gone", "gone.jpg")
+    kept = await svc.asset(b"kept", "kept.jpg")
+    output = msgspec.json.encode([{"SourceFile": "/t/kept.jpg", "File:FileType": "JPEG"}])
+    runner = MetadataRunner(svc.units, PurgingExtractor(svc.assets, output), svc.clock, workers=1)
+    async with svc.units.read() as uow:
+        last_event = await uow.events.last_id()
+    assert await runner.process([gone.asset_id, kept.asset_id]) == {
+        gone.asset_id: "done",
+        kept.asset_id: "done",
+    }
+    async with svc.units.read() as uow:
+        assert await uow.assets.get(gone.asset_id, include_deleted=True) is None
+        stored = await uow.assets.get(kept.asset_id)
+        events = await uow.events.after(last_event, EventFilter(), limit=10)
+    assert stored is not None
+    assert (stored.metadata_status, stored.extracted_metadata) == ("done", [exiftool_entry(output)])
+    assert [(e.type, e.subject_id) for e in events] == [
+        ("asset.deleted", gone.asset_id),
+        ("asset.purged", gone.asset_id),
+        ("asset.metadata_extracted", kept.asset_id),
+    ]
+
+
+async def test_metadata_reads_are_indexed_queries_of_500_ids(tmp_path: Path) -> None:
+    ids = [f"{i:064x}" for i in range(1_000)]
+
+    async def metadata(repository: SqliteAssetRepository) -> None:
+        assert await repository.metadata_states(ids) == {}
+        outcomes = {i: MetadataOutcome("done", None, NEW_EXIFTOOL) for i in ids}
+        assert await repository.record_metadata(outcomes, FixedClock().now()) == []
+
+    plans = await query_plans(tmp_path, metadata, "assets")
+    assert len(plans) == 4
+    assert not any(step.startswith("SCAN") for plan in plans for step in plan), plans

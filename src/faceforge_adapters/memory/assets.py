@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 
 from faceforge_adapters.memory.state import MemoryState
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
+from faceforge_domain.metadata import MetadataOutcome, MetadataState, replace_entry
 from faceforge_domain.models import Asset, LinkedEntity
 from faceforge_domain.queries import KeysetPosition
 from faceforge_domain.timefmt import format_timestamp
@@ -43,6 +45,27 @@ class InMemoryAssetRepository:
     ) -> dict[str, Asset]:
         found = {i: await self.get(i, include_deleted=include_deleted) for i in asset_ids}
         return {asset_id: asset for asset_id, asset in found.items() if asset is not None}
+
+    async def metadata_states(self, asset_ids: Collection[str]) -> dict[str, MetadataState]:
+        live = (self._state.assets.get(asset_id) for asset_id in asset_ids)
+        return {
+            a.asset_id: MetadataState(a.metadata_status, a.metadata_reason)
+            for a in live
+            if a is not None and a.deleted_at is None
+        }
+
+    async def record_metadata(
+        self, outcomes: Mapping[str, MetadataOutcome], updated_at: datetime
+    ) -> list[str]:
+        recorded = [asset_id for asset_id in outcomes if asset_id in self._state.assets]
+        for asset_id in recorded:
+            asset, outcome = self._state.assets[asset_id], outcomes[asset_id]
+            if outcome.entry is not None:
+                entry = copy.deepcopy(outcome.entry)
+                asset.extracted_metadata = replace_entry(asset.extracted_metadata, entry)
+            asset.metadata_status, asset.metadata_reason = outcome.status, outcome.reason
+            asset.updated_at = updated_at
+        return recorded
 
     async def link(self, entity_id: str, asset_id: str, role: str | None) -> bool:
         if (entity_id, asset_id) in self._state.links:

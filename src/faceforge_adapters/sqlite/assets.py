@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 
 import aiosqlite
 
 from faceforge_adapters.sqlite.entities import ENTITY_COLUMNS, entity_from_row
 from faceforge_adapters.sqlite.rows import from_json, from_ts, require_ts, to_json, to_ts
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
+from faceforge_domain.metadata import MetadataOutcome, MetadataState, replace_entry
 from faceforge_domain.models import Asset, LinkedEntity, StorageLocation
 from faceforge_domain.queries import KeysetPosition
 
@@ -22,6 +24,10 @@ _COLUMNS = (
 _INSERT = f"INSERT INTO assets ({_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS.split(',')))})"
 _UPDATE = "UPDATE assets SET {} WHERE asset_id = ?".format(
     ", ".join(f"{column.strip()} = ?" for column in _COLUMNS.split(",")[1:])
+)
+_RECORD_METADATA = (
+    "UPDATE assets SET extracted_metadata = ?, metadata_status = ?, metadata_reason = ?, updated_at = ? "
+    "WHERE asset_id = ?"
 )
 # Ids looked up per statement: far below SQLite's bound-parameter limit on every version.
 _IDS_PER_QUERY = 500
@@ -100,15 +106,47 @@ class SqliteAssetRepository:
     async def get_many(
         self, asset_ids: Collection[str], *, include_deleted: bool = False
     ) -> dict[str, Asset]:
-        found: dict[str, Asset] = {}
+        rows = await self._by_ids(_COLUMNS, asset_ids, include_deleted=include_deleted)
+        return {row["asset_id"]: asset_from_row(row) for row in rows}
+
+    async def metadata_states(self, asset_ids: Collection[str]) -> dict[str, MetadataState]:
+        rows = await self._by_ids(
+            "asset_id, metadata_status, metadata_reason", asset_ids, include_deleted=False
+        )
+        return {row[0]: MetadataState(row[1], row[2]) for row in rows}
+
+    async def record_metadata(
+        self, outcomes: Mapping[str, MetadataOutcome], updated_at: datetime
+    ) -> list[str]:
+        # Only the entries column is read (as text, decoded just where an entry replaces one), inside the
+        # caller's write transaction, so nothing can change it between this read and the update.
+        rows = await self._by_ids("asset_id, extracted_metadata", outcomes, include_deleted=True)
+        entries: dict[str, str] = {row[0]: row[1] for row in rows}
+        recorded = [asset_id for asset_id in outcomes if asset_id in entries]
+        stamp = to_ts(updated_at)
+        updates = []
+        for asset_id in recorded:
+            outcome = outcomes[asset_id]
+            text = entries[asset_id]
+            if outcome.entry is not None:
+                text = to_json(replace_entry(from_json(text), outcome.entry))
+            updates.append((text, outcome.status, outcome.reason, stamp, asset_id))
+        if updates:
+            await self._conn.executemany(_RECORD_METADATA, updates)
+        return recorded
+
+    async def _by_ids(
+        self, columns: str, asset_ids: Collection[str], *, include_deleted: bool
+    ) -> list[sqlite3.Row]:
+        """``columns`` of the assets among ``asset_ids``, one query per ``_IDS_PER_QUERY`` ids."""
+        found: list[sqlite3.Row] = []
         ids = list(dict.fromkeys(asset_ids))
         for start in range(0, len(ids), _IDS_PER_QUERY):
             some = ids[start : start + _IDS_PER_QUERY]
-            sql = f"SELECT {_COLUMNS} FROM assets WHERE asset_id IN ({', '.join('?' * len(some))})"
+            sql = f"SELECT {columns} FROM assets WHERE asset_id IN ({', '.join('?' * len(some))})"
             if not include_deleted:
                 sql += " AND deleted_at IS NULL"
-            for row in await self._conn.execute_fetchall(sql, some):  # one trip to the database thread
-                found[row["asset_id"]] = asset_from_row(row)
+            found += await self._conn.execute_fetchall(sql, some)  # one trip to the database thread
         return found
 
     async def link(self, entity_id: str, asset_id: str, role: str | None) -> bool:

@@ -351,21 +351,21 @@ class _ImportRun:
         last_change = time.monotonic()
         while waiting:
             batch, rest = waiting[:METADATA_BATCH], waiting[METADATA_BATCH:]
-            found = await self.owner._assets.get_many([asset_id for _, asset_id in batch])
+            found = await self.owner._assets.metadata_states([asset_id for _, asset_id in batch])
             pending = []
             for path, asset_id in batch:
-                asset = found.get(asset_id)
-                if asset is None:
+                state = found.get(asset_id)
+                if state is None:
                     continue  # deleted meanwhile: nothing to report
-                if asset.metadata_status == "pending":
+                if state.status == "pending":
                     pending.append((path, asset_id))
                     continue
-                level: LogLevel = "warning" if asset.metadata_status == "failed" else "debug"
-                reason = f" ({asset.metadata_reason})" if asset.metadata_reason else ""
+                level: LogLevel = "warning" if state.status == "failed" else "debug"
+                reason = f" ({state.reason})" if state.reason else ""
                 ctx.log(
                     level,
-                    f"{path}: metadata {asset.metadata_status}{reason}",
-                    {"path": path, "asset_id": asset_id, "metadata_status": asset.metadata_status},
+                    f"{path}: metadata {state.status}{reason}",
+                    {"path": path, "asset_id": asset_id, "metadata_status": state.status},
                 )
             waiting = pending + rest
             if len(pending) < len(batch):

@@ -24,6 +24,7 @@ from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
 from faceforge_domain.events import record, record_many
 from faceforge_domain.filetypes import SNIFF_BYTES, clean_filename, infer_kind, sniff_mime
 from faceforge_domain.ids import is_id
+from faceforge_domain.metadata import MetadataState
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity, LocalFile, Payload, StoredBlob
 from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_cursor, page_of
 from faceforge_domain.ports import BlobStore, UnitOfWork, UnitOfWorkFactory
@@ -352,6 +353,11 @@ class AssetService:
         """The live assets among ``asset_ids``, by id, in one lookup."""
         async with self._uow.read() as uow:
             return await uow.assets.get_many(asset_ids)
+
+    async def metadata_states(self, asset_ids: Collection[str]) -> dict[str, MetadataState]:
+        """Extraction status and reason of the live assets among ``asset_ids``: a cheap poll."""
+        async with self._uow.read() as uow:
+            return await uow.assets.metadata_states(asset_ids)
 
     async def find(self, query: AssetQuery, page: PageRequest) -> PageResult[Asset]:
         after = None

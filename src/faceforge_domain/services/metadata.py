@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import NamedTuple
 
 import anyio
 from anyio.abc import TaskStatus
@@ -18,8 +17,8 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from faceforge_domain.clock import Clock
 from faceforge_domain.events import record_many
-from faceforge_domain.metadata import MetadataError, exiftool_entry, replace_entry, skip_reason
-from faceforge_domain.models import Asset, JsonObject, MetadataStatus
+from faceforge_domain.metadata import MetadataError, MetadataOutcome, exiftool_entry, skip_reason
+from faceforge_domain.models import Asset, MetadataStatus
 from faceforge_domain.ports import MetadataExtractor, UnitOfWorkFactory
 
 log = logging.getLogger("faceforge.metadata")
@@ -123,7 +122,7 @@ class MetadataRunner:
         """
         async with self._uow.read() as uow:
             found = await uow.assets.get_many(asset_ids)
-        outcomes: dict[str, _Outcome] = {}
+        outcomes: dict[str, MetadataOutcome] = {}
         to_extract: list[Asset] = []
         for asset in found.values():
             if asset.metadata_status != "pending":
@@ -136,7 +135,7 @@ class MetadataRunner:
                     "metadata skipped",
                     extra={"event": "metadata.skip", "asset_id": asset.asset_id, "reason": reason},
                 )
-                outcomes[asset.asset_id] = _Outcome("skipped", reason)
+                outcomes[asset.asset_id] = MetadataOutcome("skipped", reason)
         if to_extract:
             assert self._extractor is not None
             outcomes.update(await self._extract(to_extract, self._extractor))
@@ -152,7 +151,7 @@ class MetadataRunner:
             return self._extractor.unavailable_reason
         return reason
 
-    async def _extract(self, assets: list[Asset], extractor: MetadataExtractor) -> dict[str, _Outcome]:
+    async def _extract(self, assets: list[Asset], extractor: MetadataExtractor) -> dict[str, MetadataOutcome]:
         log.info(
             "metadata started for %d assets",
             len(assets),
@@ -161,7 +160,7 @@ class MetadataRunner:
         started = time.perf_counter()
         answers = await extractor.extract_many(assets)
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
-        outcomes: dict[str, _Outcome] = {}
+        outcomes: dict[str, MetadataOutcome] = {}
         for asset, answer in zip(assets, answers, strict=True):
             try:
                 if isinstance(answer, Exception):
@@ -173,14 +172,14 @@ class MetadataRunner:
                     exc,
                     extra={"event": "metadata.failed", "asset_id": asset.asset_id, "reason": str(exc)},
                 )
-                outcomes[asset.asset_id] = _Outcome("failed", str(exc))
+                outcomes[asset.asset_id] = MetadataOutcome("failed", str(exc))
             except Exception:  # one asset's surprise must not sink the batch; it is logged in full
                 log.exception(
                     "metadata extraction crashed",
                     extra={"event": "metadata.error", "asset_id": asset.asset_id},
                 )
             else:
-                outcomes[asset.asset_id] = _Outcome("done", None, entry)
+                outcomes[asset.asset_id] = MetadataOutcome("done", None, entry)
         done = [asset_id for asset_id, outcome in outcomes.items() if outcome.status == "done"]
         if done:
             log.info(
@@ -190,18 +189,10 @@ class MetadataRunner:
             )
         return outcomes
 
-    async def _record(self, outcomes: dict[str, _Outcome]) -> None:
+    async def _record(self, outcomes: dict[str, MetadataOutcome]) -> None:
+        """Store the outcomes and an ``asset.metadata_extracted`` event for each asset still on record."""
         async with self._uow.write() as uow:
-            assets = await uow.assets.get_many(outcomes, include_deleted=True)  # absent: purged meanwhile
-            now = self._clock.now()
-            for asset_id, asset in assets.items():
-                outcome = outcomes[asset_id]
-                if outcome.entry is not None:
-                    asset.extracted_metadata = replace_entry(asset.extracted_metadata, outcome.entry)
-                asset.metadata_status = outcome.status
-                asset.metadata_reason = outcome.reason
-                asset.updated_at = now
-            await uow.assets.update_many(list(assets.values()))
+            recorded = await uow.assets.record_metadata(outcomes, self._clock.now())  # purged: left out
             await record_many(
                 uow,
                 self._clock,
@@ -211,13 +202,7 @@ class MetadataRunner:
                         i,
                         {"status": outcomes[i].status, "reason": outcomes[i].reason},
                     )
-                    for i in assets
+                    for i in recorded
                 ],
             )
             await uow.commit()
-
-
-class _Outcome(NamedTuple):
-    status: MetadataStatus
-    reason: str | None
-    entry: JsonObject | None = None
