@@ -39,7 +39,10 @@ SNIFF_BYTES = 64
 def clean_filename(raw: str) -> str:
     """The base name only: path parts (either slash) and control characters removed."""
     base = posixpath.basename(raw.replace("\\", "/"))
-    cleaned = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    printable = base.isprintable()  # the usual case, answered without a look at every character
+    cleaned = (
+        base if printable else "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
+    ).strip()
     if cleaned in ("", ".", ".."):
         return "unnamed"
     return cleaned
