@@ -3,11 +3,11 @@
 Workers start on first use (up to ``size`` at once). A caller hands over a batch of files (``run_many``)
 or one (``run``); whoever gets a free worker sends the small files waiting at that moment (up to
 ``batch_files``, its own first) as one request, and ExifTool answers with one JSON array, so a busy pool
-pays one round trip per batch, not per file. A batch gets
-the time of its slowest member's limit. A batch that times out, crashes its worker or prints something
-unreadable is asked again file by file, so only the file at fault is marked. A request that outlives its
-timeout kills its worker; a worker that dies is dropped, and the next request starts a fresh one. Every
-start, timeout and crash is logged as a structured event.
+pays one round trip per batch, not per file. A batch gets the time of its slowest member's limit. A
+batch that times out, crashes its worker or prints something unreadable is asked again file by file, so
+only the file at fault is marked. A request that outlives its timeout kills its worker; a worker that
+dies is dropped, and the next request starts a fresh one. Every start, timeout and crash is logged as a
+structured event.
 """
 
 from __future__ import annotations
