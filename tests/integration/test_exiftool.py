@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import shutil
-import stat
 import subprocess
 import sys
 import time
@@ -18,6 +16,7 @@ from typing import Any
 import anyio
 import msgspec
 import pytest
+from exiftool_support import BATCHING_TOOL, EXIFTOOL, EXIFTOOL_SAMPLES, fake_tool, needs_exiftool
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -34,10 +33,6 @@ from faceforge_domain.services.assets import IngestOptions
 
 pytestmark = pytest.mark.anyio
 
-# tests/conftest.py:EXIFTOOL_SAMPLES (the bare name "conftest" is ambiguous from a layer folder)
-EXIFTOOL_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "exiftool-samples"
-EXIFTOOL = shutil.which("exiftool")
-needs_exiftool = pytest.mark.skipif(EXIFTOOL is None, reason="exiftool is not installed")
 SAMPLES = sorted(p for p in EXIFTOOL_SAMPLES.iterdir() if p.is_file()) if EXIFTOOL_SAMPLES.is_dir() else []
 
 
@@ -184,16 +179,8 @@ def _alive(pid: int) -> bool:
         return stat_file.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def _fake_tool(tmp_path: Path, body: str) -> Path:
-    """A stand-in executable that speaks (or breaks) the -stay_open protocol: a real process, no mocks."""
-    script = tmp_path / "fake-exiftool"
-    script.write_text("#!/bin/sh\n" + body)
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return script
-
-
 async def test_stuck_worker_is_killed_and_replaced(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    tool = _fake_tool(tmp_path, "exec sleep 30\n")
+    tool = fake_tool(tmp_path, "exec sleep 30\n")
     pool = ExifToolPool(tool, 1)
     try:
         with caplog.at_level(logging.INFO, logger="faceforge.exiftool"):
@@ -211,7 +198,7 @@ async def test_stuck_worker_is_killed_and_replaced(tmp_path: Path, caplog: pytes
 
 
 async def test_crashed_worker_is_replaced(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    tool = _fake_tool(tmp_path, "read line\nexit 3\n")
+    tool = fake_tool(tmp_path, "read line\nexit 3\n")
     pool = ExifToolPool(tool, 1)
     try:
         with caplog.at_level(logging.INFO, logger="faceforge.exiftool"):
@@ -326,7 +313,7 @@ async def test_no_exiftool_skips_with_the_reason(
 
 
 async def test_tool_printing_garbage_marks_failed_and_keeps_the_asset(home: Path, tmp_path: Path) -> None:
-    tool = _fake_tool(
+    tool = fake_tool(
         tmp_path,
         'while read line; do case "$line" in -execute*) n=${line#-execute}; '
         'echo "this is not json"; echo "{ready$n}";; esac; done\n',
@@ -384,37 +371,11 @@ async def test_a_very_long_name_still_gets_metadata(exif_core: Core, tmp_path: P
     assert stored.metadata_status == "done", stored.metadata_reason
 
 
-# Answers every file of a request with a small object, logging how many files each request named;
-# a request naming a "stuck" file hangs, one naming a "crash" file kills the process, one naming a
-# "garbage" file prints something that is not JSON, "slow" takes a while.
-BATCHING_TOOL = """
-count=0; paths=""
-while IFS= read -r line; do
-  case "$line" in
-    -execute*)
-      n=${line#-execute}
-      echo "$count" >> "$(dirname "$0")/requests.log"
-      case "$paths" in
-        *stuck*) exec sleep 30;;
-        *crash*) exit 3;;
-        *garbage*) printf 'not json for %s\n{ready%s}\n' "$paths" "$n"; count=0; paths=""; continue;;
-        *slow*) sleep 0.5;;
-      esac
-      printf '['; sep=''
-      for p in $paths; do printf '%s{"SourceFile": "%s", "File:FileType": "FAKE"}' "$sep" "$p"; sep=','; done
-      printf ']\\n{ready%s}\\n' "$n"
-      count=0; paths="";;
-    /*) paths="$paths $line"; count=$((count + 1));;
-  esac
-done
-"""
-
-
 @pytest.mark.parametrize(("culprit", "reason"), [("stuck", "longer than"), ("crash", "stopped unexpectedly")])
 async def test_a_batch_that_goes_wrong_marks_only_the_file_at_fault(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, culprit: str, reason: str
 ) -> None:
-    tool = _fake_tool(tmp_path, BATCHING_TOOL)
+    tool = fake_tool(tmp_path, BATCHING_TOOL)
     pool = ExifToolPool(tool, 1)
     names = ["a.jpg", f"{culprit}.jpg", "b.jpg"]
     outcomes: dict[str, bytes | str] = {}
@@ -449,7 +410,7 @@ async def test_a_batch_that_goes_wrong_marks_only_the_file_at_fault(
 
 
 async def test_an_unreadable_batch_answer_is_asked_again_file_by_file(tmp_path: Path) -> None:
-    tool = _fake_tool(tmp_path, BATCHING_TOOL)
+    tool = fake_tool(tmp_path, BATCHING_TOOL)
     pool = ExifToolPool(tool, 1)
     outcomes: dict[str, bytes] = {}
 
@@ -472,7 +433,7 @@ async def test_an_unreadable_batch_answer_is_asked_again_file_by_file(tmp_path: 
 
 
 async def test_a_caller_cancelled_while_waiting_leaves_the_others_served(tmp_path: Path) -> None:
-    tool = _fake_tool(tmp_path, BATCHING_TOOL)
+    tool = fake_tool(tmp_path, BATCHING_TOOL)
     pool = ExifToolPool(tool, 1)
     try:
         async with anyio.create_task_group() as group:

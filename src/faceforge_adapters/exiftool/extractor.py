@@ -3,7 +3,8 @@
 ExifTool uses the file extension for some formats, and stored blobs are named by their hash, so each
 file of a batch is staged in ``tmp/exiftool/batch-*/`` under its original name: a hard (or symbolic)
 link to the blob when it is on the local disk (all made in one worker-thread trip), otherwise a streamed
-copy. The batch folder is always removed afterwards.
+copy. The staged files go to the pool in one ``run_many`` call; the batch folder is always removed
+afterwards.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import anyio
 
-from faceforge_adapters.exiftool.pool import ExifToolPool
+from faceforge_adapters.exiftool.pool import ExifToolPool, PoolFile
 from faceforge_domain.metadata import MetadataError
 from faceforge_domain.models import Asset, StorageLocation
 from faceforge_domain.ports import BlobStore
@@ -60,32 +61,24 @@ class ExifToolExtractor:
         pool = self._pool
         if pool is None:
             return [MetadataError(self._unavailable or "exiftool not found") for _ in assets]
-        answers: list[bytes | Exception] = [MetadataError("not asked") for _ in assets]
         folder = self._staging_dir / f"batch-{secrets.token_hex(8)}"
         try:
-            paths = await self._stage(folder, assets)
-
-            async def ask(index: int, asset: Asset, path: Path) -> None:
-                try:
-                    answers[index] = await pool.run(
-                        path,
-                        limit_s=timeout_for(asset.size_bytes, base=self._timeout_base),
-                        asset_id=asset.asset_id,
-                        size_bytes=asset.size_bytes,
-                    )
-                except MetadataError as exc:
-                    answers[index] = exc
-
-            async with anyio.create_task_group() as group:  # the pool batches what waits side by side
-                for index, (asset, path) in enumerate(zip(assets, paths, strict=True)):
-                    if isinstance(path, MetadataError):
-                        answers[index] = path
-                    else:
-                        group.start_soon(ask, index, asset, path)
+            staged = await self._stage(folder, assets)
+            files = [
+                PoolFile(
+                    path,
+                    limit_s=timeout_for(asset.size_bytes, base=self._timeout_base),
+                    asset_id=asset.asset_id,
+                    size_bytes=asset.size_bytes,
+                )
+                for asset, path in zip(assets, staged, strict=True)
+                if isinstance(path, Path)
+            ]
+            pooled = iter(await pool.run_many(files))  # one call: the pool batches them from this task
+            return [next(pooled) if isinstance(path, Path) else path for path in staged]
         finally:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(partial(shutil.rmtree, folder, ignore_errors=True))
-        return answers
 
     async def _stage(self, folder: Path, assets: Sequence[Asset]) -> list[Path | MetadataError]:
         """Each asset under its original name, linked in one worker-thread trip for the whole batch;

@@ -1,12 +1,13 @@
 """A pool of long-lived ``exiftool -stay_open True -@ -`` processes: milliseconds a file, not a Perl start.
 
-Workers start on first use (up to ``size`` at once). Callers ask for one file each; whoever gets a free
-worker sends every small file waiting at that moment (up to ``batch_files``) as one request, and ExifTool
-answers with one JSON array, so a busy pool pays one round trip per batch, not per file. A batch gets
-the time of its slowest member's limit. A batch that times out, crashes its worker or prints something
-unreadable is asked again file by file, so only the file at fault is marked. A request that outlives its
-timeout kills its worker; a worker that dies is dropped, and the next request starts a fresh one. Every
-start, timeout and crash is logged as a structured event.
+Workers start on first use (up to ``size`` at once). A caller hands over a batch of files (``run_many``)
+or one (``run``); whoever gets a free worker sends the small files waiting at that moment (up to
+``batch_files``, its own first) as one request, and ExifTool answers with one JSON array, so a busy pool
+pays one round trip per batch, not per file. A batch gets the time of its slowest member's limit. A
+batch that times out, crashes its worker or prints something unreadable is asked again file by file, so
+only the file at fault is marked. A request that outlives its timeout kills its worker; a worker that
+dies is dropped, and the next request starts a fresh one. Every start, timeout and crash is logged as a
+structured event.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import subprocess
 import sys
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
@@ -88,33 +90,62 @@ class _Worker:
             await self.process.aclose()
 
 
+@dataclass(frozen=True, slots=True)
+class PoolFile:
+    """One file to ask about: an absolute path, its time limit, and (for log events) its asset."""
+
+    path: Path
+    limit_s: float
+    asset_id: str | None = None
+    size_bytes: int = 0
+
+
+class _Caller:
+    """One ``run_many`` call: a single wake-up for all of its files, instead of an event per file."""
+
+    def __init__(self) -> None:
+        self._changed = anyio.Event()
+
+    def wake(self) -> None:
+        self._changed.set()
+
+    async def wait(self) -> None:
+        """Until one of this caller's files finished or came back to waiting since the last wait."""
+        changed = self._changed
+        await changed.wait()
+        if self._changed is changed:  # the first of several waiters to wake arms the next wait
+            self._changed = anyio.Event()
+
+
 class _Request:
     """One caller's file, from waiting, through a batch, to its output or error."""
 
-    def __init__(self, path: Path, limit_s: float, asset_id: str | None, size_bytes: int) -> None:
-        self.path = path
-        self.limit_s = limit_s
-        self.asset_id = asset_id
-        self.size_bytes = size_bytes
-        self.alone = size_bytes > BATCH_MAX_FILE_BYTES
+    __slots__ = ("abandoned", "alone", "error", "file", "finished", "output", "owner", "taken")
+
+    def __init__(self, file: PoolFile, owner: _Caller) -> None:
+        self.file = file
+        self.owner = owner
+        self.alone = file.size_bytes > BATCH_MAX_FILE_BYTES
         self.taken = False
         self.finished = False
         self.abandoned = False  # its caller left (cancelled): never run it again
         self.output = b""
         self.error: MetadataError | None = None
-        self.changed = anyio.Event()
 
     def finish(self, output: bytes = b"", error: MetadataError | None = None) -> None:
         self.output, self.error, self.finished = output, error, True
-        self.changed.set()
+        self.owner.wake()
 
     def release(self, *, alone: bool) -> None:
         """Back to waiting (its batch went wrong, or the caller sending it was cancelled); its own caller
         is woken to send it again."""
         self.taken = False
         self.alone = self.alone or alone
-        changed, self.changed = self.changed, anyio.Event()
-        changed.set()
+        self.owner.wake()
+
+    @property
+    def answer(self) -> bytes | MetadataError:
+        return self.output if self.error is None else self.error
 
 
 class ExifToolPool:
@@ -157,26 +188,51 @@ class ExifToolPool:
         self, path: Path, *, limit_s: float, asset_id: str | None = None, size_bytes: int = 0
     ) -> bytes:
         """ExifTool's output for one file (an absolute path); ``MetadataError`` on timeout or crash."""
+        [answer] = await self.run_many([PoolFile(path, limit_s, asset_id, size_bytes)])
+        if isinstance(answer, MetadataError):
+            raise answer
+        return answer
+
+    async def run_many(self, files: Sequence[PoolFile]) -> list[bytes | MetadataError]:
+        """ExifTool's output (or the error) for each file, in order.
+
+        All the files join the queue at once and are sent by this caller: no task, event or wake-up per
+        file. Up to ``size`` loops (one per worker, not per file) each take a free worker and send the
+        next batch the queue rules give (other callers' files included), while any of this caller's
+        files is neither finished nor carried by another caller's batch; those they wait for. One loop
+        alone would leave all but one worker idle for a lone caller: the queue's fair share sends only
+        half of 32 files to a worker, and measured, one caller then ran at about half the speed.
+        """
         if self._closed:
-            raise MetadataError("the exiftool pool is closed")
-        request = _Request(path, limit_s, asset_id, size_bytes)
-        self._waiting.append(request)
+            return [MetadataError("the exiftool pool is closed") for _ in files]
+        caller = _Caller()
+        requests = [_Request(file, caller) for file in files]
+        self._waiting.extend(requests)
         try:
-            while not request.finished:
-                if request.taken:  # another caller's batch carries it
-                    await request.changed.wait()
-                    continue
-                async with self._slots:
-                    if not request.taken and not request.finished:
-                        await self._serve(self._take(request))
+            loops = min(self.size, len(requests))
+            if loops < 2:
+                await self._send_all(caller, requests)
+            else:
+                async with anyio.create_task_group() as group:
+                    for _ in range(loops):
+                        group.start_soon(self._send_all, caller, requests)
         finally:
-            if not request.finished:  # cancelled: nobody needs its answer
-                request.abandoned = True
-                if request in self._waiting:
-                    self._waiting.remove(request)
-        if request.error is not None:
-            raise request.error
-        return request.output
+            if not all(request.finished for request in requests):  # cancelled: nobody needs the rest
+                for request in requests:
+                    request.abandoned = True
+                self._waiting = deque(request for request in self._waiting if not request.abandoned)
+        return [request.answer for request in requests]
+
+    async def _send_all(self, caller: _Caller, requests: list[_Request]) -> None:
+        """Send this caller's waiting files, a batch per free worker, until every one is answered."""
+        while not all(request.finished for request in requests):
+            if all(request.taken or request.finished for request in requests):
+                await caller.wait()  # other callers' batches carry the rest
+                continue
+            async with self._slots:
+                first = next((r for r in requests if not r.taken and not r.finished), None)
+                if first is not None:
+                    await self._serve(self._take(first))
 
     def _take(self, first: _Request) -> list[_Request]:
         """``first``, and when it may share, other small files waiting: up to ``batch_files``, and no
@@ -202,10 +258,10 @@ class ExifToolPool:
             for request in batch:
                 request.finish(error=MetadataError(f"exiftool could not start: {exc}"))
             return
-        limit_s = max(request.limit_s for request in batch)
+        limit_s = max(request.file.limit_s for request in batch)
         try:
             with anyio.fail_after(limit_s):
-                output = await worker.run([request.path for request in batch])
+                output = await worker.run([request.file.path for request in batch])
         except TimeoutError:
             await self._drop(worker)
             self._went_wrong(
@@ -223,7 +279,7 @@ class ExifToolPool:
             self._requeue(batch, alone=False)
             raise
         self._idle.append(worker)
-        answers = [output] if len(batch) == 1 else split_answer(output, [r.path for r in batch])
+        answers = [output] if len(batch) == 1 else split_answer(output, [r.file.path for r in batch])
         if answers is None:
             self._went_wrong(
                 batch, worker, "unreadable", MetadataError("exiftool printed an unreadable answer")
@@ -252,15 +308,15 @@ class ExifToolPool:
                 "exiftool timed out; worker replaced",
                 extra={
                     "event": "exiftool.timeout",
-                    "asset_id": request.asset_id,
+                    "asset_id": request.file.asset_id,
                     "pid": worker.pid,
-                    "timeout_s": request.limit_s,
+                    "timeout_s": request.file.limit_s,
                 },
             )
         else:
             log.warning(
                 "exiftool worker crashed; it will be replaced",
-                extra={"event": "exiftool.crash", "asset_id": request.asset_id, "pid": worker.pid},
+                extra={"event": "exiftool.crash", "asset_id": request.file.asset_id, "pid": worker.pid},
             )
         request.finish(error=error)
 
