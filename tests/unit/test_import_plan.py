@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import msgspec
@@ -9,10 +10,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faceforge_domain.imports.models import BulkImportInput, FolderListing, FoundFile
+from faceforge_domain.imports.models import (
+    LARGE_FILE_BYTES,
+    SMALL_BATCH_BYTES,
+    SMALL_BATCH_FILES,
+    BulkImportInput,
+    FolderListing,
+    FoundFile,
+    PlannedFile,
+    SidecarMeta,
+)
 from faceforge_domain.imports.plan import (
     DIRECTORY_SIDECAR,
     SidecarError,
+    batches,
     companion_names,
     effective_meta,
     glob_matches,
@@ -190,3 +201,31 @@ def test_effective_meta_merges_in_order_and_dedupes() -> None:
     )
     assert meta.user_metadata == {"kind": "image", "tags": ["b"], "x": 2}
     assert meta.entity_ids == []
+
+
+sizes = st.one_of(
+    st.integers(0, 4096),
+    st.integers(LARGE_FILE_BYTES - 10, LARGE_FILE_BYTES + 10),
+    st.integers(SMALL_BATCH_BYTES // 3, SMALL_BATCH_BYTES // 2),
+)
+
+
+@given(st.lists(sizes, max_size=80))
+def test_batches_keep_order_bound_small_batches_and_send_large_files_alone(given_sizes: list[int]) -> None:
+    files = [
+        PlannedFile(path=f"{n}", name=f"{n}", size=size, meta=SidecarMeta())
+        for n, size in enumerate(given_sizes)
+    ]
+    made = list(batches(files))
+    assert [item for batch in made for item in batch] == files
+    for batch in made:
+        assert batch
+        if any(item.size > LARGE_FILE_BYTES for item in batch):
+            assert len(batch) == 1
+        else:
+            assert len(batch) <= SMALL_BATCH_FILES
+            assert sum(item.size for item in batch) <= SMALL_BATCH_BYTES
+    for first, second in itertools.pairwise(made):  # a batch ends only when the next file could not join it
+        if all(item.size <= LARGE_FILE_BYTES for item in [*first, second[0]]):
+            full = len(first) == SMALL_BATCH_FILES
+            assert full or sum(item.size for item in first) + second[0].size > SMALL_BATCH_BYTES

@@ -9,7 +9,7 @@ not change the stored asset.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -28,6 +28,7 @@ from faceforge_domain.imports.models import (
 from faceforge_domain.imports.plan import (
     MAX_SIDECAR_BYTES,
     SidecarError,
+    batches,
     is_sidecar,
     parse_sidecar,
     plan_folder,
@@ -186,7 +187,7 @@ class _ImportRun:
             skipped = len(self.files) - len(todo)
             ctx.log("info", f"resuming: {skipped} files stored by an earlier run are not read again")
         await ctx.flush()
-        queue = _batches(todo)
+        queue = batches(todo)
         fatal: list[BaseException] = []
         large_files = anyio.CapacityLimiter(LARGE_FILES_AT_ONCE)
 
@@ -377,18 +378,3 @@ class _ImportRun:
                 ctx.log("warning", "metadata extraction is slow; not waiting for the rest")
                 return
             await anyio.sleep(METADATA_POLL_S)
-
-
-def _batches(files: list[PlannedFile]) -> Iterator[list[PlannedFile]]:
-    """Consecutive small files in batches of up to ``SMALL_BATCH_FILES``; a large file alone."""
-    batch: list[PlannedFile] = []
-    for item in files:
-        if item.size > LARGE_FILE_BYTES:
-            yield [item]
-            continue
-        batch.append(item)
-        if len(batch) == SMALL_BATCH_FILES:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

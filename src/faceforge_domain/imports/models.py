@@ -9,14 +9,16 @@ import msgspec
 JOB_TYPE = "core.assets.bulk_import"
 # Files in flight at once (``import.file_workers``): each waits mostly on its fsyncs, which a disk may
 # serve better side by side, and records arriving together share a transaction.
-FILE_WORKERS = 32
+FILE_WORKERS = 64
 # Files larger than this stream through the store in pieces (several MiB of buffers each), so only
 # LARGE_FILES_AT_ONCE of them are in flight whatever ``file_workers`` says: memory stays bounded.
 LARGE_FILE_BYTES = 1024 * 1024
 LARGE_FILES_AT_ONCE = 4
-# Small files travel in batches of this many: read in one worker-thread trip, stored in another, and
-# recorded together, so the event loop hands work to threads once per batch instead of twice per file.
-SMALL_BATCH_FILES = 4
+# Small files travel in batches of up to this many files and bytes: read in one worker-thread trip,
+# stored in another, recorded together, so the event loop hands work to threads once per batch
+# instead of twice per file; the byte cap bounds the memory a batch holds.
+SMALL_BATCH_FILES = 16
+SMALL_BATCH_BYTES = 4 * 1024 * 1024
 Glob = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
 

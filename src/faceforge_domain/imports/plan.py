@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,9 @@ import msgspec
 
 from faceforge_domain.ids import is_id
 from faceforge_domain.imports.models import (
+    LARGE_FILE_BYTES,
+    SMALL_BATCH_BYTES,
+    SMALL_BATCH_FILES,
     BulkImportInput,
     FolderListing,
     PlannedFile,
@@ -171,3 +174,24 @@ def plan_folder(
             plan.skipped.append(Skip(path=rel(name), reason="sidecar without a companion file"))
             plan.sidecars -= 1
     return plan
+
+
+def batches(files: Sequence[PlannedFile]) -> Iterator[list[PlannedFile]]:
+    """Files in import order: consecutive small ones in batches of up to ``SMALL_BATCH_FILES`` files
+    and ``SMALL_BATCH_BYTES`` bytes, each one over ``LARGE_FILE_BYTES`` alone (it streams)."""
+    batch: list[PlannedFile] = []
+    held = 0
+    for item in files:
+        if item.size > LARGE_FILE_BYTES:
+            if batch:
+                yield batch
+                batch, held = [], 0
+            yield [item]
+            continue
+        if batch and (len(batch) == SMALL_BATCH_FILES or held + item.size > SMALL_BATCH_BYTES):
+            yield batch
+            batch, held = [], 0
+        batch.append(item)
+        held += item.size
+    if batch:
+        yield batch
