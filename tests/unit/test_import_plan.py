@@ -210,22 +210,24 @@ sizes = st.one_of(
 )
 
 
-@given(st.lists(sizes, max_size=80))
-def test_batches_keep_order_bound_small_batches_and_send_large_files_alone(given_sizes: list[int]) -> None:
+@given(st.lists(sizes, max_size=80), st.integers(1, SMALL_BATCH_FILES))
+def test_batches_keep_order_bound_small_batches_and_send_large_files_alone(
+    given_sizes: list[int], most: int
+) -> None:
     files = [
         PlannedFile(path=f"{n}", name=f"{n}", size=size, meta=SidecarMeta())
         for n, size in enumerate(given_sizes)
     ]
-    made = list(batches(files))
+    made = list(batches(files, most))
     assert [item for batch in made for item in batch] == files
     for batch in made:
         assert batch
         if any(item.size > LARGE_FILE_BYTES for item in batch):
             assert len(batch) == 1
         else:
-            assert len(batch) <= SMALL_BATCH_FILES
+            assert len(batch) <= most
             assert sum(item.size for item in batch) <= SMALL_BATCH_BYTES
     for first, second in itertools.pairwise(made):  # a batch ends only when the next file could not join it
         if all(item.size <= LARGE_FILE_BYTES for item in [*first, second[0]]):
-            full = len(first) == SMALL_BATCH_FILES
+            full = len(first) == most
             assert full or sum(item.size for item in first) + second[0].size > SMALL_BATCH_BYTES

@@ -15,7 +15,12 @@ from faceforge_adapters.memory.imports import ROOT, InMemoryImportSource
 from faceforge_domain.errors import Invalid
 from faceforge_domain.imports import handler
 from faceforge_domain.imports.handler import BulkImport
-from faceforge_domain.imports.models import JOB_TYPE, LARGE_FILE_BYTES, LARGE_FILES_AT_ONCE
+from faceforge_domain.imports.models import (
+    JOB_TYPE,
+    LARGE_FILE_BYTES,
+    LARGE_FILES_AT_ONCE,
+    SMALL_BATCH_FILES,
+)
 from faceforge_domain.jobs.executor import JobExecutor
 from faceforge_domain.jobs.models import Job
 from faceforge_domain.jobs.service import JobService
@@ -151,24 +156,37 @@ class CountingSource(InMemoryImportSource):
             self._end(sizes)
 
 
-async def test_many_small_files_overlap_but_few_large_ones_are_in_flight(world: World) -> None:
+async def import_counting(world: World, files: dict[str, bytes], **options: int) -> CountingSource:
+    """Run an import of ``files`` through a ``CountingSource``; the source, to ask what it saw."""
     source = CountingSource()
-    large = {f"big/{n}.bin": bytes([n]) * (LARGE_FILE_BYTES + 1) for n in range(12)}
-    small = {f"small/{n}.bin": bytes([n]) * 1000 for n in range(40)}
-    source.files = {**large, **small}
+    source.files = files
     assets = AssetService(world.units, world.store, TickingClock())
-    bulk = BulkImport(source, assets, world.entities, wait_for_metadata=False)
+    bulk = BulkImport(source, assets, world.entities, wait_for_metadata=False, **options)
     world.service.registry.register("core.test_import", bulk, validate=bulk.validate)
-    job = await world.service.create("core.test_import", {"path": ROOT})
+    await world.service.create("core.test_import", {"path": ROOT})
     claimed = await world.service.claim_next()
     assert claimed is not None
     ended = await JobExecutor(world.service, 1).run_job(claimed)
     assert ended.status == "succeeded"
     assert ended.result is not None
-    assert ended.result["imported"] == 52
+    assert ended.result["imported"] == len(files)
+    return source
+
+
+async def test_many_small_files_overlap_but_few_large_ones_are_in_flight(world: World) -> None:
+    large = {f"big/{n}.bin": bytes([n]) * (LARGE_FILE_BYTES + 1) for n in range(12)}
+    small = {f"small/{n}.bin": bytes([n]) * 1000 for n in range(40)}
+    source = await import_counting(world, {**large, **small})
     assert source.most_large == LARGE_FILES_AT_ONCE
     assert source.most > LARGE_FILES_AT_ONCE  # small files went on beside the large ones
-    assert job.job_id == ended.job_id
+
+
+@pytest.mark.parametrize("file_workers", [1, 3, 20])
+async def test_file_workers_bounds_the_files_in_flight(world: World, file_workers: int) -> None:
+    source = await import_counting(
+        world, {f"{n}.bin": bytes([n]) * 100 for n in range(50)}, file_workers=file_workers
+    )
+    assert source.most == min(file_workers, SMALL_BATCH_FILES)  # 20: one whole batch of 16
 
 
 async def test_vanished_and_unreadable_files_are_logged_counted_and_the_job_goes_on(world: World) -> None:

@@ -187,7 +187,8 @@ class _ImportRun:
             skipped = len(self.files) - len(todo)
             ctx.log("info", f"resuming: {skipped} files stored by an earlier run are not read again")
         await ctx.flush()
-        queue = batches(todo)
+        per_batch = min(SMALL_BATCH_FILES, max(1, self.owner._file_workers))
+        queue = batches(todo, per_batch)
         fatal: list[BaseException] = []
         large_files = anyio.CapacityLimiter(LARGE_FILES_AT_ONCE)
 
@@ -209,7 +210,7 @@ class _ImportRun:
                     return
 
         async with anyio.create_task_group() as group:
-            for _ in range(max(1, self.owner._file_workers // SMALL_BATCH_FILES)):
+            for _ in range(max(1, self.owner._file_workers // per_batch)):
                 group.start_soon(worker, group)
         if fatal:
             raise fatal[0]

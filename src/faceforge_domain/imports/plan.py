@@ -176,9 +176,9 @@ def plan_folder(
     return plan
 
 
-def batches(files: Sequence[PlannedFile]) -> Iterator[list[PlannedFile]]:
-    """Files in import order: consecutive small ones in batches of up to ``SMALL_BATCH_FILES`` files
-    and ``SMALL_BATCH_BYTES`` bytes, each one over ``LARGE_FILE_BYTES`` alone (it streams)."""
+def batches(files: Sequence[PlannedFile], most: int = SMALL_BATCH_FILES) -> Iterator[list[PlannedFile]]:
+    """Files in import order: consecutive small ones in batches of up to ``most`` files and
+    ``SMALL_BATCH_BYTES`` bytes, each one over ``LARGE_FILE_BYTES`` alone (it streams)."""
     batch: list[PlannedFile] = []
     held = 0
     for item in files:
@@ -188,7 +188,7 @@ def batches(files: Sequence[PlannedFile]) -> Iterator[list[PlannedFile]]:
                 batch, held = [], 0
             yield [item]
             continue
-        if batch and (len(batch) == SMALL_BATCH_FILES or held + item.size > SMALL_BATCH_BYTES):
+        if batch and (len(batch) >= most or held + item.size > SMALL_BATCH_BYTES):
             yield batch
             batch, held = [], 0
         batch.append(item)
