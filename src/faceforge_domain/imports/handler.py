@@ -40,7 +40,7 @@ from faceforge_domain.jobs.ports import JobCanceled, JobReporter
 from faceforge_domain.services.assets import AssetService, IngestOptions, IngestResult
 from faceforge_domain.services.entities import EntityService
 
-METADATA_POLL_S = 0.2
+METADATA_POLL_S = 0.05
 METADATA_PATIENCE_S = 120.0
 METADATA_BATCH = 500
 IMPORTED, DUPLICATE = "imported", "duplicate"  # per-file outcomes in the log, read back on resume
