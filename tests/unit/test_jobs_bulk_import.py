@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
 import msgspec
@@ -20,6 +21,8 @@ from faceforge_domain.imports.models import (
     LARGE_FILE_BYTES,
     LARGE_FILES_AT_ONCE,
     SMALL_BATCH_FILES,
+    FolderListing,
+    FoundFile,
 )
 from faceforge_domain.jobs.executor import JobExecutor
 from faceforge_domain.jobs.models import Job
@@ -156,9 +159,11 @@ class CountingSource(InMemoryImportSource):
             self._end(sizes)
 
 
-async def import_counting(world: World, files: dict[str, bytes], **options: int) -> CountingSource:
-    """Run an import of ``files`` through a ``CountingSource``; the source, to ask what it saw."""
-    source = CountingSource()
+async def import_counting(
+    world: World, files: dict[str, bytes], source: CountingSource | None = None, **options: int
+) -> tuple[CountingSource, dict[str, Any]]:
+    """Import ``files`` through a ``CountingSource``: the source, to ask what it saw, and the result."""
+    source = source or CountingSource()
     source.files = files
     assets = AssetService(world.units, world.store, TickingClock())
     bulk = BulkImport(source, assets, world.entities, wait_for_metadata=False, **options)
@@ -170,20 +175,40 @@ async def import_counting(world: World, files: dict[str, bytes], **options: int)
     assert ended.status == "succeeded"
     assert ended.result is not None
     assert ended.result["imported"] == len(files)
-    return source
+    return source, ended.result
 
 
 async def test_many_small_files_overlap_but_few_large_ones_are_in_flight(world: World) -> None:
     large = {f"big/{n}.bin": bytes([n]) * (LARGE_FILE_BYTES + 1) for n in range(12)}
     small = {f"small/{n}.bin": bytes([n]) * 1000 for n in range(40)}
-    source = await import_counting(world, {**large, **small})
+    source, _ = await import_counting(world, {**large, **small})
     assert source.most_large == LARGE_FILES_AT_ONCE
     assert source.most > LARGE_FILES_AT_ONCE  # small files went on beside the large ones
 
 
+class GrowingSource(CountingSource):
+    """``grown.bin`` is small when the walk lists it and larger than a small file when it is read."""
+
+    async def walk(
+        self, root: str, *, recursive: bool, follow_symlinks: bool
+    ) -> AsyncIterator[FolderListing]:
+        async for listing in super().walk(root, recursive=recursive, follow_symlinks=follow_symlinks):
+            files = [FoundFile(name=f.name, size=10) if f.name == "grown.bin" else f for f in listing.files]
+            yield FolderListing(folder=listing.folder, files=files)
+
+
+async def test_a_small_file_grown_past_the_batch_size_since_the_walk_is_streamed_whole(world: World) -> None:
+    grown = b"g" * (LARGE_FILE_BYTES + 5)
+    files = {"a.bin": b"a", "grown.bin": grown, "z.bin": b"z"}
+    source, result = await import_counting(world, files, GrowingSource())
+    assert result["bytes"] == len(grown) + 2
+    assert grown in world.store.blobs.values()
+    assert source.most_large == 1  # it went the streaming way, under the large-file limit
+
+
 @pytest.mark.parametrize("file_workers", [1, 3, 20])
 async def test_file_workers_bounds_the_files_in_flight(world: World, file_workers: int) -> None:
-    source = await import_counting(
+    source, _ = await import_counting(
         world, {f"{n}.bin": bytes([n]) * 100 for n in range(50)}, file_workers=file_workers
     )
     assert source.most == min(file_workers, SMALL_BATCH_FILES)  # 20: one whole batch of 16

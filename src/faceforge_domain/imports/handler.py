@@ -110,6 +110,7 @@ class _ImportRun:
         self.new_assets: list[tuple[str, str]] = []
         self.entity_cache: dict[str, bool] = {}
         self.done_before: dict[str, str] = {}
+        self.large_files = anyio.CapacityLimiter(LARGE_FILES_AT_ONCE)
 
     async def recall(self) -> None:
         """On a resumed job: the files an earlier run stored, by path, so they are not read again."""
@@ -190,7 +191,6 @@ class _ImportRun:
         per_batch = min(SMALL_BATCH_FILES, max(1, self.owner._file_workers))
         queue = batches(todo, per_batch)
         fatal: list[BaseException] = []
-        large_files = anyio.CapacityLimiter(LARGE_FILES_AT_ONCE)
 
         async def worker(group: anyio.abc.TaskGroup) -> None:
             for batch in queue:
@@ -198,8 +198,7 @@ class _ImportRun:
                     return
                 try:
                     if batch[0].size > LARGE_FILE_BYTES:
-                        async with large_files:
-                            await self._import_one(batch[0])
+                        await self._import_one(batch[0])
                     else:
                         await self._import_small(batch)
                 except JobCanceled:
@@ -268,7 +267,12 @@ class _ImportRun:
         await self._settle(item, outcome, len(data))
 
     async def _import_one(self, item: PlannedFile) -> None:
-        """A file streamed through ingest in pieces (a large one, or one grown since the walk)."""
+        """A file streamed through ingest in pieces (a large one, or one grown since the walk), at
+        most ``LARGE_FILES_AT_ONCE`` at a time."""
+        async with self.large_files:
+            await self._stream_one(item)
+
+    async def _stream_one(self, item: PlannedFile) -> None:
         ctx, options = self.ctx, self.options
         await ctx.checkpoint()
         counted = 0
