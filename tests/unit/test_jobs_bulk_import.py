@@ -282,6 +282,7 @@ async def test_cancel_stops_mid_import_and_leaves_only_complete_assets(
     ("given", "field"),
     [
         ({"path": ROOT, "recursive": "yes"}, "input/recursive"),
+        ({"path": ROOT, "kind": "Not A Kind"}, "input/kind"),
         ({"path": ROOT, "entity_id": "c" * 64}, "entity_id"),
         ({"path": "/elsewhere"}, "path"),
         ({}, "input/path"),

@@ -37,7 +37,7 @@ from faceforge_domain.imports.ports import ImportSource
 from faceforge_domain.inputs import field_error
 from faceforge_domain.jobs.models import Job, JsonObject, LogLevel
 from faceforge_domain.jobs.ports import JobCanceled, JobReporter
-from faceforge_domain.services.assets import AssetService, IngestOptions, IngestResult
+from faceforge_domain.services.assets import AssetService, IngestOptions, IngestResult, check_kind
 from faceforge_domain.services.entities import EntityService
 
 METADATA_POLL_S = 0.05
@@ -71,6 +71,8 @@ class BulkImport:
         except msgspec.ValidationError as exc:
             problem = field_error(exc)
             raise Invalid([FieldError(f"input/{problem.field}", problem.message)]) from None
+        if options.kind is not None and (problems := check_kind(options.kind, "input/kind")):
+            raise Invalid(problems)
         if options.entity_id is not None and not await self.entity_exists(options.entity_id):
             raise Invalid.one("entity_id", f"no entity {options.entity_id!r} exists")
         options.path = await self._source.resolve_root(options.path)
