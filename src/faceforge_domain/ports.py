@@ -310,3 +310,8 @@ class MetadataExtractor(Protocol):
         A batch lets the adapter prepare and ask for many files in one go.
         """
         ...
+
+    async def warm_up(self) -> None:
+        """Get ready for a run of extractions (start the tool's workers), so the first files do not
+        wait for the tool to load. Best effort: a tool that cannot start says so at its first file."""
+        ...

@@ -317,6 +317,9 @@ class PurgingExtractor:
         self.assets = assets
         self.output = output
 
+    async def warm_up(self) -> None:
+        return None
+
     async def extract_many(self, assets: Sequence[Asset]) -> list[bytes | Exception]:
         await self.assets.delete(assets[0].asset_id)
         await self.assets.purge()

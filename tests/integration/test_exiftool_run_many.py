@@ -147,3 +147,33 @@ async def test_a_closed_pool_answers_every_file_with_an_error(tmp_path: Path) ->
     assert [str(answer) for answer in answers] == ["the exiftool pool is closed"] * 2
     assert _requests_sent(tmp_path) == []
     assert await pool.run_many([]) == []
+
+
+@needs_exiftool
+async def test_warm_up_starts_every_worker_once_and_the_work_reuses_them(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert EXIFTOOL is not None
+    pool = ExifToolPool(Path(EXIFTOOL), 2)
+    try:
+        with caplog.at_level(logging.INFO, logger="faceforge.exiftool"):
+            await pool.warm_up()
+            assert pool.running == 2
+            await pool.warm_up()  # already warm: nothing more starts
+            answers = await pool.run_many([PoolFile(EXIFTOOL_SAMPLES / "Apple.jpg", limit_s=60)] * 3)
+        assert all(isinstance(answer, bytes) for answer in answers)
+        starts = [r for r in caplog.records if r.__dict__.get("event") == "exiftool.worker_start"]
+        assert len(starts) == 2
+    finally:
+        await pool.aclose()
+    await pool.warm_up()  # a closed pool starts nothing
+    assert pool.running == 0
+
+
+async def test_warm_up_of_a_tool_that_cannot_start_is_quiet_until_a_file_asks(tmp_path: Path) -> None:
+    pool = ExifToolPool(tmp_path / "no-such-exiftool", 2)
+    await pool.warm_up()
+    assert pool.running == 0
+    (answer,) = await pool.run_many([PoolFile(tmp_path / "a.jpg", limit_s=5)])
+    assert isinstance(answer, MetadataError)
+    assert "could not start" in str(answer)

@@ -33,6 +33,10 @@ class FakeExtractor:
         self.outputs = outputs
         self.unavailable_reason = unavailable
         self.seen: list[str] = []
+        self.warm_ups = 0
+
+    async def warm_up(self) -> None:
+        self.warm_ups += 1
 
     async def extract_many(self, assets: Sequence[Asset]) -> list[bytes | Exception]:
         self.seen += [asset.filename for asset in assets]
@@ -341,6 +345,14 @@ async def test_an_unexpected_crash_leaves_that_asset_pending_and_the_batch_recor
     assert (await world.assets.get(bug.asset_id)).metadata_status == "pending"  # retried at the next start
     crashed = [r for r in caplog.records if r.__dict__.get("event") == "metadata.error"]
     assert [r.__dict__["asset_id"] for r in crashed] == [bug.asset_id]
+
+
+async def test_only_a_usable_extractor_is_warmed_up() -> None:
+    usable, unusable = FakeExtractor({}), FakeExtractor({}, unavailable="exiftool is disabled")
+    for extractor in (usable, unusable):
+        await World(extractor).assets.warm_up_metadata()
+    assert (usable.warm_ups, unusable.warm_ups) == (1, 0)
+    await World().assets.warm_up_metadata()  # no extractor at all: nothing to ready
 
 
 async def test_runner_without_a_usable_extractor_skips_with_its_reason() -> None:

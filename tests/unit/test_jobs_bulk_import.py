@@ -346,9 +346,15 @@ async def test_a_resumed_import_does_not_read_again_what_an_earlier_run_stored(w
 
 
 class CannedExtractor:
-    """ExifTool's stand-in: a JSON answer for every file, a failure for ``bad.jpg``."""
+    """ExifTool's stand-in: a JSON answer for every file, a failure for ``bad.jpg``; counts warm-ups."""
 
     unavailable_reason = None
+
+    def __init__(self) -> None:
+        self.warm_ups = 0
+
+    async def warm_up(self) -> None:
+        self.warm_ups += 1
 
     async def extract_many(self, assets: Sequence[Asset]) -> list[bytes | Exception]:
         return [
@@ -365,7 +371,8 @@ async def test_every_new_assets_metadata_outcome_reaches_the_job_log(
     """More new assets than one status query reads: each outcome is logged once, failures as warnings."""
     monkeypatch.setattr(handler, "METADATA_BATCH", 40)
     clock = TickingClock()
-    runner = MetadataRunner(world.units, CannedExtractor(), clock, workers=2)
+    extractor = CannedExtractor()
+    runner = MetadataRunner(world.units, extractor, clock, workers=2)
     assets = AssetService(world.units, world.store, clock, runner)
     bulk = BulkImport(world.source, assets, world.entities)
     world.service.registry.register("core.test_metadata_import", bulk, validate=bulk.validate)
@@ -388,3 +395,4 @@ async def test_every_new_assets_metadata_outcome_reaches_the_job_log(
     assert {e.data["path"] for e in outcomes if e.data} == set(world.source.files)
     (failed,) = [e for e in outcomes if e.level == "warning"]
     assert failed.message == "bad.jpg: metadata failed (exiftool stopped unexpectedly)"
+    assert extractor.warm_ups == 1  # the import readied the extractor as it began

@@ -57,6 +57,10 @@ class ExifToolExtractor:
     def unavailable_reason(self) -> str | None:
         return self._unavailable
 
+    async def warm_up(self) -> None:
+        if self._pool is not None and self._unavailable is None:
+            await self._pool.warm_up()
+
     async def extract_many(self, assets: Sequence[Asset]) -> list[bytes | Exception]:
         pool = self._pool
         if pool is None:

@@ -1,13 +1,13 @@
 """A pool of long-lived ``exiftool -stay_open True -@ -`` processes: milliseconds a file, not a Perl start.
 
-Workers start on first use (up to ``size`` at once). A caller hands over a batch of files (``run_many``)
-or one (``run``); whoever gets a free worker sends the small files waiting at that moment (up to
-``batch_files``, its own first) as one request, and ExifTool answers with one JSON array, so a busy pool
-pays one round trip per batch, not per file. A batch gets the time of its slowest member's limit. A
-batch that times out, crashes its worker or prints something unreadable is asked again file by file, so
-only the file at fault is marked. A request that outlives its timeout kills its worker; a worker that
-dies is dropped, and the next request starts a fresh one. Every start, timeout and crash is logged as a
-structured event.
+Workers start on first use, or ahead of it (``warm_up``), up to ``size`` at once. A caller hands over a
+batch of files (``run_many``) or one (``run``); whoever gets a free worker sends the small files waiting
+at that moment (up to ``batch_files``, its own first) as one request, and ExifTool answers with one JSON
+array, so a busy pool pays one round trip per batch, not per file. A batch gets the time of its slowest
+member's limit. A batch that times out, crashes its worker or prints something unreadable is asked
+again file by file, so only the file at fault is marked. A request that outlives its timeout kills its
+worker; a worker that dies is dropped, and the next request starts a fresh one. Every start, timeout
+and crash is logged as a structured event.
 """
 
 from __future__ import annotations
@@ -192,6 +192,21 @@ class ExifToolPool:
         if isinstance(answer, MetadataError):
             raise answer
         return answer
+
+    async def warm_up(self) -> None:
+        """Start the workers not running yet (Perl loading ExifTool takes about a tenth of a second
+        each), without waiting for busy ones: a worker slot that is taken means the pool is at work."""
+        while not self._closed and len(self._all) < self.size:
+            try:
+                self._slots.acquire_nowait()
+            except anyio.WouldBlock:
+                return
+            try:
+                self._idle.append(await self._start())
+            except OSError:
+                return  # a tool that cannot start says so, logged, at its first file
+            finally:
+                self._slots.release()
 
     async def run_many(self, files: Sequence[PoolFile]) -> list[bytes | MetadataError]:
         """ExifTool's output (or the error) for each file, in order.

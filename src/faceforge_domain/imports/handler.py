@@ -88,6 +88,7 @@ class BulkImport:
     async def __call__(self, job: Job, ctx: JobReporter) -> JsonObject:
         options = msgspec.convert(job.input, BulkImportInput)
         run = _ImportRun(self, options, ctx)
+        await self._assets.warm_up_metadata()  # ExifTool loads while the folder is counted
         await run.recall()
         await run.plan()
         await run.import_files()

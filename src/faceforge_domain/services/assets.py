@@ -179,6 +179,11 @@ class AssetService:
     def store(self) -> BlobStore:
         return self._store
 
+    async def warm_up_metadata(self) -> None:
+        """Ready the metadata extractor for many new assets (see ``MetadataRunner.warm_up``)."""
+        if self._metadata is not None:
+            await self._metadata.warm_up()
+
     async def ingest(
         self,
         chunks: AsyncIterable[bytes],

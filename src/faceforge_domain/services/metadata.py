@@ -70,6 +70,11 @@ class MetadataRunner:
         self._idle = anyio.Event() if self._idle.is_set() else self._idle
         self._send.send_nowait(asset_id)
 
+    async def warm_up(self) -> None:
+        """Start the extractor's workers ahead of a run of new assets (a bulk import)."""
+        if self._extractor is not None and self._extractor.unavailable_reason is None:
+            await self._extractor.warm_up()
+
     async def wait_idle(self) -> None:
         """Until every queued asset has been processed (tests and the CLI wait on this)."""
         await self._idle.wait()
