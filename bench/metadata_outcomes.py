@@ -4,8 +4,9 @@ replaced, measured in the same run.
 - ``record``: one 32-asset batch of ExifTool outcomes through ``AssetRepository.record_metadata`` in a
   write transaction, beside reading the same records whole (``get_many``), merging the entry and writing
   them back whole (``update_many``). The ``asset.metadata_extracted`` events, the same in both, are left out.
-- ``poll``: the status and reason of ``--assets`` assets, 500 to a call, through
-  ``AssetService.metadata_states``, beside ``AssetService.get_many`` (what a bulk import's wait read).
+- ``poll``: the status and reason of ``--assets`` assets, 500 to a read transaction, through
+  ``AssetRepository.metadata_states``, beside whole records through ``get_many`` (what a bulk import's
+  wait read before).
 
     python bench/metadata_outcomes.py [--assets 10000] [--rounds 15]
 
@@ -25,13 +26,11 @@ from pathlib import Path
 
 import anyio
 
-from faceforge_adapters.memory import InMemoryBlobStore
 from faceforge_adapters.sqlite.database import Database
 from faceforge_adapters.sqlite.uow import SqliteUnitOfWorkFactory
 from faceforge_domain.clock import SystemClock
 from faceforge_domain.metadata import ENTRY_TYPE, SOURCE, MetadataOutcome, replace_entry
 from faceforge_domain.models import Asset, JsonObject, StorageLocation
-from faceforge_domain.services.assets import AssetService
 
 BATCH = 32  # MetadataRunner's batch
 POLL = 500  # the bulk import's ids per status read
@@ -118,17 +117,23 @@ async def run(db_file: Path, assets: int, rounds: int) -> None:
             "whole records",
         )
 
-        service = AssetService(units, InMemoryBlobStore(), clock)
+        async def read_states(some: list[str]) -> None:
+            async with units.read() as uow:
+                await uow.assets.metadata_states(some)
 
-        def poll(read: Callable[[list[str]], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+        async def read_whole(some: list[str]) -> None:
+            async with units.read() as uow:
+                await uow.assets.get_many(some)
+
+        def poll(read: Callable[[list[str]], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
             async def every() -> None:
                 for start in range(0, len(ids), POLL):
                     await read(ids[start : start + POLL])
 
             return every
 
-        states = await medians(poll(service.metadata_states), rounds)
-        whole = await medians(poll(service.get_many), rounds)
+        states = await medians(poll(read_states), rounds)
+        whole = await medians(poll(read_whole), rounds)
         line(f"poll: {assets:,} statuses", states, whole, "whole records")
     finally:
         await database.close()

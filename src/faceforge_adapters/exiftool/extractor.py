@@ -58,7 +58,7 @@ class ExifToolExtractor:
         return self._unavailable
 
     async def warm_up(self) -> None:
-        if self._pool is not None and self._unavailable is None:
+        if self._pool is not None:
             await self._pool.warm_up()
 
     async def extract_many(self, assets: Sequence[Asset]) -> list[bytes | Exception]:

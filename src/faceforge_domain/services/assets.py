@@ -354,11 +354,6 @@ class AssetService:
             raise NotFound("asset", asset_id)
         return asset
 
-    async def get_many(self, asset_ids: Collection[str]) -> dict[str, Asset]:
-        """The live assets among ``asset_ids``, by id, in one lookup."""
-        async with self._uow.read() as uow:
-            return await uow.assets.get_many(asset_ids)
-
     async def metadata_states(self, asset_ids: Collection[str]) -> dict[str, MetadataState]:
         """Extraction status and reason of the live assets among ``asset_ids``: a cheap poll."""
         async with self._uow.read() as uow:
