@@ -34,6 +34,10 @@ _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
 _RIFF_KINDS = {b"WEBP": "image/webp", b"WAVE": "audio/wav", b"AVI ": "video/x-msvideo"}
 _LORA_EXTENSIONS = (".safetensors", ".ckpt", ".pt")
 SNIFF_BYTES = 64
+# What a browser shows without running anything in it. Everything else (HTML, SVG, XML, scripts...)
+# could run script on the app's own origin if it were shown, so it is only ever downloaded.
+_PASSIVE_FAMILIES = ("image/", "video/", "audio/")
+_PASSIVE_TYPES = frozenset({"application/pdf", "text/plain"})
 
 
 def clean_filename(raw: str) -> str:
@@ -59,6 +63,17 @@ def sniff_mime(head: bytes, filename: str) -> str:
         return "application/octet-stream"
     guessed, _ = mimetypes.guess_type(filename, strict=False)
     return guessed or "application/octet-stream"
+
+
+def shows_passively(mime_type: str) -> bool:
+    """Whether a browser may show this type in place (``inline``) without running any of it.
+
+    SVG and other XML images can carry script, so only non-XML images count.
+    """
+    media = mime_type.split(";", 1)[0].strip().lower()
+    if media in _PASSIVE_TYPES:
+        return True
+    return media.startswith(_PASSIVE_FAMILIES) and "xml" not in media and "svg" not in media
 
 
 def infer_kind(mime_type: str, filename: str) -> str:

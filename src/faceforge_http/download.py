@@ -2,6 +2,11 @@
 
 What to send is decided by ``faceforge_domain.ranges.plan_download``; this module only writes the
 bytes to the ASGI ``send`` channel as they are read (in chunks of at least 1 MiB, off the event loop).
+
+Stored files are hostile input served from the UI's own origin: only types a browser shows without
+running anything are ever ``inline``, and every answer forbids sniffing and sandboxes the document
+(no script, no same-origin access, no requests), so an uploaded HTML or SVG page can never act as the
+signed-in user.
 """
 
 from __future__ import annotations
@@ -14,11 +19,15 @@ from urllib.parse import quote
 from litestar.response.base import ASGIResponse
 from litestar.types import Receive, Send
 
+from faceforge_domain.filetypes import shows_passively
 from faceforge_domain.models import Asset
 from faceforge_domain.ranges import ByteRange, DownloadPlan, http_date, strong_etag
 from faceforge_http.digests import repr_digest
 
 CRLF = "\r\n"
+# GitHub's raw-content policy: nothing loads or runs, inline styles only (browsers' own image and media
+# viewers use them), and ``sandbox`` gives the document a unique origin even where CSP is partly ignored.
+DOWNLOAD_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 Reader = Callable[[int, int], AsyncGenerator[bytes, None]]
 
 
@@ -33,7 +42,9 @@ def content_disposition(filename: str, *, inline: bool) -> str:
 
 
 def representation_headers(asset: Asset, *, inline: bool) -> dict[str, str]:
-    """Headers every answer about the bytes carries (200, 206, 304)."""
+    """Headers every answer about the bytes carries (200, 206, 304). ``inline`` is a wish, granted
+    only for types shown passively."""
+    inline = inline and shows_passively(asset.mime_type)
     return {
         "accept-ranges": "bytes",
         "etag": strong_etag(asset.content_hash),
@@ -41,6 +52,7 @@ def representation_headers(asset: Asset, *, inline: bool) -> dict[str, str]:
         "last-modified": http_date(asset.created_at),
         "content-disposition": content_disposition(asset.filename, inline=inline),
         "x-content-type-options": "nosniff",
+        "content-security-policy": DOWNLOAD_CSP,
     }
 
 

@@ -94,6 +94,47 @@ async def test_inline_disposition(client: httpx.AsyncClient, auth: dict[str, str
     assert response.headers["content-type"].startswith("text/plain")
 
 
+ACTIVE_PAGE = b"<html><body><script>fetch('/v1/entities', {method: 'POST'})</script></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "shown_inline"),
+    [
+        ("page.html", ACTIVE_PAGE, False),
+        ("page.htm", ACTIVE_PAGE, False),
+        ("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', False),
+        ("feed.xml", b"<?xml version='1.0'?><a/>", False),
+        ("tool.js", b"alert(1)", False),
+        ("page.xhtml", ACTIVE_PAGE, False),
+        ("notes.txt", ACTIVE_PAGE, True),  # shown as text: nosniff keeps it from becoming HTML
+        ("photo.png", b"\x89PNG\r\n\x1a\n" + bytes(64), True),
+        ("paper.pdf", b"%PDF-1.4\n%%EOF\n", True),
+        ("clip.mp3", b"ID3" + bytes(64), True),
+    ],
+)
+async def test_only_passive_types_are_shown_inline_and_every_download_is_sandboxed(
+    client: httpx.AsyncClient, auth: dict[str, str], filename: str, content: bytes, shown_inline: bool
+) -> None:
+    stored = await client.put(f"/v1/assets/upload?filename={filename}", content=content, headers=auth)
+    url = f"/v1/assets/{stored.json()['data']['asset_id']}/download"
+    for response in (
+        await client.get(url + "?inline=1", headers=auth),
+        await client.head(url + "?inline=1", headers=auth),
+        await client.get(url + "?inline=1", headers={**auth, "Range": "bytes=0-3"}),
+        await client.get(
+            url + "?inline=1", headers={**auth, "If-None-Match": f'"{stored.json()["data"]["asset_id"]}"'}
+        ),
+    ):
+        assert response.status_code in (200, 206, 304)
+        disposition = response.headers["content-disposition"]
+        assert disposition.startswith("inline;" if shown_inline else "attachment;"), disposition
+        assert response.headers["x-content-type-options"] == "nosniff"
+        policy = response.headers["content-security-policy"]
+        assert "sandbox" in policy
+        assert "default-src 'none'" in policy
+    assert (await client.get("/v1/entities", headers=auth)).json()["data"]["total"] == 0
+
+
 @pytest.mark.parametrize(
     ("header", "start", "end"),
     [

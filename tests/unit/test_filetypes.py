@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faceforge_domain.filetypes import clean_filename, infer_kind, sniff_mime
+from faceforge_domain.filetypes import clean_filename, infer_kind, shows_passively, sniff_mime
 
 
 @given(st.text(max_size=200))
@@ -83,3 +83,27 @@ def test_sniff_mime_prefers_the_bytes_then_the_name(head: bytes, name: str, mime
 )
 def test_infer_kind_table(mime: str, name: str, kind: str) -> None:
     assert infer_kind(mime, name) == kind
+
+
+@pytest.mark.parametrize(
+    ("mime", "passive"),
+    [
+        ("image/jpeg", True),
+        ("IMAGE/PNG", True),
+        ("video/mp4", True),
+        ("audio/mpeg", True),
+        ("application/pdf", True),
+        ("text/plain; charset=utf-8", True),
+        ("image/svg+xml", False),
+        ("IMAGE/SVG+XML; charset=utf-8", False),
+        ("image/svg", False),
+        ("text/html", False),
+        ("application/xhtml+xml", False),
+        ("text/xml", False),
+        ("text/javascript", False),
+        ("application/octet-stream", False),
+        ("", False),
+    ],
+)
+def test_only_types_shown_without_running_anything_count_as_passive(mime: str, passive: bool) -> None:
+    assert shows_passively(mime) is passive
