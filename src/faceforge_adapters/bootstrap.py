@@ -50,6 +50,7 @@ from faceforge_domain.services.fielddefs import FieldDefinitionService
 from faceforge_domain.services.metadata import MetadataRunner
 from faceforge_domain.services.relationships import RelationshipService
 from faceforge_domain.services.storage_migration import StorageMigration
+from faceforge_domain.sessions import SessionService
 from faceforge_domain.uploads.service import ResumableUploads
 
 log = logging.getLogger("faceforge.core")
@@ -82,6 +83,7 @@ class Core:
     plugins: PluginService
     events: EventFeed
     uploads: ResumableUploads
+    sessions: SessionService
     version: str
     storage_migration: StorageMigration | None = None
     seaweed: ManagedSeaweed | None = None
@@ -196,6 +198,7 @@ async def bootstrap(
             ),
             events=EventFeed(units),
             uploads=uploads,
+            sessions=SessionService(units, clock),
             version=core_version(),
             storage_migration=migration,
             seaweed=storage.seaweed if storage else None,

@@ -28,6 +28,7 @@ from faceforge_domain.transaction import Transaction
 if TYPE_CHECKING:  # the jobs package builds on these ports; it is only named here
     from faceforge_domain.jobs.ports import JobRepository
     from faceforge_domain.plugins.ports import PluginRepository
+    from faceforge_domain.sessions import SessionRepository
 
 
 class EntityRepository(Protocol):
@@ -232,6 +233,9 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def plugins(self) -> PluginRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
 
 
 class UnitOfWorkFactory(Protocol):

@@ -1,4 +1,4 @@
-"""Signing in to the web UI: cookie flags, redirects, CSRF double-submit against the real API guard."""
+"""Signing in to the web UI: a server-side session, cookie flags, redirects, CSRF, signing out."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ async def test_pages_redirect_to_login_without_a_cookie(client: Client) -> None:
 
 
 async def test_a_wrong_cookie_is_not_a_session(client: Client) -> None:
-    client.cookies.set("ff_token", "not-the-token")
+    client.cookies.set("ff_session", "not-a-session")
     response = await client.get("/ui/jobs", follow_redirects=False)
     assert response.headers["location"].startswith("/ui/login")
 
@@ -50,20 +50,21 @@ async def test_login_page_is_public_and_has_a_labelled_token_field(client: Clien
     assert "unsafe-inline" not in response.headers["content-security-policy"]
 
 
-async def test_login_sets_httponly_strict_token_cookie_and_readable_csrf_cookie(
+async def test_login_sets_an_httponly_strict_session_cookie_and_a_readable_csrf_cookie(
     client: Client, core: Core
 ) -> None:
     response = await login(client, core.install_token)
     assert response.status_code == 303  # type: ignore[attr-defined]
     assert response.headers["location"] == "/ui/entities"  # type: ignore[attr-defined]
     cookies = set_cookie_headers(response)
-    token_cookie, csrf_cookie = cookies["ff_token"].lower(), cookies["ff_csrf"].lower()
-    assert "httponly" in token_cookie
-    assert "samesite=strict" in token_cookie
-    assert "path=/" in token_cookie
+    session_cookie, csrf_cookie = cookies["ff_session"].lower(), cookies["ff_csrf"].lower()
+    assert "httponly" in session_cookie
+    assert "samesite=strict" in session_cookie
+    assert "path=/" in session_cookie
     assert "httponly" not in csrf_cookie
     assert "samesite=strict" in csrf_cookie
-    assert client.cookies["ff_csrf"] != core.install_token
+    assert core.install_token not in str(response.headers.get_list("set-cookie"))  # type: ignore[attr-defined]
+    assert client.cookies["ff_csrf"] != client.cookies["ff_session"]
     assert (await client.get("/ui/entities", follow_redirects=False)).status_code == 200
 
 
@@ -85,20 +86,33 @@ async def test_a_bad_token_shows_the_form_again_and_sets_no_cookie(
     response = await login(client, token)
     assert response.status_code == 401  # type: ignore[attr-defined]
     assert message in response.text  # type: ignore[attr-defined]
-    assert "ff_token" not in set_cookie_headers(response)
-    assert not client.cookies.get("ff_token")
+    assert "ff_session" not in set_cookie_headers(response)
+    assert not client.cookies.get("ff_session")
     assert (await client.get("/ui/entities", follow_redirects=False)).status_code in (302, 303, 307)
 
 
-async def test_logout_clears_both_cookies(client: Client, core: Core) -> None:
+async def test_logout_ends_the_session_on_the_server_and_clears_both_cookies(
+    client: Client, core: Core
+) -> None:
     await login(client, core.install_token)
+    kept_copy = client.cookies["ff_session"]
     response = await client.post("/ui/logout", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/ui/login"
     cookies = set_cookie_headers(response)
-    assert "max-age=0" in cookies["ff_token"].lower()
+    assert "max-age=0" in cookies["ff_session"].lower()
     assert "max-age=0" in cookies["ff_csrf"].lower()
     assert (await client.get("/ui/entities", follow_redirects=False)).status_code in (302, 303, 307)
+    replayed = await client.get("/v1/ping", headers={"Cookie": f"ff_session={kept_copy}"})
+    assert replayed.status_code == 401  # a copy of the cookie taken before signing out is dead too
+
+
+async def test_each_browser_gets_its_own_session(client: Client, core: Core) -> None:
+    await login(client, core.install_token)
+    first = client.cookies["ff_session"]
+    client.cookies.clear()
+    await login(client, core.install_token)
+    assert client.cookies["ff_session"] != first
 
 
 async def test_cookie_changes_need_the_csrf_header(client: Client, core: Core) -> None:

@@ -8,6 +8,7 @@ from faceforge_domain.events import Event
 from faceforge_domain.jobs.models import Job, LogEntry
 from faceforge_domain.models import Asset, Descriptor, Entity, FieldDefinition, Relationship
 from faceforge_domain.plugins.models import PluginRecord
+from faceforge_domain.sessions import UiSession
 
 
 @dataclass
@@ -25,3 +26,4 @@ class MemoryState:
     events: list[Event] = field(default_factory=list)
     last_event_id: int = 0
     plugins: dict[str, PluginRecord] = field(default_factory=dict)
+    sessions: dict[str, UiSession] = field(default_factory=dict)

@@ -16,6 +16,7 @@ from faceforge_adapters.memory.fielddefs import InMemoryFieldDefinitionRepositor
 from faceforge_adapters.memory.jobs import InMemoryJobRepository
 from faceforge_adapters.memory.plugins import InMemoryPluginRepository
 from faceforge_adapters.memory.relationships import InMemoryRelationshipRepository
+from faceforge_adapters.memory.sessions import InMemorySessionRepository
 from faceforge_adapters.memory.state import MemoryState
 
 
@@ -30,6 +31,7 @@ class InMemoryUnitOfWork:
     jobs: InMemoryJobRepository
     events: InMemoryEventLog
     plugins: InMemoryPluginRepository
+    sessions: InMemorySessionRepository
 
     def __init__(self, factory: InMemoryUnitOfWorkFactory, *, writable: bool) -> None:
         self._factory = factory
@@ -49,6 +51,7 @@ class InMemoryUnitOfWork:
         self.jobs = InMemoryJobRepository(self._working)
         self.events = InMemoryEventLog(self._working)
         self.plugins = InMemoryPluginRepository(self._working)
+        self.sessions = InMemorySessionRepository(self._working)
         return self
 
     async def __aexit__(

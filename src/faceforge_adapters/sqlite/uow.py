@@ -17,6 +17,7 @@ from faceforge_adapters.sqlite.fielddefs import SqliteFieldDefinitionRepository
 from faceforge_adapters.sqlite.jobs import SqliteJobRepository
 from faceforge_adapters.sqlite.plugins import SqlitePluginRepository
 from faceforge_adapters.sqlite.relationships import SqliteRelationshipRepository
+from faceforge_adapters.sqlite.sessions import SqliteSessionRepository
 
 
 class _RollbackError(Exception):
@@ -34,6 +35,7 @@ class SqliteUnitOfWork:
     jobs: SqliteJobRepository
     events: SqliteEventLog
     plugins: SqlitePluginRepository
+    sessions: SqliteSessionRepository
 
     def __init__(self, transaction: AbstractAsyncContextManager[aiosqlite.Connection]) -> None:
         self._transaction = transaction
@@ -49,6 +51,7 @@ class SqliteUnitOfWork:
         self.jobs = SqliteJobRepository(conn)
         self.events = SqliteEventLog(conn)
         self.plugins = SqlitePluginRepository(conn)
+        self.sessions = SqliteSessionRepository(conn)
         return self
 
     async def __aexit__(

@@ -1,13 +1,15 @@
-"""Signing in to the web UI: the install token becomes an HttpOnly cookie, plus a CSRF cookie for JS.
+"""Signing in to the web UI: the install token starts a server-side session held in an HttpOnly cookie.
 
-The browser never sees the token again after the login form: ``ff_token`` is HttpOnly and
-``SameSite=Strict``. ``ff_csrf`` is a random value the page's script echoes in ``X-FaceForge-CSRF`` on
-every change it sends to ``/v1`` (the double-submit check lives in :mod:`faceforge_http.auth`).
+The browser never keeps the token: the login form trades it for ``ff_session`` (HttpOnly,
+``SameSite=Strict``), the id of a session the server can revoke. ``ff_csrf`` is that session's CSRF
+value, readable by the page's script, which echoes it in ``X-FaceForge-CSRF`` on every change it sends
+to ``/v1`` (checked in :mod:`faceforge_http.auth`). Signing out ends the session on the server.
 """
 
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -19,12 +21,12 @@ from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_401_UNAUTHORIZED
 
-from faceforge_http.auth import CSRF_COOKIE, TOKEN_COOKIE, token_is_valid
+from faceforge_domain.sessions import StartedSession
+from faceforge_http.auth import CSRF_COOKIE, SESSION_COOKIE, session_is_live
 from faceforge_http.deps import CoreDep
 
 LOGIN_PATH = "/ui/login"
 HOME_PATH = "/ui/entities"
-SESSION_SECONDS = 30 * 24 * 3600
 
 
 class LoginForm(msgspec.Struct, kw_only=True):
@@ -39,28 +41,28 @@ def safe_next(target: str) -> str:
     return HOME_PATH
 
 
-def session_cookies(token: str) -> list[Cookie]:
-    common: dict[str, Any] = {"path": "/", "samesite": "strict", "max_age": SESSION_SECONDS}
+def session_cookies(session: StartedSession) -> list[Cookie]:
+    common: dict[str, Any] = {"path": "/", "samesite": "strict", "expires": _epoch(session.expires_at)}
     return [
-        Cookie(key=TOKEN_COOKIE, value=token, httponly=True, **common),
-        Cookie(key=CSRF_COOKIE, value=secrets.token_urlsafe(32), httponly=False, **common),
+        Cookie(key=SESSION_COOKIE, value=session.session_id, httponly=True, **common),
+        Cookie(key=CSRF_COOKIE, value=session.csrf, httponly=False, **common),
     ]
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
 
 
 def cleared_cookies() -> list[Cookie]:
     return [
         Cookie(key=name, value="", path="/", max_age=0, expires=0, samesite="strict")
-        for name in (TOKEN_COOKIE, CSRF_COOKIE)
+        for name in (SESSION_COOKIE, CSRF_COOKIE)
     ]
-
-
-def signed_in(request: Request[Any, Any, Any]) -> bool:
-    return token_is_valid(request, request.app.state.core.install_token)
 
 
 @get(LOGIN_PATH, include_in_schema=False)
 async def login_page(request: Request[Any, Any, Any], next: FromQuery[str] = "") -> Template | Redirect:
-    if signed_in(request):
+    if await session_is_live(request):
         return Redirect(safe_next(next))
     return Template("login.html", context={"next": safe_next(next), "error": None})
 
@@ -72,7 +74,8 @@ async def login(
     token = data.token.strip()
     expected = core.install_token
     if token and expected and secrets.compare_digest(token.encode(), expected.encode()):
-        return Redirect(safe_next(data.next), status_code=HTTP_303_SEE_OTHER, cookies=session_cookies(token))
+        cookies = session_cookies(await core.sessions.start(expected))
+        return Redirect(safe_next(data.next), status_code=HTTP_303_SEE_OTHER, cookies=cookies)
     message = "Please paste the access token." if not token else "That access token is not right."
     return Template(
         "login.html",
@@ -82,8 +85,12 @@ async def login(
 
 
 @post("/ui/logout", include_in_schema=False, status_code=HTTP_303_SEE_OTHER)
-async def logout() -> Redirect:
-    """A form post (not a link) so that another site cannot sign the user out with an image tag."""
+async def logout(core: CoreDep, request: Request[Any, Any, Any]) -> Redirect:
+    """A form post (not a link) so that another site cannot sign the user out with an image tag; the
+    session ends on the server, so a copy of the cookie stops working too."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id:
+        await core.sessions.end(session_id)
     return Redirect(LOGIN_PATH, status_code=HTTP_303_SEE_OTHER, cookies=cleared_cookies())
 
 
@@ -92,9 +99,9 @@ async def root() -> Redirect:
     return Redirect(HOME_PATH)
 
 
-def require_login(request: Request[Any, Any, Any]) -> Response[Any] | None:
-    """``before_request`` hook of the UI pages: send anyone without a valid cookie to the login form."""
-    if signed_in(request):
+async def require_login(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """``before_request`` hook of the UI pages: send anyone without a live session to the login form."""
+    if await session_is_live(request):
         return None
     wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return Redirect(f"{LOGIN_PATH}?next={quote(wanted, safe='/')}")
