@@ -1,4 +1,4 @@
-"""The install token: three ways to present it, CSRF for cookie writes, 401s, and never in the logs."""
+"""The install token in two headers, UI sessions with their CSRF value, 401s, and never in the logs."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ Client = AsyncTestClient  # type: ignore[type-arg]
 ADA = {"display_name": "Ada Lovelace"}
 
 
-def cookie(token: str, csrf: str | None = None) -> dict[str, str]:
-    jar = f"ff_token={token}" + (f"; ff_csrf={csrf}" if csrf is not None else "")
+def cookie(session_id: str, csrf: str | None = None) -> dict[str, str]:
+    jar = f"ff_session={session_id}" + (f"; ff_csrf={csrf}" if csrf is not None else "")
     return {"Cookie": jar}
 
 
@@ -46,18 +46,27 @@ async def test_token_header_is_accepted(client: Client, core: Core) -> None:
     ).status_code == 200
 
 
-async def test_cookie_is_accepted_for_reads(client: Client, core: Core) -> None:
-    assert (await client.get("/v1/ping", headers=cookie(core.install_token))).status_code == 200
+async def test_a_session_cookie_is_accepted_for_reads(client: Client, core: Core) -> None:
+    session = await core.sessions.start(core.install_token)
+    assert (await client.get("/v1/ping", headers=cookie(session.session_id))).status_code == 200
 
 
-async def test_cookie_write_without_csrf_proof_is_forbidden_and_changes_nothing(
+async def test_the_install_token_itself_is_no_cookie(client: Client, core: Core) -> None:
+    for name in ("ff_session", "ff_token"):
+        assert_unauthorized(await client.get("/v1/ping", headers={"Cookie": f"{name}={core.install_token}"}))
+
+
+async def test_session_write_without_its_own_csrf_value_is_forbidden_and_changes_nothing(
     client: Client, core: Core
 ) -> None:
+    session = await core.sessions.start(core.install_token)
+    other = await core.sessions.start(core.install_token)
     for headers in (
-        cookie(core.install_token),
-        cookie(core.install_token, csrf="abc"),
-        {**cookie(core.install_token, csrf="abc"), "X-FaceForge-CSRF": "abd"},
-        {**cookie(core.install_token), "X-FaceForge-CSRF": "abc"},
+        cookie(session.session_id),
+        cookie(session.session_id, csrf=session.csrf),  # the cookie alone proves nothing
+        {**cookie(session.session_id, csrf="abc"), "X-FaceForge-CSRF": "abc"},  # double-submit forged
+        {**cookie(session.session_id), "X-FaceForge-CSRF": other.csrf},  # another session's value
+        {**cookie(session.session_id), "X-FaceForge-CSRF": session.session_id},
     ):
         response = await client.post("/v1/entities", json=ADA, headers=headers)
         assert response.status_code == 403
@@ -66,10 +75,17 @@ async def test_cookie_write_without_csrf_proof_is_forbidden_and_changes_nothing(
     assert await entity_count(client, core) == 0
 
 
-async def test_cookie_write_with_matching_csrf_header_goes_through(client: Client, core: Core) -> None:
-    headers = {**cookie(core.install_token, csrf="s3cr3t-csrf"), "X-FaceForge-CSRF": "s3cr3t-csrf"}
+async def test_session_write_with_its_csrf_value_goes_through(client: Client, core: Core) -> None:
+    session = await core.sessions.start(core.install_token)
+    headers = {**cookie(session.session_id, csrf=session.csrf), "X-FaceForge-CSRF": session.csrf}
     assert (await client.post("/v1/entities", json=ADA, headers=headers)).status_code == 201
     assert await entity_count(client, core) == 1
+
+
+async def test_an_ended_session_is_refused(client: Client, core: Core) -> None:
+    session = await core.sessions.start(core.install_token)
+    await core.sessions.end(session.session_id)
+    assert_unauthorized(await client.get("/v1/ping", headers=cookie(session.session_id)))
 
 
 async def test_header_tokens_need_no_csrf_proof(client: Client, core: Core) -> None:
@@ -85,9 +101,10 @@ async def test_header_tokens_need_no_csrf_proof(client: Client, core: Core) -> N
         {"Authorization": "Bearer "},
         {"Authorization": "Basic dXNlcjpwYXNz"},
         {"X-FaceForge-Token": "wrong-token"},
-        {"Cookie": "ff_token=wrong-token"},
+        {"Cookie": "ff_session=wrong-session"},
+        {"Cookie": "ff_session="},
     ],
-    ids=["missing", "wrong-bearer", "empty-bearer", "basic", "wrong-header", "wrong-cookie"],
+    ids=["missing", "wrong-bearer", "empty-bearer", "basic", "wrong-header", "wrong-cookie", "empty-cookie"],
 )
 async def test_missing_or_wrong_token_is_401_with_www_authenticate(
     client: Client, headers: dict[str, str]
@@ -113,9 +130,10 @@ def read_log(core: Core) -> str:
 
 async def test_requests_are_logged_but_the_token_never_is(client: Client, core: Core) -> None:
     token = core.install_token
+    session = await core.sessions.start(token)
     await client.get("/v1/ping", headers={"Authorization": f"Bearer {token}"})
     await client.get("/v1/ping", headers={"X-FaceForge-Token": token})
-    await client.get("/v1/ping", headers=cookie(token))
+    await client.get("/v1/ping", headers=cookie(session.session_id))
     await client.get(f"/v1/ping?token={token}")
     await client.get(f"/v1/{token}", headers={"Authorization": f"Bearer {token}"})
     await client.post(
@@ -123,6 +141,7 @@ async def test_requests_are_logged_but_the_token_never_is(client: Client, core: 
     )
     log = read_log(core)
     assert token not in log
+    assert session.session_id not in log
     assert '"path":"/v1/ping","status":200' in log
     assert '"method":"GET"' in log
     assert '"duration_ms":' in log

@@ -249,7 +249,7 @@ async def test_a_plugin_token_works_in_the_header_but_never_as_a_cookie(
     await rescan(client, auth)
     token = await enable(client, auth)
     assert (await client.get("/v1/ping", headers={"X-FaceForge-Token": token})).status_code == 200
-    client.cookies.set("ff_token", token)
+    client.cookies.set("ff_session", token)
     try:
         assert_error(await client.get("/v1/ping"), 401, "unauthorized")
     finally:
