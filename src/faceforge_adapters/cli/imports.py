@@ -87,7 +87,8 @@ class ProgressLine:
 
 
 def import_folder(
-    folder: Path = typer.Argument(..., help="The folder to import."),
+    # Plain text, not a click path: the import's own check words every bad path (a NUL included).
+    folder: str = typer.Argument(..., help="The folder to import."),
     kind: str | None = typer.Option(None, help="Asset kind for every file (sidecars may say otherwise)."),
     entity: str | None = typer.Option(None, help="Link every imported file to this entity id."),
     include: list[str] = typer.Option([], help="Only files matching this glob (repeatable)."),
@@ -104,7 +105,7 @@ def import_folder(
 ) -> None:
     """Import a folder (with its sidecar metadata) and follow the job until it ends."""
     spec = {
-        "path": str(folder.expanduser().absolute()),
+        "path": str(Path(folder).expanduser().absolute()),
         "recursive": recursive,
         "kind": kind,
         "entity_id": entity,
