@@ -284,3 +284,24 @@ async def test_hidden_files_and_folders_are_imported_only_when_asked_for(core: C
     assert (done.result["imported"], done.result["duplicates"], done.result["skipped"]) == (2, 1, 0)
     names = await column(core, "SELECT filename FROM assets ORDER BY filename")
     assert names == [".env", "a.txt", "id_ed25519"]
+
+
+async def test_cancelling_an_import_mid_metadata_leaves_no_exiftool_staging(
+    home: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    jpegs = sorted(EXIFTOOL_SAMPLES.glob("*.jpg"))
+    for n in range(600):  # distinct bytes: each one a new asset for ExifTool
+        sample = jpegs[n % len(jpegs)]
+        (folder / f"{n:04d}-{sample.name}").write_bytes(sample.read_bytes() + n.to_bytes(4, "big"))
+    async with bootstrap(home=home, env={"FACEFORGE_HOME": str(home)}) as core:
+        staging = core.paths.tmp_dir / "exiftool"
+        job = await core.jobs.create(JOB_TYPE, {"path": str(folder)})
+        with anyio.fail_after(60):  # cancel once ExifTool is at work on staged files
+            while not (staging.is_dir() and any(staging.iterdir())):  # noqa: ASYNC110
+                await anyio.sleep(0.005)
+        await core.jobs.cancel(job.job_id)
+        assert (await wait_for(core, job.job_id, "canceled", "succeeded")).status == "canceled"
+    assert files_under(core.paths.tmp_dir) == []
+    assert list(staging.iterdir()) == []
