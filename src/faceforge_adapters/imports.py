@@ -66,9 +66,13 @@ def _pure(path: str, windows: bool) -> PurePath:
 
 
 def _inside(path: PurePath, folder: PurePath) -> bool:
+    """``path`` is ``folder`` or lies under it (both normalised by their class; case-blind on Windows).
+    Compared as text: reads with links followed ask this for every file."""
+    inner, outer, sep = str(path), str(folder), "/"
     if isinstance(path, PureWindowsPath):
-        path, folder = PureWindowsPath(str(path).casefold()), PureWindowsPath(str(folder).casefold())
-    return path == folder or folder in path.parents
+        inner, outer, sep = inner.casefold(), outer.casefold(), "\\"
+    prefix = outer if outer.endswith(sep) else outer + sep
+    return inner == outer or inner.startswith(prefix)
 
 
 def system_folders(platform: str, user_home: str, env: dict[str, str] | None = None) -> list[PurePath]:
@@ -462,7 +466,7 @@ class _Opener:
         try:
             info = os.fstat(fd)
             if not self._relative:
-                self._check_real(path, info)
+                self._check_real(path, fd, info)
             if stat.S_ISDIR(info.st_mode):
                 raise IsADirectoryError(errno.EISDIR, "is a folder", path)
             if not stat.S_ISREG(info.st_mode):
@@ -502,18 +506,27 @@ class _Opener:
             raise
         return fd
 
-    def _check_real(self, path: str, opened: os.stat_result) -> None:
-        """The opened file is where its real path says, and that place passes the link checks."""
-        real = os.path.realpath(os.path.join(self._root, *path.split("/")))
+    def _check_real(self, path: str, fd: int, opened: os.stat_result) -> None:
+        """The real path of the opened file passes the link checks. Linux names the opened file itself
+        (``/proc/self/fd``, one call); elsewhere the path is resolved, and must still lead to it."""
+        try:
+            real = os.readlink(f"/proc/self/fd/{fd}")
+            resolved = False
+        except OSError:
+            real = os.path.realpath(os.path.join(self._root, *path.split("/")))
+            resolved = True
         reason = self._source._fences.link_refusal(self._root, real, follow=self._follow)
         if reason is not None:
             raise PermissionError(errno.EACCES, f"it {reason}", path)
-        try:
-            same = _identity(os.stat(real)) == _identity(opened)
-        except OSError:
-            same = False
-        if not same:
+        if resolved and not _leads_to(real, opened):
             raise PermissionError(errno.EACCES, "it changed while being opened", path)
+
+
+def _leads_to(path: str, opened: os.stat_result) -> bool:
+    try:
+        return _identity(os.stat(path)) == _identity(opened)
+    except OSError:
+        return False
 
 
 def _open_beneath(name: str, flags: int, folder_fd: int, shown: str) -> int:
