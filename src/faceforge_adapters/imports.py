@@ -45,6 +45,7 @@ O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a pipe swapped in for a file must n
 O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 # Without ``openat`` (Windows), reads check the real path of what they opened instead.
 RELATIVE_OPENS = os.open in os.supports_dir_fd and O_NOFOLLOW != 0
+IO_REPARSE_TAG_MOUNT_POINT = 0xA0000003  # a Windows junction (the stat module names it on Windows only)
 POSIX_SYSTEM_FOLDERS = ("/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/run")
 MACOS_SYSTEM_FOLDERS = ("/System", "/private/etc", "/private/var/root")  # /etc is a link to /private/etc
 # Files operating systems drop into folders by themselves; nobody means to import them.
@@ -206,7 +207,7 @@ class FilesystemImportSource:
         try:
             with os.scandir(real) as entries:
                 next(entries, None)
-            reason = self._fenced().get(_identity(os.stat(real)))
+            reason = self._fenced(fresh=True).get(_identity(os.stat(real)))
         except OSError as exc:
             raise Invalid.one("path", f"{path} cannot be read ({exc.strerror or exc})") from None
         if reason is not None:  # the same folder under another name: a bind mount or a junction
@@ -313,10 +314,14 @@ class FilesystemImportSource:
         return None
 
     def _is_link(self, entry: os.DirEntry[str]) -> bool:
-        """A symbolic link, or on Windows any reparse point (a junction is not a symlink there)."""
+        """A symbolic link, or on Windows a junction (not a symlink there). Other reparse points, such
+        as cloud files not yet downloaded, are ordinary files."""
         if entry.is_symlink():
             return True
-        return self._windows and bool(_attributes(entry) & stat.FILE_ATTRIBUTE_REPARSE_POINT)
+        if not self._windows:
+            return False
+        tag: int = getattr(entry.stat(follow_symlinks=False), "st_reparse_tag", 0)
+        return tag == IO_REPARSE_TAG_MOUNT_POINT
 
     def _hidden_attribute(self, entry: os.DirEntry[str]) -> bool:
         """Windows' hidden attribute: read with the directory listing there, so it costs nothing."""
