@@ -90,12 +90,6 @@ def system_folders(platform: str, user_home: str, env: dict[str, str] | None = N
     ]
 
 
-def refused_folder(path: str, folders: Sequence[PurePath], *, windows: bool) -> PurePath | None:
-    """The system folder ``path`` lies in, or None."""
-    candidate = _pure(path, windows)
-    return next((f for f in folders if _inside(candidate, f)), None)
-
-
 def is_junk(name: str) -> bool:
     return name.casefold() in JUNK_NAMES or name.startswith("._")
 

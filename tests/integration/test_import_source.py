@@ -9,7 +9,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from faceforge_adapters.imports import Fences, FilesystemImportSource, refused_folder, system_folders
+from faceforge_adapters.imports import Fences, FilesystemImportSource, system_folders
 from faceforge_domain.errors import Forbidden, Invalid
 from faceforge_domain.imports.models import FolderListing
 from faceforge_domain.imports.plan import HIDDEN
@@ -40,16 +40,23 @@ async def test_a_symlink_into_a_system_folder_is_forbidden_too(tmp_path: Path) -
         await FilesystemImportSource(user_home="/home/someone").resolve_root(str(tmp_path / "innocent"))
 
 
+def system_refusal(platform: str, home: str, path: str, env: dict[str, str] | None = None) -> str | None:
+    fences = Fences(
+        system=system_folders(platform, home, env), own=[], allowed=[], windows=platform == "win32"
+    )
+    return fences.refusal(path)
+
+
 def test_root_home_is_refused_unless_it_is_the_users_home() -> None:
-    assert refused_folder("/root/pics", system_folders("linux", "/home/ada"), windows=False) is not None
-    assert refused_folder("/root/pics", system_folders("linux", "/root"), windows=False) is None
-    assert refused_folder("/rootless", system_folders("linux", "/home/ada"), windows=False) is None
+    assert system_refusal("linux", "/home/ada", "/root/pics") == "a system folder"
+    assert system_refusal("linux", "/root", "/root/pics") is None
+    assert system_refusal("linux", "/home/ada", "/rootless") is None
 
 
 def test_the_windows_folder_is_refused_whatever_its_case() -> None:
-    folders = system_folders("win32", r"C:\Users\ada", {"SystemRoot": r"C:\WINDOWS"})
-    assert refused_folder(r"c:\windows\System32", folders, windows=True) is not None
-    assert refused_folder(r"C:\Users\ada\Pictures", folders, windows=True) is None
+    env = {"SystemRoot": r"C:\WINDOWS"}
+    assert system_refusal("win32", r"C:\Users\ada", r"c:\windows\System32", env) == "a system folder"
+    assert system_refusal("win32", r"C:\Users\ada", r"C:\Users\ada\Pictures", env) is None
 
 
 async def test_allowed_roots_fence_imports_in(tmp_path: Path) -> None:
