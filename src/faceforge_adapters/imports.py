@@ -47,6 +47,8 @@ O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 RELATIVE_OPENS = os.open in os.supports_dir_fd and O_NOFOLLOW != 0
 IO_REPARSE_TAG_MOUNT_POINT = 0xA0000003  # a Windows junction (the stat module names it on Windows only)
 POSIX_SYSTEM_FOLDERS = ("/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/run")
+# Inside a system folder, yet where the desktop mounts removable drives (udisks: /run/media/<user>/<label>).
+REMOVABLE_MEDIA = (PurePosixPath("/run/media"),)
 MACOS_SYSTEM_FOLDERS = ("/System", "/private/etc", "/private/var/root")  # /etc is a link to /private/etc
 # Files operating systems drop into folders by themselves; nobody means to import them.
 JUNK_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db"})
@@ -107,7 +109,9 @@ class Fences:
     def refusal(self, path: str) -> str | None:
         """Why nothing under ``path`` (a real path) may be read, or None."""
         candidate = _pure(path, self.windows)
-        if any(_inside(candidate, folder) for folder in self.system):
+        if any(_inside(candidate, folder) for folder in self.system) and not any(
+            _inside(candidate, media) for media in REMOVABLE_MEDIA
+        ):
             return SYSTEM_FOLDER
         if any(_inside(candidate, folder) for folder in self.own):
             return OWN_FOLDER

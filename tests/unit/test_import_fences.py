@@ -49,6 +49,14 @@ def test_the_user_folders_are_neither_refused_nor_holding_system_folders(tail: l
     assert POSIX.link_refusal("/home/ada/Pictures", path) is None
 
 
+@given(st.lists(names, min_size=2, max_size=5))
+def test_removable_drives_under_run_media_may_be_imported(tail: list[str]) -> None:
+    path = "/".join(["/run/media", *tail])
+    assert POSIX.refusal(path) is None
+    assert not POSIX.holds_system_folder(path)
+    assert POSIX.refusal("/run/user/1000/keyring") == SYSTEM_FOLDER
+
+
 @given(tails)
 def test_a_link_leaving_the_import_folder_is_refused(tail: list[str]) -> None:
     target = "/".join(["/home/ada/Documents", *tail])
