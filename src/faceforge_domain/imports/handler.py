@@ -172,7 +172,7 @@ class _ImportRun:
 
     def skip(self, skip: Skip) -> None:
         """Count a skip by its reason, keeping a few example paths: a walk over a large tree may skip
-        hundreds of thousands of entries, which one log row each would bury the log (and the disk)."""
+        hundreds of thousands of entries, and a log row for each would bury the log and fill the disk."""
         self.result.scanned += 1
         self.result.skipped += 1
         counts = self.result.skipped_by_reason
