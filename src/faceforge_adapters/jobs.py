@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from faceforge_adapters.config import CoreConfig
 from faceforge_adapters.home import HomePaths
 from faceforge_adapters.imports import FilesystemImportSource
 from faceforge_adapters.joblease import LockFileLiveness
+from faceforge_adapters.seaweed.process import data_dir_for
 from faceforge_domain.clock import Clock
 from faceforge_domain.imports.handler import BulkImport
 from faceforge_domain.imports.models import JOB_TYPE as BULK_IMPORT
@@ -31,12 +33,22 @@ class JobsRuntime:
     liveness: LockFileLiveness
 
 
+def own_folders(config: CoreConfig, paths: HomePaths) -> list[Path]:
+    """Every folder FaceForge keeps its own data in: the home, and configured folders outside it (the
+    install token, the database and the stored bytes must never come back in through an import)."""
+    return [paths.home, *paths.all_dirs(), data_dir_for(config, paths)]
+
+
 def register_core_job_types(
-    registry: JobRegistry, config: CoreConfig, assets: AssetService, entities: EntityService
+    registry: JobRegistry,
+    config: CoreConfig,
+    paths: HomePaths,
+    assets: AssetService,
+    entities: EntityService,
 ) -> None:
     """The job types Core itself provides (``core.*``)."""
     bulk = BulkImport(
-        FilesystemImportSource(config.import_.allowed_roots),
+        FilesystemImportSource(config.import_.allowed_roots, own_folders=own_folders(config, paths)),
         assets,
         entities,
         file_workers=config.import_.file_workers,
@@ -60,7 +72,7 @@ def build_jobs(
 ) -> JobsRuntime:
     liveness = LockFileLiveness(paths.run_dir)
     registry = JobRegistry()
-    register_core_job_types(registry, config, assets, entities)
+    register_core_job_types(registry, config, paths, assets, entities)
     lease = LeasePolicy(
         duration=timedelta(seconds=config.jobs.runner_lease_seconds),
         max_attempts=config.jobs.runner_max_attempts,

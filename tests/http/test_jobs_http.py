@@ -387,3 +387,25 @@ async def test_bulk_import_refuses_bad_paths_before_any_job(
     else:
         assert_error(response, 422, "validation_error")
     assert await job_count(client, auth) == 0
+
+
+async def test_bulk_import_refuses_a_nul_character_in_the_path_as_a_validation_error(
+    client: Client, auth: dict[str, str], tmp_path: Path
+) -> None:
+    body = {"path": f"{tmp_path}\u0000/etc/shadow"}
+    response = await client.post("/v1/assets/bulk-import", json=body, headers=auth)
+    error = assert_error(response, 422, "validation_error")
+    assert error["details"] == [{"field": "path", "message": "must not contain a NUL character"}]
+    assert await job_count(client, auth) == 0
+
+
+async def test_bulk_import_takes_include_hidden(client: Client, auth: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    (folder / ".config").mkdir(parents=True)
+    (folder / ".config" / "app.ini").write_bytes(b"[app]")
+    body = {"path": str(folder), "include_hidden": True}
+    response = await client.post("/v1/assets/bulk-import", json=body, headers=auth)
+    assert response.status_code == 201, response.text
+    done = await wait_job(client, auth, response.json()["data"]["job_id"], "succeeded", "failed")
+    assert (done["result"]["imported"], done["result"]["skipped"]) == (1, 0)
+    assert done["progress"]["skipped"] == 0

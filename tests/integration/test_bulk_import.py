@@ -14,6 +14,7 @@ import msgspec
 import pytest
 
 from faceforge_adapters.bootstrap import Core, bootstrap
+from faceforge_domain.errors import Forbidden
 from faceforge_domain.imports.models import JOB_TYPE
 from faceforge_domain.jobs.models import Job
 
@@ -43,6 +44,10 @@ async def log_lines(core: Core, job_id: str) -> list[str]:
         if not page.items:
             return lines
         after = page.next_after_id
+
+
+async def column(core: Core, sql: str, *params: Any) -> list[Any]:
+    return [row[0] for row in await rows(core, sql, *params)]
 
 
 def write_json(path: Path, value: object) -> None:
@@ -175,3 +180,128 @@ async def test_an_import_interrupted_by_a_stop_resumes_and_stores_nothing_twice(
         lines = await log_lines(second, job.job_id)
         # Re-queued by the clean stop, or (when the stop landed between two steps) by start-up recovery.
         assert any("re-queued" in line for line in lines)
+
+
+# -- what an import must never reach ---------------------------------------------------------------
+
+
+async def nothing_stored(core: Core) -> None:
+    """No asset row, no blob, no job, and nothing left in tmp/."""
+    assert await column(core, "SELECT asset_id FROM assets") == []
+    assert files_under(core.paths.assets_dir) == []
+    assert files_under(core.paths.tmp_dir) == []
+
+
+async def test_importing_the_filesystem_root_is_refused_and_stores_nothing(core: Core) -> None:
+    with pytest.raises(Forbidden, match="contains system folders"):
+        await core.jobs.create(JOB_TYPE, {"path": "/", "include": ["etc/shadow", "proc/version"]})
+    assert await column(core, "SELECT job_id FROM jobs") == []
+    await nothing_stored(core)
+
+
+async def test_a_link_to_the_root_reaches_no_system_file_and_skips_are_not_logged_one_by_one(
+    core: Core, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "root").symlink_to("/")
+    (folder / "shadow").symlink_to("/etc/shadow")
+    (folder / "environ").symlink_to("/proc/self/environ")
+    (folder / "keep.txt").write_bytes(b"the one file to import")
+    for n in range(2000):
+        (folder / f"other-{n:04d}.txt").write_bytes(b"left out")
+    job = await core.jobs.create(
+        JOB_TYPE,
+        {
+            "path": str(folder),
+            "follow_symlinks": True,
+            "include": ["root/etc/shadow", "root/proc/version", "shadow", "environ", "keep.txt"],
+        },
+    )
+    done = await wait_for(core, job.job_id, "succeeded", "failed")
+    assert done.status == "succeeded", done.error
+    assert done.result is not None
+    assert (done.result["imported"], done.result["skipped"]) == (1, 2003)
+    assert done.result["skipped_by_reason"] == {
+        "symbolic link that leads into a system folder": 2,
+        "symbolic link that leads outside the import folder": 1,
+        "excluded by the include/exclude patterns": 2000,
+    }
+    assert done.progress.skipped == 2003
+    stored = await column(core, "SELECT asset_id FROM assets")
+    assert stored == [hashlib.sha256(b"the one file to import").hexdigest()]
+    [log_rows] = await column(core, "SELECT count(*) FROM job_logs WHERE job_id = ?", job.job_id)
+    assert log_rows < 15  # per reason, not per skipped file
+
+
+async def test_faceforge_home_and_its_config_folder_are_refused(core: Core) -> None:
+    for folder in (core.paths.home, core.paths.config_dir, core.paths.db_dir):
+        with pytest.raises(Forbidden, match="FaceForge's own folder"):
+            await core.jobs.create(JOB_TYPE, {"path": str(folder)})
+    assert await column(core, "SELECT job_id FROM jobs") == []
+    await nothing_stored(core)
+
+
+async def test_a_parent_of_the_home_is_imported_without_anything_from_inside_the_home(
+    core: Core, tmp_path: Path
+) -> None:
+    assert core.paths.home.parent == tmp_path
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "a.jpg").write_bytes(b"\xff\xd8\xff a photo")
+    job = await core.jobs.create(JOB_TYPE, {"path": str(tmp_path)})
+    done = await wait_for(core, job.job_id, "succeeded", "failed")
+    assert done.status == "succeeded", done.error
+    assert done.result is not None
+    assert done.result["skipped_by_reason"] == {"FaceForge's own folder": 1}
+    assert await column(core, "SELECT filename FROM assets") == ["a.jpg"]
+
+
+async def test_a_configured_folder_outside_the_home_is_refused_too(home: Path, tmp_path: Path) -> None:
+    blobs = tmp_path / "blobs"
+    (home / "config").mkdir(parents=True)
+    write_json(home / "config" / "core.json", {"paths": {"assets_dir": str(blobs)}})
+    async with bootstrap(home=home, env={"FACEFORGE_HOME": str(home)}) as core:
+        assert core.paths.assets_dir == blobs
+        with pytest.raises(Forbidden, match="FaceForge's own folder"):
+            await core.jobs.create(JOB_TYPE, {"path": str(blobs)})
+        assert await column(core, "SELECT job_id FROM jobs") == []
+
+
+async def test_hidden_files_and_folders_are_imported_only_when_asked_for(core: Core, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    (folder / ".ssh").mkdir(parents=True)
+    (folder / ".ssh" / "id_ed25519").write_bytes(b"private key")
+    (folder / ".env").write_bytes(b"TOKEN=secret")
+    (folder / "a.txt").write_bytes(b"visible")
+    job = await core.jobs.create(JOB_TYPE, {"path": str(folder)})
+    done = await wait_for(core, job.job_id, "succeeded", "failed")
+    assert done.result is not None
+    assert done.result["skipped_by_reason"] == {"hidden (include_hidden is off)": 2}
+    assert await column(core, "SELECT filename FROM assets") == ["a.txt"]
+    job = await core.jobs.create(JOB_TYPE, {"path": str(folder), "include_hidden": True})
+    done = await wait_for(core, job.job_id, "succeeded", "failed")
+    assert done.result is not None
+    assert (done.result["imported"], done.result["duplicates"], done.result["skipped"]) == (2, 1, 0)
+    names = await column(core, "SELECT filename FROM assets ORDER BY filename")
+    assert names == [".env", "a.txt", "id_ed25519"]
+
+
+async def test_cancelling_an_import_mid_metadata_leaves_no_exiftool_staging(
+    home: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    jpegs = sorted(EXIFTOOL_SAMPLES.glob("*.jpg"))
+    for n in range(600):  # distinct bytes: each one a new asset for ExifTool
+        sample = jpegs[n % len(jpegs)]
+        (folder / f"{n:04d}-{sample.name}").write_bytes(sample.read_bytes() + n.to_bytes(4, "big"))
+    async with bootstrap(home=home, env={"FACEFORGE_HOME": str(home)}) as core:
+        staging = core.paths.tmp_dir / "exiftool"
+        job = await core.jobs.create(JOB_TYPE, {"path": str(folder)})
+        with anyio.fail_after(60):  # cancel once ExifTool is at work on staged files
+            while not (staging.is_dir() and any(staging.iterdir())):  # noqa: ASYNC110
+                await anyio.sleep(0.005)
+        await core.jobs.cancel(job.job_id)
+        assert (await wait_for(core, job.job_id, "canceled", "succeeded")).status == "canceled"
+    assert files_under(core.paths.tmp_dir) == []
+    assert list(staging.iterdir()) == []

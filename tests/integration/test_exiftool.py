@@ -524,3 +524,32 @@ def test_staging_paths_share_one_folder_until_names_clash(tmp_path: Path) -> Non
     relative = [str(p.relative_to(tmp_path)) for p in paths]
     assert relative == ["0/a.jpg", "0/1", "3/A.JPG", "0/b.jpg", "5/a.jpg"]
     assert len({str(p).casefold() for p in paths}) == len(paths)
+
+
+def staged_entries(core: Core) -> list[Path]:
+    return sorted((core.paths.tmp_dir / "exiftool").rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("body", "ends"),
+    [("exec sleep 30\n", "core stops"), ("read line\nexit 3\n", "crash")],
+    ids=["cancelled mid-request", "failed batch"],
+)
+async def test_a_cancelled_or_failed_batch_leaves_no_staging_links(
+    home: Path, tmp_path: Path, body: str, ends: str
+) -> None:
+    tool = fake_tool(tmp_path, body)
+    env = {"FACEFORGE_HOME": str(home), "FACEFORGE_TOOLS__EXIFTOOL_PATH": str(tool)}
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0 tiny")
+    async with bootstrap(home=home, env=env) as core:
+        asset_id = await _ingest(core, path)
+        if ends == "crash":
+            await core.metadata.wait_idle()
+            assert (await core.assets.get(asset_id)).metadata_status == "failed"
+        else:
+            with anyio.fail_after(10):  # the batch is staged and ExifTool is on it: stop Core now
+                while not [p for p in staged_entries(core) if p.name == "photo.jpg"]:  # noqa: ASYNC110
+                    await anyio.sleep(0.01)
+        staging = core.paths.tmp_dir / "exiftool"
+    assert sorted(staging.rglob("*")) == []

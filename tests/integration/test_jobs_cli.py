@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
+
+from faceforge_adapters.cli.main import app
 
 FACEFORGE = Path(sys.executable).parent / "faceforge"
 
@@ -105,3 +108,11 @@ def _running(home: Path) -> bool:
     except sqlite3.OperationalError:
         return False
     return bool(row[0])
+
+
+def test_import_refuses_a_nul_character_in_the_path_with_a_clear_error(home: Path) -> None:
+    """A shell cannot pass a NUL, but a program calling the command can: it is a usage error."""
+    result = CliRunner().invoke(app, ["import", "/tmp/in\x00/etc/shadow"], env={"FACEFORGE_HOME": str(home)})
+    assert result.exit_code == 2, result.output
+    assert "path: must not contain a NUL character" in result.output
+    assert jobs(home) == []

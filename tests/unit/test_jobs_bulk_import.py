@@ -92,6 +92,7 @@ async def test_an_import_counts_every_file_and_applies_sidecars(world: World) ->
         "bytes": 22,
         "sidecars": 2,
         "warnings": 0,
+        "skipped_by_reason": {"sidecar without a companion file": 1},
     }
     assets = {a.filename: a for a in world.units.state.assets.values()}
     assert sorted(assets) == ["a.jpg", "b.txt"]
@@ -141,20 +142,20 @@ class CountingSource(InMemoryImportSource):
         for size in sizes:
             self.reading.remove(size)
 
-    async def open(self, root: str, path: str) -> AsyncIterator[bytes]:
+    async def open(self, root: str, path: str, *, follow_symlinks: bool) -> AsyncIterator[bytes]:
         sizes = self._start([path])
         try:
-            async for chunk in super().open(root, path):
+            async for chunk in super().open(root, path, follow_symlinks=follow_symlinks):
                 yield chunk
         finally:
             self._end(sizes)
 
     async def read_many(
-        self, root: str, paths: Sequence[str], limit: int
+        self, root: str, paths: Sequence[str], limit: int, *, follow_symlinks: bool
     ) -> list[bytes | OSError | ValueError]:
         sizes = self._start(paths)
         try:
-            return await super().read_many(root, paths, limit)
+            return await super().read_many(root, paths, limit, follow_symlinks=follow_symlinks)
         finally:
             self._end(sizes)
 
@@ -190,9 +191,11 @@ class GrowingSource(CountingSource):
     """``grown.bin`` is small when the walk lists it and larger than a small file when it is read."""
 
     async def walk(
-        self, root: str, *, recursive: bool, follow_symlinks: bool
+        self, root: str, *, recursive: bool, follow_symlinks: bool, include_hidden: bool
     ) -> AsyncIterator[FolderListing]:
-        async for listing in super().walk(root, recursive=recursive, follow_symlinks=follow_symlinks):
+        async for listing in super().walk(
+            root, recursive=recursive, follow_symlinks=follow_symlinks, include_hidden=include_hidden
+        ):
             files = [FoundFile(name=f.name, size=10) if f.name == "grown.bin" else f for f in listing.files]
             yield FolderListing(folder=listing.folder, files=files)
 
@@ -396,3 +399,41 @@ async def test_every_new_assets_metadata_outcome_reaches_the_job_log(
     (failed,) = [e for e in outcomes if e.level == "warning"]
     assert failed.message == "bad.jpg: metadata failed (exiftool stopped unexpectedly)"
     assert extractor.warm_ups == 1  # the import readied the extractor as it began
+
+
+async def test_skips_are_counted_by_reason_and_summed_up_in_a_few_log_lines(world: World) -> None:
+    """A walk that skips thousands of entries writes one line per reason, not one per entry."""
+    world.source.files = {f"skip/{n:05d}.txt": b"x" for n in range(3000)}
+    world.source.files |= {".git/config": b"[core]", "keep.jpg": b"\xff\xd8\xff keep"}
+    job, log = await world.run(include=["*.jpg"])
+    assert job.status == "succeeded"
+    assert job.result is not None
+    assert (job.result["imported"], job.result["skipped"], job.result["scanned"]) == (1, 3001, 3002)
+    assert job.result["skipped_by_reason"] == {
+        "hidden (include_hidden is off)": 1,
+        "excluded by the include/exclude patterns": 3000,
+    }
+    assert job.progress.skipped == 3001
+    assert len(log) < 10, log
+    assert "info: 3000 skipped, excluded by the include/exclude patterns: skip/00000.txt, " in "\n".join(log)
+    assert "info: 1 skipped, hidden (include_hidden is off): .git" in log
+
+
+async def test_hidden_files_are_imported_when_asked_for(world: World) -> None:
+    world.source.files = {".env": b"TOKEN=1", "a/.hidden/b.txt": b"b", "c.txt": b"c"}
+    skipped, _ = await world.run()
+    assert skipped.result is not None
+    assert (skipped.result["imported"], skipped.result["skipped"]) == (1, 2)
+    asked, _ = await world.run(include_hidden=True)
+    assert asked.result is not None
+    assert (asked.result["imported"], asked.result["duplicates"], asked.result["skipped"]) == (2, 1, 0)
+    assert sorted(a.filename for a in world.units.state.assets.values()) == [".env", "b.txt", "c.txt"]
+
+
+async def test_a_nul_character_in_the_path_is_refused_before_any_job(world: World) -> None:
+    with pytest.raises(Invalid) as refused:
+        await world.service.create(JOB_TYPE, {"path": ROOT + "\x00/etc/shadow"})
+    assert [(e.field, e.message) for e in refused.value.errors] == [
+        ("path", "must not contain a NUL character")
+    ]
+    assert world.units.state.jobs == {}

@@ -55,6 +55,8 @@ class ProgressLine:
         parts = [f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {p.percent or 0:5.1f}%"]
         parts.append(f"{p.current or 0}/{p.total or 0} files")
         parts.append(f"{human_bytes(done)}/{human_bytes(total)}")
+        if p.skipped:
+            parts.append(f"{p.skipped} skipped")
         if p.step == "importing" and self.started is None:
             self.started, self.bytes_at_start = time.monotonic(), done
         if self.started is not None:
@@ -85,25 +87,32 @@ class ProgressLine:
 
 
 def import_folder(
-    folder: Path = typer.Argument(..., help="The folder to import."),
+    # Plain text, not a click path: the import's own check words every bad path (a NUL included).
+    folder: str = typer.Argument(..., help="The folder to import."),
     kind: str | None = typer.Option(None, help="Asset kind for every file (sidecars may say otherwise)."),
     entity: str | None = typer.Option(None, help="Link every imported file to this entity id."),
     include: list[str] = typer.Option([], help="Only files matching this glob (repeatable)."),
     exclude: list[str] = typer.Option([], help="Skip files matching this glob (repeatable)."),
     recursive: bool = typer.Option(True, "--recursive/--no-recursive", help="Descend into subfolders."),
-    follow_symlinks: bool = typer.Option(False, "--follow-symlinks", help="Follow symbolic links."),
+    follow_symlinks: bool = typer.Option(
+        False, "--follow-symlinks", help="Follow symbolic links that stay inside the folder."
+    ),
+    include_hidden: bool = typer.Option(
+        False, "--include-hidden", help="Import hidden files and folders (names starting with '.')."
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Print every log line, not only problems."),
     as_json: bool = typer.Option(False, "--json", help="Print the finished job as JSON."),
 ) -> None:
     """Import a folder (with its sidecar metadata) and follow the job until it ends."""
     spec = {
-        "path": str(folder.expanduser().absolute()),
+        "path": str(Path(folder).expanduser().absolute()),
         "recursive": recursive,
         "kind": kind,
         "entity_id": entity,
         "include": include,
         "exclude": exclude,
         "follow_symlinks": follow_symlinks,
+        "include_hidden": include_hidden,
     }
     created: list[str] = []
     line = ProgressLine(verbose)
@@ -139,7 +148,7 @@ def import_folder(
         print_json(job_json(final))
     else:
         result = final.result or {}
-        counts = ", ".join(f"{key} {value}" for key, value in result.items())
+        counts = ", ".join(f"{key} {value}" for key, value in result.items() if isinstance(value, int))
         typer.echo(f"import {final.status}: {counts}" if counts else f"import {final.status}")
     if final.status != "succeeded":
         fail(final.error.message if final.error else f"the import ended {final.status}")

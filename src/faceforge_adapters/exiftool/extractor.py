@@ -3,17 +3,17 @@
 ExifTool uses the file extension for some formats, and stored blobs are named by their hash, so each
 file of a batch is staged in ``tmp/exiftool/batch-*/`` under its original name: a hard (or symbolic)
 link to the blob when it is on the local disk (all made in one worker-thread trip), otherwise a streamed
-copy. The staged files go to the pool in one ``run_many`` call; the batch folder is always removed
-afterwards.
+copy. The staged files go to the pool in one ``run_many`` call; the batch folder is removed afterwards
+however the batch ends (answered, failed or cancelled), shielded from the cancel itself.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
 from collections.abc import Callable, Sequence
-from functools import partial
 from pathlib import Path
 
 import anyio
@@ -22,6 +22,8 @@ from faceforge_adapters.exiftool.pool import ExifToolPool, PoolFile
 from faceforge_domain.metadata import MetadataError
 from faceforge_domain.models import Asset, StorageLocation
 from faceforge_domain.ports import BlobStore
+
+log = logging.getLogger("faceforge.exiftool")
 
 # A stuck ExifTool is killed after this long plus a second per TIMEOUT_RATE bytes (big videos take a while).
 TIMEOUT_BASE_S = 30.0
@@ -82,7 +84,7 @@ class ExifToolExtractor:
             return [next(pooled) if isinstance(path, Path) else path for path in staged]
         finally:
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(partial(shutil.rmtree, folder, ignore_errors=True))
+                await anyio.to_thread.run_sync(remove_staging, folder)
 
     async def _stage(self, folder: Path, assets: Sequence[Asset]) -> list[Path | MetadataError]:
         """Each asset under its original name, linked in one worker-thread trip for the whole batch;
@@ -105,6 +107,17 @@ class ExifToolExtractor:
         async with await anyio.open_file(path, "xb") as out:
             async for chunk in self._store.open_range(location):
                 await out.write(chunk)
+
+
+def remove_staging(folder: Path) -> None:
+    """Remove a batch's staging folder. What cannot go now (on Windows, a file another caller's ExifTool
+    request still holds open) is logged, and the start-up sweep of ``tmp/`` takes it later."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if os.path.lexists(folder):
+        log.warning(
+            "exiftool staging folder left behind",
+            extra={"event": "exiftool.staging_left", "path": str(folder)},
+        )
 
 
 def staging_name(filename: str, limit: int = MAX_NAME_BYTES) -> str:

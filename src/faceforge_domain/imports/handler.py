@@ -24,6 +24,7 @@ from faceforge_domain.imports.models import (
     BulkImportInput,
     ImportResult,
     PlannedFile,
+    Skip,
 )
 from faceforge_domain.imports.plan import (
     MAX_SIDECAR_BYTES,
@@ -43,6 +44,7 @@ from faceforge_domain.services.entities import EntityService
 METADATA_POLL_S = 0.05
 METADATA_PATIENCE_S = 120.0
 METADATA_BATCH = 500
+SKIP_EXAMPLES = 3  # paths the log names for each skip reason; the rest are only counted
 IMPORTED, DUPLICATE = "imported", "duplicate"  # per-file outcomes in the log, read back on resume
 
 
@@ -71,6 +73,8 @@ class BulkImport:
         except msgspec.ValidationError as exc:
             problem = field_error(exc)
             raise Invalid([FieldError(f"input/{problem.field}", problem.message)]) from None
+        if "\x00" in options.path:  # no file name holds one, and the operating system refuses it
+            raise Invalid.one("path", "must not contain a NUL character")
         if options.kind is not None and (problems := check_kind(options.kind, "input/kind")):
             raise Invalid(problems)
         if options.entity_id is not None and not await self.entity_exists(options.entity_id):
@@ -113,6 +117,7 @@ class _ImportRun:
         self.new_assets: list[tuple[str, str]] = []
         self.entity_cache: dict[str, bool] = {}
         self.done_before: dict[str, str] = {}
+        self.skip_examples: dict[str, list[str]] = {}
         self.large_files = anyio.CapacityLimiter(LARGE_FILES_AT_ONCE)
 
     async def recall(self) -> None:
@@ -132,7 +137,10 @@ class _ImportRun:
         ctx.progress(step="counting files", current=0, total=0, bytes_current=0, bytes_total=0)
         ctx.log("info", f"counting files in {root}", {"path": root})
         walk = source.walk(
-            root, recursive=self.options.recursive, follow_symlinks=self.options.follow_symlinks
+            root,
+            recursive=self.options.recursive,
+            follow_symlinks=self.options.follow_symlinks,
+            include_hidden=self.options.include_hidden,
         )
         async for listing in walk:
             for problem in listing.problems:
@@ -146,27 +154,51 @@ class _ImportRun:
                     docs[found.name] = await self._read_sidecar(path)
             folder = plan_folder(listing, self.options, docs)
             for skip in folder.skipped:
-                self.result.scanned += 1
-                self.result.skipped += 1
-                ctx.log("debug", f"{skip.path}: skipped, {skip.reason}", {"path": skip.path})
+                self.skip(skip)
             for warning in folder.warnings:
                 self.warn(warning.path, warning.reason)
             self.result.sidecars += folder.sidecars
             self.files.extend(folder.files)
             self.bytes_total += sum(f.size for f in folder.files)
-            ctx.progress(total=len(self.files), bytes_total=self.bytes_total)
+            ctx.progress(total=len(self.files), bytes_total=self.bytes_total, skipped=self.result.skipped)
             await ctx.checkpoint()
         self.result.scanned += len(self.files)
+        self.log_skips()
         ctx.log(
             "info",
             f"found {len(self.files)} files ({self.bytes_total} bytes) to import",
             {"files": len(self.files), "bytes": self.bytes_total},
         )
 
+    def skip(self, skip: Skip) -> None:
+        """Count a skip by its reason, keeping a few example paths: a walk over a large tree may skip
+        hundreds of thousands of entries, and a log row for each would bury the log and fill the disk."""
+        self.result.scanned += 1
+        self.result.skipped += 1
+        counts = self.result.skipped_by_reason
+        counts[skip.reason] = counts.get(skip.reason, 0) + 1
+        examples = self.skip_examples.setdefault(skip.reason, [])
+        if len(examples) < SKIP_EXAMPLES:
+            examples.append(skip.path)
+
+    def log_skips(self) -> None:
+        """One summary line per skip reason: the count and the first few paths."""
+        for reason, count in self.result.skipped_by_reason.items():
+            examples = self.skip_examples[reason]
+            more = ", ..." if count > len(examples) else ""
+            self.ctx.log(
+                "info",
+                f"{count} skipped, {reason}: {', '.join(examples)}{more}",
+                {"reason": reason, "count": count, "examples": examples},
+            )
+
     async def _read_sidecar(self, path: str) -> dict[str, Any] | SidecarError:
+        source, options = self.owner._source, self.options
         try:
             return parse_sidecar(
-                await self.owner._source.read_small(self.options.path, path, MAX_SIDECAR_BYTES)
+                await source.read_small(
+                    options.path, path, MAX_SIDECAR_BYTES, follow_symlinks=options.follow_symlinks
+                )
             )
         except SidecarError as exc:
             return exc
@@ -235,7 +267,10 @@ class _ImportRun:
         ctx, assets = self.ctx, self.owner._assets
         await ctx.checkpoint()
         read = await self.owner._source.read_many(
-            self.options.path, [item.path for item in batch], LARGE_FILE_BYTES
+            self.options.path,
+            [item.path for item in batch],
+            LARGE_FILE_BYTES,
+            follow_symlinks=self.options.follow_symlinks,
         )
         ready: list[tuple[PlannedFile, bytes]] = []
         for item, data in zip(batch, read, strict=True):
@@ -282,7 +317,9 @@ class _ImportRun:
 
         async def chunks() -> AsyncIterator[bytes]:
             nonlocal counted
-            async for chunk in self.owner._source.open(options.path, item.path):
+            async for chunk in self.owner._source.open(
+                options.path, item.path, follow_symlinks=options.follow_symlinks
+            ):
                 ctx.raise_if_canceled()  # cancel mid-file: the store drops its partial temp file
                 counted += len(chunk)
                 self.result.bytes += len(chunk)

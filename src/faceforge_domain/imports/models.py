@@ -23,7 +23,10 @@ Glob = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
 
 class BulkImportInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """What to import: ``path`` is a folder; globs match the path relative to it (or the file name)."""
+    """What to import: ``path`` is a folder; globs match the path relative to it (or the file name).
+
+    Hidden files and folders (``.ssh``, ``.env``) are left out unless ``include_hidden`` asks for them.
+    """
 
     path: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
     recursive: bool = True
@@ -32,6 +35,7 @@ class BulkImportInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     include: Annotated[list[Glob], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
     exclude: Annotated[list[Glob], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
     follow_symlinks: bool = False
+    include_hidden: bool = False
 
 
 class FoundFile(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,7 +88,8 @@ class PlannedFile(msgspec.Struct, kw_only=True):
 
 
 class ImportResult(msgspec.Struct, kw_only=True):
-    """The job's result: every non-sidecar file found is counted once in one of the outcomes."""
+    """The job's result: every non-sidecar file found is counted once in one of the outcomes;
+    ``skipped_by_reason`` splits ``skipped`` by why (a skipped folder counts once, not its files)."""
 
     scanned: int = 0
     imported: int = 0
@@ -94,3 +99,4 @@ class ImportResult(msgspec.Struct, kw_only=True):
     bytes: int = 0
     sidecars: int = 0
     warnings: int = 0
+    skipped_by_reason: dict[str, int] = msgspec.field(default_factory=dict)

@@ -41,6 +41,14 @@ def is_sidecar(name: str) -> bool:
     return name == DIRECTORY_SIDECAR or name.endswith(SIDECAR_SUFFIX)
 
 
+HIDDEN = "hidden (include_hidden is off)"  # the skip reason
+
+
+def is_hidden(name: str) -> bool:
+    """A hidden file or folder by its name (``.ssh``, ``.env``): left out unless asked for."""
+    return name.startswith(".")
+
+
 def companion_names(name: str) -> tuple[str, ...]:
     """Sidecar names for a file, in order of preference."""
     stem, dot, _ext = name.rpartition(".")

@@ -67,6 +67,7 @@ class JobContext:
         total: int | None = None,
         bytes_current: int | None = None,
         bytes_total: int | None = None,
+        skipped: int | None = None,
         percent: float | None = None,
     ) -> None:
         p = self._progress
@@ -76,6 +77,7 @@ class JobContext:
             ("total", total),
             ("bytes_current", bytes_current),
             ("bytes_total", bytes_total),
+            ("skipped", skipped),
         ):
             if value is not None:
                 setattr(p, name, value)

@@ -27,7 +27,8 @@ CANCELED = "canceled"
 
 
 class Progress(msgspec.Struct, kw_only=True):
-    """How far a job got: ``current``/``total`` count items (files), the ``bytes_*`` pair bytes.
+    """How far a job got: ``current``/``total`` count items (files), the ``bytes_*`` pair bytes, and
+    ``skipped`` the items left out on purpose (counted, not logged one by one).
 
     ``percent`` is what a progress bar shows; ``step`` names the phase in a few words.
     """
@@ -38,6 +39,7 @@ class Progress(msgspec.Struct, kw_only=True):
     total: int | None = None
     bytes_current: int | None = None
     bytes_total: int | None = None
+    skipped: int | None = None
 
 
 class JobError(msgspec.Struct, frozen=True, kw_only=True):

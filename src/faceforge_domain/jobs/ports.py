@@ -85,6 +85,7 @@ class JobReporter(Protocol):
         total: int | None = None,
         bytes_current: int | None = None,
         bytes_total: int | None = None,
+        skipped: int | None = None,
         percent: float | None = None,
     ) -> None:
         """Update the given fields only; ``percent`` is derived from bytes, else items, when omitted."""

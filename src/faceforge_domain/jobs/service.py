@@ -77,7 +77,7 @@ def check_log_entry(level: str, message: str, field: str) -> None:
 
 def check_progress(progress: Progress) -> Progress:
     errors = []
-    for name in ("current", "total", "bytes_current", "bytes_total"):
+    for name in ("current", "total", "bytes_current", "bytes_total", "skipped"):
         value = getattr(progress, name)
         if value is not None and value < 0:
             errors.append(FieldError(name, "must be 0 or more"))

@@ -26,6 +26,7 @@ class BulkImportIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     include: list[Glob] = msgspec.field(default_factory=list)
     exclude: list[Glob] = msgspec.field(default_factory=list)
     follow_symlinks: bool = False
+    include_hidden: bool = False
 
 
 @post(
@@ -34,9 +35,11 @@ class BulkImportIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     operation_id="bulkImport",
     summary="Import a folder (with sidecar metadata) as a job",
     description=(
-        "The folder is checked first: a missing, non-folder or unreadable path is a 422 and a system "
-        "folder (or one outside import.allowed_roots) a 403, before any job exists. Follow the job at "
-        "the Location it answers with."
+        "The folder is checked first: a missing, non-folder or unreadable path is a 422, and a folder "
+        "inside or holding a system folder, inside FaceForge's own folders, or outside "
+        "import.allowed_roots a 403, before any job exists. System folders, FaceForge's own folders, "
+        "links leading out of the folder and (unless include_hidden) hidden files are skipped at any "
+        "depth. Follow the job at the Location it answers with."
     ),
 )
 async def bulk_import(core: CoreDep, data: JSONBody[BulkImportIn]) -> Response[Ok[JobOut]]:

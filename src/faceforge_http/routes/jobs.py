@@ -36,6 +36,7 @@ class ProgressOut(msgspec.Struct, kw_only=True):
     total: int | None
     bytes_current: int | None
     bytes_total: int | None
+    skipped: int | None
 
 
 class JobErrorOut(msgspec.Struct, kw_only=True):
@@ -108,6 +109,7 @@ class ProgressIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     total: Count | None = None
     bytes_current: Count | None = None
     bytes_total: Count | None = None
+    skipped: Count | None = None
 
 
 class CompleteIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -136,6 +138,7 @@ def job_out(job: Job) -> JobOut:
             total=p.total,
             bytes_current=p.bytes_current,
             bytes_total=p.bytes_total,
+            skipped=p.skipped,
         ),
         input=job.input,
         input_asset_id=job.input_asset_id,
