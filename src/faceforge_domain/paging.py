@@ -17,7 +17,19 @@ from faceforge_domain.errors import FieldError, Invalid
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# Ids that order a feed (event ids, job log ids) are signed 64-bit integers in the database: a position
+# past the largest one is refused as a validation error instead of overflowing the query.
+MAX_POSITION = 2**63 - 1
+# No list holds a billion rows to skip; a larger offset is a client's mistake, refused before any query.
+MAX_OFFSET = 1_000_000_000
 T = TypeVar("T")
+
+
+def check_position(value: int, field: str) -> int:
+    """A feed position (``after``, ``after_id``): the id of the last row seen, 0 before the first."""
+    if not 0 <= value <= MAX_POSITION:
+        raise Invalid.one(field, f"must be between 0 and {MAX_POSITION}")
+    return value
 
 
 class PageRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -29,8 +41,8 @@ class PageRequest(msgspec.Struct, frozen=True, kw_only=True):
         errors = []
         if not 1 <= self.limit <= MAX_LIMIT:
             errors.append(("limit", f"must be between 1 and {MAX_LIMIT}"))
-        if self.offset < 0:
-            errors.append(("offset", "must be 0 or more"))
+        if not 0 <= self.offset <= MAX_OFFSET:
+            errors.append(("offset", f"must be between 0 and {MAX_OFFSET}"))
         if self.cursor is not None and self.offset:
             errors.append(("cursor", "cannot be combined with offset"))
         if errors:

@@ -34,7 +34,14 @@ from faceforge_domain.jobs.models import (
 )
 from faceforge_domain.jobs.ports import OwnerLiveness
 from faceforge_domain.jobs.registry import JobRegistry
-from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_cursor, encode_cursor
+from faceforge_domain.paging import (
+    Cursor,
+    PageRequest,
+    PageResult,
+    check_position,
+    decode_cursor,
+    encode_cursor,
+)
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.timefmt import format_timestamp, parse_timestamp
 
@@ -190,8 +197,7 @@ class JobService:
         )
 
     async def log(self, job_id: str, *, after_id: int = 0, limit: int = DEFAULT_LOG_LIMIT) -> LogPage:
-        if after_id < 0:
-            raise Invalid.one("after_id", "must be 0 or more")
+        check_position(after_id, "after_id")
         if not 1 <= limit <= MAX_LOG_LIMIT:
             raise Invalid.one("limit", f"must be between 1 and {MAX_LOG_LIMIT}")
         async with self._uow.read() as uow:

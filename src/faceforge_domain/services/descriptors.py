@@ -159,7 +159,9 @@ class DescriptorService:
             errors += validate_value(definition, values.value, "value", allow_list=False)
         _check_period(values, errors)
         source = values.source and clean_text(values.source, "source", max_len=MAX_SOURCE, errors=errors)
-        note = values.note and clean_text(values.note, "note", max_len=MAX_NOTE, errors=errors)
+        note = values.note and clean_text(
+            values.note, "note", max_len=MAX_NOTE, errors=errors, multiline=True
+        )
         if errors:
             raise Invalid(errors)
         assert definition is not None
