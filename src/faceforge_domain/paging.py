@@ -22,6 +22,10 @@ MAX_LIMIT = 200
 MAX_POSITION = 2**63 - 1
 # No list holds a billion rows to skip; a larger offset is a client's mistake, refused before any query.
 MAX_OFFSET = 1_000_000_000
+# A page stops early once its records pass this many bytes of JSON (a record is at least one page's
+# worth): records carry free-form JSON, and a page of the largest ones must not make an answer of
+# hundreds of megabytes. The page then holds fewer than ``limit`` items and says where to go on.
+PAGE_BYTE_BUDGET = 4 * 1024 * 1024
 T = TypeVar("T")
 
 
@@ -86,8 +90,22 @@ class PageResult(msgspec.Struct, Generic[T], kw_only=True):
     next_cursor: str | None = None
 
 
+def within_budget(items: list[T], budget: int = PAGE_BYTE_BUDGET) -> list[T]:
+    """The leading items whose JSON fits in ``budget`` bytes (always at least the first one)."""
+    used = 0
+    for count, item in enumerate(items):
+        used += len(msgspec.json.encode(item))
+        if used > budget and count:
+            return items[:count]
+    return items
+
+
 def page_of(rows: list[T], total: int, page: PageRequest, position: Callable[[T], Cursor]) -> PageResult[T]:
-    """A page from ``limit + 1`` fetched rows: the extra row only says that a next page exists."""
-    items = rows[: page.limit]
-    next_cursor = encode_cursor(position(items[-1])) if len(rows) > page.limit else None
+    """A page from ``limit + 1`` fetched rows: the extra row only says that a next page exists.
+
+    The page is cut at ``PAGE_BYTE_BUDGET``; ``next_cursor`` then continues right after its last item.
+    """
+    items = within_budget(rows[: page.limit])
+    more = len(rows) > len(items)
+    next_cursor = encode_cursor(position(items[-1])) if more else None
     return PageResult(items=items, total=total, limit=page.limit, offset=page.offset, next_cursor=next_cursor)

@@ -30,7 +30,8 @@ from litestar.types import (
 from faceforge_adapters.bootstrap import Core, bootstrap, core_version
 from faceforge_http.auth import require_token
 from faceforge_http.errors import EXCEPTION_HANDLERS
-from faceforge_http.openapi import openapi_config, openapi_json, redoc_redirect
+from faceforge_http.jsonbody import JsonRequest
+from faceforge_http.openapi import document_errors, openapi_config, openapi_json, redoc_redirect
 from faceforge_http.routes.assets import AssetController, EntityAssetsController
 from faceforge_http.routes.descriptors import DescriptorController
 from faceforge_http.routes.entities import EntityController
@@ -129,7 +130,7 @@ def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
         ],
         guards=[require_token],
     )
-    return CoreApp(
+    app = CoreApp(
         route_handlers=[
             healthz,
             v1,
@@ -145,9 +146,12 @@ def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
         state=State({"core": core}),
         lifespan=[] if core is not None else [own_core],
         request_max_body_size=JSON_BODY_LIMIT,
+        request_class=JsonRequest,
         debug=debug,
         logging_config=None,
     )
+    document_errors(app)
+    return app
 
 
 def describe_routes(app: Litestar) -> set[tuple[str, str]]:

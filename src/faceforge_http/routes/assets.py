@@ -8,7 +8,7 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put, route
 from litestar.datastructures import State
 from litestar.enums import HttpMethod
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from faceforge_domain.asset_query import AssetQuery
@@ -17,7 +17,7 @@ from faceforge_domain.errors import FieldError, Invalid
 from faceforge_domain.filetypes import clean_filename
 from faceforge_domain.mergepatch import merge_patch
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity
-from faceforge_domain.paging import PageRequest
+from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
 from faceforge_domain.ranges import plan_download, strong_etag
 from faceforge_domain.services.assets import IngestOptions, IngestResult, check_kind
 from faceforge_domain.timefmt import format_timestamp
@@ -26,6 +26,7 @@ from faceforge_http.digests import HEADER as DIGEST_HEADER
 from faceforge_http.digests import expected_sha256
 from faceforge_http.download import BlobResponse, download_response
 from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.params import IdFilter, Limit, Offset, PageCursor, RecordId, Search
 from faceforge_http.routes.entities import EntityOut, entity_out, page_out
 from faceforge_http.uploads import MultipartUpload, limited_body, multipart_boundary
 
@@ -237,14 +238,14 @@ class AssetController(Controller):
     async def list_assets(
         self,
         core: CoreDep,
-        kind: FromQuery[str | None] = None,
-        entity_id: FromQuery[str | None] = None,
-        mime: FromQuery[str | None] = None,
-        q: FromQuery[str | None] = None,
+        kind: Search = None,
+        entity_id: IdFilter = None,
+        mime: Search = None,
+        q: Search = None,
         include_deleted: FromQuery[bool] = False,
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
-        cursor: FromQuery[str | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+        cursor: PageCursor = None,
     ) -> Ok[Page[AssetOut]]:
         query = AssetQuery.build(
             kind=kind, entity_id=entity_id, mime=mime, q=q, include_deleted=include_deleted
@@ -253,20 +254,20 @@ class AssetController(Controller):
 
     @get("/{asset_id:str}", operation_id="getAsset", summary="One asset, extracted metadata included")
     async def get_asset(
-        self, core: CoreDep, asset_id: FromPath[str], include_deleted: FromQuery[bool] = False
+        self, core: CoreDep, asset_id: RecordId, include_deleted: FromQuery[bool] = False
     ) -> Ok[AssetOut]:
         return ok(AssetOut.of(await core.assets.get(asset_id, include_deleted=include_deleted)))
 
     @patch("/{asset_id:str}", operation_id="patchAsset", summary="Change an asset (JSON merge patch)")
     async def patch_asset(
-        self, core: CoreDep, asset_id: FromPath[str], data: JSONBody[AssetPatch]
+        self, core: CoreDep, asset_id: RecordId, data: JSONBody[AssetPatch]
     ) -> Ok[AssetOut]:
         return ok(AssetOut.of(await core.assets.update(asset_id, _apply_patch(data))))
 
     @delete(
         "/{asset_id:str}", operation_id="deleteAsset", summary="Soft-delete an asset (purge removes bytes)"
     )
-    async def delete_asset(self, core: CoreDep, asset_id: FromPath[str]) -> None:
+    async def delete_asset(self, core: CoreDep, asset_id: RecordId) -> None:
         await core.assets.delete(asset_id)
 
     @post(
@@ -275,7 +276,7 @@ class AssetController(Controller):
         summary="Bring back a soft-deleted asset",
         status_code=HTTP_200_OK,
     )
-    async def restore_asset(self, core: CoreDep, asset_id: FromPath[str]) -> Ok[AssetOut]:
+    async def restore_asset(self, core: CoreDep, asset_id: RecordId) -> Ok[AssetOut]:
         return ok(AssetOut.of(await core.assets.restore(asset_id)))
 
     @get(
@@ -286,11 +287,11 @@ class AssetController(Controller):
     async def list_asset_entities(
         self,
         core: CoreDep,
-        asset_id: FromPath[str],
+        asset_id: RecordId,
         include_deleted: FromQuery[bool] = False,
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
-        cursor: FromQuery[str | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+        cursor: PageCursor = None,
     ) -> Ok[Page[LinkedEntityOut]]:
         page = PageRequest(limit=limit, offset=offset, cursor=cursor)
         result = await core.assets.linked_entities(asset_id, page, include_deleted=include_deleted)
@@ -307,7 +308,7 @@ class AssetController(Controller):
         self,
         core: CoreDep,
         request: Request[Any, Any, State],
-        asset_id: FromPath[str],
+        asset_id: RecordId,
         inline: FromQuery[bool] = False,
     ) -> BlobResponse:
         asset = await core.assets.get(asset_id)
@@ -347,11 +348,11 @@ class EntityAssetsController(Controller):
     async def list_entity_assets(
         self,
         core: CoreDep,
-        entity_id: FromPath[str],
+        entity_id: RecordId,
         kind: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
-        cursor: FromQuery[str | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+        cursor: PageCursor = None,
     ) -> Ok[Page[AssetOut]]:
         query = AssetQuery.build(kind=kind, entity_id=entity_id)
         return ok(await _page(core, query, PageRequest(limit=limit, offset=offset, cursor=cursor)))
@@ -365,8 +366,8 @@ class EntityAssetsController(Controller):
     async def link(
         self,
         core: CoreDep,
-        entity_id: FromPath[str],
-        asset_id: FromPath[str],
+        entity_id: RecordId,
+        asset_id: RecordId,
         data: JSONBody[LinkIn | None] = None,
     ) -> Ok[LinkOut]:
         changed = await core.assets.link(entity_id, asset_id, data.role if data else None)
@@ -378,6 +379,6 @@ class EntityAssetsController(Controller):
         summary="Unlink an asset from the entity (idempotent)",
         status_code=HTTP_200_OK,
     )
-    async def unlink(self, core: CoreDep, entity_id: FromPath[str], asset_id: FromPath[str]) -> Ok[LinkOut]:
+    async def unlink(self, core: CoreDep, entity_id: RecordId, asset_id: RecordId) -> Ok[LinkOut]:
         changed = await core.assets.unlink(entity_id, asset_id)
         return ok(LinkOut(entity_id=entity_id, asset_id=asset_id, changed=changed))

@@ -8,15 +8,18 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
+from msgspec import Meta
 
 from faceforge_domain.errors import FieldError
 from faceforge_domain.models import Entity
-from faceforge_domain.paging import PageRequest, PageResult
-from faceforge_domain.queries import EntityQuery
+from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest, PageResult
+from faceforge_domain.queries import ENTITY_SORTS, SORT_ORDERS, EntityQuery
+from faceforge_domain.text import SEARCH_PATTERN
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import CoreDep
 from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.params import Limit, Offset, PageCursor, RecordId, Search, choice
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -140,17 +143,16 @@ class EntityController(Controller):
         self,
         core: CoreDep,
         request: Request[Any, Any, Any],
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
-        cursor: FromQuery[str | None] = None,
-        sort_by: Annotated[str, QueryParameter(description="created_at, updated_at or display_name")] = (
-            "created_at"
-        ),
-        sort_order: Annotated[str, QueryParameter(description="asc or desc")] = "asc",
-        q: Annotated[
-            str | None, QueryParameter(description="Case-insensitive substring of the name or an alias")
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+        cursor: PageCursor = None,
+        sort_by: str = choice(ENTITY_SORTS, "created_at", "The order of the list"),
+        sort_order: str = choice(SORT_ORDERS, "asc", "Ascending or descending"),
+        q: Search = None,
+        tag: Annotated[
+            list[Annotated[str, Meta(pattern=SEARCH_PATTERN)]] | None,
+            QueryParameter(description="Repeatable; all must match"),
         ] = None,
-        tag: Annotated[list[str] | None, QueryParameter(description="Repeatable; all must match")] = None,
         include_deleted: FromQuery[bool] = False,
     ) -> Ok[Page[EntityOut]]:
         """Also accepts ``field.<key>=<value>`` filters on admin-defined fields."""
@@ -200,18 +202,18 @@ class EntityController(Controller):
 
     @get("/{entity_id:str}", operation_id="getEntity", summary="One entity")
     async def get_entity(
-        self, core: CoreDep, entity_id: FromPath[str], include_deleted: FromQuery[bool] = False
+        self, core: CoreDep, entity_id: RecordId, include_deleted: FromQuery[bool] = False
     ) -> Ok[EntityOut]:
         return ok(entity_out(await core.entities.get(entity_id, include_deleted=include_deleted)))
 
     @patch("/{entity_id:str}", operation_id="patchEntity", summary="Change an entity (JSON merge patch)")
     async def patch_entity(
-        self, core: CoreDep, entity_id: FromPath[str], data: JSONBody[EntityPatch]
+        self, core: CoreDep, entity_id: RecordId, data: JSONBody[EntityPatch]
     ) -> Ok[EntityOut]:
         return ok(entity_out(await core.entities.patch(entity_id, msgspec.to_builtins(data))))
 
     @delete("/{entity_id:str}", operation_id="deleteEntity", summary="Soft-delete an entity")
-    async def delete_entity(self, core: CoreDep, entity_id: FromPath[str]) -> None:
+    async def delete_entity(self, core: CoreDep, entity_id: RecordId) -> None:
         await core.entities.delete(entity_id)
 
     @post(
@@ -220,5 +222,5 @@ class EntityController(Controller):
         operation_id="restoreEntity",
         summary="Undo a soft delete",
     )
-    async def restore_entity(self, core: CoreDep, entity_id: FromPath[str]) -> Ok[EntityOut]:
+    async def restore_entity(self, core: CoreDep, entity_id: RecordId) -> Ok[EntityOut]:
         return ok(entity_out(await core.entities.restore(entity_id)))

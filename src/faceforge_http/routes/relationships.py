@@ -6,14 +6,15 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, delete, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from faceforge_domain.models import Relationship
-from faceforge_domain.paging import PageRequest
-from faceforge_domain.queries import RelationshipQuery
+from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
+from faceforge_domain.queries import DIRECTIONS, RelationshipQuery
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import CoreDep
 from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.params import IdFilter, Limit, Offset, RecordId, choice, search_parameter
 from faceforge_http.routes.entities import created, page_out
 
 
@@ -62,12 +63,12 @@ class RelationshipController(Controller):
     async def list_relationships(
         self,
         core: CoreDep,
-        entity_id: FromQuery[str | None] = None,
-        type_: Annotated[str | None, QueryParameter(name="type")] = None,
-        direction: Annotated[str, QueryParameter(description="out, in or both (needs entity_id)")] = "both",
+        entity_id: IdFilter = None,
+        type_: Annotated[str | None, search_parameter(name="type")] = None,
+        direction: str = choice(DIRECTIONS, "both", "out or in needs entity_id"),
         include_deleted: FromQuery[bool] = False,
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
     ) -> Ok[Page[RelationshipOut]]:
         query = RelationshipQuery.build(
             entity_id=entity_id, type=type_, direction=direction, include_deleted=include_deleted
@@ -83,11 +84,11 @@ class RelationshipController(Controller):
         return created(relationship_out(r), f"/v1/relationships/{r.relationship_id}")
 
     @get("/{relationship_id:str}", operation_id="getRelationship", summary="One relationship")
-    async def get_relationship(self, core: CoreDep, relationship_id: FromPath[str]) -> Ok[RelationshipOut]:
+    async def get_relationship(self, core: CoreDep, relationship_id: RecordId) -> Ok[RelationshipOut]:
         return ok(relationship_out(await core.relationships.get(relationship_id)))
 
     @delete("/{relationship_id:str}", operation_id="deleteRelationship", summary="Soft-delete")
-    async def delete_relationship(self, core: CoreDep, relationship_id: FromPath[str]) -> None:
+    async def delete_relationship(self, core: CoreDep, relationship_id: RecordId) -> None:
         await core.relationships.delete(relationship_id)
 
 
