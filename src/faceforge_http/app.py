@@ -7,8 +7,9 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cached_property
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -17,6 +18,7 @@ from litestar.enums import ScopeType
 from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.types import (
+    HTTPResponseStartEvent,
     HTTPScope,
     LifeSpanReceive,
     LifeSpanScope,
@@ -54,7 +56,29 @@ _PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
 
 class CoreApp(Litestar):
-    """Litestar plus one access-log line per HTTP request, including ones no route matched."""
+    """Litestar plus one access-log line per HTTP request, including ones no route matched, and an
+    ``Allow`` on every OPTIONS answer listing exactly the methods of the route asked about.
+
+    (Litestar's automatic OPTIONS handler reports the methods its path had when the handler was first
+    made; a path whose handlers arrive in several registrations, as under a router, reports too few.)
+    """
+
+    @cached_property
+    def allowed_methods(self) -> dict[str, bytes]:
+        """Route path template -> the ``Allow`` value for it."""
+        return {
+            route.path_format: ", ".join(sorted(route.methods)).encode()
+            for route in self.routes
+            if isinstance(route, HTTPRoute)
+        }
+
+    def _with_allow(self, scope: HTTPScope, start: HTTPResponseStartEvent) -> HTTPResponseStartEvent:
+        template = cast("dict[str, Any]", scope).get("path_template", "")
+        allowed = self.allowed_methods.get(template)
+        if allowed is None or not 200 <= start["status"] < 300:
+            return start
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"allow"]
+        return {**start, "headers": [*headers, (b"allow", allowed)]}
 
     async def __call__(
         self,
@@ -74,6 +98,8 @@ class CoreApp(Litestar):
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                if method == "OPTIONS":
+                    message = self._with_allow(http_scope, message)
             await send(message)  # type: ignore[arg-type]  # an HTTP scope's send takes HTTP messages
 
         try:

@@ -317,6 +317,7 @@ class AssetController(Controller):
             size=asset.size_bytes,
             etag=strong_etag(asset.content_hash),
             last_modified=asset.created_at,
+            now=core.clock.now(),
             range_header=headers.get("range"),
             if_range=headers.get("if-range"),
             if_none_match=headers.get("if-none-match"),
