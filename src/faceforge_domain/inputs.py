@@ -40,6 +40,11 @@ def _pointer(path: str) -> list[str]:
     return [part for part in re.split(r"[.\[\]]+", path) if part]
 
 
+def slash_path(path: str) -> str:
+    """A validator's ``a[0].b`` as FaceForge names fields: ``a/0/b``."""
+    return "/".join(_pointer(path))
+
+
 def reword(message: str, field: str = "body") -> FieldError:
     """A msgspec validation message about ``field`` in plain words.
 

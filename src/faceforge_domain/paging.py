@@ -17,9 +17,10 @@ from faceforge_domain.errors import FieldError, Invalid
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-# Ids that order a feed (event ids, job log ids) are signed 64-bit integers in the database: a position
-# past the largest one is refused as a validation error instead of overflowing the query.
-MAX_POSITION = 2**63 - 1
+# Ids that order a feed (event ids, job log ids) are signed 64-bit integers in the database. A position
+# is bounded by the largest integer every JSON client reads exactly (2**53 - 1, far past any real id):
+# a larger one is refused as a validation error instead of overflowing the query.
+MAX_POSITION = 2**53 - 1
 # No list holds a billion rows to skip; a larger offset is a client's mistake, refused before any query.
 MAX_OFFSET = 1_000_000_000
 # A page stops early once its records pass this many bytes of JSON (a record is at least one page's

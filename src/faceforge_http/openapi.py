@@ -10,7 +10,7 @@ from litestar.constants import RESERVED_KWARGS
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Operation, PathItem
+from litestar.openapi.spec import OpenAPIResponse, Operation, PathItem
 from litestar.response import Redirect, Response
 from litestar.routes import HTTPRoute
 
@@ -125,7 +125,7 @@ def document_errors(app: Litestar) -> None:
     """State in the OpenAPI document every error status each operation can answer, in the envelope.
 
     Litestar documents a 400 validation error of its own shape; FaceForge answers those as 422 in the
-    envelope, so a 400 is kept only where it is really answered.
+    envelope, so a 400 is kept only where it is really answered. A 204 is documented without a body.
     """
     implied: dict[tuple[str, str], set[int]] = {}
     for path, method, handler in _operations(app):
@@ -141,8 +141,12 @@ def document_errors(app: Litestar) -> None:
         handler.responses = {**specs, **(handler.responses or {})}
     for path, item in (app.openapi_schema.paths or {}).items():
         for method, operation in _path_operations(item):
-            if 400 not in implied.get((path, method), set()) and operation.responses:
-                operation.responses.pop("400", None)
+            responses = operation.responses or {}
+            if 400 not in implied.get((path, method), set()):
+                responses.pop("400", None)
+            no_content = responses.get("204")
+            if isinstance(no_content, OpenAPIResponse):  # 204 has no body, whatever the handler returns
+                no_content.content = None
 
 
 def _path_operations(item: PathItem) -> Iterator[tuple[str, Operation]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar.params import Parameter, QueryParameter
+from msgspec import Meta
 
 from faceforge_domain.ids import ID_PATTERN
 from faceforge_domain.paging import MAX_LIMIT, MAX_OFFSET, MAX_POSITION
@@ -62,3 +63,7 @@ def position(description: str) -> Any:
 def choice(options: tuple[str, ...], default: str, description: str) -> Any:
     """A parameter with a fixed set of values, listed in the schema (the domain checks and words it)."""
     return Parameter(default=default, description=description, schema_extra={"enum": list(options)})
+
+
+# A record id in a body.
+BodyId = Annotated[str, Meta(pattern=ID_PATTERN.pattern)]

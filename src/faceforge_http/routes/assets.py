@@ -8,6 +8,7 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put, route
 from litestar.datastructures import State
 from litestar.enums import HttpMethod
+from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -26,6 +27,7 @@ from faceforge_http.digests import HEADER as DIGEST_HEADER
 from faceforge_http.digests import expected_sha256
 from faceforge_http.download import BlobResponse, download_response
 from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.openapi import may_answer
 from faceforge_http.params import IdFilter, Limit, Offset, PageCursor, RecordId, Search
 from faceforge_http.routes.entities import EntityOut, entity_out, page_out
 from faceforge_http.uploads import MultipartUpload, limited_body, multipart_boundary
@@ -66,6 +68,13 @@ class UploadOut(AssetOut, kw_only=True):
     """The stored asset; ``deduplicated`` is true when these bytes were already stored."""
 
     deduplicated: bool
+
+
+KNOWN_BYTES = {
+    HTTP_200_OK: ResponseSpec(
+        data_container=Ok[UploadOut], description="These bytes were already stored (deduplicated: true)"
+    )
+}
 
 
 def _out_fields(asset: Asset) -> dict[str, Any]:
@@ -179,6 +188,8 @@ class AssetController(Controller):
         ),
         request_max_body_size=None,  # streamed; the limit is uploads.max_bytes, enforced while reading
         status_code=HTTP_201_CREATED,
+        responses=KNOWN_BYTES,
+        opt=may_answer(404),  # an unknown entity_id or derived_from_asset_id
     )
     async def upload(self, core: CoreDep, request: Request[Any, Any, State]) -> Response[Ok[UploadOut]]:
         boundary = multipart_boundary(request.headers.get("content-type", ""))
@@ -196,6 +207,8 @@ class AssetController(Controller):
         description="An optional `Repr-Digest: sha-256=:<base64>:` header is checked as for POST.",
         request_max_body_size=None,
         status_code=HTTP_201_CREATED,
+        responses=KNOWN_BYTES,
+        opt=may_answer(404),
     )
     async def upload_raw(
         self,
@@ -234,7 +247,11 @@ class AssetController(Controller):
     async def check_assets(self, core: CoreDep, data: JSONBody[ContentCheckIn]) -> Ok[ContentCheckOut]:
         return ok(ContentCheckOut(items=await core.assets.check_content(data.items)))
 
-    @get(operation_id="listAssets", summary="List assets (filters: kind, entity_id, mime prefix, q on names)")
+    @get(
+        operation_id="listAssets",
+        summary="List assets (filters: kind, entity_id, mime prefix, q on names)",
+        opt=may_answer(404),  # an unknown entity_id
+    )
     async def list_assets(
         self,
         core: CoreDep,

@@ -15,23 +15,30 @@ from faceforge_domain.errors import FieldError
 from faceforge_domain.models import Entity
 from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest, PageResult
 from faceforge_domain.queries import ENTITY_SORTS, SORT_ORDERS, EntityQuery
-from faceforge_domain.text import SEARCH_PATTERN
+from faceforge_domain.services.entities import MAX_ALIAS, MAX_DISPLAY_NAME, MAX_TAG
+from faceforge_domain.text import NAME_PATTERN, SEARCH_PATTERN
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import CoreDep
 from faceforge_http.envelope import Ok, Page, ok
-from faceforge_http.params import Limit, Offset, PageCursor, RecordId, Search, choice
+from faceforge_http.params import BodyId, Limit, Offset, PageCursor, RecordId, Search, choice
 
 T = TypeVar("T")
 U = TypeVar("U")
 FIELD_FILTER = "field."
 
 
+# The domain's name rule and lengths, stated (and checked) by the schema.
+DisplayName = Annotated[str, msgspec.Meta(pattern=NAME_PATTERN, max_length=MAX_DISPLAY_NAME)]
+Alias = Annotated[str, msgspec.Meta(pattern=NAME_PATTERN, max_length=MAX_ALIAS)]
+Tag = Annotated[str, msgspec.Meta(pattern=NAME_PATTERN, max_length=MAX_TAG)]
+
+
 class EntityCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    display_name: str
-    aliases: list[str] = msgspec.field(default_factory=list)
-    tags: list[str] = msgspec.field(default_factory=list)
+    display_name: DisplayName
+    aliases: list[Alias] = msgspec.field(default_factory=list)
+    tags: list[Tag] = msgspec.field(default_factory=list)
     fields: dict[str, Any] = msgspec.field(default_factory=dict)
-    primary_thumbnail_asset_id: str | None = None
+    primary_thumbnail_asset_id: BodyId | None = None
     external_ids: dict[str, str] = msgspec.field(default_factory=dict)
     plugin_data: dict[str, Any] = msgspec.field(default_factory=dict)
 
@@ -39,11 +46,11 @@ class EntityCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class EntityPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A JSON merge patch: only the keys sent change; ``null`` clears (objects merge key by key)."""
 
-    display_name: str | msgspec.UnsetType = msgspec.UNSET
-    aliases: list[str] | msgspec.UnsetType | None = msgspec.UNSET
-    tags: list[str] | msgspec.UnsetType | None = msgspec.UNSET
+    display_name: DisplayName | msgspec.UnsetType = msgspec.UNSET
+    aliases: list[Alias] | msgspec.UnsetType | None = msgspec.UNSET
+    tags: list[Tag] | msgspec.UnsetType | None = msgspec.UNSET
     fields: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
-    primary_thumbnail_asset_id: str | msgspec.UnsetType | None = msgspec.UNSET
+    primary_thumbnail_asset_id: BodyId | msgspec.UnsetType | None = msgspec.UNSET
     external_ids: dict[str, str | None] | msgspec.UnsetType | None = msgspec.UNSET
     plugin_data: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
 
@@ -52,6 +59,7 @@ class EntityBulkItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """One upsert item, matched by ``external_ids``; with ``merge`` only the keys sent change."""
 
     external_ids: dict[str, str]
+    # Shapes only: the rules are checked per item, so one bad item is reported in its result.
     display_name: str | msgspec.UnsetType = msgspec.UNSET
     aliases: list[str] | msgspec.UnsetType = msgspec.UNSET
     tags: list[str] | msgspec.UnsetType = msgspec.UNSET

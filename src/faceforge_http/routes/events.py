@@ -86,6 +86,7 @@ class EventController(Controller):
     @get(
         "/stream",
         operation_id="streamEvents",
+        media_type="text/event-stream",
         summary="The same events as Server-Sent Events, live",
         description=(
             "Each SSE message has the event type as `event`, its id as `id` (a reconnect with "

@@ -8,6 +8,7 @@ import msgspec
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from faceforge_domain.fields import SCOPES
 from faceforge_domain.models import FieldDefinition, FieldType
 from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
 from faceforge_domain.services.fielddefs import Violation
@@ -19,7 +20,9 @@ from faceforge_http.routes.entities import FieldErrorOut, created, errors_out, p
 
 Scope = Literal["entity", "descriptor"]
 # ``scope`` is a name Litestar reserves (the ASGI scope): the parameter is renamed in Python only.
-ScopeParam = Annotated[str, QueryParameter(name="scope", description="entity or descriptor")]
+ScopeParam = Annotated[
+    str, QueryParameter(name="scope", description="entity or descriptor", schema_extra={"enum": list(SCOPES)})
+]
 
 
 class FieldDefCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -96,7 +99,11 @@ class FieldDefController(Controller):
 
     @get("/", operation_id="listFieldDefs", summary="Field definitions (both scopes unless one is asked)")
     async def list_defs(
-        self, core: CoreDep, scope_: Annotated[str | None, QueryParameter(name="scope")] = None
+        self,
+        core: CoreDep,
+        scope_: Annotated[
+            str | None, QueryParameter(name="scope", schema_extra={"enum": list(SCOPES)})
+        ] = None,
     ) -> Ok[list[FieldDefOut]]:
         return ok([field_def_out(d) for d in await core.field_defs.all(scope_)])
 

@@ -227,6 +227,7 @@ class JobController(Controller):
     @get(
         "/{job_id:str}/events",
         operation_id="streamJobEvents",
+        media_type="text/event-stream",
         summary="Live log entries and progress as Server-Sent Events",
         description=(
             "Events: `job` (the job, whenever its status or progress changes), `log` (one entry; the "

@@ -11,17 +11,20 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from faceforge_domain.models import Relationship
 from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
 from faceforge_domain.queries import DIRECTIONS, RelationshipQuery
+from faceforge_domain.services.relationships import MAX_SUGGESTIONS, MAX_TYPE
+from faceforge_domain.text import NAME_PATTERN
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import CoreDep
 from faceforge_http.envelope import Ok, Page, ok
-from faceforge_http.params import IdFilter, Limit, Offset, RecordId, choice, search_parameter
+from faceforge_http.openapi import may_answer
+from faceforge_http.params import BodyId, IdFilter, Limit, Offset, RecordId, choice, search_parameter
 from faceforge_http.routes.entities import created, page_out
 
 
 class RelationshipCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    src_entity_id: str
-    dst_entity_id: str
-    type: str
+    src_entity_id: BodyId
+    dst_entity_id: BodyId
+    type: Annotated[str, msgspec.Meta(pattern=NAME_PATTERN, max_length=MAX_TYPE)]
     fields: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
@@ -59,7 +62,12 @@ class RelationshipController(Controller):
     path = "/relationships"
     tags = ["relationships"]  # noqa: RUF012  (Litestar reads this class attribute)
 
-    @get("/", operation_id="listRelationships", summary="Relationships, both directions by default")
+    @get(
+        "/",
+        operation_id="listRelationships",
+        summary="Relationships, both directions by default",
+        opt=may_answer(404),  # an unknown entity_id
+    )
     async def list_relationships(
         self,
         core: CoreDep,
@@ -101,7 +109,7 @@ class RelationshipController(Controller):
 async def relation_types(
     core: CoreDep,
     text: Annotated[str, QueryParameter(name="query", description="Prefix or substring")] = "",
-    limit: FromQuery[int] = 20,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_SUGGESTIONS)] = 20,
 ) -> Ok[list[RelationTypeOut]]:
     # ``query`` is a name Litestar reserves (the query string): the parameter is renamed in Python only.
     found = await core.relationships.suggest_types(text, limit)
