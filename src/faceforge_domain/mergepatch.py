@@ -8,8 +8,9 @@ from typing import Any
 from faceforge_domain.errors import Invalid
 from faceforge_domain.jsonlimits import MAX_JSON_DEPTH, json_depth
 
-# A record's free-form values may nest MAX_JSON_DEPTH deep under their own key, inside the patch object.
-MAX_PATCH_DEPTH = MAX_JSON_DEPTH + 1
+# A record's free-form values may nest MAX_JSON_DEPTH deep under their own key, inside the patch object;
+# one level more is let through so that the value's own check refuses it naming its field.
+MAX_PATCH_DEPTH = MAX_JSON_DEPTH + 2
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

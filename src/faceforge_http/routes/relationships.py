@@ -72,14 +72,14 @@ class RelationshipController(Controller):
         self,
         core: CoreDep,
         entity_id: IdFilter = None,
-        type_: Annotated[str | None, search_parameter(name="type")] = None,
+        type: Annotated[str | None, search_parameter()] = None,  # the query parameter is named type
         direction: str = choice(DIRECTIONS, "both", "out or in needs entity_id"),
         include_deleted: FromQuery[bool] = False,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> Ok[Page[RelationshipOut]]:
         query = RelationshipQuery.build(
-            entity_id=entity_id, type=type_, direction=direction, include_deleted=include_deleted
+            entity_id=entity_id, type=type, direction=direction, include_deleted=include_deleted
         )
         result = await core.relationships.search(query, PageRequest(limit=limit, offset=offset))
         return ok(page_out(result, relationship_out))
