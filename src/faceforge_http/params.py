@@ -34,17 +34,14 @@ PageCursor = Annotated[
 ]
 
 
-def search_parameter(name: str | None = None) -> Any:
-    """Search text: at most MAX_QUERY characters, no control characters (``name``: its name in the URL)."""
-    return QueryParameter(
-        name=name,
+Search = Annotated[
+    str | None,
+    QueryParameter(
         max_length=MAX_QUERY,
         pattern=SEARCH_PATTERN,
         description="Case-insensitive substring (no control characters)",
-    )
-
-
-Search = Annotated[str | None, search_parameter()]
+    ),
+]
 
 
 # A record id in the path: the schema states its shape, and any other text names no record (404).

@@ -17,7 +17,7 @@ from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import CoreDep
 from faceforge_http.envelope import Ok, Page, ok
 from faceforge_http.openapi import may_answer
-from faceforge_http.params import BodyId, IdFilter, Limit, Offset, RecordId, choice, search_parameter
+from faceforge_http.params import BodyId, IdFilter, Limit, Offset, RecordId, Search, choice
 from faceforge_http.routes.entities import created, page_out
 
 
@@ -72,7 +72,7 @@ class RelationshipController(Controller):
         self,
         core: CoreDep,
         entity_id: IdFilter = None,
-        type: Annotated[str | None, search_parameter()] = None,  # the query parameter is named type
+        type: Search = None,  # the query parameter is named type
         direction: str = choice(DIRECTIONS, "both", "out or in needs entity_id"),
         include_deleted: FromQuery[bool] = False,
         limit: Limit = DEFAULT_LIMIT,
