@@ -10,6 +10,7 @@ import msgspec
 
 from faceforge_domain.errors import FieldError, Invalid
 from faceforge_domain.ids import is_id
+from faceforge_domain.queries import check_search
 
 MAX_TEXT = 200
 CURSOR_SORT = "assets:created_at"
@@ -45,6 +46,7 @@ class AssetQuery(msgspec.Struct, frozen=True, kw_only=True):
         for name, value in (("kind", kind), ("mime", mime), ("q", q)):
             if value is not None and len(value) > MAX_TEXT:
                 errors.append(FieldError(name, f"must be at most {MAX_TEXT} characters"))
+            check_search(name, value, errors)
         if errors:
             raise Invalid(errors)
         return cls(

@@ -41,9 +41,9 @@ def checked_claims(claims: Sequence[ContentClaim]) -> list[ContentClaim]:
     errors: list[FieldError] = []
     for index, claim in enumerate(claims):
         if claim.size < 0:
-            errors.append(FieldError(f"items[{index}].size", "must be 0 or more"))
+            errors.append(FieldError(f"items/{index}/size", "must be 0 or more"))
         if not _SHA256.fullmatch(claim.sha256):
-            errors.append(FieldError(f"items[{index}].sha256", "must be 64 hexadecimal digits"))
+            errors.append(FieldError(f"items/{index}/sha256", "must be 64 hexadecimal digits"))
     if errors:
         raise Invalid(errors)
     return [msgspec.structs.replace(claim, sha256=claim.sha256.lower()) for claim in claims]

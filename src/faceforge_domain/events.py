@@ -17,13 +17,15 @@ import msgspec
 
 from faceforge_domain.clock import Clock
 from faceforge_domain.errors import Invalid
+from faceforge_domain.paging import PageRequest, check_position
 from faceforge_domain.transaction import Scope
 
 EVENT_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 # A type filter entry: an exact type, or a family such as ``asset.*``.
 TYPE_FILTER_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?$")
 DEFAULT_EVENT_LIMIT = 100
-MAX_EVENT_LIMIT = 1000
+# What one read of the log takes while following it; a client's page follows the shared paging limit.
+FOLLOW_BATCH = 1000
 MAX_TYPE_FILTERS = 50
 
 
@@ -160,12 +162,21 @@ class EventFeed:
     def __init__(self, uow: EventReadFactory) -> None:
         self._uow = uow
 
-    async def page(self, after: int, event_filter: EventFilter, *, limit: int) -> tuple[list[Event], int]:
-        """Up to ``limit`` events after ``after``, and how many there are after it in all."""
-        if after < 0:
-            raise Invalid.one("after", "must be 0 or more")
-        if not 1 <= limit <= MAX_EVENT_LIMIT:
-            raise Invalid.one("limit", f"must be between 1 and {MAX_EVENT_LIMIT}")
+    async def page(
+        self, after: int, event_filter: EventFilter, *, limit: int, offset: int = 0
+    ) -> tuple[list[Event], int]:
+        """Up to ``limit`` events after ``after``, and how many there are after it in all.
+
+        The feed pages by position (``after``, the last id seen), never by offset: an offset into a log
+        that grows while it is read would skip or repeat events, so any other than 0 is refused.
+        """
+        check_position(after, "after")
+        PageRequest(limit=limit)
+        if offset:
+            raise Invalid.one("offset", "the event feed pages with after=<the last id seen>, not offset")
+        return await self._read(after, event_filter, limit)
+
+    async def _read(self, after: int, event_filter: EventFilter, limit: int) -> tuple[list[Event], int]:
         async with self._uow.read() as uow:
             found = await uow.events.after(after, event_filter, limit=limit)
             total = await uow.events.count(after, event_filter) if len(found) == limit else len(found)
@@ -176,11 +187,11 @@ class EventFeed:
     ) -> AsyncIterator[Event]:
         """Every event after ``after``, then each new one as it commits (in this or another process)."""
         while True:
-            found, _ = await self.page(after, event_filter, limit=MAX_EVENT_LIMIT)
+            found, _ = await self._read(check_position(after, "after"), event_filter, FOLLOW_BATCH)
             for event in found:
                 yield event
                 after = event.id
-            if len(found) < MAX_EVENT_LIMIT:
+            if len(found) < FOLLOW_BATCH:
                 await anyio.sleep(poll_seconds)
 
     async def last_id(self) -> int:

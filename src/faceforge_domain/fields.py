@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from faceforge_domain.errors import FieldError
 from faceforge_domain.models import FieldDefinition
 from faceforge_domain.queries import FIELD_KEY
+from faceforge_domain.text import NAME_RULE, text_problem
 from faceforge_domain.timefmt import parse_timestamp
 
 FIELD_TYPES = ("string", "text", "int", "float", "bool", "date", "datetime", "enum", "url", "email", "json")
@@ -54,8 +55,8 @@ def check_definition(d: FieldDefinition) -> list[FieldError]:
     if d.field_type == "enum":
         if not d.options:
             errors.append(FieldError("options", "an enum field needs at least one option"))
-        elif any(not isinstance(o, str) or not o.strip() for o in d.options):
-            errors.append(FieldError("options", "options must be non-empty strings"))
+        elif any(not isinstance(o, str) or text_problem(o) for o in d.options):
+            errors.append(FieldError("options", "each option " + NAME_RULE))
         elif len(set(d.options)) != len(d.options):
             errors.append(FieldError("options", "options must not repeat"))
     elif d.options is not None:
@@ -67,10 +68,14 @@ def check_definition(d: FieldDefinition) -> list[FieldError]:
             errors.append(FieldError("max", "must not be less than min"))
         elif d.field_type in LENGTH_TYPES and ((d.min or 0) < 0 or (d.max or 0) < 0):
             errors.append(FieldError("min", "lengths cannot be negative"))
-    if d.label is not None and len(d.label) > MAX_LABEL:
-        errors.append(FieldError("label", f"must be at most {MAX_LABEL} characters"))
-    if d.help is not None and len(d.help) > MAX_HELP:
-        errors.append(FieldError("help", f"must be at most {MAX_HELP} characters"))
+    texts = (("label", d.label, MAX_LABEL, False), ("help", d.help, MAX_HELP, True))
+    for field, text, longest, multiline in texts:
+        if text is None:
+            continue
+        if len(text) > longest:
+            errors.append(FieldError(field, f"must be at most {longest} characters"))
+        elif problem := text_problem(text, multiline=multiline):
+            errors.append(FieldError(field, problem))
     return errors
 
 

@@ -13,19 +13,36 @@ from typing import Any, TypeVar
 import msgspec
 
 from faceforge_domain.errors import FieldError, Invalid
+from faceforge_domain.ids import ID_PATTERN
+from faceforge_domain.text import rule_for_pattern, text_problem
 
 T = TypeVar("T")
 _AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _EXPECTED = re.compile(r"^Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`$")
 _UNKNOWN = re.compile(r"^Object contains unknown field `(?P<key>[^`]+)`$")
 _MISSING = re.compile(r"^Object missing required field `(?P<key>[^`]+)`$")
+_BOUND = re.compile(r"^Expected `(?P<kind>\w+)` (?P<length>of length )?(?P<op>[<>]=?) (?P<limit>\S+)$")
+_BOUND_WORDS = {"<=": "at most", ">=": "at least", "<": "less than", ">": "more than"}
+_MATCHING = re.compile(r"^Expected `str` matching regex (?P<pattern>.*)$", re.DOTALL)
 _NAMES = {"str": "a string", "int": "a whole number", "float": "a number", "bool": "true or false",
           "array": "a list", "object": "an object", "null": "null"}  # fmt: skip
+
+
+def _pattern_rule(quoted: str) -> str | None:
+    """The rule behind a pattern msgspec names (quoted with ``repr``), in plain words."""
+    if quoted == repr(ID_PATTERN.pattern):
+        return "must be a 64-character lowercase hex id"
+    return rule_for_pattern(quoted)
 
 
 def _pointer(path: str) -> list[str]:
     """``.a[0].b`` -> ``["a", "0", "b"]``."""
     return [part for part in re.split(r"[.\[\]]+", path) if part]
+
+
+def slash_path(path: str) -> str:
+    """A validator's ``a[0].b`` as FaceForge names fields: ``a/0/b``."""
+    return "/".join(_pointer(path))
 
 
 def reword(message: str, field: str = "body") -> FieldError:
@@ -39,6 +56,11 @@ def reword(message: str, field: str = "body") -> FieldError:
         return FieldError("/".join([*root, unknown.group("key")]), "is not a known attribute")
     if missing := _MISSING.match(message):
         return FieldError("/".join([*root, missing.group("key")]), "is required")
+    if (matching := _MATCHING.match(message)) and (rule := _pattern_rule(matching.group("pattern"))):
+        return FieldError(field, rule)
+    if bound := _BOUND.match(message):
+        unit = {"str": " characters", "array": " items", "object": " keys"}.get(bound.group("kind"), "")
+        return FieldError(field, f"must be {_BOUND_WORDS[bound.group('op')]} {bound.group('limit')}{unit}")
     if expected := _EXPECTED.match(message):
         want = " or ".join(_NAMES.get(w.strip(), w.strip()) for w in expected.group("want").split("|"))
         message = f"must be {want}, not {_NAMES.get(expected.group('got'), expected.group('got'))}"
@@ -77,11 +99,16 @@ def require_object(patch: object) -> dict[str, Any]:
     return patch
 
 
-def clean_text(value: str, field: str, *, max_len: int, errors: list[FieldError]) -> str | None:
-    """Trim; None (with an error recorded) when empty or too long."""
+def clean_text(
+    value: str, field: str, *, max_len: int, errors: list[FieldError], multiline: bool = False
+) -> str | None:
+    """Trim; None (with an error recorded) when empty, unreadable (``text.text_problem``) or too long."""
     text = value.strip()
     if not text:
         errors.append(FieldError(field, "must not be empty"))
+        return None
+    if problem := text_problem(value, multiline=multiline):
+        errors.append(FieldError(field, problem))
         return None
     if len(text) > max_len:
         errors.append(FieldError(field, f"must be at most {max_len} characters"))

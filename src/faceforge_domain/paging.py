@@ -17,7 +17,24 @@ from faceforge_domain.errors import FieldError, Invalid
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# Ids that order a feed (event ids, job log ids) are signed 64-bit integers in the database. A position
+# is bounded by the largest integer every JSON client reads exactly (2**53 - 1, far past any real id):
+# a larger one is refused as a validation error instead of overflowing the query.
+MAX_POSITION = 2**53 - 1
+# No list holds a billion rows to skip; a larger offset is a client's mistake, refused before any query.
+MAX_OFFSET = 1_000_000_000
+# A page stops early once its records pass this many bytes of JSON (a record is at least one page's
+# worth): records carry free-form JSON, and a page of the largest ones must not make an answer of
+# hundreds of megabytes. The page then holds fewer than ``limit`` items and says where to go on.
+PAGE_BYTE_BUDGET = 4 * 1024 * 1024
 T = TypeVar("T")
+
+
+def check_position(value: int, field: str) -> int:
+    """A feed position (``after``, ``after_id``): the id of the last row seen, 0 before the first."""
+    if not 0 <= value <= MAX_POSITION:
+        raise Invalid.one(field, f"must be between 0 and {MAX_POSITION}")
+    return value
 
 
 class PageRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -29,8 +46,8 @@ class PageRequest(msgspec.Struct, frozen=True, kw_only=True):
         errors = []
         if not 1 <= self.limit <= MAX_LIMIT:
             errors.append(("limit", f"must be between 1 and {MAX_LIMIT}"))
-        if self.offset < 0:
-            errors.append(("offset", "must be 0 or more"))
+        if not 0 <= self.offset <= MAX_OFFSET:
+            errors.append(("offset", f"must be between 0 and {MAX_OFFSET}"))
         if self.cursor is not None and self.offset:
             errors.append(("cursor", "cannot be combined with offset"))
         if errors:
@@ -74,8 +91,22 @@ class PageResult(msgspec.Struct, Generic[T], kw_only=True):
     next_cursor: str | None = None
 
 
+def within_budget(items: list[T], budget: int = PAGE_BYTE_BUDGET) -> list[T]:
+    """The leading items whose JSON fits in ``budget`` bytes (always at least the first one)."""
+    used = 0
+    for count, item in enumerate(items):
+        used += len(msgspec.json.encode(item))
+        if used > budget and count:
+            return items[:count]
+    return items
+
+
 def page_of(rows: list[T], total: int, page: PageRequest, position: Callable[[T], Cursor]) -> PageResult[T]:
-    """A page from ``limit + 1`` fetched rows: the extra row only says that a next page exists."""
-    items = rows[: page.limit]
-    next_cursor = encode_cursor(position(items[-1])) if len(rows) > page.limit else None
+    """A page from ``limit + 1`` fetched rows: the extra row only says that a next page exists.
+
+    The page is cut at ``PAGE_BYTE_BUDGET``; ``next_cursor`` then continues right after its last item.
+    """
+    items = within_budget(rows[: page.limit])
+    more = len(rows) > len(items)
+    next_cursor = encode_cursor(position(items[-1])) if more else None
     return PageResult(items=items, total=total, limit=page.limit, offset=page.offset, next_cursor=next_cursor)

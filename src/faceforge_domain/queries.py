@@ -13,6 +13,7 @@ import msgspec
 from faceforge_domain.errors import FieldError, Invalid
 from faceforge_domain.ids import is_id
 from faceforge_domain.paging import decode_cursor
+from faceforge_domain.text import search_problem
 
 EntitySort = Literal["created_at", "updated_at", "display_name"]
 SortOrder = Literal["asc", "desc"]
@@ -35,6 +36,12 @@ def fold(text: str) -> str:
 def one_of(field: str, value: str, allowed: tuple[str, ...], errors: list[FieldError]) -> None:
     if value not in allowed:
         errors.append(FieldError(field, "must be one of: " + ", ".join(allowed)))
+
+
+def check_search(field: str, value: str | None, errors: list[FieldError]) -> None:
+    """Search text is matched as written; a control character (a NUL) is refused, not passed to SQL."""
+    if value is not None and (problem := search_problem(value)):
+        errors.append(FieldError(field, problem))
 
 
 class KeysetPosition(msgspec.Struct, frozen=True, kw_only=True):
@@ -82,6 +89,11 @@ class EntityQuery(msgspec.Struct, frozen=True, kw_only=True):
         text = q.strip() if q is not None else None
         if text is not None and len(text) > MAX_QUERY:
             errors.append(FieldError("q", f"must be at most {MAX_QUERY} characters"))
+        check_search("q", q, errors)
+        for value in tags:
+            check_search("tag", value, errors)
+        for key, value in fields:
+            check_search(f"field.{key}", value, errors)
         clean_tags = tuple(dict.fromkeys(t.strip() for t in tags if t.strip()))
         for key, _ in fields:
             if not FIELD_KEY.fullmatch(key):
@@ -126,6 +138,7 @@ class RelationshipQuery(msgspec.Struct, frozen=True, kw_only=True):
     ) -> RelationshipQuery:
         errors: list[FieldError] = []
         one_of("direction", direction, DIRECTIONS, errors)
+        check_search("type", type, errors)
         if direction != "both" and entity_id is None:
             errors.append(FieldError("direction", "needs entity_id"))
         if errors:

@@ -132,18 +132,23 @@ def plan_download(
     size: int,
     etag: str,
     last_modified: datetime,
+    now: datetime,
     range_header: str | None = None,
     if_range: str | None = None,
     if_none_match: str | None = None,
     if_modified_since: str | None = None,
 ) -> DownloadPlan:
-    """Decide the answer to a GET/HEAD of one representation, per RFC 9110 §13.2.2 order."""
+    """Decide the answer to a GET/HEAD of one representation, per RFC 9110 §13.2.2 order.
+
+    An ``If-Modified-Since`` later than ``now`` (the server's clock) is invalid and ignored
+    (RFC 9110 §13.1.3): a client cannot get a 304 by claiming a date from the future.
+    """
     if if_none_match is not None:
         if none_match(if_none_match, etag):
             return DownloadPlan(304)
     elif if_modified_since is not None:
         since = parse_http_date(if_modified_since)
-        if since is not None and last_modified.astimezone(UTC).replace(microsecond=0) <= since:
+        if since is not None and last_modified.astimezone(UTC).replace(microsecond=0) <= since <= now:
             return DownloadPlan(304)
     if range_header is None or (if_range is not None and not if_range_holds(if_range, etag, last_modified)):
         return DownloadPlan(200)

@@ -7,8 +7,9 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cached_property
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -17,6 +18,7 @@ from litestar.enums import ScopeType
 from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.types import (
+    HTTPResponseStartEvent,
     HTTPScope,
     LifeSpanReceive,
     LifeSpanScope,
@@ -30,7 +32,8 @@ from litestar.types import (
 from faceforge_adapters.bootstrap import Core, bootstrap, core_version
 from faceforge_http.auth import require_token
 from faceforge_http.errors import EXCEPTION_HANDLERS
-from faceforge_http.openapi import openapi_config, openapi_json, redoc_redirect
+from faceforge_http.jsonbody import JsonRequest
+from faceforge_http.openapi import document_errors, openapi_config, openapi_json, redoc_redirect
 from faceforge_http.routes.assets import AssetController, EntityAssetsController
 from faceforge_http.routes.descriptors import DescriptorController
 from faceforge_http.routes.entities import EntityController
@@ -53,7 +56,29 @@ _PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
 
 class CoreApp(Litestar):
-    """Litestar plus one access-log line per HTTP request, including ones no route matched."""
+    """Litestar plus one access-log line per HTTP request, including ones no route matched, and an
+    ``Allow`` on every OPTIONS answer listing exactly the methods of the route asked about.
+
+    (Litestar's automatic OPTIONS handler reports the methods its path had when the handler was first
+    made; a path whose handlers arrive in several registrations, as under a router, reports too few.)
+    """
+
+    @cached_property
+    def allowed_methods(self) -> dict[str, bytes]:
+        """Route path template -> the ``Allow`` value for it."""
+        return {
+            route.path_format: ", ".join(sorted(route.methods)).encode()
+            for route in self.routes
+            if isinstance(route, HTTPRoute)
+        }
+
+    def _with_allow(self, scope: HTTPScope, start: HTTPResponseStartEvent) -> HTTPResponseStartEvent:
+        template = cast("dict[str, Any]", scope).get("path_template", "")
+        allowed = self.allowed_methods.get(template)
+        if allowed is None or not 200 <= start["status"] < 300:
+            return start
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"allow"]
+        return {**start, "headers": [*headers, (b"allow", allowed)]}
 
     async def __call__(
         self,
@@ -73,6 +98,8 @@ class CoreApp(Litestar):
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                if method == "OPTIONS":
+                    message = self._with_allow(http_scope, message)
             await send(message)  # type: ignore[arg-type]  # an HTTP scope's send takes HTTP messages
 
         try:
@@ -129,7 +156,7 @@ def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
         ],
         guards=[require_token],
     )
-    return CoreApp(
+    app = CoreApp(
         route_handlers=[
             healthz,
             v1,
@@ -145,9 +172,12 @@ def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
         state=State({"core": core}),
         lifespan=[] if core is not None else [own_core],
         request_max_body_size=JSON_BODY_LIMIT,
+        request_class=JsonRequest,
         debug=debug,
         logging_config=None,
     )
+    document_errors(app)
+    return app
 
 
 def describe_routes(app: Litestar) -> set[tuple[str, str]]:

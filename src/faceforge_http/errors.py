@@ -30,7 +30,7 @@ from litestar.status_codes import (
 from litestar.types import ExceptionHandlersMap
 
 from faceforge_domain.errors import DomainError, FieldError, RangeNotSatisfiable
-from faceforge_domain.inputs import reword
+from faceforge_domain.inputs import reword, slash_path
 from faceforge_http.envelope import ErrorDetail, ErrorEnvelope
 
 log = logging.getLogger("faceforge.http")
@@ -105,7 +105,7 @@ def _validation_details(extra: Any) -> list[FieldError]:
     for item in items:
         if isinstance(item, dict):
             key = item.get("key")
-            field = "body" if key in (None, "", "data") else str(key)  # "data": the body as a whole
+            field = "body" if key in (None, "", "data") else slash_path(str(key))  # "data": the whole body
             message = str(item.get("message", "is invalid"))
             if key and message == repr(key):  # Litestar reports a missing value as its bare KeyError
                 message = "a JSON body is required" if key == "data" else "is required"

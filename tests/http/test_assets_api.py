@@ -270,12 +270,12 @@ async def test_check_says_which_content_is_stored(client: httpx.AsyncClient, aut
         ([{"name": "a", "size": 1, "sha256": "0" * 64}] * 1001, "items", "not 1001"),
         (
             [{"name": "a", "size": 1, "sha256": "0" * 64}, {"name": "b", "size": 1, "sha256": "zz"}],
-            "items[1].sha256",
+            "items/1/sha256",
             "64 hexadecimal",
         ),
-        ([{"name": "a", "size": -5, "sha256": "0" * 64}], "items[0].size", "0 or more"),
-        ([{"name": "a", "size": "big", "sha256": "0" * 64}], "items[0].size", "whole number"),
-        ([{"name": "a", "sha256": "0" * 64}], "items[0]", "size"),
+        ([{"name": "a", "size": -5, "sha256": "0" * 64}], "items/0/size", "0 or more"),
+        ([{"name": "a", "size": "big", "sha256": "0" * 64}], "items/0/size", "whole number"),
+        ([{"name": "a", "sha256": "0" * 64}], "items/0", "size"),
     ],
 )
 async def test_bad_check_batches_are_422_naming_the_item(

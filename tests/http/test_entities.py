@@ -112,7 +112,12 @@ async def test_external_id_taken_is_409(client: Client, auth: dict[str, str]) ->
         ("cursor=bm90LWEtY3Vyc29y", ["cursor"]),
         ("cursor=%25%25", ["cursor"]),
         ("field.Bad-Key=1", ["field.Bad-Key"]),
-        ("sort_by=x&sort_order=y&limit=0", ["sort_by", "sort_order"]),
+        ("sort_by=x&sort_order=y&field.Bad-Key=1", ["sort_by", "sort_order", "field.Bad-Key"]),
+        ("offset=9223372036854775808", ["offset"]),
+        ("offset=1000000001", ["offset"]),
+        ("q=%00", ["q"]),
+        ("q=a%00b", ["q"]),
+        ("tag=%00", ["tag"]),
     ],
 )
 async def test_bad_list_parameters_are_422_never_sql(

@@ -15,7 +15,7 @@ Client = AsyncTestClient  # type: ignore[type-arg]
 
 
 async def events(client: Client, auth: dict[str, str], types: str) -> list[tuple[str, str | None]]:
-    response = await client.get("/v1/events", params={"types": types, "limit": 1000}, headers=auth)
+    response = await client.get("/v1/events", params={"types": types, "limit": 200}, headers=auth)
     assert response.status_code == 200
     return [(e["type"], e["subject_id"]) for e in response.json()["data"]["items"]]
 

@@ -95,4 +95,4 @@ async def test_bad_batches_are_refused_naming_each_item() -> None:
     bad = [claim_of(b"ok"), ContentClaim(name="a", size=-1, sha256="xyz"), claim_of(b"ok", size_delta=-9)]
     with pytest.raises(Invalid) as problems:
         await service.check_content(bad)
-    assert [d.field for d in problems.value.errors] == ["items[1].size", "items[1].sha256", "items[2].size"]
+    assert [d.field for d in problems.value.errors] == ["items/1/size", "items/1/sha256", "items/2/size"]

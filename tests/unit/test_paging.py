@@ -10,6 +10,7 @@ from faceforge_domain.errors import Invalid
 from faceforge_domain.paging import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
+    MAX_OFFSET,
     Cursor,
     PageRequest,
     decode_cursor,
@@ -61,6 +62,18 @@ def test_limit_is_accepted_only_from_1_to_200(limit: int) -> None:
         with pytest.raises(Invalid) as caught:
             PageRequest(limit=limit)
         assert [e.field for e in caught.value.errors] == ["limit"]
+
+
+@pytest.mark.parametrize("offset", [MAX_OFFSET + 1, 2**63, 10**30])
+def test_an_offset_past_the_largest_is_a_validation_error_naming_the_offset(offset: int) -> None:
+    with pytest.raises(Invalid) as caught:
+        PageRequest(offset=offset)
+    assert [e.field for e in caught.value.errors] == ["offset"]
+    assert str(MAX_OFFSET) in caught.value.errors[0].message
+
+
+def test_the_largest_offset_is_accepted() -> None:
+    assert PageRequest(offset=MAX_OFFSET).offset == MAX_OFFSET
 
 
 def test_every_broken_rule_is_reported_at_once() -> None:

@@ -24,6 +24,7 @@ from faceforge_domain.ranges import (
 
 ETAG = '"' + "a" * 64 + '"'
 MODIFIED = datetime(2026, 11, 24, 11, 2, 4, 123000, tzinfo=UTC)
+NOW = MODIFIED + timedelta(days=1)
 
 
 @pytest.mark.parametrize(
@@ -115,8 +116,14 @@ def test_if_range_needs_an_exact_strong_etag_or_the_exact_date() -> None:
 
 
 def _plan(**headers: str) -> tuple[int, list[ByteRange]]:
-    plan = plan_download(size=100, etag=ETAG, last_modified=MODIFIED, **headers)
+    plan = plan_download(size=100, etag=ETAG, last_modified=MODIFIED, now=NOW, **headers)
     return plan.status, list(plan.ranges)
+
+
+def test_an_if_modified_since_in_the_future_is_ignored() -> None:
+    assert _plan(if_modified_since=http_date(NOW + timedelta(days=365))) == (200, [])
+    assert _plan(if_modified_since=http_date(NOW + timedelta(seconds=2))) == (200, [])
+    assert _plan(if_modified_since=http_date(NOW)) == (304, [])
 
 
 def test_plan_full_partial_and_not_modified() -> None:

@@ -34,7 +34,16 @@ from faceforge_domain.jobs.models import (
 )
 from faceforge_domain.jobs.ports import OwnerLiveness
 from faceforge_domain.jobs.registry import JobRegistry
-from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_cursor, encode_cursor
+from faceforge_domain.jsonlimits import require_json
+from faceforge_domain.paging import (
+    Cursor,
+    PageRequest,
+    PageResult,
+    check_position,
+    decode_cursor,
+    encode_cursor,
+    within_budget,
+)
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.timefmt import format_timestamp, parse_timestamp
 
@@ -131,6 +140,7 @@ class JobService:
             raise Invalid.one("job_type", f"no job type {job_type!r} is registered")
         if input_asset_id is not None and not is_id(input_asset_id):
             raise Invalid.one("input_asset_id", "must be an asset id (64 lowercase hex characters)")
+        require_json("input", input)
         checked = await spec.validate(dict(input or {}))
         now = self.clock.now()
         job = Job(
@@ -182,7 +192,9 @@ class JobService:
             )
             total = await uow.jobs.count(statuses=statuses, job_type=job_type)
         next_cursor = None
-        if len(items) == page.limit:
+        kept = within_budget(items)
+        if len(items) == page.limit or len(kept) < len(items):
+            items = kept
             last = items[-1]
             next_cursor = encode_cursor(Cursor(LIST_SORT, format_timestamp(last.created_at), last.job_id))
         return PageResult(
@@ -190,13 +202,12 @@ class JobService:
         )
 
     async def log(self, job_id: str, *, after_id: int = 0, limit: int = DEFAULT_LOG_LIMIT) -> LogPage:
-        if after_id < 0:
-            raise Invalid.one("after_id", "must be 0 or more")
+        check_position(after_id, "after_id")
         if not 1 <= limit <= MAX_LOG_LIMIT:
             raise Invalid.one("limit", f"must be between 1 and {MAX_LOG_LIMIT}")
         async with self._uow.read() as uow:
             await self._require(uow, job_id)
-            items = await uow.jobs.logs(job_id, after_id=after_id, limit=limit)
+            items = within_budget(await uow.jobs.logs(job_id, after_id=after_id, limit=limit))
         return LogPage(items=items, next_after_id=items[-1].id if items else after_id)
 
     async def follow(
@@ -303,8 +314,9 @@ class JobService:
         """Append a runner's ``(level, message, data)`` entries; committed before returning."""
         if not entries or len(entries) > MAX_LOG_BATCH:
             raise Invalid.one("entries", f"must hold 1 to {MAX_LOG_BATCH} entries")
-        for index, (level, message, _data) in enumerate(entries):
+        for index, (level, message, data) in enumerate(entries):
             check_log_entry(level, message, f"entries/{index}")
+            require_json(f"entries/{index}/data", data)
         new = [self._entry(level, message, data) for level, message, data in entries]
         async with self._uow.write() as uow:
             job = await self._require_claimed(uow, job_id, lease_id)
@@ -325,6 +337,7 @@ class JobService:
         return job
 
     async def complete(self, job_id: str, lease_id: str, result: JsonObject | None = None) -> Job:
+        require_json("result", result)
         async with self._uow.write() as uow:
             job = await self._require_claimed(uow, job_id, lease_id)
             self._finish(job, "succeeded", result=result or {})

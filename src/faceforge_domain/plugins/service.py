@@ -20,6 +20,7 @@ import anyio
 from faceforge_domain.clock import Clock
 from faceforge_domain.errors import Conflict, DomainError, FieldError, Invalid, NotFound
 from faceforge_domain.events import EventFilter, record
+from faceforge_domain.jsonlimits import require_json
 from faceforge_domain.plugins.manifest import parse_manifest
 from faceforge_domain.plugins.models import (
     Discovered,
@@ -385,6 +386,7 @@ class PluginService:
 
     async def set_config(self, plugin_id: str, config: dict[str, Any]) -> dict[str, Any]:
         """Replace the config: checked against the schema with defaults filled; refused whole otherwise."""
+        require_json("body", config)
         async with self._uow.write() as uow:
             rec, _ = await self._writable(uow, plugin_id)
             found = self._discovered.get(plugin_id)

@@ -24,6 +24,7 @@ from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
 from faceforge_domain.events import record, record_many
 from faceforge_domain.filetypes import SNIFF_BYTES, clean_filename, infer_kind, sniff_mime
 from faceforge_domain.ids import is_id
+from faceforge_domain.jsonlimits import check_json, require_json
 from faceforge_domain.metadata import MetadataState
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity, LocalFile, Payload, StoredBlob
 from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_cursor, page_of
@@ -279,6 +280,7 @@ class AssetService:
         errors: list[FieldError] = []
         if options.kind is not None:
             errors += check_kind(options.kind)
+        check_json("meta", options.user_metadata, errors)
         if options.role is not None and len(options.role) > MAX_ROLE:
             errors.append(FieldError("role", f"must be at most {MAX_ROLE} characters"))
         for field, value in (
@@ -416,6 +418,7 @@ class AssetService:
                 raise NotFound("asset", asset_id)
             before: Any = msgspec.to_builtins(asset)
             change(asset)
+            require_json("user_metadata", asset.user_metadata)
             if msgspec.to_builtins(asset) != before:
                 asset.updated_at = self._clock.now()
                 await uow.assets.update(asset)

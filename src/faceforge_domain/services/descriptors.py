@@ -17,9 +17,10 @@ from faceforge_domain.errors import Conflict, FieldError, Invalid, NotFound
 from faceforge_domain.fields import validate_value
 from faceforge_domain.ids import new_id
 from faceforge_domain.inputs import clean_text, convert, reject_keys, require_object
+from faceforge_domain.jsonlimits import check_json
 from faceforge_domain.mergepatch import merge_patch
 from faceforge_domain.models import Descriptor
-from faceforge_domain.paging import PageRequest, PageResult
+from faceforge_domain.paging import PageRequest, PageResult, within_budget
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.timefmt import parse_timestamp
 
@@ -92,7 +93,7 @@ class DescriptorService:
             total = await uow.descriptors.count(
                 entity_id, field_key=field_key, include_deleted=include_deleted
             )
-        return PageResult(items=items, total=total, limit=page.limit, offset=page.offset)
+        return PageResult(items=within_budget(items), total=total, limit=page.limit, offset=page.offset)
 
     async def get(self, descriptor_id: str) -> Descriptor:
         async with self._uow.read() as uow:
@@ -157,9 +158,12 @@ class DescriptorService:
             errors.append(FieldError("value", "is required"))
         else:
             errors += validate_value(definition, values.value, "value", allow_list=False)
+        check_json("value", values.value, errors)
         _check_period(values, errors)
         source = values.source and clean_text(values.source, "source", max_len=MAX_SOURCE, errors=errors)
-        note = values.note and clean_text(values.note, "note", max_len=MAX_NOTE, errors=errors)
+        note = values.note and clean_text(
+            values.note, "note", max_len=MAX_NOTE, errors=errors, multiline=True
+        )
         if errors:
             raise Invalid(errors)
         assert definition is not None

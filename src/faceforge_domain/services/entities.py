@@ -18,6 +18,7 @@ from faceforge_domain.events import record
 from faceforge_domain.fields import validate_fields
 from faceforge_domain.ids import is_id, new_id
 from faceforge_domain.inputs import clean_text, convert, reject_keys, require_object
+from faceforge_domain.jsonlimits import check_json
 from faceforge_domain.mergepatch import merge_patch
 from faceforge_domain.models import Entity, FieldDefinition
 from faceforge_domain.paging import Cursor, PageRequest, PageResult, page_of
@@ -104,6 +105,8 @@ def clean_values(raw: Mapping[str, Any]) -> EntityValues:
         ext_id = clean_text(ext, f"external_ids/{source}", max_len=MAX_EXTERNAL_ID, errors=errors)
         if src is not None and ext_id is not None:
             external[src] = ext_id
+    check_json("fields", values.fields, errors)
+    check_json("plugin_data", values.plugin_data, errors)
     thumb = values.primary_thumbnail_asset_id
     if thumb is not None and not is_id(thumb):
         errors.append(FieldError("primary_thumbnail_asset_id", "must be an asset id (64 lowercase hex)"))

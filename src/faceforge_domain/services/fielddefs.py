@@ -20,7 +20,7 @@ from faceforge_domain.ids import new_id
 from faceforge_domain.inputs import convert, reject_keys, require_object
 from faceforge_domain.mergepatch import merge_patch
 from faceforge_domain.models import FieldDefinition, FieldScope, FieldType
-from faceforge_domain.paging import PageRequest, PageResult
+from faceforge_domain.paging import PageRequest, PageResult, within_budget
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
 
 EDITABLE = ("field_type", "required", "regex", "options", "min", "max", "multiple", "label", "help", "order")
@@ -142,7 +142,7 @@ class FieldDefinitionService:
             else:
                 found = await self._descriptor_violations(uow, definition)
         return PageResult(
-            items=found[page.offset : page.offset + page.limit],
+            items=within_budget(found[page.offset : page.offset + page.limit]),
             total=len(found),
             limit=page.limit,
             offset=page.offset,

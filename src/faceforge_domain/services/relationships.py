@@ -16,8 +16,9 @@ from faceforge_domain.clock import Clock
 from faceforge_domain.errors import Conflict, FieldError, Invalid, NotFound
 from faceforge_domain.ids import new_id
 from faceforge_domain.inputs import clean_text, convert
+from faceforge_domain.jsonlimits import check_json
 from faceforge_domain.models import Relationship
-from faceforge_domain.paging import PageRequest, PageResult
+from faceforge_domain.paging import PageRequest, PageResult, within_budget
 from faceforge_domain.ports import UnitOfWorkFactory
 from faceforge_domain.queries import RelationshipQuery
 
@@ -109,6 +110,7 @@ class RelationshipService:
         values = convert(raw, RelationshipValues)
         errors: list[FieldError] = []
         type_ = clean_type(values.type, errors)
+        check_json("fields", values.fields, errors)
         if values.src_entity_id == values.dst_entity_id:
             errors.append(FieldError("dst_entity_id", "must differ from src_entity_id"))
         async with self._uow.write() as uow:
@@ -154,7 +156,7 @@ class RelationshipService:
                 raise NotFound("entity", query.entity_id)
             items = await uow.relationships.search(query, limit=page.limit, offset=page.offset)
             total = await uow.relationships.count(query)
-        return PageResult(items=items, total=total, limit=page.limit, offset=page.offset)
+        return PageResult(items=within_budget(items), total=total, limit=page.limit, offset=page.offset)
 
     async def delete(self, relationship_id: str) -> None:
         async with self._uow.write() as uow:

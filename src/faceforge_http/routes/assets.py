@@ -8,7 +8,8 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put, route
 from litestar.datastructures import State
 from litestar.enums import HttpMethod
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.openapi import ResponseSpec
+from litestar.params import FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from faceforge_domain.asset_query import AssetQuery
@@ -17,7 +18,7 @@ from faceforge_domain.errors import FieldError, Invalid
 from faceforge_domain.filetypes import clean_filename
 from faceforge_domain.mergepatch import merge_patch
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity
-from faceforge_domain.paging import PageRequest
+from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
 from faceforge_domain.ranges import plan_download, strong_etag
 from faceforge_domain.services.assets import IngestOptions, IngestResult, check_kind
 from faceforge_domain.timefmt import format_timestamp
@@ -26,6 +27,8 @@ from faceforge_http.digests import HEADER as DIGEST_HEADER
 from faceforge_http.digests import expected_sha256
 from faceforge_http.download import BlobResponse, download_response
 from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.openapi import may_answer
+from faceforge_http.params import IdFilter, Limit, Offset, PageCursor, RecordId, Search
 from faceforge_http.routes.entities import EntityOut, entity_out, page_out
 from faceforge_http.uploads import MultipartUpload, limited_body, multipart_boundary
 
@@ -65,6 +68,13 @@ class UploadOut(AssetOut, kw_only=True):
     """The stored asset; ``deduplicated`` is true when these bytes were already stored."""
 
     deduplicated: bool
+
+
+KNOWN_BYTES = {
+    HTTP_200_OK: ResponseSpec(
+        data_container=Ok[UploadOut], description="These bytes were already stored (deduplicated: true)"
+    )
+}
 
 
 def _out_fields(asset: Asset) -> dict[str, Any]:
@@ -178,6 +188,8 @@ class AssetController(Controller):
         ),
         request_max_body_size=None,  # streamed; the limit is uploads.max_bytes, enforced while reading
         status_code=HTTP_201_CREATED,
+        responses=KNOWN_BYTES,
+        opt=may_answer(404),  # an unknown entity_id or derived_from_asset_id
     )
     async def upload(self, core: CoreDep, request: Request[Any, Any, State]) -> Response[Ok[UploadOut]]:
         boundary = multipart_boundary(request.headers.get("content-type", ""))
@@ -195,6 +207,8 @@ class AssetController(Controller):
         description="An optional `Repr-Digest: sha-256=:<base64>:` header is checked as for POST.",
         request_max_body_size=None,
         status_code=HTTP_201_CREATED,
+        responses=KNOWN_BYTES,
+        opt=may_answer(404),
     )
     async def upload_raw(
         self,
@@ -233,18 +247,22 @@ class AssetController(Controller):
     async def check_assets(self, core: CoreDep, data: JSONBody[ContentCheckIn]) -> Ok[ContentCheckOut]:
         return ok(ContentCheckOut(items=await core.assets.check_content(data.items)))
 
-    @get(operation_id="listAssets", summary="List assets (filters: kind, entity_id, mime prefix, q on names)")
+    @get(
+        operation_id="listAssets",
+        summary="List assets (filters: kind, entity_id, mime prefix, q on names)",
+        opt=may_answer(404),  # an unknown entity_id
+    )
     async def list_assets(
         self,
         core: CoreDep,
-        kind: FromQuery[str | None] = None,
-        entity_id: FromQuery[str | None] = None,
-        mime: FromQuery[str | None] = None,
-        q: FromQuery[str | None] = None,
+        kind: Search = None,
+        entity_id: IdFilter = None,
+        mime: Search = None,
+        q: Search = None,
         include_deleted: FromQuery[bool] = False,
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
-        cursor: FromQuery[str | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+        cursor: PageCursor = None,
     ) -> Ok[Page[AssetOut]]:
         query = AssetQuery.build(
             kind=kind, entity_id=entity_id, mime=mime, q=q, include_deleted=include_deleted
@@ -253,20 +271,20 @@ class AssetController(Controller):
 
     @get("/{asset_id:str}", operation_id="getAsset", summary="One asset, extracted metadata included")
     async def get_asset(
-        self, core: CoreDep, asset_id: FromPath[str], include_deleted: FromQuery[bool] = False
+        self, core: CoreDep, asset_id: RecordId, include_deleted: FromQuery[bool] = False
     ) -> Ok[AssetOut]:
         return ok(AssetOut.of(await core.assets.get(asset_id, include_deleted=include_deleted)))
 
     @patch("/{asset_id:str}", operation_id="patchAsset", summary="Change an asset (JSON merge patch)")
     async def patch_asset(
-        self, core: CoreDep, asset_id: FromPath[str], data: JSONBody[AssetPatch]
+        self, core: CoreDep, asset_id: RecordId, data: JSONBody[AssetPatch]
     ) -> Ok[AssetOut]:
         return ok(AssetOut.of(await core.assets.update(asset_id, _apply_patch(data))))
 
     @delete(
         "/{asset_id:str}", operation_id="deleteAsset", summary="Soft-delete an asset (purge removes bytes)"
     )
-    async def delete_asset(self, core: CoreDep, asset_id: FromPath[str]) -> None:
+    async def delete_asset(self, core: CoreDep, asset_id: RecordId) -> None:
         await core.assets.delete(asset_id)
 
     @post(
@@ -275,7 +293,7 @@ class AssetController(Controller):
         summary="Bring back a soft-deleted asset",
         status_code=HTTP_200_OK,
     )
-    async def restore_asset(self, core: CoreDep, asset_id: FromPath[str]) -> Ok[AssetOut]:
+    async def restore_asset(self, core: CoreDep, asset_id: RecordId) -> Ok[AssetOut]:
         return ok(AssetOut.of(await core.assets.restore(asset_id)))
 
     @get(
@@ -286,11 +304,11 @@ class AssetController(Controller):
     async def list_asset_entities(
         self,
         core: CoreDep,
-        asset_id: FromPath[str],
+        asset_id: RecordId,
         include_deleted: FromQuery[bool] = False,
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
-        cursor: FromQuery[str | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+        cursor: PageCursor = None,
     ) -> Ok[Page[LinkedEntityOut]]:
         page = PageRequest(limit=limit, offset=offset, cursor=cursor)
         result = await core.assets.linked_entities(asset_id, page, include_deleted=include_deleted)
@@ -307,7 +325,7 @@ class AssetController(Controller):
         self,
         core: CoreDep,
         request: Request[Any, Any, State],
-        asset_id: FromPath[str],
+        asset_id: RecordId,
         inline: FromQuery[bool] = False,
     ) -> BlobResponse:
         asset = await core.assets.get(asset_id)
@@ -316,6 +334,7 @@ class AssetController(Controller):
             size=asset.size_bytes,
             etag=strong_etag(asset.content_hash),
             last_modified=asset.created_at,
+            now=core.clock.now(),
             range_header=headers.get("range"),
             if_range=headers.get("if-range"),
             if_none_match=headers.get("if-none-match"),
@@ -347,11 +366,11 @@ class EntityAssetsController(Controller):
     async def list_entity_assets(
         self,
         core: CoreDep,
-        entity_id: FromPath[str],
+        entity_id: RecordId,
         kind: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
-        cursor: FromQuery[str | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+        cursor: PageCursor = None,
     ) -> Ok[Page[AssetOut]]:
         query = AssetQuery.build(kind=kind, entity_id=entity_id)
         return ok(await _page(core, query, PageRequest(limit=limit, offset=offset, cursor=cursor)))
@@ -365,8 +384,8 @@ class EntityAssetsController(Controller):
     async def link(
         self,
         core: CoreDep,
-        entity_id: FromPath[str],
-        asset_id: FromPath[str],
+        entity_id: RecordId,
+        asset_id: RecordId,
         data: JSONBody[LinkIn | None] = None,
     ) -> Ok[LinkOut]:
         changed = await core.assets.link(entity_id, asset_id, data.role if data else None)
@@ -378,6 +397,6 @@ class EntityAssetsController(Controller):
         summary="Unlink an asset from the entity (idempotent)",
         status_code=HTTP_200_OK,
     )
-    async def unlink(self, core: CoreDep, entity_id: FromPath[str], asset_id: FromPath[str]) -> Ok[LinkOut]:
+    async def unlink(self, core: CoreDep, entity_id: RecordId, asset_id: RecordId) -> Ok[LinkOut]:
         changed = await core.assets.unlink(entity_id, asset_id)
         return ok(LinkOut(entity_id=entity_id, asset_id=asset_id, changed=changed))

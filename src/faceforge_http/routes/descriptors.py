@@ -6,13 +6,14 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from faceforge_domain.models import Descriptor
-from faceforge_domain.paging import PageRequest
+from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import CoreDep
 from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.params import Limit, Offset, RecordId
 from faceforge_http.routes.entities import created, page_out
 
 
@@ -72,11 +73,11 @@ class DescriptorController(Controller):
     async def list_descriptors(
         self,
         core: CoreDep,
-        entity_id: FromPath[str],
+        entity_id: RecordId,
         field_key: FromQuery[str | None] = None,
         include_deleted: FromQuery[bool] = False,
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
     ) -> Ok[Page[DescriptorOut]]:
         result = await core.descriptors.search(
             entity_id,
@@ -92,22 +93,22 @@ class DescriptorController(Controller):
         summary="Record a fact (validated by its field definition)",
     )
     async def create_descriptor(
-        self, core: CoreDep, entity_id: FromPath[str], data: JSONBody[DescriptorCreate]
+        self, core: CoreDep, entity_id: RecordId, data: JSONBody[DescriptorCreate]
     ) -> Response[Ok[DescriptorOut]]:
         d = await core.descriptors.create(entity_id, msgspec.structs.asdict(data))
         return created(descriptor_out(d), f"/v1/descriptors/{d.descriptor_id}")
 
     @get("/descriptors/{descriptor_id:str}", operation_id="getDescriptor", summary="One descriptor")
-    async def get_descriptor(self, core: CoreDep, descriptor_id: FromPath[str]) -> Ok[DescriptorOut]:
+    async def get_descriptor(self, core: CoreDep, descriptor_id: RecordId) -> Ok[DescriptorOut]:
         return ok(descriptor_out(await core.descriptors.get(descriptor_id)))
 
     @patch("/descriptors/{descriptor_id:str}", operation_id="patchDescriptor", summary="Change a descriptor")
     async def patch_descriptor(
-        self, core: CoreDep, descriptor_id: FromPath[str], data: JSONBody[DescriptorPatch]
+        self, core: CoreDep, descriptor_id: RecordId, data: JSONBody[DescriptorPatch]
     ) -> Ok[DescriptorOut]:
         d = await core.descriptors.patch(descriptor_id, msgspec.to_builtins(data))
         return ok(descriptor_out(d))
 
     @delete("/descriptors/{descriptor_id:str}", operation_id="deleteDescriptor", summary="Soft-delete")
-    async def delete_descriptor(self, core: CoreDep, descriptor_id: FromPath[str]) -> None:
+    async def delete_descriptor(self, core: CoreDep, descriptor_id: RecordId) -> None:
         await core.descriptors.delete(descriptor_id)

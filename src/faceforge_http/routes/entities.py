@@ -8,27 +8,37 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
+from msgspec import Meta
 
 from faceforge_domain.errors import FieldError
 from faceforge_domain.models import Entity
-from faceforge_domain.paging import PageRequest, PageResult
-from faceforge_domain.queries import EntityQuery
+from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest, PageResult
+from faceforge_domain.queries import ENTITY_SORTS, SORT_ORDERS, EntityQuery
+from faceforge_domain.services.entities import MAX_ALIAS, MAX_DISPLAY_NAME, MAX_TAG
+from faceforge_domain.text import NAME_PATTERN, SEARCH_PATTERN
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import CoreDep
 from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.params import BodyId, Limit, Offset, PageCursor, RecordId, Search, choice
 
 T = TypeVar("T")
 U = TypeVar("U")
 FIELD_FILTER = "field."
 
 
+# The domain's name rule and lengths, stated (and checked) by the schema.
+DisplayName = Annotated[str, msgspec.Meta(pattern=NAME_PATTERN, max_length=MAX_DISPLAY_NAME)]
+Alias = Annotated[str, msgspec.Meta(pattern=NAME_PATTERN, max_length=MAX_ALIAS)]
+Tag = Annotated[str, msgspec.Meta(pattern=NAME_PATTERN, max_length=MAX_TAG)]
+
+
 class EntityCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    display_name: str
-    aliases: list[str] = msgspec.field(default_factory=list)
-    tags: list[str] = msgspec.field(default_factory=list)
+    display_name: DisplayName
+    aliases: list[Alias] = msgspec.field(default_factory=list)
+    tags: list[Tag] = msgspec.field(default_factory=list)
     fields: dict[str, Any] = msgspec.field(default_factory=dict)
-    primary_thumbnail_asset_id: str | None = None
+    primary_thumbnail_asset_id: BodyId | None = None
     external_ids: dict[str, str] = msgspec.field(default_factory=dict)
     plugin_data: dict[str, Any] = msgspec.field(default_factory=dict)
 
@@ -36,11 +46,11 @@ class EntityCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class EntityPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A JSON merge patch: only the keys sent change; ``null`` clears (objects merge key by key)."""
 
-    display_name: str | msgspec.UnsetType = msgspec.UNSET
-    aliases: list[str] | msgspec.UnsetType | None = msgspec.UNSET
-    tags: list[str] | msgspec.UnsetType | None = msgspec.UNSET
+    display_name: DisplayName | msgspec.UnsetType = msgspec.UNSET
+    aliases: list[Alias] | msgspec.UnsetType | None = msgspec.UNSET
+    tags: list[Tag] | msgspec.UnsetType | None = msgspec.UNSET
     fields: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
-    primary_thumbnail_asset_id: str | msgspec.UnsetType | None = msgspec.UNSET
+    primary_thumbnail_asset_id: BodyId | msgspec.UnsetType | None = msgspec.UNSET
     external_ids: dict[str, str | None] | msgspec.UnsetType | None = msgspec.UNSET
     plugin_data: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
 
@@ -49,6 +59,7 @@ class EntityBulkItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """One upsert item, matched by ``external_ids``; with ``merge`` only the keys sent change."""
 
     external_ids: dict[str, str]
+    # Shapes only: the rules are checked per item, so one bad item is reported in its result.
     display_name: str | msgspec.UnsetType = msgspec.UNSET
     aliases: list[str] | msgspec.UnsetType = msgspec.UNSET
     tags: list[str] | msgspec.UnsetType = msgspec.UNSET
@@ -140,17 +151,16 @@ class EntityController(Controller):
         self,
         core: CoreDep,
         request: Request[Any, Any, Any],
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
-        cursor: FromQuery[str | None] = None,
-        sort_by: Annotated[str, QueryParameter(description="created_at, updated_at or display_name")] = (
-            "created_at"
-        ),
-        sort_order: Annotated[str, QueryParameter(description="asc or desc")] = "asc",
-        q: Annotated[
-            str | None, QueryParameter(description="Case-insensitive substring of the name or an alias")
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+        cursor: PageCursor = None,
+        sort_by: str = choice(ENTITY_SORTS, "created_at", "The order of the list"),
+        sort_order: str = choice(SORT_ORDERS, "asc", "Ascending or descending"),
+        q: Search = None,
+        tag: Annotated[
+            list[Annotated[str, Meta(pattern=SEARCH_PATTERN)]] | None,
+            QueryParameter(description="Repeatable; all must match"),
         ] = None,
-        tag: Annotated[list[str] | None, QueryParameter(description="Repeatable; all must match")] = None,
         include_deleted: FromQuery[bool] = False,
     ) -> Ok[Page[EntityOut]]:
         """Also accepts ``field.<key>=<value>`` filters on admin-defined fields."""
@@ -200,18 +210,18 @@ class EntityController(Controller):
 
     @get("/{entity_id:str}", operation_id="getEntity", summary="One entity")
     async def get_entity(
-        self, core: CoreDep, entity_id: FromPath[str], include_deleted: FromQuery[bool] = False
+        self, core: CoreDep, entity_id: RecordId, include_deleted: FromQuery[bool] = False
     ) -> Ok[EntityOut]:
         return ok(entity_out(await core.entities.get(entity_id, include_deleted=include_deleted)))
 
     @patch("/{entity_id:str}", operation_id="patchEntity", summary="Change an entity (JSON merge patch)")
     async def patch_entity(
-        self, core: CoreDep, entity_id: FromPath[str], data: JSONBody[EntityPatch]
+        self, core: CoreDep, entity_id: RecordId, data: JSONBody[EntityPatch]
     ) -> Ok[EntityOut]:
         return ok(entity_out(await core.entities.patch(entity_id, msgspec.to_builtins(data))))
 
     @delete("/{entity_id:str}", operation_id="deleteEntity", summary="Soft-delete an entity")
-    async def delete_entity(self, core: CoreDep, entity_id: FromPath[str]) -> None:
+    async def delete_entity(self, core: CoreDep, entity_id: RecordId) -> None:
         await core.entities.delete(entity_id)
 
     @post(
@@ -220,5 +230,5 @@ class EntityController(Controller):
         operation_id="restoreEntity",
         summary="Undo a soft delete",
     )
-    async def restore_entity(self, core: CoreDep, entity_id: FromPath[str]) -> Ok[EntityOut]:
+    async def restore_entity(self, core: CoreDep, entity_id: RecordId) -> Ok[EntityOut]:
         return ok(entity_out(await core.entities.restore(entity_id)))

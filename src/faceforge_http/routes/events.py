@@ -10,19 +10,20 @@ from litestar import Controller, Request, get
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from faceforge_domain.errors import Invalid
 from faceforge_domain.events import DEFAULT_EVENT_LIMIT, Event, EventFilter, parse_type_filter
+from faceforge_domain.paging import MAX_POSITION, check_position
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.auth import plugin_principal
 from faceforge_http.deps import CoreDep
 from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.params import Limit, position
 
 TYPES = Parameter(
     default=None,
     description="Event types to include: exact (`asset.created`) or a family (`asset.*`); "
     "comma-separated or repeated. All types when omitted.",
 )
-AFTER = Parameter(default=0, description="Return events after this id (the last id you saw)")
+AFTER = position("Return events after this id (the last id you saw)")
 
 
 class EventOut(msgspec.Struct, kw_only=True):
@@ -65,9 +66,12 @@ class EventController(Controller):
         request: Request[Any, Any, Any],
         after: int = AFTER,
         types: list[str] | None = TYPES,
-        limit: int = Parameter(default=DEFAULT_EVENT_LIMIT),
+        limit: Limit = DEFAULT_EVENT_LIMIT,
+        offset: int = Parameter(
+            default=0, ge=0, le=0, description="Always 0: the feed pages with `after`, not offset"
+        ),
     ) -> Ok[Page[EventOut]]:
-        found, total = await core.events.page(after, _filter(request, types), limit=limit)
+        found, total = await core.events.page(after, _filter(request, types), limit=limit, offset=offset)
         more = total > len(found)
         return ok(
             Page(
@@ -82,6 +86,7 @@ class EventController(Controller):
     @get(
         "/stream",
         operation_id="streamEvents",
+        media_type="text/event-stream",
         summary="The same events as Server-Sent Events, live",
         description=(
             "Each SSE message has the event type as `event`, its id as `id` (a reconnect with "
@@ -95,15 +100,13 @@ class EventController(Controller):
         request: Request[Any, Any, Any],
         after: int = AFTER,
         types: list[str] | None = TYPES,
-        limit: int | None = Parameter(default=None, description="Close after this many events"),
+        limit: int | None = Parameter(
+            default=None, ge=1, le=MAX_POSITION, description="Close after this many events"
+        ),
     ) -> ServerSentEvent:
         event_filter = _filter(request, types)
         resume = request.headers.get("last-event-id", "")
-        start = int(resume) if resume.isdigit() else after
-        if start < 0:
-            raise Invalid.one("after", "must be 0 or more")
-        if limit is not None and limit < 1:
-            raise Invalid.one("limit", "must be 1 or more")
+        start = check_position(int(resume), "last-event-id") if resume.isdigit() else after
 
         async def messages() -> AsyncIterator[ServerSentEventMessage]:
             sent = 0

@@ -6,19 +6,23 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
+from faceforge_domain.fields import SCOPES
 from faceforge_domain.models import FieldDefinition, FieldType
-from faceforge_domain.paging import PageRequest
+from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
 from faceforge_domain.services.fielddefs import Violation
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import CoreDep
 from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.params import Limit, Offset
 from faceforge_http.routes.entities import FieldErrorOut, created, errors_out, page_out
 
 Scope = Literal["entity", "descriptor"]
 # ``scope`` is a name Litestar reserves (the ASGI scope): the parameter is renamed in Python only.
-ScopeParam = Annotated[str, QueryParameter(name="scope", description="entity or descriptor")]
+ScopeParam = Annotated[
+    str, QueryParameter(name="scope", description="entity or descriptor", schema_extra={"enum": list(SCOPES)})
+]
 
 
 class FieldDefCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -95,7 +99,11 @@ class FieldDefController(Controller):
 
     @get("/", operation_id="listFieldDefs", summary="Field definitions (both scopes unless one is asked)")
     async def list_defs(
-        self, core: CoreDep, scope_: Annotated[str | None, QueryParameter(name="scope")] = None
+        self,
+        core: CoreDep,
+        scope_: Annotated[
+            str | None, QueryParameter(name="scope", schema_extra={"enum": list(SCOPES)})
+        ] = None,
     ) -> Ok[list[FieldDefOut]]:
         return ok([field_def_out(d) for d in await core.field_defs.all(scope_)])
 
@@ -137,8 +145,8 @@ class FieldDefController(Controller):
         core: CoreDep,
         field_key: FromPath[str],
         scope_: ScopeParam = "descriptor",
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
     ) -> Ok[Page[ViolationOut]]:
         result = await core.field_defs.violations(field_key, PageRequest(limit=limit, offset=offset), scope_)
         return ok(page_out(result, violation_out))

@@ -7,18 +7,22 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Parameter
+from litestar.params import FromQuery, HeaderParameter, JSONBody, Parameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from faceforge_domain.jobs.models import Job, JobError, LogEntry, LogLevel, Progress
-from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
+from faceforge_domain.jobs.service import DEFAULT_LOG_LIMIT, MAX_LOG_LIMIT
+from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest, check_position
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import CoreDep
 from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.params import Limit, Offset, PageCursor, RecordId, position
 
 Count = Annotated[int, msgspec.Meta(ge=0)]
 STATUS_PARAM = Parameter(default=None, description="Repeatable: jobs in any of these statuses")
+AFTER_ID = position("Entries after this id (the last one you saw); 0 for the start")
+LOG_LIMIT = Parameter(default=DEFAULT_LOG_LIMIT, ge=1, le=MAX_LOG_LIMIT, description=f"1 to {MAX_LOG_LIMIT}")
 LEASE_HEADER = "FaceForge-Lease"
 Lease = Annotated[
     str,
@@ -189,9 +193,9 @@ class JobController(Controller):
         core: CoreDep,
         status: list[str] | None = STATUS_PARAM,
         job_type: FromQuery[str | None] = None,
-        limit: FromQuery[int] = DEFAULT_LIMIT,
-        offset: FromQuery[int] = 0,
-        cursor: FromQuery[str | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+        cursor: PageCursor = None,
     ) -> Ok[Page[JobOut]]:
         result = await core.jobs.list_jobs(
             statuses=status or [],
@@ -209,7 +213,7 @@ class JobController(Controller):
         )
 
     @get("/{job_id:str}", operation_id="getJob", summary="One job: status, progress, result or error")
-    async def get_job(self, core: CoreDep, job_id: FromPath[str]) -> Ok[JobOut]:
+    async def get_job(self, core: CoreDep, job_id: RecordId) -> Ok[JobOut]:
         return ok(job_out(await core.jobs.get(job_id)))
 
     @get(
@@ -218,7 +222,7 @@ class JobController(Controller):
         summary="Log entries after an id (poll with next_after_id)",
     )
     async def get_log(
-        self, core: CoreDep, job_id: FromPath[str], after_id: FromQuery[int] = 0, limit: FromQuery[int] = 100
+        self, core: CoreDep, job_id: RecordId, after_id: int = AFTER_ID, limit: int = LOG_LIMIT
     ) -> Ok[LogPageOut]:
         page = await core.jobs.log(job_id, after_id=after_id, limit=limit)
         return ok(LogPageOut(items=[entry_out(e) for e in page.items], next_after_id=page.next_after_id))
@@ -226,6 +230,7 @@ class JobController(Controller):
     @get(
         "/{job_id:str}/events",
         operation_id="streamJobEvents",
+        media_type="text/event-stream",
         summary="Live log entries and progress as Server-Sent Events",
         description=(
             "Events: `job` (the job, whenever its status or progress changes), `log` (one entry; the "
@@ -237,12 +242,12 @@ class JobController(Controller):
         self,
         core: CoreDep,
         request: Request[Any, Any, Any],
-        job_id: FromPath[str],
-        after_id: FromQuery[int] = 0,
+        job_id: RecordId,
+        after_id: int = AFTER_ID,
     ) -> ServerSentEvent:
         await core.jobs.get(job_id)  # an unknown job is a 404 before the stream starts
         resume = request.headers.get("last-event-id", "")
-        start = int(resume) if resume.isdigit() else after_id
+        start = check_position(int(resume), "last-event-id") if resume.isdigit() else after_id
 
         async def events() -> AsyncIterator[ServerSentEventMessage]:
             last: Job | None = None
@@ -262,7 +267,7 @@ class JobController(Controller):
         summary="Cancel (idempotent): queued ends now, running stops at its next safe point",
         status_code=HTTP_200_OK,
     )
-    async def cancel_job(self, core: CoreDep, job_id: FromPath[str]) -> Ok[JobOut]:
+    async def cancel_job(self, core: CoreDep, job_id: RecordId) -> Ok[JobOut]:
         return ok(job_out(await core.jobs.cancel(job_id)))
 
     @post(
@@ -271,9 +276,7 @@ class JobController(Controller):
         summary="External runner: take a queued job of an external type",
         status_code=HTTP_200_OK,
     )
-    async def claim_job(
-        self, core: CoreDep, job_id: FromPath[str], data: JSONBody[ClaimIn]
-    ) -> Ok[ClaimedJobOut]:
+    async def claim_job(self, core: CoreDep, job_id: RecordId, data: JSONBody[ClaimIn]) -> Ok[ClaimedJobOut]:
         job = await core.jobs.claim(job_id, data.runner)
         assert job.lease_id is not None  # a claim always grants a lease
         return ok(ClaimedJobOut(**msgspec.structs.asdict(job_out(job)), lease_id=job.lease_id))
@@ -284,7 +287,7 @@ class JobController(Controller):
         summary="External runner: renew the lease (the answer says if a cancel was requested)",
         status_code=HTTP_200_OK,
     )
-    async def heartbeat_job(self, core: CoreDep, job_id: FromPath[str], lease: Lease) -> Ok[JobOut]:
+    async def heartbeat_job(self, core: CoreDep, job_id: RecordId, lease: Lease) -> Ok[JobOut]:
         return ok(job_out(await core.jobs.heartbeat(job_id, lease)))
 
     @post(
@@ -294,7 +297,7 @@ class JobController(Controller):
         status_code=HTTP_200_OK,
     )
     async def append_log(
-        self, core: CoreDep, job_id: FromPath[str], lease: Lease, data: JSONBody[LogAppendIn]
+        self, core: CoreDep, job_id: RecordId, lease: Lease, data: JSONBody[LogAppendIn]
     ) -> Ok[list[LogEntryOut]]:
         entries = [(e.level, e.message, e.data) for e in data.entries]
         stored = await core.jobs.append_log(job_id, lease, entries)
@@ -307,7 +310,7 @@ class JobController(Controller):
         status_code=HTTP_200_OK,
     )
     async def report_progress(
-        self, core: CoreDep, job_id: FromPath[str], lease: Lease, data: JSONBody[ProgressIn]
+        self, core: CoreDep, job_id: RecordId, lease: Lease, data: JSONBody[ProgressIn]
     ) -> Ok[JobOut]:
         progress = Progress(**msgspec.structs.asdict(data))
         return ok(job_out(await core.jobs.report_progress(job_id, lease, progress)))
@@ -319,7 +322,7 @@ class JobController(Controller):
         status_code=HTTP_200_OK,
     )
     async def complete_job(
-        self, core: CoreDep, job_id: FromPath[str], lease: Lease, data: JSONBody[CompleteIn]
+        self, core: CoreDep, job_id: RecordId, lease: Lease, data: JSONBody[CompleteIn]
     ) -> Ok[JobOut]:
         return ok(job_out(await core.jobs.complete(job_id, lease, data.result)))
 
@@ -330,7 +333,7 @@ class JobController(Controller):
         status_code=HTTP_200_OK,
     )
     async def fail_job(
-        self, core: CoreDep, job_id: FromPath[str], lease: Lease, data: JSONBody[FailIn]
+        self, core: CoreDep, job_id: RecordId, lease: Lease, data: JSONBody[FailIn]
     ) -> Ok[JobOut]:
         error = JobError(code=data.code, message=data.message)
         return ok(job_out(await core.jobs.fail(job_id, lease, error)))

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post, put, route
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from faceforge_domain.errors import NotFound
@@ -20,6 +20,7 @@ from faceforge_domain.plugins.models import PluginView
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import CoreDep
 from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.params import Limit, Offset
 
 JsonObject = dict[str, Any]
 PERMISSION = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
@@ -111,8 +112,8 @@ class PluginController(Controller):
     async def list_plugins(
         self,
         core: CoreDep,
-        limit: int = Parameter(default=DEFAULT_LIMIT),
-        offset: int = Parameter(default=0),
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
     ) -> Ok[Page[PluginOut]]:
         PageRequest(limit=limit, offset=offset)
         views = await core.plugins.list_plugins()

@@ -6,21 +6,25 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, delete, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from faceforge_domain.models import Relationship
-from faceforge_domain.paging import PageRequest
-from faceforge_domain.queries import RelationshipQuery
+from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
+from faceforge_domain.queries import DIRECTIONS, RelationshipQuery
+from faceforge_domain.services.relationships import MAX_SUGGESTIONS, MAX_TYPE
+from faceforge_domain.text import NAME_PATTERN
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import CoreDep
 from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.openapi import may_answer
+from faceforge_http.params import BodyId, IdFilter, Limit, Offset, RecordId, Search, choice
 from faceforge_http.routes.entities import created, page_out
 
 
 class RelationshipCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    src_entity_id: str
-    dst_entity_id: str
-    type: str
+    src_entity_id: BodyId
+    dst_entity_id: BodyId
+    type: Annotated[str, msgspec.Meta(pattern=NAME_PATTERN, max_length=MAX_TYPE)]
     fields: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
@@ -58,19 +62,24 @@ class RelationshipController(Controller):
     path = "/relationships"
     tags = ["relationships"]  # noqa: RUF012  (Litestar reads this class attribute)
 
-    @get("/", operation_id="listRelationships", summary="Relationships, both directions by default")
+    @get(
+        "/",
+        operation_id="listRelationships",
+        summary="Relationships, both directions by default",
+        opt=may_answer(404),  # an unknown entity_id
+    )
     async def list_relationships(
         self,
         core: CoreDep,
-        entity_id: FromQuery[str | None] = None,
-        type_: Annotated[str | None, QueryParameter(name="type")] = None,
-        direction: Annotated[str, QueryParameter(description="out, in or both (needs entity_id)")] = "both",
+        entity_id: IdFilter = None,
+        type: Search = None,  # the query parameter is named type
+        direction: str = choice(DIRECTIONS, "both", "out or in needs entity_id"),
         include_deleted: FromQuery[bool] = False,
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
     ) -> Ok[Page[RelationshipOut]]:
         query = RelationshipQuery.build(
-            entity_id=entity_id, type=type_, direction=direction, include_deleted=include_deleted
+            entity_id=entity_id, type=type, direction=direction, include_deleted=include_deleted
         )
         result = await core.relationships.search(query, PageRequest(limit=limit, offset=offset))
         return ok(page_out(result, relationship_out))
@@ -83,11 +92,11 @@ class RelationshipController(Controller):
         return created(relationship_out(r), f"/v1/relationships/{r.relationship_id}")
 
     @get("/{relationship_id:str}", operation_id="getRelationship", summary="One relationship")
-    async def get_relationship(self, core: CoreDep, relationship_id: FromPath[str]) -> Ok[RelationshipOut]:
+    async def get_relationship(self, core: CoreDep, relationship_id: RecordId) -> Ok[RelationshipOut]:
         return ok(relationship_out(await core.relationships.get(relationship_id)))
 
     @delete("/{relationship_id:str}", operation_id="deleteRelationship", summary="Soft-delete")
-    async def delete_relationship(self, core: CoreDep, relationship_id: FromPath[str]) -> None:
+    async def delete_relationship(self, core: CoreDep, relationship_id: RecordId) -> None:
         await core.relationships.delete(relationship_id)
 
 
@@ -100,7 +109,7 @@ class RelationshipController(Controller):
 async def relation_types(
     core: CoreDep,
     text: Annotated[str, QueryParameter(name="query", description="Prefix or substring")] = "",
-    limit: FromQuery[int] = 20,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_SUGGESTIONS)] = 20,
 ) -> Ok[list[RelationTypeOut]]:
     # ``query`` is a name Litestar reserves (the query string): the parameter is renamed in Python only.
     found = await core.relationships.suggest_types(text, limit)

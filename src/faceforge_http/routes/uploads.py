@@ -25,6 +25,7 @@ from faceforge_domain.uploads.model import UploadRecord
 from faceforge_domain.uploads.service import past_length
 from faceforge_http.deps import CoreDep
 from faceforge_http.envelope import Ok, ok
+from faceforge_http.openapi import may_answer
 from faceforge_http.tus import (
     CHECKSUM_ALGORITHMS,
     OFFSET_CONTENT_TYPE,
@@ -140,6 +141,7 @@ class UploadController(Controller):
         ),
         request_max_body_size=None,  # streamed and bounded by Upload-Length
         status_code=HTTP_201_CREATED,
+        opt=may_answer(404, 412, 415, 460),
     )
     async def create(self, core: CoreDep, request: Request[Any, Any, State]) -> Response[bytes]:
         length = parse_length(request.headers.get("upload-length"), "Upload-Length")
@@ -161,6 +163,7 @@ class UploadController(Controller):
     @head(
         "/{upload_id:str}",
         operation_id="uploadOffset",
+        opt=may_answer(410, 412),
         summary="Where a resumable upload stands (Upload-Offset, Upload-Length)",
     )
     async def offset(self, core: CoreDep, upload_id: FromPath[str]) -> Response[None]:
@@ -186,6 +189,7 @@ class UploadController(Controller):
         ),
         request_max_body_size=None,
         status_code=HTTP_204_NO_CONTENT,
+        opt=may_answer(409, 410, 412, 415, 423, 460),
     )
     async def append(
         self, core: CoreDep, request: Request[Any, Any, State], upload_id: FromPath[str]
@@ -198,6 +202,7 @@ class UploadController(Controller):
     @delete(
         "/{upload_id:str}",
         operation_id="terminateUpload",
+        opt=may_answer(412, 423),
         summary="Terminate a resumable upload: its bytes and state are removed",
         status_code=HTTP_204_NO_CONTENT,
     )
@@ -207,6 +212,7 @@ class UploadController(Controller):
     @get(
         "/{upload_id:str}",
         operation_id="getUpload",
+        opt=may_answer(410),
         summary="A resumable upload's status as JSON (state, offset, asset_id when complete)",
     )
     async def status(self, core: CoreDep, upload_id: FromPath[str]) -> Ok[UploadStatusOut]:
