@@ -22,7 +22,7 @@ from faceforge_domain.clock import Clock
 from faceforge_domain.content_check import ContentAnswer, ContentClaim, answers, checked_claims
 from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
 from faceforge_domain.events import record, record_many
-from faceforge_domain.filetypes import SNIFF_BYTES, clean_filename, infer_kind, sniff_mime
+from faceforge_domain.filetypes import SNIFF_BYTES, check_filename, clean_filename, infer_kind, sniff_mime
 from faceforge_domain.ids import is_id
 from faceforge_domain.metadata import MetadataState
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity, LocalFile, Payload, StoredBlob
@@ -276,7 +276,7 @@ class AssetService:
 
     async def check_options(self, options: IngestOptions) -> IngestOptions:
         """The options cleaned, or ``Invalid``/``NotFound`` for what ingest would refuse."""
-        errors: list[FieldError] = []
+        errors = check_filename(options.filename)
         if options.kind is not None:
             errors += check_kind(options.kind)
         if options.role is not None and len(options.role) > MAX_ROLE:

@@ -14,7 +14,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.content_check import MAX_ITEMS, ContentAnswer, ContentClaim
 from faceforge_domain.errors import FieldError, Invalid
-from faceforge_domain.filetypes import clean_filename
+from faceforge_domain.filetypes import MAX_FILENAME_CHARS, clean_filename
 from faceforge_domain.mergepatch import merge_patch
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity
 from faceforge_domain.paging import PageRequest
@@ -200,7 +200,7 @@ class AssetController(Controller):
         self,
         core: CoreDep,
         request: Request[Any, Any, State],
-        filename: str = Parameter(min_length=1, max_length=1024),
+        filename: str = Parameter(min_length=1, max_length=MAX_FILENAME_CHARS),
         kind: FromQuery[str | None] = None,
         entity_id: FromQuery[str | None] = None,
         role: FromQuery[str | None] = None,

@@ -96,10 +96,13 @@ async def _append(
 ) -> UploadRecord:
     """Stream the request body into the upload at ``offset``."""
     checksum = parse_checksum(request.headers.get("upload-checksum"))
-    announced = _announced_length(request)
-    if announced is not None and offset + announced > record.length:
-        raise past_length(record.length)
-    return await core.uploads.append(record.upload_id, offset, request_chunks(request), chunk_sha256=checksum)
+    return await core.uploads.append(
+        record.upload_id,
+        offset,
+        request_chunks(request),
+        chunk_sha256=checksum,
+        announced=_announced_length(request),
+    )
 
 
 class UploadController(Controller):
@@ -144,11 +147,14 @@ class UploadController(Controller):
     async def create(self, core: CoreDep, request: Request[Any, Any, State]) -> Response[bytes]:
         length = parse_length(request.headers.get("upload-length"), "Upload-Length")
         metadata = parse_metadata(request.headers.get("upload-metadata"))
-        has_body = bool(_announced_length(request)) or "transfer-encoding" in request.headers
+        announced = _announced_length(request)
+        has_body = bool(announced) or "transfer-encoding" in request.headers
         if has_body:
             _require_offset_body(request)
+            if announced is not None and announced > length:
+                raise past_length(length)
         record = await core.uploads.create(length, metadata)
-        if has_body:
+        if has_body and not record.complete:
             try:
                 record = await _append(core, request, record, 0)
             except BaseException:  # the client never learns the Location: keep nothing
