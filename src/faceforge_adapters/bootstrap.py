@@ -29,11 +29,13 @@ from faceforge_adapters.home import HomePaths, resolve_home
 from faceforge_adapters.jobs import JobsRuntime, build_jobs
 from faceforge_adapters.logging_setup import configure_logging
 from faceforge_adapters.plugins import DirectoryPluginSource, JsonSchemaConfigs
+from faceforge_adapters.seaweed.process import data_dir_for
 from faceforge_adapters.seaweed.supervisor import ManagedSeaweed
 from faceforge_adapters.sqlite.database import Database
 from faceforge_adapters.sqlite.uow import SqliteUnitOfWorkFactory
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore, sweep_stale
 from faceforge_adapters.storage.partial_uploads import FilesystemPartialUploads
+from faceforge_adapters.storage.space import DiskSpace, SpaceReport
 from faceforge_adapters.storage.wiring import Storage, build_storage
 from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
 from faceforge_domain.clock import Clock, SystemClock
@@ -83,6 +85,7 @@ class Core:
     events: EventFeed
     uploads: ResumableUploads
     version: str
+    space: DiskSpace
     storage_migration: StorageMigration | None = None
     seaweed: ManagedSeaweed | None = None
 
@@ -97,8 +100,20 @@ class Core:
     async def database_ok(self) -> bool:
         return await self.database.healthy()
 
+    async def disk_space(self) -> SpaceReport:
+        """The free space of every disk Core writes to, and whether any is under the margin."""
+        return await anyio.to_thread.run_sync(self.space.report)
+
     def tools(self) -> tuple[ToolInfo, ...]:
         return (exiftool_info(self.config, self.paths), weed_info(self.config, self.paths))
+
+
+def disk_space(config: CoreConfig, paths: HomePaths) -> DiskSpace:
+    """The disks Core writes to: the database, the blobs, tmp/ and the managed weed's data."""
+    folders = {"db": paths.db_dir, "assets": paths.assets_dir, "tmp": paths.tmp_dir}
+    if config.seaweed.enabled:
+        folders["s3"] = data_dir_for(config, paths)
+    return DiskSpace(folders, min_free_bytes=config.storage.min_free_bytes)
 
 
 def prepare_home(
@@ -162,7 +177,8 @@ async def bootstrap(
             extractor, pool = build_extractor(config, paths, store, local)
         metadata = MetadataRunner(units, extractor, clock, workers=worker_count(config))
         entities = EntityService(units, clock)
-        assets = AssetService(units, store, clock, metadata)
+        space = disk_space(config, paths)
+        assets = AssetService(units, store, clock, metadata, space)
         jobs = build_jobs(config, paths, clock, units, assets, entities)
         stores = storage.router.stores() if storage else {store.name: store}
         migration = StorageMigration(units, stores)
@@ -197,6 +213,7 @@ async def bootstrap(
             events=EventFeed(units),
             uploads=uploads,
             version=core_version(),
+            space=space,
             storage_migration=migration,
             seaweed=storage.seaweed if storage else None,
         )

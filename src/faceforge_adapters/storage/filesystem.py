@@ -13,10 +13,10 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import anyio
 
@@ -47,7 +47,7 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def _storage_error(exc: OSError) -> Exception:
+def storage_error(exc: OSError) -> Exception:
     """A full disk is ``InsufficientStorage`` (the caller can say so); other errors stay as they are."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         full = InsufficientStorage("not enough disk space to store the file")
@@ -64,6 +64,15 @@ async def iter_file(path: Path, chunk_size: int = WRITE_BATCH) -> AsyncIterator[
             yield chunk
     finally:
         await anyio.to_thread.run_sync(handle.close)
+
+
+async def _published(step: Callable[..., StoredBlob], *args: Any) -> StoredBlob:
+    """Run a step that publishes bytes, in a worker thread that a cancel does not interrupt: bytes
+    published by a step whose answer was lost would be known to no caller, who could then never
+    remove them. A cancel takes effect at the caller's next await, which cleans up what it got."""
+    with anyio.CancelScope(shield=True):
+        stored = await anyio.to_thread.run_sync(step, *args)
+    return stored  # noqa: RET504  (returned outside the scope: mypy cannot tell the scope re-raises)
 
 
 async def _prepend(first: tuple[bytes, ...], rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -120,11 +129,11 @@ class FilesystemBlobStore:
         second = await anext(stream, None) if first is not None else None
         try:
             if second is None:  # the whole file came in one piece: store it in one worker-thread trip
-                return await anyio.to_thread.run_sync(self._put_whole, first or b"", expected_sha256)
+                return await _published(self._put_whole, first or b"", expected_sha256)
             assert first is not None
             return await self._put_stream(_prepend((first, second), stream), expected_sha256)
         except OSError as exc:
-            raise _storage_error(exc)  # noqa: B904  (the cause is set: see _storage_error)
+            raise storage_error(exc)  # noqa: B904  (the cause is set: see storage_error)
 
     async def put_many(self, payloads: Sequence[Payload]) -> list[StoredBlob | Exception]:
         """Every payload stored in one worker-thread trip: a batch of small files costs the event loop
@@ -138,7 +147,7 @@ class FilesystemBlobStore:
             try:
                 results.append(self._put_bytes(data, None))
             except OSError as exc:
-                results.append(_storage_error(exc))
+                results.append(storage_error(exc))
         return results
 
     def _put_whole(self, data: bytes, expected_sha256: str | None) -> StoredBlob:
@@ -189,7 +198,7 @@ class FilesystemBlobStore:
                 await self._stream_into(handle, chunks, hasher)
             finally:
                 await anyio.to_thread.run_sync(handle.close)
-            return await anyio.to_thread.run_sync(self._publish_checked, tmp, hasher, expected_sha256)
+            return await _published(self._publish_checked, tmp, hasher, expected_sha256)
         finally:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(lambda: tmp.unlink(missing_ok=True))
@@ -215,7 +224,8 @@ class FilesystemBlobStore:
         where a link cannot be made (another file system), the bytes are copied and hashed."""
         location = StorageLocation(provider=PROVIDER, key=content_key(local.sha256))
         try:
-            await anyio.to_thread.run_sync(self._link, Path(local.path), self.path_for(location))
+            with anyio.CancelScope(shield=True):  # published means returned: see _published
+                await anyio.to_thread.run_sync(self._link, Path(local.path), self.path_for(location))
         except OSError:
             copied = await self.put(iter_file(Path(local.path)))
             if copied.sha256 != local.sha256:  # the file changed under us: never store it under a wrong key

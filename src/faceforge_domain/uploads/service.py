@@ -65,6 +65,7 @@ class ResumableUploads:
             raise PayloadTooLarge(f"the upload is larger than uploads.max_bytes ({self.max_bytes} bytes)")
         upload_id = new_id()
         await self._assets.check_options(ingest_options(metadata, upload_id))
+        await self._assets.check_room(length)
         now = self._clock.now()
         record = UploadRecord(
             upload_id=upload_id,

@@ -27,7 +27,7 @@ from faceforge_http.digests import expected_sha256
 from faceforge_http.download import BlobResponse, download_response
 from faceforge_http.envelope import Ok, Page, ok
 from faceforge_http.routes.entities import EntityOut, entity_out, page_out
-from faceforge_http.uploads import MultipartUpload, limited_body, multipart_boundary
+from faceforge_http.uploads import MultipartUpload, announced_length, limited_body, multipart_boundary
 
 
 class StorageOut(msgspec.Struct, kw_only=True):
@@ -184,7 +184,9 @@ class AssetController(Controller):
         if boundary is None:
             raise Invalid.one("content-type", "must be multipart/form-data with a boundary")
         expected = expected_sha256(request.headers.getall(DIGEST_HEADER, []))
-        form = MultipartUpload(limited_body(request, core.config.uploads.max_bytes), boundary)
+        limit = core.config.uploads.max_bytes
+        await core.assets.check_room(announced_length(request, limit))  # the file and a few fields
+        form = MultipartUpload(limited_body(request, limit), boundary)
         result = await core.assets.ingest(form.file_chunks(), form.options, expected_sha256=expected)
         return _upload_response(result)
 
@@ -214,9 +216,9 @@ class AssetController(Controller):
             derived_from_asset_id=derived_from_asset_id,
         )
         expected = expected_sha256(request.headers.getall(DIGEST_HEADER, []))
-        length = request.headers.get("content-length")
-        size_hint = int(length) if length and length.isdigit() else None
-        body = limited_body(request, core.config.uploads.max_bytes)
+        limit = core.config.uploads.max_bytes
+        size_hint = announced_length(request, limit)
+        body = limited_body(request, limit)
         result = await core.assets.ingest(body, options, size_hint=size_hint, expected_sha256=expected)
         return _upload_response(result)
 
