@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from faceforge_adapters.config import CoreConfig
-from faceforge_adapters.home import HomePaths
 from faceforge_adapters.imports import FilesystemImportSource
 from faceforge_adapters.joblease import LockFileLiveness
 from faceforge_domain.clock import Clock
@@ -52,13 +51,13 @@ def register_core_job_types(
 
 def build_jobs(
     config: CoreConfig,
-    paths: HomePaths,
     clock: Clock,
     units: UnitOfWorkFactory,
     assets: AssetService,
     entities: EntityService,
+    liveness: LockFileLiveness,
 ) -> JobsRuntime:
-    liveness = LockFileLiveness(paths.run_dir)
+    """The jobs service and executor; ``liveness`` is this process's lock (held by ``bootstrap``)."""
     registry = JobRegistry()
     register_core_job_types(registry, config, assets, entities)
     lease = LeasePolicy(

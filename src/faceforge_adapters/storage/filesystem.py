@@ -11,8 +11,6 @@ import errno
 import itertools
 import os
 import secrets
-import shutil
-import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -29,8 +27,6 @@ PROVIDER = "fs"
 O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation in os.write
 # Downloads read this much per worker-thread trip (at least 1 MiB, as the API promises).
 READ_CHUNK = 4 * 1024 * 1024
-# Leftovers in tmp/ older than this are a crashed process's, never a live upload's.
-STALE_AFTER_S = 24 * 3600
 
 
 def content_key(sha256: str) -> str:
@@ -82,34 +78,13 @@ async def _prepend(first: tuple[bytes, ...], rest: AsyncIterator[bytes]) -> Asyn
         yield chunk
 
 
-def sweep_stale(tmp_dir: Path, max_age_s: float = STALE_AFTER_S, *, now: float | None = None) -> list[Path]:
-    """Remove what a crashed process left in ``tmp/``: half-written uploads and ExifTool staging folders.
-
-    Only entries untouched for ``max_age_s`` go (an upload in progress keeps its file's mtime fresh, and
-    another process may be uploading into the same home). Returns what was removed.
-    """
-    cutoff = (time.time() if now is None else now) - max_age_s
-    removed: list[Path] = []
-    candidates = [*tmp_dir.glob("upload-*.part"), *(tmp_dir / "exiftool").glob("*")]
-    for path in candidates:
-        with contextlib.suppress(OSError):  # gone meanwhile, or not ours to remove: leave it
-            if path.lstat().st_mtime >= cutoff:
-                continue
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
-            removed.append(path)
-    return removed
-
-
 class FilesystemBlobStore:
     name = PROVIDER
 
     def __init__(self, root: Path, tmp_dir: Path) -> None:
         self.root = root
         self.tmp_dir = tmp_dir
-        # Temp names: random per store (other processes may write into the same tmp/), then numbered.
+        # Temp names: random per store (two stores may share a tmp/ folder), then numbered.
         self._tmp_prefix = secrets.token_hex(8)
         self._tmp_numbers = itertools.count()
 
