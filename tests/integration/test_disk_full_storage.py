@@ -17,6 +17,7 @@ from disk_support import files_under, fill, small_disk
 from faceforge_adapters.bootstrap import Core, bootstrap
 from faceforge_adapters.storage.filesystem import content_key
 from faceforge_adapters.storage.partial_uploads import FilesystemPartialUploads
+from faceforge_adapters.storage.space import DiskSpace
 from faceforge_adapters.storage.spool import WRITE_BATCH
 from faceforge_domain.errors import InsufficientStorage
 from faceforge_domain.ids import new_id
@@ -122,3 +123,33 @@ async def test_the_margin_kept_free_refuses_uploads_and_degrades_health(home: Pa
         assert report.reason is not None
         assert "storage.min_free_bytes" in report.reason
         assert all(volume.low for volume in report.volumes)
+
+
+async def test_each_disk_is_reported_once_and_only_receiving_ones_refuse(tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk", "4m") as disk:
+        space = DiskSpace(
+            {
+                "db": tmp_path / "db",
+                "assets": disk / "assets",
+                "tmp": disk / "tmp",
+                "logs": tmp_path / "logs",
+            },
+            min_free_bytes=MIB,
+        )
+        small, large = sorted(space.volumes(), key=lambda volume: volume.total_bytes)
+        assert (small.holds, large.holds) == (
+            ["assets", "tmp"],
+            ["db", "logs"],
+        )  # folders not made yet count where they will be
+        assert small.total_bytes == 4 * MIB
+        await space.check_room(2 * MIB)
+        with pytest.raises(InsufficientStorage, match="the disk holding assets, tmp"):
+            await space.check_room(3 * MIB + 1)
+        fill(disk, leave=MIB // 2)
+        report = space.report()
+        assert not report.ok
+        assert report.reason is not None
+        assert report.reason.startswith("the disk holding assets, tmp is full")
+        assert "db" not in report.reason
+        receiving_elsewhere = DiskSpace({"db": disk / "db", "tmp": tmp_path / "tmp"}, min_free_bytes=MIB)
+        await receiving_elsewhere.check_room(MIB)  # the full disk holds only the database: no refusal

@@ -139,7 +139,9 @@ class UploadController(Controller):
         description=(
             "Headers: `Tus-Resumable: 1.0.0`, `Upload-Length`, `Upload-Metadata` (`filename`, `kind`, "
             "`entity_id`, `role`, `derived_from_asset_id`, `meta` (a JSON object), `sha256`). "
-            "201 with `Location`; with a body (`application/offset+octet-stream`) also `Upload-Offset`."
+            "201 with `Location`; with a body (`application/offset+octet-stream`) also `Upload-Offset`. "
+            "`Upload-Length: 0` is stored at once (`FaceForge-Asset-Id`). 507: `Upload-Length` does not "
+            "fit on the disk with `storage.min_free_bytes` kept free (nothing is created)."
         ),
         request_max_body_size=None,  # streamed and bounded by Upload-Length
         status_code=HTTP_201_CREATED,
@@ -187,8 +189,10 @@ class UploadController(Controller):
         summary="Append bytes at Upload-Offset (application/offset+octet-stream, streamed)",
         description=(
             "204 with the new `Upload-Offset`; the last chunk stores the asset and adds "
-            "`FaceForge-Asset-Id`. 409: wrong offset; 415: wrong Content-Type; 460: `Upload-Checksum` "
-            "mismatch (chunk discarded); 423: another PATCH to this upload is running; 410: expired."
+            "`FaceForge-Asset-Id`. 409: wrong offset, or the upload is complete; 415: wrong "
+            "Content-Type; 460: `Upload-Checksum` mismatch (chunk discarded); 423: another PATCH to "
+            "this upload is running; 410: expired; "
+            "507: the disk is full (the upload keeps its last recorded offset: resume from `HEAD`)."
         ),
         request_max_body_size=None,
         status_code=HTTP_204_NO_CONTENT,
