@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -26,14 +28,18 @@ from faceforge_adapters.config import CoreConfig, LoadedConfig, load_config
 from faceforge_adapters.exiftool.pool import ExifToolPool
 from faceforge_adapters.exiftool.wiring import build_extractor, worker_count
 from faceforge_adapters.home import HomePaths, resolve_home
-from faceforge_adapters.jobs import JobsRuntime, build_jobs
+from faceforge_adapters.joblease import LockFileLiveness
+from faceforge_adapters.jobs import build_jobs
 from faceforge_adapters.logging_setup import configure_logging
 from faceforge_adapters.plugins import DirectoryPluginSource, JsonSchemaConfigs
+from faceforge_adapters.scratch import process_tmp, sweep_leftovers
+from faceforge_adapters.seaweed.process import data_dir_for
 from faceforge_adapters.seaweed.supervisor import ManagedSeaweed
 from faceforge_adapters.sqlite.database import Database
 from faceforge_adapters.sqlite.uow import SqliteUnitOfWorkFactory
-from faceforge_adapters.storage.filesystem import FilesystemBlobStore, sweep_stale
+from faceforge_adapters.storage.filesystem import FilesystemBlobStore
 from faceforge_adapters.storage.partial_uploads import FilesystemPartialUploads
+from faceforge_adapters.storage.space import DiskSpace, SpaceReport
 from faceforge_adapters.storage.wiring import Storage, build_storage
 from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
 from faceforge_domain.clock import Clock, SystemClock
@@ -85,6 +91,7 @@ class Core:
     uploads: ResumableUploads
     sessions: SessionService
     version: str
+    space: DiskSpace
     storage_migration: StorageMigration | None = None
     seaweed: ManagedSeaweed | None = None
 
@@ -99,8 +106,20 @@ class Core:
     async def database_ok(self) -> bool:
         return await self.database.healthy()
 
+    async def disk_space(self) -> SpaceReport:
+        """The free space of every disk Core writes to, and whether any is under the margin."""
+        return await anyio.to_thread.run_sync(self.space.report)
+
     def tools(self) -> tuple[ToolInfo, ...]:
         return (exiftool_info(self.config, self.paths), weed_info(self.config, self.paths))
+
+
+def disk_space(config: CoreConfig, paths: HomePaths) -> DiskSpace:
+    """The disks Core writes to: the database, the blobs, tmp/ and the managed weed's data."""
+    folders = {"db": paths.db_dir, "assets": paths.assets_dir, "tmp": paths.tmp_dir}
+    if config.seaweed.enabled:
+        folders["s3"] = data_dir_for(config, paths)
+    return DiskSpace(folders, min_free_bytes=config.storage.min_free_bytes)
 
 
 def prepare_home(
@@ -149,23 +168,28 @@ async def bootstrap(
     paths, config = loaded.paths, loaded.config
     clock = clock or SystemClock()
     database = await Database.open(paths.db_file, clock)
+    liveness = LockFileLiveness(paths.run_dir)
+    scratch = process_tmp(paths.tmp_dir, liveness.owner_id)
     pool: ExifToolPool | None = None
     storage: Storage | None = None
-    jobs: JobsRuntime | None = None
     try:
+        liveness.acquire()  # before any temporary file: a process starting beside us sees it is ours
+        swept = await anyio.to_thread.run_sync(sweep_leftovers, paths.tmp_dir, liveness.alive)
+        if swept:
+            log.info("removed what stopped processes left in tmp/", extra={"entries": len(swept)})
         units: UnitOfWorkFactory = uow or SqliteUnitOfWorkFactory(database)
-        local = FilesystemBlobStore(paths.assets_dir, paths.tmp_dir)
-        await anyio.to_thread.run_sync(sweep_stale, paths.tmp_dir)  # what a crashed run left behind
+        local = FilesystemBlobStore(paths.assets_dir, scratch)
         store: BlobStore = local if blob_store is None else blob_store
         if blob_store is None:
-            storage = build_storage(config, paths, local)
+            storage = build_storage(config, paths, local, scratch)
             store = storage.router
         if extractor is None:
-            extractor, pool = build_extractor(config, paths, store, local)
+            extractor, pool = build_extractor(config, paths, store, local, scratch)
         metadata = MetadataRunner(units, extractor, clock, workers=worker_count(config))
         entities = EntityService(units, clock)
-        assets = AssetService(units, store, clock, metadata)
-        jobs = build_jobs(config, paths, clock, units, assets, entities)
+        space = disk_space(config, paths)
+        assets = AssetService(units, store, clock, metadata, space)
+        jobs = build_jobs(config, clock, units, assets, entities, liveness)
         stores = storage.router.stores() if storage else {store.name: store}
         migration = StorageMigration(units, stores)
         register_storage_migrate(jobs.service.registry, migration, stores)
@@ -200,12 +224,12 @@ async def bootstrap(
             uploads=uploads,
             sessions=SessionService(units, clock),
             version=core_version(),
+            space=space,
             storage_migration=migration,
             seaweed=storage.seaweed if storage else None,
         )
         log.info("core started", extra={"home": str(paths.home), "version": core.version})
         failure: Exception | None = None
-        jobs.liveness.acquire()
         await jobs.service.recover()
         await core.plugins.rescan()
         async with anyio.create_task_group() as background:
@@ -228,6 +252,6 @@ async def bootstrap(
             await storage.aclose()
         if pool is not None:
             await pool.aclose()
-        if jobs is not None:
-            jobs.liveness.release()
+        await anyio.to_thread.run_sync(partial(shutil.rmtree, scratch, ignore_errors=True))
+        liveness.release()
         await database.close()

@@ -76,6 +76,8 @@ class S3Config(_Section):
 class StorageConfig(_Section):
     routing: RoutingConfig = msgspec.field(default_factory=RoutingConfig)
     s3: S3Config = msgspec.field(default_factory=S3Config)
+    # Kept free on every disk Core writes to: uploads that would eat into it are refused (507).
+    min_free_bytes: Annotated[int, msgspec.Meta(ge=0)] = 1024**3
 
 
 class SeaweedConfig(_Section):

@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from faceforge_adapters.config import CoreConfig
-from faceforge_adapters.home import HomePaths
 from faceforge_adapters.imports import FilesystemImportSource
 from faceforge_adapters.joblease import LockFileLiveness
 from faceforge_adapters.seaweed.process import data_dir_for
@@ -64,13 +63,13 @@ def register_core_job_types(
 
 def build_jobs(
     config: CoreConfig,
-    paths: HomePaths,
     clock: Clock,
     units: UnitOfWorkFactory,
     assets: AssetService,
     entities: EntityService,
+    liveness: LockFileLiveness,
 ) -> JobsRuntime:
-    liveness = LockFileLiveness(paths.run_dir)
+    """The jobs service and executor; ``liveness`` is this process's lock (held by ``bootstrap``)."""
     registry = JobRegistry()
     register_core_job_types(registry, config, paths, assets, entities)
     lease = LeasePolicy(

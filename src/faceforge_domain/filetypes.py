@@ -10,6 +10,8 @@ import mimetypes
 import posixpath
 import unicodedata
 
+from faceforge_domain.errors import FieldError, Invalid
+
 # (offset, signature, mime) — the formats users actually drop in, checked in order.
 _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
     (0, b"\xff\xd8\xff", "image/jpeg"),
@@ -38,10 +40,24 @@ SNIFF_BYTES = 64
 # could run script on the app's own origin if it were shown, so it is only ever downloaded.
 _PASSIVE_FAMILIES = ("image/", "video/", "audio/")
 _PASSIVE_TYPES = frozenset({"application/pdf", "text/plain"})
+# The longest file name accepted, as sent (every way in: multipart, PUT, tus, bulk import, PATCH).
+MAX_FILENAME_CHARS = 1024
 
 
-def clean_filename(raw: str) -> str:
-    """The base name only: path parts (either slash) and control characters removed."""
+def check_filename(raw: str, field: str = "filename") -> list[FieldError]:
+    """What is wrong with a file name as sent: only its length (cleaning takes care of the rest)."""
+    if len(raw) > MAX_FILENAME_CHARS:
+        return [FieldError(field, f"must be at most {MAX_FILENAME_CHARS} characters (got {len(raw)})")]
+    return []
+
+
+def clean_filename(raw: str, field: str = "filename") -> str:
+    """The base name only: path parts (either slash) and control characters removed.
+
+    A name longer than ``MAX_FILENAME_CHARS`` is ``Invalid`` (on ``field``), never cut short silently.
+    """
+    if errors := check_filename(raw, field):
+        raise Invalid(errors)
     base = posixpath.basename(raw.replace("\\", "/"))
     printable = base.isprintable()  # the usual case, answered without a look at every character
     cleaned = (

@@ -298,6 +298,15 @@ class BlobStore(Protocol):
     async def delete(self, location: StorageLocation) -> None: ...
 
 
+class StorageSpace(Protocol):
+    """The room left on the disks that receive new bytes."""
+
+    async def check_room(self, size: int) -> None:
+        """``InsufficientStorage`` when ``size`` more bytes would not fit with the low-space margin
+        kept free; asked before anything is written, so a file that cannot fit is refused at once."""
+        ...
+
+
 class MetadataExtractor(Protocol):
     """Reads a stored file's embedded metadata (ExifTool in production)."""
 

@@ -27,11 +27,19 @@ def too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"the upload is larger than uploads.max_bytes ({limit} bytes)")
 
 
+def announced_length(request: Request[Any, Any, Any], limit: int) -> int | None:
+    """The body's ``Content-Length`` (None when not sent), refused with 413 when past ``limit``."""
+    announced = request.headers.get("content-length")
+    if announced is None or not announced.isdigit():
+        return None
+    if int(announced) > limit:
+        raise too_large(limit)
+    return int(announced)
+
+
 async def limited_body(request: Request[Any, Any, Any], limit: int) -> AsyncIterator[bytes]:
     """The request body, refused with 413 past ``limit`` bytes (the announced length is checked first)."""
-    announced = request.headers.get("content-length")
-    if announced is not None and announced.isdigit() and int(announced) > limit:
-        raise too_large(limit)
+    announced_length(request, limit)
     received = 0
     async for chunk in request_chunks(request):
         received += len(chunk)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from faceforge_adapters.memory import InMemoryBlobStore
-from faceforge_adapters.storage.filesystem import STALE_AFTER_S, FilesystemBlobStore, content_key, sweep_stale
+from faceforge_adapters.storage.filesystem import FilesystemBlobStore, content_key
 from faceforge_adapters.storage.s3 import S3BlobStore
 from faceforge_domain.errors import DigestMismatch
 from faceforge_domain.models import Payload, StorageLocation, StoredBlob
@@ -220,24 +219,3 @@ async def test_delete_is_idempotent(store_and_strays: tuple[BlobStore, Strays]) 
 def _key_for(store: BlobStore, sha: str) -> str:
     """Where a store would keep ``sha`` (each provider's own layout)."""
     return content_key(sha) if isinstance(store, FilesystemBlobStore | S3BlobStore) else sha
-
-
-def test_sweep_removes_only_stale_leftovers(tmp_path: Path) -> None:
-    tmp = tmp_path / "tmp"
-    (tmp / "exiftool" / "old-stage").mkdir(parents=True)
-    (tmp / "exiftool" / "old-stage" / "photo.jpg").write_bytes(b"x")
-    (tmp / "exiftool" / "live-stage").mkdir()
-    (tmp / "upload-old.part").write_bytes(b"half")
-    (tmp / "upload-live.part").write_bytes(b"growing")
-    (tmp / "other.tmp").write_bytes(b"not ours")
-    old = time.time() - STALE_AFTER_S - 60
-    for name in ("upload-old.part", "exiftool/old-stage", "other.tmp"):
-        os.utime(tmp / name, (old, old))
-    removed = sweep_stale(tmp)
-    assert sorted(p.name for p in removed) == ["old-stage", "upload-old.part"]
-    assert sorted(p.name for p in tmp.rglob("*")) == [
-        "exiftool",
-        "live-stage",
-        "other.tmp",
-        "upload-live.part",
-    ]

@@ -79,6 +79,7 @@ async def asgi_upload(
     disconnect: bool,
     method: str = "POST",
     path: str = "/v1/assets/upload",
+    query: str = "",
 ) -> list[Any]:
     """Drive the app with a body in ``chunks``; ``disconnect`` ends it with ``http.disconnect``."""
     messages: list[dict[str, Any]] = [{"type": "http.request", "body": c, "more_body": True} for c in chunks]
@@ -99,7 +100,7 @@ async def asgi_upload(
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query.encode(),
         "root_path": "",
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
         "client": ("127.0.0.1", 5000),

@@ -328,3 +328,28 @@ async def test_streamed_upload_in_many_small_chunks(core: Core, auth: dict[str, 
     assert sent[0]["status"] == 201
     asset = await core.assets.get(sha(data))
     assert asset.size_bytes == len(data)
+
+
+async def test_a_file_name_past_1024_characters_is_422_by_every_way_in_and_stores_nothing(
+    client: httpx.AsyncClient, auth: dict[str, str], core: Core
+) -> None:
+    long_name = "n" * 1025
+    answers = [
+        await post_upload(client, auth, upload_body(JPEG, long_name)),
+        await client.put(f"/v1/assets/upload?filename={long_name}", headers=auth, content=JPEG),
+    ]
+    for response in answers:
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "validation_error"
+        assert "filename" in [d["field"] for d in response.json()["error"]["details"]]
+    await assert_nothing_left(core)
+
+    stored = (await post_upload(client, auth, upload_body(JPEG, "short.jpg"))).json()["data"]
+    patched = await client.patch(
+        f"/v1/assets/{stored['asset_id']}", headers=auth, json={"filename": long_name}
+    )
+    assert patched.status_code == 422
+    assert "at most 1024 characters" in patched.json()["error"]["message"]
+    assert (await client.get(f"/v1/assets/{stored['asset_id']}", headers=auth)).json()["data"][
+        "filename"
+    ] == "short.jpg"

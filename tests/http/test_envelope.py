@@ -42,7 +42,15 @@ async def test_success_is_wrapped_in_ok_and_data(client: Client) -> None:
     body = (await client.get("/healthz")).json()
     assert set(body) == {"ok", "data"}
     assert body["ok"] is True
-    assert set(body["data"]) == {"status", "version", "database_ok"}
+    assert set(body["data"]) == {
+        "status",
+        "version",
+        "database_ok",
+        "disk_ok",
+        "min_free_bytes",
+        "volumes",
+        "reason",
+    }
     assert body["data"]["status"] == "ok"
 
 

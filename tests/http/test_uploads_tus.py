@@ -98,6 +98,62 @@ async def test_upload_in_chunks_becomes_an_asset_and_frees_its_bytes(
     assert upload_files(core) == [f"{upload_id}/state.json"]  # the bytes are gone, the status stays
 
 
+async def test_patch_on_a_finished_upload_is_409_whatever_the_body(
+    client: httpx.AsyncClient, auth: dict[str, str], core: Core
+) -> None:
+    upload_id = await create(client, auth, len(DATA))
+    await patch(client, auth, upload_id, 0, DATA)
+    for offset, body in ((len(DATA), b"more"), (0, DATA), (len(DATA), b"")):
+        response = await patch(client, auth, upload_id, offset, body)
+        assert response.status_code == 409
+        error = response.json()["error"]
+        assert error["code"] == "conflict"
+        assert "already complete" in error["message"]
+    assert await asset_count(core) == 1
+    assert upload_files(core) == [f"{upload_id}/state.json"]
+
+
+async def test_empty_upload_completes_at_creation_like_an_empty_put(
+    client: httpx.AsyncClient, auth: dict[str, str], core: Core
+) -> None:
+    empty = hashlib.sha256(b"").hexdigest()
+    headers = {**auth, **TUS, "Upload-Length": "0", "Upload-Metadata": metadata(filename="empty.txt")}
+    response = await client.post("/v1/uploads/", headers=headers)
+    assert response.status_code == 201
+    assert response.headers["faceforge-asset-id"] == empty
+    assert response.headers["upload-offset"] == "0"
+    status = (await client.get(response.headers["location"], headers=auth)).json()["data"]
+    assert (status["state"], status["asset_id"], status["length"]) == ("complete", empty, 0)
+    asset = (await client.get(f"/v1/assets/{empty}", headers=auth)).json()["data"]
+    assert (asset["size_bytes"], asset["filename"]) == (0, "empty.txt")
+    put = await client.put("/v1/assets/upload?filename=again.txt", headers=auth, content=b"")
+    assert put.status_code == 200
+    assert put.json()["data"]["asset_id"] == empty
+    patched = await patch(client, auth, upload_id_of(response), 0, b"")
+    assert patched.status_code == 409
+
+
+async def test_empty_upload_with_a_wrong_sha256_stores_nothing(
+    client: httpx.AsyncClient, auth: dict[str, str], core: Core
+) -> None:
+    headers = {**auth, **TUS, "Upload-Length": "0", "Upload-Metadata": metadata(sha256="0" * 64)}
+    response = await client.post("/v1/uploads/", headers=headers)
+    assert response.status_code == 422
+    assert "location" not in response.headers
+    assert upload_files(core) == []
+    assert await asset_count(core) == 0
+
+
+async def test_creation_body_longer_than_the_upload_is_413_and_creates_nothing(
+    client: httpx.AsyncClient, auth: dict[str, str], core: Core
+) -> None:
+    headers = {**auth, **TUS, **OCTETS, "Upload-Length": "0"}
+    response = await client.post("/v1/uploads/", headers=headers, content=b"x")
+    assert response.status_code == 413
+    assert upload_files(core) == []
+    assert await asset_count(core) == 0
+
+
 async def test_creation_with_upload_takes_the_first_chunk_in_the_post(
     client: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
@@ -291,6 +347,7 @@ async def test_streamed_body_past_upload_length_is_rolled_back(
         ({"Upload-Length": "10", "Upload-Metadata": metadata(sha256="abc")}, "Upload-Metadata.sha256"),
         ({"Upload-Length": "10", "Upload-Metadata": metadata(kind="Not A Kind")}, "kind"),
         ({"Upload-Length": "10", "Upload-Metadata": metadata(entity_id="nope")}, "entity_id"),
+        ({"Upload-Length": "10", "Upload-Metadata": metadata(filename="n" * 10_000)}, "filename"),
     ],
 )
 async def test_bad_creation_is_422_and_creates_nothing(

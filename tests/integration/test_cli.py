@@ -177,6 +177,25 @@ def test_doctor_reports_every_check_as_json(home: Path) -> None:
     assert "[ok  ] python" in ok(home, "doctor")
 
 
+def test_doctor_reports_what_a_dead_process_left_in_tmp_and_a_start_removes_it(home: Path) -> None:
+    ok(home, "db", "migrate")
+    dead = home / "tmp" / "core-4242-0123456789ab"  # no lock held: the process is gone
+    (dead / "exiftool" / "batch-1").mkdir(parents=True)
+    (dead / "exiftool" / "batch-1" / "photo.jpg").write_bytes(b"j" * 100)
+    (dead / "upload-0.part").write_bytes(b"u" * 900)
+    report = ok_json(home, "doctor", "--json")["tmp_leftovers"]
+    assert report == {"ok": False, "entries": 1, "bytes": 1000, "note": "removed when Core next starts"}
+    assert "[WARN] tmp_leftovers" in ok(home, "doctor")
+    ok(home, "entity", "create", "Ada")  # any start of Core sweeps
+    assert not dead.exists()
+    assert ok_json(home, "doctor", "--json")["tmp_leftovers"] == {
+        "ok": True,
+        "entries": 0,
+        "bytes": 0,
+        "note": None,
+    }
+
+
 BROKEN_CONFIGS = [
     pytest.param(b'{"network": {"core_port": 43210,,}}\n', "line 1", id="syntax-error"),
     pytest.param(b'{"network": {"core_port": "43210"}}\n', "network.core_port", id="wrong-type"),

@@ -98,7 +98,7 @@ async def test_uploads_follow_s3_fall_back_while_it_is_down_and_migrate_over(
         assert down.storage.provider == "fs"
         assert fs_path(core, down).read_bytes() == down_bytes
         assert any("S3 is unavailable" in m for m in storage_log.messages())
-        assert list(core.paths.tmp_dir.glob("stage-*")) == []
+        assert list(core.paths.tmp_dir.rglob("stage-*")) == []
 
         weed.start()  # same data dir and ports: what was stored before is still there
         assert await read(core, first) == first_bytes

@@ -117,11 +117,9 @@ async def test_supervisor_restarts_a_killed_weed_and_logs_it(
     assert not settings.pid_file.exists()
 
 
-@pytest.mark.slow
-async def test_a_weed_left_by_a_killed_core_is_stopped_on_the_next_start(
-    settings: SeaweedSettings, home: Path
-) -> None:
-    env = {
+def managed_env(settings: SeaweedSettings, home: Path) -> dict[str, str]:
+    """The environment of a Core on ``home`` that manages a weed on ``settings``' ports."""
+    return {
         **os.environ,
         "FACEFORGE_HOME": str(home),
         "FACEFORGE_SEAWEED__ENABLED": "true",
@@ -131,6 +129,40 @@ async def test_a_weed_left_by_a_killed_core_is_stopped_on_the_next_start(
         "FACEFORGE_NETWORK__SEAWEED_S3_PORT": str(settings.ports.s3),
         "FACEFORGE_TOOLS__EXIFTOOL_ENABLED": "false",
     }
+
+
+@pytest.mark.slow
+async def test_core_exits_only_once_the_weed_it_started_has_exited(
+    settings: SeaweedSettings, home: Path
+) -> None:
+    async with bootstrap(home=home, env=managed_env(settings, home), run_jobs=False) as core:
+        assert core.seaweed is not None
+        pid = core.seaweed.pid
+        assert pid is not None
+        assert await core.seaweed.healthy()
+    assert gone(pid)  # not "soon": already, as the context exits
+    assert read_pid_file(core.seaweed.settings) is None
+
+
+async def test_a_stop_during_start_up_still_stops_the_weed_being_started(settings: SeaweedSettings) -> None:
+    managed = ManagedSeaweed(settings, stop_timeout=1)
+    async with anyio.create_task_group() as group:
+        group.start_soon(managed.run)
+        with anyio.fail_after(30):
+            while read_pid_file(settings) is None:  # noqa: ASYNC110 - polling a file another task writes
+                await anyio.sleep(0.01)
+        record = read_pid_file(settings)
+        group.cancel_scope.cancel()  # long before weed answers
+    assert record is not None
+    assert gone(record.pid)
+    assert read_pid_file(settings) is None
+
+
+@pytest.mark.slow
+async def test_a_weed_left_by_a_killed_core_is_stopped_on_the_next_start(
+    settings: SeaweedSettings, home: Path
+) -> None:
+    env = managed_env(settings, home)
     script = (
         "import anyio\n"
         "from faceforge_adapters.bootstrap import bootstrap\n"

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faceforge_domain.filetypes import clean_filename, infer_kind, shows_passively, sniff_mime
+from faceforge_domain.errors import Invalid
+from faceforge_domain.filetypes import (
+    MAX_FILENAME_CHARS,
+    clean_filename,
+    infer_kind,
+    shows_passively,
+    sniff_mime,
+)
 
 
 @given(st.text(max_size=200))
@@ -22,10 +29,28 @@ def test_clean_filename_is_never_empty_and_never_holds_separators_or_control_cha
     assert cleaned == cleaned.strip()
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=["C"], blacklist_characters="/\\"), min_size=1))
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=["C"], blacklist_characters="/\\"),
+        min_size=1,
+        max_size=MAX_FILENAME_CHARS,
+    )
+)
 def test_clean_filename_keeps_an_ordinary_name(name: str) -> None:
     if name.strip() not in ("", ".", ".."):
         assert clean_filename(name) == name.strip()
+
+
+@given(st.integers(min_value=MAX_FILENAME_CHARS - 2, max_value=MAX_FILENAME_CHARS * 10))
+def test_a_name_past_the_limit_is_refused_never_cut_short(length: int) -> None:
+    raw = "dir/" + "n" * (length - 4)
+    if length <= MAX_FILENAME_CHARS:
+        assert clean_filename(raw) == "n" * (length - 4)
+        return
+    with pytest.raises(Invalid) as refused:
+        clean_filename(raw)
+    assert refused.value.errors[0].field == "filename"
+    assert f"at most {MAX_FILENAME_CHARS} characters" in refused.value.message
 
 
 @pytest.mark.parametrize(

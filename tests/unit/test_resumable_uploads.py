@@ -86,11 +86,13 @@ async def test_length_beyond_the_limit_and_bad_metadata_create_nothing() -> None
 
 
 @pytest.mark.anyio
-async def test_an_empty_upload_completes_on_its_first_append() -> None:
+async def test_an_empty_upload_is_complete_at_creation_and_takes_no_append() -> None:
     world = World()
-    record = await world.uploads.create(0, {"filename": "empty"})
-    done = await world.uploads.append(record.upload_id, 0, one(b""))
+    done = await world.uploads.create(0, {"filename": "empty"})
+    assert done.complete
     assert done.asset_id == hashlib.sha256(b"").hexdigest()
+    with pytest.raises(Conflict, match="already complete"):
+        await world.uploads.append(done.upload_id, 0, one(b""))
 
 
 @pytest.mark.anyio

@@ -17,18 +17,11 @@ import typer
 from faceforge_adapters.bootstrap import Core
 from faceforge_adapters.cli.common import fail, print_json, with_core
 from faceforge_adapters.cli.jobs import follow_log, job_json, print_entry
+from faceforge_adapters.sizes import human_bytes
 from faceforge_domain.imports.models import JOB_TYPE
 from faceforge_domain.jobs.models import Job, LogEntry
 
 BAR_WIDTH = 24
-
-
-def human_bytes(count: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if count < 1024 or unit == "TB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024
-    return f"{count:.1f} TB"
 
 
 def human_seconds(seconds: float) -> str:

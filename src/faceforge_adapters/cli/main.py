@@ -28,7 +28,9 @@ from faceforge_adapters.cli import (
 from faceforge_adapters.cli.common import clear_errors, print_json
 from faceforge_adapters.cli.plugins import plugins_app
 from faceforge_adapters.config import LoadedConfig, load_config
-from faceforge_adapters.home import resolve_home
+from faceforge_adapters.home import HomePaths, resolve_home
+from faceforge_adapters.joblease import LockFileLiveness
+from faceforge_adapters.scratch import leftover_usage
 from faceforge_adapters.storage.partial_uploads import partial_usage
 from faceforge_adapters.tools import exiftool_info, weed_info
 
@@ -143,9 +145,18 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
+def _leftovers_report(paths: HomePaths) -> dict[str, object]:
+    """Temporary files of processes no longer running (a killed Core): Core removes them when it
+    next starts."""
+    found = leftover_usage(paths.tmp_dir, LockFileLiveness(paths.run_dir).alive)
+    note = "removed when Core next starts" if found.entries else None
+    return {"ok": found.entries == 0, **msgspec.to_builtins(found), "note": note}
+
+
 @app.command()
 def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Check Python, the database, ExifTool, SeaweedFS and the ports; count partial uploads."""
+    """Check Python, the database, ExifTool, SeaweedFS and the ports; count partial uploads and what
+    stopped processes left in tmp/ (removed at the next start)."""
     from faceforge_adapters.cli.db_cmds import database_report
 
     loaded = _loaded()
@@ -157,6 +168,7 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         "home": {"ok": paths.home.exists(), "path": str(paths.home)},
         "database": database_report(paths.db_file),
         "partial_uploads": {"ok": True, **msgspec.to_builtins(partial_usage(paths.uploads_dir))},
+        "tmp_leftovers": _leftovers_report(paths),
     }
     for tool in (exiftool_info(config, paths), weed_info(config, paths)):
         checks[tool.name] = {

@@ -21,9 +21,14 @@ def worker_count(config: CoreConfig) -> int:
 
 
 def build_extractor(
-    config: CoreConfig, paths: HomePaths, store: BlobStore, fs_store: FilesystemBlobStore | None
+    config: CoreConfig,
+    paths: HomePaths,
+    store: BlobStore,
+    fs_store: FilesystemBlobStore | None,
+    tmp_dir: Path,
 ) -> tuple[ExifToolExtractor, ExifToolPool | None]:
-    """The extractor and its pool (None when ExifTool is disabled or missing: assets are then skipped)."""
+    """The extractor and its pool (None when ExifTool is disabled or missing: assets are then skipped);
+    files are staged under ``tmp_dir/exiftool`` (``tmp_dir``: this process's temporary folder)."""
     reason = None
     pool = None
     if not config.tools.exiftool_enabled:
@@ -41,7 +46,7 @@ def build_extractor(
     extractor = ExifToolExtractor(
         pool=pool,
         store=store,
-        staging_dir=paths.tmp_dir / "exiftool",
+        staging_dir=tmp_dir / "exiftool",
         local_path=local_path,
         unavailable_reason=reason,
     )

@@ -8,6 +8,7 @@ from faceforge_adapters.memory.assets import InMemoryAssetRepository
 from faceforge_adapters.memory.blobs import InMemoryBlobStore
 from faceforge_adapters.memory.entities import InMemoryEntityRepository
 from faceforge_adapters.memory.partial_uploads import InMemoryPartialUploads
+from faceforge_adapters.memory.space import InMemoryStorageSpace
 from faceforge_adapters.memory.state import MemoryState
 from faceforge_adapters.memory.uow import InMemoryUnitOfWork, InMemoryUnitOfWorkFactory
 
@@ -16,6 +17,7 @@ __all__ = [
     "InMemoryBlobStore",
     "InMemoryEntityRepository",
     "InMemoryPartialUploads",
+    "InMemoryStorageSpace",
     "InMemoryUnitOfWork",
     "InMemoryUnitOfWorkFactory",
     "MemoryState",

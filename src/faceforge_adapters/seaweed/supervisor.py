@@ -126,7 +126,10 @@ class ManagedSeaweed:
             )
         self._adopted = None
         owner = None if self.detached else os.getpid()
-        self._proc = await anyio.to_thread.run_sync(lambda: spawn(self.settings, owner_pid=owner))
+        # Shielded: a stop arriving while weed is being spawned must still find the process to stop,
+        # or it would outlive this Core.
+        with anyio.CancelScope(shield=True):
+            self._proc = await anyio.to_thread.run_sync(lambda: spawn(self.settings, owner_pid=owner))
         await self._wait_healthy()
 
     async def _wait_healthy(self) -> None:

@@ -17,9 +17,19 @@ import anyio
 
 from faceforge_adapters.sqlite.migrate import migrate
 from faceforge_domain.clock import Clock
+from faceforge_domain.errors import InsufficientStorage
 
 BUSY_TIMEOUT_MS = 10_000
 READERS = 4
+
+
+def disk_full(exc: BaseException) -> InsufficientStorage | None:
+    """SQLite's "database or disk is full" as ``InsufficientStorage`` (a 507 for the client, not a
+    500); None for any other error."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(exc, sqlite3.Error) and code is not None and code & 0xFF == sqlite3.SQLITE_FULL:
+        return InsufficientStorage("the disk holding the database is full; nothing was changed")
+    return None
 
 
 async def open_connection(path: Path, *, readonly: bool = False) -> aiosqlite.Connection:
@@ -69,12 +79,15 @@ class Database:
                 await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
-            except BaseException:
-                with anyio.CancelScope(shield=True):
-                    await self._writer.execute("ROLLBACK")
-                raise
-            else:
                 await self._writer.execute("COMMIT")
+            except BaseException as exc:
+                with anyio.CancelScope(shield=True):
+                    # SQLite may have rolled back already (a full disk does that); a failed COMMIT has not
+                    if self._writer.in_transaction:
+                        await self._writer.execute("ROLLBACK")
+                if (full := disk_full(exc)) is not None:
+                    raise full from exc
+                raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -86,6 +99,10 @@ class Database:
                     await conn.execute("BEGIN")
                 try:
                     yield conn
+                except sqlite3.Error as exc:
+                    if (full := disk_full(exc)) is not None:
+                        raise full from exc
+                    raise
                 finally:
                     with anyio.CancelScope(shield=True):
                         await conn.execute("ROLLBACK")

@@ -11,12 +11,10 @@ import errno
 import itertools
 import os
 import secrets
-import shutil
-import time
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import anyio
 
@@ -29,8 +27,6 @@ PROVIDER = "fs"
 O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation in os.write
 # Downloads read this much per worker-thread trip (at least 1 MiB, as the API promises).
 READ_CHUNK = 4 * 1024 * 1024
-# Leftovers in tmp/ older than this are a crashed process's, never a live upload's.
-STALE_AFTER_S = 24 * 3600
 
 
 def content_key(sha256: str) -> str:
@@ -47,7 +43,7 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def _storage_error(exc: OSError) -> Exception:
+def storage_error(exc: OSError) -> Exception:
     """A full disk is ``InsufficientStorage`` (the caller can say so); other errors stay as they are."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         full = InsufficientStorage("not enough disk space to store the file")
@@ -66,32 +62,20 @@ async def iter_file(path: Path, chunk_size: int = WRITE_BATCH) -> AsyncIterator[
         await anyio.to_thread.run_sync(handle.close)
 
 
+async def _published(step: Callable[..., StoredBlob], *args: Any) -> StoredBlob:
+    """Run a step that publishes bytes, in a worker thread that a cancel does not interrupt: bytes
+    published by a step whose answer was lost would be known to no caller, who could then never
+    remove them. A cancel takes effect at the caller's next await, which cleans up what it got."""
+    with anyio.CancelScope(shield=True):
+        stored = await anyio.to_thread.run_sync(step, *args)
+    return stored  # noqa: RET504  (returned outside the scope: mypy cannot tell the scope re-raises)
+
+
 async def _prepend(first: tuple[bytes, ...], rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     for chunk in first:
         yield chunk
     async for chunk in rest:
         yield chunk
-
-
-def sweep_stale(tmp_dir: Path, max_age_s: float = STALE_AFTER_S, *, now: float | None = None) -> list[Path]:
-    """Remove what a crashed process left in ``tmp/``: half-written uploads and ExifTool staging folders.
-
-    Only entries untouched for ``max_age_s`` go (an upload in progress keeps its file's mtime fresh, and
-    another process may be uploading into the same home). Returns what was removed.
-    """
-    cutoff = (time.time() if now is None else now) - max_age_s
-    removed: list[Path] = []
-    candidates = [*tmp_dir.glob("upload-*.part"), *(tmp_dir / "exiftool").glob("*")]
-    for path in candidates:
-        with contextlib.suppress(OSError):  # gone meanwhile, or not ours to remove: leave it
-            if path.lstat().st_mtime >= cutoff:
-                continue
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
-            removed.append(path)
-    return removed
 
 
 class FilesystemBlobStore:
@@ -100,7 +84,7 @@ class FilesystemBlobStore:
     def __init__(self, root: Path, tmp_dir: Path) -> None:
         self.root = root
         self.tmp_dir = tmp_dir
-        # Temp names: random per store (other processes may write into the same tmp/), then numbered.
+        # Temp names: random per store (two stores may share a tmp/ folder), then numbered.
         self._tmp_prefix = secrets.token_hex(8)
         self._tmp_numbers = itertools.count()
 
@@ -120,11 +104,11 @@ class FilesystemBlobStore:
         second = await anext(stream, None) if first is not None else None
         try:
             if second is None:  # the whole file came in one piece: store it in one worker-thread trip
-                return await anyio.to_thread.run_sync(self._put_whole, first or b"", expected_sha256)
+                return await _published(self._put_whole, first or b"", expected_sha256)
             assert first is not None
             return await self._put_stream(_prepend((first, second), stream), expected_sha256)
         except OSError as exc:
-            raise _storage_error(exc)  # noqa: B904  (the cause is set: see _storage_error)
+            raise storage_error(exc)  # noqa: B904  (the cause is set: see storage_error)
 
     async def put_many(self, payloads: Sequence[Payload]) -> list[StoredBlob | Exception]:
         """Every payload stored in one worker-thread trip: a batch of small files costs the event loop
@@ -138,7 +122,7 @@ class FilesystemBlobStore:
             try:
                 results.append(self._put_bytes(data, None))
             except OSError as exc:
-                results.append(_storage_error(exc))
+                results.append(storage_error(exc))
         return results
 
     def _put_whole(self, data: bytes, expected_sha256: str | None) -> StoredBlob:
@@ -189,7 +173,7 @@ class FilesystemBlobStore:
                 await self._stream_into(handle, chunks, hasher)
             finally:
                 await anyio.to_thread.run_sync(handle.close)
-            return await anyio.to_thread.run_sync(self._publish_checked, tmp, hasher, expected_sha256)
+            return await _published(self._publish_checked, tmp, hasher, expected_sha256)
         finally:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(lambda: tmp.unlink(missing_ok=True))
@@ -215,7 +199,8 @@ class FilesystemBlobStore:
         where a link cannot be made (another file system), the bytes are copied and hashed."""
         location = StorageLocation(provider=PROVIDER, key=content_key(local.sha256))
         try:
-            await anyio.to_thread.run_sync(self._link, Path(local.path), self.path_for(location))
+            with anyio.CancelScope(shield=True):  # published means returned: see _published
+                await anyio.to_thread.run_sync(self._link, Path(local.path), self.path_for(location))
         except OSError:
             copied = await self.put(iter_file(Path(local.path)))
             if copied.sha256 != local.sha256:  # the file changed under us: never store it under a wrong key

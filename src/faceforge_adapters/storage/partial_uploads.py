@@ -11,24 +11,28 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import shutil
 from collections.abc import AsyncIterable, AsyncIterator
+from io import FileIO
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import anyio
 import msgspec
 import rehashes
 
 from faceforge_adapters.config import write_json_atomically
-from faceforge_adapters.storage.filesystem import iter_file
+from faceforge_adapters.storage.filesystem import iter_file, storage_error
 from faceforge_adapters.storage.spool import WRITE_BATCH
 from faceforge_domain.errors import ChecksumMismatch, Interrupted
 from faceforge_domain.filetypes import SNIFF_BYTES
 from faceforge_domain.models import LocalFile
 from faceforge_domain.uploads.model import UploadRecord
 from faceforge_domain.uploads.ports import PartialUsage
+
+log = logging.getLogger("faceforge.uploads")
 
 DATA_FILE = "data"
 STATE_FILE = "state.json"
@@ -46,9 +50,13 @@ def _new_hasher() -> Any:
 
 
 class _Appender:
-    """One append: writes and hashes batches in worker threads, persists the offset as it goes."""
+    """One append: writes and hashes batches in worker threads, persists the offset as it goes.
 
-    def __init__(self, folder: Path, state: StateFile, handle: BinaryIO, chunk_sha256: bytes | None) -> None:
+    The data file is unbuffered: what a failed write left is exactly what is on disk, so cutting it
+    back is one truncate, with nothing held in a buffer to be flushed (past the cut) on close.
+    """
+
+    def __init__(self, folder: Path, state: StateFile, handle: FileIO, chunk_sha256: bytes | None) -> None:
         self.folder = folder
         self.start = state
         self.record = msgspec.structs.replace(state.record)
@@ -58,7 +66,9 @@ class _Appender:
         self.persisted = state.record.offset
 
     def write(self, data: bytes) -> None:
-        self.handle.write(data)
+        view = memoryview(data)
+        while view:
+            view = view[self.handle.write(view) :]
         self.hasher.update(data)  # rehashes takes bytes only: batches are joined as bytes
         if self.chunk_hasher is not None:
             self.chunk_hasher.update(data)
@@ -70,6 +80,25 @@ class _Appender:
         os.fsync(self.handle.fileno())
         _write_state(self.folder, StateFile(record=self.record, sha256_state=self.hasher.serialize()))
         self.persisted = self.record.offset
+
+    def cut_back(self) -> None:
+        """Drop the bytes past the last persisted offset. The state file names that offset already,
+        so nothing is written: this works on a full disk, and ``HEAD`` tells where to resume."""
+        os.ftruncate(self.handle.fileno(), self.persisted)
+        os.fsync(self.handle.fileno())
+
+    def keep_received(self) -> None:
+        """Persist what arrived before the client went away; a disk too full for that keeps only
+        what was persisted before."""
+        try:
+            self.persist()
+        except OSError:
+            log.warning(
+                "could not keep the bytes of an interrupted upload; it resumes from its last offset",
+                exc_info=True,
+                extra={"upload_id": self.record.upload_id, "offset": self.persisted},
+            )
+            self.cut_back()
 
     def roll_back(self) -> None:
         """Back to the state before this append: the state file first, then the bytes past it."""
@@ -135,10 +164,14 @@ class FilesystemPartialUploads:
             if appender.chunk_hasher is not None and appender.chunk_hasher.digest() != chunk_sha256:
                 raise ChecksumMismatch("the bytes do not match Upload-Checksum; they were discarded")
             await anyio.to_thread.run_sync(appender.persist)
+        except OSError as exc:  # a full disk, most likely: back to the last offset persisted
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(appender.cut_back)
+            raise storage_error(exc)  # noqa: B904  (the cause is set: see storage_error)
         except BaseException as exc:
             keep = isinstance(exc, Interrupted) and chunk_sha256 is None
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(appender.persist if keep else appender.roll_back)
+                await anyio.to_thread.run_sync(appender.keep_received if keep else appender.roll_back)
             raise
         finally:
             with anyio.CancelScope(shield=True):
@@ -146,8 +179,8 @@ class FilesystemPartialUploads:
         return appender.record
 
     @staticmethod
-    def _open_at(path: Path, offset: int) -> BinaryIO:
-        handle = path.open("r+b")
+    def _open_at(path: Path, offset: int) -> FileIO:
+        handle = path.open("r+b", buffering=0)
         handle.truncate(offset)  # bytes a crash left past the persisted offset
         handle.seek(offset)
         return handle

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import msgspec
 
@@ -37,8 +38,9 @@ def s3_configured(config: CoreConfig) -> bool:
     return config.seaweed.enabled or config.storage.s3.enabled
 
 
-def build_storage(config: CoreConfig, paths: HomePaths, local: FilesystemBlobStore) -> Storage:
-    """The managed weed (when enabled) and an S3 store pointed at it, or at ``storage.s3``.
+def build_storage(config: CoreConfig, paths: HomePaths, local: FilesystemBlobStore, tmp_dir: Path) -> Storage:
+    """The managed weed (when enabled) and an S3 store pointed at it, or at ``storage.s3``; bytes
+    bound for S3 are staged in ``tmp_dir`` (this process's temporary folder).
 
     ``storage.s3.endpoint_url`` wins over the managed weed's endpoint, so a user can keep the
     weed running and point Core at another S3; without either, the router uses the filesystem only.
@@ -50,14 +52,14 @@ def build_storage(config: CoreConfig, paths: HomePaths, local: FilesystemBlobSto
             managed = settings_for(config, paths)
         except SeaweedError as exc:
             log.error("seaweedfs is enabled but cannot run; storing on the filesystem", exc_info=exc)
-            return build_storage(replace_seaweed(config, enabled=False), paths, local)
+            return build_storage(replace_seaweed(config, enabled=False), paths, local, tmp_dir)
         seaweed = ManagedSeaweed(managed)
         if config.storage.s3.endpoint_url:
             settings = S3Settings.from_config(config.storage.s3)
         else:
             settings = managed.s3_settings(config.storage.s3.part_size_bytes)
-        s3 = S3BlobStore(settings, paths.tmp_dir)
+        s3 = S3BlobStore(settings, tmp_dir)
     elif config.storage.s3.enabled:
-        s3 = S3BlobStore(S3Settings.from_config(config.storage.s3), paths.tmp_dir)
+        s3 = S3BlobStore(S3Settings.from_config(config.storage.s3), tmp_dir)
     rules = RoutingRules.from_config(config.storage.routing)
-    return Storage(router=RoutingBlobStore(local, s3, rules, paths.tmp_dir), seaweed=seaweed)
+    return Storage(router=RoutingBlobStore(local, s3, rules, tmp_dir), seaweed=seaweed)

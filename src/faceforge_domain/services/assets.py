@@ -22,13 +22,21 @@ from faceforge_domain.clock import Clock
 from faceforge_domain.content_check import ContentAnswer, ContentClaim, answers, checked_claims
 from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
 from faceforge_domain.events import record, record_many
-from faceforge_domain.filetypes import SNIFF_BYTES, clean_filename, infer_kind, sniff_mime
+from faceforge_domain.filetypes import SNIFF_BYTES, check_filename, clean_filename, infer_kind, sniff_mime
 from faceforge_domain.ids import is_id
 from faceforge_domain.jsonlimits import check_json, require_json
 from faceforge_domain.metadata import MetadataState
-from faceforge_domain.models import Asset, JsonObject, LinkedEntity, LocalFile, Payload, StoredBlob
+from faceforge_domain.models import (
+    Asset,
+    JsonObject,
+    LinkedEntity,
+    LocalFile,
+    Payload,
+    StorageLocation,
+    StoredBlob,
+)
 from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_cursor, page_of
-from faceforge_domain.ports import BlobStore, UnitOfWork, UnitOfWorkFactory
+from faceforge_domain.ports import BlobStore, StorageSpace, UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.queries import KeysetPosition
 from faceforge_domain.services.group_commit import GroupCommit
 from faceforge_domain.services.metadata import MetadataRunner
@@ -169,16 +177,23 @@ class AssetService:
         store: BlobStore,
         clock: Clock,
         metadata: MetadataRunner | None = None,
+        space: StorageSpace | None = None,
     ) -> None:
         self._uow = uow
         self._store = store
         self._clock = clock
         self._metadata = metadata
+        self._space = space
         self._records: GroupCommit[_RecordRequest, IngestResult] = GroupCommit(self._record_batch)
 
     @property
     def store(self) -> BlobStore:
         return self._store
+
+    async def check_room(self, size: int | None) -> None:
+        """``InsufficientStorage`` when ``size`` announced bytes cannot fit (nothing known: no check)."""
+        if size is not None and self._space is not None:
+            await self._space.check_room(size)
 
     async def warm_up_metadata(self) -> None:
         """Ready the metadata extractor for many new assets (see ``MetadataRunner.warm_up``)."""
@@ -197,12 +212,14 @@ class AssetService:
 
         ``options`` may be a callable: it is asked once the stream is exhausted, for uploads whose
         fields arrive after the file. Either way they are checked before the bytes are published, and
-        so is ``expected_sha256`` (hex): bytes that hash otherwise raise ``DigestMismatch``.
+        so is ``expected_sha256`` (hex): bytes that hash otherwise raise ``DigestMismatch``. A
+        ``size_hint`` that cannot fit on the disk is refused before any byte is written.
         """
         head = bytearray()
         checked: list[IngestOptions] = []
         if isinstance(options, IngestOptions):
             checked.append(await self.check_options(options))
+        await self.check_room(size_hint)
 
         async def watched() -> AsyncIterator[bytes]:
             async for chunk in chunks:
@@ -230,7 +247,9 @@ class AssetService:
         self, files: Sequence[tuple[bytes, IngestOptions]]
     ) -> list[IngestResult | Exception]:
         """``ingest`` for small files whole in memory (a bulk import's batch): stored in one go and
-        recorded together. Each file gets its result, or the error ``ingest`` would have raised."""
+        recorded together. Each file gets its result, or the error ``ingest`` would have raised; a
+        batch that cannot fit on the disk raises ``InsufficientStorage`` before any file is written."""
+        await self.check_room(sum(len(data) for data, _ in files))
         outcomes: dict[int, IngestResult | Exception] = {}
         checked: list[tuple[int, bytes, IngestOptions]] = []
         for index, (data, options) in enumerate(files):
@@ -238,7 +257,9 @@ class AssetService:
                 checked.append((index, data, await self.check_options(options)))
             except DomainError as exc:
                 outcomes[index] = exc
-        blobs = await self._store.put_many([Payload(data, options.kind) for _, data, options in checked])
+        payloads = [Payload(data, options.kind) for _, data, options in checked]
+        with anyio.CancelScope(shield=True):  # a cancel must not lose the blobs stored: they are cleaned up
+            blobs = await self._store.put_many(payloads)
         stored: list[tuple[int, _RecordRequest]] = []
         for (index, data, options), blob in zip(checked, blobs, strict=True):
             if isinstance(blob, Exception):
@@ -256,28 +277,30 @@ class AssetService:
         return outcome
 
     async def _record_stored(self, requests: list[_RecordRequest]) -> list[IngestResult | Exception]:
-        """Record stored bytes; bytes no record came to name are removed again."""
+        """Record stored bytes; bytes no record came to name are removed again, even when the caller
+        is cancelled meanwhile (a failed bulk import stops its other workers), so a failed write (a
+        full disk) leaves no blob without its record."""
         try:
             outcomes = await self._records.submit_many(requests)
         except BaseException:
             with anyio.CancelScope(shield=True):
-                for request in requests:
-                    await self._discard_if_orphan(request.blob)
+                await self._discard_unrecorded([request.blob for request in requests])
             raise
+        unrecorded: list[StoredBlob] = []
         for request, outcome in zip(requests, outcomes, strict=True):
-            blob = request.blob
             if isinstance(outcome, Exception):
-                await self._discard_if_orphan(blob)
-                continue
-            if outcome.asset.storage != blob.location:
-                await self._store.delete(blob.location)  # the record says where the bytes live; drop the copy
-            if not outcome.deduplicated and self._metadata is not None:
+                unrecorded.append(request.blob)
+            elif outcome.asset.storage != request.blob.location:
+                unrecorded.append(request.blob)  # the record says where the bytes live; drop the copy
+            elif not outcome.deduplicated and self._metadata is not None:
                 self._metadata.submit(outcome.asset.asset_id)
+        with anyio.CancelScope(shield=True):
+            await self._discard_unrecorded(unrecorded)
         return outcomes
 
     async def check_options(self, options: IngestOptions) -> IngestOptions:
         """The options cleaned, or ``Invalid``/``NotFound`` for what ingest would refuse."""
-        errors: list[FieldError] = []
+        errors = check_filename(options.filename)
         if options.kind is not None:
             errors += check_kind(options.kind)
         check_json("meta", options.user_metadata, errors)
@@ -341,13 +364,22 @@ class AssetService:
             await uow.commit()
         return outcomes
 
-    async def _discard_if_orphan(self, blob: StoredBlob) -> None:
-        """Remove bytes that were published but never recorded (the record step failed)."""
+    async def _discard_unrecorded(self, blobs: Sequence[StoredBlob]) -> None:
+        """Remove bytes that were published but that no record names: the record step failed, or the
+        record points at another copy. Bytes an asset row names (the same bytes stored before, found
+        by dedupe) are kept."""
+        if not blobs:
+            return
         async with self._uow.read() as uow:
-            if await uow.assets.get(blob.sha256, include_deleted=True) is not None:
-                return
-        log.warning("removing unrecorded upload", extra={"asset_id": blob.sha256})
-        await self._store.delete(blob.location)
+            known = await uow.assets.get_many({blob.sha256 for blob in blobs}, include_deleted=True)
+        removed: set[StorageLocation] = set()
+        for blob in blobs:
+            record = known.get(blob.sha256)
+            if (record is not None and record.storage == blob.location) or blob.location in removed:
+                continue
+            log.warning("removing unrecorded bytes", extra={"asset_id": blob.sha256})
+            await self._store.delete(blob.location)
+            removed.add(blob.location)
 
     async def get(self, asset_id: str, *, include_deleted: bool = False) -> Asset:
         async with self._uow.read() as uow:

@@ -55,13 +55,17 @@ class ResumableUploads:
         self._busy: set[str] = set()
 
     async def create(self, length: int, metadata: dict[str, str]) -> UploadRecord:
-        """A new, empty upload of ``length`` bytes; the metadata is checked now, not at the end."""
+        """A new, empty upload of ``length`` bytes; the metadata is checked now, not at the end.
+
+        An upload of 0 bytes has all its bytes already: it is stored as an (empty) asset at once.
+        """
         if length < 0:
             raise Invalid.one("Upload-Length", "must be a whole number of bytes, 0 or more")
         if length > self.max_bytes:
             raise PayloadTooLarge(f"the upload is larger than uploads.max_bytes ({self.max_bytes} bytes)")
         upload_id = new_id()
         await self._assets.check_options(ingest_options(metadata, upload_id))
+        await self._assets.check_room(length)
         now = self._clock.now()
         record = UploadRecord(
             upload_id=upload_id,
@@ -72,6 +76,13 @@ class ResumableUploads:
         )
         await self._store.create(record)
         log.info("upload created", extra={"upload_id": upload_id, "length": length})
+        if length == 0:
+            try:
+                return await self._finish(record)
+            except BaseException:  # the client never learns the upload: keep nothing of it
+                with anyio.CancelScope(shield=True):
+                    await self._store.remove(upload_id)
+                raise
         return record
 
     async def get(self, upload_id: str) -> UploadRecord:
@@ -103,17 +114,27 @@ class ResumableUploads:
         chunks: AsyncIterable[bytes],
         *,
         chunk_sha256: bytes | None = None,
+        announced: int | None = None,
     ) -> UploadRecord:
-        """Add bytes at ``offset``; the last one hands the whole upload to ingest."""
+        """Add bytes at ``offset``; the last one hands the whole upload to ingest.
+
+        ``announced`` is how many bytes the request says it carries: too many is refused before
+        the first is read. A finished upload takes no more bytes (``Conflict``), whatever they are.
+        """
         record = await self.get(upload_id)
         if upload_id in self._busy:
             raise Locked(f"upload {upload_id!r} is receiving another request; retry when it ends")
         self._busy.add(upload_id)
         try:
             if record.complete:
-                raise Conflict(f"upload {upload_id!r} is already complete (asset {record.asset_id})")
+                raise Conflict(
+                    f"upload {upload_id!r} is already complete (asset {record.asset_id}); "
+                    "it takes no more bytes"
+                )
             if offset != record.offset:
                 raise Conflict(f"Upload-Offset is {offset} but the upload is at {record.offset}")
+            if announced is not None and offset + announced > record.length:
+                raise past_length(record.length)
             record.expires_at = self._clock.now() + self.expire_after
             room = record.length - record.offset
             record = await self._store.append(

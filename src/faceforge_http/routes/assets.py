@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.content_check import MAX_ITEMS, ContentAnswer, ContentClaim
 from faceforge_domain.errors import FieldError, Invalid
-from faceforge_domain.filetypes import clean_filename
+from faceforge_domain.filetypes import MAX_FILENAME_CHARS, clean_filename
 from faceforge_domain.mergepatch import merge_patch
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity
 from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
@@ -30,7 +30,7 @@ from faceforge_http.envelope import Ok, Page, ok
 from faceforge_http.openapi import may_answer
 from faceforge_http.params import IdFilter, Limit, Offset, PageCursor, RecordId, Search
 from faceforge_http.routes.entities import EntityOut, entity_out, page_out
-from faceforge_http.uploads import MultipartUpload, limited_body, multipart_boundary
+from faceforge_http.uploads import MultipartUpload, announced_length, limited_body, multipart_boundary
 
 
 class StorageOut(msgspec.Struct, kw_only=True):
@@ -196,7 +196,9 @@ class AssetController(Controller):
         if boundary is None:
             raise Invalid.one("content-type", "must be multipart/form-data with a boundary")
         expected = expected_sha256(request.headers.getall(DIGEST_HEADER, []))
-        form = MultipartUpload(limited_body(request, core.config.uploads.max_bytes), boundary)
+        limit = core.config.uploads.max_bytes
+        await core.assets.check_room(announced_length(request, limit))  # the file and a few fields
+        form = MultipartUpload(limited_body(request, limit), boundary)
         result = await core.assets.ingest(form.file_chunks(), form.options, expected_sha256=expected)
         return _upload_response(result)
 
@@ -214,7 +216,7 @@ class AssetController(Controller):
         self,
         core: CoreDep,
         request: Request[Any, Any, State],
-        filename: str = Parameter(min_length=1, max_length=1024),
+        filename: str = Parameter(min_length=1, max_length=MAX_FILENAME_CHARS),
         kind: FromQuery[str | None] = None,
         entity_id: FromQuery[str | None] = None,
         role: FromQuery[str | None] = None,
@@ -228,9 +230,9 @@ class AssetController(Controller):
             derived_from_asset_id=derived_from_asset_id,
         )
         expected = expected_sha256(request.headers.getall(DIGEST_HEADER, []))
-        length = request.headers.get("content-length")
-        size_hint = int(length) if length and length.isdigit() else None
-        body = limited_body(request, core.config.uploads.max_bytes)
+        limit = core.config.uploads.max_bytes
+        size_hint = announced_length(request, limit)
+        body = limited_body(request, limit)
         result = await core.assets.ingest(body, options, size_hint=size_hint, expected_sha256=expected)
         return _upload_response(result)
 

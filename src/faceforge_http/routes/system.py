@@ -10,10 +10,24 @@ from faceforge_http.deps import CoreDep
 from faceforge_http.envelope import Ok, ok
 
 
+class VolumeOut(msgspec.Struct, kw_only=True):
+    holds: list[str]  # which of Core's folders live on this disk: db, assets, tmp, s3
+    free_bytes: int
+    total_bytes: int
+    low: bool  # under storage.min_free_bytes
+
+
 class Health(msgspec.Struct, kw_only=True):
+    """``status`` is ``degraded`` when the database does not answer or a disk is under its margin;
+    ``reason`` says which, in plain words."""
+
     status: str
     version: str
     database_ok: bool
+    disk_ok: bool
+    min_free_bytes: int
+    volumes: list[VolumeOut]
+    reason: str | None
 
 
 class Pong(msgspec.Struct, kw_only=True):
@@ -51,10 +65,27 @@ class SystemInfo(msgspec.Struct, kw_only=True):
     core_port: int
 
 
-@get("/healthz", tags=["system"], operation_id="health", summary="Liveness and database health")
+@get(
+    "/healthz",
+    tags=["system"],
+    operation_id="health",
+    summary="Liveness, database health and free disk space",
+)
 async def healthz(core: CoreDep) -> Ok[Health]:
     db_ok = await core.database_ok()
-    return ok(Health(status="ok" if db_ok else "degraded", version=core.version, database_ok=db_ok))
+    disk = await core.disk_space()
+    reasons = ([] if db_ok else ["the database does not answer"]) + ([disk.reason] if disk.reason else [])
+    return ok(
+        Health(
+            status="ok" if db_ok and disk.ok else "degraded",
+            version=core.version,
+            database_ok=db_ok,
+            disk_ok=disk.ok,
+            min_free_bytes=core.space.min_free_bytes,
+            volumes=[VolumeOut(**msgspec.structs.asdict(volume)) for volume in disk.volumes],
+            reason="; ".join(reasons) or None,
+        )
+    )
 
 
 class SystemController(Controller):

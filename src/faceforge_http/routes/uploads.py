@@ -97,10 +97,13 @@ async def _append(
 ) -> UploadRecord:
     """Stream the request body into the upload at ``offset``."""
     checksum = parse_checksum(request.headers.get("upload-checksum"))
-    announced = _announced_length(request)
-    if announced is not None and offset + announced > record.length:
-        raise past_length(record.length)
-    return await core.uploads.append(record.upload_id, offset, request_chunks(request), chunk_sha256=checksum)
+    return await core.uploads.append(
+        record.upload_id,
+        offset,
+        request_chunks(request),
+        chunk_sha256=checksum,
+        announced=_announced_length(request),
+    )
 
 
 class UploadController(Controller):
@@ -137,7 +140,9 @@ class UploadController(Controller):
         description=(
             "Headers: `Tus-Resumable: 1.0.0`, `Upload-Length`, `Upload-Metadata` (`filename`, `kind`, "
             "`entity_id`, `role`, `derived_from_asset_id`, `meta` (a JSON object), `sha256`). "
-            "201 with `Location`; with a body (`application/offset+octet-stream`) also `Upload-Offset`."
+            "201 with `Location`; with a body (`application/offset+octet-stream`) also `Upload-Offset`. "
+            "`Upload-Length: 0` is stored at once (`FaceForge-Asset-Id`). 507: `Upload-Length` does not "
+            "fit on the disk with `storage.min_free_bytes` kept free (nothing is created)."
         ),
         request_max_body_size=None,  # streamed and bounded by Upload-Length
         status_code=HTTP_201_CREATED,
@@ -146,11 +151,14 @@ class UploadController(Controller):
     async def create(self, core: CoreDep, request: Request[Any, Any, State]) -> Response[bytes]:
         length = parse_length(request.headers.get("upload-length"), "Upload-Length")
         metadata = parse_metadata(request.headers.get("upload-metadata"))
-        has_body = bool(_announced_length(request)) or "transfer-encoding" in request.headers
+        announced = _announced_length(request)
+        has_body = bool(announced) or "transfer-encoding" in request.headers
         if has_body:
             _require_offset_body(request)
+            if announced is not None and announced > length:
+                raise past_length(length)
         record = await core.uploads.create(length, metadata)
-        if has_body:
+        if has_body and not record.complete:
             try:
                 record = await _append(core, request, record, 0)
             except BaseException:  # the client never learns the Location: keep nothing
@@ -184,8 +192,10 @@ class UploadController(Controller):
         summary="Append bytes at Upload-Offset (application/offset+octet-stream, streamed)",
         description=(
             "204 with the new `Upload-Offset`; the last chunk stores the asset and adds "
-            "`FaceForge-Asset-Id`. 409: wrong offset; 415: wrong Content-Type; 460: `Upload-Checksum` "
-            "mismatch (chunk discarded); 423: another PATCH to this upload is running; 410: expired."
+            "`FaceForge-Asset-Id`. 409: wrong offset, or the upload is complete; 415: wrong "
+            "Content-Type; 460: `Upload-Checksum` mismatch (chunk discarded); 423: another PATCH to "
+            "this upload is running; 410: expired; "
+            "507: the disk is full (the upload keeps its last recorded offset: resume from `HEAD`)."
         ),
         request_max_body_size=None,
         status_code=HTTP_204_NO_CONTENT,
