@@ -189,7 +189,7 @@ async def bootstrap(
         entities = EntityService(units, clock)
         space = disk_space(config, paths)
         assets = AssetService(units, store, clock, metadata, space)
-        jobs = build_jobs(config, clock, units, assets, entities, liveness)
+        jobs = build_jobs(config, paths, clock, units, assets, entities, liveness)
         stores = storage.router.stores() if storage else {store.name: store}
         migration = StorageMigration(units, stores)
         register_storage_migrate(jobs.service.registry, migration, stores)

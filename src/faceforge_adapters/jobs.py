@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from faceforge_adapters.config import CoreConfig
+from faceforge_adapters.home import HomePaths
 from faceforge_adapters.imports import FilesystemImportSource
 from faceforge_adapters.joblease import LockFileLiveness
 from faceforge_adapters.seaweed.process import data_dir_for
@@ -63,6 +64,7 @@ def register_core_job_types(
 
 def build_jobs(
     config: CoreConfig,
+    paths: HomePaths,
     clock: Clock,
     units: UnitOfWorkFactory,
     assets: AssetService,
