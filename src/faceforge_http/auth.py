@@ -48,6 +48,14 @@ async def session_is_live(connection: ASGIConnection[Any, Any, Any, Any]) -> boo
     return session_id is not None and await core.sessions.check(session_id, core.install_token)
 
 
+async def signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """For the UI pages: a live session, or the install token in a header (a script fetching a page)."""
+    token = header_token(connection)
+    if token is not None:
+        return same_secret(token, connection.app.state.core.install_token)
+    return await session_is_live(connection)
+
+
 def plugin_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> PluginPrincipal | None:
     """The plugin a request was made for, or None for the install token and UI sessions."""
     found = connection.scope.get("state", {}).get(PRINCIPAL_KEY)

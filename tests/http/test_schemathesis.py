@@ -40,7 +40,15 @@ CONFIG = {
     "seed": 20261124,
     "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "database": "none"},
     "checks": {"enabled": True, "positive_data_acceptance": {"enabled": False}},
-    "phases": {"examples": {}, "coverage": {}, "fuzzing": {}, "stateful": {}},
+    # Sequences send valid data only: their steps build on ids from earlier answers, so their inputs
+    # vary from run to run, and a query value made "negative" by type alone (`tag=true` for a list of
+    # strings) is the same text on the wire as a valid one. Negative data is the fuzzing phase's job.
+    "phases": {
+        "examples": {},
+        "coverage": {},
+        "fuzzing": {},
+        "stateful": {"generation": {"mode": "positive"}},
+    },
     "max-failures": 1000,
     # An event stream that has nothing to say is cut after a second; one event is enough to check.
     "max-stream-events": 1,

@@ -296,12 +296,12 @@ async def test_cancelling_an_import_mid_metadata_leaves_no_exiftool_staging(
         sample = jpegs[n % len(jpegs)]
         (folder / f"{n:04d}-{sample.name}").write_bytes(sample.read_bytes() + n.to_bytes(4, "big"))
     async with bootstrap(home=home, env={"FACEFORGE_HOME": str(home)}) as core:
-        staging = core.paths.tmp_dir / "exiftool"
         job = await core.jobs.create(JOB_TYPE, {"path": str(folder)})
-        with anyio.fail_after(60):  # cancel once ExifTool is at work on staged files
-            while not (staging.is_dir() and any(staging.iterdir())):  # noqa: ASYNC110
+        with anyio.fail_after(60):  # cancel once ExifTool is at work on staged files (in tmp/core-*/)
+            while not list(core.paths.tmp_dir.glob("core-*/exiftool/*")):  # noqa: ASYNC110
                 await anyio.sleep(0.005)
         await core.jobs.cancel(job.job_id)
         assert (await wait_for(core, job.job_id, "canceled", "succeeded")).status == "canceled"
+        await core.metadata.wait_idle()
+        assert files_under(core.paths.tmp_dir) == []  # while Core still runs
     assert files_under(core.paths.tmp_dir) == []
-    assert list(staging.iterdir()) == []

@@ -9,8 +9,8 @@ import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 
 from faceforge_adapters.bootstrap import Core, bootstrap
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore
@@ -244,7 +244,9 @@ async def test_http_downloads_of_s3_assets_honour_ranges(home: Path, seaweed: Ru
     env = {"FACEFORGE_HOME": str(home)}
     async with (
         bootstrap(home=home, env=env, overrides=s3_overrides(seaweed, default_provider="s3")) as core,
-        AsyncTestClient(app=create_app(core)) as client,
+        # In this test's own event loop (not a test client's portal thread): Core's S3 connections
+        # then serve the HTTP requests and the direct migration call below from one loop.
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(core)), base_url="http://t") as client,
     ):
         data = os.urandom(6 * 1024 * 1024 + 17)
         auth = {"Authorization": f"Bearer {core.install_token}"}

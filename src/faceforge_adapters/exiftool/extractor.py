@@ -1,7 +1,7 @@
 """ExifToolExtractor: the MetadataExtractor port, running the pool on a path named like the original file.
 
 ExifTool uses the file extension for some formats, and stored blobs are named by their hash, so each
-file of a batch is staged in ``tmp/exiftool/batch-*/`` under its original name: a hard (or symbolic)
+file of a batch is staged in ``tmp/<process>/exiftool/batch-*/`` under its original name: a hard (or symbolic)
 link to the blob when it is on the local disk (all made in one worker-thread trip), otherwise a streamed
 copy. The staged files go to the pool in one ``run_many`` call; the batch folder is removed afterwards
 however the batch ends (answered, failed or cancelled), shielded from the cancel itself.

@@ -22,7 +22,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_401_UNAUTHORIZED
 
 from faceforge_domain.sessions import StartedSession
-from faceforge_http.auth import CSRF_COOKIE, SESSION_COOKIE, session_is_live
+from faceforge_http.auth import CSRF_COOKIE, SESSION_COOKIE, signed_in
 from faceforge_http.deps import CoreDep
 
 LOGIN_PATH = "/ui/login"
@@ -62,7 +62,7 @@ def cleared_cookies() -> list[Cookie]:
 
 @get(LOGIN_PATH, include_in_schema=False)
 async def login_page(request: Request[Any, Any, Any], next: FromQuery[str] = "") -> Template | Redirect:
-    if await session_is_live(request):
+    if await signed_in(request):
         return Redirect(safe_next(next))
     return Template("login.html", context={"next": safe_next(next), "error": None})
 
@@ -101,7 +101,7 @@ async def root() -> Redirect:
 
 async def require_login(request: Request[Any, Any, Any]) -> Response[Any] | None:
     """``before_request`` hook of the UI pages: send anyone without a live session to the login form."""
-    if await session_is_live(request):
+    if await signed_in(request):
         return None
     wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return Redirect(f"{LOGIN_PATH}?next={quote(wanted, safe='/')}")
