@@ -114,20 +114,16 @@ async def test_a_streamed_file_whose_record_fails_leaves_no_blob() -> None:
     assert units.state.assets == {}
 
 
-async def test_a_cancel_while_the_batch_is_recorded_leaves_no_unrecorded_blob() -> None:
-    store, units = InMemoryBlobStore(), Units()
-    units.writer = HangingCommit
-    assets = service(units, store)
-    async with anyio.create_task_group() as group:
-        group.start_soon(assets.ingest_many, [(b"one", IngestOptions(filename="one"))])
-        await anyio.sleep(0.05)
-        group.cancel_scope.cancel()
-    assert store.blobs == {}
-    assert units.state.assets == {}
-
-
-async def test_a_cancel_while_the_batch_is_stored_leaves_no_unrecorded_blob() -> None:
-    store, units = SlowBatchStore(), Units()
+@pytest.mark.parametrize(
+    ("store_type", "writer"),
+    [(InMemoryBlobStore, HangingCommit), (SlowBatchStore, InMemoryUnitOfWork)],
+    ids=["while the batch is recorded", "while the batch is stored"],
+)
+async def test_a_cancel_leaves_no_unrecorded_blob(
+    store_type: type[InMemoryBlobStore], writer: type[InMemoryUnitOfWork]
+) -> None:
+    store, units = store_type(), Units()
+    units.writer = writer
     assets = service(units, store)
     async with anyio.create_task_group() as group:
         group.start_soon(assets.ingest_many, [(b"one", IngestOptions(filename="one"))])
