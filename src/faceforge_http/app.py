@@ -33,7 +33,13 @@ from faceforge_adapters.bootstrap import Core, bootstrap, core_version
 from faceforge_http.auth import require_token
 from faceforge_http.errors import EXCEPTION_HANDLERS
 from faceforge_http.jsonbody import JsonRequest
-from faceforge_http.openapi import document_errors, openapi_config, openapi_json, redoc_redirect
+from faceforge_http.openapi import (
+    document_closed_bodies,
+    document_errors,
+    openapi_config,
+    openapi_json,
+    redoc_redirect,
+)
 from faceforge_http.routes.assets import AssetController, EntityAssetsController
 from faceforge_http.routes.descriptors import DescriptorController
 from faceforge_http.routes.entities import EntityController
@@ -177,6 +183,7 @@ def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
         logging_config=None,
     )
     document_errors(app)
+    document_closed_bodies(app)
     return app
 
 

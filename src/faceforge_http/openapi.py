@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
 from litestar import Litestar, MediaType, Request, get
 from litestar.constants import RESERVED_KWARGS
 from litestar.handlers import HTTPRouteHandler
@@ -147,6 +148,46 @@ def document_errors(app: Litestar) -> None:
             no_content = responses.get("204")
             if isinstance(no_content, OpenAPIResponse):  # 204 has no body, whatever the handler returns
                 no_content.content = None
+
+
+def _strict_structs(app: Litestar) -> Iterator[type[msgspec.Struct]]:
+    """Every Struct a request body can hold that refuses unknown fields, nested ones included."""
+    bodies = [
+        handler.parsed_fn_signature.parameters["data"].annotation
+        for _path, _method, handler in _operations(app)
+        if "data" in handler.parsed_fn_signature.parameters
+    ]
+    seen: set[type[msgspec.Struct]] = set()
+    for info in msgspec.inspect.multi_type_info(bodies):
+        yield from _walk_strict(info, seen)
+
+
+def _walk_strict(
+    info: msgspec.inspect.Type, seen: set[type[msgspec.Struct]]
+) -> Iterator[type[msgspec.Struct]]:
+    if isinstance(info, msgspec.inspect.StructType):
+        if info.cls in seen:
+            return
+        seen.add(info.cls)
+        if info.forbid_unknown_fields:
+            yield info.cls
+        for field in info.fields:
+            yield from _walk_strict(field.type, seen)
+    for child in ("type", "item_type", "key_type", "value_type"):  # unions, lists, dicts, Optional...
+        inner = getattr(info, child, None)
+        if isinstance(inner, msgspec.inspect.Type):
+            yield from _walk_strict(inner, seen)
+    for inner in getattr(info, "types", None) or getattr(info, "item_types", None) or ():
+        yield from _walk_strict(inner, seen)
+
+
+def document_closed_bodies(app: Litestar) -> None:
+    """Say ``additionalProperties: false`` where a body refuses unknown keys, as msgspec does."""
+    schemas = app.openapi_schema.components.schemas or {}
+    for cls in _strict_structs(app):
+        found = schemas.get(cls.__name__)
+        if found is not None:
+            found.additional_properties = False
 
 
 def _path_operations(item: PathItem) -> Iterator[tuple[str, Operation]]:

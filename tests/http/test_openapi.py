@@ -70,6 +70,17 @@ async def test_response_types_are_the_real_envelope_structs(core: Core) -> None:
     assert {"version", "home", "paths", "tools", "bind_host", "core_port"} <= set(data["properties"])
 
 
+async def test_bodies_that_refuse_unknown_keys_say_so_and_refuse_them(
+    core: Core, client: Client, auth: dict[str, str]
+) -> None:
+    schemas = create_app(core).openapi_schema.to_schema()["components"]["schemas"]
+    closed = {name for name, body in schemas.items() if body.get("additionalProperties") is False}
+    assert {"EntityCreate", "EntityPatch", "AssetPatch", "JobCreate", "RelationshipCreate"} <= closed
+    assert "EntityOut" not in closed  # answers may grow new keys
+    refused = await client.post("/v1/entities", json={"display_name": "Ada", "nickname": "A"}, headers=auth)
+    assert refused.status_code == 422
+
+
 def test_describe_routes_resolves_layers_methods_and_path_parameters() -> None:
     class Hidden(Controller):
         path = "/hidden"
