@@ -465,6 +465,50 @@ async def test_an_import_stops_waiting_for_metadata_after_its_patience_runs_out(
     assert not any("a.jpg: metadata" in line for line in log)
 
 
+class CrashingExtractor(CannedExtractor):
+    """Crashes on ``bug.jpg`` (a bug, not a failure ExifTool reported): that asset stays pending."""
+
+    async def extract_many(self, assets: Sequence[Asset]) -> list[bytes | Exception]:
+        answers = await super().extract_many(assets)
+        crashed = RuntimeError("a bug")
+        return [crashed if a.filename == "bug.jpg" else out for a, out in zip(assets, answers, strict=True)]
+
+
+async def test_an_asset_whose_extraction_crashed_is_awaited_until_the_patience_runs_out(
+    world: World,
+) -> None:
+    clock = FixedClock()
+    runner = MetadataRunner(world.units, CrashingExtractor(), clock, workers=1)
+    assets = AssetService(world.units, world.store, clock, runner)
+    bulk = BulkImport(world.source, assets, world.entities, clock)
+    world.source.files = {"a.jpg": b"\xff\xd8\xff a", "bug.jpg": b"\xff\xd8\xff bug"}
+
+    def a_is_done() -> bool:
+        stored = world.units.state.assets.values()
+        return any(a.filename == "a.jpg" and a.metadata_status == "done" for a in stored)
+
+    async def time_passes_once_a_is_done() -> None:
+        with anyio.fail_after(10):
+            while not a_is_done():  # noqa: ASYNC110
+                await anyio.sleep(0.01)
+        while True:
+            clock.advance(timedelta(seconds=handler.METADATA_PATIENCE_S / 4))
+            await anyio.sleep(handler.METADATA_RECHECK_S)
+
+    async with anyio.create_task_group() as group:
+        await group.start(runner.run)
+        group.start_soon(time_passes_once_a_is_done)
+        with anyio.fail_after(10):
+            job, log = await run_registered(world, bulk)
+        group.cancel_scope.cancel()
+    assert job.status == "succeeded"
+    assert "debug: a.jpg: metadata done" in log
+    assert not any("bug.jpg: metadata" in line for line in log), log
+    assert log.index("debug: a.jpg: metadata done") < log.index(
+        "warning: metadata extraction is slow; not waiting for the rest"
+    )
+
+
 async def test_a_refusal_the_sidecar_did_not_cause_is_not_blamed_on_it(world: World) -> None:
     """A file name longer than the asset rules allow fails the import as it would without a sidecar,
     and the sidecar is not reported as refused."""

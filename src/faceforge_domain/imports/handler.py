@@ -153,7 +153,9 @@ class _ImportRun:
         self.bytes_total = 0
         self.done = 0
         self.progress_bytes = 0
-        self.new_assets: dict[str, str] = {}  # asset id -> path, in import order
+        # asset id -> path of the assets this run created, in import order; each leaves once its
+        # metadata outcome is logged
+        self.new_assets: dict[str, str] = {}
         self.entity_cache: dict[str, bool] = {}
         self.done_before: dict[str, str] = {}
         self.skip_examples: dict[str, list[str]] = {}
@@ -430,9 +432,10 @@ class _ImportRun:
         when it said nothing, the oldest ``METADATA_BATCH`` still awaited) read from there."""
         if not heard:
             return await self._stored_outcomes(list(itertools.islice(self.new_assets, METADATA_BATCH)))
-        mine = {asset_id: state for asset_id, state in heard.items() if asset_id in self.new_assets}
-        unknown = [asset_id for asset_id, state in mine.items() if state is None]
-        if unknown:
+        awaited = [(asset_id, state) for asset_id, state in heard.items() if asset_id in self.new_assets]
+        mine: Settled = {asset_id: state for asset_id, state in awaited if state is not None}
+        unknown = [asset_id for asset_id, state in awaited if state is None]
+        if unknown:  # still pending there (its extraction crashed): still awaited
             mine.update(await self._stored_outcomes(unknown))
         return mine
 
