@@ -59,3 +59,41 @@ def test_a_forbidden_import_breaks_the_check(
     assert f"{contract}" in done.stdout
     assert f"{package}._planted_leak" in done.stdout
     assert "BROKEN" in done.stdout
+
+
+RUFF = Path(sys.executable).parent / "ruff"
+CLOCK_READS = [
+    "import time\n\nstarted = time.monotonic()\n",
+    "import time\n\nstarted = time.perf_counter()\n",
+    "from time import time\n\nstarted = time()\n",
+    "from datetime import UTC, datetime\n\nnow = datetime.now(UTC)\n",
+    "import datetime\n\ntoday = datetime.date.today()\n",
+]
+
+
+def ruff_on(path: str, source: str) -> subprocess.CompletedProcess[str]:
+    """Ruff's verdict on ``source`` as if it were the file at ``path`` (with the project's settings)."""
+    return subprocess.run(
+        [str(RUFF), "check", "--no-cache", "--select", "TID251", "--stdin-filename", path, "-"],
+        cwd=ROOT,
+        input=source,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("source", CLOCK_READS)
+def test_the_domain_reads_time_only_through_its_clock_port(source: str) -> None:
+    planted = ruff_on("src/faceforge_domain/services/_planted_clock.py", source)
+    assert planted.returncode != 0
+    assert "TID251" in planted.stdout
+    assert "Clock port" in planted.stdout
+
+
+@pytest.mark.parametrize(
+    "path", ["src/faceforge_domain/clock.py", "src/faceforge_adapters/_planted_clock.py", "tests/_planted.py"]
+)
+def test_the_clock_port_and_the_outer_layers_may_read_the_system_clock(path: str) -> None:
+    assert ruff_on(path, CLOCK_READS[0]).returncode == 0

@@ -45,12 +45,14 @@ def register_core_job_types(
     paths: HomePaths,
     assets: AssetService,
     entities: EntityService,
+    clock: Clock,
 ) -> None:
     """The job types Core itself provides (``core.*``)."""
     bulk = BulkImport(
         FilesystemImportSource(config.import_.allowed_roots, own_folders=own_folders(config, paths)),
         assets,
         entities,
+        clock,
         file_workers=config.import_.file_workers,
     )
     registry.register(
@@ -73,7 +75,7 @@ def build_jobs(
 ) -> JobsRuntime:
     """The jobs service and executor; ``liveness`` is this process's lock (held by ``bootstrap``)."""
     registry = JobRegistry()
-    register_core_job_types(registry, config, paths, assets, entities)
+    register_core_job_types(registry, config, paths, assets, entities, clock)
     lease = LeasePolicy(
         duration=timedelta(seconds=config.jobs.runner_lease_seconds),
         max_attempts=config.jobs.runner_max_attempts,

@@ -244,7 +244,8 @@ class UnitOfWorkFactory(Protocol):
         ...
 
     def read(self) -> UnitOfWork:
-        """A read-only snapshot that never blocks writers."""
+        """A read-only snapshot, taken when the block starts, that never blocks writers; a write or
+        a commit through it raises ``ReadOnlyTransaction``."""
         ...
 
 

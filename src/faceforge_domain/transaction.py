@@ -23,3 +23,11 @@ class Transaction(Scope, Protocol):
     """A scope that rolls back unless ``await commit()`` ran before the block ended."""
 
     async def commit(self) -> None: ...
+
+
+class ReadOnlyTransaction(RuntimeError):
+    """A write or a commit through a read-only unit of work: a bug in the caller, never bad input.
+
+    Every implementation raises it (SQLite at the write, the in-memory fake when the block ends), and
+    nothing the block wrote is kept.
+    """

@@ -1,4 +1,5 @@
-"""The BlobStore contract, run against every implementation in ``STORE_FACTORIES``.
+"""The BlobStore contract, run against every implementation in ``STORE_FACTORIES``, the routing
+store that Core uses included (over the filesystem and a real S3, and over the filesystem alone).
 
 Another provider joins by appending a factory (an async context manager yielding a store and a
 function listing its stray files) to the list; nothing else changes.
@@ -17,6 +18,7 @@ import pytest
 
 from faceforge_adapters.memory import InMemoryBlobStore
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore, content_key
+from faceforge_adapters.storage.routing import RoutingBlobStore, RoutingRules
 from faceforge_adapters.storage.s3 import S3BlobStore
 from faceforge_domain.errors import DigestMismatch
 from faceforge_domain.models import Payload, StorageLocation, StoredBlob
@@ -61,7 +63,37 @@ async def s3_store(root: Path, seaweed: RunningSeaweed) -> AsyncIterator[tuple[B
         await store.aclose()
 
 
-STORE_FACTORIES: list[StoreFactory] = [memory_store, filesystem_store, s3_store]  # type: ignore[list-item]
+# Blobs of at least this size go to S3, smaller ones to the filesystem: the suite's blobs take both ways.
+ROUTED_TO_S3_FROM = 200_000
+
+
+@asynccontextmanager
+async def routing_store(root: Path, seaweed: RunningSeaweed) -> AsyncIterator[tuple[BlobStore, Strays]]:
+    """What Core uses with S3 configured: the filesystem and S3 on the session's weed, chosen by size."""
+    async with filesystem_store(root) as (fs, fs_strays), s3_store(root, seaweed) as (s3, s3_strays):
+        assert isinstance(fs, FilesystemBlobStore)
+        assert isinstance(s3, S3BlobStore)
+        rules = RoutingRules(s3_min_size_bytes=ROUTED_TO_S3_FROM)
+        yield RoutingBlobStore(fs, s3, rules, root / "tmp"), lambda: sorted({*fs_strays(), *s3_strays()})
+
+
+@asynccontextmanager
+async def routing_store_without_s3(root: Path) -> AsyncIterator[tuple[BlobStore, Strays]]:
+    """What Core uses with S3 disabled: every blob on the filesystem, whatever the rules say."""
+    async with filesystem_store(root) as (fs, strays):
+        assert isinstance(fs, FilesystemBlobStore)
+        rules = RoutingRules(s3_min_size_bytes=ROUTED_TO_S3_FROM)
+        yield RoutingBlobStore(fs, None, rules, root / "tmp"), strays
+
+
+STORE_FACTORIES: list[StoreFactory] = [  # type: ignore[list-item]
+    memory_store,
+    filesystem_store,
+    s3_store,
+    routing_store,
+    routing_store_without_s3,
+]
+NEEDS_SEAWEED = (s3_store, routing_store)
 
 
 @pytest.fixture(params=STORE_FACTORIES, ids=lambda f: f.__name__)
@@ -69,8 +101,8 @@ async def store_and_strays(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[BlobStore, Strays]]:
     factory = request.param
-    if factory is s3_store:
-        factory = functools.partial(s3_store, seaweed=request.getfixturevalue("seaweed"))
+    if factory in NEEDS_SEAWEED:
+        factory = functools.partial(factory, seaweed=request.getfixturevalue("seaweed"))
     async with factory(tmp_path) as pair:
         yield pair
 
@@ -89,7 +121,7 @@ async def test_put_reports_hash_and_size_and_reads_back(store_and_strays: tuple[
     data = os.urandom(1_500_000)
     blob = await store.put(chunks_of(data), kind="file", size_hint=len(data))
     assert (blob.sha256, blob.size_bytes) == (hashlib.sha256(data).hexdigest(), len(data))
-    assert blob.location.provider == store.name
+    assert blob.location.provider in _providers(store)
     assert await store.stat(blob.location) == len(data)
     assert await read(store, blob.location) == data
     assert strays() == []
@@ -149,10 +181,7 @@ async def test_a_failing_stream_publishes_nothing_and_leaves_nothing(
 
     with pytest.raises(ConnectionResetError):
         await store.put(broken())
-    location = StorageLocation(
-        provider=store.name, key=_key_for(store, hashlib.sha256(data[:300_000]).hexdigest())
-    )
-    assert await store.stat(location) is None
+    assert not await _stored_anywhere(store, hashlib.sha256(data[:300_000]).hexdigest())
     assert strays() == []
 
 
@@ -167,7 +196,7 @@ async def test_bytes_that_miss_the_expected_digest_are_not_stored(
     with pytest.raises(DigestMismatch) as refused:
         await store.put(chunks_of(data, piece), expected_sha256="0" * 64)
     assert sha in refused.value.errors[0].message
-    assert await store.stat(StorageLocation(provider=store.name, key=_key_for(store, sha))) is None
+    assert not await _stored_anywhere(store, sha)
     assert strays() == []
     assert await read(store, kept.location) == b"stored before"
     blob = await store.put(chunks_of(data), expected_sha256=sha)
@@ -216,6 +245,15 @@ async def test_delete_is_idempotent(store_and_strays: tuple[BlobStore, Strays]) 
     assert await store.stat(blob.location) is None
 
 
-def _key_for(store: BlobStore, sha: str) -> str:
-    """Where a store would keep ``sha`` (each provider's own layout)."""
-    return content_key(sha) if isinstance(store, FilesystemBlobStore | S3BlobStore) else sha
+def _providers(store: BlobStore) -> set[str]:
+    """The providers a location from ``store`` may name: a routing store's are those it routes to."""
+    return set(store.stores()) if isinstance(store, RoutingBlobStore) else {store.name}
+
+
+async def _stored_anywhere(store: BlobStore, sha: str) -> bool:
+    """Whether ``store`` holds ``sha`` in any of its providers (each with its own key layout)."""
+    key = content_key(sha) if isinstance(store, FilesystemBlobStore | S3BlobStore | RoutingBlobStore) else sha
+    for provider in _providers(store):
+        if await store.stat(StorageLocation(provider=provider, key=key)) is not None:
+            return True
+    return False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
-from faceforge_adapters.bootstrap import Core
+from faceforge_adapters.bootstrap import Core, bootstrap
+from faceforge_domain.clock import FixedClock
 from faceforge_http.app import create_app
 from faceforge_http.routes.jobs import LEASE_HEADER
 
@@ -206,10 +208,9 @@ async def test_the_external_runner_protocol_over_http(
 async def test_a_lapsed_lease_requeues_the_job_and_the_silent_runner_gets_lease_expired(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("FACEFORGE_JOBS__RUNNER_LEASE_SECONDS", "1")
-    app = create_app()
-    async with AsyncTestClient(app=app) as client:
-        core: Core = app.state.core
+    monkeypatch.setenv("FACEFORGE_JOBS__RUNNER_LEASE_SECONDS", "1")  # swept every quarter second
+    clock = FixedClock()
+    async with bootstrap(home=home, clock=clock) as core, AsyncTestClient(app=create_app(core)) as client:
         core.jobs.registry.register_external(EXTERNAL)
         auth = {"Authorization": f"Bearer {core.install_token}"}
         job_id = (await client.post("/v1/jobs", json={"job_type": EXTERNAL}, headers=auth)).json()["data"][
@@ -217,6 +218,7 @@ async def test_a_lapsed_lease_requeues_the_job_and_the_silent_runner_gets_lease_
         ]
         silent = await claim(client, auth, job_id, "silent")
         await client.post(f"/v1/jobs/{job_id}/log", json={"entries": [{"message": "begun"}]}, headers=silent)
+        clock.advance(timedelta(seconds=1))  # the runner says nothing for a whole lease
         requeued = await wait_job(client, auth, job_id, "queued")
         assert (requeued["claimed_by"], requeued["lease_expires_at"], requeued["attempts"]) == (None, None, 1)
         for path, body in (("heartbeat", None), ("progress", {"percent": 9}), ("complete", {})):

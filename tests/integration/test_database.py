@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from faceforge_adapters.sqlite.uow import SqliteUnitOfWorkFactory
 from faceforge_domain.clock import FixedClock
 from faceforge_domain.ids import new_id
 from faceforge_domain.models import Entity
+from faceforge_domain.transaction import ReadOnlyTransaction
 
 pytestmark = pytest.mark.anyio
 
@@ -69,14 +70,19 @@ async def test_a_cancel_during_begin_leaves_no_transaction_open(
 ) -> None:
     """The caller is cancelled while its BEGIN runs: the connection must still end up idle."""
     scope = anyio.CancelScope()
-    execute = aiosqlite.Connection.execute
 
-    def cancel_at_begin(conn: aiosqlite.Connection, sql: str, *args: Any) -> Any:
-        if sql.startswith("BEGIN"):
-            scope.cancel()
-        return execute(conn, sql, *args)
+    def cancelling_at_begin(run: Callable[..., Any]) -> Callable[..., Any]:
+        def cancel_at_begin(conn: aiosqlite.Connection, sql: str, *args: Any) -> Any:
+            if sql.startswith("BEGIN"):
+                scope.cancel()
+            return run(conn, sql, *args)
 
-    monkeypatch.setattr(aiosqlite.Connection, "execute", cancel_at_begin)
+        return cancel_at_begin
+
+    for method in ("execute", "executescript"):  # a reader begins with a script that pins its snapshot
+        monkeypatch.setattr(
+            aiosqlite.Connection, method, cancelling_at_begin(getattr(aiosqlite.Connection, method))
+        )
     with scope:
         async with database.write() if mode == "write" else database.read():
             await anyio.lowlevel.checkpoint()
@@ -107,9 +113,11 @@ async def test_a_reader_keeps_one_snapshot_while_the_writer_commits(database: Da
 
 
 async def test_reader_connections_cannot_write(database: Database) -> None:
-    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+    with pytest.raises(ReadOnlyTransaction) as refused:
         async with database.read() as conn:
             await conn.execute("UPDATE counter SET n = 1")
+    assert isinstance(refused.value.__cause__, sqlite3.OperationalError)
+    assert "readonly" in str(refused.value.__cause__)
     assert await count(database) == 0
 
 

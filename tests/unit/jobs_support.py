@@ -22,6 +22,13 @@ class TickingClock(FixedClock):
         return self.advance(timedelta(milliseconds=1))
 
 
+def pass_time(service: JobService, seconds: float) -> None:
+    """Move the service's clock on (it is a ``FixedClock`` here): flush intervals, leases."""
+    clock = service.clock
+    assert isinstance(clock, FixedClock)
+    clock.advance(timedelta(seconds=seconds))
+
+
 def make_service(
     owner: str = "core-test", units: InMemoryUnitOfWorkFactory | None = None
 ) -> tuple[JobService, InMemoryUnitOfWorkFactory, InMemoryLiveness]:

@@ -17,7 +17,7 @@ from faceforge_adapters.memory import InMemoryBlobStore, InMemoryUnitOfWorkFacto
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.clock import FixedClock
 from faceforge_domain.errors import Invalid, NotFound
-from faceforge_domain.metadata import MetadataError, exiftool_entry, skip_reason
+from faceforge_domain.metadata import MetadataError, MetadataState, exiftool_entry, skip_reason
 from faceforge_domain.models import Asset, Entity
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.services.assets import AssetService, IngestOptions, IngestResult
@@ -332,6 +332,34 @@ async def test_runner_records_a_batch_in_one_go_leaving_out_what_needs_nothing()
     assert (await world.assets.get(failed.asset_id)).metadata_reason == "exiftool stopped unexpectedly"
     assert await world.metadata.process([done.asset_id]) == {}  # no longer pending: nothing to do
     assert sorted(extractor.seen) == ["a.jpg", "b.jpg"]
+
+
+async def test_listeners_hear_every_asset_the_runner_settles_with_its_recorded_outcome() -> None:
+    """What was recorded comes with its status and reason; what was not (gone, no longer pending) as
+    None, for the listener to look up; nothing reaches a listener once its block has ended."""
+    world = World(FakeExtractor({"a.jpg": EXIF_OUT, "b.jpg": MetadataError("exiftool stopped unexpectedly")}))
+    done = await world.add(b"a", "a.jpg")
+    failed = await world.add(b"b", "b.jpg")
+    missing = "f" * 64
+    with world.metadata.listen() as feed:
+        await world.metadata.process([done.asset_id, missing, failed.asset_id])
+        await world.metadata.process([done.asset_id])  # no longer pending: settled, nothing recorded
+        first, second = await feed.next(timeout_s=1), await feed.next(timeout_s=1)
+        assert await feed.next(timeout_s=0.01) == {}  # nothing more was settled
+    assert first == {
+        done.asset_id: MetadataState("done", None),
+        missing: None,
+        failed.asset_id: MetadataState("failed", "exiftool stopped unexpectedly"),
+    }
+    assert second == {done.asset_id: None}
+    later = await world.add(b"c", "c_meta.json")
+    assert await world.metadata.process([later.asset_id]) == {later.asset_id: "skipped"}  # no one listens
+
+
+async def test_an_asset_service_without_a_runner_offers_a_feed_that_stays_silent() -> None:
+    assets = AssetService(InMemoryUnitOfWorkFactory(), InMemoryBlobStore(), FixedClock())
+    with assets.metadata_outcomes() as feed:
+        assert await feed.next(timeout_s=0.01) == {}
 
 
 async def test_an_unexpected_crash_leaves_that_asset_pending_and_the_batch_recorded(

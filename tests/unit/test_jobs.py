@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import anyio
 import pytest
-from jobs_support import Gate, make_service
+from jobs_support import Gate, make_service, pass_time
 
 from faceforge_domain.errors import Conflict, Invalid, NotFound
+from faceforge_domain.jobs.context import FLUSH_INTERVAL_S
 from faceforge_domain.jobs.executor import JobExecutor
 from faceforge_domain.jobs.models import Job, JobError, JsonObject, Progress
 from faceforge_domain.jobs.ports import JobReporter
@@ -243,6 +244,7 @@ async def test_a_cancel_written_by_another_process_is_seen_at_the_next_flush() -
             row.status = "cancel_requested"
             await uow.jobs.update(row)
             await uow.commit()
+        pass_time(service, FLUSH_INTERVAL_S)  # the handler's next checkpoint flushes, and hears of it
         await wait_status(service, job.job_id, "canceled", limit_s=2)
         group.cancel_scope.cancel()
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import anyio
 import msgspec
 import pytest
-from jobs_support import TickingClock, make_service
+from jobs_support import TickingClock, make_service, pass_time
 
 from faceforge_adapters.memory import InMemoryBlobStore, InMemoryUnitOfWorkFactory
 from faceforge_adapters.memory.imports import ROOT, InMemoryImportSource
+from faceforge_domain.clock import FixedClock
 from faceforge_domain.errors import Invalid
 from faceforge_domain.imports import handler
 from faceforge_domain.imports.handler import BulkImport
@@ -24,11 +26,12 @@ from faceforge_domain.imports.models import (
     FolderListing,
     FoundFile,
 )
+from faceforge_domain.jobs.context import FLUSH_INTERVAL_S
 from faceforge_domain.jobs.executor import JobExecutor
 from faceforge_domain.jobs.models import Job
 from faceforge_domain.jobs.service import JobService
-from faceforge_domain.metadata import MetadataError
-from faceforge_domain.models import Asset
+from faceforge_domain.metadata import MetadataError, MetadataOutcome
+from faceforge_domain.models import Asset, MetadataStatus
 from faceforge_domain.services.assets import AssetService
 from faceforge_domain.services.entities import EntityService
 from faceforge_domain.services.metadata import MetadataRunner
@@ -61,7 +64,7 @@ def world() -> World:
     store = InMemoryBlobStore()
     entities = EntityService(units, clock)
     source = InMemoryImportSource()
-    bulk = BulkImport(source, AssetService(units, store, clock), entities, wait_for_metadata=False)
+    bulk = BulkImport(source, AssetService(units, store, clock), entities, clock, wait_for_metadata=False)
     service, _, _ = make_service(units=units)
     service.registry.register(JOB_TYPE, bulk, validate=bulk.validate, resumable=True)
     return World(service, units, store, source, entities)
@@ -166,8 +169,9 @@ async def import_counting(
     """Import ``files`` through a ``CountingSource``: the source, to ask what it saw, and the result."""
     source = source or CountingSource()
     source.files = files
-    assets = AssetService(world.units, world.store, TickingClock())
-    bulk = BulkImport(source, assets, world.entities, wait_for_metadata=False, **options)
+    clock = TickingClock()
+    assets = AssetService(world.units, world.store, clock)
+    bulk = BulkImport(source, assets, world.entities, clock, wait_for_metadata=False, **options)
     world.service.registry.register("core.test_import", bulk, validate=bulk.validate)
     await world.service.create("core.test_import", {"path": ROOT})
     claimed = await world.service.claim_next()
@@ -267,7 +271,8 @@ async def test_cancel_stops_mid_import_and_leaves_only_complete_assets(
         await group.start(JobExecutor(world.service, 1, idle_poll_s=0.05).run)
         job = await world.service.create(JOB_TYPE, {"path": ROOT})
         with anyio.fail_after(10):
-            while not (await world.service.get(job.job_id)).progress.bytes_current:  # noqa: ASYNC110
+            while not (await world.service.get(job.job_id)).progress.bytes_current:
+                pass_time(world.service, FLUSH_INTERVAL_S)  # progress is stored at the next checkpoint
                 await anyio.sleep(0.01)
         await world.service.cancel(job.job_id)
         with anyio.fail_after(2):
@@ -323,7 +328,8 @@ async def test_a_resumed_import_does_not_read_again_what_an_earlier_run_stored(w
     async with anyio.create_task_group() as group:  # the first run: Core stops part-way
         await group.start(JobExecutor(world.service, 1, idle_poll_s=0.05).run)
         with anyio.fail_after(10):
-            while not await outcome_logged(world.service, job.job_id):  # noqa: ASYNC110
+            while not await outcome_logged(world.service, job.job_id):
+                pass_time(world.service, FLUSH_INTERVAL_S)  # the log is stored at the next checkpoint
                 await anyio.sleep(0.01)
         group.cancel_scope.cancel()
     assert (await world.service.get(job.job_id)).status == "queued"
@@ -377,7 +383,7 @@ async def test_every_new_assets_metadata_outcome_reaches_the_job_log(
     extractor = CannedExtractor()
     runner = MetadataRunner(world.units, extractor, clock, workers=2)
     assets = AssetService(world.units, world.store, clock, runner)
-    bulk = BulkImport(world.source, assets, world.entities)
+    bulk = BulkImport(world.source, assets, world.entities, clock)
     world.service.registry.register("core.test_metadata_import", bulk, validate=bulk.validate)
     world.source.files = {f"{n:04d}.jpg": b"\xff\xd8\xff" + bytes(str(n), "ascii") for n in range(100)}
     world.source.files["bad.jpg"] = b"\xff\xd8\xff bad"
@@ -399,6 +405,123 @@ async def test_every_new_assets_metadata_outcome_reaches_the_job_log(
     (failed,) = [e for e in outcomes if e.level == "warning"]
     assert failed.message == "bad.jpg: metadata failed (exiftool stopped unexpectedly)"
     assert extractor.warm_ups == 1  # the import readied the extractor as it began
+
+
+async def run_registered(world: World, bulk: BulkImport) -> tuple[Job, list[str]]:
+    """Run one import through ``bulk`` (registered as a type of its own); its end and its log lines."""
+    world.service.registry.register("core.test_import_own", bulk, validate=bulk.validate)
+    job = await world.service.create("core.test_import_own", {"path": ROOT})
+    claimed = await world.service.claim_next()
+    assert claimed is not None
+    ended = await JobExecutor(world.service, 1).run_job(claimed)
+    log = (await world.service.log(job.job_id, limit=1000)).items
+    return ended, [f"{e.level}: {e.message}" for e in log]
+
+
+async def record_when_stored(world: World, count: int, status: MetadataStatus) -> None:
+    """Another process's metadata runner: once ``count`` assets are stored, it records their outcomes."""
+    with anyio.fail_after(10):
+        while len(world.units.state.assets) < count:  # noqa: ASYNC110
+            await anyio.sleep(0.01)
+    outcomes = {asset_id: MetadataOutcome(status, "done elsewhere") for asset_id in world.units.state.assets}
+    async with world.units.write() as uow:
+        await uow.assets.record_metadata(outcomes, FixedClock().now())
+        await uow.commit()
+
+
+async def test_metadata_outcomes_recorded_by_another_process_reach_the_log(world: World) -> None:
+    """No runner here tells of them: the import finds them in the store once its runner is silent."""
+    clock = FixedClock()
+    bulk = BulkImport(world.source, AssetService(world.units, world.store, clock), world.entities, clock)
+    world.source.files = {"a.jpg": b"\xff\xd8\xff a", "b.jpg": b"\xff\xd8\xff b"}
+    async with anyio.create_task_group() as group:
+        group.start_soon(record_when_stored, world, 2, "failed")
+        job, log = await run_registered(world, bulk)
+    assert job.status == "succeeded"
+    assert sorted(line for line in log if "metadata failed" in line) == [
+        "warning: a.jpg: metadata failed (done elsewhere)",
+        "warning: b.jpg: metadata failed (done elsewhere)",
+    ]
+
+
+async def test_an_import_stops_waiting_for_metadata_after_its_patience_runs_out(world: World) -> None:
+    """Nothing ever records the outcomes: once the clock has moved past the patience, the job ends."""
+    clock = FixedClock()
+    bulk = BulkImport(world.source, AssetService(world.units, world.store, clock), world.entities, clock)
+    world.source.files = {"a.jpg": b"\xff\xd8\xff a"}
+
+    async def time_passes() -> None:
+        while True:
+            clock.advance(timedelta(seconds=handler.METADATA_PATIENCE_S / 4))
+            await anyio.sleep(handler.METADATA_RECHECK_S)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(time_passes)
+        with anyio.fail_after(10):
+            job, log = await run_registered(world, bulk)
+        group.cancel_scope.cancel()
+    assert job.status == "succeeded"
+    assert "warning: metadata extraction is slow; not waiting for the rest" in log
+    assert not any("a.jpg: metadata" in line for line in log)
+
+
+class CrashingExtractor(CannedExtractor):
+    """Crashes on ``bug.jpg`` (a bug, not a failure ExifTool reported): that asset stays pending."""
+
+    async def extract_many(self, assets: Sequence[Asset]) -> list[bytes | Exception]:
+        answers = await super().extract_many(assets)
+        crashed = RuntimeError("a bug")
+        return [crashed if a.filename == "bug.jpg" else out for a, out in zip(assets, answers, strict=True)]
+
+
+async def test_an_asset_whose_extraction_crashed_is_awaited_until_the_patience_runs_out(
+    world: World,
+) -> None:
+    clock = FixedClock()
+    runner = MetadataRunner(world.units, CrashingExtractor(), clock, workers=1)
+    assets = AssetService(world.units, world.store, clock, runner)
+    bulk = BulkImport(world.source, assets, world.entities, clock)
+    world.source.files = {"a.jpg": b"\xff\xd8\xff a", "bug.jpg": b"\xff\xd8\xff bug"}
+
+    def a_is_done() -> bool:
+        stored = world.units.state.assets.values()
+        return any(a.filename == "a.jpg" and a.metadata_status == "done" for a in stored)
+
+    async def time_passes_once_a_is_done() -> None:
+        with anyio.fail_after(10):
+            while not a_is_done():  # noqa: ASYNC110
+                await anyio.sleep(0.01)
+        while True:
+            clock.advance(timedelta(seconds=handler.METADATA_PATIENCE_S / 4))
+            await anyio.sleep(handler.METADATA_RECHECK_S)
+
+    async with anyio.create_task_group() as group:
+        await group.start(runner.run)
+        group.start_soon(time_passes_once_a_is_done)
+        with anyio.fail_after(10):
+            job, log = await run_registered(world, bulk)
+        group.cancel_scope.cancel()
+    assert job.status == "succeeded"
+    assert "debug: a.jpg: metadata done" in log
+    assert not any("bug.jpg: metadata" in line for line in log), log
+    assert log.index("debug: a.jpg: metadata done") < log.index(
+        "warning: metadata extraction is slow; not waiting for the rest"
+    )
+
+
+async def test_a_refusal_the_sidecar_did_not_cause_is_not_blamed_on_it(world: World) -> None:
+    """A file name longer than the asset rules allow fails the import as it would without a sidecar,
+    and the sidecar is not reported as refused."""
+    name = "n" * 1100 + ".txt"
+    world.source.files = {name: b"alpha", f"{name}_meta.json": sidecar({"note": "fine"})}
+    job, log = await world.run()
+    assert job.status == "failed"
+    assert job.error is not None
+    assert job.error.code == "validation_error"
+    assert "filename: must be at most 1024 characters" in job.error.message
+    assert not any("sidecar metadata refused" in line for line in log), log
+    assert world.units.state.assets == {}
+    assert world.store.blobs == {}
 
 
 async def test_skips_are_counted_by_reason_and_summed_up_in_a_few_log_lines(world: World) -> None:

@@ -18,10 +18,15 @@ from faceforge_adapters.memory.plugins import InMemoryPluginRepository
 from faceforge_adapters.memory.relationships import InMemoryRelationshipRepository
 from faceforge_adapters.memory.sessions import InMemorySessionRepository
 from faceforge_adapters.memory.state import MemoryState
+from faceforge_domain.transaction import ReadOnlyTransaction
 
 
 class InMemoryUnitOfWork:
-    """Works on a private copy of the state; ``commit`` publishes it when the block ends."""
+    """Works on a private copy of the state; ``commit`` publishes it when the block ends.
+
+    A read unit of work compares its copy with the state it copied when the block ends: a write
+    through it raises ``ReadOnlyTransaction`` then, as SQLite's read-only connection does at the write.
+    """
 
     entities: InMemoryEntityRepository
     assets: InMemoryAssetRepository
@@ -37,12 +42,13 @@ class InMemoryUnitOfWork:
         self._factory = factory
         self._writable = writable
         self._committed = False
-        self._working = MemoryState()
+        self._working = self._snapshot = MemoryState()
 
     async def __aenter__(self) -> Self:
         if self._writable:
             await self._factory.write_lock.acquire()
-        self._working = copy.deepcopy(self._factory.state)
+        self._snapshot = self._factory.state  # published states are replaced, never changed in place
+        self._working = copy.deepcopy(self._snapshot)
         self.entities = InMemoryEntityRepository(self._working)
         self.assets = InMemoryAssetRepository(self._working)
         self.field_defs = InMemoryFieldDefinitionRepository(self._working)
@@ -64,10 +70,12 @@ class InMemoryUnitOfWork:
             if exc is None and self._committed:
                 self._factory.state = self._working
             self._factory.write_lock.release()
+        elif exc is None and self._working != self._snapshot:
+            raise ReadOnlyTransaction("a read unit of work was written to; nothing was kept")
 
     async def commit(self) -> None:
         if not self._writable:
-            raise RuntimeError("a read unit of work cannot commit")
+            raise ReadOnlyTransaction("a read unit of work cannot commit")
         self._committed = True
 
 

@@ -18,9 +18,13 @@ import anyio
 from faceforge_adapters.sqlite.migrate import migrate
 from faceforge_domain.clock import Clock
 from faceforge_domain.errors import InsufficientStorage
+from faceforge_domain.transaction import ReadOnlyTransaction
 
 BUSY_TIMEOUT_MS = 10_000
 READERS = 4
+# Opens a read transaction and takes its snapshot in one trip to the connection's thread: reading the
+# schema table is what makes SQLite pin the snapshot.
+START_SNAPSHOT = "BEGIN; SELECT 1 FROM sqlite_master LIMIT 1;"
 
 
 def disk_full(exc: BaseException) -> InsufficientStorage | None:
@@ -30,6 +34,12 @@ def disk_full(exc: BaseException) -> InsufficientStorage | None:
     if isinstance(exc, sqlite3.Error) and code is not None and code & 0xFF == sqlite3.SQLITE_FULL:
         return InsufficientStorage("the disk holding the database is full; nothing was changed")
     return None
+
+
+def read_only(exc: sqlite3.Error) -> bool:
+    """Whether SQLite refused a write on a read-only (``query_only``) connection."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_READONLY
 
 
 async def open_connection(path: Path, *, readonly: bool = False) -> aiosqlite.Connection:
@@ -91,17 +101,20 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A reader connection inside a read transaction (one consistent snapshot)."""
+        """A reader connection inside a read transaction: one consistent snapshot, taken at once
+        (SQLite would take it at the first read), on a connection that refuses writes."""
         async with self._reader_slots:
             conn = self._idle_readers.pop() if self._idle_readers else await self._new_reader()
             try:
                 with anyio.CancelScope(shield=True):
-                    await conn.execute("BEGIN")
+                    await conn.executescript(START_SNAPSHOT)
                 try:
                     yield conn
                 except sqlite3.Error as exc:
                     if (full := disk_full(exc)) is not None:
                         raise full from exc
+                    if read_only(exc):
+                        raise ReadOnlyTransaction("a read unit of work was written to") from exc
                     raise
                 finally:
                     with anyio.CancelScope(shield=True):

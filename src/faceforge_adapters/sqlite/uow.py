@@ -18,6 +18,7 @@ from faceforge_adapters.sqlite.jobs import SqliteJobRepository
 from faceforge_adapters.sqlite.plugins import SqlitePluginRepository
 from faceforge_adapters.sqlite.relationships import SqliteRelationshipRepository
 from faceforge_adapters.sqlite.sessions import SqliteSessionRepository
+from faceforge_domain.transaction import ReadOnlyTransaction
 
 
 class _RollbackError(Exception):
@@ -37,8 +38,11 @@ class SqliteUnitOfWork:
     plugins: SqlitePluginRepository
     sessions: SqliteSessionRepository
 
-    def __init__(self, transaction: AbstractAsyncContextManager[aiosqlite.Connection]) -> None:
+    def __init__(
+        self, transaction: AbstractAsyncContextManager[aiosqlite.Connection], *, writable: bool
+    ) -> None:
         self._transaction = transaction
+        self._writable = writable
         self._committed = False
 
     async def __aenter__(self) -> Self:
@@ -66,6 +70,8 @@ class SqliteUnitOfWork:
             await self._transaction.__aexit__(exc_type, exc, tb)
 
     async def commit(self) -> None:
+        if not self._writable:
+            raise ReadOnlyTransaction("a read unit of work cannot commit")
         self._committed = True
 
 
@@ -74,7 +80,7 @@ class SqliteUnitOfWorkFactory:
         self._database = database
 
     def write(self) -> SqliteUnitOfWork:
-        return SqliteUnitOfWork(self._database.write())
+        return SqliteUnitOfWork(self._database.write(), writable=True)
 
     def read(self) -> SqliteUnitOfWork:
-        return SqliteUnitOfWork(self._database.read())
+        return SqliteUnitOfWork(self._database.read(), writable=False)

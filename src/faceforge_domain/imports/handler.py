@@ -8,13 +8,14 @@ not change the stored asset.
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator
+import itertools
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import anyio
 import msgspec
 
+from faceforge_domain.clock import Clock
 from faceforge_domain.errors import FieldError, Invalid, NotFound
 from faceforge_domain.imports.models import (
     FILE_WORKERS,
@@ -38,10 +39,22 @@ from faceforge_domain.imports.ports import ImportSource
 from faceforge_domain.inputs import field_error
 from faceforge_domain.jobs.models import Job, JsonObject, LogLevel
 from faceforge_domain.jobs.ports import JobCanceled, JobReporter
-from faceforge_domain.services.assets import AssetService, IngestOptions, IngestResult, check_kind
+from faceforge_domain.metadata import MetadataState
+from faceforge_domain.services.assets import (
+    AssetService,
+    IngestOptions,
+    IngestResult,
+    check_kind,
+    described_problems,
+)
 from faceforge_domain.services.entities import EntityService
+from faceforge_domain.services.metadata import Settled
 
-METADATA_POLL_S = 0.05
+# Metadata outcomes come from the metadata runner as it records them. When it has said nothing of this
+# import's assets for METADATA_RECHECK_S (outcomes recorded by another process, or before the wait began),
+# the oldest METADATA_BATCH still awaited are read from the store; after METADATA_PATIENCE_S without any
+# outcome the import stops waiting.
+METADATA_RECHECK_S = 0.25
 METADATA_PATIENCE_S = 120.0
 METADATA_BATCH = 500
 SKIP_EXAMPLES = 3  # paths the log names for each skip reason; the rest are only counted
@@ -56,6 +69,7 @@ class BulkImport:
         source: ImportSource,
         assets: AssetService,
         entities: EntityService,
+        clock: Clock,
         *,
         file_workers: int = FILE_WORKERS,
         wait_for_metadata: bool = True,
@@ -63,6 +77,7 @@ class BulkImport:
         self._source = source
         self._assets = assets
         self._entities = entities
+        self._clock = clock
         self._file_workers = file_workers
         self._wait_for_metadata = wait_for_metadata
 
@@ -77,44 +92,70 @@ class BulkImport:
             raise Invalid.one("path", "must not contain a NUL character")
         if options.kind is not None and (problems := check_kind(options.kind, "input/kind")):
             raise Invalid(problems)
-        if options.entity_id is not None and not await self.entity_exists(options.entity_id):
+        if options.entity_id is not None and not await entity_exists(self._entities, options.entity_id):
             raise Invalid.one("entity_id", f"no entity {options.entity_id!r} exists")
         options.path = await self._source.resolve_root(options.path)
         return msgspec.to_builtins(options)  # type: ignore[no-any-return]
 
-    async def entity_exists(self, entity_id: str) -> bool:
-        try:
-            await self._entities.get(entity_id)
-        except NotFound:
-            return False
-        return True
-
     async def __call__(self, job: Job, ctx: JobReporter) -> JsonObject:
         options = msgspec.convert(job.input, BulkImportInput)
-        run = _ImportRun(self, options, ctx)
+        run = _ImportRun(
+            options,
+            ctx,
+            source=self._source,
+            assets=self._assets,
+            entities=self._entities,
+            clock=self._clock,
+            file_workers=self._file_workers,
+        )
         await self._assets.warm_up_metadata()  # ExifTool loads while the folder is counted
         await run.recall()
         await run.plan()
         await run.import_files()
-        await run.await_metadata()
+        if self._wait_for_metadata:
+            await run.await_metadata()
         ctx.progress(step="done")
         ctx.log("info", "import finished", msgspec.to_builtins(run.result))
         return msgspec.to_builtins(run.result)  # type: ignore[no-any-return]
 
 
+async def entity_exists(entities: EntityService, entity_id: str) -> bool:
+    try:
+        await entities.get(entity_id)
+    except NotFound:
+        return False
+    return True
+
+
 class _ImportRun:
     """The state of one run: the plan, the counters, the files whose metadata is awaited."""
 
-    def __init__(self, owner: BulkImport, options: BulkImportInput, ctx: JobReporter) -> None:
-        self.owner = owner
+    def __init__(
+        self,
+        options: BulkImportInput,
+        ctx: JobReporter,
+        *,
+        source: ImportSource,
+        assets: AssetService,
+        entities: EntityService,
+        clock: Clock,
+        file_workers: int,
+    ) -> None:
         self.options = options
         self.ctx = ctx
+        self.source = source
+        self.assets = assets
+        self.entities = entities
+        self.clock = clock
+        self.file_workers = file_workers
         self.result = ImportResult()
         self.files: list[PlannedFile] = []
         self.bytes_total = 0
         self.done = 0
         self.progress_bytes = 0
-        self.new_assets: list[tuple[str, str]] = []
+        # asset id -> path of the assets this run created, in import order; each leaves once its
+        # metadata outcome is logged
+        self.new_assets: dict[str, str] = {}
         self.entity_cache: dict[str, bool] = {}
         self.done_before: dict[str, str] = {}
         self.skip_examples: dict[str, list[str]] = {}
@@ -133,7 +174,7 @@ class _ImportRun:
 
     async def plan(self) -> None:
         """The quick first pass: walk, read sidecars, count files and bytes."""
-        ctx, source, root = self.ctx, self.owner._source, self.options.path
+        ctx, source, root = self.ctx, self.source, self.options.path
         ctx.progress(step="counting files", current=0, total=0, bytes_current=0, bytes_total=0)
         ctx.log("info", f"counting files in {root}", {"path": root})
         walk = source.walk(
@@ -193,7 +234,7 @@ class _ImportRun:
             )
 
     async def _read_sidecar(self, path: str) -> dict[str, Any] | SidecarError:
-        source, options = self.owner._source, self.options
+        source, options = self.source, self.options
         try:
             return parse_sidecar(
                 await source.read_small(
@@ -223,7 +264,7 @@ class _ImportRun:
             skipped = len(self.files) - len(todo)
             ctx.log("info", f"resuming: {skipped} files stored by an earlier run are not read again")
         await ctx.flush()
-        per_batch = min(SMALL_BATCH_FILES, max(1, self.owner._file_workers))
+        per_batch = min(SMALL_BATCH_FILES, max(1, self.file_workers))
         queue = batches(todo, per_batch)
         fatal: list[BaseException] = []
 
@@ -244,29 +285,31 @@ class _ImportRun:
                     return
 
         async with anyio.create_task_group() as group:
-            for _ in range(max(1, self.owner._file_workers // per_batch)):
+            for _ in range(max(1, self.file_workers // per_batch)):
                 group.start_soon(worker, group)
         if fatal:
             raise fatal[0]
         ctx.raise_if_canceled()
 
-    def _options(self, item: PlannedFile, *, with_sidecar: bool = True) -> IngestOptions:
+    def _options(self, item: PlannedFile) -> IngestOptions:
+        """What to ingest the file with: its sidecar's kind and metadata, unless the asset rules refuse
+        them; then the file goes in without them, and the log says why."""
         meta, options = item.meta, self.options
-        if not with_sidecar:
-            return IngestOptions(filename=item.name, kind=options.kind, entity_id=options.entity_id)
+        kind, user_metadata = meta.kind or options.kind, meta.user_metadata or None
+        if problems := described_problems(kind, user_metadata):
+            refused = Invalid(problems).message
+            self.warn(item.path, f"sidecar metadata refused ({refused}); imported without it")
+            kind, user_metadata = options.kind, None
         return IngestOptions(
-            filename=item.name,
-            kind=meta.kind or options.kind,
-            entity_id=options.entity_id,
-            user_metadata=meta.user_metadata or None,
+            filename=item.name, kind=kind, entity_id=options.entity_id, user_metadata=user_metadata
         )
 
     async def _import_small(self, batch: list[PlannedFile]) -> None:
         """Small files: read in one go, stored in one go, recorded together; each counted and logged
         as a file streamed alone would be."""
-        ctx, assets = self.ctx, self.owner._assets
+        ctx, assets = self.ctx, self.assets
         await ctx.checkpoint()
-        read = await self.owner._source.read_many(
+        read = await self.source.read_many(
             self.options.path,
             [item.path for item in batch],
             LARGE_FILE_BYTES,
@@ -281,18 +324,9 @@ class _ImportRun:
             else:
                 ready.append((item, data))
         ctx.raise_if_canceled()
-        refused: list[tuple[PlannedFile, bytes]] = []
         outcomes = await assets.ingest_many([(data, self._options(item)) for item, data in ready])
         for (item, data), outcome in zip(ready, outcomes, strict=True):
-            if isinstance(outcome, Invalid):
-                self._sidecar_refused(item, outcome)
-                refused.append((item, data))
-            else:
-                await self._settle_whole(item, data, outcome)
-        if refused:
-            plain = [(data, self._options(item, with_sidecar=False)) for item, data in refused]
-            for (item, data), outcome in zip(refused, await assets.ingest_many(plain), strict=True):
-                await self._settle_whole(item, data, outcome)
+            await self._settle_whole(item, data, outcome)
 
     async def _settle_whole(self, item: PlannedFile, data: bytes, outcome: IngestResult | Exception) -> None:
         if isinstance(outcome, OSError):
@@ -317,7 +351,7 @@ class _ImportRun:
 
         async def chunks() -> AsyncIterator[bytes]:
             nonlocal counted
-            async for chunk in self.owner._source.open(
+            async for chunk in self.source.open(
                 options.path, item.path, follow_symlinks=options.follow_symlinks
             ):
                 ctx.raise_if_canceled()  # cancel mid-file: the store drops its partial temp file
@@ -328,17 +362,10 @@ class _ImportRun:
                 yield chunk
 
         try:
-            outcome = await self.owner._assets.ingest(chunks(), self._options(item), size_hint=item.size)
+            outcome = await self.assets.ingest(chunks(), self._options(item), size_hint=item.size)
         except OSError as exc:
             self._unreadable(item, exc, counted)
             return
-        except Invalid as exc:
-            self._sidecar_refused(item, exc)
-            self.result.bytes -= counted
-            self.progress_bytes -= counted
-            counted = 0
-            plain = self._options(item, with_sidecar=False)
-            outcome = await self.owner._assets.ingest(chunks(), plain, size_hint=item.size)
         await self._settle(item, outcome, counted)
 
     def _unreadable(self, item: PlannedFile, exc: OSError, counted: int) -> None:
@@ -346,10 +373,6 @@ class _ImportRun:
         reason = exc.strerror or str(exc)
         self.ctx.log("error", f"{item.path}: could not be read ({reason})", {"path": item.path})
         self._advance(item, counted)
-
-    def _sidecar_refused(self, item: PlannedFile, exc: Invalid) -> None:
-        """A sidecar value the asset rules refuse (such as its kind): the file goes in without it."""
-        self.warn(item.path, f"sidecar metadata refused ({exc.message}); imported without it")
 
     async def _settle(self, item: PlannedFile, outcome: IngestResult, counted: int) -> None:
         """Link, count and log a stored file."""
@@ -362,7 +385,7 @@ class _ImportRun:
             self.ctx.log("info", f"{item.path}: already stored", data)
         else:
             self.result.imported += 1
-            self.new_assets.append((item.path, asset.asset_id))
+            self.new_assets[asset.asset_id] = item.path
             data = {"path": item.path, "asset_id": asset.asset_id, "outcome": IMPORTED}
             self.ctx.log("info", f"{item.path}: imported", data)
         self._advance(item, counted)
@@ -375,51 +398,77 @@ class _ImportRun:
     async def _link(self, path: str, entity_id: str, asset_id: str) -> None:
         known = self.entity_cache.get(entity_id)
         if known is None:
-            known = self.entity_cache[entity_id] = await self.owner.entity_exists(entity_id)
+            known = self.entity_cache[entity_id] = await entity_exists(self.entities, entity_id)
         if not known:
             self.warn(path, f"sidecar names entity {entity_id!r}, which does not exist; not linked")
             return
         try:
-            await self.owner._assets.link(entity_id, asset_id)
+            await self.assets.link(entity_id, asset_id)
         except NotFound as exc:
             self.warn(path, f"not linked: {exc.message}")
 
     async def await_metadata(self) -> None:
-        """Wait for ExifTool's outcome on each new asset and put it in the job log.
-
-        The outcomes are read ``METADATA_BATCH`` assets to a query, in import order.
-        """
-        if not self.owner._wait_for_metadata or not self.new_assets:
+        """Put ExifTool's outcome on each new asset in the job log, as the metadata runner records it."""
+        if not self.new_assets:
             return
-        ctx = self.ctx
+        ctx, waiting = self.ctx, self.new_assets
         ctx.progress(step="reading metadata")
-        waiting = list(self.new_assets)
-        last_change = time.monotonic()
-        while waiting:
-            batch, rest = waiting[:METADATA_BATCH], waiting[METADATA_BATCH:]
-            found = await self.owner._assets.metadata_states([asset_id for _, asset_id in batch])
-            pending = []
-            for path, asset_id in batch:
+        with self.assets.metadata_outcomes() as feed:  # listening first: no outcome falls in between
+            settled = await self._stored_outcomes(list(waiting))
+            last_change = self.clock.monotonic()
+            while True:
+                if self._log_outcomes(settled):
+                    last_change = self.clock.monotonic()
+                await ctx.checkpoint()
+                if not waiting:
+                    return
+                if self.clock.monotonic() - last_change > METADATA_PATIENCE_S:
+                    ctx.log("warning", "metadata extraction is slow; not waiting for the rest")
+                    return
+                settled = await self._next_outcomes(await feed.next(METADATA_RECHECK_S))
+
+    async def _next_outcomes(self, heard: Settled) -> Settled:
+        """The outcomes of awaited assets among what the runner said; what it left to the store (or,
+        when it said nothing, the oldest ``METADATA_BATCH`` still awaited) read from there."""
+        if not heard:
+            return await self._stored_outcomes(list(itertools.islice(self.new_assets, METADATA_BATCH)))
+        awaited = [(asset_id, state) for asset_id, state in heard.items() if asset_id in self.new_assets]
+        mine: Settled = {asset_id: state for asset_id, state in awaited if state is not None}
+        unknown = [asset_id for asset_id, state in awaited if state is None]
+        if unknown:  # still pending there (its extraction crashed): still awaited
+            mine.update(await self._stored_outcomes(unknown))
+        return mine
+
+    async def _stored_outcomes(self, asset_ids: Sequence[str]) -> Settled:
+        """The settled ones among ``asset_ids`` as stored, read ``METADATA_BATCH`` to a query, in the
+        order asked; None for an asset deleted meanwhile."""
+        settled: Settled = {}
+        for start in range(0, len(asset_ids), METADATA_BATCH):
+            batch = asset_ids[start : start + METADATA_BATCH]
+            found = await self.assets.metadata_states(batch)
+            for asset_id in batch:
                 state = found.get(asset_id)
-                if state is None:
-                    continue  # deleted meanwhile: nothing to report
-                if state.status == "pending":
-                    pending.append((path, asset_id))
-                    continue
-                level: LogLevel = "warning" if state.status == "failed" else "debug"
-                reason = f" ({state.reason})" if state.reason else ""
-                ctx.log(
-                    level,
-                    f"{path}: metadata {state.status}{reason}",
-                    {"path": path, "asset_id": asset_id, "metadata_status": state.status},
-                )
-            waiting = pending + rest
-            if len(pending) < len(batch):
-                last_change = time.monotonic()
-            await ctx.checkpoint()
-            if not pending:
+                if state is None or state.status != "pending":
+                    settled[asset_id] = state
+        return settled
+
+    def _log_outcomes(self, settled: Settled) -> bool:
+        """Log each awaited asset's outcome and stop awaiting it; True when there was one."""
+        changed = False
+        for asset_id, state in settled.items():
+            path = self.new_assets.pop(asset_id, None)
+            if path is None:
                 continue
-            if time.monotonic() - last_change > METADATA_PATIENCE_S:
-                ctx.log("warning", "metadata extraction is slow; not waiting for the rest")
-                return
-            await anyio.sleep(METADATA_POLL_S)
+            changed = True
+            if state is not None:  # None: deleted meanwhile, nothing to report
+                self._log_outcome(path, asset_id, state)
+        return changed
+
+    def _log_outcome(self, path: str, asset_id: str, state: MetadataState) -> None:
+        level: LogLevel = "warning" if state.status == "failed" else "debug"
+        reason = f" ({state.reason})" if state.reason else ""
+        self.ctx.log(
+            level,
+            f"{path}: metadata {state.status}{reason}",
+            {"path": path, "asset_id": asset_id, "metadata_status": state.status},
+        )

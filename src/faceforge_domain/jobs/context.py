@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
 
 import anyio
 
+from faceforge_domain.clock import Clock
 from faceforge_domain.jobs.models import JsonObject, LogEntry, LogLevel, NewLogEntry, Progress
-from faceforge_domain.jobs.ports import JobCanceled
-
-if TYPE_CHECKING:
-    from faceforge_domain.jobs.service import JobService
+from faceforge_domain.jobs.ports import JobCanceled, JobJournal
 
 FLUSH_INTERVAL_S = 0.25
 MAX_BUFFERED = 256
@@ -31,15 +27,16 @@ def derive_percent(progress: Progress) -> float | None:
 
 
 class JobContext:
-    """Implements ``JobReporter`` for one running job on top of ``JobService``."""
+    """Implements ``JobReporter`` for one running job, keeping its words through a ``JobJournal``."""
 
-    def __init__(self, service: JobService, job_id: str, progress: Progress) -> None:
-        self._service = service
+    def __init__(self, journal: JobJournal, clock: Clock, job_id: str, progress: Progress) -> None:
+        self._journal = journal
+        self._clock = clock
         self._job_id = job_id
         self._progress = progress
         self._progress_dirty = False
         self._pending: list[NewLogEntry] = []
-        self._last_flush = time.monotonic()
+        self._last_flush = clock.monotonic()
         self._canceled = False
         self._lock = anyio.Lock()
 
@@ -55,9 +52,7 @@ class JobContext:
         self._canceled = True
 
     def log(self, level: LogLevel, message: str, data: JsonObject | None = None) -> None:
-        self._pending.append(
-            NewLogEntry(ts=self._service.clock.now(), level=level, message=message, data=data)
-        )
+        self._pending.append(NewLogEntry(ts=self._clock.now(), level=level, message=message, data=data))
 
     def progress(
         self,
@@ -89,7 +84,7 @@ class JobContext:
             raise JobCanceled(self._job_id)
 
     async def checkpoint(self) -> None:
-        due = time.monotonic() - self._last_flush >= FLUSH_INTERVAL_S
+        due = self._clock.monotonic() - self._last_flush >= FLUSH_INTERVAL_S
         if due or len(self._pending) >= MAX_BUFFERED:
             await self.flush()
         self.raise_if_canceled()
@@ -99,15 +94,15 @@ class JobContext:
             entries, self._pending = self._pending, []
             progress = self._progress if self._progress_dirty else None
             self._progress_dirty = False
-            self._last_flush = time.monotonic()
-            status = await self._service.record(self._job_id, entries, progress)
+            self._last_flush = self._clock.monotonic()
+            status = await self._journal.record(self._job_id, entries, progress)
         if status == "cancel_requested":  # asked from another process (the CLI beside a server)
             self._canceled = True
 
     async def stored_entries(self) -> AsyncIterator[LogEntry]:
         after = 0
         while True:
-            page = await self._service.log(self._job_id, after_id=after, limit=STORED_PAGE)
+            page = await self._journal.log(self._job_id, after_id=after, limit=STORED_PAGE)
             for entry in page.items:
                 yield entry
             if len(page.items) < STORED_PAGE:

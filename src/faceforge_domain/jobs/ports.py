@@ -6,7 +6,16 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from faceforge_domain.jobs.models import Job, JsonObject, LogEntry, LogLevel, NewLogEntry
+from faceforge_domain.jobs.models import (
+    Job,
+    JobStatus,
+    JsonObject,
+    LogEntry,
+    LogLevel,
+    LogPage,
+    NewLogEntry,
+    Progress,
+)
 
 
 class JobRepository(Protocol):
@@ -56,6 +65,19 @@ class OwnerLiveness(Protocol):
         ...
 
     def alive(self, owner_id: str) -> bool: ...
+
+
+class JobJournal(Protocol):
+    """Where a running job's reporter keeps what the handler said (``JobService`` is one)."""
+
+    async def record(self, job_id: str, entries: list[NewLogEntry], progress: Progress | None) -> JobStatus:
+        """Store buffered log lines and progress; answer the job's current status (a cancel request
+        made by another process reaches the handler this way)."""
+        ...
+
+    async def log(self, job_id: str, *, after_id: int, limit: int) -> LogPage:
+        """The job's stored log entries after ``after_id``, oldest first."""
+        ...
 
 
 class JobCanceled(Exception):

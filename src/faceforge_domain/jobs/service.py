@@ -462,7 +462,7 @@ class JobService:
             await self._work.wait()
 
     def open_context(self, job: Job) -> JobContext:
-        ctx = JobContext(self, job.job_id, job.progress)
+        ctx = JobContext(self, self.clock, job.job_id, job.progress)
         self._local[job.job_id] = ctx
         return ctx
 

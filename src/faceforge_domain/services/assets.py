@@ -11,6 +11,7 @@ import copy
 import logging
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Collection, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -39,7 +40,7 @@ from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_curs
 from faceforge_domain.ports import BlobStore, StorageSpace, UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.queries import KeysetPosition
 from faceforge_domain.services.group_commit import GroupCommit
-from faceforge_domain.services.metadata import MetadataRunner
+from faceforge_domain.services.metadata import MetadataRunner, OutcomeFeed, silent_feed
 from faceforge_domain.timefmt import format_timestamp
 
 log = logging.getLogger("faceforge.assets")
@@ -168,6 +169,14 @@ def check_kind(kind: str, field: str = "kind") -> list[FieldError]:
     if len(kind) > MAX_KIND or not KIND_PATTERN.fullmatch(kind):
         return [FieldError(field, "must be lowercase words joined by dots, like image.original")]
     return []
+
+
+def described_problems(kind: str | None, user_metadata: JsonObject | None) -> list[FieldError]:
+    """What the asset rules refuse in the values that describe a file (its kind and user metadata):
+    a bulk import checks a sidecar's values with this before it ingests the file."""
+    errors = [] if kind is None else check_kind(kind)
+    check_json("meta", user_metadata, errors)
+    return errors
 
 
 class AssetService:
@@ -300,10 +309,7 @@ class AssetService:
 
     async def check_options(self, options: IngestOptions) -> IngestOptions:
         """The options cleaned, or ``Invalid``/``NotFound`` for what ingest would refuse."""
-        errors = check_filename(options.filename)
-        if options.kind is not None:
-            errors += check_kind(options.kind)
-        check_json("meta", options.user_metadata, errors)
+        errors = check_filename(options.filename) + described_problems(options.kind, options.user_metadata)
         if options.role is not None and len(options.role) > MAX_ROLE:
             errors.append(FieldError("role", f"must be at most {MAX_ROLE} characters"))
         for field, value in (
@@ -388,8 +394,13 @@ class AssetService:
             raise NotFound("asset", asset_id)
         return asset
 
+    def metadata_outcomes(self) -> AbstractContextManager[OutcomeFeed]:
+        """The metadata outcomes settled from now on (see ``MetadataRunner.listen``); without a runner
+        nothing arrives, and ``metadata_states`` alone knows."""
+        return silent_feed() if self._metadata is None else self._metadata.listen()
+
     async def metadata_states(self, asset_ids: Collection[str]) -> dict[str, MetadataState]:
-        """Extraction status and reason of the live assets among ``asset_ids``: a cheap poll."""
+        """Extraction status and reason of the live assets among ``asset_ids``: a cheap read."""
         async with self._uow.read() as uow:
             return await uow.assets.metadata_states(asset_ids)
 

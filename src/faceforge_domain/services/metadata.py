@@ -2,14 +2,16 @@
 
 An upload answers with ``metadata_status: pending`` at once; the runner fills the record in later
 (``done``, ``skipped`` or ``failed`` with the reason). On start it re-queues whatever a previous run
-left pending, so a restart never strands an asset.
+left pending, so a restart never strands an asset. Whoever waits for outcomes (a bulk import) listens
+to the runner instead of asking the database over and over.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import anyio
 from anyio.abc import TaskStatus
@@ -17,7 +19,13 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from faceforge_domain.clock import Clock
 from faceforge_domain.events import record_many
-from faceforge_domain.metadata import MetadataError, MetadataOutcome, exiftool_entry, skip_reason
+from faceforge_domain.metadata import (
+    MetadataError,
+    MetadataOutcome,
+    MetadataState,
+    exiftool_entry,
+    skip_reason,
+)
 from faceforge_domain.models import Asset, MetadataStatus
 from faceforge_domain.ports import MetadataExtractor, UnitOfWorkFactory
 
@@ -28,6 +36,31 @@ BATCH = 32
 # a few milliseconds apart, and a full batch costs one transaction and one ExifTool request where
 # dribs of one or two would each pay for their own. A lone upload's metadata waits this much longer.
 GATHER_S = 0.05
+
+# Settled assets by id: the outcome recorded (never "pending"), or None where the runner recorded none
+# (the asset was gone or no longer pending, or its extraction crashed): the repository knows the rest.
+Settled = dict[str, MetadataState | None]
+
+
+class OutcomeFeed:
+    """The batches a runner settles while the feed is open (see ``MetadataRunner.listen``)."""
+
+    def __init__(self, receive: MemoryObjectReceiveStream[Settled]) -> None:
+        self._receive = receive
+
+    async def next(self, timeout_s: float) -> Settled:
+        """The next settled batch, or an empty one when none came within ``timeout_s``."""
+        with anyio.move_on_after(timeout_s):
+            return await self._receive.receive()
+        return {}
+
+
+@contextmanager
+def silent_feed() -> Iterator[OutcomeFeed]:
+    """A feed nothing is ever sent to: waiting on it only times out (no runner in this process)."""
+    send, receive = anyio.create_memory_object_stream[Settled](0)
+    with send, receive:
+        yield OutcomeFeed(receive)
 
 
 class MetadataRunner:
@@ -63,6 +96,7 @@ class MetadataRunner:
         self._outstanding = 0
         self._idle = anyio.Event()
         self._idle.set()
+        self._listeners: set[MemoryObjectSendStream[Settled]] = set()
 
     def submit(self, asset_id: str) -> None:
         """Queue an asset; returns at once (the queue is unbounded: ids are small)."""
@@ -78,6 +112,18 @@ class MetadataRunner:
     async def wait_idle(self) -> None:
         """Until every queued asset has been processed (tests and the CLI wait on this)."""
         await self._idle.wait()
+
+    @contextmanager
+    def listen(self) -> Iterator[OutcomeFeed]:
+        """Every batch settled from now until the block ends, in the order the runner settles them."""
+        send, receive = anyio.create_memory_object_stream[Settled](math.inf)
+        self._listeners.add(send)
+        try:
+            yield OutcomeFeed(receive)
+        finally:
+            self._listeners.discard(send)
+            send.close()
+            receive.close()
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Consume the queue until cancelled; pending assets from an earlier run go first."""
@@ -123,8 +169,29 @@ class MetadataRunner:
     async def process(self, asset_ids: list[str]) -> dict[str, MetadataStatus]:
         """Extract the assets' metadata in one go and record every outcome in one transaction.
 
-        Assets gone or no longer pending are left out of the answer: there was nothing to do.
+        Assets gone or no longer pending are left out of the answer: there was nothing to do. Listeners
+        hear of every asset asked for, whatever became of it.
         """
+        outcomes: dict[str, MetadataOutcome] = {}
+        recorded: list[str] = []
+        try:
+            outcomes = await self._outcomes(asset_ids)
+            if outcomes:
+                recorded = await self._record(outcomes)
+        finally:
+            self._publish(asset_ids, {asset_id: outcomes[asset_id] for asset_id in recorded})
+        return {asset_id: outcome.status for asset_id, outcome in outcomes.items()}
+
+    def _publish(self, asset_ids: list[str], recorded: Mapping[str, MetadataOutcome]) -> None:
+        settled: Settled = {}
+        for asset_id in asset_ids:
+            outcome = recorded.get(asset_id)
+            settled[asset_id] = None if outcome is None else MetadataState(outcome.status, outcome.reason)
+        for send in self._listeners:
+            send.send_nowait(settled)
+
+    async def _outcomes(self, asset_ids: list[str]) -> dict[str, MetadataOutcome]:
+        """What extraction concludes for the pending ones among ``asset_ids``."""
         async with self._uow.read() as uow:
             found = await uow.assets.get_many(asset_ids)
         outcomes: dict[str, MetadataOutcome] = {}
@@ -144,9 +211,7 @@ class MetadataRunner:
         if to_extract:
             assert self._extractor is not None
             outcomes.update(await self._extract(to_extract, self._extractor))
-        if outcomes:
-            await self._record(outcomes)
-        return {asset_id: outcome.status for asset_id, outcome in outcomes.items()}
+        return outcomes
 
     def _skip_reason(self, asset: Asset) -> str | None:
         reason = skip_reason(asset.filename)
@@ -162,9 +227,9 @@ class MetadataRunner:
             len(assets),
             extra={"event": "metadata.start", "asset_ids": [asset.asset_id for asset in assets]},
         )
-        started = time.perf_counter()
+        started = self._clock.monotonic()
         answers = await extractor.extract_many(assets)
-        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        duration_ms = round((self._clock.monotonic() - started) * 1000, 2)
         outcomes: dict[str, MetadataOutcome] = {}
         for asset, answer in zip(assets, answers, strict=True):
             try:
@@ -194,8 +259,9 @@ class MetadataRunner:
             )
         return outcomes
 
-    async def _record(self, outcomes: dict[str, MetadataOutcome]) -> None:
-        """Store the outcomes and an ``asset.metadata_extracted`` event for each asset still on record."""
+    async def _record(self, outcomes: dict[str, MetadataOutcome]) -> list[str]:
+        """Store the outcomes and an ``asset.metadata_extracted`` event for each asset still on record;
+        the ids of those recorded."""
         async with self._uow.write() as uow:
             recorded = await uow.assets.record_metadata(outcomes, self._clock.now())  # purged: left out
             await record_many(
@@ -211,3 +277,4 @@ class MetadataRunner:
                 ],
             )
             await uow.commit()
+        return recorded
