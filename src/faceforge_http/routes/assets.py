@@ -20,9 +20,9 @@ from faceforge_domain.mergepatch import merge_patch
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity
 from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
 from faceforge_domain.ranges import plan_download, strong_etag
-from faceforge_domain.services.assets import IngestOptions, IngestResult, check_kind
+from faceforge_domain.services.assets import AssetService, IngestOptions, IngestResult, check_kind
 from faceforge_domain.timefmt import format_timestamp
-from faceforge_http.deps import CoreDep
+from faceforge_http.deps import AssetServiceDep, ClockDep, UploadSettingsDep
 from faceforge_http.digests import HEADER as DIGEST_HEADER
 from faceforge_http.digests import expected_sha256
 from faceforge_http.download import BlobResponse, download_response
@@ -191,15 +191,17 @@ class AssetController(Controller):
         responses=KNOWN_BYTES,
         opt=may_answer(404),  # an unknown entity_id or derived_from_asset_id
     )
-    async def upload(self, core: CoreDep, request: Request[Any, Any, State]) -> Response[Ok[UploadOut]]:
+    async def upload(
+        self, assets: AssetServiceDep, upload_settings: UploadSettingsDep, request: Request[Any, Any, State]
+    ) -> Response[Ok[UploadOut]]:
         boundary = multipart_boundary(request.headers.get("content-type", ""))
         if boundary is None:
             raise Invalid.one("content-type", "must be multipart/form-data with a boundary")
         expected = expected_sha256(request.headers.getall(DIGEST_HEADER, []))
-        limit = core.config.uploads.max_bytes
-        await core.assets.check_room(announced_length(request, limit))  # the file and a few fields
+        limit = upload_settings.max_bytes
+        await assets.check_room(announced_length(request, limit))  # the file and a few fields
         form = MultipartUpload(limited_body(request, limit), boundary)
-        result = await core.assets.ingest(form.file_chunks(), form.options, expected_sha256=expected)
+        result = await assets.ingest(form.file_chunks(), form.options, expected_sha256=expected)
         return _upload_response(result)
 
     @put(
@@ -214,7 +216,8 @@ class AssetController(Controller):
     )
     async def upload_raw(
         self,
-        core: CoreDep,
+        assets: AssetServiceDep,
+        upload_settings: UploadSettingsDep,
         request: Request[Any, Any, State],
         filename: str = Parameter(min_length=1, max_length=MAX_FILENAME_CHARS),
         kind: FromQuery[str | None] = None,
@@ -230,10 +233,10 @@ class AssetController(Controller):
             derived_from_asset_id=derived_from_asset_id,
         )
         expected = expected_sha256(request.headers.getall(DIGEST_HEADER, []))
-        limit = core.config.uploads.max_bytes
+        limit = upload_settings.max_bytes
         size_hint = announced_length(request, limit)
         body = limited_body(request, limit)
-        result = await core.assets.ingest(body, options, size_hint=size_hint, expected_sha256=expected)
+        result = await assets.ingest(body, options, size_hint=size_hint, expected_sha256=expected)
         return _upload_response(result)
 
     @post(
@@ -246,8 +249,10 @@ class AssetController(Controller):
         ),
         status_code=HTTP_200_OK,
     )
-    async def check_assets(self, core: CoreDep, data: JSONBody[ContentCheckIn]) -> Ok[ContentCheckOut]:
-        return ok(ContentCheckOut(items=await core.assets.check_content(data.items)))
+    async def check_assets(
+        self, assets: AssetServiceDep, data: JSONBody[ContentCheckIn]
+    ) -> Ok[ContentCheckOut]:
+        return ok(ContentCheckOut(items=await assets.check_content(data.items)))
 
     @get(
         operation_id="listAssets",
@@ -256,7 +261,7 @@ class AssetController(Controller):
     )
     async def list_assets(
         self,
-        core: CoreDep,
+        assets: AssetServiceDep,
         kind: Search = None,
         entity_id: IdFilter = None,
         mime: Search = None,
@@ -269,25 +274,25 @@ class AssetController(Controller):
         query = AssetQuery.build(
             kind=kind, entity_id=entity_id, mime=mime, q=q, include_deleted=include_deleted
         )
-        return ok(await _page(core, query, PageRequest(limit=limit, offset=offset, cursor=cursor)))
+        return ok(await _page(assets, query, PageRequest(limit=limit, offset=offset, cursor=cursor)))
 
     @get("/{asset_id:str}", operation_id="getAsset", summary="One asset, extracted metadata included")
     async def get_asset(
-        self, core: CoreDep, asset_id: RecordId, include_deleted: FromQuery[bool] = False
+        self, assets: AssetServiceDep, asset_id: RecordId, include_deleted: FromQuery[bool] = False
     ) -> Ok[AssetOut]:
-        return ok(AssetOut.of(await core.assets.get(asset_id, include_deleted=include_deleted)))
+        return ok(AssetOut.of(await assets.get(asset_id, include_deleted=include_deleted)))
 
     @patch("/{asset_id:str}", operation_id="patchAsset", summary="Change an asset (JSON merge patch)")
     async def patch_asset(
-        self, core: CoreDep, asset_id: RecordId, data: JSONBody[AssetPatch]
+        self, assets: AssetServiceDep, asset_id: RecordId, data: JSONBody[AssetPatch]
     ) -> Ok[AssetOut]:
-        return ok(AssetOut.of(await core.assets.update(asset_id, _apply_patch(data))))
+        return ok(AssetOut.of(await assets.update(asset_id, _apply_patch(data))))
 
     @delete(
         "/{asset_id:str}", operation_id="deleteAsset", summary="Soft-delete an asset (purge removes bytes)"
     )
-    async def delete_asset(self, core: CoreDep, asset_id: RecordId) -> None:
-        await core.assets.delete(asset_id)
+    async def delete_asset(self, assets: AssetServiceDep, asset_id: RecordId) -> None:
+        await assets.delete(asset_id)
 
     @post(
         "/{asset_id:str}/restore",
@@ -295,8 +300,8 @@ class AssetController(Controller):
         summary="Bring back a soft-deleted asset",
         status_code=HTTP_200_OK,
     )
-    async def restore_asset(self, core: CoreDep, asset_id: RecordId) -> Ok[AssetOut]:
-        return ok(AssetOut.of(await core.assets.restore(asset_id)))
+    async def restore_asset(self, assets: AssetServiceDep, asset_id: RecordId) -> Ok[AssetOut]:
+        return ok(AssetOut.of(await assets.restore(asset_id)))
 
     @get(
         "/{asset_id:str}/entities",
@@ -305,7 +310,7 @@ class AssetController(Controller):
     )
     async def list_asset_entities(
         self,
-        core: CoreDep,
+        assets: AssetServiceDep,
         asset_id: RecordId,
         include_deleted: FromQuery[bool] = False,
         limit: Limit = DEFAULT_LIMIT,
@@ -313,7 +318,7 @@ class AssetController(Controller):
         cursor: PageCursor = None,
     ) -> Ok[Page[LinkedEntityOut]]:
         page = PageRequest(limit=limit, offset=offset, cursor=cursor)
-        result = await core.assets.linked_entities(asset_id, page, include_deleted=include_deleted)
+        result = await assets.linked_entities(asset_id, page, include_deleted=include_deleted)
         return ok(page_out(result, LinkedEntityOut.of))
 
     @route(
@@ -325,18 +330,19 @@ class AssetController(Controller):
     )
     async def download(
         self,
-        core: CoreDep,
+        assets: AssetServiceDep,
+        clock: ClockDep,
         request: Request[Any, Any, State],
         asset_id: RecordId,
         inline: FromQuery[bool] = False,
     ) -> BlobResponse:
-        asset = await core.assets.get(asset_id)
+        asset = await assets.get(asset_id)
         headers = request.headers
         plan = plan_download(
             size=asset.size_bytes,
             etag=strong_etag(asset.content_hash),
             last_modified=asset.created_at,
-            now=core.clock.now(),
+            now=clock.now(),
             range_header=headers.get("range"),
             if_range=headers.get("if-range"),
             if_none_match=headers.get("if-none-match"),
@@ -344,13 +350,13 @@ class AssetController(Controller):
         )
 
         def reader(start: int, end: int) -> Any:
-            return core.assets.read(asset, start, end)
+            return assets.read(asset, start, end)
 
         return download_response(asset, plan, reader, inline=inline, head=request.method == HttpMethod.HEAD)
 
 
-async def _page(core: CoreDep, query: AssetQuery, page: PageRequest) -> Page[AssetOut]:
-    result = await core.assets.find(query, page)
+async def _page(assets: AssetService, query: AssetQuery, page: PageRequest) -> Page[AssetOut]:
+    result = await assets.find(query, page)
     return Page(
         items=[AssetOut.of(a) for a in result.items],
         total=result.total,
@@ -367,7 +373,7 @@ class EntityAssetsController(Controller):
     @get(operation_id="listEntityAssets", summary="Assets linked to an entity (filter: kind)")
     async def list_entity_assets(
         self,
-        core: CoreDep,
+        assets: AssetServiceDep,
         entity_id: RecordId,
         kind: FromQuery[str | None] = None,
         limit: Limit = DEFAULT_LIMIT,
@@ -375,7 +381,7 @@ class EntityAssetsController(Controller):
         cursor: PageCursor = None,
     ) -> Ok[Page[AssetOut]]:
         query = AssetQuery.build(kind=kind, entity_id=entity_id)
-        return ok(await _page(core, query, PageRequest(limit=limit, offset=offset, cursor=cursor)))
+        return ok(await _page(assets, query, PageRequest(limit=limit, offset=offset, cursor=cursor)))
 
     @post(
         "/{asset_id:str}/link",
@@ -385,12 +391,12 @@ class EntityAssetsController(Controller):
     )
     async def link(
         self,
-        core: CoreDep,
+        assets: AssetServiceDep,
         entity_id: RecordId,
         asset_id: RecordId,
         data: JSONBody[LinkIn | None] = None,
     ) -> Ok[LinkOut]:
-        changed = await core.assets.link(entity_id, asset_id, data.role if data else None)
+        changed = await assets.link(entity_id, asset_id, data.role if data else None)
         return ok(LinkOut(entity_id=entity_id, asset_id=asset_id, changed=changed))
 
     @post(
@@ -399,6 +405,6 @@ class EntityAssetsController(Controller):
         summary="Unlink an asset from the entity (idempotent)",
         status_code=HTTP_200_OK,
     )
-    async def unlink(self, core: CoreDep, entity_id: RecordId, asset_id: RecordId) -> Ok[LinkOut]:
-        changed = await core.assets.unlink(entity_id, asset_id)
+    async def unlink(self, assets: AssetServiceDep, entity_id: RecordId, asset_id: RecordId) -> Ok[LinkOut]:
+        changed = await assets.unlink(entity_id, asset_id)
         return ok(LinkOut(entity_id=entity_id, asset_id=asset_id, changed=changed))

@@ -11,7 +11,7 @@ from litestar.params import FromQuery, JSONBody
 from faceforge_domain.models import Descriptor
 from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
 from faceforge_domain.timefmt import format_timestamp
-from faceforge_http.deps import CoreDep
+from faceforge_http.deps import DescriptorServiceDep
 from faceforge_http.envelope import Ok, Page, ok
 from faceforge_http.params import Limit, Offset, RecordId
 from faceforge_http.routes.entities import created, page_out
@@ -72,14 +72,14 @@ class DescriptorController(Controller):
     @get("/entities/{entity_id:str}/descriptors", operation_id="listDescriptors", summary="An entity's facts")
     async def list_descriptors(
         self,
-        core: CoreDep,
+        descriptors: DescriptorServiceDep,
         entity_id: RecordId,
         field_key: FromQuery[str | None] = None,
         include_deleted: FromQuery[bool] = False,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> Ok[Page[DescriptorOut]]:
-        result = await core.descriptors.search(
+        result = await descriptors.search(
             entity_id,
             PageRequest(limit=limit, offset=offset),
             field_key=field_key,
@@ -93,22 +93,24 @@ class DescriptorController(Controller):
         summary="Record a fact (validated by its field definition)",
     )
     async def create_descriptor(
-        self, core: CoreDep, entity_id: RecordId, data: JSONBody[DescriptorCreate]
+        self, descriptors: DescriptorServiceDep, entity_id: RecordId, data: JSONBody[DescriptorCreate]
     ) -> Response[Ok[DescriptorOut]]:
-        d = await core.descriptors.create(entity_id, msgspec.structs.asdict(data))
+        d = await descriptors.create(entity_id, msgspec.structs.asdict(data))
         return created(descriptor_out(d), f"/v1/descriptors/{d.descriptor_id}")
 
     @get("/descriptors/{descriptor_id:str}", operation_id="getDescriptor", summary="One descriptor")
-    async def get_descriptor(self, core: CoreDep, descriptor_id: RecordId) -> Ok[DescriptorOut]:
-        return ok(descriptor_out(await core.descriptors.get(descriptor_id)))
+    async def get_descriptor(
+        self, descriptors: DescriptorServiceDep, descriptor_id: RecordId
+    ) -> Ok[DescriptorOut]:
+        return ok(descriptor_out(await descriptors.get(descriptor_id)))
 
     @patch("/descriptors/{descriptor_id:str}", operation_id="patchDescriptor", summary="Change a descriptor")
     async def patch_descriptor(
-        self, core: CoreDep, descriptor_id: RecordId, data: JSONBody[DescriptorPatch]
+        self, descriptors: DescriptorServiceDep, descriptor_id: RecordId, data: JSONBody[DescriptorPatch]
     ) -> Ok[DescriptorOut]:
-        d = await core.descriptors.patch(descriptor_id, msgspec.to_builtins(data))
+        d = await descriptors.patch(descriptor_id, msgspec.to_builtins(data))
         return ok(descriptor_out(d))
 
     @delete("/descriptors/{descriptor_id:str}", operation_id="deleteDescriptor", summary="Soft-delete")
-    async def delete_descriptor(self, core: CoreDep, descriptor_id: RecordId) -> None:
-        await core.descriptors.delete(descriptor_id)
+    async def delete_descriptor(self, descriptors: DescriptorServiceDep, descriptor_id: RecordId) -> None:
+        await descriptors.delete(descriptor_id)

@@ -18,7 +18,7 @@ from faceforge_domain.queries import ENTITY_SORTS, SORT_ORDERS, EntityQuery
 from faceforge_domain.services.entities import MAX_ALIAS, MAX_DISPLAY_NAME, MAX_TAG
 from faceforge_domain.text import NAME_PATTERN, SEARCH_PATTERN
 from faceforge_domain.timefmt import format_timestamp
-from faceforge_http.deps import CoreDep
+from faceforge_http.deps import EntityServiceDep
 from faceforge_http.envelope import Ok, Page, ok
 from faceforge_http.params import BodyId, Limit, Offset, PageCursor, RecordId, Search, choice
 
@@ -149,7 +149,7 @@ class EntityController(Controller):
     @get("/", operation_id="listEntities", summary="List entities (filters, sort, offset or cursor)")
     async def list_entities(
         self,
-        core: CoreDep,
+        entities: EntityServiceDep,
         request: Request[Any, Any, Any],
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
@@ -177,12 +177,14 @@ class EntityController(Controller):
             fields=fields,
             include_deleted=include_deleted,
         )
-        result = await core.entities.search(query, PageRequest(limit=limit, offset=offset, cursor=cursor))
+        result = await entities.search(query, PageRequest(limit=limit, offset=offset, cursor=cursor))
         return ok(page_out(result, entity_out))
 
     @post("/", operation_id="createEntity", summary="Create an entity")
-    async def create_entity(self, core: CoreDep, data: JSONBody[EntityCreate]) -> Response[Ok[EntityOut]]:
-        entity = await core.entities.create_from(msgspec.to_builtins(data))
+    async def create_entity(
+        self, entities: EntityServiceDep, data: JSONBody[EntityCreate]
+    ) -> Response[Ok[EntityOut]]:
+        entity = await entities.create_from(msgspec.to_builtins(data))
         return created(entity_out(entity), f"/v1/entities/{entity.entity_id}")
 
     @post(
@@ -191,9 +193,11 @@ class EntityController(Controller):
         operation_id="bulkUpsertEntities",
         summary="Create or update up to 1,000 entities matched by external ids, in one transaction",
     )
-    async def bulk_upsert(self, core: CoreDep, data: JSONBody[BulkUpsertIn]) -> Ok[BulkUpsertOut]:
+    async def bulk_upsert(
+        self, entities: EntityServiceDep, data: JSONBody[BulkUpsertIn]
+    ) -> Ok[BulkUpsertOut]:
         items = [msgspec.to_builtins(item) for item in data.items]
-        results = await core.entities.bulk_upsert(items, data.on_conflict)
+        results = await entities.bulk_upsert(items, data.on_conflict)
         out = [
             BulkItemOut(index=r.index, status=r.status, entity_id=r.entity_id, errors=errors_out(r.errors))
             for r in results
@@ -210,19 +214,19 @@ class EntityController(Controller):
 
     @get("/{entity_id:str}", operation_id="getEntity", summary="One entity")
     async def get_entity(
-        self, core: CoreDep, entity_id: RecordId, include_deleted: FromQuery[bool] = False
+        self, entities: EntityServiceDep, entity_id: RecordId, include_deleted: FromQuery[bool] = False
     ) -> Ok[EntityOut]:
-        return ok(entity_out(await core.entities.get(entity_id, include_deleted=include_deleted)))
+        return ok(entity_out(await entities.get(entity_id, include_deleted=include_deleted)))
 
     @patch("/{entity_id:str}", operation_id="patchEntity", summary="Change an entity (JSON merge patch)")
     async def patch_entity(
-        self, core: CoreDep, entity_id: RecordId, data: JSONBody[EntityPatch]
+        self, entities: EntityServiceDep, entity_id: RecordId, data: JSONBody[EntityPatch]
     ) -> Ok[EntityOut]:
-        return ok(entity_out(await core.entities.patch(entity_id, msgspec.to_builtins(data))))
+        return ok(entity_out(await entities.patch(entity_id, msgspec.to_builtins(data))))
 
     @delete("/{entity_id:str}", operation_id="deleteEntity", summary="Soft-delete an entity")
-    async def delete_entity(self, core: CoreDep, entity_id: RecordId) -> None:
-        await core.entities.delete(entity_id)
+    async def delete_entity(self, entities: EntityServiceDep, entity_id: RecordId) -> None:
+        await entities.delete(entity_id)
 
     @post(
         "/{entity_id:str}/restore",
@@ -230,5 +234,5 @@ class EntityController(Controller):
         operation_id="restoreEntity",
         summary="Undo a soft delete",
     )
-    async def restore_entity(self, core: CoreDep, entity_id: RecordId) -> Ok[EntityOut]:
-        return ok(entity_out(await core.entities.restore(entity_id)))
+    async def restore_entity(self, entities: EntityServiceDep, entity_id: RecordId) -> Ok[EntityOut]:
+        return ok(entity_out(await entities.restore(entity_id)))

@@ -14,7 +14,7 @@ from faceforge_domain.events import DEFAULT_EVENT_LIMIT, Event, EventFilter, par
 from faceforge_domain.paging import MAX_POSITION, check_position
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.auth import plugin_principal
-from faceforge_http.deps import CoreDep
+from faceforge_http.deps import EventFeedDep
 from faceforge_http.envelope import Ok, Page, ok
 from faceforge_http.params import Limit, position
 
@@ -62,7 +62,7 @@ class EventController(Controller):
     )
     async def list_events(
         self,
-        core: CoreDep,
+        events: EventFeedDep,
         request: Request[Any, Any, Any],
         after: int = AFTER,
         types: list[str] | None = TYPES,
@@ -71,7 +71,7 @@ class EventController(Controller):
             default=0, ge=0, le=0, description="Always 0: the feed pages with `after`, not offset"
         ),
     ) -> Ok[Page[EventOut]]:
-        found, total = await core.events.page(after, _filter(request, types), limit=limit, offset=offset)
+        found, total = await events.page(after, _filter(request, types), limit=limit, offset=offset)
         more = total > len(found)
         return ok(
             Page(
@@ -96,7 +96,7 @@ class EventController(Controller):
     )
     async def stream_events(
         self,
-        core: CoreDep,
+        events: EventFeedDep,
         request: Request[Any, Any, Any],
         after: int = AFTER,
         types: list[str] | None = TYPES,
@@ -110,7 +110,7 @@ class EventController(Controller):
 
         async def messages() -> AsyncIterator[ServerSentEventMessage]:
             sent = 0
-            async for event in core.events.follow(start, event_filter):
+            async for event in events.follow(start, event_filter):
                 data = msgspec.json.encode(event_out(event)).decode()
                 yield ServerSentEventMessage(data=data, event=event.type, id=event.id)
                 sent += 1

@@ -13,7 +13,7 @@ from faceforge_domain.models import FieldDefinition, FieldType
 from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
 from faceforge_domain.services.fielddefs import Violation
 from faceforge_domain.timefmt import format_timestamp
-from faceforge_http.deps import CoreDep
+from faceforge_http.deps import FieldDefServiceDep
 from faceforge_http.envelope import Ok, Page, ok
 from faceforge_http.params import Limit, Offset
 from faceforge_http.routes.entities import FieldErrorOut, created, errors_out, page_out
@@ -100,40 +100,42 @@ class FieldDefController(Controller):
     @get("/", operation_id="listFieldDefs", summary="Field definitions (both scopes unless one is asked)")
     async def list_defs(
         self,
-        core: CoreDep,
+        field_defs: FieldDefServiceDep,
         scope_: Annotated[
             str | None, QueryParameter(name="scope", schema_extra={"enum": list(SCOPES)})
         ] = None,
     ) -> Ok[list[FieldDefOut]]:
-        return ok([field_def_out(d) for d in await core.field_defs.all(scope_)])
+        return ok([field_def_out(d) for d in await field_defs.all(scope_)])
 
     @post("/", operation_id="createFieldDef", summary="Define a field (takes effect at once)")
-    async def create_def(self, core: CoreDep, data: JSONBody[FieldDefCreate]) -> Response[Ok[FieldDefOut]]:
-        d = await core.field_defs.create(msgspec.to_builtins(data))
+    async def create_def(
+        self, field_defs: FieldDefServiceDep, data: JSONBody[FieldDefCreate]
+    ) -> Response[Ok[FieldDefOut]]:
+        d = await field_defs.create(msgspec.to_builtins(data))
         return created(field_def_out(d), f"/v1/admin/field-defs/{d.field_key}?scope={d.scope}")
 
     @get("/{field_key:str}", operation_id="getFieldDef", summary="One field definition")
     async def get_def(
-        self, core: CoreDep, field_key: FromPath[str], scope_: ScopeParam = "descriptor"
+        self, field_defs: FieldDefServiceDep, field_key: FromPath[str], scope_: ScopeParam = "descriptor"
     ) -> Ok[FieldDefOut]:
-        return ok(field_def_out(await core.field_defs.get(field_key, scope_)))
+        return ok(field_def_out(await field_defs.get(field_key, scope_)))
 
     @patch("/{field_key:str}", operation_id="patchFieldDef", summary="Change a definition (merge patch)")
     async def patch_def(
         self,
-        core: CoreDep,
+        field_defs: FieldDefServiceDep,
         field_key: FromPath[str],
         data: JSONBody[FieldDefPatch],
         scope_: ScopeParam = "descriptor",
     ) -> Ok[FieldDefOut]:
-        d = await core.field_defs.patch(field_key, msgspec.to_builtins(data), scope_)
+        d = await field_defs.patch(field_key, msgspec.to_builtins(data), scope_)
         return ok(field_def_out(d))
 
     @delete("/{field_key:str}", operation_id="deleteFieldDef", summary="Remove a definition (data stays)")
     async def delete_def(
-        self, core: CoreDep, field_key: FromPath[str], scope_: ScopeParam = "descriptor"
+        self, field_defs: FieldDefServiceDep, field_key: FromPath[str], scope_: ScopeParam = "descriptor"
     ) -> None:
-        await core.field_defs.delete(field_key, scope_)
+        await field_defs.delete(field_key, scope_)
 
     @get(
         "/{field_key:str}/violations",
@@ -142,11 +144,11 @@ class FieldDefController(Controller):
     )
     async def violations(
         self,
-        core: CoreDep,
+        field_defs: FieldDefServiceDep,
         field_key: FromPath[str],
         scope_: ScopeParam = "descriptor",
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> Ok[Page[ViolationOut]]:
-        result = await core.field_defs.violations(field_key, PageRequest(limit=limit, offset=offset), scope_)
+        result = await field_defs.violations(field_key, PageRequest(limit=limit, offset=offset), scope_)
         return ok(page_out(result, violation_out))

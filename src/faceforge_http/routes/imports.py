@@ -9,7 +9,7 @@ from litestar import Response, post
 from litestar.params import JSONBody
 
 from faceforge_domain.imports.models import JOB_TYPE
-from faceforge_http.deps import CoreDep
+from faceforge_http.deps import JobServiceDep
 from faceforge_http.envelope import Ok
 from faceforge_http.routes.jobs import JobOut, job_created
 
@@ -42,6 +42,6 @@ class BulkImportIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         "depth. Follow the job at the Location it answers with."
     ),
 )
-async def bulk_import(core: CoreDep, data: JSONBody[BulkImportIn]) -> Response[Ok[JobOut]]:
-    job = await core.jobs.create(JOB_TYPE, msgspec.to_builtins(data), created_by="api")
+async def bulk_import(jobs: JobServiceDep, data: JSONBody[BulkImportIn]) -> Response[Ok[JobOut]]:
+    job = await jobs.create(JOB_TYPE, msgspec.to_builtins(data), created_by="api")
     return job_created(job)

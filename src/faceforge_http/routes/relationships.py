@@ -14,7 +14,7 @@ from faceforge_domain.queries import DIRECTIONS, RelationshipQuery
 from faceforge_domain.services.relationships import MAX_SUGGESTIONS, MAX_TYPE
 from faceforge_domain.text import NAME_PATTERN
 from faceforge_domain.timefmt import format_timestamp
-from faceforge_http.deps import CoreDep
+from faceforge_http.deps import RelationshipServiceDep
 from faceforge_http.envelope import Ok, Page, ok
 from faceforge_http.openapi import may_answer
 from faceforge_http.params import BodyId, IdFilter, Limit, Offset, RecordId, Search, choice
@@ -70,7 +70,7 @@ class RelationshipController(Controller):
     )
     async def list_relationships(
         self,
-        core: CoreDep,
+        relationships: RelationshipServiceDep,
         entity_id: IdFilter = None,
         type: Search = None,  # the query parameter is named type
         direction: str = choice(DIRECTIONS, "both", "out or in needs entity_id"),
@@ -81,23 +81,27 @@ class RelationshipController(Controller):
         query = RelationshipQuery.build(
             entity_id=entity_id, type=type, direction=direction, include_deleted=include_deleted
         )
-        result = await core.relationships.search(query, PageRequest(limit=limit, offset=offset))
+        result = await relationships.search(query, PageRequest(limit=limit, offset=offset))
         return ok(page_out(result, relationship_out))
 
     @post("/", operation_id="createRelationship", summary="Link two entities")
     async def create_relationship(
-        self, core: CoreDep, data: JSONBody[RelationshipCreate]
+        self, relationships: RelationshipServiceDep, data: JSONBody[RelationshipCreate]
     ) -> Response[Ok[RelationshipOut]]:
-        r = await core.relationships.create(msgspec.structs.asdict(data))
+        r = await relationships.create(msgspec.structs.asdict(data))
         return created(relationship_out(r), f"/v1/relationships/{r.relationship_id}")
 
     @get("/{relationship_id:str}", operation_id="getRelationship", summary="One relationship")
-    async def get_relationship(self, core: CoreDep, relationship_id: RecordId) -> Ok[RelationshipOut]:
-        return ok(relationship_out(await core.relationships.get(relationship_id)))
+    async def get_relationship(
+        self, relationships: RelationshipServiceDep, relationship_id: RecordId
+    ) -> Ok[RelationshipOut]:
+        return ok(relationship_out(await relationships.get(relationship_id)))
 
     @delete("/{relationship_id:str}", operation_id="deleteRelationship", summary="Soft-delete")
-    async def delete_relationship(self, core: CoreDep, relationship_id: RecordId) -> None:
-        await core.relationships.delete(relationship_id)
+    async def delete_relationship(
+        self, relationships: RelationshipServiceDep, relationship_id: RecordId
+    ) -> None:
+        await relationships.delete(relationship_id)
 
 
 @get(
@@ -107,10 +111,10 @@ class RelationshipController(Controller):
     summary="Relation types: used ones (most used first) and built-in seeds; prefix matches first",
 )
 async def relation_types(
-    core: CoreDep,
+    relationships: RelationshipServiceDep,
     text: Annotated[str, QueryParameter(name="query", description="Prefix or substring")] = "",
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_SUGGESTIONS)] = 20,
 ) -> Ok[list[RelationTypeOut]]:
     # ``query`` is a name Litestar reserves (the query string): the parameter is renamed in Python only.
-    found = await core.relationships.suggest_types(text, limit)
+    found = await relationships.suggest_types(text, limit)
     return ok([RelationTypeOut(type=s.type, count=s.count, builtin=s.builtin) for s in found])
