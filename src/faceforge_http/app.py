@@ -30,7 +30,7 @@ from litestar.types import (
 
 from faceforge_adapters.bootstrap import Core, bootstrap, core_version
 from faceforge_http.auth import require_token
-from faceforge_http.deps import SERVICES
+from faceforge_http.deps import DEPENDENCIES
 from faceforge_http.errors import EXCEPTION_HANDLERS
 from faceforge_http.jsonbody import JsonRequest
 from faceforge_http.openapi import (
@@ -166,7 +166,7 @@ def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
             *ui_handlers(),
         ],
-        dependencies=SERVICES,
+        dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(core_version()),
         template_config=ui_template_config(),

@@ -28,6 +28,7 @@ from faceforge_domain.services.fielddefs import FieldDefinitionService
 from faceforge_domain.services.relationships import RelationshipService
 from faceforge_domain.sessions import SessionService
 from faceforge_domain.uploads.service import ResumableUploads
+from faceforge_http.params import PAGING
 
 
 class UploadSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,7 +85,9 @@ SERVICES: dict[str, Provide] = {
     "upload_settings": _from_core(_upload_settings),
     "system": _from_core(SystemStatus),
 }
-"""Dependency name -> provider; the app registers them all, a handler takes the ones it names."""
+"""Dependency name -> provider of each part of Core a handler may take."""
+DEPENDENCIES = {**SERVICES, **PAGING}
+"""Everything the app provides: Core's parts and the paging parameter sets."""
 
 EntityServiceDep = NamedDependency[EntityService]
 AssetServiceDep = NamedDependency[AssetService]

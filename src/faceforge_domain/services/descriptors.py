@@ -20,7 +20,7 @@ from faceforge_domain.inputs import clean_text, convert, reject_keys, require_ob
 from faceforge_domain.jsonlimits import check_json
 from faceforge_domain.mergepatch import merge_patch
 from faceforge_domain.models import Descriptor
-from faceforge_domain.paging import PageRequest, PageResult, within_budget
+from faceforge_domain.paging import PageRequest, PageResult, offset_only, page_of
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.timefmt import parse_timestamp
 
@@ -78,8 +78,7 @@ class DescriptorService:
         include_deleted: bool = False,
     ) -> PageResult[Descriptor]:
         """An entity's descriptors, oldest first (offset paging)."""
-        if page.cursor is not None:
-            raise Invalid.one("cursor", "descriptors page by offset only")
+        offset_only(page, "descriptors")
         async with self._uow.read() as uow:
             if await uow.entities.get(entity_id) is None:
                 raise NotFound("entity", entity_id)
@@ -93,7 +92,7 @@ class DescriptorService:
             total = await uow.descriptors.count(
                 entity_id, field_key=field_key, include_deleted=include_deleted
             )
-        return PageResult(items=within_budget(items), total=total, limit=page.limit, offset=page.offset)
+        return page_of(items, total, page)
 
     async def get(self, descriptor_id: str) -> Descriptor:
         async with self._uow.read() as uow:

@@ -18,7 +18,7 @@ from faceforge_domain.ids import new_id
 from faceforge_domain.inputs import clean_text, convert
 from faceforge_domain.jsonlimits import check_json
 from faceforge_domain.models import Relationship
-from faceforge_domain.paging import PageRequest, PageResult, within_budget
+from faceforge_domain.paging import PageRequest, PageResult, offset_only, page_of
 from faceforge_domain.ports import UnitOfWorkFactory
 from faceforge_domain.queries import RelationshipQuery
 
@@ -149,14 +149,13 @@ class RelationshipService:
 
     async def search(self, query: RelationshipQuery, page: PageRequest) -> PageResult[Relationship]:
         """Relationships oldest first (offset paging)."""
-        if page.cursor is not None:
-            raise Invalid.one("cursor", "relationships page by offset only")
+        offset_only(page, "relationships")
         async with self._uow.read() as uow:
             if query.entity_id is not None and await uow.entities.get(query.entity_id) is None:
                 raise NotFound("entity", query.entity_id)
             items = await uow.relationships.search(query, limit=page.limit, offset=page.offset)
             total = await uow.relationships.count(query)
-        return PageResult(items=within_budget(items), total=total, limit=page.limit, offset=page.offset)
+        return page_of(items, total, page)
 
     async def delete(self, relationship_id: str) -> None:
         async with self._uow.write() as uow:

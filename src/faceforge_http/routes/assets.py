@@ -18,7 +18,7 @@ from faceforge_domain.errors import FieldError, Invalid
 from faceforge_domain.filetypes import MAX_FILENAME_CHARS, clean_filename
 from faceforge_domain.mergepatch import merge_patch
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity
-from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
+from faceforge_domain.paging import PageRequest
 from faceforge_domain.ranges import plan_download, strong_etag
 from faceforge_domain.services.assets import AssetService, IngestOptions, IngestResult, check_kind
 from faceforge_domain.timefmt import format_timestamp
@@ -26,10 +26,10 @@ from faceforge_http.deps import AssetServiceDep, ClockDep, UploadSettingsDep
 from faceforge_http.digests import HEADER as DIGEST_HEADER
 from faceforge_http.digests import expected_sha256
 from faceforge_http.download import BlobResponse, download_response
-from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.envelope import Ok, Page, ok, page_out
 from faceforge_http.openapi import may_answer
-from faceforge_http.params import IdFilter, Limit, Offset, PageCursor, RecordId, Search
-from faceforge_http.routes.entities import EntityOut, entity_out, page_out
+from faceforge_http.params import IdFilter, PageDep, RecordId, Search
+from faceforge_http.routes.entities import EntityOut, entity_out
 from faceforge_http.uploads import MultipartUpload, announced_length, limited_body, multipart_boundary
 
 
@@ -267,14 +267,13 @@ class AssetController(Controller):
         mime: Search = None,
         q: Search = None,
         include_deleted: FromQuery[bool] = False,
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
-        cursor: PageCursor = None,
+        *,
+        page: PageDep,
     ) -> Ok[Page[AssetOut]]:
         query = AssetQuery.build(
             kind=kind, entity_id=entity_id, mime=mime, q=q, include_deleted=include_deleted
         )
-        return ok(await _page(assets, query, PageRequest(limit=limit, offset=offset, cursor=cursor)))
+        return ok(await _page(assets, query, page))
 
     @get("/{asset_id:str}", operation_id="getAsset", summary="One asset, extracted metadata included")
     async def get_asset(
@@ -313,11 +312,9 @@ class AssetController(Controller):
         assets: AssetServiceDep,
         asset_id: RecordId,
         include_deleted: FromQuery[bool] = False,
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
-        cursor: PageCursor = None,
+        *,
+        page: PageDep,
     ) -> Ok[Page[LinkedEntityOut]]:
-        page = PageRequest(limit=limit, offset=offset, cursor=cursor)
         result = await assets.linked_entities(asset_id, page, include_deleted=include_deleted)
         return ok(page_out(result, LinkedEntityOut.of))
 
@@ -356,14 +353,7 @@ class AssetController(Controller):
 
 
 async def _page(assets: AssetService, query: AssetQuery, page: PageRequest) -> Page[AssetOut]:
-    result = await assets.find(query, page)
-    return Page(
-        items=[AssetOut.of(a) for a in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+    return page_out(await assets.find(query, page), AssetOut.of)
 
 
 class EntityAssetsController(Controller):
@@ -376,12 +366,11 @@ class EntityAssetsController(Controller):
         assets: AssetServiceDep,
         entity_id: RecordId,
         kind: FromQuery[str | None] = None,
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
-        cursor: PageCursor = None,
+        *,
+        page: PageDep,
     ) -> Ok[Page[AssetOut]]:
         query = AssetQuery.build(kind=kind, entity_id=entity_id)
-        return ok(await _page(assets, query, PageRequest(limit=limit, offset=offset, cursor=cursor)))
+        return ok(await _page(assets, query, page))
 
     @post(
         "/{asset_id:str}/link",

@@ -9,12 +9,11 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody
 
 from faceforge_domain.models import Descriptor
-from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import DescriptorServiceDep
-from faceforge_http.envelope import Ok, Page, ok
-from faceforge_http.params import Limit, Offset, RecordId
-from faceforge_http.routes.entities import created, page_out
+from faceforge_http.envelope import Ok, Page, ok, page_out
+from faceforge_http.params import OffsetPageDep, RecordId
+from faceforge_http.routes.entities import created
 
 
 class DescriptorCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -76,12 +75,12 @@ class DescriptorController(Controller):
         entity_id: RecordId,
         field_key: FromQuery[str | None] = None,
         include_deleted: FromQuery[bool] = False,
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
+        *,
+        offset_page: OffsetPageDep,
     ) -> Ok[Page[DescriptorOut]]:
         result = await descriptors.search(
             entity_id,
-            PageRequest(limit=limit, offset=offset),
+            offset_page,
             field_key=field_key,
             include_deleted=include_deleted,
         )

@@ -3,7 +3,6 @@ delete, restore and bulk upsert. Every rule lives in the domain; these handlers 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
@@ -13,14 +12,13 @@ from msgspec import Meta
 
 from faceforge_domain.errors import FieldError
 from faceforge_domain.models import Entity
-from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest, PageResult
 from faceforge_domain.queries import ENTITY_SORTS, SORT_ORDERS, EntityQuery
 from faceforge_domain.services.entities import MAX_ALIAS, MAX_DISPLAY_NAME, MAX_TAG
 from faceforge_domain.text import NAME_PATTERN, SEARCH_PATTERN
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import EntityServiceDep
-from faceforge_http.envelope import Ok, Page, ok
-from faceforge_http.params import BodyId, Limit, Offset, PageCursor, RecordId, Search, choice
+from faceforge_http.envelope import Ok, Page, ok, page_out
+from faceforge_http.params import BodyId, PageDep, RecordId, Search, choice
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -123,16 +121,6 @@ def entity_out(e: Entity) -> EntityOut:
     )
 
 
-def page_out(result: PageResult[T], convert: Callable[[T], U]) -> Page[U]:
-    return Page(
-        items=[convert(item) for item in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
-
-
 def errors_out(errors: list[FieldError]) -> list[FieldErrorOut]:
     return [FieldErrorOut(field=e.field, message=e.message) for e in errors]
 
@@ -150,10 +138,8 @@ class EntityController(Controller):
     async def list_entities(
         self,
         entities: EntityServiceDep,
+        page: PageDep,
         request: Request[Any, Any, Any],
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
-        cursor: PageCursor = None,
         sort_by: str = choice(ENTITY_SORTS, "created_at", "The order of the list"),
         sort_order: str = choice(SORT_ORDERS, "asc", "Ascending or descending"),
         q: Search = None,
@@ -177,7 +163,7 @@ class EntityController(Controller):
             fields=fields,
             include_deleted=include_deleted,
         )
-        result = await entities.search(query, PageRequest(limit=limit, offset=offset, cursor=cursor))
+        result = await entities.search(query, page)
         return ok(page_out(result, entity_out))
 
     @post("/", operation_id="createEntity", summary="Create an entity")

@@ -10,13 +10,12 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from faceforge_domain.fields import SCOPES
 from faceforge_domain.models import FieldDefinition, FieldType
-from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
 from faceforge_domain.services.fielddefs import Violation
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import FieldDefServiceDep
-from faceforge_http.envelope import Ok, Page, ok
-from faceforge_http.params import Limit, Offset
-from faceforge_http.routes.entities import FieldErrorOut, created, errors_out, page_out
+from faceforge_http.envelope import Ok, Page, ok, page_out
+from faceforge_http.params import OffsetPageDep
+from faceforge_http.routes.entities import FieldErrorOut, created, errors_out
 
 Scope = Literal["entity", "descriptor"]
 # ``scope`` is a name Litestar reserves (the ASGI scope): the parameter is renamed in Python only.
@@ -147,8 +146,8 @@ class FieldDefController(Controller):
         field_defs: FieldDefServiceDep,
         field_key: FromPath[str],
         scope_: ScopeParam = "descriptor",
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
+        *,
+        offset_page: OffsetPageDep,
     ) -> Ok[Page[ViolationOut]]:
-        result = await field_defs.violations(field_key, PageRequest(limit=limit, offset=offset), scope_)
+        result = await field_defs.violations(field_key, offset_page, scope_)
         return ok(page_out(result, violation_out))

@@ -13,11 +13,11 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from faceforge_domain.jobs.models import Job, JobError, LogEntry, LogLevel, Progress
 from faceforge_domain.jobs.service import DEFAULT_LOG_LIMIT, MAX_LOG_LIMIT
-from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest, check_position
+from faceforge_domain.paging import check_position
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import JobServiceDep
-from faceforge_http.envelope import Ok, Page, ok
-from faceforge_http.params import Limit, Offset, PageCursor, RecordId, position
+from faceforge_http.envelope import Ok, Page, ok, page_out
+from faceforge_http.params import PageDep, RecordId, position
 
 Count = Annotated[int, msgspec.Meta(ge=0)]
 STATUS_PARAM = Parameter(default=None, description="Repeatable: jobs in any of these statuses")
@@ -193,24 +193,11 @@ class JobController(Controller):
         jobs: JobServiceDep,
         status: list[str] | None = STATUS_PARAM,
         job_type: FromQuery[str | None] = None,
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
-        cursor: PageCursor = None,
+        *,
+        page: PageDep,
     ) -> Ok[Page[JobOut]]:
-        result = await jobs.list_jobs(
-            statuses=status or [],
-            job_type=job_type,
-            page=PageRequest(limit=limit, offset=offset, cursor=cursor),
-        )
-        return ok(
-            Page(
-                items=[job_out(j) for j in result.items],
-                total=result.total,
-                limit=result.limit,
-                offset=result.offset,
-                next_cursor=result.next_cursor,
-            )
-        )
+        result = await jobs.list_jobs(statuses=status or [], job_type=job_type, page=page)
+        return ok(page_out(result, job_out))
 
     @get("/{job_id:str}", operation_id="getJob", summary="One job: status, progress, result or error")
     async def get_job(self, jobs: JobServiceDep, job_id: RecordId) -> Ok[JobOut]:

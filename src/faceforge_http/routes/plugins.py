@@ -15,12 +15,12 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from faceforge_domain.errors import NotFound
-from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
+from faceforge_domain.paging import page_of_all
 from faceforge_domain.plugins.models import PluginView
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import PluginServiceDep
-from faceforge_http.envelope import Ok, Page, ok
-from faceforge_http.params import Limit, Offset
+from faceforge_http.envelope import Ok, Page, ok, page_out
+from faceforge_http.params import OffsetPageDep
 
 JsonObject = dict[str, Any]
 PERMISSION = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
@@ -110,21 +110,9 @@ class PluginController(Controller):
 
     @get("/", operation_id="listPlugins", summary="Every plugin found or registered, with its status")
     async def list_plugins(
-        self,
-        plugins: PluginServiceDep,
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
+        self, plugins: PluginServiceDep, offset_page: OffsetPageDep
     ) -> Ok[Page[PluginOut]]:
-        PageRequest(limit=limit, offset=offset)
-        views = await plugins.list_plugins()
-        return ok(
-            Page(
-                items=[plugin_out(v) for v in views[offset : offset + limit]],
-                total=len(views),
-                limit=limit,
-                offset=offset,
-            )
-        )
+        return ok(page_out(page_of_all(await plugins.list_plugins(), offset_page), plugin_out))
 
     @post(
         "/rescan",

@@ -9,16 +9,15 @@ from litestar import Controller, Response, delete, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from faceforge_domain.models import Relationship
-from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
 from faceforge_domain.queries import DIRECTIONS, RelationshipQuery
 from faceforge_domain.services.relationships import MAX_SUGGESTIONS, MAX_TYPE
 from faceforge_domain.text import NAME_PATTERN
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import RelationshipServiceDep
-from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.envelope import Ok, Page, ok, page_out
 from faceforge_http.openapi import may_answer
-from faceforge_http.params import BodyId, IdFilter, Limit, Offset, RecordId, Search, choice
-from faceforge_http.routes.entities import created, page_out
+from faceforge_http.params import BodyId, IdFilter, OffsetPageDep, RecordId, Search, choice
+from faceforge_http.routes.entities import created
 
 
 class RelationshipCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -75,13 +74,13 @@ class RelationshipController(Controller):
         type: Search = None,  # the query parameter is named type
         direction: str = choice(DIRECTIONS, "both", "out or in needs entity_id"),
         include_deleted: FromQuery[bool] = False,
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
+        *,
+        offset_page: OffsetPageDep,
     ) -> Ok[Page[RelationshipOut]]:
         query = RelationshipQuery.build(
             entity_id=entity_id, type=type, direction=direction, include_deleted=include_deleted
         )
-        result = await relationships.search(query, PageRequest(limit=limit, offset=offset))
+        result = await relationships.search(query, offset_page)
         return ok(page_out(result, relationship_out))
 
     @post("/", operation_id="createRelationship", summary="Link two entities")
