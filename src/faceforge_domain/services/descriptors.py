@@ -22,6 +22,7 @@ from faceforge_domain.mergepatch import merge_patch
 from faceforge_domain.models import Descriptor
 from faceforge_domain.paging import PageRequest, PageResult, offset_only, page_of
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
+from faceforge_domain.services.soft_delete import SoftDelete
 from faceforge_domain.timefmt import parse_timestamp
 
 EDITABLE = ("value", "valid_from", "valid_to", "source", "note")
@@ -68,6 +69,7 @@ class DescriptorService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
+        self._soft_delete = SoftDelete(uow, clock, "descriptor", lambda unit: unit.descriptors)
 
     async def search(
         self,
@@ -139,13 +141,8 @@ class DescriptorService:
         return updated
 
     async def delete(self, descriptor_id: str) -> None:
-        async with self._uow.write() as uow:
-            descriptor = await uow.descriptors.get(descriptor_id)
-            if descriptor is None:
-                raise NotFound("descriptor", descriptor_id)
-            descriptor.deleted_at = descriptor.updated_at = self._clock.now()
-            await uow.descriptors.update(descriptor)
-            await uow.commit()
+        """Soft delete: hidden from lists and lookups."""
+        await self._soft_delete.delete(descriptor_id)
 
     async def _checked(self, uow: UnitOfWork, base: Descriptor, values: DescriptorValues) -> Descriptor:
         """``base`` with ``values`` applied, once they satisfy the definition and the rules."""

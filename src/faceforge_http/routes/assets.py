@@ -14,13 +14,12 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.content_check import MAX_ITEMS, ContentAnswer, ContentClaim
-from faceforge_domain.errors import FieldError, Invalid
-from faceforge_domain.filetypes import MAX_FILENAME_CHARS, clean_filename
-from faceforge_domain.mergepatch import merge_patch
+from faceforge_domain.errors import Invalid
+from faceforge_domain.filetypes import MAX_FILENAME_CHARS
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.ranges import plan_download, strong_etag
-from faceforge_domain.services.assets import AssetService, IngestOptions, IngestResult, check_kind
+from faceforge_domain.services.assets import AssetPatch, AssetService, IngestOptions, IngestResult
 from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import AssetServiceDep, ClockDep, UploadSettingsDep
 from faceforge_http.digests import HEADER as DIGEST_HEADER
@@ -102,15 +101,6 @@ def _out_fields(asset: Asset) -> dict[str, Any]:
     }
 
 
-class AssetPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """JSON merge patch of an asset: only the keys sent change; ``null`` clears an optional one."""
-
-    kind: str | msgspec.UnsetType = msgspec.UNSET
-    filename: str | msgspec.UnsetType = msgspec.UNSET
-    owner: str | msgspec.UnsetType | None = msgspec.UNSET
-    user_metadata: JsonObject | msgspec.UnsetType | None = msgspec.UNSET
-
-
 class LinkIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     role: str | None = None
 
@@ -147,29 +137,6 @@ def _upload_response(result: IngestResult) -> Response[Ok[UploadOut]]:
         return Response(body, status_code=HTTP_200_OK)
     location = f"/v1/assets/{result.asset.asset_id}"
     return Response(body, status_code=HTTP_201_CREATED, headers={"Location": location})
-
-
-def _apply_patch(changes: AssetPatch) -> Any:
-    errors: list[FieldError] = []
-    if isinstance(changes.kind, str):
-        errors += check_kind(changes.kind)
-    if errors:
-        raise Invalid(errors)
-
-    def change(asset: Asset) -> None:
-        if isinstance(changes.kind, str):
-            asset.kind = changes.kind
-        if isinstance(changes.filename, str):
-            asset.filename = clean_filename(changes.filename)
-            if asset.filename not in asset.filenames:
-                asset.filenames.append(asset.filename)
-        if not isinstance(changes.owner, msgspec.UnsetType):
-            asset.owner = changes.owner
-        if not isinstance(changes.user_metadata, msgspec.UnsetType):
-            patch = changes.user_metadata
-            asset.user_metadata = {} if patch is None else merge_patch(asset.user_metadata, patch)
-
-    return change
 
 
 class AssetController(Controller):
@@ -285,7 +252,7 @@ class AssetController(Controller):
     async def patch_asset(
         self, assets: AssetServiceDep, asset_id: RecordId, data: JSONBody[AssetPatch]
     ) -> Ok[AssetOut]:
-        return ok(AssetOut.of(await assets.update(asset_id, _apply_patch(data))))
+        return ok(AssetOut.of(await assets.patch(asset_id, data)))
 
     @delete(
         "/{asset_id:str}", operation_id="deleteAsset", summary="Soft-delete an asset (purge removes bytes)"
