@@ -20,7 +20,6 @@ from faceforge_domain.models import Asset, JsonObject, LinkedEntity
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.ranges import plan_download, strong_etag
 from faceforge_domain.services.assets import AssetPatch, AssetService, IngestOptions, IngestResult
-from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import AssetServiceDep, ClockDep, UploadSettingsDep
 from faceforge_http.digests import HEADER as DIGEST_HEADER
 from faceforge_http.digests import expected_sha256
@@ -28,8 +27,9 @@ from faceforge_http.download import BlobResponse, download_response
 from faceforge_http.envelope import Ok, Page, ok, page_out
 from faceforge_http.openapi import may_answer
 from faceforge_http.params import IdFilter, PageDep, RecordId, Search
-from faceforge_http.routes.entities import EntityOut, entity_out
+from faceforge_http.routes.entities import EntityOut
 from faceforge_http.uploads import MultipartUpload, announced_length, limited_body, multipart_boundary
+from faceforge_http.wire import Wire, to_wire
 
 
 class StorageOut(msgspec.Struct, kw_only=True):
@@ -58,10 +58,6 @@ class AssetOut(msgspec.Struct, kw_only=True):
     updated_at: str
     deleted_at: str | None
 
-    @classmethod
-    def of(cls, asset: Asset) -> AssetOut:
-        return cls(**_out_fields(asset))
-
 
 class UploadOut(AssetOut, kw_only=True):
     """The stored asset; ``deduplicated`` is true when these bytes were already stored."""
@@ -76,29 +72,7 @@ KNOWN_BYTES = {
 }
 
 
-def _out_fields(asset: Asset) -> dict[str, Any]:
-    return {
-        "asset_id": asset.asset_id,
-        "content_hash": asset.content_hash,
-        "kind": asset.kind,
-        "mime_type": asset.mime_type,
-        "size_bytes": asset.size_bytes,
-        "filename": asset.filename,
-        "filenames": asset.filenames,
-        "storage": StorageOut(
-            provider=asset.storage.provider, bucket=asset.storage.bucket, key=asset.storage.key
-        ),
-        "derived_from_asset_id": asset.derived_from_asset_id,
-        "owner": asset.owner,
-        "extracted_metadata": asset.extracted_metadata,
-        "metadata_status": asset.metadata_status,
-        "metadata_reason": asset.metadata_reason,
-        "user_metadata": asset.user_metadata,
-        "plugin_data": asset.plugin_data,
-        "created_at": format_timestamp(asset.created_at),
-        "updated_at": format_timestamp(asset.updated_at),
-        "deleted_at": format_timestamp(asset.deleted_at) if asset.deleted_at else None,
-    }
+asset_out = Wire(Asset, AssetOut)
 
 
 class LinkIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -120,9 +94,9 @@ class LinkedEntityOut(EntityOut, kw_only=True):
 
     role: str | None
 
-    @classmethod
-    def of(cls, link: LinkedEntity) -> LinkedEntityOut:
-        return cls(**msgspec.structs.asdict(entity_out(link.entity)), role=link.role)
+
+def linked_entity_out(link: LinkedEntity) -> LinkedEntityOut:
+    return to_wire(LinkedEntityOut, link.entity, role=link.role)
 
 
 class LinkOut(msgspec.Struct, kw_only=True):
@@ -132,7 +106,7 @@ class LinkOut(msgspec.Struct, kw_only=True):
 
 
 def _upload_response(result: IngestResult) -> Response[Ok[UploadOut]]:
-    body = ok(UploadOut(**_out_fields(result.asset), deduplicated=result.deduplicated))
+    body = ok(to_wire(UploadOut, result.asset, deduplicated=result.deduplicated))
     if result.deduplicated:
         return Response(body, status_code=HTTP_200_OK)
     location = f"/v1/assets/{result.asset.asset_id}"
@@ -246,13 +220,13 @@ class AssetController(Controller):
     async def get_asset(
         self, assets: AssetServiceDep, asset_id: RecordId, include_deleted: FromQuery[bool] = False
     ) -> Ok[AssetOut]:
-        return ok(AssetOut.of(await assets.get(asset_id, include_deleted=include_deleted)))
+        return ok(asset_out(await assets.get(asset_id, include_deleted=include_deleted)))
 
     @patch("/{asset_id:str}", operation_id="patchAsset", summary="Change an asset (JSON merge patch)")
     async def patch_asset(
         self, assets: AssetServiceDep, asset_id: RecordId, data: JSONBody[AssetPatch]
     ) -> Ok[AssetOut]:
-        return ok(AssetOut.of(await assets.patch(asset_id, data)))
+        return ok(asset_out(await assets.patch(asset_id, data)))
 
     @delete(
         "/{asset_id:str}", operation_id="deleteAsset", summary="Soft-delete an asset (purge removes bytes)"
@@ -267,7 +241,7 @@ class AssetController(Controller):
         status_code=HTTP_200_OK,
     )
     async def restore_asset(self, assets: AssetServiceDep, asset_id: RecordId) -> Ok[AssetOut]:
-        return ok(AssetOut.of(await assets.restore(asset_id)))
+        return ok(asset_out(await assets.restore(asset_id)))
 
     @get(
         "/{asset_id:str}/entities",
@@ -283,7 +257,7 @@ class AssetController(Controller):
         page: PageDep,
     ) -> Ok[Page[LinkedEntityOut]]:
         result = await assets.linked_entities(asset_id, page, include_deleted=include_deleted)
-        return ok(page_out(result, LinkedEntityOut.of))
+        return ok(page_out(result, linked_entity_out))
 
     @route(
         "/{asset_id:str}/download",
@@ -320,7 +294,7 @@ class AssetController(Controller):
 
 
 async def _page(assets: AssetService, query: AssetQuery, page: PageRequest) -> Page[AssetOut]:
-    return page_out(await assets.find(query, page), AssetOut.of)
+    return page_out(await assets.find(query, page), asset_out)
 
 
 class EntityAssetsController(Controller):

@@ -9,11 +9,11 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody
 
 from faceforge_domain.models import Descriptor
-from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import DescriptorServiceDep
 from faceforge_http.envelope import Ok, Page, ok, page_out
 from faceforge_http.params import OffsetPageDep, RecordId
 from faceforge_http.routes.entities import created
+from faceforge_http.wire import Wire
 
 
 class DescriptorCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -49,20 +49,7 @@ class DescriptorOut(msgspec.Struct, kw_only=True):
     deleted_at: str | None
 
 
-def descriptor_out(d: Descriptor) -> DescriptorOut:
-    return DescriptorOut(
-        descriptor_id=d.descriptor_id,
-        entity_id=d.entity_id,
-        field_key=d.field_key,
-        value=d.value,
-        valid_from=d.valid_from,
-        valid_to=d.valid_to,
-        source=d.source,
-        note=d.note,
-        created_at=format_timestamp(d.created_at),
-        updated_at=format_timestamp(d.updated_at),
-        deleted_at=None if d.deleted_at is None else format_timestamp(d.deleted_at),
-    )
+descriptor_out = Wire(Descriptor, DescriptorOut)
 
 
 class DescriptorController(Controller):

@@ -15,10 +15,10 @@ from faceforge_domain.models import Entity
 from faceforge_domain.queries import ENTITY_SORTS, SORT_ORDERS, EntityQuery
 from faceforge_domain.services.entities import MAX_ALIAS, MAX_DISPLAY_NAME, MAX_TAG
 from faceforge_domain.text import NAME_PATTERN, SEARCH_PATTERN
-from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import EntityServiceDep
 from faceforge_http.envelope import Ok, Page, ok, page_out
 from faceforge_http.params import BodyId, PageDep, RecordId, Search, choice
+from faceforge_http.wire import Wire
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -105,20 +105,7 @@ class EntityOut(msgspec.Struct, kw_only=True):
     deleted_at: str | None
 
 
-def entity_out(e: Entity) -> EntityOut:
-    return EntityOut(
-        entity_id=e.entity_id,
-        display_name=e.display_name,
-        aliases=e.aliases,
-        tags=e.tags,
-        fields=e.fields,
-        primary_thumbnail_asset_id=e.primary_thumbnail_asset_id,
-        external_ids=e.external_ids,
-        plugin_data=e.plugin_data,
-        created_at=format_timestamp(e.created_at),
-        updated_at=format_timestamp(e.updated_at),
-        deleted_at=None if e.deleted_at is None else format_timestamp(e.deleted_at),
-    )
+entity_out = Wire(Entity, EntityOut)
 
 
 def errors_out(errors: list[FieldError]) -> list[FieldErrorOut]:

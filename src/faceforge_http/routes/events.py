@@ -12,11 +12,11 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from faceforge_domain.events import DEFAULT_EVENT_LIMIT, Event, EventFilter, parse_type_filter
 from faceforge_domain.paging import MAX_POSITION, check_position
-from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.auth import plugin_principal
 from faceforge_http.deps import EventFeedDep
 from faceforge_http.envelope import Ok, Page, ok
 from faceforge_http.params import Limit, position
+from faceforge_http.wire import Wire
 
 TYPES = Parameter(
     default=None,
@@ -34,14 +34,7 @@ class EventOut(msgspec.Struct, kw_only=True):
     data: dict[str, Any]
 
 
-def event_out(event: Event) -> EventOut:
-    return EventOut(
-        id=event.id,
-        ts=format_timestamp(event.ts),
-        type=event.type,
-        subject_id=event.subject_id,
-        data=event.data,
-    )
+event_out = Wire(Event, EventOut)
 
 
 def _filter(request: Request[Any, Any, Any], types: list[str] | None) -> EventFilter:

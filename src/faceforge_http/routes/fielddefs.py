@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Response, delete, get, patch, post
@@ -11,11 +11,11 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from faceforge_domain.fields import SCOPES
 from faceforge_domain.models import FieldDefinition, FieldType
 from faceforge_domain.services.fielddefs import Violation
-from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import FieldDefServiceDep
 from faceforge_http.envelope import Ok, Page, ok, page_out
 from faceforge_http.params import OffsetPageDep
 from faceforge_http.routes.entities import FieldErrorOut, created, errors_out
+from faceforge_http.wire import Wire
 
 Scope = Literal["entity", "descriptor"]
 # ``scope`` is a name Litestar reserves (the ASGI scope): the parameter is renamed in Python only.
@@ -79,11 +79,7 @@ class ViolationOut(msgspec.Struct, kw_only=True):
     errors: list[FieldErrorOut]
 
 
-def field_def_out(d: FieldDefinition) -> FieldDefOut:
-    values: dict[str, Any] = msgspec.structs.asdict(d)
-    values["created_at"] = format_timestamp(d.created_at)
-    values["updated_at"] = format_timestamp(d.updated_at)
-    return FieldDefOut(**values)
+field_def_out = Wire(FieldDefinition, FieldDefOut)
 
 
 def violation_out(v: Violation) -> ViolationOut:

@@ -14,10 +14,10 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from faceforge_domain.jobs.models import Job, JobError, LogEntry, LogLevel, Progress
 from faceforge_domain.jobs.service import DEFAULT_LOG_LIMIT, MAX_LOG_LIMIT
 from faceforge_domain.paging import check_position
-from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import JobServiceDep
 from faceforge_http.envelope import Ok, Page, ok, page_out
 from faceforge_http.params import PageDep, RecordId, position
+from faceforge_http.wire import Wire, to_wire
 
 Count = Annotated[int, msgspec.Meta(ge=0)]
 STATUS_PARAM = Parameter(default=None, description="Repeatable: jobs in any of these statuses")
@@ -125,44 +125,15 @@ class FailIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     message: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 
 
-def _ts(moment: Any) -> str | None:
-    return None if moment is None else format_timestamp(moment)
-
-
-def job_out(job: Job) -> JobOut:
-    p = job.progress
-    return JobOut(
-        job_id=job.job_id,
-        job_type=job.job_type,
-        status=job.status,
-        progress=ProgressOut(
-            percent=p.percent,
-            step=p.step,
-            current=p.current,
-            total=p.total,
-            bytes_current=p.bytes_current,
-            bytes_total=p.bytes_total,
-            skipped=p.skipped,
-        ),
-        input=job.input,
-        input_asset_id=job.input_asset_id,
-        result=job.result,
-        error=None if job.error is None else JobErrorOut(code=job.error.code, message=job.error.message),
-        claimed_by=job.claimed_by,
-        lease_expires_at=_ts(job.lease_expires_at),
-        attempts=job.attempts,
-        created_by=job.created_by,
-        created_at=format_timestamp(job.created_at),
-        started_at=_ts(job.started_at),
-        finished_at=_ts(job.finished_at),
-        updated_at=format_timestamp(job.updated_at),
-    )
-
-
-def entry_out(entry: LogEntry) -> LogEntryOut:
-    return LogEntryOut(
-        id=entry.id, ts=format_timestamp(entry.ts), level=entry.level, message=entry.message, data=entry.data
-    )
+job_out = Wire(
+    Job,
+    JobOut,
+    hidden={
+        "owner": "the Core process that runs the job: internal bookkeeping",
+        "lease_id": "the external runner's secret: only the claim answers it (ClaimedJobOut)",
+    },
+)
+entry_out = Wire(LogEntry, LogEntryOut, hidden={"job_id": "a log is always read through its job"})
 
 
 def job_created(job: Job) -> Response[Ok[JobOut]]:
@@ -268,7 +239,7 @@ class JobController(Controller):
     ) -> Ok[ClaimedJobOut]:
         job = await jobs.claim(job_id, data.runner)
         assert job.lease_id is not None  # a claim always grants a lease
-        return ok(ClaimedJobOut(**msgspec.structs.asdict(job_out(job)), lease_id=job.lease_id))
+        return ok(to_wire(ClaimedJobOut, job))
 
     @post(
         "/{job_id:str}/heartbeat",

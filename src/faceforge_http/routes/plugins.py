@@ -6,7 +6,6 @@ there with 404 for an unknown plugin and 409 for one that is not enabled.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -17,10 +16,10 @@ from litestar.status_codes import HTTP_200_OK
 from faceforge_domain.errors import NotFound
 from faceforge_domain.paging import page_of_all
 from faceforge_domain.plugins.models import PluginView
-from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import PluginServiceDep
 from faceforge_http.envelope import Ok, Page, ok, page_out
 from faceforge_http.params import OffsetPageDep
+from faceforge_http.wire import Wire
 
 JsonObject = dict[str, Any]
 PERMISSION = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
@@ -73,35 +72,7 @@ class EnabledOut(msgspec.Struct, kw_only=True):
     token: str
 
 
-def _ts(moment: datetime | None) -> str | None:
-    return None if moment is None else format_timestamp(moment)
-
-
-def plugin_out(view: PluginView) -> PluginOut:
-    return PluginOut(
-        plugin_id=view.plugin_id,
-        status=view.status,
-        name=view.name,
-        version=view.version,
-        description=view.description,
-        folders=view.folders,
-        capabilities=view.capabilities,
-        permissions=view.permissions,
-        granted_permissions=view.granted_permissions,
-        missing_grants=view.missing_grants,
-        job_types=view.job_types,
-        routes_prefix=view.routes_prefix,
-        core_compat=view.core_compat,
-        config_schema=view.config_schema,
-        problems=[ProblemOut(file=p.file, pointer=p.pointer, message=p.message) for p in view.problems],
-        config_problems=[
-            ProblemOut(file=p.file, pointer=p.pointer, message=p.message) for p in view.config_problems
-        ],
-        has_token=view.has_token,
-        registered=view.registered,
-        first_seen_at=_ts(view.first_seen_at),
-        last_seen_at=_ts(view.last_seen_at),
-    )
+plugin_out = Wire(PluginView, PluginOut)
 
 
 class PluginController(Controller):

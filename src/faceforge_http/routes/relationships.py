@@ -12,12 +12,12 @@ from faceforge_domain.models import Relationship
 from faceforge_domain.queries import DIRECTIONS, RelationshipQuery
 from faceforge_domain.services.relationships import MAX_SUGGESTIONS, MAX_TYPE
 from faceforge_domain.text import NAME_PATTERN
-from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.deps import RelationshipServiceDep
 from faceforge_http.envelope import Ok, Page, ok, page_out
 from faceforge_http.openapi import may_answer
 from faceforge_http.params import BodyId, IdFilter, OffsetPageDep, RecordId, Search, choice
 from faceforge_http.routes.entities import created
+from faceforge_http.wire import Wire
 
 
 class RelationshipCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -44,17 +44,7 @@ class RelationTypeOut(msgspec.Struct, kw_only=True):
     builtin: bool
 
 
-def relationship_out(r: Relationship) -> RelationshipOut:
-    return RelationshipOut(
-        relationship_id=r.relationship_id,
-        src_entity_id=r.src_entity_id,
-        dst_entity_id=r.dst_entity_id,
-        type=r.type,
-        fields=r.fields,
-        created_at=format_timestamp(r.created_at),
-        updated_at=format_timestamp(r.updated_at),
-        deleted_at=None if r.deleted_at is None else format_timestamp(r.deleted_at),
-    )
+relationship_out = Wire(Relationship, RelationshipOut)
 
 
 class RelationshipController(Controller):

@@ -19,7 +19,6 @@ from litestar.params import FromPath
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
 from faceforge_domain.errors import NotFound
-from faceforge_domain.timefmt import format_timestamp
 from faceforge_domain.uploads.model import UploadRecord
 from faceforge_domain.uploads.service import ResumableUploads, past_length
 from faceforge_http.deps import UploadServiceDep
@@ -39,6 +38,7 @@ from faceforge_http.tus import (
     tus_resumable_header,
 )
 from faceforge_http.uploads import request_chunks
+from faceforge_http.wire import Wire
 
 ASSET_ID_HEADER = "FaceForge-Asset-Id"
 
@@ -54,19 +54,8 @@ class UploadStatusOut(msgspec.Struct, kw_only=True):
     asset_id: str | None
     deduplicated: bool
 
-    @classmethod
-    def of(cls, record: UploadRecord) -> UploadStatusOut:
-        return cls(
-            upload_id=record.upload_id,
-            offset=record.offset,
-            length=record.length,
-            state=record.state,
-            metadata=record.metadata,
-            created_at=format_timestamp(record.created_at),
-            expires_at=format_timestamp(record.expires_at),
-            asset_id=record.asset_id,
-            deduplicated=record.deduplicated,
-        )
+
+upload_status_out = Wire(UploadRecord, UploadStatusOut)
 
 
 def progress_headers(record: UploadRecord) -> dict[str, str]:
@@ -225,4 +214,4 @@ class UploadController(Controller):
         summary="A resumable upload's status as JSON (state, offset, asset_id when complete)",
     )
     async def status(self, uploads: UploadServiceDep, upload_id: FromPath[str]) -> Ok[UploadStatusOut]:
-        return ok(UploadStatusOut.of(await uploads.get(upload_id)))
+        return ok(upload_status_out(await uploads.get(upload_id)))

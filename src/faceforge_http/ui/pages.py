@@ -32,7 +32,7 @@ from faceforge_http.deps import (
     RelationshipServiceDep,
     UploadSettingsDep,
 )
-from faceforge_http.routes.assets import AssetOut, LinkedEntityOut
+from faceforge_http.routes.assets import asset_out, linked_entity_out
 from faceforge_http.routes.descriptors import descriptor_out
 from faceforge_http.routes.entities import entity_out
 from faceforge_http.routes.fielddefs import field_def_out
@@ -142,7 +142,7 @@ async def entity_page(
         context["fields"] = [field_view(d) for d in await field_defs.all("descriptor")]
     elif tab == "attachments":
         attached = await assets.find(AssetQuery.build(entity_id=entity_id), PageRequest(limit=DETAIL_LIMIT))
-        context["assets"] = [plain(AssetOut.of(a)) for a in attached.items]
+        context["assets"] = [plain(asset_out(a)) for a in attached.items]
         context["asset_total"] = attached.total
         context["uploads"] = upload_settings
     else:
@@ -182,7 +182,7 @@ async def assets_page(
     return Template(
         "assets.html",
         context={
-            "assets": [plain(AssetOut.of(a)) for a in result.items],
+            "assets": [plain(asset_out(a)) for a in result.items],
             "q": q,
             "kind": kind,
             "mime": mime,
@@ -199,8 +199,8 @@ async def asset_page(assets: AssetServiceDep, asset_id: FromPath[str]) -> Templa
     return Template(
         "asset.html",
         context={
-            "asset": plain(AssetOut.of(asset)),
-            "linked": [plain(LinkedEntityOut.of(link)) for link in linked.items],
+            "asset": plain(asset_out(asset)),
+            "linked": [plain(linked_entity_out(link)) for link in linked.items],
             "linked_total": linked.total,
         },
     )
