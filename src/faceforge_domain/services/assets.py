@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -22,7 +21,16 @@ from faceforge_domain.clock import Clock
 from faceforge_domain.content_check import ContentAnswer, ContentClaim, answers, checked_claims
 from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
 from faceforge_domain.events import record, record_many
-from faceforge_domain.filetypes import SNIFF_BYTES, check_filename, clean_filename, infer_kind, sniff_mime
+from faceforge_domain.filetypes import (
+    KIND_PATTERN,
+    KIND_RULE,
+    MAX_KIND,
+    SNIFF_BYTES,
+    check_filename,
+    clean_filename,
+    infer_kind,
+    sniff_mime,
+)
 from faceforge_domain.ids import is_id
 from faceforge_domain.jsonlimits import check_json, require_json
 from faceforge_domain.mergepatch import merge_patch
@@ -46,8 +54,6 @@ from faceforge_domain.timefmt import format_timestamp
 
 log = logging.getLogger("faceforge.assets")
 
-KIND_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
-MAX_KIND = 64
 MAX_ROLE = 64
 
 
@@ -193,7 +199,7 @@ class PurgeReport(msgspec.Struct, kw_only=True):
 
 def check_kind(kind: str, field: str = "kind") -> list[FieldError]:
     if len(kind) > MAX_KIND or not KIND_PATTERN.fullmatch(kind):
-        return [FieldError(field, "must be lowercase words joined by dots, like image.original")]
+        return [FieldError(field, KIND_RULE)]
     return []
 
 
