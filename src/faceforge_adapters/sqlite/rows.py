@@ -67,6 +67,16 @@ def _without_none(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
+def _holds_struct(info: msgspec.inspect.Type) -> bool:
+    """Whether a type is or holds a Struct: JSON of that shape is decoded into it (plain JSON is
+    decoded as it is, twice as fast)."""
+    if isinstance(info, msgspec.inspect.StructType):
+        return True
+    inner = [getattr(info, name) for name in ("item_type", "key_type", "value_type") if hasattr(info, name)]
+    inner += [*getattr(info, "types", ()), *getattr(info, "item_types", ())]
+    return any(_holds_struct(each) for each in inner)
+
+
 class Column(msgspec.Struct, frozen=True):
     """One column: its name, and how a field's value is written to it and read from it."""
 
@@ -80,17 +90,17 @@ def column_for(name: str, annotation: Any) -> Column:
     inner, optional = _without_none(annotation)
     info = msgspec.inspect.type_info(inner)
     if isinstance(info, msgspec.inspect.DateTimeType):
-        return Column(name, to_ts, from_ts if optional else require_ts)
+        return Column(name, to_ts, from_ts if optional else parse_timestamp)
     if isinstance(info, msgspec.inspect.BoolType):
         return Column(name, _optional(int), _optional(bool))
     if isinstance(info, _PLAIN):
         return Column(name, _same, _same)
     if isinstance(info, msgspec.inspect.AnyType):  # any JSON value, null included
         return Column(name, to_json, from_json)
-    decoder = msgspec.json.Decoder(inner)
+    decode = msgspec.json.Decoder(inner if _holds_struct(info) else Any).decode
     if optional:
-        return Column(name, _optional(to_json), _optional(decoder.decode))
-    return Column(name, to_json, decoder.decode)
+        return Column(name, _optional(to_json), _optional(decode))
+    return Column(name, to_json, decode)
 
 
 class RowCodec(Generic[S]):
@@ -122,6 +132,12 @@ class RowCodec(Generic[S]):
                 column = column_for(renamed.get(field.name, field.name), field.type)
                 self._fields.append((field.name, None, [(field.name, column)]))
         self.columns = tuple(column.name for _, _, parts in self._fields for _, column in parts)
+        # Fields in one column, read in one pass (no call for a value stored as it is).
+        self._reads = [
+            (field, parts[0][1].name, None if parts[0][1].decode is _same else parts[0][1].decode)
+            for field, struct, parts in self._fields
+            if struct is None
+        ]
         key_column = renamed.get(key, key)
         self._key_index = self.columns.index(key_column)
         self.column_list = ", ".join(self.columns)
@@ -148,10 +164,10 @@ class RowCodec(Generic[S]):
     def from_row(self, row: sqlite3.Row) -> S:
         """The record a row holds (its columns selected by name, in any order)."""
         fields: dict[str, Any] = {}
+        for field, column, decode in self._reads:
+            value = row[column]
+            fields[field] = value if decode is None else decode(value)
         for field, struct, parts in self._fields:
-            if struct is None:
-                column = parts[0][1]
-                fields[field] = column.decode(row[column.name])
-            else:
+            if struct is not None:
                 fields[field] = struct(**{name: column.decode(row[column.name]) for name, column in parts})
         return self.record(**fields)
