@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 import posixpath
+import re
 import unicodedata
 
 from faceforge_domain.errors import FieldError, Invalid
@@ -40,6 +41,10 @@ SNIFF_BYTES = 64
 # could run script on the app's own origin if it were shown, so it is only ever downloaded.
 _PASSIVE_FAMILIES = ("image/", "video/", "audio/")
 _PASSIVE_TYPES = frozenset({"application/pdf", "text/plain"})
+# An asset's kind: lowercase words joined by dots (``image.original``, ``model.lora``).
+KIND_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
+MAX_KIND = 64
+KIND_RULE = "must be lowercase words joined by dots, like image.original"
 # The longest file name accepted, as sent (every way in: multipart, PUT, tus, bulk import, PATCH).
 MAX_FILENAME_CHARS = 1024
 

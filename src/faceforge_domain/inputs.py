@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from faceforge_domain.errors import FieldError, Invalid
+from faceforge_domain.filetypes import KIND_PATTERN, KIND_RULE
 from faceforge_domain.ids import ID_PATTERN
 from faceforge_domain.text import rule_for_pattern, text_problem
 
@@ -32,6 +33,8 @@ def _pattern_rule(quoted: str) -> str | None:
     """The rule behind a pattern msgspec names (quoted with ``repr``), in plain words."""
     if quoted == repr(ID_PATTERN.pattern):
         return "must be a 64-character lowercase hex id"
+    if quoted == repr(KIND_PATTERN.pattern):
+        return KIND_RULE
     return rule_for_pattern(quoted)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -101,12 +101,28 @@ def within_budget(items: list[T], budget: int = PAGE_BYTE_BUDGET) -> list[T]:
     return items
 
 
-def page_of(rows: list[T], total: int, page: PageRequest, position: Callable[[T], Cursor]) -> PageResult[T]:
-    """A page from ``limit + 1`` fetched rows: the extra row only says that a next page exists.
+def page_of(
+    rows: list[T], total: int, page: PageRequest, position: Callable[[T], Cursor] | None = None
+) -> PageResult[T]:
+    """The page every list answers, from the rows fetched for it.
 
-    The page is cut at ``PAGE_BYTE_BUDGET``; ``next_cursor`` then continues right after its last item.
+    A keyset list fetches ``limit + 1`` rows and gives ``position``: the extra row only says that a
+    next page exists, and ``next_cursor`` continues right after the last item kept. An offset list
+    gives no ``position`` and never answers a cursor. Either way the page is cut at
+    ``PAGE_BYTE_BUDGET``.
     """
     items = within_budget(rows[: page.limit])
     more = len(rows) > len(items)
-    next_cursor = encode_cursor(position(items[-1])) if more else None
+    next_cursor = encode_cursor(position(items[-1])) if more and position is not None else None
     return PageResult(items=items, total=total, limit=page.limit, offset=page.offset, next_cursor=next_cursor)
+
+
+def page_of_all(items: Sequence[T], page: PageRequest) -> PageResult[T]:
+    """A page of a list held whole in memory (offset paging)."""
+    return page_of(list(items[page.offset : page.offset + page.limit]), len(items), page)
+
+
+def offset_only(page: PageRequest, what: str) -> None:
+    """Refuse a cursor for a list that pages by offset only (``what`` names it: "descriptors")."""
+    if page.cursor is not None:
+        raise Invalid.one("cursor", f"{what} page by offset only")

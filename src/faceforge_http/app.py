@@ -13,7 +13,6 @@ from typing import Any, cast
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.enums import ScopeType
 from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
@@ -31,6 +30,7 @@ from litestar.types import (
 
 from faceforge_adapters.bootstrap import Core, bootstrap, core_version
 from faceforge_http.auth import require_token
+from faceforge_http.deps import DEPENDENCIES
 from faceforge_http.errors import EXCEPTION_HANDLERS
 from faceforge_http.jsonbody import JsonRequest
 from faceforge_http.openapi import (
@@ -125,11 +125,6 @@ class CoreApp(Litestar):
             )
 
 
-def provide_core(state: State) -> Core:
-    core: Core = state.core
-    return core
-
-
 def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
     """Build the HTTP app around a running Core, or (with none given) one that boots its own.
 
@@ -171,7 +166,7 @@ def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
             *ui_handlers(),
         ],
-        dependencies={"core": Provide(provide_core, sync_to_thread=False)},
+        dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(core_version()),
         template_config=ui_template_config(),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import msgspec
 
+from faceforge_domain.paging import PageResult
+
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class Ok(msgspec.Struct, Generic[T], kw_only=True):
@@ -41,3 +45,14 @@ class Page(msgspec.Struct, Generic[T], kw_only=True):
 
 def ok(data: T) -> Ok[T]:
     return Ok(data=data)
+
+
+def page_out(result: PageResult[T], convert: Callable[[T], U]) -> Page[U]:
+    """A domain page on the wire, each item converted."""
+    return Page(
+        items=[convert(item) for item in result.items],
+        total=result.total,
+        limit=result.limit,
+        offset=result.offset,
+        next_cursor=result.next_cursor,
+    )

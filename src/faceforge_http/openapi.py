@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,9 +93,13 @@ def may_answer(*statuses: int) -> dict[str, Any]:
 
 
 def _inputs(handler: HTTPRouteHandler) -> set[str]:
-    """The parameters a client sends (path, query, header, body), not injected dependencies."""
-    injected = set(handler.resolve_dependencies()) | _NOT_INPUTS | {"self"}
-    return set(handler.parsed_fn_signature.parameters) - injected
+    """The parameters a client sends (path, query, header, body): the handler's own, and those of the
+    dependencies it takes (the paging parameters), not the injected values themselves."""
+    dependencies = handler.resolve_dependencies()
+    sent = set(handler.parsed_fn_signature.parameters) - {"self"}
+    for name in sent & dependencies.keys():
+        sent |= set(inspect.signature(dependencies[name].dependency).parameters)
+    return sent - dependencies.keys() - _NOT_INPUTS
 
 
 def implied_errors(path: str, method: str, handler: HTTPRouteHandler) -> set[int]:

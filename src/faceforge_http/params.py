@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from litestar.di import NamedDependency, Provide
 from litestar.params import Parameter, QueryParameter
 from msgspec import Meta
 
 from faceforge_domain.ids import ID_PATTERN
-from faceforge_domain.paging import MAX_LIMIT, MAX_OFFSET, MAX_POSITION
+from faceforge_domain.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, MAX_POSITION, PageRequest
 from faceforge_domain.queries import MAX_QUERY
 from faceforge_domain.text import SEARCH_PATTERN
 
@@ -32,6 +33,26 @@ PageCursor = Annotated[
         description="The `next_cursor` of the previous page (opaque; not with `offset`)",
     ),
 ]
+
+
+def provide_page(limit: Limit = DEFAULT_LIMIT, offset: Offset = 0, cursor: PageCursor = None) -> PageRequest:
+    """``limit``, ``offset`` and ``cursor``: the paging parameters of a keyset list."""
+    return PageRequest(limit=limit, offset=offset, cursor=cursor)
+
+
+def provide_offset_page(limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> PageRequest:
+    """``limit`` and ``offset``: the paging parameters of a list that pages by offset only."""
+    return PageRequest(limit=limit, offset=offset)
+
+
+PAGING = {
+    "page": Provide(provide_page, sync_to_thread=False),
+    "offset_page": Provide(provide_offset_page, sync_to_thread=False),
+}
+"""The paging parameter sets, each read once from the query: a list handler takes ``page: PageDep``
+(keyset lists) or ``offset_page: OffsetPageDep`` and receives the domain's ``PageRequest``."""
+PageDep = NamedDependency[PageRequest]
+OffsetPageDep = NamedDependency[PageRequest]
 
 
 Search = Annotated[

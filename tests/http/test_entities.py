@@ -9,10 +9,10 @@ import anyio
 import anyio.lowlevel
 import pytest
 from litestar import Litestar, Router
-from litestar.di import Provide
 from litestar.testing import AsyncTestClient
 
 from faceforge_adapters.bootstrap import Core
+from faceforge_http.deps import DEPENDENCIES
 from faceforge_http.routes.descriptors import DescriptorController
 from faceforge_http.routes.entities import EntityController
 from faceforge_http.routes.fielddefs import FieldDefController
@@ -361,7 +361,7 @@ async def test_bulk_upsert_over_1000_items_is_422_and_stores_nothing(
 
 def test_every_route_has_tags_an_operation_id_and_real_body_types() -> None:
     app = Litestar(
-        dependencies={"core": Provide(lambda: None, sync_to_thread=False)},
+        dependencies=DEPENDENCIES,
         route_handlers=[
             Router(
                 "/v1",

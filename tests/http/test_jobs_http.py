@@ -401,6 +401,28 @@ async def test_bulk_import_refuses_a_nul_character_in_the_path_as_a_validation_e
     assert await job_count(client, auth) == 0
 
 
+@pytest.mark.parametrize(
+    ("extra", "field", "words"),
+    [
+        ({"kind": "Not A Kind"}, "kind", "lowercase words joined by dots"),
+        ({"kind": "a" * 65}, "kind", "at most 64 characters"),
+        ({"entity_id": "not-an-id"}, "entity_id", "64-character lowercase hex id"),
+        ({"include": ["*.jpg"] * 101}, "include", "at most 100 items"),
+        ({"exclude": [""]}, "exclude/0", "at least 1 characters"),
+        ({"surprise": True}, "surprise", "not a known attribute"),
+    ],
+)
+async def test_bulk_import_refuses_bad_options_by_their_field_before_any_job(
+    client: Client, auth: dict[str, str], tmp_path: Path, extra: dict[str, Any], field: str, words: str
+) -> None:
+    body = {"path": str(tmp_path), **extra}
+    response = await client.post("/v1/assets/bulk-import", json=body, headers=auth)
+    error = assert_error(response, 422, "validation_error")
+    assert [detail["field"] for detail in error["details"]] == [field]
+    assert words in error["details"][0]["message"]
+    assert await job_count(client, auth) == 0
+
+
 async def test_bulk_import_takes_include_hidden(client: Client, auth: dict[str, str], tmp_path: Path) -> None:
     folder = tmp_path / "in"
     (folder / ".config").mkdir(parents=True)

@@ -17,10 +17,12 @@ from faceforge_adapters.memory import InMemoryBlobStore, InMemoryUnitOfWorkFacto
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.clock import FixedClock
 from faceforge_domain.errors import Invalid, NotFound
+from faceforge_domain.events import EventFilter
+from faceforge_domain.filetypes import MAX_FILENAME_CHARS
 from faceforge_domain.metadata import MetadataError, MetadataState, exiftool_entry, skip_reason
 from faceforge_domain.models import Asset, Entity
 from faceforge_domain.paging import PageRequest
-from faceforge_domain.services.assets import AssetService, IngestOptions, IngestResult
+from faceforge_domain.services.assets import AssetPatch, AssetService, IngestOptions, IngestResult
 from faceforge_domain.services.metadata import MetadataRunner
 
 pytestmark = pytest.mark.anyio
@@ -63,6 +65,11 @@ class World:
             await uow.entities.add(entity)
             await uow.commit()
         return entity
+
+    async def events(self) -> list[str]:
+        """The types of every event recorded so far, oldest first."""
+        async with self.uow.read() as uow:
+            return [event.type for event in await uow.events.after(0, EventFilter(), limit=1000)]
 
     async def add(self, data: bytes, name: str = "a.jpg", **options: object) -> Asset:
         self.clock.advance(timedelta(milliseconds=5))
@@ -239,19 +246,59 @@ async def test_purge_removes_only_deleted_unlinked_assets_and_their_bytes() -> N
     assert (await world.assets.purge()).asset_ids == []
 
 
-async def test_update_moves_updated_at_only_on_change() -> None:
+async def test_patch_moves_updated_at_only_on_change() -> None:
     world = World()
     asset = await world.add(b"patch me")
     world.clock.advance()
-    same = await world.assets.update(asset.asset_id, lambda a: None)
+    same = await world.assets.patch(asset.asset_id, AssetPatch(filename="a.jpg", owner=None))
     assert same.updated_at == asset.updated_at
-
-    def rename(a: Asset) -> None:
-        a.owner = "me"
-
-    changed = await world.assets.update(asset.asset_id, rename)
+    changed = await world.assets.patch(asset.asset_id, AssetPatch(owner="me"))
     assert changed.updated_at > asset.updated_at
     assert changed.owner == "me"
+    assert await world.events() == ["asset.created", "asset.updated"]
+
+
+async def test_patch_cleans_the_filename_and_keeps_every_name_once() -> None:
+    world = World()
+    asset = await world.add(b"renamed", "first.jpg")
+    renamed = await world.assets.patch(asset.asset_id, AssetPatch(filename="C:\\photos\\second.jpg"))
+    assert renamed.filename == "second.jpg"
+    back = await world.assets.patch(asset.asset_id, AssetPatch(filename="first.jpg"))
+    assert (back.filename, back.filenames) == ("first.jpg", ["first.jpg", "second.jpg"])
+    assert (await world.assets.get(asset.asset_id)).filenames == ["first.jpg", "second.jpg"]
+
+
+async def test_patch_merges_user_metadata_and_null_empties_it() -> None:
+    world = World()
+    asset = await world.add(b"meta", user_metadata={"a": 1, "b": {"c": 2, "d": 3}})
+    merged = await world.assets.patch(
+        asset.asset_id, AssetPatch(user_metadata={"a": None, "b": {"c": 5}, "e": "new"})
+    )
+    assert merged.user_metadata == {"b": {"c": 5, "d": 3}, "e": "new"}
+    cleared = await world.assets.patch(asset.asset_id, AssetPatch(user_metadata=None, owner="x"))
+    assert (cleared.user_metadata, cleared.owner) == ({}, "x")
+
+
+async def test_patch_refuses_a_bad_kind_and_a_long_name_together_and_changes_nothing() -> None:
+    world = World()
+    asset = await world.add(b"strict")
+    with pytest.raises(Invalid) as caught:
+        await world.assets.patch(
+            asset.asset_id, AssetPatch(kind="NOT OK", filename="x" * (MAX_FILENAME_CHARS + 1))
+        )
+    assert [e.field for e in caught.value.errors] == ["kind", "filename"]
+    assert "lowercase words" in caught.value.errors[0].message
+    assert await world.assets.get(asset.asset_id) == asset
+    assert await world.events() == ["asset.created"]
+
+
+async def test_patch_of_an_unknown_or_deleted_asset_is_not_found() -> None:
+    world = World()
+    asset = await world.add(b"gone soon")
+    await world.assets.delete(asset.asset_id)
+    for asset_id in (asset.asset_id, "0" * 64):
+        with pytest.raises(NotFound):
+            await world.assets.patch(asset_id, AssetPatch(owner="me"))
 
 
 EXIF_OUT = msgspec.json.encode(

@@ -136,6 +136,18 @@ async def test_list_filters_by_status_and_type_and_pages_newest_first() -> None:
         await service.list_jobs(statuses=["sleeping"])
 
 
+@pytest.mark.parametrize(("jobs", "limit"), [(6, 3), (3, 3), (4, 2), (1, 1)])
+async def test_a_full_last_page_says_no_page_follows(jobs: int, limit: int) -> None:
+    service, _, _ = make_service()
+    service.registry.register_external("p.a")
+    made = [await service.create("p.a", {"i": i}) for i in range(jobs)]
+    pages = [await service.list_jobs(page=PageRequest(limit=limit))]
+    while pages[-1].next_cursor is not None:
+        pages.append(await service.list_jobs(page=PageRequest(limit=limit, cursor=pages[-1].next_cursor)))
+    assert [len(page.items) for page in pages] == [limit] * (jobs // limit)
+    assert [j.job_id for page in pages for j in page.items] == [j.job_id for j in reversed(made)]
+
+
 async def test_log_pages_with_after_id_and_limit() -> None:
     service, _, _ = make_service()
     service.registry.register_external("p.ext")

@@ -8,77 +8,22 @@ from datetime import datetime
 
 import aiosqlite
 
-from faceforge_adapters.sqlite.entities import ENTITY_COLUMNS, entity_from_row
-from faceforge_adapters.sqlite.rows import from_json, from_ts, require_ts, to_json, to_ts
+from faceforge_adapters.sqlite.entities import ENTITY_COLUMNS
+from faceforge_adapters.sqlite.entities import ROWS as ENTITY_ROWS
+from faceforge_adapters.sqlite.rows import RowCodec, from_json, to_json, to_ts
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
 from faceforge_domain.metadata import MetadataOutcome, MetadataState, replace_entry
-from faceforge_domain.models import Asset, LinkedEntity, StorageLocation
+from faceforge_domain.models import Asset, LinkedEntity
 from faceforge_domain.queries import KeysetPosition
 
-_COLUMNS = (
-    "asset_id, kind, mime_type, size_bytes, filename, filenames, storage_provider, storage_bucket, "
-    "storage_key, derived_from_asset_id, owner, extracted_metadata, metadata_status, "
-    "metadata_reason, user_metadata, plugin_data, created_at, updated_at, deleted_at"
-)
-
-_INSERT = f"INSERT INTO assets ({_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS.split(',')))})"
-_UPDATE = "UPDATE assets SET {} WHERE asset_id = ?".format(
-    ", ".join(f"{column.strip()} = ?" for column in _COLUMNS.split(",")[1:])
-)
+ROWS = RowCodec(Asset, "assets", key="asset_id", flattened=("storage",))
+_COLUMNS = ROWS.column_list
 _RECORD_METADATA = (
     "UPDATE assets SET extracted_metadata = ?, metadata_status = ?, metadata_reason = ?, updated_at = ? "
     "WHERE asset_id = ?"
 )
 # Ids looked up per statement: far below SQLite's bound-parameter limit on every version.
 _IDS_PER_QUERY = 500
-
-
-def asset_from_row(row: sqlite3.Row) -> Asset:
-    return Asset(
-        asset_id=row["asset_id"],
-        kind=row["kind"],
-        mime_type=row["mime_type"],
-        size_bytes=row["size_bytes"],
-        filename=row["filename"],
-        filenames=from_json(row["filenames"]),
-        storage=StorageLocation(
-            provider=row["storage_provider"], bucket=row["storage_bucket"], key=row["storage_key"]
-        ),
-        derived_from_asset_id=row["derived_from_asset_id"],
-        owner=row["owner"],
-        extracted_metadata=from_json(row["extracted_metadata"]),
-        metadata_status=row["metadata_status"],
-        metadata_reason=row["metadata_reason"],
-        user_metadata=from_json(row["user_metadata"]),
-        plugin_data=from_json(row["plugin_data"]),
-        created_at=require_ts(row["created_at"]),
-        updated_at=require_ts(row["updated_at"]),
-        deleted_at=from_ts(row["deleted_at"]),
-    )
-
-
-def _values(asset: Asset) -> tuple[object, ...]:
-    return (
-        asset.asset_id,
-        asset.kind,
-        asset.mime_type,
-        asset.size_bytes,
-        asset.filename,
-        to_json(asset.filenames),
-        asset.storage.provider,
-        asset.storage.bucket,
-        asset.storage.key,
-        asset.derived_from_asset_id,
-        asset.owner,
-        to_json(asset.extracted_metadata),
-        asset.metadata_status,
-        asset.metadata_reason,
-        to_json(asset.user_metadata),
-        to_json(asset.plugin_data),
-        to_ts(asset.created_at),
-        to_ts(asset.updated_at),
-        to_ts(asset.deleted_at),
-    )
 
 
 class SqliteAssetRepository:
@@ -90,15 +35,14 @@ class SqliteAssetRepository:
 
     async def add_many(self, assets: Sequence[Asset]) -> None:
         if assets:
-            await self._conn.executemany(_INSERT, [_values(asset) for asset in assets])
+            await self._conn.executemany(ROWS.insert_sql, [ROWS.values(asset) for asset in assets])
 
     async def update(self, asset: Asset) -> None:
         await self.update_many([asset])
 
     async def update_many(self, assets: Sequence[Asset]) -> None:
-        rows = [(*values[1:], values[0]) for values in map(_values, assets)]
-        if rows:
-            await self._conn.executemany(_UPDATE, rows)
+        if assets:
+            await self._conn.executemany(ROWS.update_sql, [ROWS.update_values(asset) for asset in assets])
 
     async def get(self, asset_id: str, *, include_deleted: bool = False) -> Asset | None:
         return (await self.get_many([asset_id], include_deleted=include_deleted)).get(asset_id)
@@ -107,7 +51,7 @@ class SqliteAssetRepository:
         self, asset_ids: Collection[str], *, include_deleted: bool = False
     ) -> dict[str, Asset]:
         rows = await self._by_ids(_COLUMNS, asset_ids, include_deleted=include_deleted)
-        return {row["asset_id"]: asset_from_row(row) for row in rows}
+        return {row["asset_id"]: ROWS.from_row(row) for row in rows}
 
     async def metadata_states(self, asset_ids: Collection[str]) -> dict[str, MetadataState]:
         rows = await self._by_ids(
@@ -173,7 +117,7 @@ class SqliteAssetRepository:
         sql = f"SELECT {_COLUMNS} FROM assets{_clause(where)} ORDER BY created_at, asset_id LIMIT ? OFFSET ?"
         async with self._conn.execute(sql, (*params, limit, offset)) as cursor:
             rows = await cursor.fetchall()
-        return [asset_from_row(row) for row in rows]
+        return [ROWS.from_row(row) for row in rows]
 
     async def count(self, query: AssetQuery) -> int:
         where, params = _where(query)
@@ -200,7 +144,7 @@ class SqliteAssetRepository:
         )
         async with self._conn.execute(sql, (*params, limit, offset)) as cursor:
             rows = await cursor.fetchall()
-        return [LinkedEntity(entity=entity_from_row(row), role=row["role"]) for row in rows]
+        return [LinkedEntity(entity=ENTITY_ROWS.from_row(row), role=row["role"]) for row in rows]
 
     async def count_linked_entities(self, asset_id: str, *, include_deleted: bool) -> int:
         where, params = _linked_where(asset_id, include_deleted=include_deleted)
@@ -225,7 +169,7 @@ class SqliteAssetRepository:
         sql = f"SELECT {_COLUMNS} FROM assets WHERE {_PURGEABLE} ORDER BY deleted_at, asset_id"
         async with self._conn.execute(sql) as cursor:
             rows = await cursor.fetchall()
-        return [asset_from_row(row) for row in rows]
+        return [ROWS.from_row(row) for row in rows]
 
     async def remove_if_purgeable(self, asset_id: str) -> bool:
         async with self._conn.execute(

@@ -8,22 +8,18 @@ Only allow-listed column names are ever put into SQL text; every value is a boun
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
 
-from faceforge_adapters.sqlite.rows import from_json, from_ts, require_ts, to_json, to_ts
+from faceforge_adapters.sqlite.rows import RowCodec, from_json, to_ts
 from faceforge_domain.models import Entity
 from faceforge_domain.queries import EntityQuery, KeysetPosition
 
-_COLUMNS = (
-    "entity_id, display_name, aliases, tags, fields, primary_thumbnail_asset_id, external_ids, "
-    "plugin_data, created_at, updated_at, deleted_at"
-)
-_PLACEHOLDERS = ", ".join("?" * len(_COLUMNS.split(",")))
-ENTITY_COLUMNS = ", ".join("e." + column.strip() for column in _COLUMNS.split(","))
+ROWS = RowCodec(Entity, "entities", key="entity_id")
+_COLUMNS = ROWS.column_list
+ENTITY_COLUMNS = ", ".join("e." + column for column in ROWS.columns)
 _SORT_EXPRESSIONS = {
     "created_at": "e.created_at",
     "updated_at": "e.updated_at",
@@ -36,38 +32,6 @@ _FIELD_MATCH = (
     "(j.type = 'text' AND j.atom = ?) OR (j.type IN ('integer', 'real') AND CAST(j.atom AS TEXT) = ?) "
     "OR (j.type IN ('true', 'false') AND j.type = ?))"
 )
-
-
-def entity_from_row(row: sqlite3.Row) -> Entity:
-    return Entity(
-        entity_id=row["entity_id"],
-        display_name=row["display_name"],
-        aliases=from_json(row["aliases"]),
-        tags=from_json(row["tags"]),
-        fields=from_json(row["fields"]),
-        primary_thumbnail_asset_id=row["primary_thumbnail_asset_id"],
-        external_ids=from_json(row["external_ids"]),
-        plugin_data=from_json(row["plugin_data"]),
-        created_at=require_ts(row["created_at"]),
-        updated_at=require_ts(row["updated_at"]),
-        deleted_at=from_ts(row["deleted_at"]),
-    )
-
-
-def _values(entity: Entity) -> tuple[object, ...]:
-    return (
-        entity.entity_id,
-        entity.display_name,
-        to_json(entity.aliases),
-        to_json(entity.tags),
-        to_json(entity.fields),
-        entity.primary_thumbnail_asset_id,
-        to_json(entity.external_ids),
-        to_json(entity.plugin_data),
-        to_ts(entity.created_at),
-        to_ts(entity.updated_at),
-        to_ts(entity.deleted_at),
-    )
 
 
 def _like_pattern(text: str) -> str:
@@ -115,9 +79,7 @@ class SqliteEntityRepository:
         await self.add_many([entity])
 
     async def add_many(self, entities: Sequence[Entity]) -> None:
-        await self._conn.executemany(
-            f"INSERT INTO entities ({_COLUMNS}) VALUES ({_PLACEHOLDERS})", [_values(e) for e in entities]
-        )
+        await self._conn.executemany(ROWS.insert_sql, [ROWS.values(e) for e in entities])
         await self._write_lookups(entities)
 
     async def _write_lookups(self, entities: Sequence[Entity]) -> None:
@@ -135,11 +97,7 @@ class SqliteEntityRepository:
         )
 
     async def update(self, entity: Entity) -> None:
-        assignments = ", ".join(f"{col.strip()} = ?" for col in _COLUMNS.split(",")[1:])
-        values = _values(entity)
-        await self._conn.execute(
-            f"UPDATE entities SET {assignments} WHERE entity_id = ?", (*values[1:], values[0])
-        )
+        await self._conn.execute(ROWS.update_sql, ROWS.update_values(entity))
         await self._conn.execute("DELETE FROM entity_tags WHERE entity_id = ?", (entity.entity_id,))
         await self._conn.execute("DELETE FROM entity_external_ids WHERE entity_id = ?", (entity.entity_id,))
         await self._write_lookups([entity])
@@ -150,7 +108,7 @@ class SqliteEntityRepository:
             sql += " AND deleted_at IS NULL"
         async with self._conn.execute(sql, (entity_id,)) as cursor:
             row = await cursor.fetchone()
-        return None if row is None else entity_from_row(row)
+        return None if row is None else ROWS.from_row(row)
 
     async def count(self, *, include_deleted: bool = False) -> int:
         return await self.count_matching(EntityQuery(include_deleted=include_deleted))
@@ -186,7 +144,7 @@ class SqliteEntityRepository:
         sql += f" ORDER BY {columns[0]} {direction}, {columns[1]} {direction} LIMIT ? OFFSET ?"
         async with self._conn.execute(sql, (*params, limit, offset)) as cursor:
             rows = await cursor.fetchall()
-        return [entity_from_row(row) for row in rows]
+        return [ROWS.from_row(row) for row in rows]
 
     async def count_matching(self, query: EntityQuery) -> int:
         params: list[Any] = []

@@ -2,70 +2,19 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
-import msgspec
 
-from faceforge_adapters.sqlite.rows import from_json, from_ts, require_ts, to_json, to_ts
-from faceforge_domain.jobs.models import Job, JobError, LogEntry, NewLogEntry, Progress
+from faceforge_adapters.sqlite.rows import RowCodec, from_json, require_ts, to_json, to_ts
+from faceforge_domain.jobs.models import Job, LogEntry, NewLogEntry
 
-_COLUMNS = (
-    "job_id, job_type, status, progress, input, input_asset_id, result, error, claimed_by, owner, "
-    "lease_id, lease_expires_at, attempts, created_by, created_at, started_at, finished_at, updated_at"
-)
+ROWS = RowCodec(Job, "jobs", key="job_id")
+_COLUMNS = ROWS.column_list
 # Log entries per INSERT statement: 5 parameters each, far below SQLite's bound-parameter limit.
 _LOG_ROWS_PER_INSERT = 500
-
-
-def job_from_row(row: sqlite3.Row) -> Job:
-    error = from_json(row["error"])
-    return Job(
-        job_id=row["job_id"],
-        job_type=row["job_type"],
-        status=row["status"],
-        progress=msgspec.convert(from_json(row["progress"]), Progress),
-        input=from_json(row["input"]),
-        input_asset_id=row["input_asset_id"],
-        result=from_json(row["result"]),
-        error=None if error is None else msgspec.convert(error, JobError),
-        claimed_by=row["claimed_by"],
-        owner=row["owner"],
-        lease_id=row["lease_id"],
-        lease_expires_at=from_ts(row["lease_expires_at"]),
-        attempts=row["attempts"],
-        created_by=row["created_by"],
-        created_at=require_ts(row["created_at"]),
-        started_at=from_ts(row["started_at"]),
-        finished_at=from_ts(row["finished_at"]),
-        updated_at=require_ts(row["updated_at"]),
-    )
-
-
-def _values(job: Job) -> tuple[Any, ...]:
-    return (
-        job.job_id,
-        job.job_type,
-        job.status,
-        to_json(job.progress),
-        to_json(job.input),
-        job.input_asset_id,
-        None if job.result is None else to_json(job.result),
-        None if job.error is None else to_json(job.error),
-        job.claimed_by,
-        job.owner,
-        job.lease_id,
-        to_ts(job.lease_expires_at),
-        job.attempts,
-        job.created_by,
-        to_ts(job.created_at),
-        to_ts(job.started_at),
-        to_ts(job.finished_at),
-        to_ts(job.updated_at),
-    )
 
 
 def _filters(statuses: Collection[str], job_type: str | None) -> tuple[list[str], list[Any]]:
@@ -85,19 +34,15 @@ class SqliteJobRepository:
         self._conn = conn
 
     async def add(self, job: Job) -> None:
-        marks = ", ".join("?" for _ in _COLUMNS.split(","))
-        await self._conn.execute(f"INSERT INTO jobs ({_COLUMNS}) VALUES ({marks})", _values(job))
+        await self._conn.execute(ROWS.insert_sql, ROWS.values(job))
 
     async def update(self, job: Job) -> None:
-        columns = [c.strip() for c in _COLUMNS.split(",")][1:]
-        assignments = ", ".join(f"{c} = ?" for c in columns)
-        values = _values(job)
-        await self._conn.execute(f"UPDATE jobs SET {assignments} WHERE job_id = ?", (*values[1:], values[0]))
+        await self._conn.execute(ROWS.update_sql, ROWS.update_values(job))
 
     async def get(self, job_id: str) -> Job | None:
         async with self._conn.execute(f"SELECT {_COLUMNS} FROM jobs WHERE job_id = ?", (job_id,)) as cur:
             row = await cur.fetchone()
-        return None if row is None else job_from_row(row)
+        return None if row is None else ROWS.from_row(row)
 
     async def find(
         self,
@@ -117,7 +62,7 @@ class SqliteJobRepository:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY created_at DESC, job_id DESC LIMIT ? OFFSET ?"
         async with self._conn.execute(sql, (*params, limit, offset)) as cur:
-            return [job_from_row(row) for row in await cur.fetchall()]
+            return [ROWS.from_row(row) for row in await cur.fetchall()]
 
     async def count(self, *, statuses: Collection[str] = (), job_type: str | None = None) -> int:
         where, params = _filters(statuses, job_type)
@@ -136,13 +81,13 @@ class SqliteJobRepository:
         )
         async with self._conn.execute(sql, tuple(job_types)) as cur:
             row = await cur.fetchone()
-        return None if row is None else job_from_row(row)
+        return None if row is None else ROWS.from_row(row)
 
     async def with_status(self, statuses: Collection[str]) -> list[Job]:
         where, params = _filters(statuses, None)
         sql = f"SELECT {_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY created_at, job_id"
         async with self._conn.execute(sql, params) as cur:
-            return [job_from_row(row) for row in await cur.fetchall()]
+            return [ROWS.from_row(row) for row in await cur.fetchall()]
 
     async def append_logs(self, job_id: str, entries: Sequence[NewLogEntry]) -> list[LogEntry]:
         """One multi-row INSERT per ``_LOG_ROWS_PER_INSERT`` entries: a batch costs one trip, not one each.

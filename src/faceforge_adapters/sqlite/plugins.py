@@ -2,48 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
-from typing import Any
-
 import aiosqlite
-import msgspec
 
-from faceforge_adapters.sqlite.rows import from_json, require_ts, to_json, to_ts
-from faceforge_domain.plugins.models import PluginManifest, PluginRecord
+from faceforge_adapters.sqlite.rows import RowCodec
+from faceforge_domain.plugins.models import PluginRecord
 
-_COLUMNS = (
-    "plugin_id, enabled, config, granted_permissions, token_hash, version_seen, manifest, "
-    "first_seen_at, last_seen_at"
-)
-
-
-def _from_row(row: sqlite3.Row) -> PluginRecord:
-    manifest = from_json(row["manifest"])
-    return PluginRecord(
-        plugin_id=row["plugin_id"],
-        enabled=bool(row["enabled"]),
-        config=from_json(row["config"]),
-        granted_permissions=from_json(row["granted_permissions"]),
-        token_hash=row["token_hash"],
-        version_seen=row["version_seen"],
-        manifest=None if manifest is None else msgspec.convert(manifest, PluginManifest),
-        first_seen_at=require_ts(row["first_seen_at"]),
-        last_seen_at=require_ts(row["last_seen_at"]),
-    )
-
-
-def _values(record: PluginRecord) -> tuple[Any, ...]:
-    return (
-        record.plugin_id,
-        int(record.enabled),
-        to_json(record.config),
-        to_json(record.granted_permissions),
-        record.token_hash,
-        record.version_seen,
-        None if record.manifest is None else to_json(record.manifest),
-        to_ts(record.first_seen_at),
-        to_ts(record.last_seen_at),
-    )
+ROWS = RowCodec(PluginRecord, "plugin_registry", key="plugin_id")
+_COLUMNS = ROWS.column_list
 
 
 class SqlitePluginRepository:
@@ -55,7 +20,7 @@ class SqlitePluginRepository:
             f"SELECT {_COLUMNS} FROM plugin_registry WHERE {where} = ?", (value,)
         ) as cursor:
             row = await cursor.fetchone()
-        return None if row is None else _from_row(row)
+        return None if row is None else ROWS.from_row(row)
 
     async def get(self, plugin_id: str) -> PluginRecord | None:
         return await self._one("plugin_id", plugin_id)
@@ -66,19 +31,12 @@ class SqlitePluginRepository:
     async def all(self) -> list[PluginRecord]:
         async with self._conn.execute(f"SELECT {_COLUMNS} FROM plugin_registry ORDER BY plugin_id") as cursor:
             rows = await cursor.fetchall()
-        return [_from_row(row) for row in rows]
+        return [ROWS.from_row(row) for row in rows]
 
     async def add(self, record: PluginRecord) -> None:
-        await self._conn.execute(
-            f"INSERT INTO plugin_registry ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _values(record)
-        )
+        await self._conn.execute(ROWS.insert_sql, ROWS.values(record))
 
     async def update(self, record: PluginRecord) -> None:
-        values = _values(record)
-        cursor = await self._conn.execute(
-            "UPDATE plugin_registry SET enabled = ?, config = ?, granted_permissions = ?, token_hash = ?, "
-            "version_seen = ?, manifest = ?, first_seen_at = ?, last_seen_at = ? WHERE plugin_id = ?",
-            (*values[1:], values[0]),
-        )
+        cursor = await self._conn.execute(ROWS.update_sql, ROWS.update_values(record))
         if cursor.rowcount != 1:
             raise KeyError(record.plugin_id)

@@ -6,6 +6,9 @@ from typing import Annotated, Any
 
 import msgspec
 
+from faceforge_domain.filetypes import KIND_PATTERN, MAX_KIND
+from faceforge_domain.ids import ID_PATTERN
+
 JOB_TYPE = "core.assets.bulk_import"
 # Files in flight at once (``import.file_workers``): each waits mostly on its fsyncs, which a disk may
 # serve better side by side, and records arriving together share a transaction.
@@ -20,20 +23,24 @@ LARGE_FILES_AT_ONCE = 4
 SMALL_BATCH_FILES = 16
 SMALL_BATCH_BYTES = 4 * 1024 * 1024
 Glob = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+Globs = Annotated[list[Glob], msgspec.Meta(max_length=100)]
+Kind = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_KIND, pattern=KIND_PATTERN.pattern)]
+EntityId = Annotated[str, msgspec.Meta(pattern=ID_PATTERN.pattern)]
 
 
 class BulkImportInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """What to import: ``path`` is a folder; globs match the path relative to it (or the file name).
+    """A folder to import; globs match the path relative to it (or, without a slash, the file name).
 
+    The one definition of a bulk import's input: the HTTP body, the CLI and the job all take it.
     Hidden files and folders (``.ssh``, ``.env``) are left out unless ``include_hidden`` asks for them.
     """
 
     path: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
     recursive: bool = True
-    kind: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
-    entity_id: Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")] | None = None
-    include: Annotated[list[Glob], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
-    exclude: Annotated[list[Glob], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
+    kind: Kind | None = None
+    entity_id: EntityId | None = None
+    include: Globs = msgspec.field(default_factory=list)
+    exclude: Globs = msgspec.field(default_factory=list)
     follow_symlinks: bool = False
     include_hidden: bool = False
 

@@ -41,7 +41,7 @@ from faceforge_domain.paging import (
     PageResult,
     check_position,
     decode_cursor,
-    encode_cursor,
+    page_of,
     within_budget,
 )
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
@@ -187,18 +187,12 @@ class JobService:
             except ValueError:
                 raise Invalid.one("cursor", "is not a cursor this server issued") from None
         async with self._uow.read() as uow:
-            items = await uow.jobs.find(
-                statuses=statuses, job_type=job_type, limit=page.limit, offset=page.offset, before=before
+            rows = await uow.jobs.find(
+                statuses=statuses, job_type=job_type, limit=page.limit + 1, offset=page.offset, before=before
             )
             total = await uow.jobs.count(statuses=statuses, job_type=job_type)
-        next_cursor = None
-        kept = within_budget(items)
-        if len(items) == page.limit or len(kept) < len(items):
-            items = kept
-            last = items[-1]
-            next_cursor = encode_cursor(Cursor(LIST_SORT, format_timestamp(last.created_at), last.job_id))
-        return PageResult(
-            items=items, total=total, limit=page.limit, offset=page.offset, next_cursor=next_cursor
+        return page_of(
+            rows, total, page, lambda last: Cursor(LIST_SORT, format_timestamp(last.created_at), last.job_id)
         )
 
     async def log(self, job_id: str, *, after_id: int = 0, limit: int = DEFAULT_LOG_LIMIT) -> LogPage:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -23,9 +22,19 @@ from faceforge_domain.clock import Clock
 from faceforge_domain.content_check import ContentAnswer, ContentClaim, answers, checked_claims
 from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
 from faceforge_domain.events import record, record_many
-from faceforge_domain.filetypes import SNIFF_BYTES, check_filename, clean_filename, infer_kind, sniff_mime
+from faceforge_domain.filetypes import (
+    KIND_PATTERN,
+    KIND_RULE,
+    MAX_KIND,
+    SNIFF_BYTES,
+    check_filename,
+    clean_filename,
+    infer_kind,
+    sniff_mime,
+)
 from faceforge_domain.ids import is_id
 from faceforge_domain.jsonlimits import check_json, require_json
+from faceforge_domain.mergepatch import merge_patch
 from faceforge_domain.metadata import MetadataState
 from faceforge_domain.models import (
     Asset,
@@ -41,12 +50,11 @@ from faceforge_domain.ports import BlobStore, StorageSpace, UnitOfWork, UnitOfWo
 from faceforge_domain.queries import KeysetPosition
 from faceforge_domain.services.group_commit import GroupCommit
 from faceforge_domain.services.metadata import MetadataRunner, OutcomeFeed, silent_feed
+from faceforge_domain.services.soft_delete import SoftDelete
 from faceforge_domain.timefmt import format_timestamp
 
 log = logging.getLogger("faceforge.assets")
 
-KIND_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
-MAX_KIND = 64
 MAX_ROLE = 64
 
 
@@ -160,6 +168,31 @@ def _merge_upload(asset: Asset, options: IngestOptions) -> bool:
     return bool(msgspec.to_builtins(asset) != before)
 
 
+class AssetPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """JSON merge patch of an asset: only the keys sent change; ``null`` clears an optional one."""
+
+    kind: str | msgspec.UnsetType = msgspec.UNSET
+    filename: str | msgspec.UnsetType = msgspec.UNSET
+    owner: str | msgspec.UnsetType | None = msgspec.UNSET
+    user_metadata: JsonObject | msgspec.UnsetType | None = msgspec.UNSET
+
+
+def _apply_patch(asset: Asset, changes: AssetPatch) -> None:
+    """``changes`` (checked) applied to ``asset``: a new file name joins the names the asset was known
+    by, and ``user_metadata`` merges key by key (``null`` empties it)."""
+    if isinstance(changes.kind, str):
+        asset.kind = changes.kind
+    if isinstance(changes.filename, str):
+        asset.filename = clean_filename(changes.filename)
+        if asset.filename not in asset.filenames:
+            asset.filenames.append(asset.filename)
+    if not isinstance(changes.owner, msgspec.UnsetType):
+        asset.owner = changes.owner
+    if not isinstance(changes.user_metadata, msgspec.UnsetType):
+        patch = changes.user_metadata
+        asset.user_metadata = {} if patch is None else merge_patch(asset.user_metadata, patch)
+
+
 class PurgeReport(msgspec.Struct, kw_only=True):
     asset_ids: list[str]
     bytes_freed: int
@@ -167,7 +200,7 @@ class PurgeReport(msgspec.Struct, kw_only=True):
 
 def check_kind(kind: str, field: str = "kind") -> list[FieldError]:
     if len(kind) > MAX_KIND or not KIND_PATTERN.fullmatch(kind):
-        return [FieldError(field, "must be lowercase words joined by dots, like image.original")]
+        return [FieldError(field, KIND_RULE)]
     return []
 
 
@@ -194,6 +227,14 @@ class AssetService:
         self._metadata = metadata
         self._space = space
         self._records: GroupCommit[_RecordRequest, IngestResult] = GroupCommit(self._record_batch)
+        self._soft_delete = SoftDelete(
+            uow,
+            clock,
+            "asset",
+            lambda unit: unit.assets,
+            deleted_event="asset.deleted",
+            restored_event="asset.restored",
+        )
 
     @property
     def store(self) -> BlobStore:
@@ -453,14 +494,19 @@ class AssetService:
             sizes = await uow.assets.live_sizes({claim.sha256 for claim in checked})
         return answers(checked, sizes)
 
-    async def update(self, asset_id: str, change: Callable[[Asset], None]) -> Asset:
-        """Apply ``change`` to a live asset; ``updated_at`` moves only when something changed."""
+    async def patch(self, asset_id: str, changes: AssetPatch) -> Asset:
+        """Apply a merge patch to a live asset; one it does not really change keeps its ``updated_at``."""
+        errors = check_kind(changes.kind) if isinstance(changes.kind, str) else []
+        if isinstance(changes.filename, str):
+            errors += check_filename(changes.filename)
+        if errors:
+            raise Invalid(errors)
         async with self._uow.write() as uow:
             asset = await uow.assets.get(asset_id)
             if asset is None:
                 raise NotFound("asset", asset_id)
             before: Any = msgspec.to_builtins(asset)
-            change(asset)
+            _apply_patch(asset, changes)
             require_json("user_metadata", asset.user_metadata)
             if msgspec.to_builtins(asset) != before:
                 asset.updated_at = self._clock.now()
@@ -471,27 +517,11 @@ class AssetService:
 
     async def delete(self, asset_id: str) -> None:
         """Soft delete: hidden from lists, bytes kept until ``purge``."""
-        async with self._uow.write() as uow:
-            asset = await uow.assets.get(asset_id)
-            if asset is None:
-                raise NotFound("asset", asset_id)
-            asset.deleted_at = asset.updated_at = self._clock.now()
-            await uow.assets.update(asset)
-            await record(uow, self._clock, "asset.deleted", asset_id)
-            await uow.commit()
+        await self._soft_delete.delete(asset_id)
 
     async def restore(self, asset_id: str) -> Asset:
-        async with self._uow.write() as uow:
-            asset = await uow.assets.get(asset_id, include_deleted=True)
-            if asset is None:
-                raise NotFound("asset", asset_id)
-            if asset.deleted_at is not None:
-                asset.deleted_at = None
-                asset.updated_at = self._clock.now()
-                await uow.assets.update(asset)
-                await record(uow, self._clock, "asset.restored", asset_id)
-                await uow.commit()
-        return asset
+        """Undo a soft delete (a live asset is returned unchanged)."""
+        return await self._soft_delete.restore(asset_id)
 
     async def link(self, entity_id: str, asset_id: str, role: str | None = None) -> bool:
         """Link (idempotent): True when the link is new. Unknown ids are ``NotFound``."""

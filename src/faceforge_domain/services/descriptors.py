@@ -20,8 +20,9 @@ from faceforge_domain.inputs import clean_text, convert, reject_keys, require_ob
 from faceforge_domain.jsonlimits import check_json
 from faceforge_domain.mergepatch import merge_patch
 from faceforge_domain.models import Descriptor
-from faceforge_domain.paging import PageRequest, PageResult, within_budget
+from faceforge_domain.paging import PageRequest, PageResult, offset_only, page_of
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
+from faceforge_domain.services.soft_delete import SoftDelete
 from faceforge_domain.timefmt import parse_timestamp
 
 EDITABLE = ("value", "valid_from", "valid_to", "source", "note")
@@ -68,6 +69,7 @@ class DescriptorService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
+        self._soft_delete = SoftDelete(uow, clock, "descriptor", lambda unit: unit.descriptors)
 
     async def search(
         self,
@@ -78,8 +80,7 @@ class DescriptorService:
         include_deleted: bool = False,
     ) -> PageResult[Descriptor]:
         """An entity's descriptors, oldest first (offset paging)."""
-        if page.cursor is not None:
-            raise Invalid.one("cursor", "descriptors page by offset only")
+        offset_only(page, "descriptors")
         async with self._uow.read() as uow:
             if await uow.entities.get(entity_id) is None:
                 raise NotFound("entity", entity_id)
@@ -93,7 +94,7 @@ class DescriptorService:
             total = await uow.descriptors.count(
                 entity_id, field_key=field_key, include_deleted=include_deleted
             )
-        return PageResult(items=within_budget(items), total=total, limit=page.limit, offset=page.offset)
+        return page_of(items, total, page)
 
     async def get(self, descriptor_id: str) -> Descriptor:
         async with self._uow.read() as uow:
@@ -140,13 +141,8 @@ class DescriptorService:
         return updated
 
     async def delete(self, descriptor_id: str) -> None:
-        async with self._uow.write() as uow:
-            descriptor = await uow.descriptors.get(descriptor_id)
-            if descriptor is None:
-                raise NotFound("descriptor", descriptor_id)
-            descriptor.deleted_at = descriptor.updated_at = self._clock.now()
-            await uow.descriptors.update(descriptor)
-            await uow.commit()
+        """Soft delete: hidden from lists and lookups."""
+        await self._soft_delete.delete(descriptor_id)
 
     async def _checked(self, uow: UnitOfWork, base: Descriptor, values: DescriptorValues) -> Descriptor:
         """``base`` with ``values`` applied, once they satisfy the definition and the rules."""

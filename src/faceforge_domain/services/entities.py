@@ -24,6 +24,7 @@ from faceforge_domain.models import Entity, FieldDefinition
 from faceforge_domain.paging import Cursor, PageRequest, PageResult, page_of
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.queries import EntityQuery, KeysetPosition, fold
+from faceforge_domain.services.soft_delete import SoftDelete
 from faceforge_domain.timefmt import format_timestamp
 
 MAX_DISPLAY_NAME = 512
@@ -150,6 +151,14 @@ class EntityService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
+        self._soft_delete = SoftDelete(
+            uow,
+            clock,
+            "entity",
+            lambda unit: unit.entities,
+            deleted_event="entity.deleted",
+            restored_event="entity.restored",
+        )
 
     async def create(
         self,
@@ -220,28 +229,11 @@ class EntityService:
 
     async def delete(self, entity_id: str) -> None:
         """Soft delete: hidden from lists and lookups until restored."""
-        async with self._uow.write() as uow:
-            entity = await uow.entities.get(entity_id)
-            if entity is None:
-                raise NotFound("entity", entity_id)
-            entity.deleted_at = entity.updated_at = self._clock.now()
-            await uow.entities.update(entity)
-            await record(uow, self._clock, "entity.deleted", entity_id)
-            await uow.commit()
+        await self._soft_delete.delete(entity_id)
 
     async def restore(self, entity_id: str) -> Entity:
         """Undo a soft delete (a live entity is returned unchanged)."""
-        async with self._uow.write() as uow:
-            entity = await uow.entities.get(entity_id, include_deleted=True)
-            if entity is None:
-                raise NotFound("entity", entity_id)
-            if entity.deleted_at is not None:
-                entity.deleted_at = None
-                entity.updated_at = self._clock.now()
-                await uow.entities.update(entity)
-                await record(uow, self._clock, "entity.restored", entity_id)
-            await uow.commit()
-        return entity
+        return await self._soft_delete.restore(entity_id)
 
     async def bulk_upsert(
         self, items: Sequence[Mapping[str, Any]], on_conflict: str = "merge"

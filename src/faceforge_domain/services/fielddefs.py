@@ -20,7 +20,7 @@ from faceforge_domain.ids import new_id
 from faceforge_domain.inputs import convert, reject_keys, require_object
 from faceforge_domain.mergepatch import merge_patch
 from faceforge_domain.models import FieldDefinition, FieldScope, FieldType
-from faceforge_domain.paging import PageRequest, PageResult, within_budget
+from faceforge_domain.paging import PageRequest, PageResult, offset_only, page_of_all
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
 
 EDITABLE = ("field_type", "required", "regex", "options", "min", "max", "multiple", "label", "help", "order")
@@ -133,20 +133,14 @@ class FieldDefinitionService:
         self, field_key: str, page: PageRequest, scope: str = "descriptor"
     ) -> PageResult[Violation]:
         """Records that break the current definition (offset paging; cursors are not offered here)."""
-        if page.cursor is not None:
-            raise Invalid.one("cursor", "violations page by offset only")
+        offset_only(page, "violations")
         async with self._uow.read() as uow:
             definition = await self._require(uow, check_scope(scope), field_key)
             if definition.scope == "entity":
                 found = await self._entity_violations(uow, definition)
             else:
                 found = await self._descriptor_violations(uow, definition)
-        return PageResult(
-            items=within_budget(found[page.offset : page.offset + page.limit]),
-            total=len(found),
-            limit=page.limit,
-            offset=page.offset,
-        )
+        return page_of_all(found, page)
 
     async def _entity_violations(self, uow: UnitOfWork, d: FieldDefinition) -> list[Violation]:
         found = []

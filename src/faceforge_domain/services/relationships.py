@@ -18,9 +18,10 @@ from faceforge_domain.ids import new_id
 from faceforge_domain.inputs import clean_text, convert
 from faceforge_domain.jsonlimits import check_json
 from faceforge_domain.models import Relationship
-from faceforge_domain.paging import PageRequest, PageResult, within_budget
+from faceforge_domain.paging import PageRequest, PageResult, offset_only, page_of
 from faceforge_domain.ports import UnitOfWorkFactory
 from faceforge_domain.queries import RelationshipQuery
+from faceforge_domain.services.soft_delete import SoftDelete
 
 MAX_TYPE = 100
 MAX_SUGGESTIONS = 100
@@ -104,6 +105,7 @@ class RelationshipService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
+        self._soft_delete = SoftDelete(uow, clock, "relationship", lambda unit: unit.relationships)
 
     async def create(self, raw: Mapping[str, Any]) -> Relationship:
         """Link two existing, different entities; an identical live link is a conflict, not a copy."""
@@ -149,23 +151,17 @@ class RelationshipService:
 
     async def search(self, query: RelationshipQuery, page: PageRequest) -> PageResult[Relationship]:
         """Relationships oldest first (offset paging)."""
-        if page.cursor is not None:
-            raise Invalid.one("cursor", "relationships page by offset only")
+        offset_only(page, "relationships")
         async with self._uow.read() as uow:
             if query.entity_id is not None and await uow.entities.get(query.entity_id) is None:
                 raise NotFound("entity", query.entity_id)
             items = await uow.relationships.search(query, limit=page.limit, offset=page.offset)
             total = await uow.relationships.count(query)
-        return PageResult(items=within_budget(items), total=total, limit=page.limit, offset=page.offset)
+        return page_of(items, total, page)
 
     async def delete(self, relationship_id: str) -> None:
-        async with self._uow.write() as uow:
-            relationship = await uow.relationships.get(relationship_id)
-            if relationship is None:
-                raise NotFound("relationship", relationship_id)
-            relationship.deleted_at = relationship.updated_at = self._clock.now()
-            await uow.relationships.update(relationship)
-            await uow.commit()
+        """Soft delete: hidden from lists and lookups."""
+        await self._soft_delete.delete(relationship_id)
 
     async def suggest_types(self, query: str = "", limit: int = 20) -> list[TypeSuggestion]:
         if not 1 <= limit <= MAX_SUGGESTIONS:

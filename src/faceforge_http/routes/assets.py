@@ -14,23 +14,22 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.content_check import MAX_ITEMS, ContentAnswer, ContentClaim
-from faceforge_domain.errors import FieldError, Invalid
-from faceforge_domain.filetypes import MAX_FILENAME_CHARS, clean_filename
-from faceforge_domain.mergepatch import merge_patch
+from faceforge_domain.errors import Invalid
+from faceforge_domain.filetypes import MAX_FILENAME_CHARS
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity
-from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
+from faceforge_domain.paging import PageRequest
 from faceforge_domain.ranges import plan_download, strong_etag
-from faceforge_domain.services.assets import IngestOptions, IngestResult, check_kind
-from faceforge_domain.timefmt import format_timestamp
-from faceforge_http.deps import CoreDep
+from faceforge_domain.services.assets import AssetPatch, AssetService, IngestOptions, IngestResult
+from faceforge_http.deps import AssetServiceDep, ClockDep, UploadSettingsDep
 from faceforge_http.digests import HEADER as DIGEST_HEADER
 from faceforge_http.digests import expected_sha256
 from faceforge_http.download import BlobResponse, download_response
-from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.envelope import Ok, Page, ok, page_out
 from faceforge_http.openapi import may_answer
-from faceforge_http.params import IdFilter, Limit, Offset, PageCursor, RecordId, Search
-from faceforge_http.routes.entities import EntityOut, entity_out, page_out
+from faceforge_http.params import IdFilter, PageDep, RecordId, Search
+from faceforge_http.routes.entities import EntityOut
 from faceforge_http.uploads import MultipartUpload, announced_length, limited_body, multipart_boundary
+from faceforge_http.wire import Wire, to_wire
 
 
 class StorageOut(msgspec.Struct, kw_only=True):
@@ -59,10 +58,6 @@ class AssetOut(msgspec.Struct, kw_only=True):
     updated_at: str
     deleted_at: str | None
 
-    @classmethod
-    def of(cls, asset: Asset) -> AssetOut:
-        return cls(**_out_fields(asset))
-
 
 class UploadOut(AssetOut, kw_only=True):
     """The stored asset; ``deduplicated`` is true when these bytes were already stored."""
@@ -77,38 +72,7 @@ KNOWN_BYTES = {
 }
 
 
-def _out_fields(asset: Asset) -> dict[str, Any]:
-    return {
-        "asset_id": asset.asset_id,
-        "content_hash": asset.content_hash,
-        "kind": asset.kind,
-        "mime_type": asset.mime_type,
-        "size_bytes": asset.size_bytes,
-        "filename": asset.filename,
-        "filenames": asset.filenames,
-        "storage": StorageOut(
-            provider=asset.storage.provider, bucket=asset.storage.bucket, key=asset.storage.key
-        ),
-        "derived_from_asset_id": asset.derived_from_asset_id,
-        "owner": asset.owner,
-        "extracted_metadata": asset.extracted_metadata,
-        "metadata_status": asset.metadata_status,
-        "metadata_reason": asset.metadata_reason,
-        "user_metadata": asset.user_metadata,
-        "plugin_data": asset.plugin_data,
-        "created_at": format_timestamp(asset.created_at),
-        "updated_at": format_timestamp(asset.updated_at),
-        "deleted_at": format_timestamp(asset.deleted_at) if asset.deleted_at else None,
-    }
-
-
-class AssetPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """JSON merge patch of an asset: only the keys sent change; ``null`` clears an optional one."""
-
-    kind: str | msgspec.UnsetType = msgspec.UNSET
-    filename: str | msgspec.UnsetType = msgspec.UNSET
-    owner: str | msgspec.UnsetType | None = msgspec.UNSET
-    user_metadata: JsonObject | msgspec.UnsetType | None = msgspec.UNSET
+asset_out = Wire(Asset, AssetOut)
 
 
 class LinkIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -130,9 +94,9 @@ class LinkedEntityOut(EntityOut, kw_only=True):
 
     role: str | None
 
-    @classmethod
-    def of(cls, link: LinkedEntity) -> LinkedEntityOut:
-        return cls(**msgspec.structs.asdict(entity_out(link.entity)), role=link.role)
+
+def linked_entity_out(link: LinkedEntity) -> LinkedEntityOut:
+    return to_wire(LinkedEntityOut, link.entity, role=link.role)
 
 
 class LinkOut(msgspec.Struct, kw_only=True):
@@ -142,34 +106,11 @@ class LinkOut(msgspec.Struct, kw_only=True):
 
 
 def _upload_response(result: IngestResult) -> Response[Ok[UploadOut]]:
-    body = ok(UploadOut(**_out_fields(result.asset), deduplicated=result.deduplicated))
+    body = ok(to_wire(UploadOut, result.asset, deduplicated=result.deduplicated))
     if result.deduplicated:
         return Response(body, status_code=HTTP_200_OK)
     location = f"/v1/assets/{result.asset.asset_id}"
     return Response(body, status_code=HTTP_201_CREATED, headers={"Location": location})
-
-
-def _apply_patch(changes: AssetPatch) -> Any:
-    errors: list[FieldError] = []
-    if isinstance(changes.kind, str):
-        errors += check_kind(changes.kind)
-    if errors:
-        raise Invalid(errors)
-
-    def change(asset: Asset) -> None:
-        if isinstance(changes.kind, str):
-            asset.kind = changes.kind
-        if isinstance(changes.filename, str):
-            asset.filename = clean_filename(changes.filename)
-            if asset.filename not in asset.filenames:
-                asset.filenames.append(asset.filename)
-        if not isinstance(changes.owner, msgspec.UnsetType):
-            asset.owner = changes.owner
-        if not isinstance(changes.user_metadata, msgspec.UnsetType):
-            patch = changes.user_metadata
-            asset.user_metadata = {} if patch is None else merge_patch(asset.user_metadata, patch)
-
-    return change
 
 
 class AssetController(Controller):
@@ -191,15 +132,17 @@ class AssetController(Controller):
         responses=KNOWN_BYTES,
         opt=may_answer(404),  # an unknown entity_id or derived_from_asset_id
     )
-    async def upload(self, core: CoreDep, request: Request[Any, Any, State]) -> Response[Ok[UploadOut]]:
+    async def upload(
+        self, assets: AssetServiceDep, upload_settings: UploadSettingsDep, request: Request[Any, Any, State]
+    ) -> Response[Ok[UploadOut]]:
         boundary = multipart_boundary(request.headers.get("content-type", ""))
         if boundary is None:
             raise Invalid.one("content-type", "must be multipart/form-data with a boundary")
         expected = expected_sha256(request.headers.getall(DIGEST_HEADER, []))
-        limit = core.config.uploads.max_bytes
-        await core.assets.check_room(announced_length(request, limit))  # the file and a few fields
+        limit = upload_settings.max_bytes
+        await assets.check_room(announced_length(request, limit))  # the file and a few fields
         form = MultipartUpload(limited_body(request, limit), boundary)
-        result = await core.assets.ingest(form.file_chunks(), form.options, expected_sha256=expected)
+        result = await assets.ingest(form.file_chunks(), form.options, expected_sha256=expected)
         return _upload_response(result)
 
     @put(
@@ -214,7 +157,8 @@ class AssetController(Controller):
     )
     async def upload_raw(
         self,
-        core: CoreDep,
+        assets: AssetServiceDep,
+        upload_settings: UploadSettingsDep,
         request: Request[Any, Any, State],
         filename: str = Parameter(min_length=1, max_length=MAX_FILENAME_CHARS),
         kind: FromQuery[str | None] = None,
@@ -230,10 +174,10 @@ class AssetController(Controller):
             derived_from_asset_id=derived_from_asset_id,
         )
         expected = expected_sha256(request.headers.getall(DIGEST_HEADER, []))
-        limit = core.config.uploads.max_bytes
+        limit = upload_settings.max_bytes
         size_hint = announced_length(request, limit)
         body = limited_body(request, limit)
-        result = await core.assets.ingest(body, options, size_hint=size_hint, expected_sha256=expected)
+        result = await assets.ingest(body, options, size_hint=size_hint, expected_sha256=expected)
         return _upload_response(result)
 
     @post(
@@ -246,8 +190,10 @@ class AssetController(Controller):
         ),
         status_code=HTTP_200_OK,
     )
-    async def check_assets(self, core: CoreDep, data: JSONBody[ContentCheckIn]) -> Ok[ContentCheckOut]:
-        return ok(ContentCheckOut(items=await core.assets.check_content(data.items)))
+    async def check_assets(
+        self, assets: AssetServiceDep, data: JSONBody[ContentCheckIn]
+    ) -> Ok[ContentCheckOut]:
+        return ok(ContentCheckOut(items=await assets.check_content(data.items)))
 
     @get(
         operation_id="listAssets",
@@ -256,38 +202,37 @@ class AssetController(Controller):
     )
     async def list_assets(
         self,
-        core: CoreDep,
+        assets: AssetServiceDep,
         kind: Search = None,
         entity_id: IdFilter = None,
         mime: Search = None,
         q: Search = None,
         include_deleted: FromQuery[bool] = False,
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
-        cursor: PageCursor = None,
+        *,
+        page: PageDep,
     ) -> Ok[Page[AssetOut]]:
         query = AssetQuery.build(
             kind=kind, entity_id=entity_id, mime=mime, q=q, include_deleted=include_deleted
         )
-        return ok(await _page(core, query, PageRequest(limit=limit, offset=offset, cursor=cursor)))
+        return ok(await _page(assets, query, page))
 
     @get("/{asset_id:str}", operation_id="getAsset", summary="One asset, extracted metadata included")
     async def get_asset(
-        self, core: CoreDep, asset_id: RecordId, include_deleted: FromQuery[bool] = False
+        self, assets: AssetServiceDep, asset_id: RecordId, include_deleted: FromQuery[bool] = False
     ) -> Ok[AssetOut]:
-        return ok(AssetOut.of(await core.assets.get(asset_id, include_deleted=include_deleted)))
+        return ok(asset_out(await assets.get(asset_id, include_deleted=include_deleted)))
 
     @patch("/{asset_id:str}", operation_id="patchAsset", summary="Change an asset (JSON merge patch)")
     async def patch_asset(
-        self, core: CoreDep, asset_id: RecordId, data: JSONBody[AssetPatch]
+        self, assets: AssetServiceDep, asset_id: RecordId, data: JSONBody[AssetPatch]
     ) -> Ok[AssetOut]:
-        return ok(AssetOut.of(await core.assets.update(asset_id, _apply_patch(data))))
+        return ok(asset_out(await assets.patch(asset_id, data)))
 
     @delete(
         "/{asset_id:str}", operation_id="deleteAsset", summary="Soft-delete an asset (purge removes bytes)"
     )
-    async def delete_asset(self, core: CoreDep, asset_id: RecordId) -> None:
-        await core.assets.delete(asset_id)
+    async def delete_asset(self, assets: AssetServiceDep, asset_id: RecordId) -> None:
+        await assets.delete(asset_id)
 
     @post(
         "/{asset_id:str}/restore",
@@ -295,8 +240,8 @@ class AssetController(Controller):
         summary="Bring back a soft-deleted asset",
         status_code=HTTP_200_OK,
     )
-    async def restore_asset(self, core: CoreDep, asset_id: RecordId) -> Ok[AssetOut]:
-        return ok(AssetOut.of(await core.assets.restore(asset_id)))
+    async def restore_asset(self, assets: AssetServiceDep, asset_id: RecordId) -> Ok[AssetOut]:
+        return ok(asset_out(await assets.restore(asset_id)))
 
     @get(
         "/{asset_id:str}/entities",
@@ -305,16 +250,14 @@ class AssetController(Controller):
     )
     async def list_asset_entities(
         self,
-        core: CoreDep,
+        assets: AssetServiceDep,
         asset_id: RecordId,
         include_deleted: FromQuery[bool] = False,
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
-        cursor: PageCursor = None,
+        *,
+        page: PageDep,
     ) -> Ok[Page[LinkedEntityOut]]:
-        page = PageRequest(limit=limit, offset=offset, cursor=cursor)
-        result = await core.assets.linked_entities(asset_id, page, include_deleted=include_deleted)
-        return ok(page_out(result, LinkedEntityOut.of))
+        result = await assets.linked_entities(asset_id, page, include_deleted=include_deleted)
+        return ok(page_out(result, linked_entity_out))
 
     @route(
         "/{asset_id:str}/download",
@@ -325,18 +268,19 @@ class AssetController(Controller):
     )
     async def download(
         self,
-        core: CoreDep,
+        assets: AssetServiceDep,
+        clock: ClockDep,
         request: Request[Any, Any, State],
         asset_id: RecordId,
         inline: FromQuery[bool] = False,
     ) -> BlobResponse:
-        asset = await core.assets.get(asset_id)
+        asset = await assets.get(asset_id)
         headers = request.headers
         plan = plan_download(
             size=asset.size_bytes,
             etag=strong_etag(asset.content_hash),
             last_modified=asset.created_at,
-            now=core.clock.now(),
+            now=clock.now(),
             range_header=headers.get("range"),
             if_range=headers.get("if-range"),
             if_none_match=headers.get("if-none-match"),
@@ -344,20 +288,13 @@ class AssetController(Controller):
         )
 
         def reader(start: int, end: int) -> Any:
-            return core.assets.read(asset, start, end)
+            return assets.read(asset, start, end)
 
         return download_response(asset, plan, reader, inline=inline, head=request.method == HttpMethod.HEAD)
 
 
-async def _page(core: CoreDep, query: AssetQuery, page: PageRequest) -> Page[AssetOut]:
-    result = await core.assets.find(query, page)
-    return Page(
-        items=[AssetOut.of(a) for a in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+async def _page(assets: AssetService, query: AssetQuery, page: PageRequest) -> Page[AssetOut]:
+    return page_out(await assets.find(query, page), asset_out)
 
 
 class EntityAssetsController(Controller):
@@ -367,15 +304,14 @@ class EntityAssetsController(Controller):
     @get(operation_id="listEntityAssets", summary="Assets linked to an entity (filter: kind)")
     async def list_entity_assets(
         self,
-        core: CoreDep,
+        assets: AssetServiceDep,
         entity_id: RecordId,
         kind: FromQuery[str | None] = None,
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
-        cursor: PageCursor = None,
+        *,
+        page: PageDep,
     ) -> Ok[Page[AssetOut]]:
         query = AssetQuery.build(kind=kind, entity_id=entity_id)
-        return ok(await _page(core, query, PageRequest(limit=limit, offset=offset, cursor=cursor)))
+        return ok(await _page(assets, query, page))
 
     @post(
         "/{asset_id:str}/link",
@@ -385,12 +321,12 @@ class EntityAssetsController(Controller):
     )
     async def link(
         self,
-        core: CoreDep,
+        assets: AssetServiceDep,
         entity_id: RecordId,
         asset_id: RecordId,
         data: JSONBody[LinkIn | None] = None,
     ) -> Ok[LinkOut]:
-        changed = await core.assets.link(entity_id, asset_id, data.role if data else None)
+        changed = await assets.link(entity_id, asset_id, data.role if data else None)
         return ok(LinkOut(entity_id=entity_id, asset_id=asset_id, changed=changed))
 
     @post(
@@ -399,6 +335,6 @@ class EntityAssetsController(Controller):
         summary="Unlink an asset from the entity (idempotent)",
         status_code=HTTP_200_OK,
     )
-    async def unlink(self, core: CoreDep, entity_id: RecordId, asset_id: RecordId) -> Ok[LinkOut]:
-        changed = await core.assets.unlink(entity_id, asset_id)
+    async def unlink(self, assets: AssetServiceDep, entity_id: RecordId, asset_id: RecordId) -> Ok[LinkOut]:
+        changed = await assets.unlink(entity_id, asset_id)
         return ok(LinkOut(entity_id=entity_id, asset_id=asset_id, changed=changed))

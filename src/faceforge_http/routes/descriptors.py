@@ -9,12 +9,11 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody
 
 from faceforge_domain.models import Descriptor
-from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
-from faceforge_domain.timefmt import format_timestamp
-from faceforge_http.deps import CoreDep
-from faceforge_http.envelope import Ok, Page, ok
-from faceforge_http.params import Limit, Offset, RecordId
-from faceforge_http.routes.entities import created, page_out
+from faceforge_http.deps import DescriptorServiceDep
+from faceforge_http.envelope import Ok, Page, ok, page_out
+from faceforge_http.params import OffsetPageDep, RecordId
+from faceforge_http.routes.entities import created
+from faceforge_http.wire import Wire
 
 
 class DescriptorCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -50,20 +49,7 @@ class DescriptorOut(msgspec.Struct, kw_only=True):
     deleted_at: str | None
 
 
-def descriptor_out(d: Descriptor) -> DescriptorOut:
-    return DescriptorOut(
-        descriptor_id=d.descriptor_id,
-        entity_id=d.entity_id,
-        field_key=d.field_key,
-        value=d.value,
-        valid_from=d.valid_from,
-        valid_to=d.valid_to,
-        source=d.source,
-        note=d.note,
-        created_at=format_timestamp(d.created_at),
-        updated_at=format_timestamp(d.updated_at),
-        deleted_at=None if d.deleted_at is None else format_timestamp(d.deleted_at),
-    )
+descriptor_out = Wire(Descriptor, DescriptorOut)
 
 
 class DescriptorController(Controller):
@@ -72,16 +58,16 @@ class DescriptorController(Controller):
     @get("/entities/{entity_id:str}/descriptors", operation_id="listDescriptors", summary="An entity's facts")
     async def list_descriptors(
         self,
-        core: CoreDep,
+        descriptors: DescriptorServiceDep,
         entity_id: RecordId,
         field_key: FromQuery[str | None] = None,
         include_deleted: FromQuery[bool] = False,
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
+        *,
+        offset_page: OffsetPageDep,
     ) -> Ok[Page[DescriptorOut]]:
-        result = await core.descriptors.search(
+        result = await descriptors.search(
             entity_id,
-            PageRequest(limit=limit, offset=offset),
+            offset_page,
             field_key=field_key,
             include_deleted=include_deleted,
         )
@@ -93,22 +79,24 @@ class DescriptorController(Controller):
         summary="Record a fact (validated by its field definition)",
     )
     async def create_descriptor(
-        self, core: CoreDep, entity_id: RecordId, data: JSONBody[DescriptorCreate]
+        self, descriptors: DescriptorServiceDep, entity_id: RecordId, data: JSONBody[DescriptorCreate]
     ) -> Response[Ok[DescriptorOut]]:
-        d = await core.descriptors.create(entity_id, msgspec.structs.asdict(data))
+        d = await descriptors.create(entity_id, msgspec.structs.asdict(data))
         return created(descriptor_out(d), f"/v1/descriptors/{d.descriptor_id}")
 
     @get("/descriptors/{descriptor_id:str}", operation_id="getDescriptor", summary="One descriptor")
-    async def get_descriptor(self, core: CoreDep, descriptor_id: RecordId) -> Ok[DescriptorOut]:
-        return ok(descriptor_out(await core.descriptors.get(descriptor_id)))
+    async def get_descriptor(
+        self, descriptors: DescriptorServiceDep, descriptor_id: RecordId
+    ) -> Ok[DescriptorOut]:
+        return ok(descriptor_out(await descriptors.get(descriptor_id)))
 
     @patch("/descriptors/{descriptor_id:str}", operation_id="patchDescriptor", summary="Change a descriptor")
     async def patch_descriptor(
-        self, core: CoreDep, descriptor_id: RecordId, data: JSONBody[DescriptorPatch]
+        self, descriptors: DescriptorServiceDep, descriptor_id: RecordId, data: JSONBody[DescriptorPatch]
     ) -> Ok[DescriptorOut]:
-        d = await core.descriptors.patch(descriptor_id, msgspec.to_builtins(data))
+        d = await descriptors.patch(descriptor_id, msgspec.to_builtins(data))
         return ok(descriptor_out(d))
 
     @delete("/descriptors/{descriptor_id:str}", operation_id="deleteDescriptor", summary="Soft-delete")
-    async def delete_descriptor(self, core: CoreDep, descriptor_id: RecordId) -> None:
-        await core.descriptors.delete(descriptor_id)
+    async def delete_descriptor(self, descriptors: DescriptorServiceDep, descriptor_id: RecordId) -> None:
+        await descriptors.delete(descriptor_id)

@@ -3,7 +3,6 @@ delete, restore and bulk upsert. Every rule lives in the domain; these handlers 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
@@ -13,14 +12,13 @@ from msgspec import Meta
 
 from faceforge_domain.errors import FieldError
 from faceforge_domain.models import Entity
-from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest, PageResult
 from faceforge_domain.queries import ENTITY_SORTS, SORT_ORDERS, EntityQuery
 from faceforge_domain.services.entities import MAX_ALIAS, MAX_DISPLAY_NAME, MAX_TAG
 from faceforge_domain.text import NAME_PATTERN, SEARCH_PATTERN
-from faceforge_domain.timefmt import format_timestamp
-from faceforge_http.deps import CoreDep
-from faceforge_http.envelope import Ok, Page, ok
-from faceforge_http.params import BodyId, Limit, Offset, PageCursor, RecordId, Search, choice
+from faceforge_http.deps import EntityServiceDep
+from faceforge_http.envelope import Ok, Page, ok, page_out
+from faceforge_http.params import BodyId, PageDep, RecordId, Search, choice
+from faceforge_http.wire import Wire
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -107,30 +105,7 @@ class EntityOut(msgspec.Struct, kw_only=True):
     deleted_at: str | None
 
 
-def entity_out(e: Entity) -> EntityOut:
-    return EntityOut(
-        entity_id=e.entity_id,
-        display_name=e.display_name,
-        aliases=e.aliases,
-        tags=e.tags,
-        fields=e.fields,
-        primary_thumbnail_asset_id=e.primary_thumbnail_asset_id,
-        external_ids=e.external_ids,
-        plugin_data=e.plugin_data,
-        created_at=format_timestamp(e.created_at),
-        updated_at=format_timestamp(e.updated_at),
-        deleted_at=None if e.deleted_at is None else format_timestamp(e.deleted_at),
-    )
-
-
-def page_out(result: PageResult[T], convert: Callable[[T], U]) -> Page[U]:
-    return Page(
-        items=[convert(item) for item in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+entity_out = Wire(Entity, EntityOut)
 
 
 def errors_out(errors: list[FieldError]) -> list[FieldErrorOut]:
@@ -149,11 +124,9 @@ class EntityController(Controller):
     @get("/", operation_id="listEntities", summary="List entities (filters, sort, offset or cursor)")
     async def list_entities(
         self,
-        core: CoreDep,
+        entities: EntityServiceDep,
+        page: PageDep,
         request: Request[Any, Any, Any],
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
-        cursor: PageCursor = None,
         sort_by: str = choice(ENTITY_SORTS, "created_at", "The order of the list"),
         sort_order: str = choice(SORT_ORDERS, "asc", "Ascending or descending"),
         q: Search = None,
@@ -177,12 +150,14 @@ class EntityController(Controller):
             fields=fields,
             include_deleted=include_deleted,
         )
-        result = await core.entities.search(query, PageRequest(limit=limit, offset=offset, cursor=cursor))
+        result = await entities.search(query, page)
         return ok(page_out(result, entity_out))
 
     @post("/", operation_id="createEntity", summary="Create an entity")
-    async def create_entity(self, core: CoreDep, data: JSONBody[EntityCreate]) -> Response[Ok[EntityOut]]:
-        entity = await core.entities.create_from(msgspec.to_builtins(data))
+    async def create_entity(
+        self, entities: EntityServiceDep, data: JSONBody[EntityCreate]
+    ) -> Response[Ok[EntityOut]]:
+        entity = await entities.create_from(msgspec.to_builtins(data))
         return created(entity_out(entity), f"/v1/entities/{entity.entity_id}")
 
     @post(
@@ -191,9 +166,11 @@ class EntityController(Controller):
         operation_id="bulkUpsertEntities",
         summary="Create or update up to 1,000 entities matched by external ids, in one transaction",
     )
-    async def bulk_upsert(self, core: CoreDep, data: JSONBody[BulkUpsertIn]) -> Ok[BulkUpsertOut]:
+    async def bulk_upsert(
+        self, entities: EntityServiceDep, data: JSONBody[BulkUpsertIn]
+    ) -> Ok[BulkUpsertOut]:
         items = [msgspec.to_builtins(item) for item in data.items]
-        results = await core.entities.bulk_upsert(items, data.on_conflict)
+        results = await entities.bulk_upsert(items, data.on_conflict)
         out = [
             BulkItemOut(index=r.index, status=r.status, entity_id=r.entity_id, errors=errors_out(r.errors))
             for r in results
@@ -210,19 +187,19 @@ class EntityController(Controller):
 
     @get("/{entity_id:str}", operation_id="getEntity", summary="One entity")
     async def get_entity(
-        self, core: CoreDep, entity_id: RecordId, include_deleted: FromQuery[bool] = False
+        self, entities: EntityServiceDep, entity_id: RecordId, include_deleted: FromQuery[bool] = False
     ) -> Ok[EntityOut]:
-        return ok(entity_out(await core.entities.get(entity_id, include_deleted=include_deleted)))
+        return ok(entity_out(await entities.get(entity_id, include_deleted=include_deleted)))
 
     @patch("/{entity_id:str}", operation_id="patchEntity", summary="Change an entity (JSON merge patch)")
     async def patch_entity(
-        self, core: CoreDep, entity_id: RecordId, data: JSONBody[EntityPatch]
+        self, entities: EntityServiceDep, entity_id: RecordId, data: JSONBody[EntityPatch]
     ) -> Ok[EntityOut]:
-        return ok(entity_out(await core.entities.patch(entity_id, msgspec.to_builtins(data))))
+        return ok(entity_out(await entities.patch(entity_id, msgspec.to_builtins(data))))
 
     @delete("/{entity_id:str}", operation_id="deleteEntity", summary="Soft-delete an entity")
-    async def delete_entity(self, core: CoreDep, entity_id: RecordId) -> None:
-        await core.entities.delete(entity_id)
+    async def delete_entity(self, entities: EntityServiceDep, entity_id: RecordId) -> None:
+        await entities.delete(entity_id)
 
     @post(
         "/{entity_id:str}/restore",
@@ -230,5 +207,5 @@ class EntityController(Controller):
         operation_id="restoreEntity",
         summary="Undo a soft delete",
     )
-    async def restore_entity(self, core: CoreDep, entity_id: RecordId) -> Ok[EntityOut]:
-        return ok(entity_out(await core.entities.restore(entity_id)))
+    async def restore_entity(self, entities: EntityServiceDep, entity_id: RecordId) -> Ok[EntityOut]:
+        return ok(entity_out(await entities.restore(entity_id)))

@@ -12,11 +12,11 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from faceforge_domain.events import DEFAULT_EVENT_LIMIT, Event, EventFilter, parse_type_filter
 from faceforge_domain.paging import MAX_POSITION, check_position
-from faceforge_domain.timefmt import format_timestamp
 from faceforge_http.auth import plugin_principal
-from faceforge_http.deps import CoreDep
+from faceforge_http.deps import EventFeedDep
 from faceforge_http.envelope import Ok, Page, ok
 from faceforge_http.params import Limit, position
+from faceforge_http.wire import Wire
 
 TYPES = Parameter(
     default=None,
@@ -34,14 +34,7 @@ class EventOut(msgspec.Struct, kw_only=True):
     data: dict[str, Any]
 
 
-def event_out(event: Event) -> EventOut:
-    return EventOut(
-        id=event.id,
-        ts=format_timestamp(event.ts),
-        type=event.type,
-        subject_id=event.subject_id,
-        data=event.data,
-    )
+event_out = Wire(Event, EventOut)
 
 
 def _filter(request: Request[Any, Any, Any], types: list[str] | None) -> EventFilter:
@@ -62,7 +55,7 @@ class EventController(Controller):
     )
     async def list_events(
         self,
-        core: CoreDep,
+        events: EventFeedDep,
         request: Request[Any, Any, Any],
         after: int = AFTER,
         types: list[str] | None = TYPES,
@@ -71,7 +64,7 @@ class EventController(Controller):
             default=0, ge=0, le=0, description="Always 0: the feed pages with `after`, not offset"
         ),
     ) -> Ok[Page[EventOut]]:
-        found, total = await core.events.page(after, _filter(request, types), limit=limit, offset=offset)
+        found, total = await events.page(after, _filter(request, types), limit=limit, offset=offset)
         more = total > len(found)
         return ok(
             Page(
@@ -96,7 +89,7 @@ class EventController(Controller):
     )
     async def stream_events(
         self,
-        core: CoreDep,
+        events: EventFeedDep,
         request: Request[Any, Any, Any],
         after: int = AFTER,
         types: list[str] | None = TYPES,
@@ -110,7 +103,7 @@ class EventController(Controller):
 
         async def messages() -> AsyncIterator[ServerSentEventMessage]:
             sent = 0
-            async for event in core.events.follow(start, event_filter):
+            async for event in events.follow(start, event_filter):
                 data = msgspec.json.encode(event_out(event)).decode()
                 yield ServerSentEventMessage(data=data, event=event.type, id=event.id)
                 sent += 1

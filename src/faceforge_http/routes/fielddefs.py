@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Response, delete, get, patch, post
@@ -10,13 +10,12 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from faceforge_domain.fields import SCOPES
 from faceforge_domain.models import FieldDefinition, FieldType
-from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
 from faceforge_domain.services.fielddefs import Violation
-from faceforge_domain.timefmt import format_timestamp
-from faceforge_http.deps import CoreDep
-from faceforge_http.envelope import Ok, Page, ok
-from faceforge_http.params import Limit, Offset
-from faceforge_http.routes.entities import FieldErrorOut, created, errors_out, page_out
+from faceforge_http.deps import FieldDefServiceDep
+from faceforge_http.envelope import Ok, Page, ok, page_out
+from faceforge_http.params import OffsetPageDep
+from faceforge_http.routes.entities import FieldErrorOut, created, errors_out
+from faceforge_http.wire import Wire
 
 Scope = Literal["entity", "descriptor"]
 # ``scope`` is a name Litestar reserves (the ASGI scope): the parameter is renamed in Python only.
@@ -80,11 +79,7 @@ class ViolationOut(msgspec.Struct, kw_only=True):
     errors: list[FieldErrorOut]
 
 
-def field_def_out(d: FieldDefinition) -> FieldDefOut:
-    values: dict[str, Any] = msgspec.structs.asdict(d)
-    values["created_at"] = format_timestamp(d.created_at)
-    values["updated_at"] = format_timestamp(d.updated_at)
-    return FieldDefOut(**values)
+field_def_out = Wire(FieldDefinition, FieldDefOut)
 
 
 def violation_out(v: Violation) -> ViolationOut:
@@ -100,40 +95,42 @@ class FieldDefController(Controller):
     @get("/", operation_id="listFieldDefs", summary="Field definitions (both scopes unless one is asked)")
     async def list_defs(
         self,
-        core: CoreDep,
+        field_defs: FieldDefServiceDep,
         scope_: Annotated[
             str | None, QueryParameter(name="scope", schema_extra={"enum": list(SCOPES)})
         ] = None,
     ) -> Ok[list[FieldDefOut]]:
-        return ok([field_def_out(d) for d in await core.field_defs.all(scope_)])
+        return ok([field_def_out(d) for d in await field_defs.all(scope_)])
 
     @post("/", operation_id="createFieldDef", summary="Define a field (takes effect at once)")
-    async def create_def(self, core: CoreDep, data: JSONBody[FieldDefCreate]) -> Response[Ok[FieldDefOut]]:
-        d = await core.field_defs.create(msgspec.to_builtins(data))
+    async def create_def(
+        self, field_defs: FieldDefServiceDep, data: JSONBody[FieldDefCreate]
+    ) -> Response[Ok[FieldDefOut]]:
+        d = await field_defs.create(msgspec.to_builtins(data))
         return created(field_def_out(d), f"/v1/admin/field-defs/{d.field_key}?scope={d.scope}")
 
     @get("/{field_key:str}", operation_id="getFieldDef", summary="One field definition")
     async def get_def(
-        self, core: CoreDep, field_key: FromPath[str], scope_: ScopeParam = "descriptor"
+        self, field_defs: FieldDefServiceDep, field_key: FromPath[str], scope_: ScopeParam = "descriptor"
     ) -> Ok[FieldDefOut]:
-        return ok(field_def_out(await core.field_defs.get(field_key, scope_)))
+        return ok(field_def_out(await field_defs.get(field_key, scope_)))
 
     @patch("/{field_key:str}", operation_id="patchFieldDef", summary="Change a definition (merge patch)")
     async def patch_def(
         self,
-        core: CoreDep,
+        field_defs: FieldDefServiceDep,
         field_key: FromPath[str],
         data: JSONBody[FieldDefPatch],
         scope_: ScopeParam = "descriptor",
     ) -> Ok[FieldDefOut]:
-        d = await core.field_defs.patch(field_key, msgspec.to_builtins(data), scope_)
+        d = await field_defs.patch(field_key, msgspec.to_builtins(data), scope_)
         return ok(field_def_out(d))
 
     @delete("/{field_key:str}", operation_id="deleteFieldDef", summary="Remove a definition (data stays)")
     async def delete_def(
-        self, core: CoreDep, field_key: FromPath[str], scope_: ScopeParam = "descriptor"
+        self, field_defs: FieldDefServiceDep, field_key: FromPath[str], scope_: ScopeParam = "descriptor"
     ) -> None:
-        await core.field_defs.delete(field_key, scope_)
+        await field_defs.delete(field_key, scope_)
 
     @get(
         "/{field_key:str}/violations",
@@ -142,11 +139,11 @@ class FieldDefController(Controller):
     )
     async def violations(
         self,
-        core: CoreDep,
+        field_defs: FieldDefServiceDep,
         field_key: FromPath[str],
         scope_: ScopeParam = "descriptor",
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
+        *,
+        offset_page: OffsetPageDep,
     ) -> Ok[Page[ViolationOut]]:
-        result = await core.field_defs.violations(field_key, PageRequest(limit=limit, offset=offset), scope_)
+        result = await field_defs.violations(field_key, offset_page, scope_)
         return ok(page_out(result, violation_out))

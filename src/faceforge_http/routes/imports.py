@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import msgspec
 from litestar import Response, post
 from litestar.params import JSONBody
 
-from faceforge_domain.imports.models import JOB_TYPE
-from faceforge_http.deps import CoreDep
+from faceforge_domain.imports.models import JOB_TYPE, BulkImportInput
+from faceforge_http.deps import JobServiceDep
 from faceforge_http.envelope import Ok
 from faceforge_http.routes.jobs import JobOut, job_created
 
-Glob = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
+class BulkImportIn(BulkImportInput, kw_only=True, forbid_unknown_fields=True):
+    """The domain's ``BulkImportInput`` as the request body: its fields and limits, nothing added.
 
-class BulkImportIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A folder to import; globs match the path relative to it (or, without a slash, the file name)."""
-
-    path: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
-    recursive: bool = True
-    kind: str | None = None
-    entity_id: str | None = None
-    include: list[Glob] = msgspec.field(default_factory=list)
-    exclude: list[Glob] = msgspec.field(default_factory=list)
-    follow_symlinks: bool = False
-    include_hidden: bool = False
+    Only the name is its own, so the OpenAPI schema keeps the component name clients know.
+    """
 
 
 @post(
@@ -42,6 +32,6 @@ class BulkImportIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         "depth. Follow the job at the Location it answers with."
     ),
 )
-async def bulk_import(core: CoreDep, data: JSONBody[BulkImportIn]) -> Response[Ok[JobOut]]:
-    job = await core.jobs.create(JOB_TYPE, msgspec.to_builtins(data), created_by="api")
+async def bulk_import(jobs: JobServiceDep, data: JSONBody[BulkImportIn]) -> Response[Ok[JobOut]]:
+    job = await jobs.create(JOB_TYPE, msgspec.to_builtins(data), created_by="api")
     return job_created(job)

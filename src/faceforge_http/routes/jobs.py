@@ -13,11 +13,11 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from faceforge_domain.jobs.models import Job, JobError, LogEntry, LogLevel, Progress
 from faceforge_domain.jobs.service import DEFAULT_LOG_LIMIT, MAX_LOG_LIMIT
-from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest, check_position
-from faceforge_domain.timefmt import format_timestamp
-from faceforge_http.deps import CoreDep
-from faceforge_http.envelope import Ok, Page, ok
-from faceforge_http.params import Limit, Offset, PageCursor, RecordId, position
+from faceforge_domain.paging import check_position
+from faceforge_http.deps import JobServiceDep
+from faceforge_http.envelope import Ok, Page, ok, page_out
+from faceforge_http.params import PageDep, RecordId, position
+from faceforge_http.wire import Wire, to_wire
 
 Count = Annotated[int, msgspec.Meta(ge=0)]
 STATUS_PARAM = Parameter(default=None, description="Repeatable: jobs in any of these statuses")
@@ -125,44 +125,15 @@ class FailIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     message: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 
 
-def _ts(moment: Any) -> str | None:
-    return None if moment is None else format_timestamp(moment)
-
-
-def job_out(job: Job) -> JobOut:
-    p = job.progress
-    return JobOut(
-        job_id=job.job_id,
-        job_type=job.job_type,
-        status=job.status,
-        progress=ProgressOut(
-            percent=p.percent,
-            step=p.step,
-            current=p.current,
-            total=p.total,
-            bytes_current=p.bytes_current,
-            bytes_total=p.bytes_total,
-            skipped=p.skipped,
-        ),
-        input=job.input,
-        input_asset_id=job.input_asset_id,
-        result=job.result,
-        error=None if job.error is None else JobErrorOut(code=job.error.code, message=job.error.message),
-        claimed_by=job.claimed_by,
-        lease_expires_at=_ts(job.lease_expires_at),
-        attempts=job.attempts,
-        created_by=job.created_by,
-        created_at=format_timestamp(job.created_at),
-        started_at=_ts(job.started_at),
-        finished_at=_ts(job.finished_at),
-        updated_at=format_timestamp(job.updated_at),
-    )
-
-
-def entry_out(entry: LogEntry) -> LogEntryOut:
-    return LogEntryOut(
-        id=entry.id, ts=format_timestamp(entry.ts), level=entry.level, message=entry.message, data=entry.data
-    )
+job_out = Wire(
+    Job,
+    JobOut,
+    hidden={
+        "owner": "the Core process that runs the job: internal bookkeeping",
+        "lease_id": "the external runner's secret: only the claim answers it (ClaimedJobOut)",
+    },
+)
+entry_out = Wire(LogEntry, LogEntryOut, hidden={"job_id": "a log is always read through its job"})
 
 
 def job_created(job: Job) -> Response[Ok[JobOut]]:
@@ -181,8 +152,8 @@ class JobController(Controller):
     tags = ["jobs"]  # noqa: RUF012  (Litestar reads this class attribute)
 
     @post("/", operation_id="createJob", summary="Queue a job of a registered type")
-    async def create_job(self, core: CoreDep, data: JSONBody[JobCreate]) -> Response[Ok[JobOut]]:
-        job = await core.jobs.create(
+    async def create_job(self, jobs: JobServiceDep, data: JSONBody[JobCreate]) -> Response[Ok[JobOut]]:
+        job = await jobs.create(
             data.job_type, data.input, input_asset_id=data.input_asset_id, created_by="api"
         )
         return job_created(job)
@@ -190,31 +161,18 @@ class JobController(Controller):
     @get("/", operation_id="listJobs", summary="Jobs, newest first, filtered by status and type")
     async def list_jobs(
         self,
-        core: CoreDep,
+        jobs: JobServiceDep,
         status: list[str] | None = STATUS_PARAM,
         job_type: FromQuery[str | None] = None,
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
-        cursor: PageCursor = None,
+        *,
+        page: PageDep,
     ) -> Ok[Page[JobOut]]:
-        result = await core.jobs.list_jobs(
-            statuses=status or [],
-            job_type=job_type,
-            page=PageRequest(limit=limit, offset=offset, cursor=cursor),
-        )
-        return ok(
-            Page(
-                items=[job_out(j) for j in result.items],
-                total=result.total,
-                limit=result.limit,
-                offset=result.offset,
-                next_cursor=result.next_cursor,
-            )
-        )
+        result = await jobs.list_jobs(statuses=status or [], job_type=job_type, page=page)
+        return ok(page_out(result, job_out))
 
     @get("/{job_id:str}", operation_id="getJob", summary="One job: status, progress, result or error")
-    async def get_job(self, core: CoreDep, job_id: RecordId) -> Ok[JobOut]:
-        return ok(job_out(await core.jobs.get(job_id)))
+    async def get_job(self, jobs: JobServiceDep, job_id: RecordId) -> Ok[JobOut]:
+        return ok(job_out(await jobs.get(job_id)))
 
     @get(
         "/{job_id:str}/log",
@@ -222,9 +180,9 @@ class JobController(Controller):
         summary="Log entries after an id (poll with next_after_id)",
     )
     async def get_log(
-        self, core: CoreDep, job_id: RecordId, after_id: int = AFTER_ID, limit: int = LOG_LIMIT
+        self, jobs: JobServiceDep, job_id: RecordId, after_id: int = AFTER_ID, limit: int = LOG_LIMIT
     ) -> Ok[LogPageOut]:
-        page = await core.jobs.log(job_id, after_id=after_id, limit=limit)
+        page = await jobs.log(job_id, after_id=after_id, limit=limit)
         return ok(LogPageOut(items=[entry_out(e) for e in page.items], next_after_id=page.next_after_id))
 
     @get(
@@ -240,18 +198,18 @@ class JobController(Controller):
     )
     async def stream_events(
         self,
-        core: CoreDep,
+        jobs: JobServiceDep,
         request: Request[Any, Any, Any],
         job_id: RecordId,
         after_id: int = AFTER_ID,
     ) -> ServerSentEvent:
-        await core.jobs.get(job_id)  # an unknown job is a 404 before the stream starts
+        await jobs.get(job_id)  # an unknown job is a 404 before the stream starts
         resume = request.headers.get("last-event-id", "")
         start = check_position(int(resume), "last-event-id") if resume.isdigit() else after_id
 
         async def events() -> AsyncIterator[ServerSentEventMessage]:
             last: Job | None = None
-            async for update in core.jobs.follow(job_id, after_id=start):
+            async for update in jobs.follow(job_id, after_id=start):
                 for entry in update.entries:
                     yield _sse("log", entry_out(entry), entry.id)
                 last = update.job
@@ -267,8 +225,8 @@ class JobController(Controller):
         summary="Cancel (idempotent): queued ends now, running stops at its next safe point",
         status_code=HTTP_200_OK,
     )
-    async def cancel_job(self, core: CoreDep, job_id: RecordId) -> Ok[JobOut]:
-        return ok(job_out(await core.jobs.cancel(job_id)))
+    async def cancel_job(self, jobs: JobServiceDep, job_id: RecordId) -> Ok[JobOut]:
+        return ok(job_out(await jobs.cancel(job_id)))
 
     @post(
         "/{job_id:str}/claim",
@@ -276,10 +234,12 @@ class JobController(Controller):
         summary="External runner: take a queued job of an external type",
         status_code=HTTP_200_OK,
     )
-    async def claim_job(self, core: CoreDep, job_id: RecordId, data: JSONBody[ClaimIn]) -> Ok[ClaimedJobOut]:
-        job = await core.jobs.claim(job_id, data.runner)
+    async def claim_job(
+        self, jobs: JobServiceDep, job_id: RecordId, data: JSONBody[ClaimIn]
+    ) -> Ok[ClaimedJobOut]:
+        job = await jobs.claim(job_id, data.runner)
         assert job.lease_id is not None  # a claim always grants a lease
-        return ok(ClaimedJobOut(**msgspec.structs.asdict(job_out(job)), lease_id=job.lease_id))
+        return ok(to_wire(ClaimedJobOut, job))
 
     @post(
         "/{job_id:str}/heartbeat",
@@ -287,8 +247,8 @@ class JobController(Controller):
         summary="External runner: renew the lease (the answer says if a cancel was requested)",
         status_code=HTTP_200_OK,
     )
-    async def heartbeat_job(self, core: CoreDep, job_id: RecordId, lease: Lease) -> Ok[JobOut]:
-        return ok(job_out(await core.jobs.heartbeat(job_id, lease)))
+    async def heartbeat_job(self, jobs: JobServiceDep, job_id: RecordId, lease: Lease) -> Ok[JobOut]:
+        return ok(job_out(await jobs.heartbeat(job_id, lease)))
 
     @post(
         "/{job_id:str}/log",
@@ -297,10 +257,10 @@ class JobController(Controller):
         status_code=HTTP_200_OK,
     )
     async def append_log(
-        self, core: CoreDep, job_id: RecordId, lease: Lease, data: JSONBody[LogAppendIn]
+        self, jobs: JobServiceDep, job_id: RecordId, lease: Lease, data: JSONBody[LogAppendIn]
     ) -> Ok[list[LogEntryOut]]:
         entries = [(e.level, e.message, e.data) for e in data.entries]
-        stored = await core.jobs.append_log(job_id, lease, entries)
+        stored = await jobs.append_log(job_id, lease, entries)
         return ok([entry_out(e) for e in stored])
 
     @post(
@@ -310,10 +270,10 @@ class JobController(Controller):
         status_code=HTTP_200_OK,
     )
     async def report_progress(
-        self, core: CoreDep, job_id: RecordId, lease: Lease, data: JSONBody[ProgressIn]
+        self, jobs: JobServiceDep, job_id: RecordId, lease: Lease, data: JSONBody[ProgressIn]
     ) -> Ok[JobOut]:
         progress = Progress(**msgspec.structs.asdict(data))
-        return ok(job_out(await core.jobs.report_progress(job_id, lease, progress)))
+        return ok(job_out(await jobs.report_progress(job_id, lease, progress)))
 
     @post(
         "/{job_id:str}/complete",
@@ -322,9 +282,9 @@ class JobController(Controller):
         status_code=HTTP_200_OK,
     )
     async def complete_job(
-        self, core: CoreDep, job_id: RecordId, lease: Lease, data: JSONBody[CompleteIn]
+        self, jobs: JobServiceDep, job_id: RecordId, lease: Lease, data: JSONBody[CompleteIn]
     ) -> Ok[JobOut]:
-        return ok(job_out(await core.jobs.complete(job_id, lease, data.result)))
+        return ok(job_out(await jobs.complete(job_id, lease, data.result)))
 
     @post(
         "/{job_id:str}/fail",
@@ -333,7 +293,7 @@ class JobController(Controller):
         status_code=HTTP_200_OK,
     )
     async def fail_job(
-        self, core: CoreDep, job_id: RecordId, lease: Lease, data: JSONBody[FailIn]
+        self, jobs: JobServiceDep, job_id: RecordId, lease: Lease, data: JSONBody[FailIn]
     ) -> Ok[JobOut]:
         error = JobError(code=data.code, message=data.message)
-        return ok(job_out(await core.jobs.fail(job_id, lease, error)))
+        return ok(job_out(await jobs.fail(job_id, lease, error)))

@@ -6,7 +6,6 @@ there with 404 for an unknown plugin and 409 for one that is not enabled.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -15,12 +14,12 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from faceforge_domain.errors import NotFound
-from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
+from faceforge_domain.paging import page_of_all
 from faceforge_domain.plugins.models import PluginView
-from faceforge_domain.timefmt import format_timestamp
-from faceforge_http.deps import CoreDep
-from faceforge_http.envelope import Ok, Page, ok
-from faceforge_http.params import Limit, Offset
+from faceforge_http.deps import PluginServiceDep
+from faceforge_http.envelope import Ok, Page, ok, page_out
+from faceforge_http.params import OffsetPageDep
+from faceforge_http.wire import Wire
 
 JsonObject = dict[str, Any]
 PERMISSION = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
@@ -73,35 +72,7 @@ class EnabledOut(msgspec.Struct, kw_only=True):
     token: str
 
 
-def _ts(moment: datetime | None) -> str | None:
-    return None if moment is None else format_timestamp(moment)
-
-
-def plugin_out(view: PluginView) -> PluginOut:
-    return PluginOut(
-        plugin_id=view.plugin_id,
-        status=view.status,
-        name=view.name,
-        version=view.version,
-        description=view.description,
-        folders=view.folders,
-        capabilities=view.capabilities,
-        permissions=view.permissions,
-        granted_permissions=view.granted_permissions,
-        missing_grants=view.missing_grants,
-        job_types=view.job_types,
-        routes_prefix=view.routes_prefix,
-        core_compat=view.core_compat,
-        config_schema=view.config_schema,
-        problems=[ProblemOut(file=p.file, pointer=p.pointer, message=p.message) for p in view.problems],
-        config_problems=[
-            ProblemOut(file=p.file, pointer=p.pointer, message=p.message) for p in view.config_problems
-        ],
-        has_token=view.has_token,
-        registered=view.registered,
-        first_seen_at=_ts(view.first_seen_at),
-        last_seen_at=_ts(view.last_seen_at),
-    )
+plugin_out = Wire(PluginView, PluginOut)
 
 
 class PluginController(Controller):
@@ -110,21 +81,9 @@ class PluginController(Controller):
 
     @get("/", operation_id="listPlugins", summary="Every plugin found or registered, with its status")
     async def list_plugins(
-        self,
-        core: CoreDep,
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
+        self, plugins: PluginServiceDep, offset_page: OffsetPageDep
     ) -> Ok[Page[PluginOut]]:
-        PageRequest(limit=limit, offset=offset)
-        views = await core.plugins.list_plugins()
-        return ok(
-            Page(
-                items=[plugin_out(v) for v in views[offset : offset + limit]],
-                total=len(views),
-                limit=limit,
-                offset=offset,
-            )
-        )
+        return ok(page_out(page_of_all(await plugins.list_plugins(), offset_page), plugin_out))
 
     @post(
         "/rescan",
@@ -132,12 +91,12 @@ class PluginController(Controller):
         summary="Read the plugins folder again (new, changed and removed plugins)",
         status_code=HTTP_200_OK,
     )
-    async def rescan(self, core: CoreDep) -> Ok[list[PluginOut]]:
-        return ok([plugin_out(v) for v in await core.plugins.rescan()])
+    async def rescan(self, plugins: PluginServiceDep) -> Ok[list[PluginOut]]:
+        return ok([plugin_out(v) for v in await plugins.rescan()])
 
     @get("/{plugin_id:str}", operation_id="getPlugin", summary="One plugin: status, manifest, problems")
-    async def get_plugin(self, core: CoreDep, plugin_id: FromPath[str]) -> Ok[PluginOut]:
-        return ok(plugin_out(await core.plugins.get(plugin_id)))
+    async def get_plugin(self, plugins: PluginServiceDep, plugin_id: FromPath[str]) -> Ok[PluginOut]:
+        return ok(plugin_out(await plugins.get(plugin_id)))
 
     @post(
         "/{plugin_id:str}/enable",
@@ -146,9 +105,9 @@ class PluginController(Controller):
         status_code=HTTP_200_OK,
     )
     async def enable(
-        self, core: CoreDep, plugin_id: FromPath[str], data: JSONBody[EnableIn]
+        self, plugins: PluginServiceDep, plugin_id: FromPath[str], data: JSONBody[EnableIn]
     ) -> Ok[EnabledOut]:
-        enabled = await core.plugins.enable(plugin_id, data.grant)
+        enabled = await plugins.enable(plugin_id, data.grant)
         return ok(EnabledOut(plugin=plugin_out(enabled.plugin), token=enabled.token))
 
     @post(
@@ -157,8 +116,8 @@ class PluginController(Controller):
         summary="Disable and revoke the token (grants and config are kept)",
         status_code=HTTP_200_OK,
     )
-    async def disable(self, core: CoreDep, plugin_id: FromPath[str]) -> Ok[PluginOut]:
-        return ok(plugin_out(await core.plugins.disable(plugin_id)))
+    async def disable(self, plugins: PluginServiceDep, plugin_id: FromPath[str]) -> Ok[PluginOut]:
+        return ok(plugin_out(await plugins.disable(plugin_id)))
 
     @post(
         "/{plugin_id:str}/token",
@@ -166,12 +125,12 @@ class PluginController(Controller):
         summary="Issue a new token for an enabled plugin; the old one stops working",
         status_code=HTTP_200_OK,
     )
-    async def rotate_token(self, core: CoreDep, plugin_id: FromPath[str]) -> Ok[TokenOut]:
-        return ok(TokenOut(plugin_id=plugin_id, token=await core.plugins.rotate_token(plugin_id)))
+    async def rotate_token(self, plugins: PluginServiceDep, plugin_id: FromPath[str]) -> Ok[TokenOut]:
+        return ok(TokenOut(plugin_id=plugin_id, token=await plugins.rotate_token(plugin_id)))
 
     @get("/{plugin_id:str}/config", operation_id="getPluginConfig", summary="The stored config")
-    async def get_config(self, core: CoreDep, plugin_id: FromPath[str]) -> Ok[JsonObject]:
-        return ok(await core.plugins.config(plugin_id))
+    async def get_config(self, plugins: PluginServiceDep, plugin_id: FromPath[str]) -> Ok[JsonObject]:
+        return ok(await plugins.config(plugin_id))
 
     @put(
         "/{plugin_id:str}/config",
@@ -179,9 +138,9 @@ class PluginController(Controller):
         summary="Replace the config (checked against the plugin's schema, defaults filled in)",
     )
     async def set_config(
-        self, core: CoreDep, plugin_id: FromPath[str], data: JSONBody[JsonObject]
+        self, plugins: PluginServiceDep, plugin_id: FromPath[str], data: JSONBody[JsonObject]
     ) -> Ok[JsonObject]:
-        return ok(await core.plugins.set_config(plugin_id, data))
+        return ok(await plugins.set_config(plugin_id, data))
 
     @route(
         "/{plugin_id:str}/{rest:path}",
@@ -191,7 +150,11 @@ class PluginController(Controller):
         description="404 for an unknown plugin, 409 for a plugin that is not enabled.",
     )
     async def plugin_route(
-        self, core: CoreDep, request: Request[Any, Any, Any], plugin_id: FromPath[str], rest: FromPath[str]
+        self,
+        plugins: PluginServiceDep,
+        request: Request[Any, Any, Any],
+        plugin_id: FromPath[str],
+        rest: FromPath[str],
     ) -> None:
-        await core.plugins.require_active(plugin_id)
+        await plugins.require_active(plugin_id)
         raise NotFound("plugin route", f"{request.method} /v1/plugins/{plugin_id}{rest}")

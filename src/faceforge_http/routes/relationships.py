@@ -9,16 +9,15 @@ from litestar import Controller, Response, delete, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from faceforge_domain.models import Relationship
-from faceforge_domain.paging import DEFAULT_LIMIT, PageRequest
 from faceforge_domain.queries import DIRECTIONS, RelationshipQuery
 from faceforge_domain.services.relationships import MAX_SUGGESTIONS, MAX_TYPE
 from faceforge_domain.text import NAME_PATTERN
-from faceforge_domain.timefmt import format_timestamp
-from faceforge_http.deps import CoreDep
-from faceforge_http.envelope import Ok, Page, ok
+from faceforge_http.deps import RelationshipServiceDep
+from faceforge_http.envelope import Ok, Page, ok, page_out
 from faceforge_http.openapi import may_answer
-from faceforge_http.params import BodyId, IdFilter, Limit, Offset, RecordId, Search, choice
-from faceforge_http.routes.entities import created, page_out
+from faceforge_http.params import BodyId, IdFilter, OffsetPageDep, RecordId, Search, choice
+from faceforge_http.routes.entities import created
+from faceforge_http.wire import Wire
 
 
 class RelationshipCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -45,17 +44,7 @@ class RelationTypeOut(msgspec.Struct, kw_only=True):
     builtin: bool
 
 
-def relationship_out(r: Relationship) -> RelationshipOut:
-    return RelationshipOut(
-        relationship_id=r.relationship_id,
-        src_entity_id=r.src_entity_id,
-        dst_entity_id=r.dst_entity_id,
-        type=r.type,
-        fields=r.fields,
-        created_at=format_timestamp(r.created_at),
-        updated_at=format_timestamp(r.updated_at),
-        deleted_at=None if r.deleted_at is None else format_timestamp(r.deleted_at),
-    )
+relationship_out = Wire(Relationship, RelationshipOut)
 
 
 class RelationshipController(Controller):
@@ -70,34 +59,38 @@ class RelationshipController(Controller):
     )
     async def list_relationships(
         self,
-        core: CoreDep,
+        relationships: RelationshipServiceDep,
         entity_id: IdFilter = None,
         type: Search = None,  # the query parameter is named type
         direction: str = choice(DIRECTIONS, "both", "out or in needs entity_id"),
         include_deleted: FromQuery[bool] = False,
-        limit: Limit = DEFAULT_LIMIT,
-        offset: Offset = 0,
+        *,
+        offset_page: OffsetPageDep,
     ) -> Ok[Page[RelationshipOut]]:
         query = RelationshipQuery.build(
             entity_id=entity_id, type=type, direction=direction, include_deleted=include_deleted
         )
-        result = await core.relationships.search(query, PageRequest(limit=limit, offset=offset))
+        result = await relationships.search(query, offset_page)
         return ok(page_out(result, relationship_out))
 
     @post("/", operation_id="createRelationship", summary="Link two entities")
     async def create_relationship(
-        self, core: CoreDep, data: JSONBody[RelationshipCreate]
+        self, relationships: RelationshipServiceDep, data: JSONBody[RelationshipCreate]
     ) -> Response[Ok[RelationshipOut]]:
-        r = await core.relationships.create(msgspec.structs.asdict(data))
+        r = await relationships.create(msgspec.structs.asdict(data))
         return created(relationship_out(r), f"/v1/relationships/{r.relationship_id}")
 
     @get("/{relationship_id:str}", operation_id="getRelationship", summary="One relationship")
-    async def get_relationship(self, core: CoreDep, relationship_id: RecordId) -> Ok[RelationshipOut]:
-        return ok(relationship_out(await core.relationships.get(relationship_id)))
+    async def get_relationship(
+        self, relationships: RelationshipServiceDep, relationship_id: RecordId
+    ) -> Ok[RelationshipOut]:
+        return ok(relationship_out(await relationships.get(relationship_id)))
 
     @delete("/{relationship_id:str}", operation_id="deleteRelationship", summary="Soft-delete")
-    async def delete_relationship(self, core: CoreDep, relationship_id: RecordId) -> None:
-        await core.relationships.delete(relationship_id)
+    async def delete_relationship(
+        self, relationships: RelationshipServiceDep, relationship_id: RecordId
+    ) -> None:
+        await relationships.delete(relationship_id)
 
 
 @get(
@@ -107,10 +100,10 @@ class RelationshipController(Controller):
     summary="Relation types: used ones (most used first) and built-in seeds; prefix matches first",
 )
 async def relation_types(
-    core: CoreDep,
+    relationships: RelationshipServiceDep,
     text: Annotated[str, QueryParameter(name="query", description="Prefix or substring")] = "",
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_SUGGESTIONS)] = 20,
 ) -> Ok[list[RelationTypeOut]]:
     # ``query`` is a name Litestar reserves (the query string): the parameter is renamed in Python only.
-    found = await core.relationships.suggest_types(text, limit)
+    found = await relationships.suggest_types(text, limit)
     return ok([RelationTypeOut(type=s.type, count=s.count, builtin=s.builtin) for s in found])

@@ -6,7 +6,7 @@ import anyio
 import msgspec
 from litestar import Controller, get
 
-from faceforge_http.deps import CoreDep
+from faceforge_http.deps import SystemStatusDep
 from faceforge_http.envelope import Ok, ok
 
 
@@ -71,17 +71,17 @@ class SystemInfo(msgspec.Struct, kw_only=True):
     operation_id="health",
     summary="Liveness, database health and free disk space",
 )
-async def healthz(core: CoreDep) -> Ok[Health]:
-    db_ok = await core.database_ok()
-    disk = await core.disk_space()
+async def healthz(system: SystemStatusDep) -> Ok[Health]:
+    db_ok = await system.database_ok()
+    disk = await system.disk_space()
     reasons = ([] if db_ok else ["the database does not answer"]) + ([disk.reason] if disk.reason else [])
     return ok(
         Health(
             status="ok" if db_ok and disk.ok else "degraded",
-            version=core.version,
+            version=system.version,
             database_ok=db_ok,
             disk_ok=disk.ok,
-            min_free_bytes=core.space.min_free_bytes,
+            min_free_bytes=system.min_free_bytes,
             volumes=[VolumeOut(**msgspec.structs.asdict(volume)) for volume in disk.volumes],
             reason="; ".join(reasons) or None,
         )
@@ -92,12 +92,12 @@ class SystemController(Controller):
     tags = ["system"]  # noqa: RUF012  (Litestar reads this class attribute)
 
     @get("/ping", operation_id="ping", summary="Check the token and that Core answers")
-    async def ping(self, core: CoreDep) -> Ok[Pong]:
-        return ok(Pong(version=core.version))
+    async def ping(self, system: SystemStatusDep) -> Ok[Pong]:
+        return ok(Pong(version=system.version))
 
     @get("/system/info", operation_id="systemInfo", summary="Version, home, folders and tools")
-    async def info(self, core: CoreDep) -> Ok[SystemInfo]:
-        p = core.paths
+    async def info(self, system: SystemStatusDep) -> Ok[SystemInfo]:
+        p = system.paths
         paths = PathsOut(
             home=str(p.home),
             db_file=str(p.db_file),
@@ -118,15 +118,15 @@ class SystemController(Controller):
                 version=t.version,
                 note=t.note,
             )
-            for t in await anyio.to_thread.run_sync(core.tools)
+            for t in await anyio.to_thread.run_sync(system.tools)
         ]
         return ok(
             SystemInfo(
-                version=core.version,
+                version=system.version,
                 home=str(p.home),
                 paths=paths,
                 tools=tools,
-                bind_host=core.config.network.bind_host,
-                core_port=core.config.network.core_port,
+                bind_host=system.bind_host,
+                core_port=system.core_port,
             )
         )

@@ -18,12 +18,10 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
-from faceforge_adapters.bootstrap import Core
 from faceforge_domain.errors import NotFound
-from faceforge_domain.timefmt import format_timestamp
 from faceforge_domain.uploads.model import UploadRecord
-from faceforge_domain.uploads.service import past_length
-from faceforge_http.deps import CoreDep
+from faceforge_domain.uploads.service import ResumableUploads, past_length
+from faceforge_http.deps import UploadServiceDep
 from faceforge_http.envelope import Ok, ok
 from faceforge_http.openapi import may_answer
 from faceforge_http.tus import (
@@ -40,6 +38,7 @@ from faceforge_http.tus import (
     tus_resumable_header,
 )
 from faceforge_http.uploads import request_chunks
+from faceforge_http.wire import Wire
 
 ASSET_ID_HEADER = "FaceForge-Asset-Id"
 
@@ -55,19 +54,8 @@ class UploadStatusOut(msgspec.Struct, kw_only=True):
     asset_id: str | None
     deduplicated: bool
 
-    @classmethod
-    def of(cls, record: UploadRecord) -> UploadStatusOut:
-        return cls(
-            upload_id=record.upload_id,
-            offset=record.offset,
-            length=record.length,
-            state=record.state,
-            metadata=record.metadata,
-            created_at=format_timestamp(record.created_at),
-            expires_at=format_timestamp(record.expires_at),
-            asset_id=record.asset_id,
-            deduplicated=record.deduplicated,
-        )
+
+upload_status_out = Wire(UploadRecord, UploadStatusOut)
 
 
 def progress_headers(record: UploadRecord) -> dict[str, str]:
@@ -93,11 +81,11 @@ def _announced_length(request: Request[Any, Any, State]) -> int | None:
 
 
 async def _append(
-    core: Core, request: Request[Any, Any, State], record: UploadRecord, offset: int
+    uploads: ResumableUploads, request: Request[Any, Any, State], record: UploadRecord, offset: int
 ) -> UploadRecord:
     """Stream the request body into the upload at ``offset``."""
     checksum = parse_checksum(request.headers.get("upload-checksum"))
-    return await core.uploads.append(
+    return await uploads.append(
         record.upload_id,
         offset,
         request_chunks(request),
@@ -119,7 +107,7 @@ class UploadController(Controller):
         summary="tus discovery: version, extensions, maximum size, checksum algorithms",
         status_code=HTTP_204_NO_CONTENT,
     )
-    async def capabilities(self, core: CoreDep) -> Response[None]:
+    async def capabilities(self, uploads: UploadServiceDep) -> Response[None]:
         # Litestar registers a controller's handlers in name order and its automatic OPTIONS handler
         # would replace this one if POST ("create") were registered first: keep this name before it.
         return Response(
@@ -128,7 +116,7 @@ class UploadController(Controller):
             headers={
                 "Tus-Version": TUS_VERSION,
                 "Tus-Extension": TUS_EXTENSIONS,
-                "Tus-Max-Size": str(core.config.uploads.max_bytes),
+                "Tus-Max-Size": str(uploads.max_bytes),
                 "Tus-Checksum-Algorithm": CHECKSUM_ALGORITHMS,
             },
         )
@@ -148,7 +136,7 @@ class UploadController(Controller):
         status_code=HTTP_201_CREATED,
         opt=may_answer(404, 412, 415, 460),
     )
-    async def create(self, core: CoreDep, request: Request[Any, Any, State]) -> Response[bytes]:
+    async def create(self, uploads: UploadServiceDep, request: Request[Any, Any, State]) -> Response[bytes]:
         length = parse_length(request.headers.get("upload-length"), "Upload-Length")
         metadata = parse_metadata(request.headers.get("upload-metadata"))
         announced = _announced_length(request)
@@ -157,13 +145,13 @@ class UploadController(Controller):
             _require_offset_body(request)
             if announced is not None and announced > length:
                 raise past_length(length)
-        record = await core.uploads.create(length, metadata)
+        record = await uploads.create(length, metadata)
         if has_body and not record.complete:
             try:
-                record = await _append(core, request, record, 0)
+                record = await _append(uploads, request, record, 0)
             except BaseException:  # the client never learns the Location: keep nothing
                 with anyio.CancelScope(shield=True), contextlib.suppress(NotFound):  # or removed already
-                    await core.uploads.terminate(record.upload_id)
+                    await uploads.terminate(record.upload_id)
                 raise
         headers = {"Location": f"/v1/uploads/{record.upload_id}", **progress_headers(record)}
         return Response(b"", status_code=HTTP_201_CREATED, headers=headers, media_type=MediaType.TEXT)
@@ -174,8 +162,8 @@ class UploadController(Controller):
         opt=may_answer(410, 412),
         summary="Where a resumable upload stands (Upload-Offset, Upload-Length)",
     )
-    async def offset(self, core: CoreDep, upload_id: FromPath[str]) -> Response[None]:
-        record = await core.uploads.get(upload_id)
+    async def offset(self, uploads: UploadServiceDep, upload_id: FromPath[str]) -> Response[None]:
+        record = await uploads.get(upload_id)
         headers = {
             "Upload-Offset": str(record.offset),
             "Upload-Length": str(record.length),
@@ -202,11 +190,11 @@ class UploadController(Controller):
         opt=may_answer(409, 410, 412, 415, 423, 460),
     )
     async def append(
-        self, core: CoreDep, request: Request[Any, Any, State], upload_id: FromPath[str]
+        self, uploads: UploadServiceDep, request: Request[Any, Any, State], upload_id: FromPath[str]
     ) -> Response[None]:
         _require_offset_body(request)
         offset = parse_length(request.headers.get("upload-offset"), "Upload-Offset")
-        record = await _append(core, request, await core.uploads.get(upload_id), offset)
+        record = await _append(uploads, request, await uploads.get(upload_id), offset)
         return Response(None, status_code=HTTP_204_NO_CONTENT, headers=progress_headers(record))
 
     @delete(
@@ -216,8 +204,8 @@ class UploadController(Controller):
         summary="Terminate a resumable upload: its bytes and state are removed",
         status_code=HTTP_204_NO_CONTENT,
     )
-    async def terminate(self, core: CoreDep, upload_id: FromPath[str]) -> None:
-        await core.uploads.terminate(upload_id)
+    async def terminate(self, uploads: UploadServiceDep, upload_id: FromPath[str]) -> None:
+        await uploads.terminate(upload_id)
 
     @get(
         "/{upload_id:str}",
@@ -225,5 +213,5 @@ class UploadController(Controller):
         opt=may_answer(410),
         summary="A resumable upload's status as JSON (state, offset, asset_id when complete)",
     )
-    async def status(self, core: CoreDep, upload_id: FromPath[str]) -> Ok[UploadStatusOut]:
-        return ok(UploadStatusOut.of(await core.uploads.get(upload_id)))
+    async def status(self, uploads: UploadServiceDep, upload_id: FromPath[str]) -> Ok[UploadStatusOut]:
+        return ok(upload_status_out(await uploads.get(upload_id)))

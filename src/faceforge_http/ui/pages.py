@@ -21,8 +21,18 @@ from faceforge_domain.jobs.models import JOB_STATUSES
 from faceforge_domain.models import FieldDefinition, FieldType
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.queries import EntityQuery, RelationshipQuery
-from faceforge_http.deps import CoreDep
-from faceforge_http.routes.assets import AssetOut, LinkedEntityOut
+from faceforge_domain.services.entities import EntityService
+from faceforge_http.deps import (
+    AssetServiceDep,
+    DescriptorServiceDep,
+    EntityServiceDep,
+    FieldDefServiceDep,
+    JobServiceDep,
+    PluginServiceDep,
+    RelationshipServiceDep,
+    UploadSettingsDep,
+)
+from faceforge_http.routes.assets import asset_out, linked_entity_out
 from faceforge_http.routes.descriptors import descriptor_out
 from faceforge_http.routes.entities import entity_out
 from faceforge_http.routes.fielddefs import field_def_out
@@ -74,7 +84,7 @@ def field_view(d: FieldDefinition) -> dict[str, Any]:
 
 @get("/entities", include_in_schema=False)
 async def entities_page(
-    core: CoreDep,
+    entities: EntityServiceDep,
     request: Request[Any, Any, Any],
     q: FromQuery[str] = "",
     tag: FromQuery[str] = "",
@@ -89,7 +99,7 @@ async def entities_page(
     sort_by, sort_order = ENTITY_SORTS[sort]
     tags = [t.strip() for t in tag.split(",") if t.strip()]
     query = EntityQuery.build(sort_by=sort_by, sort_order=sort_order, q=q.strip() or None, tags=tags)
-    result = await core.entities.search(query, PageRequest(limit=PAGE_SIZE, offset=max(offset, 0)))
+    result = await entities.search(query, PageRequest(limit=PAGE_SIZE, offset=max(offset, 0)))
     params = {"q": q, "tag": tag, "sort": sort if sort != "newest" else ""}
     cookies = [Cookie(key=VIEW_COOKIE, value=chosen_view, path="/ui", samesite="strict", max_age=31536000)]
     return Template(
@@ -111,40 +121,49 @@ async def entities_page(
 
 
 @get("/entities/{entity_id:str}", include_in_schema=False)
-async def entity_page(core: CoreDep, entity_id: FromPath[str], tab: FromQuery[str] = "overview") -> Template:
-    entity = await core.entities.get(entity_id)
+async def entity_page(
+    entities: EntityServiceDep,
+    field_defs: FieldDefServiceDep,
+    descriptors: DescriptorServiceDep,
+    assets: AssetServiceDep,
+    relationships: RelationshipServiceDep,
+    upload_settings: UploadSettingsDep,
+    entity_id: FromPath[str],
+    tab: FromQuery[str] = "overview",
+) -> Template:
+    entity = await entities.get(entity_id)
     tab = tab if tab in TABS else "overview"
     context: dict[str, Any] = {"entity": plain(entity_out(entity)), "tab": tab, "tabs": TABS}
     if tab == "overview":
-        context["fields"] = [field_view(d) for d in await core.field_defs.all("entity")]
+        context["fields"] = [field_view(d) for d in await field_defs.all("entity")]
     elif tab == "descriptors":
-        found = await core.descriptors.search(entity_id, PageRequest(limit=DETAIL_LIMIT))
+        found = await descriptors.search(entity_id, PageRequest(limit=DETAIL_LIMIT))
         context["descriptors"] = [plain(descriptor_out(d)) for d in found.items]
-        context["fields"] = [field_view(d) for d in await core.field_defs.all("descriptor")]
+        context["fields"] = [field_view(d) for d in await field_defs.all("descriptor")]
     elif tab == "attachments":
-        assets = await core.assets.find(
-            AssetQuery.build(entity_id=entity_id), PageRequest(limit=DETAIL_LIMIT)
-        )
-        context["assets"] = [plain(AssetOut.of(a)) for a in assets.items]
-        context["asset_total"] = assets.total
-        context["uploads"] = core.config.uploads
+        attached = await assets.find(AssetQuery.build(entity_id=entity_id), PageRequest(limit=DETAIL_LIMIT))
+        context["assets"] = [plain(asset_out(a)) for a in attached.items]
+        context["asset_total"] = attached.total
+        context["uploads"] = upload_settings
     else:
         query = RelationshipQuery.build(entity_id=entity_id, direction="both")
-        found_rels = await core.relationships.search(query, PageRequest(limit=DETAIL_LIMIT))
+        found_rels = await relationships.search(query, PageRequest(limit=DETAIL_LIMIT))
         rels = [plain(relationship_out(r)) for r in found_rels.items]
-        names = await _names(core, {r["dst_entity_id"] for r in rels} | {r["src_entity_id"] for r in rels})
+        names = await _names(
+            entities, {r["dst_entity_id"] for r in rels} | {r["src_entity_id"] for r in rels}
+        )
         context["relationships"] = [
             r | {"src_name": names[r["src_entity_id"]], "dst_name": names[r["dst_entity_id"]]} for r in rels
         ]
     return Template("entity.html", context=context)
 
 
-async def _names(core: CoreDep, entity_ids: set[str]) -> dict[str, str]:
+async def _names(entities: EntityService, entity_ids: set[str]) -> dict[str, str]:
     """Display names for the other ends of relationships (a deleted entity shows as such)."""
     names: dict[str, str] = {}
     for entity_id in entity_ids:
         try:
-            names[entity_id] = (await core.entities.get(entity_id, include_deleted=True)).display_name
+            names[entity_id] = (await entities.get(entity_id, include_deleted=True)).display_name
         except NotFound:
             names[entity_id] = "(removed)"
     return names
@@ -152,18 +171,18 @@ async def _names(core: CoreDep, entity_ids: set[str]) -> dict[str, str]:
 
 @get("/assets", include_in_schema=False)
 async def assets_page(
-    core: CoreDep,
+    assets: AssetServiceDep,
     q: FromQuery[str] = "",
     kind: FromQuery[str] = "",
     mime: FromQuery[str] = "",
     offset: FromQuery[int] = 0,
 ) -> Template:
     query = AssetQuery.build(kind=kind or None, mime=mime.strip() or None, q=q.strip() or None)
-    result = await core.assets.find(query, PageRequest(limit=PAGE_SIZE, offset=max(offset, 0)))
+    result = await assets.find(query, PageRequest(limit=PAGE_SIZE, offset=max(offset, 0)))
     return Template(
         "assets.html",
         context={
-            "assets": [plain(AssetOut.of(a)) for a in result.items],
+            "assets": [plain(asset_out(a)) for a in result.items],
             "q": q,
             "kind": kind,
             "mime": mime,
@@ -174,23 +193,23 @@ async def assets_page(
 
 
 @get("/assets/{asset_id:str}", include_in_schema=False)
-async def asset_page(core: CoreDep, asset_id: FromPath[str]) -> Template:
-    asset = await core.assets.get(asset_id)
-    linked = await core.assets.linked_entities(asset_id, PageRequest(limit=DETAIL_LIMIT))
+async def asset_page(assets: AssetServiceDep, asset_id: FromPath[str]) -> Template:
+    asset = await assets.get(asset_id)
+    linked = await assets.linked_entities(asset_id, PageRequest(limit=DETAIL_LIMIT))
     return Template(
         "asset.html",
         context={
-            "asset": plain(AssetOut.of(asset)),
-            "linked": [plain(LinkedEntityOut.of(link)) for link in linked.items],
+            "asset": plain(asset_out(asset)),
+            "linked": [plain(linked_entity_out(link)) for link in linked.items],
             "linked_total": linked.total,
         },
     )
 
 
 @get("/jobs", include_in_schema=False)
-async def jobs_page(core: CoreDep, status: FromQuery[str] = "", offset: FromQuery[int] = 0) -> Template:
+async def jobs_page(jobs: JobServiceDep, status: FromQuery[str] = "", offset: FromQuery[int] = 0) -> Template:
     statuses = [status] if status in JOB_STATUSES else []
-    result = await core.jobs.list_jobs(
+    result = await jobs.list_jobs(
         statuses=statuses, job_type=None, page=PageRequest(limit=PAGE_SIZE, offset=max(offset, 0))
     )
     return Template(
@@ -205,9 +224,9 @@ async def jobs_page(core: CoreDep, status: FromQuery[str] = "", offset: FromQuer
 
 
 @get("/jobs/{job_id:str}", include_in_schema=False)
-async def job_page(core: CoreDep, job_id: FromPath[str]) -> Template:
-    job = await core.jobs.get(job_id)
-    log = await core.jobs.log(job_id, after_id=0, limit=DETAIL_LIMIT)
+async def job_page(jobs: JobServiceDep, job_id: FromPath[str]) -> Template:
+    job = await jobs.get(job_id)
+    log = await jobs.log(job_id, after_id=0, limit=DETAIL_LIMIT)
     return Template(
         "job.html",
         context={
@@ -219,8 +238,8 @@ async def job_page(core: CoreDep, job_id: FromPath[str]) -> Template:
 
 
 @get("/admin/fields", include_in_schema=False)
-async def fields_page(core: CoreDep) -> Template:
-    defs = await core.field_defs.all()
+async def fields_page(field_defs: FieldDefServiceDep) -> Template:
+    defs = await field_defs.all()
     return Template(
         "fields.html",
         context={
@@ -232,13 +251,13 @@ async def fields_page(core: CoreDep) -> Template:
 
 
 @get("/plugins", include_in_schema=False)
-async def plugins_page(core: CoreDep) -> Template:
-    plugins = []
-    for view in await core.plugins.list_plugins():
+async def plugins_page(plugins: PluginServiceDep) -> Template:
+    shown_plugins = []
+    for view in await plugins.list_plugins():
         shown: dict[str, Any] = plain(plugin_out(view))
-        shown["config"] = await core.plugins.config(view.plugin_id) if view.registered else {}
-        plugins.append(shown)
-    return Template("plugins.html", context={"plugins": plugins})
+        shown["config"] = await plugins.config(view.plugin_id) if view.registered else {}
+        shown_plugins.append(shown)
+    return Template("plugins.html", context={"plugins": shown_plugins})
 
 
 PAGES = [entities_page, entity_page, assets_page, asset_page, jobs_page, job_page, fields_page, plugins_page]

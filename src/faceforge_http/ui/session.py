@@ -23,7 +23,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_401_UNAUTHORIZED
 
 from faceforge_domain.sessions import StartedSession
 from faceforge_http.auth import CSRF_COOKIE, SESSION_COOKIE, signed_in
-from faceforge_http.deps import CoreDep
+from faceforge_http.deps import InstallTokenDep, SessionServiceDep
 
 LOGIN_PATH = "/ui/login"
 HOME_PATH = "/ui/entities"
@@ -69,12 +69,14 @@ async def login_page(request: Request[Any, Any, Any], next: FromQuery[str] = "")
 
 @post(LOGIN_PATH, include_in_schema=False, status_code=HTTP_303_SEE_OTHER)
 async def login(
-    core: CoreDep, data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+    sessions: SessionServiceDep,
+    install_token: InstallTokenDep,
+    data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Template | Redirect:
     token = data.token.strip()
-    expected = core.install_token
+    expected = install_token
     if token and expected and secrets.compare_digest(token.encode(), expected.encode()):
-        cookies = session_cookies(await core.sessions.start(expected))
+        cookies = session_cookies(await sessions.start(expected))
         return Redirect(safe_next(data.next), status_code=HTTP_303_SEE_OTHER, cookies=cookies)
     message = "Please paste the access token." if not token else "That access token is not right."
     return Template(
@@ -85,12 +87,12 @@ async def login(
 
 
 @post("/ui/logout", include_in_schema=False, status_code=HTTP_303_SEE_OTHER)
-async def logout(core: CoreDep, request: Request[Any, Any, Any]) -> Redirect:
+async def logout(sessions: SessionServiceDep, request: Request[Any, Any, Any]) -> Redirect:
     """A form post (not a link) so that another site cannot sign the user out with an image tag; the
     session ends on the server, so a copy of the cookie stops working too."""
     session_id = request.cookies.get(SESSION_COOKIE)
     if session_id:
-        await core.sessions.end(session_id)
+        await sessions.end(session_id)
     return Redirect(LOGIN_PATH, status_code=HTTP_303_SEE_OTHER, cookies=cleared_cookies())
 
 

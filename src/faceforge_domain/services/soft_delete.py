@@ -1,0 +1,83 @@
+"""Soft delete and restore, written once for every record that has ``deleted_at``.
+
+A soft-deleted record is hidden from lists and lookups until restored; its ``updated_at`` moves when it
+is hidden or brought back. Entities, assets, descriptors and relationships all go through ``SoftDelete``,
+each with its repository and, where it has them, the names of the events to record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
+
+from faceforge_domain.clock import Clock
+from faceforge_domain.errors import NotFound
+from faceforge_domain.events import record
+from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
+
+
+class SoftDeletable(Protocol):
+    deleted_at: datetime | None
+    updated_at: datetime
+
+
+R = TypeVar("R", bound=SoftDeletable)
+
+
+class SoftDeleteRepository(Protocol[R]):
+    """What soft delete needs of a repository: read a record (hidden ones on request) and write it."""
+
+    async def get(self, key: str, /, *, include_deleted: bool = False) -> R | None: ...
+
+    async def update(self, record: R, /) -> None: ...
+
+
+class SoftDelete(Generic[R]):
+    """Hide and bring back records of one kind (``kind`` names it in a ``NotFound``)."""
+
+    def __init__(
+        self,
+        units: UnitOfWorkFactory,
+        clock: Clock,
+        kind: str,
+        repository: Callable[[UnitOfWork], SoftDeleteRepository[R]],
+        *,
+        deleted_event: str | None = None,
+        restored_event: str | None = None,
+    ) -> None:
+        self._units = units
+        self._clock = clock
+        self._kind = kind
+        self._repository = repository
+        self._deleted_event = deleted_event
+        self._restored_event = restored_event
+
+    async def delete(self, key: str) -> None:
+        """Hide a live record; an unknown or already hidden one is ``NotFound``."""
+        async with self._units.write() as uow:
+            found = await self._require(uow, key, include_deleted=False)
+            found.deleted_at = found.updated_at = self._clock.now()
+            await self._repository(uow).update(found)
+            if self._deleted_event is not None:
+                await record(uow, self._clock, self._deleted_event, key)
+            await uow.commit()
+
+    async def restore(self, key: str) -> R:
+        """Bring a hidden record back; a live one is returned unchanged."""
+        async with self._units.write() as uow:
+            found = await self._require(uow, key, include_deleted=True)
+            if found.deleted_at is not None:
+                found.deleted_at = None
+                found.updated_at = self._clock.now()
+                await self._repository(uow).update(found)
+                if self._restored_event is not None:
+                    await record(uow, self._clock, self._restored_event, key)
+                await uow.commit()
+        return found
+
+    async def _require(self, uow: UnitOfWork, key: str, *, include_deleted: bool) -> R:
+        found = await self._repository(uow).get(key, include_deleted=include_deleted)
+        if found is None:
+            raise NotFound(self._kind, key)
+        return found
