@@ -1,8 +1,8 @@
 """``faceforge asset`` and ``faceforge assets``: store, list and show files and the entities they are
 linked to, purge deleted ones.
 
-They run straight through the library (no server needed); metadata extraction runs before the command
-returns, so ``asset add`` prints the final ``metadata_status``.
+They run straight through the library (no server needed); ``asset add`` runs the metadata runner and
+waits for it, so it prints the final ``metadata_status``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import msgspec
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_adapters.cli.common import fail, print_json, with_core
+from faceforge_adapters.cli.common import STORES_BYTES, fail, print_json, with_core
 from faceforge_adapters.cli.resumable import add_resumable
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.models import Asset, LinkedEntity
@@ -70,7 +70,7 @@ def asset_add(
         await core.metadata.wait_idle()
         return IngestResult(await core.assets.get(asset_id), deduplicated=deduplicated)
 
-    result = with_core(add)
+    result = with_core(add, ("metadata", *STORES_BYTES))
     if as_json:
         print_json({"deduplicated": result.deduplicated, **msgspec.to_builtins(result.asset)})
     else:
@@ -144,7 +144,7 @@ def assets_purge(as_json: bool = typer.Option(False, "--json", help="Print JSON.
     async def purge(core: Core) -> PurgeReport:
         return await core.assets.purge()
 
-    report = with_core(purge)
+    report = with_core(purge, STORES_BYTES)
     if as_json:
         print_json(msgspec.to_builtins(report))
         return

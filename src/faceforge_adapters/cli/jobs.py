@@ -15,6 +15,9 @@ from faceforge_domain.jobs.service import JobService
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.timefmt import format_timestamp
 
+# Job commands show jobs as they stand: what a dead process left running is settled first.
+SETTLES_JOBS = ("jobs_recovery",)
+
 jobs_app = typer.Typer(help="Jobs: background work, its progress and its log.", no_args_is_help=True)
 LEVEL_COLORS = {"warning": typer.colors.YELLOW, "error": typer.colors.RED, "debug": typer.colors.BRIGHT_BLACK}
 
@@ -49,7 +52,7 @@ def jobs_list(
         page = await core.jobs.list_jobs(statuses=status, job_type=job_type, page=PageRequest(limit=limit))
         return page.items
 
-    items = with_core(run)
+    items = with_core(run, SETTLES_JOBS)
     if as_json:
         print_json([job_json(j) for j in items])
         return
@@ -67,7 +70,7 @@ def jobs_show(
     async def run(core: Core) -> Job:
         return await core.jobs.get(job_id)
 
-    job = with_core(run)
+    job = with_core(run, SETTLES_JOBS)
     if as_json:
         print_json(job_json(job))
         return
@@ -110,7 +113,7 @@ def jobs_log(
         final = await follow_log(core.jobs, job_id, after, show)
         typer.echo(f"job {final.status}")
 
-    with_core(run)
+    with_core(run, SETTLES_JOBS)
 
 
 @jobs_app.command("cancel")
@@ -127,4 +130,4 @@ def jobs_cancel(
             job = await core.jobs.get(job_id)
         return job
 
-    typer.echo(job_line(with_core(run)))
+    typer.echo(job_line(with_core(run, SETTLES_JOBS)))

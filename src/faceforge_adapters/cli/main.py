@@ -146,17 +146,17 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def _leftovers_report(paths: HomePaths) -> dict[str, object]:
-    """Temporary files of processes no longer running (a killed Core): Core removes them when it
-    next starts."""
+    """Temporary files of processes no longer running (a killed Core): the server's ``tmp_sweep``
+    removes them when it next starts."""
     found = leftover_usage(paths.tmp_dir, LockFileLiveness(paths.run_dir).alive)
-    note = "removed when Core next starts" if found.entries else None
+    note = "removed when the server next starts" if found.entries else None
     return {"ok": found.entries == 0, **msgspec.to_builtins(found), "note": note}
 
 
 @app.command()
 def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Check Python, the database, ExifTool, SeaweedFS and the ports; count partial uploads and what
-    stopped processes left in tmp/ (removed at the next start)."""
+    stopped processes left in tmp/ (the server removes them when it next starts)."""
     from faceforge_adapters.cli.db_cmds import database_report
 
     loaded = _loaded()

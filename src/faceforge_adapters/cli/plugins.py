@@ -11,6 +11,9 @@ from faceforge_adapters.bootstrap import Core
 from faceforge_adapters.cli.common import EXIT_USAGE, fail, print_json, with_core
 from faceforge_domain.plugins.models import PluginView
 
+# Plugin commands see the plugins folder as it is now: it is scanned first.
+DISCOVERED = ("plugins_rescan",)
+
 plugins_app = typer.Typer(help="Plugins: discover, enable with consent, configure.", no_args_is_help=True)
 config_app = typer.Typer(help="A plugin's config (checked against its schema).", no_args_is_help=True)
 plugins_app.add_typer(config_app, name="config")
@@ -55,7 +58,7 @@ def list_plugins(as_json: bool = AS_JSON) -> None:
     async def run(core: Core) -> list[PluginView]:
         return await core.plugins.list_plugins()
 
-    _print_list(with_core(run), as_json)
+    _print_list(with_core(run, DISCOVERED), as_json)
 
 
 @plugins_app.command("rescan")
@@ -75,7 +78,7 @@ def show(plugin_id: str = typer.Argument(..., help="Plugin id."), as_json: bool 
     async def run(core: Core) -> PluginView:
         return await core.plugins.get(plugin_id)
 
-    _print_view(with_core(run), as_json)
+    _print_view(with_core(run, DISCOVERED), as_json)
 
 
 def _split(values: list[str]) -> list[str]:
@@ -96,7 +99,7 @@ def enable(
         enabled = await core.plugins.enable(plugin_id, _split(grant))
         return enabled.plugin, enabled.token
 
-    view, token = with_core(run)
+    view, token = with_core(run, DISCOVERED)
     if as_json:
         print_json({"plugin": msgspec.to_builtins(view), "token": token})
         return
@@ -114,7 +117,7 @@ def disable(plugin_id: str = typer.Argument(..., help="Plugin id."), as_json: bo
     async def run(core: Core) -> PluginView:
         return await core.plugins.disable(plugin_id)
 
-    _print_view(with_core(run), as_json)
+    _print_view(with_core(run, DISCOVERED), as_json)
 
 
 @plugins_app.command("rotate-token")
@@ -124,7 +127,7 @@ def rotate_token(plugin_id: str = typer.Argument(..., help="Plugin id.")) -> Non
     async def run(core: Core) -> str:
         return await core.plugins.rotate_token(plugin_id)
 
-    typer.echo(with_core(run))
+    typer.echo(with_core(run, DISCOVERED))
 
 
 @config_app.command("get")
@@ -134,7 +137,7 @@ def config_get(plugin_id: str = typer.Argument(..., help="Plugin id.")) -> None:
     async def run(core: Core) -> dict[str, Any]:
         return await core.plugins.config(plugin_id)
 
-    print_json(with_core(run))
+    print_json(with_core(run, DISCOVERED))
 
 
 @config_app.command("set")
@@ -155,4 +158,4 @@ def config_set(
         current = await core.plugins.config(plugin_id) if merge else {}
         return await core.plugins.set_config(plugin_id, {**current, **value})
 
-    print_json(with_core(run))
+    print_json(with_core(run, DISCOVERED))

@@ -13,7 +13,7 @@ import anyio
 import typer
 
 from faceforge_adapters.bootstrap import Core, prepare_home
-from faceforge_adapters.cli.common import clear_errors, fail, print_json, with_core
+from faceforge_adapters.cli.common import RUNS_JOBS, clear_errors, fail, print_json, with_core
 from faceforge_adapters.cli.jobs import follow_log
 from faceforge_adapters.config import CoreConfig
 from faceforge_adapters.home import HomePaths
@@ -194,7 +194,7 @@ def migrate(
         typer.echo(f"migration job {job.job_id}", err=True)
         return await follow_log(core.jobs, job.job_id, 0, watch.update)
 
-    final = with_core(action, run_jobs=True)
+    final = with_core(action, RUNS_JOBS)
     if final.result is None:
         fail(f"migration {final.status}: {final.error.message if final.error else 'no result'}", 1)
     result, errors = final.result, watch.errors
