@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from faceforge_adapters.bootstrap import bootstrap
-from faceforge_adapters.cli.main import app
+from faceforge_cli.main import app
 
 # tests/conftest.py:EXIFTOOL_SAMPLES (the bare name "conftest" is ambiguous from a layer folder)
 SAMPLE_JPEG = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "exiftool-samples" / "Apple.jpg"

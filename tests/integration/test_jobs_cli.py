@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from faceforge_adapters.cli.main import app
+from faceforge_cli.main import app
 
 FACEFORGE = Path(sys.executable).parent / "faceforge"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from faceforge_adapters.cli.main import app
+from faceforge_cli.main import app
 
 HELLO_DIR = Path(__file__).resolve().parents[2] / "examples" / "plugins" / "hello"
 

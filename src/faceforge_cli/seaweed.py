@@ -13,8 +13,6 @@ import anyio
 import typer
 
 from faceforge_adapters.bootstrap import Core, prepare_home
-from faceforge_adapters.cli.common import RUNS_JOBS, clear_errors, fail, print_json, with_core
-from faceforge_adapters.cli.jobs import follow_log
 from faceforge_adapters.config import CoreConfig
 from faceforge_adapters.home import HomePaths
 from faceforge_adapters.seaweed.process import (
@@ -27,6 +25,8 @@ from faceforge_adapters.seaweed.process import (
 )
 from faceforge_adapters.seaweed.supervisor import ManagedSeaweed
 from faceforge_adapters.storage.s3 import S3BlobStore
+from faceforge_cli.common import RUNS_JOBS, clear_errors, fail, print_json, with_core
+from faceforge_cli.jobs import follow_log
 from faceforge_domain.jobs.models import Job, LogEntry
 from faceforge_domain.jobs.storage_migrate import JOB_TYPE as MIGRATE_JOB
 

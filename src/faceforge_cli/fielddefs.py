@@ -7,8 +7,8 @@ from typing import Any
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_adapters.cli.common import print_json, with_core
-from faceforge_adapters.cli.entities import JSON_OPTION, json_object, plain, print_page, print_table
+from faceforge_cli.common import print_json, with_core
+from faceforge_cli.entities import JSON_OPTION, json_object, plain, print_page, print_table
 from faceforge_domain.models import FieldDefinition
 from faceforge_domain.paging import PageRequest
 

@@ -16,8 +16,8 @@ import msgspec
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_adapters.cli.common import STORES_BYTES, fail, print_json, with_core
-from faceforge_adapters.cli.resumable import add_resumable
+from faceforge_cli.common import STORES_BYTES, fail, print_json, with_core
+from faceforge_cli.resumable import add_resumable
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.models import Asset, LinkedEntity
 from faceforge_domain.paging import MAX_LIMIT, PageRequest, PageResult

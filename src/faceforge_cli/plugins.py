@@ -8,7 +8,7 @@ import msgspec
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_adapters.cli.common import EXIT_USAGE, fail, print_json, with_core
+from faceforge_cli.common import EXIT_USAGE, fail, print_json, with_core
 from faceforge_domain.plugins.models import PluginView
 
 # Plugin commands see the plugins folder as it is now: it is scanned first.

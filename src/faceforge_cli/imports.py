@@ -15,9 +15,9 @@ import anyio
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_adapters.cli.common import RUNS_JOBS, fail, print_json, with_core
-from faceforge_adapters.cli.jobs import SETTLES_JOBS, follow_log, job_json, print_entry
 from faceforge_adapters.sizes import human_bytes
+from faceforge_cli.common import RUNS_JOBS, fail, print_json, with_core
+from faceforge_cli.jobs import SETTLES_JOBS, follow_log, job_json, print_entry
 from faceforge_domain.imports.models import JOB_TYPE
 from faceforge_domain.jobs.models import Job, LogEntry
 

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import socket
 import sys
+from functools import partial
 
 import msgspec
 import typer
 import uvicorn
 
-from faceforge_adapters.bootstrap import core_version, prepare_home
-from faceforge_adapters.cli import (
+from faceforge_adapters.bootstrap import bootstrap, core_version, prepare_home
+from faceforge_adapters.config import LoadedConfig, load_config
+from faceforge_adapters.home import HomePaths, resolve_home
+from faceforge_adapters.joblease import LockFileLiveness
+from faceforge_adapters.scratch import leftover_usage
+from faceforge_adapters.storage.partial_uploads import partial_usage
+from faceforge_adapters.tools import exiftool_info, weed_info
+from faceforge_cli import (
     assets,
     config_cmds,
     db_cmds,
@@ -25,14 +31,9 @@ from faceforge_adapters.cli import (
     relationships,
     seaweed,
 )
-from faceforge_adapters.cli.common import clear_errors, print_json
-from faceforge_adapters.cli.plugins import plugins_app
-from faceforge_adapters.config import LoadedConfig, load_config
-from faceforge_adapters.home import HomePaths, resolve_home
-from faceforge_adapters.joblease import LockFileLiveness
-from faceforge_adapters.scratch import leftover_usage
-from faceforge_adapters.storage.partial_uploads import partial_usage
-from faceforge_adapters.tools import exiftool_info, weed_info
+from faceforge_cli.common import clear_errors, print_json
+from faceforge_cli.plugins import plugins_app
+from faceforge_http.app import create_app
 
 app = typer.Typer(
     name="faceforge",
@@ -58,7 +59,6 @@ app.command("import")(imports.import_folder)
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 log = logging.getLogger("faceforge.cli")
-HTTP_APP_FACTORY = "faceforge_http.app:create_app"
 
 
 def _loaded(overrides: dict[str, object] | None = None) -> LoadedConfig:
@@ -81,11 +81,6 @@ def serve(
     with clear_errors():
         loaded = prepare_home(None, None, overrides, log_to_console=True)
     network = loaded.config.network
-    # The app boots Core itself from the environment: hand it what the flags decided.
-    os.environ["FACEFORGE_HOME"] = str(loaded.paths.home)
-    for dotted, value in overrides.items():
-        if value is not None:
-            os.environ["FACEFORGE_" + dotted.upper().replace(".", "__")] = str(value)
     if network.bind_host not in LOOPBACK:
         log.warning(
             "binding %s: other machines can reach FaceForge; anyone with the token has full access",
@@ -97,9 +92,9 @@ def serve(
     typer.echo(f"Install token: in {loaded.paths.core_json} (or run `faceforge token show`)")
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _stopped)
+    start_core = partial(bootstrap, home=loaded.paths.home, overrides=overrides, log_to_console=True)
     uvicorn.run(
-        HTTP_APP_FACTORY,
-        factory=True,
+        create_app(start_core=start_core),
         host=network.bind_host,
         port=network.core_port,
         log_config=None,
@@ -157,7 +152,7 @@ def _leftovers_report(paths: HomePaths) -> dict[str, object]:
 def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Check Python, the database, ExifTool, SeaweedFS and the ports; count partial uploads and what
     stopped processes left in tmp/ (the server removes them when it next starts)."""
-    from faceforge_adapters.cli.db_cmds import database_report
+    from faceforge_cli.db_cmds import database_report
 
     loaded = _loaded()
     config, paths = loaded.config, loaded.paths

@@ -9,7 +9,7 @@ import msgspec
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_adapters.cli.common import print_json, with_core
+from faceforge_cli.common import print_json, with_core
 from faceforge_domain.jobs.models import Job, LogEntry
 from faceforge_domain.jobs.service import JobService
 from faceforge_domain.paging import PageRequest

@@ -15,7 +15,7 @@ import msgspec
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_adapters.cli.common import fail, print_json, with_core
+from faceforge_cli.common import fail, print_json, with_core
 from faceforge_domain.models import Entity
 from faceforge_domain.paging import PageRequest, PageResult
 from faceforge_domain.queries import EntityQuery
