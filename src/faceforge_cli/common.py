@@ -27,6 +27,11 @@ STORES_BYTES = ("seaweed",)
 EXIT_USAGE = 2  # bad configuration or bad input: the same status argparse and typer use for usage
 
 
+def command_group(help_text: str) -> typer.Typer:
+    """A group of commands that prints its help when called bare."""
+    return typer.Typer(help=help_text, no_args_is_help=True)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)

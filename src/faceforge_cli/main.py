@@ -28,11 +28,11 @@ from faceforge_cli import (
     fielddefs,
     imports,
     jobs,
+    plugins,
     relationships,
     seaweed,
 )
-from faceforge_cli.common import clear_errors, print_json
-from faceforge_cli.plugins import plugins_app
+from faceforge_cli.common import clear_errors, command_group, print_json
 from faceforge_http.app import create_app
 
 app = typer.Typer(
@@ -41,21 +41,71 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help for every command (the root's mode applies to all): Typer's boxed help (0.29) shows
+    # each flag as if it took a value, `--json <bool>`.
+    rich_markup_mode=None,
 )
-app.add_typer(config_cmds.config_app, name="config")
-app.add_typer(config_cmds.token_app, name="token")
-app.add_typer(db_cmds.db_app, name="db")
-app.add_typer(entities.entity_app, name="entity")
-app.add_typer(fielddefs.field_def_app, name="field-def")
-app.add_typer(descriptors.descriptor_app, name="descriptor")
-app.add_typer(relationships.rel_app, name="rel")
-app.add_typer(assets.asset_app, name="asset")
-app.add_typer(plugins_app, name="plugins")
-app.add_typer(assets.assets_app, name="assets")
-app.add_typer(seaweed.seaweed_app, name="seaweed")
-app.add_typer(seaweed.storage_app, name="storage")
-app.add_typer(jobs.jobs_app, name="jobs")
+# One vocabulary: a singular noun, then a verb (`faceforge entity create`, `faceforge job list`).
+GROUPS = {
+    "config": config_cmds.config_app,
+    "token": config_cmds.token_app,
+    "db": db_cmds.db_app,
+    "entity": entities.entity_app,
+    "field": fielddefs.field_app,
+    "descriptor": descriptors.descriptor_app,
+    "relationship": relationships.relationship_app,
+    "asset": assets.asset_app,
+    "job": jobs.job_app,
+    "plugin": plugins.plugin_app,
+    "seaweed": seaweed.seaweed_app,
+    "storage": seaweed.storage_app,
+}
+# The names of the release before, still working (hidden from the help) until the next one.
+OLD_NAMES = {
+    "assets": "asset",
+    "field-def": "field",
+    "jobs": "job",
+    "plugins": "plugin",
+    "rel": "relationship",
+}
+
+
+def old_name(old: str, new: str) -> typer.Typer:
+    """``faceforge OLD ...`` runs ``faceforge NEW ...``, with a note on stderr."""
+    alias = command_group(f"The old name of `faceforge {new}`.")
+
+    @alias.callback()
+    def note() -> None:
+        typer.echo(
+            f"note: `faceforge {old}` is now `faceforge {new}` (the old name goes in a later release)",
+            err=True,
+        )
+
+    alias.add_typer(GROUPS[new])
+    return alias
+
+
+for name, group in GROUPS.items():
+    app.add_typer(group, name=name)
+for old, new in OLD_NAMES.items():
+    app.add_typer(old_name(old, new), name=old, hidden=True)
 app.command("import")(imports.import_folder)
+
+
+def show_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"faceforge {core_version()}")
+        raise typer.Exit
+
+
+@app.callback()
+def faceforge(
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=show_version, help="Print the version and exit."
+    ),
+) -> None:
+    """FaceForge Core: entities and their files, local-first."""
+
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 log = logging.getLogger("faceforge.cli")

@@ -1,4 +1,4 @@
-"""``faceforge plugins``: list, inspect, enable with explicit grants, disable, configure, rescan."""
+"""``faceforge plugin``: list, inspect, enable with explicit grants, disable, configure, rescan."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import msgspec
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_cli.common import EXIT_USAGE, fail, print_json, with_core
+from faceforge_cli.common import EXIT_USAGE, command_group, fail, print_json, with_core
 from faceforge_domain.plugins.models import PluginView
 
 # Plugin commands see the plugins folder as it is now: it is scanned first.
 DISCOVERED = ("plugins_rescan",)
 
-plugins_app = typer.Typer(help="Plugins: discover, enable with consent, configure.", no_args_is_help=True)
-config_app = typer.Typer(help="A plugin's config (checked against its schema).", no_args_is_help=True)
-plugins_app.add_typer(config_app, name="config")
+plugin_app = command_group("Plugins: discover, enable with consent, configure.")
+config_app = command_group("A plugin's config (checked against its schema).")
+plugin_app.add_typer(config_app, name="config")
 
 AS_JSON = typer.Option(False, "--json", help="Print JSON.")
 
@@ -51,7 +51,7 @@ def _print_view(view: PluginView, as_json: bool) -> None:
         typer.echo(f"  problem: {problem.file} {problem.pointer or '(whole file)'}: {problem.message}")
 
 
-@plugins_app.command("list")
+@plugin_app.command("list")
 def list_plugins(as_json: bool = AS_JSON) -> None:
     """Every plugin found or registered, with its status."""
 
@@ -61,7 +61,7 @@ def list_plugins(as_json: bool = AS_JSON) -> None:
     _print_list(with_core(run, DISCOVERED), as_json)
 
 
-@plugins_app.command("rescan")
+@plugin_app.command("rescan")
 def rescan(as_json: bool = AS_JSON) -> None:
     """Read the plugins folder again."""
 
@@ -71,7 +71,7 @@ def rescan(as_json: bool = AS_JSON) -> None:
     _print_list(with_core(run), as_json)
 
 
-@plugins_app.command("show")
+@plugin_app.command("show")
 def show(plugin_id: str = typer.Argument(..., help="Plugin id."), as_json: bool = AS_JSON) -> None:
     """One plugin: status, permissions, job types, problems."""
 
@@ -85,7 +85,7 @@ def _split(values: list[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-@plugins_app.command("enable")
+@plugin_app.command("enable")
 def enable(
     plugin_id: str = typer.Argument(..., help="Plugin id."),
     grant: list[str] = typer.Option(
@@ -106,11 +106,11 @@ def enable(
     _print_view(view, False)
     typer.echo(f"token: {token}")
     typer.echo(
-        "(shown once: give it to the plugin's runner; `faceforge plugins rotate-token` makes a new one)"
+        "(shown once: give it to the plugin's runner; `faceforge plugin rotate-token` makes a new one)"
     )
 
 
-@plugins_app.command("disable")
+@plugin_app.command("disable")
 def disable(plugin_id: str = typer.Argument(..., help="Plugin id."), as_json: bool = AS_JSON) -> None:
     """Disable a plugin and revoke its token (grants and config are kept)."""
 
@@ -120,7 +120,7 @@ def disable(plugin_id: str = typer.Argument(..., help="Plugin id."), as_json: bo
     _print_view(with_core(run, DISCOVERED), as_json)
 
 
-@plugins_app.command("rotate-token")
+@plugin_app.command("rotate-token")
 def rotate_token(plugin_id: str = typer.Argument(..., help="Plugin id.")) -> None:
     """Issue a new token for an enabled plugin; the old one stops working."""
 

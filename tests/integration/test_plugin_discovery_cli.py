@@ -1,4 +1,4 @@
-"""``faceforge plugins``: the same registry from the command line, no server needed."""
+"""``faceforge plugin``: the same registry from the command line, no server needed."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ HELLO_DIR = Path(__file__).resolve().parents[2] / "examples" / "plugins" / "hell
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["plugins", *args])
+    result = CliRunner().invoke(app, ["plugin", *args])
     return result.exit_code, result.stdout, result.stderr
 
 
