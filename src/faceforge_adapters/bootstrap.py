@@ -29,7 +29,7 @@ from faceforge_adapters.config import CoreConfig, LoadedConfig, load_config
 from faceforge_adapters.exiftool.wiring import build_extractor, worker_count
 from faceforge_adapters.home import HomePaths, resolve_home
 from faceforge_adapters.joblease import LockFileLiveness
-from faceforge_adapters.jobs import build_jobs
+from faceforge_adapters.jobs import JobsRuntime, build_jobs
 from faceforge_adapters.lifecycle import SERVICE_NAMES, Lifecycle, Service, once
 from faceforge_adapters.logging_setup import configure_logging
 from faceforge_adapters.plugins import DirectoryPluginSource, JsonSchemaConfigs
@@ -146,6 +146,44 @@ def prepare_home(
     return loaded
 
 
+def hold_process_lock(opened: AsyncExitStack, paths: HomePaths) -> tuple[LockFileLiveness, Path]:
+    """This process's lock and the tmp folder it names, both let go when ``opened`` closes.
+
+    The lock is held from before the folder's first file until the folder is gone, so a process
+    starting beside this one knows the folder is alive and leaves it alone.
+    """
+    liveness = LockFileLiveness(paths.run_dir)
+    liveness.acquire()
+    opened.callback(liveness.release)
+    scratch = process_tmp(paths.tmp_dir, liveness.owner_id)
+    opened.push_async_callback(anyio.to_thread.run_sync, partial(shutil.rmtree, scratch, ignore_errors=True))
+    return liveness, scratch
+
+
+def open_stores(
+    opened: AsyncExitStack,
+    config: CoreConfig,
+    paths: HomePaths,
+    scratch: Path,
+    blob_store: BlobStore | None,
+    extractor: MetadataExtractor | None,
+) -> tuple[BlobStore, Storage | None, MetadataExtractor]:
+    """The blob store (the configured router unless one is given), the storage behind it and the
+    metadata extractor; what they open is closed with ``opened``. Nothing starts yet."""
+    local = FilesystemBlobStore(paths.assets_dir, scratch)
+    store: BlobStore = local if blob_store is None else blob_store
+    storage: Storage | None = None
+    if blob_store is None:
+        storage = build_storage(config, paths, local, scratch)
+        opened.push_async_callback(storage.aclose)
+        store = storage.router
+    if extractor is None:
+        extractor, pool = build_extractor(config, paths, store, local, scratch)
+        if pool is not None:
+            opened.push_async_callback(pool.aclose)
+    return store, storage, extractor
+
+
 def sweep_tmp(paths: HomePaths, liveness: LockFileLiveness) -> Service:
     """The ``tmp_sweep`` service: remove what dead processes left in ``tmp/``."""
 
@@ -155,6 +193,28 @@ def sweep_tmp(paths: HomePaths, liveness: LockFileLiveness) -> Service:
             log.info("removed what stopped processes left in tmp/", extra={"entries": len(swept)})
 
     return once(sweep)
+
+
+def lifecycle_for(
+    paths: HomePaths,
+    jobs: JobsRuntime,
+    plugins: PluginService,
+    metadata: MetadataRunner,
+    uploads: ResumableUploads,
+    seaweed: ManagedSeaweed | None,
+) -> Lifecycle:
+    """Core's background services by name (see ``lifecycle``); ``seaweed`` only when enabled."""
+    services: dict[str, Service] = {
+        "tmp_sweep": sweep_tmp(paths, jobs.liveness),
+        "jobs_recovery": once(jobs.service.recover),
+        "plugins_rescan": once(plugins.rescan),
+        "metadata": metadata.run,
+        "uploads_expiry": partial(uploads.run_expiry, UPLOAD_EXPIRY_INTERVAL_S),
+        "jobs": jobs.executor.run,
+    }
+    if seaweed is not None:
+        services["seaweed"] = seaweed.run
+    return Lifecycle(services)
 
 
 @asynccontextmanager
@@ -184,27 +244,9 @@ async def build_core(
     async with AsyncExitStack() as opened:
         database = await Database.open(paths.db_file, clock)
         opened.push_async_callback(database.close)
-        # The process lock names this process's tmp folder: held from before its first temporary file
-        # to after the folder is gone, so a process starting beside this one knows the folder is alive.
-        liveness = LockFileLiveness(paths.run_dir)
-        liveness.acquire()
-        opened.callback(liveness.release)
-        scratch = process_tmp(paths.tmp_dir, liveness.owner_id)
-        opened.push_async_callback(
-            anyio.to_thread.run_sync, partial(shutil.rmtree, scratch, ignore_errors=True)
-        )
+        liveness, scratch = hold_process_lock(opened, paths)
+        store, storage, extractor = open_stores(opened, config, paths, scratch, blob_store, extractor)
         units: UnitOfWorkFactory = uow or SqliteUnitOfWorkFactory(database)
-        local = FilesystemBlobStore(paths.assets_dir, scratch)
-        store: BlobStore = local if blob_store is None else blob_store
-        storage: Storage | None = None
-        if blob_store is None:
-            storage = build_storage(config, paths, local, scratch)
-            opened.push_async_callback(storage.aclose)
-            store = storage.router
-        if extractor is None:
-            extractor, pool = build_extractor(config, paths, store, local, scratch)
-            if pool is not None:
-                opened.push_async_callback(pool.aclose)
         metadata = MetadataRunner(units, extractor, clock, workers=worker_count(config))
         entities = EntityService(units, clock)
         space = disk_space(config, paths)
@@ -229,16 +271,6 @@ async def build_core(
             job_types=jobs.service.registry,
         )
         seaweed = storage.seaweed if storage else None
-        services: dict[str, Service] = {
-            "tmp_sweep": sweep_tmp(paths, liveness),
-            "jobs_recovery": once(jobs.service.recover),
-            "plugins_rescan": once(plugins.rescan),
-            "metadata": metadata.run,
-            "uploads_expiry": partial(uploads.run_expiry, UPLOAD_EXPIRY_INTERVAL_S),
-            "jobs": jobs.executor.run,
-        }
-        if seaweed is not None:
-            services["seaweed"] = seaweed.run
         core = Core(
             config=config,
             paths=paths,
@@ -257,7 +289,7 @@ async def build_core(
             sessions=SessionService(units, clock),
             version=core_version(),
             space=space,
-            lifecycle=Lifecycle(services),
+            lifecycle=lifecycle_for(paths, jobs, plugins, metadata, uploads, seaweed),
             storage_migration=migration,
             seaweed=seaweed,
         )
