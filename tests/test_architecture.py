@@ -45,6 +45,10 @@ def test_the_import_contracts_hold() -> None:
         ("faceforge_domain", "from faceforge_adapters import home", "The domain is pure"),
         ("faceforge_domain", "import jinja2", "The domain is pure"),
         ("faceforge_adapters", "import faceforge_http", "Adapters never import the HTTP layer"),
+        ("faceforge_adapters", "from faceforge_cli import main", "Adapters never import the HTTP layer"),
+        ("faceforge_adapters", "import uvicorn", "Adapters never import the HTTP layer"),
+        ("faceforge_http", "from faceforge_cli import main", "The entry points are the outermost layer"),
+        ("faceforge_domain", "import faceforge_cli", "The domain is pure"),
     ],
 )
 def test_a_forbidden_import_breaks_the_check(

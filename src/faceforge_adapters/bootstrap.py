@@ -1,6 +1,7 @@
-"""The composition root: builds the whole Core from a resolved home and config.
+"""The composition root: wires the whole Core from a resolved home and config.
 
-The HTTP app, the CLI, the tests and user scripts all start Core here::
+``build_core()`` wires and starts nothing; ``core.lifecycle`` starts the background services by name
+(see ``lifecycle``). ``bootstrap()`` is both at once, Core as the server runs it, for scripts and tests::
 
     async with bootstrap() as core:
         entity = await core.entities.create("Ada Lovelace")
@@ -14,7 +15,7 @@ import logging
 import os
 import shutil
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -25,11 +26,11 @@ from typing import Any
 import anyio
 
 from faceforge_adapters.config import CoreConfig, LoadedConfig, load_config
-from faceforge_adapters.exiftool.pool import ExifToolPool
 from faceforge_adapters.exiftool.wiring import build_extractor, worker_count
 from faceforge_adapters.home import HomePaths, resolve_home
 from faceforge_adapters.joblease import LockFileLiveness
-from faceforge_adapters.jobs import build_jobs
+from faceforge_adapters.jobs import JobsRuntime, build_jobs
+from faceforge_adapters.lifecycle import SERVICE_NAMES, Lifecycle, Service, once
 from faceforge_adapters.logging_setup import configure_logging
 from faceforge_adapters.plugins import DirectoryPluginSource, JsonSchemaConfigs
 from faceforge_adapters.scratch import process_tmp, sweep_leftovers
@@ -92,6 +93,7 @@ class Core:
     sessions: SessionService
     version: str
     space: DiskSpace
+    lifecycle: Lifecycle
     storage_migration: StorageMigration | None = None
     seaweed: ManagedSeaweed | None = None
 
@@ -144,8 +146,79 @@ def prepare_home(
     return loaded
 
 
+def hold_process_lock(opened: AsyncExitStack, paths: HomePaths) -> tuple[LockFileLiveness, Path]:
+    """This process's lock and the tmp folder it names, both let go when ``opened`` closes.
+
+    The lock is held from before the folder's first file until the folder is gone, so a process
+    starting beside this one knows the folder is alive and leaves it alone.
+    """
+    liveness = LockFileLiveness(paths.run_dir)
+    liveness.acquire()
+    opened.callback(liveness.release)
+    scratch = process_tmp(paths.tmp_dir, liveness.owner_id)
+    opened.push_async_callback(anyio.to_thread.run_sync, partial(shutil.rmtree, scratch, ignore_errors=True))
+    return liveness, scratch
+
+
+def open_stores(
+    opened: AsyncExitStack,
+    config: CoreConfig,
+    paths: HomePaths,
+    scratch: Path,
+    blob_store: BlobStore | None,
+    extractor: MetadataExtractor | None,
+) -> tuple[BlobStore, Storage | None, MetadataExtractor]:
+    """The blob store (the configured router unless one is given), the storage behind it and the
+    metadata extractor; what they open is closed with ``opened``. Nothing starts yet."""
+    local = FilesystemBlobStore(paths.assets_dir, scratch)
+    store: BlobStore = local if blob_store is None else blob_store
+    storage: Storage | None = None
+    if blob_store is None:
+        storage = build_storage(config, paths, local, scratch)
+        opened.push_async_callback(storage.aclose)
+        store = storage.router
+    if extractor is None:
+        extractor, pool = build_extractor(config, paths, store, local, scratch)
+        if pool is not None:
+            opened.push_async_callback(pool.aclose)
+    return store, storage, extractor
+
+
+def sweep_tmp(paths: HomePaths, liveness: LockFileLiveness) -> Service:
+    """The ``tmp_sweep`` service: remove what dead processes left in ``tmp/``."""
+
+    async def sweep() -> None:
+        swept = await anyio.to_thread.run_sync(sweep_leftovers, paths.tmp_dir, liveness.alive)
+        if swept:
+            log.info("removed what stopped processes left in tmp/", extra={"entries": len(swept)})
+
+    return once(sweep)
+
+
+def lifecycle_for(
+    paths: HomePaths,
+    jobs: JobsRuntime,
+    plugins: PluginService,
+    metadata: MetadataRunner,
+    uploads: ResumableUploads,
+    seaweed: ManagedSeaweed | None,
+) -> Lifecycle:
+    """Core's background services by name (see ``lifecycle``); ``seaweed`` only when enabled."""
+    services: dict[str, Service] = {
+        "tmp_sweep": sweep_tmp(paths, jobs.liveness),
+        "jobs_recovery": once(jobs.service.recover),
+        "plugins_rescan": once(plugins.rescan),
+        "metadata": metadata.run,
+        "uploads_expiry": partial(uploads.run_expiry, UPLOAD_EXPIRY_INTERVAL_S),
+        "jobs": jobs.executor.run,
+    }
+    if seaweed is not None:
+        services["seaweed"] = seaweed.run
+    return Lifecycle(services)
+
+
 @asynccontextmanager
-async def bootstrap(
+async def build_core(
     *,
     home: Path | None = None,
     env: Mapping[str, str] | None = None,
@@ -156,35 +229,24 @@ async def bootstrap(
     extractor: MetadataExtractor | None = None,
     plugin_source: PluginSource | None = None,
     log_to_console: bool = False,
-    run_jobs: bool = True,
 ) -> AsyncIterator[Core]:
-    """Resolve home and config, create the folders, migrate the database, and yield the Core.
+    """Resolve home and config, create the folders, migrate the database, wire every service, yield Core.
 
+    Wiring only: no task, no child process, no write beyond the migrations, the config's first-use
+    values and this process's lock file. ``core.lifecycle`` starts the background services.
     Raises ``ConfigError`` for a bad config and ``MigrationError`` for a database that cannot be
-    migrated; in both cases nothing in the home is changed. ``run_jobs=False`` starts no job
-    workers (short CLI commands); jobs a dead process left running are recovered either way.
+    migrated; in both cases nothing in the home is changed. On exit it closes what it opened and
+    removes this process's temporary folder.
     """
     loaded = prepare_home(home, env, overrides, log_to_console=log_to_console)
     paths, config = loaded.paths, loaded.config
     clock = clock or SystemClock()
-    database = await Database.open(paths.db_file, clock)
-    liveness = LockFileLiveness(paths.run_dir)
-    scratch = process_tmp(paths.tmp_dir, liveness.owner_id)
-    pool: ExifToolPool | None = None
-    storage: Storage | None = None
-    try:
-        liveness.acquire()  # before any temporary file: a process starting beside us sees it is ours
-        swept = await anyio.to_thread.run_sync(sweep_leftovers, paths.tmp_dir, liveness.alive)
-        if swept:
-            log.info("removed what stopped processes left in tmp/", extra={"entries": len(swept)})
+    async with AsyncExitStack() as opened:
+        database = await Database.open(paths.db_file, clock)
+        opened.push_async_callback(database.close)
+        liveness, scratch = hold_process_lock(opened, paths)
+        store, storage, extractor = open_stores(opened, config, paths, scratch, blob_store, extractor)
         units: UnitOfWorkFactory = uow or SqliteUnitOfWorkFactory(database)
-        local = FilesystemBlobStore(paths.assets_dir, scratch)
-        store: BlobStore = local if blob_store is None else blob_store
-        if blob_store is None:
-            storage = build_storage(config, paths, local, scratch)
-            store = storage.router
-        if extractor is None:
-            extractor, pool = build_extractor(config, paths, store, local, scratch)
         metadata = MetadataRunner(units, extractor, clock, workers=worker_count(config))
         entities = EntityService(units, clock)
         space = disk_space(config, paths)
@@ -200,6 +262,15 @@ async def bootstrap(
             max_bytes=config.uploads.max_bytes,
             expire_after=timedelta(seconds=config.uploads.expire_after_seconds),
         )
+        plugins = PluginService(
+            units,
+            plugin_source or DirectoryPluginSource(paths.plugins_dir),
+            JsonSchemaConfigs(),
+            clock,
+            core_version=core_version(),
+            job_types=jobs.service.registry,
+        )
+        seaweed = storage.seaweed if storage else None
         core = Core(
             config=config,
             paths=paths,
@@ -212,46 +283,52 @@ async def bootstrap(
             relationships=RelationshipService(units, clock),
             metadata=metadata,
             jobs=jobs.service,
-            plugins=PluginService(
-                units,
-                plugin_source or DirectoryPluginSource(paths.plugins_dir),
-                JsonSchemaConfigs(),
-                clock,
-                core_version=core_version(),
-                job_types=jobs.service.registry,
-            ),
+            plugins=plugins,
             events=EventFeed(units),
             uploads=uploads,
             sessions=SessionService(units, clock),
             version=core_version(),
             space=space,
+            lifecycle=lifecycle_for(paths, jobs, plugins, metadata, uploads, seaweed),
             storage_migration=migration,
-            seaweed=storage.seaweed if storage else None,
+            seaweed=seaweed,
         )
-        log.info("core started", extra={"home": str(paths.home), "version": core.version})
-        failure: Exception | None = None
-        await jobs.service.recover()
-        await core.plugins.rescan()
-        async with anyio.create_task_group() as background:
-            if core.seaweed is not None:
-                await background.start(core.seaweed.run)
-            await background.start(metadata.run)
-            await background.start(uploads.run_expiry, UPLOAD_EXPIRY_INTERVAL_S)
-            if run_jobs:
-                await background.start(jobs.executor.run)
-            try:
-                yield core
-            except Exception as exc:  # noqa: BLE001  (re-raised below as itself, not inside an ExceptionGroup)
-                failure = exc
-            finally:
-                background.cancel_scope.cancel()
-        if failure is not None:
-            raise failure
-    finally:
-        if storage is not None:
-            await storage.aclose()
-        if pool is not None:
-            await pool.aclose()
-        await anyio.to_thread.run_sync(partial(shutil.rmtree, scratch, ignore_errors=True))
-        liveness.release()
-        await database.close()
+        log.info("core built", extra={"home": str(paths.home), "version": core.version})
+        yield core
+
+
+@asynccontextmanager
+async def bootstrap(
+    *,
+    home: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    clock: Clock | None = None,
+    uow: UnitOfWorkFactory | None = None,
+    blob_store: BlobStore | None = None,
+    extractor: MetadataExtractor | None = None,
+    plugin_source: PluginSource | None = None,
+    log_to_console: bool = False,
+    run_jobs: bool = True,
+) -> AsyncIterator[Core]:
+    """Core as the server runs it: ``build_core`` with every background service running.
+
+    The convenience for scripts and tests; ``run_jobs=False`` leaves out the job workers (jobs a dead
+    process left running are still recovered). Raises what ``build_core`` raises.
+    """
+    services = SERVICE_NAMES if run_jobs else tuple(name for name in SERVICE_NAMES if name != "jobs")
+    async with (
+        build_core(
+            home=home,
+            env=env,
+            overrides=overrides,
+            clock=clock,
+            uow=uow,
+            blob_store=blob_store,
+            extractor=extractor,
+            plugin_source=plugin_source,
+            log_to_console=log_to_console,
+        ) as core,
+        core.lifecycle.running(services),
+    ):
+        yield core

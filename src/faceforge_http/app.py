@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from functools import cached_property
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -58,6 +58,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 JSON_BODY_LIMIT = 16 * 1024 * 1024
 
 request_log = logging.getLogger("faceforge.http.access")
+# Starts Core for the app's lifespan and stops it on exit (``bootstrap`` with its arguments bound).
+CoreStarter = Callable[[], AbstractAsyncContextManager[Core]]
 _PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
 
@@ -125,16 +127,20 @@ class CoreApp(Litestar):
             )
 
 
-def create_app(core: Core | None = None, *, debug: bool = False) -> Litestar:
-    """Build the HTTP app around a running Core, or (with none given) one that boots its own.
+def create_app(
+    core: Core | None = None, *, debug: bool = False, start_core: CoreStarter | None = None
+) -> Litestar:
+    """Build the HTTP app around a running Core, or (with none given) one that starts its own.
 
-    Tests and embedders pass a Core they started with ``bootstrap()``; ``faceforge serve`` runs the
-    app with no Core, and the app's lifespan starts one from the environment and stops it on exit.
+    Tests and embedders pass a Core they started with ``bootstrap()``. Without one, the app's lifespan
+    enters ``start_core()`` (by default ``bootstrap()`` from the environment: every background service
+    runs, as a server needs) and leaves it on exit; ``faceforge serve`` passes its home and flags.
     """
+    starter = start_core or partial(bootstrap, log_to_console=True)
 
     @asynccontextmanager
     async def own_core(app: Litestar) -> AsyncIterator[None]:
-        async with bootstrap(log_to_console=True) as started:
+        async with starter() as started:
             app.state.core = started
             yield
 

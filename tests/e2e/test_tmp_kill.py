@@ -71,7 +71,7 @@ def test_a_killed_server_leaves_tmp_files_that_doctor_reports_and_the_next_start
         "ok": False,
         "entries": 1,
         "bytes": part_bytes + 1000,
-        "note": "removed when Core next starts",
+        "note": "removed when the server next starts",
     }
 
     second = Server.faceforge(home, port=first.port)

@@ -12,7 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
+
+from faceforge_adapters.bootstrap import bootstrap
 
 FACEFORGE = Path(sys.executable).parent / "faceforge"
 # tests/conftest.py:EXIFTOOL_SAMPLES (the bare name "conftest" is ambiguous from a layer folder)
@@ -177,16 +180,18 @@ def test_doctor_reports_every_check_as_json(home: Path) -> None:
     assert "[ok  ] python" in ok(home, "doctor")
 
 
-def test_doctor_reports_what_a_dead_process_left_in_tmp_and_a_start_removes_it(home: Path) -> None:
+def test_doctor_reports_what_a_dead_process_left_in_tmp_and_the_servers_start_removes_it(home: Path) -> None:
     ok(home, "db", "migrate")
     dead = home / "tmp" / "core-4242-0123456789ab"  # no lock held: the process is gone
     (dead / "exiftool" / "batch-1").mkdir(parents=True)
     (dead / "exiftool" / "batch-1" / "photo.jpg").write_bytes(b"j" * 100)
     (dead / "upload-0.part").write_bytes(b"u" * 900)
     report = ok_json(home, "doctor", "--json")["tmp_leftovers"]
-    assert report == {"ok": False, "entries": 1, "bytes": 1000, "note": "removed when Core next starts"}
+    assert report == {"ok": False, "entries": 1, "bytes": 1000, "note": "removed when the server next starts"}
     assert "[WARN] tmp_leftovers" in ok(home, "doctor")
-    ok(home, "entity", "create", "Ada")  # any start of Core sweeps
+    ok(home, "entity", "create", "Ada")  # a one-shot command sweeps nothing
+    assert dead.exists()
+    anyio.run(start_and_stop_core_as_the_server_does, home)
     assert not dead.exists()
     assert ok_json(home, "doctor", "--json")["tmp_leftovers"] == {
         "ok": True,
@@ -194,6 +199,11 @@ def test_doctor_reports_what_a_dead_process_left_in_tmp_and_a_start_removes_it(h
         "bytes": 0,
         "note": None,
     }
+
+
+async def start_and_stop_core_as_the_server_does(home: Path) -> None:
+    async with bootstrap(home=home, env={"FACEFORGE_HOME": str(home)}):
+        pass
 
 
 BROKEN_CONFIGS = [

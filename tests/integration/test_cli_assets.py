@@ -1,4 +1,4 @@
-"""``faceforge asset add|list|show`` and ``faceforge assets purge`` against a real home, no server."""
+"""``faceforge asset add|list|show|entities|purge`` against a real home, no server."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from faceforge_adapters.bootstrap import bootstrap
-from faceforge_adapters.cli.main import app
+from faceforge_cli.main import app
 
 # tests/conftest.py:EXIFTOOL_SAMPLES (the bare name "conftest" is ambiguous from a layer folder)
 SAMPLE_JPEG = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "exiftool-samples" / "Apple.jpg"
@@ -50,11 +50,11 @@ def test_list_show_and_purge(home: Path, tmp_path: Path) -> None:
             await core.assets.delete(dropped)
 
     anyio.run(soft_delete)
-    report = run(home, "assets", "purge", "--json")
+    report = run(home, "asset", "purge", "--json")
     assert report == {"asset_ids": [dropped], "bytes_freed": len(b"dropped")}
     blobs = sorted(p.name for p in (home / "assets").rglob("*") if p.is_file())
     assert blobs == [kept]
-    assert "purged 0 asset(s)" in run(home, "assets", "purge")
+    assert "purged 0 asset(s)" in run(home, "asset", "purge")
 
 
 def test_entities_lists_what_an_asset_is_linked_to(home: Path, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""``faceforge entity|field-def|descriptor|rel`` through the real console script, no server."""
+"""``faceforge entity|field|descriptor|relationship`` through the real console script, no server."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_bad_input_exits_2_with_one_clear_line(home: Path) -> None:
 
 
 def test_field_defs_descriptors_and_relationships(home: Path, tmp_path: Path) -> None:
-    ok(home, "field-def", "create", "phone", "string", "--regex", r"^\+?[0-9 ]+$", "--multiple")
+    ok(home, "field", "create", "phone", "string", "--regex", r"^\+?[0-9 ]+$", "--multiple")
     batch = tmp_path / "batch.json"
     batch.write_text(
         json.dumps([{"external_ids": {"stash": str(i)}, "display_name": f"P{i}"} for i in range(3)])
@@ -60,7 +60,9 @@ def test_field_defs_descriptors_and_relationships(home: Path, tmp_path: Path) ->
     added = ok_json(home, "descriptor", "add", first, "phone", "+44 1", "--json")
     assert added["value"] == "+44 1"
     assert ok_json(home, "descriptor", "list", first, "--json")["total"] == 1
-    ok(home, "rel", "add", first, "mentor of", second)
-    types = ok_json(home, "rel", "types", "men", "--json")
+    ok(home, "relationship", "add", first, "mentor of", second)
+    types = ok_json(home, "relationship", "types", "men", "--json")
     assert types[0] == {"type": "mentor of", "count": 1, "builtin": False}
-    assert ok_json(home, "rel", "list", "--entity", second, "--direction", "in", "--json")["total"] == 1
+    assert (
+        ok_json(home, "relationship", "list", "--entity", second, "--direction", "in", "--json")["total"] == 1
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_cli import FACEFORGE, ff, ok, ok_json
 
-from faceforge_adapters.cli.resumable import CHUNK
+from faceforge_cli.resumable import CHUNK
 from resumable_support import MIB, persisted_offset, random_file
 
 SIZE = 24 * CHUNK  # 384 MiB: long enough to be caught mid-way

@@ -21,12 +21,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from faceforge_adapters.bootstrap import Core, bootstrap
-from faceforge_adapters.cli.assets import read_file
 from faceforge_adapters.exiftool import ExifToolPool, run_oneshot, write_argfile
 from faceforge_adapters.exiftool.answers import split_answer
 from faceforge_adapters.exiftool.args import PARAMETERS, argfile_text, pool_request
 from faceforge_adapters.exiftool.extractor import ExifToolExtractor, staging_name, staging_paths
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore, iter_file
+from faceforge_cli.assets import read_file
 from faceforge_domain.metadata import REMOVED_KEYS, MetadataError, exiftool_entry, skip_reason
 from faceforge_domain.models import Asset, StorageLocation
 from faceforge_domain.services.assets import IngestOptions

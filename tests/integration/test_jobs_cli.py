@@ -1,4 +1,4 @@
-"""``faceforge import`` and ``faceforge jobs``: the real console script in subprocesses, no server."""
+"""``faceforge import`` and ``faceforge job``: the real console script in subprocesses, no server."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from faceforge_adapters.cli.main import app
+from faceforge_cli.main import app
 
 FACEFORGE = Path(sys.executable).parent / "faceforge"
 
@@ -32,7 +32,7 @@ def ff(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def jobs(home: Path) -> list[dict[str, Any]]:
-    done = ff(home, "jobs", "list", "--json")
+    done = ff(home, "job", "list", "--json")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
@@ -49,13 +49,13 @@ def test_import_runs_the_job_and_jobs_commands_show_it(tmp_path: Path) -> None:
     job = json.loads(done.stdout)
     assert job["status"] == "succeeded"
     assert (job["result"]["imported"], job["result"]["sidecars"]) == (2, 1)
-    listed = ff(home, "jobs", "list")
+    listed = ff(home, "job", "list")
     assert listed.stdout.startswith(f"{job['job_id']}  succeeded")
-    followed = ff(home, "jobs", "log", job["job_id"], "-f")
+    followed = ff(home, "job", "log", job["job_id"], "-f")
     assert "a.txt: imported" in followed.stdout
     assert "sub/b.txt: imported" in followed.stdout
     assert followed.stdout.rstrip().endswith("job succeeded")
-    refused = ff(home, "jobs", "cancel", job["job_id"])
+    refused = ff(home, "job", "cancel", job["job_id"])
     assert refused.returncode == 1
     assert "already succeeded" in refused.stderr
 

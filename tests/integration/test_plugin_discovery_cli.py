@@ -1,4 +1,4 @@
-"""``faceforge plugins``: the same registry from the command line, no server needed."""
+"""``faceforge plugin``: the same registry from the command line, no server needed."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from faceforge_adapters.cli.main import app
+from faceforge_cli.main import app
 
 HELLO_DIR = Path(__file__).resolve().parents[2] / "examples" / "plugins" / "hello"
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["plugins", *args])
+    result = CliRunner().invoke(app, ["plugin", *args])
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -15,9 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from faceforge_adapters.bootstrap import bootstrap
-from faceforge_adapters.cli.main import app
 from faceforge_adapters.config import load_config
 from faceforge_adapters.seaweed.process import running_weed, settings_for
+from faceforge_cli.main import app
 from faceforge_domain.services.assets import IngestOptions
 from seaweed_fixtures import free_seaweed_ports
 

@@ -1,4 +1,4 @@
-"""``faceforge jobs``: list, show, read the log of (and follow), and cancel jobs, no server needed."""
+"""``faceforge job``: list, show, read the log of (and follow), and cancel jobs, no server needed."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ import msgspec
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_adapters.cli.common import print_json, with_core
+from faceforge_cli.common import command_group, print_json, with_core
 from faceforge_domain.jobs.models import Job, LogEntry
 from faceforge_domain.jobs.service import JobService
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.timefmt import format_timestamp
 
-jobs_app = typer.Typer(help="Jobs: background work, its progress and its log.", no_args_is_help=True)
+# Job commands show jobs as they stand: what a dead process left running is settled first.
+SETTLES_JOBS = ("jobs_recovery",)
+
+job_app = command_group("Jobs: background work, its progress and its log.")
 LEVEL_COLORS = {"warning": typer.colors.YELLOW, "error": typer.colors.RED, "debug": typer.colors.BRIGHT_BLACK}
 
 
@@ -36,7 +39,7 @@ def job_json(job: Job) -> object:
     return msgspec.to_builtins(job)
 
 
-@jobs_app.command("list")
+@job_app.command("list")
 def jobs_list(
     status: list[str] = typer.Option([], "--status", help="Only jobs in this status (repeatable)."),
     job_type: str | None = typer.Option(None, "--type", help="Only jobs of this type."),
@@ -49,7 +52,7 @@ def jobs_list(
         page = await core.jobs.list_jobs(statuses=status, job_type=job_type, page=PageRequest(limit=limit))
         return page.items
 
-    items = with_core(run)
+    items = with_core(run, SETTLES_JOBS)
     if as_json:
         print_json([job_json(j) for j in items])
         return
@@ -57,7 +60,7 @@ def jobs_list(
         typer.echo(job_line(job))
 
 
-@jobs_app.command("show")
+@job_app.command("show")
 def jobs_show(
     job_id: str = typer.Argument(..., help="The job id."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -67,7 +70,7 @@ def jobs_show(
     async def run(core: Core) -> Job:
         return await core.jobs.get(job_id)
 
-    job = with_core(run)
+    job = with_core(run, SETTLES_JOBS)
     if as_json:
         print_json(job_json(job))
         return
@@ -88,7 +91,7 @@ async def follow_log(
     return last
 
 
-@jobs_app.command("log")
+@job_app.command("log")
 def jobs_log(
     job_id: str = typer.Argument(..., help="The job id."),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing until the job ends."),
@@ -110,10 +113,10 @@ def jobs_log(
         final = await follow_log(core.jobs, job_id, after, show)
         typer.echo(f"job {final.status}")
 
-    with_core(run)
+    with_core(run, SETTLES_JOBS)
 
 
-@jobs_app.command("cancel")
+@job_app.command("cancel")
 def jobs_cancel(
     job_id: str = typer.Argument(..., help="The job id."),
     wait: bool = typer.Option(False, "--wait", help="Wait until a running job has stopped."),
@@ -127,4 +130,4 @@ def jobs_cancel(
             job = await core.jobs.get(job_id)
         return job
 
-    typer.echo(job_line(with_core(run)))
+    typer.echo(job_line(with_core(run, SETTLES_JOBS)))

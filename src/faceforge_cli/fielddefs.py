@@ -1,4 +1,4 @@
-"""``faceforge field-def``: admin-defined fields (they apply at once, with no restart)."""
+"""``faceforge field``: admin-defined fields (they apply at once, with no restart)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ from typing import Any
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_adapters.cli.common import print_json, with_core
-from faceforge_adapters.cli.entities import JSON_OPTION, json_object, plain, print_page, print_table
+from faceforge_cli.common import command_group, print_json, with_core
+from faceforge_cli.entities import JSON_OPTION, json_object, plain, print_page, print_table
 from faceforge_domain.models import FieldDefinition
 from faceforge_domain.paging import PageRequest
 
-field_def_app = typer.Typer(
-    help="Field definitions: the schema of entity fields and descriptors.", no_args_is_help=True
-)
+field_app = command_group("Field definitions: the schema of entity fields and descriptors.")
 
 SCOPE_OPTION = typer.Option("descriptor", "--scope", help="entity or descriptor.")
 
@@ -32,7 +30,7 @@ def _show(d: FieldDefinition, as_json: bool) -> None:
     typer.echo(f"{d.scope}.{d.field_key}  {d.field_type}  {' '.join(flags + rules)}".rstrip())
 
 
-@field_def_app.command("list")
+@field_app.command("list")
 def field_def_list(
     scope: str | None = typer.Option(None, "--scope", help="entity or descriptor (both by default)."),
     as_json: bool = JSON_OPTION,
@@ -53,7 +51,7 @@ def field_def_list(
     )  # fmt: skip
 
 
-@field_def_app.command("show")
+@field_app.command("show")
 def field_def_show(
     field_key: str = typer.Argument(..., help="Field key."),
     scope: str = SCOPE_OPTION,
@@ -67,7 +65,7 @@ def field_def_show(
     _show(with_core(run), as_json)
 
 
-@field_def_app.command("create")
+@field_app.command("create")
 def field_def_create(
     field_key: str = typer.Argument(..., help="Key: lowercase letters, digits, underscores."),
     field_type: str = typer.Argument(
@@ -107,7 +105,7 @@ def field_def_create(
     _show(with_core(run), as_json)
 
 
-@field_def_app.command("update")
+@field_app.command("update")
 def field_def_update(
     field_key: str = typer.Argument(..., help="Field key."),
     patch: str = typer.Option(..., "--patch", help="A JSON merge patch, e.g. '{\"max\": 10}'."),
@@ -123,7 +121,7 @@ def field_def_update(
     _show(with_core(run), as_json)
 
 
-@field_def_app.command("delete")
+@field_app.command("delete")
 def field_def_delete(
     field_key: str = typer.Argument(..., help="Field key."), scope: str = SCOPE_OPTION
 ) -> None:
@@ -136,7 +134,7 @@ def field_def_delete(
     typer.echo(f"deleted {scope}.{field_key}")
 
 
-@field_def_app.command("violations")
+@field_app.command("violations")
 def field_def_violations(
     field_key: str = typer.Argument(..., help="Field key."),
     scope: str = SCOPE_OPTION,

@@ -7,12 +7,12 @@ from typing import Any
 import msgspec
 import typer
 
-from faceforge_adapters.cli.common import clear_errors, print_json
 from faceforge_adapters.config import load_config, new_install_token, update_core_json
 from faceforge_adapters.home import fixed_paths, resolve_home
+from faceforge_cli.common import clear_errors, command_group, print_json
 
-config_app = typer.Typer(help="Show or check the configuration.", no_args_is_help=True)
-token_app = typer.Typer(help="The install token that guards the API.", no_args_is_help=True)
+config_app = command_group("Show or check the configuration.")
+token_app = command_group("The install token that guards the API.")
 
 SECRET_KEYS = (("auth", "install_token"), ("storage", "s3", "secret_key"))
 

@@ -1,4 +1,4 @@
-"""``faceforge rel``: relationships between entities, and relation-type suggestions."""
+"""``faceforge relationship``: relationships between entities, and relation-type suggestions."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ from typing import Any
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_adapters.cli.common import print_json, with_core
-from faceforge_adapters.cli.entities import JSON_OPTION, json_object, plain, print_page, print_table
+from faceforge_cli.common import command_group, print_json, with_core
+from faceforge_cli.entities import JSON_OPTION, json_object, plain, print_page, print_table
 from faceforge_domain.models import Relationship
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.queries import RelationshipQuery
 
-rel_app = typer.Typer(help="Relationships between entities.", no_args_is_help=True)
+relationship_app = command_group("Relationships between entities.")
 
 
-@rel_app.command("list")
+@relationship_app.command("list")
 def rel_list(
     entity: str | None = typer.Option(None, "--entity", help="Only relationships touching this entity."),
     type_: str | None = typer.Option(None, "--type", help="Only this type."),
@@ -42,7 +42,7 @@ def rel_list(
     )
 
 
-@rel_app.command("add")
+@relationship_app.command("add")
 def rel_add(
     src_entity_id: str = typer.Argument(..., help="Source entity id."),
     type_: str = typer.Argument(..., metavar="TYPE", help='The relation, read "SOURCE is TYPE of TARGET".'),
@@ -68,7 +68,7 @@ def rel_add(
         typer.echo(f"{made.relationship_id}  {made.src_entity_id[:12]} {made.type} {made.dst_entity_id[:12]}")
 
 
-@rel_app.command("delete")
+@relationship_app.command("delete")
 def rel_delete(relationship_id: str = typer.Argument(..., help="Relationship id.")) -> None:
     """Soft-delete a relationship."""
 
@@ -79,7 +79,7 @@ def rel_delete(relationship_id: str = typer.Argument(..., help="Relationship id.
     typer.echo(f"deleted {relationship_id}")
 
 
-@rel_app.command("types")
+@relationship_app.command("types")
 def rel_types(
     query: str = typer.Argument("", help="Prefix or substring."),
     limit: int = typer.Option(20, help="How many (1-100)."),

@@ -1,8 +1,8 @@
-"""``faceforge asset`` and ``faceforge assets``: store, list and show files and the entities they are
-linked to, purge deleted ones.
+"""``faceforge asset``: store, list and show files and the entities they are linked to, purge deleted
+ones.
 
-They run straight through the library (no server needed); metadata extraction runs before the command
-returns, so ``asset add`` prints the final ``metadata_status``.
+They run straight through the library (no server needed); ``asset add`` runs the metadata runner and
+waits for it, so it prints the final ``metadata_status``.
 """
 
 from __future__ import annotations
@@ -16,15 +16,14 @@ import msgspec
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_adapters.cli.common import fail, print_json, with_core
-from faceforge_adapters.cli.resumable import add_resumable
+from faceforge_cli.common import STORES_BYTES, command_group, fail, print_json, with_core
+from faceforge_cli.resumable import add_resumable
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.models import Asset, LinkedEntity
 from faceforge_domain.paging import MAX_LIMIT, PageRequest, PageResult
 from faceforge_domain.services.assets import IngestOptions, IngestResult, PurgeReport
 
-asset_app = typer.Typer(help="Assets: files attached to entities.", no_args_is_help=True)
-assets_app = typer.Typer(help="Maintenance over all assets.", no_args_is_help=True)
+asset_app = command_group("Assets: files attached to entities.")
 
 READ_CHUNK = 4 * 1024 * 1024
 
@@ -70,7 +69,7 @@ def asset_add(
         await core.metadata.wait_idle()
         return IngestResult(await core.assets.get(asset_id), deduplicated=deduplicated)
 
-    result = with_core(add)
+    result = with_core(add, ("metadata", *STORES_BYTES))
     if as_json:
         print_json({"deduplicated": result.deduplicated, **msgspec.to_builtins(result.asset)})
     else:
@@ -137,14 +136,14 @@ def asset_entities(
     typer.echo(f"{len(page.items)} of {page.total}")
 
 
-@assets_app.command("purge")
-def assets_purge(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+@asset_app.command("purge")
+def asset_purge(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Remove the bytes and records of soft-deleted assets that no entity links to."""
 
     async def purge(core: Core) -> PurgeReport:
         return await core.assets.purge()
 
-    report = with_core(purge)
+    report = with_core(purge, STORES_BYTES)
     if as_json:
         print_json(msgspec.to_builtins(report))
         return

@@ -1,4 +1,4 @@
-"""``faceforge plugins``: list, inspect, enable with explicit grants, disable, configure, rescan."""
+"""``faceforge plugin``: list, inspect, enable with explicit grants, disable, configure, rescan."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ import msgspec
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_adapters.cli.common import EXIT_USAGE, fail, print_json, with_core
+from faceforge_cli.common import EXIT_USAGE, command_group, fail, print_json, with_core
 from faceforge_domain.plugins.models import PluginView
 
-plugins_app = typer.Typer(help="Plugins: discover, enable with consent, configure.", no_args_is_help=True)
-config_app = typer.Typer(help="A plugin's config (checked against its schema).", no_args_is_help=True)
-plugins_app.add_typer(config_app, name="config")
+# Plugin commands see the plugins folder as it is now: it is scanned first.
+DISCOVERED = ("plugins_rescan",)
+
+plugin_app = command_group("Plugins: discover, enable with consent, configure.")
+config_app = command_group("A plugin's config (checked against its schema).")
+plugin_app.add_typer(config_app, name="config")
 
 AS_JSON = typer.Option(False, "--json", help="Print JSON.")
 
@@ -48,17 +51,17 @@ def _print_view(view: PluginView, as_json: bool) -> None:
         typer.echo(f"  problem: {problem.file} {problem.pointer or '(whole file)'}: {problem.message}")
 
 
-@plugins_app.command("list")
+@plugin_app.command("list")
 def list_plugins(as_json: bool = AS_JSON) -> None:
     """Every plugin found or registered, with its status."""
 
     async def run(core: Core) -> list[PluginView]:
         return await core.plugins.list_plugins()
 
-    _print_list(with_core(run), as_json)
+    _print_list(with_core(run, DISCOVERED), as_json)
 
 
-@plugins_app.command("rescan")
+@plugin_app.command("rescan")
 def rescan(as_json: bool = AS_JSON) -> None:
     """Read the plugins folder again."""
 
@@ -68,21 +71,21 @@ def rescan(as_json: bool = AS_JSON) -> None:
     _print_list(with_core(run), as_json)
 
 
-@plugins_app.command("show")
+@plugin_app.command("show")
 def show(plugin_id: str = typer.Argument(..., help="Plugin id."), as_json: bool = AS_JSON) -> None:
     """One plugin: status, permissions, job types, problems."""
 
     async def run(core: Core) -> PluginView:
         return await core.plugins.get(plugin_id)
 
-    _print_view(with_core(run), as_json)
+    _print_view(with_core(run, DISCOVERED), as_json)
 
 
 def _split(values: list[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-@plugins_app.command("enable")
+@plugin_app.command("enable")
 def enable(
     plugin_id: str = typer.Argument(..., help="Plugin id."),
     grant: list[str] = typer.Option(
@@ -96,35 +99,35 @@ def enable(
         enabled = await core.plugins.enable(plugin_id, _split(grant))
         return enabled.plugin, enabled.token
 
-    view, token = with_core(run)
+    view, token = with_core(run, DISCOVERED)
     if as_json:
         print_json({"plugin": msgspec.to_builtins(view), "token": token})
         return
     _print_view(view, False)
     typer.echo(f"token: {token}")
     typer.echo(
-        "(shown once: give it to the plugin's runner; `faceforge plugins rotate-token` makes a new one)"
+        "(shown once: give it to the plugin's runner; `faceforge plugin rotate-token` makes a new one)"
     )
 
 
-@plugins_app.command("disable")
+@plugin_app.command("disable")
 def disable(plugin_id: str = typer.Argument(..., help="Plugin id."), as_json: bool = AS_JSON) -> None:
     """Disable a plugin and revoke its token (grants and config are kept)."""
 
     async def run(core: Core) -> PluginView:
         return await core.plugins.disable(plugin_id)
 
-    _print_view(with_core(run), as_json)
+    _print_view(with_core(run, DISCOVERED), as_json)
 
 
-@plugins_app.command("rotate-token")
+@plugin_app.command("rotate-token")
 def rotate_token(plugin_id: str = typer.Argument(..., help="Plugin id.")) -> None:
     """Issue a new token for an enabled plugin; the old one stops working."""
 
     async def run(core: Core) -> str:
         return await core.plugins.rotate_token(plugin_id)
 
-    typer.echo(with_core(run))
+    typer.echo(with_core(run, DISCOVERED))
 
 
 @config_app.command("get")
@@ -134,7 +137,7 @@ def config_get(plugin_id: str = typer.Argument(..., help="Plugin id.")) -> None:
     async def run(core: Core) -> dict[str, Any]:
         return await core.plugins.config(plugin_id)
 
-    print_json(with_core(run))
+    print_json(with_core(run, DISCOVERED))
 
 
 @config_app.command("set")
@@ -155,4 +158,4 @@ def config_set(
         current = await core.plugins.config(plugin_id) if merge else {}
         return await core.plugins.set_config(plugin_id, {**current, **value})
 
-    print_json(with_core(run))
+    print_json(with_core(run, DISCOVERED))

@@ -15,9 +15,9 @@ import anyio
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_adapters.cli.common import fail, print_json, with_core
-from faceforge_adapters.cli.jobs import follow_log, job_json, print_entry
 from faceforge_adapters.sizes import human_bytes
+from faceforge_cli.common import RUNS_JOBS, fail, print_json, with_core
+from faceforge_cli.jobs import SETTLES_JOBS, follow_log, job_json, print_entry
 from faceforge_domain.imports.models import JOB_TYPE
 from faceforge_domain.jobs.models import Job, LogEntry
 
@@ -117,7 +117,7 @@ def import_folder(
         return await follow_log(core.jobs, job.job_id, 0, line.update)
 
     try:
-        final = with_core(run, run_jobs=True)
+        final = with_core(run, RUNS_JOBS)
     except KeyboardInterrupt:
         line.clear()
         if not created:
@@ -132,7 +132,7 @@ def import_folder(
                     job = await core.jobs.get(job_id)
                 return job
 
-            typer.echo(f"import {with_core(cancel).status}", err=True)
+            typer.echo(f"import {with_core(cancel, SETTLES_JOBS).status}", err=True)
         else:
             typer.echo(f"left queued; it resumes the next time FaceForge runs ({job_id})", err=True)
         raise typer.Exit(130) from None

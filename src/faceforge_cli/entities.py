@@ -15,13 +15,13 @@ import msgspec
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_adapters.cli.common import fail, print_json, with_core
+from faceforge_cli.common import command_group, fail, print_json, with_core
 from faceforge_domain.models import Entity
 from faceforge_domain.paging import PageRequest, PageResult
 from faceforge_domain.queries import EntityQuery
 from faceforge_domain.timefmt import format_timestamp
 
-entity_app = typer.Typer(help="Entities: people, characters, creatures.", no_args_is_help=True)
+entity_app = command_group("Entities: people, characters, creatures.")
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON.")
 

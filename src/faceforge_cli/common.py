@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
 
@@ -11,14 +11,25 @@ import anyio
 import msgspec
 import typer
 
-from faceforge_adapters.bootstrap import Core, bootstrap
+from faceforge_adapters.bootstrap import Core, build_core
 from faceforge_adapters.config import ConfigError
 from faceforge_adapters.sqlite.migrate import MigrationError
 from faceforge_domain.errors import DomainError
 
 T = TypeVar("T")
 
+# What a command that runs jobs in this process starts: recovery and the executor, and what a queued job
+# may need while it runs (a bulk import waits for metadata; bytes may go to the managed SeaweedFS).
+RUNS_JOBS = ("jobs_recovery", "jobs", "metadata", "seaweed")
+# What a command that stores or removes bytes starts: the managed SeaweedFS, when enabled.
+STORES_BYTES = ("seaweed",)
+
 EXIT_USAGE = 2  # bad configuration or bad input: the same status argparse and typer use for usage
+
+
+def command_group(help_text: str) -> typer.Typer:
+    """A group of commands that prints its help when called bare."""
+    return typer.Typer(help=help_text, no_args_is_help=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -39,14 +50,15 @@ def clear_errors() -> Iterator[None]:
         fail(exc.message, EXIT_USAGE if exc.code == "validation_error" else 1)
 
 
-def with_core(action: Callable[[Core], Awaitable[T]], *, run_jobs: bool = False) -> T:
-    """Start Core from the environment, run ``action`` against it, stop Core.
+def with_core(action: Callable[[Core], Awaitable[T]], services: Collection[str] = ()) -> T:
+    """Build Core from the environment, start the named background services, run ``action``, stop.
 
-    Job workers start only when asked: a quick command must not pick up queued jobs.
+    A command names only what it needs (see ``faceforge_adapters.lifecycle``): most need none, so a
+    quick command starts no task and no child process, and never picks up queued work.
     """
 
     async def run() -> T:
-        async with bootstrap(run_jobs=run_jobs) as core:
+        async with build_core() as core, core.lifecycle.running(services):
             return await action(core)
 
     with clear_errors():

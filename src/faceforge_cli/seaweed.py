@@ -13,8 +13,6 @@ import anyio
 import typer
 
 from faceforge_adapters.bootstrap import Core, prepare_home
-from faceforge_adapters.cli.common import clear_errors, fail, print_json, with_core
-from faceforge_adapters.cli.jobs import follow_log
 from faceforge_adapters.config import CoreConfig
 from faceforge_adapters.home import HomePaths
 from faceforge_adapters.seaweed.process import (
@@ -27,11 +25,13 @@ from faceforge_adapters.seaweed.process import (
 )
 from faceforge_adapters.seaweed.supervisor import ManagedSeaweed
 from faceforge_adapters.storage.s3 import S3BlobStore
+from faceforge_cli.common import RUNS_JOBS, clear_errors, command_group, fail, print_json, with_core
+from faceforge_cli.jobs import follow_log
 from faceforge_domain.jobs.models import Job, LogEntry
 from faceforge_domain.jobs.storage_migrate import JOB_TYPE as MIGRATE_JOB
 
-seaweed_app = typer.Typer(help="The managed SeaweedFS (the local S3).", no_args_is_help=True)
-storage_app = typer.Typer(help="Where asset bytes live.", no_args_is_help=True)
+seaweed_app = command_group("The managed SeaweedFS (the local S3).")
+storage_app = command_group("Where asset bytes live.")
 
 
 def _settings() -> SeaweedSettings:
@@ -194,7 +194,7 @@ def migrate(
         typer.echo(f"migration job {job.job_id}", err=True)
         return await follow_log(core.jobs, job.job_id, 0, watch.update)
 
-    final = with_core(action, run_jobs=True)
+    final = with_core(action, RUNS_JOBS)
     if final.result is None:
         fail(f"migration {final.status}: {final.error.message if final.error else 'no result'}", 1)
     result, errors = final.result, watch.errors

@@ -8,14 +8,14 @@ from typing import Any
 import anyio
 import typer
 
-from faceforge_adapters.cli.common import clear_errors, print_json
 from faceforge_adapters.config import load_config
 from faceforge_adapters.home import resolve_home
 from faceforge_adapters.sqlite.database import open_connection
 from faceforge_adapters.sqlite.migrate import MigrationError, migrate, migration_status
+from faceforge_cli.common import clear_errors, command_group, print_json
 from faceforge_domain.clock import SystemClock
 
-db_app = typer.Typer(help="The metadata database.", no_args_is_help=True)
+db_app = command_group("The metadata database.")
 
 
 def _db_file() -> Path:

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import socket
 import sys
+from functools import partial
 
 import msgspec
 import typer
 import uvicorn
 
-from faceforge_adapters.bootstrap import core_version, prepare_home
-from faceforge_adapters.cli import (
+from faceforge_adapters.bootstrap import bootstrap, core_version, prepare_home
+from faceforge_adapters.config import LoadedConfig, load_config
+from faceforge_adapters.home import HomePaths, resolve_home
+from faceforge_adapters.joblease import LockFileLiveness
+from faceforge_adapters.scratch import leftover_usage
+from faceforge_adapters.storage.partial_uploads import partial_usage
+from faceforge_adapters.tools import exiftool_info, weed_info
+from faceforge_cli import (
     assets,
     config_cmds,
     db_cmds,
@@ -22,17 +28,12 @@ from faceforge_adapters.cli import (
     fielddefs,
     imports,
     jobs,
+    plugins,
     relationships,
     seaweed,
 )
-from faceforge_adapters.cli.common import clear_errors, print_json
-from faceforge_adapters.cli.plugins import plugins_app
-from faceforge_adapters.config import LoadedConfig, load_config
-from faceforge_adapters.home import HomePaths, resolve_home
-from faceforge_adapters.joblease import LockFileLiveness
-from faceforge_adapters.scratch import leftover_usage
-from faceforge_adapters.storage.partial_uploads import partial_usage
-from faceforge_adapters.tools import exiftool_info, weed_info
+from faceforge_cli.common import clear_errors, command_group, print_json
+from faceforge_http.app import create_app
 
 app = typer.Typer(
     name="faceforge",
@@ -40,25 +41,74 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help for every command (the root's mode applies to all): Typer's boxed help (0.29) shows
+    # each flag as if it took a value, `--json <bool>`.
+    rich_markup_mode=None,
 )
-app.add_typer(config_cmds.config_app, name="config")
-app.add_typer(config_cmds.token_app, name="token")
-app.add_typer(db_cmds.db_app, name="db")
-app.add_typer(entities.entity_app, name="entity")
-app.add_typer(fielddefs.field_def_app, name="field-def")
-app.add_typer(descriptors.descriptor_app, name="descriptor")
-app.add_typer(relationships.rel_app, name="rel")
-app.add_typer(assets.asset_app, name="asset")
-app.add_typer(plugins_app, name="plugins")
-app.add_typer(assets.assets_app, name="assets")
-app.add_typer(seaweed.seaweed_app, name="seaweed")
-app.add_typer(seaweed.storage_app, name="storage")
-app.add_typer(jobs.jobs_app, name="jobs")
+# One vocabulary: a singular noun, then a verb (`faceforge entity create`, `faceforge job list`).
+GROUPS = {
+    "config": config_cmds.config_app,
+    "token": config_cmds.token_app,
+    "db": db_cmds.db_app,
+    "entity": entities.entity_app,
+    "field": fielddefs.field_app,
+    "descriptor": descriptors.descriptor_app,
+    "relationship": relationships.relationship_app,
+    "asset": assets.asset_app,
+    "job": jobs.job_app,
+    "plugin": plugins.plugin_app,
+    "seaweed": seaweed.seaweed_app,
+    "storage": seaweed.storage_app,
+}
+# The names of the release before, still working (hidden from the help) until the next one.
+OLD_NAMES = {
+    "assets": "asset",
+    "field-def": "field",
+    "jobs": "job",
+    "plugins": "plugin",
+    "rel": "relationship",
+}
+
+
+def old_name(old: str, new: str) -> typer.Typer:
+    """``faceforge OLD ...`` runs ``faceforge NEW ...``, with a note on stderr."""
+    alias = command_group(f"The old name of `faceforge {new}`.")
+
+    @alias.callback()
+    def note() -> None:
+        typer.echo(
+            f"note: `faceforge {old}` is now `faceforge {new}` (the old name goes in a later release)",
+            err=True,
+        )
+
+    alias.add_typer(GROUPS[new])
+    return alias
+
+
+for name, group in GROUPS.items():
+    app.add_typer(group, name=name)
+for old, new in OLD_NAMES.items():
+    app.add_typer(old_name(old, new), name=old, hidden=True)
 app.command("import")(imports.import_folder)
+
+
+def show_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"faceforge {core_version()}")
+        raise typer.Exit
+
+
+@app.callback()
+def faceforge(
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=show_version, help="Print the version and exit."
+    ),
+) -> None:
+    """FaceForge Core: entities and their files, local-first."""
+
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 log = logging.getLogger("faceforge.cli")
-HTTP_APP_FACTORY = "faceforge_http.app:create_app"
 
 
 def _loaded(overrides: dict[str, object] | None = None) -> LoadedConfig:
@@ -81,11 +131,6 @@ def serve(
     with clear_errors():
         loaded = prepare_home(None, None, overrides, log_to_console=True)
     network = loaded.config.network
-    # The app boots Core itself from the environment: hand it what the flags decided.
-    os.environ["FACEFORGE_HOME"] = str(loaded.paths.home)
-    for dotted, value in overrides.items():
-        if value is not None:
-            os.environ["FACEFORGE_" + dotted.upper().replace(".", "__")] = str(value)
     if network.bind_host not in LOOPBACK:
         log.warning(
             "binding %s: other machines can reach FaceForge; anyone with the token has full access",
@@ -97,9 +142,9 @@ def serve(
     typer.echo(f"Install token: in {loaded.paths.core_json} (or run `faceforge token show`)")
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _stopped)
+    start_core = partial(bootstrap, home=loaded.paths.home, overrides=overrides, log_to_console=True)
     uvicorn.run(
-        HTTP_APP_FACTORY,
-        factory=True,
+        create_app(start_core=start_core),
         host=network.bind_host,
         port=network.core_port,
         log_config=None,
@@ -146,18 +191,18 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def _leftovers_report(paths: HomePaths) -> dict[str, object]:
-    """Temporary files of processes no longer running (a killed Core): Core removes them when it
-    next starts."""
+    """Temporary files of processes no longer running (a killed Core): the server's ``tmp_sweep``
+    removes them when it next starts."""
     found = leftover_usage(paths.tmp_dir, LockFileLiveness(paths.run_dir).alive)
-    note = "removed when Core next starts" if found.entries else None
+    note = "removed when the server next starts" if found.entries else None
     return {"ok": found.entries == 0, **msgspec.to_builtins(found), "note": note}
 
 
 @app.command()
 def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Check Python, the database, ExifTool, SeaweedFS and the ports; count partial uploads and what
-    stopped processes left in tmp/ (removed at the next start)."""
-    from faceforge_adapters.cli.db_cmds import database_report
+    stopped processes left in tmp/ (the server removes them when it next starts)."""
+    from faceforge_cli.db_cmds import database_report
 
     loaded = _loaded()
     config, paths = loaded.config, loaded.paths

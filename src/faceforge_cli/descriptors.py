@@ -8,14 +8,12 @@ from typing import Any
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_adapters.cli.common import print_json, with_core
-from faceforge_adapters.cli.entities import JSON_OPTION, json_object, json_value, plain, print_page
+from faceforge_cli.common import command_group, print_json, with_core
+from faceforge_cli.entities import JSON_OPTION, json_object, json_value, plain, print_page
 from faceforge_domain.models import Descriptor
 from faceforge_domain.paging import PageRequest
 
-descriptor_app = typer.Typer(
-    help="Descriptors: facts about an entity, possibly time-bound.", no_args_is_help=True
-)
+descriptor_app = command_group("Descriptors: facts about an entity, possibly time-bound.")
 
 
 def _period(d: Descriptor) -> str:
