@@ -99,9 +99,7 @@ def test_every_cli_command_is_documented_in_the_cli_page(command: str) -> None:
     prefix = "".join(f"{re.escape(word)} " for word in group)
     alternatives = r"(?:[\w-]+\\\|)*"  # the table writes `faceforge job list\|show\|log`
     pattern = rf"faceforge {prefix}{alternatives}{re.escape(last)}(?![\w-])"
-    assert re.search(pattern, text), (
-        f"`faceforge {command}` is not documented in docs/cli.md"
-    )
+    assert re.search(pattern, text), f"`faceforge {command}` is not documented in docs/cli.md"
 
 
 # -- error codes -------------------------------------------------------------------------------------
