@@ -8,7 +8,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import cached_property, partial
-from pathlib import Path
 from typing import Any, cast
 
 from litestar import Litestar, Router
@@ -29,6 +28,7 @@ from litestar.types import (
 )
 
 from faceforge_adapters.bootstrap import Core, bootstrap, core_version
+from faceforge_adapters.resources import STATIC, resource_dir
 from faceforge_http.auth import require_token
 from faceforge_http.deps import DEPENDENCIES
 from faceforge_http.errors import EXCEPTION_HANDLERS
@@ -53,7 +53,6 @@ from faceforge_http.routes.system import SystemController, healthz
 from faceforge_http.routes.uploads import UploadController
 from faceforge_http.ui import ui_handlers, ui_template_config
 
-STATIC_DIR = Path(__file__).parent / "static"
 # Plain JSON bodies stay small; upload routes raise their own limit from uploads.max_bytes.
 JSON_BODY_LIMIT = 16 * 1024 * 1024
 
@@ -169,7 +168,9 @@ def create_app(
             v1,
             openapi_json,
             redoc_redirect,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+            create_static_files_router(
+                path="/static", directories=[resource_dir(STATIC)], include_in_schema=False
+            ),
             *ui_handlers(),
         ],
         dependencies=DEPENDENCIES,

@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from importlib import resources
 
 import aiosqlite
 
+from faceforge_adapters.resources import MIGRATIONS, resource_dir
 from faceforge_domain.clock import Clock
 from faceforge_domain.timefmt import format_timestamp
 
@@ -58,7 +58,7 @@ class MigrationStatus:
 def shipped_migrations() -> tuple[Migration, ...]:
     """The migrations in this package, ordered by version."""
     found = []
-    for entry in resources.files("faceforge_adapters.sqlite.migrations").iterdir():
+    for entry in resource_dir(MIGRATIONS).iterdir():
         match = _FILE_NAME.match(entry.name)
         if match:
             data = entry.read_bytes()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
@@ -20,13 +19,13 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
+from faceforge_adapters.resources import UI_STATIC, UI_TEMPLATES, resource_dir
 from faceforge_domain.errors import DomainError
 from faceforge_domain.imports.models import JOB_TYPE as IMPORT_JOB
 from faceforge_http.errors import STATUS_BY_CODE
 from faceforge_http.ui.pages import PAGES
 from faceforge_http.ui.session import login, login_page, logout, require_login, root
 
-UI_DIR = Path(__file__).parent
 # No inline script or style anywhere: everything the pages run or wear comes from /ui/static.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -82,7 +81,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
 
 def ui_template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(
-        directory=UI_DIR / "templates", engine=JinjaTemplateEngine, engine_callback=_configure
+        directory=resource_dir(UI_TEMPLATES), engine=JinjaTemplateEngine, engine_callback=_configure
     )
 
 
@@ -104,6 +103,9 @@ def ui_handlers() -> list[ControllerRouterHandler]:
     )
     public = Router(path="/", route_handlers=[login_page, login, logout, root], response_headers=UI_HEADERS)
     static = create_static_files_router(
-        path="/ui/static", directories=[UI_DIR / "static"], include_in_schema=False, send_as_attachment=False
+        path="/ui/static",
+        directories=[resource_dir(UI_STATIC)],
+        include_in_schema=False,
+        send_as_attachment=False,
     )
     return [pages, public, static]
