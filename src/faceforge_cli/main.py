@@ -16,6 +16,7 @@ from faceforge_adapters.bootstrap import bootstrap, core_version, prepare_home
 from faceforge_adapters.config import LoadedConfig, load_config
 from faceforge_adapters.home import HomePaths, resolve_home
 from faceforge_adapters.joblease import LockFileLiveness
+from faceforge_adapters.resources import frozen_folder
 from faceforge_adapters.scratch import leftover_usage
 from faceforge_adapters.storage.partial_uploads import partial_usage
 from faceforge_adapters.tools import exiftool_info, weed_info
@@ -208,7 +209,12 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     config, paths = loaded.config, loaded.paths
     host = config.network.bind_host
     checks: dict[str, object] = {
-        "python": {"ok": sys.version_info >= (3, 11), "version": sys.version.split()[0]},
+        "python": {
+            "ok": sys.version_info >= (3, 11),
+            "version": sys.version.split()[0],
+            "executable": sys.executable,
+            "frozen": frozen_folder() is not None,
+        },
         "faceforge": {"ok": True, "version": core_version()},
         "home": {"ok": paths.home.exists(), "path": str(paths.home)},
         "database": database_report(paths.db_file),
@@ -219,6 +225,7 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         checks[tool.name] = {
             "ok": tool.found,
             "path": str(tool.path) if tool.path else None,
+            "source": tool.source,
             "version": tool.version,
             "note": tool.note,
         }
