@@ -42,13 +42,13 @@ test-desktop: setup
 
 # ruff lint and format check.
 lint:
-    uv run --no-sync ruff check src tests bench
-    uv run --no-sync ruff format --check src tests bench
+    uv run --no-sync ruff check src tests bench packaging
+    uv run --no-sync ruff format --check src tests bench packaging
 
 # Format the code.
 fmt:
-    uv run --no-sync ruff format src tests bench
-    uv run --no-sync ruff check --fix src tests bench
+    uv run --no-sync ruff format src tests bench packaging
+    uv run --no-sync ruff check --fix src tests bench packaging
 
 # mypy --strict over the sources.
 typecheck:
@@ -61,6 +61,11 @@ arch:
 # One test layer: unit, integration, http or e2e.
 test-layer LAYER *ARGS: setup
     uv run --no-sync pytest tests/{{LAYER}} {{ARGS}}
+
+# Core frozen with PyInstaller into one folder, ExifTool and weed bundled in its tools/; cached by a hash
+# of its inputs under ${XDG_CACHE_HOME:-~/.cache}/faceforge/frozen-core/ and exposed at build/core/faceforge.
+freeze: setup
+    uv run --no-sync python packaging/freeze_core.py --print-path
 
 # Benchmarks: print figures beside a reference measured in the same run.
 bench NAME="all" *ARGS: setup
