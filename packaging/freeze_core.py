@@ -100,21 +100,21 @@ def input_key() -> str:
     return digest.hexdigest()[:20]
 
 
-def fetch_exiftool(downloads: Path) -> bytes:
-    """The pinned ExifTool tarball (downloaded once), refused unless its sha512 is the pinned one."""
-    tarball = downloads / f"{EXIFTOOL.name}-{EXIFTOOL.version}.tgz"
+def fetch_tarball(pinned: NpmTarball, downloads: Path) -> bytes:
+    """A pinned registry tarball (downloaded once); dropped and refused unless its sha512 is pinned."""
+    tarball = downloads / f"{pinned.name}-{pinned.version}.tgz"
     if not tarball.exists():
         downloads.mkdir(parents=True, exist_ok=True)
-        with urllib.request.urlopen(EXIFTOOL.url, timeout=120) as answer:  # noqa: S310 (pinned https URL)
+        with urllib.request.urlopen(pinned.url, timeout=120) as answer:  # noqa: S310 (pinned https URL)
             data = answer.read()
         partial = tarball.with_suffix(".part")
         partial.write_bytes(data)
         partial.replace(tarball)
     data = tarball.read_bytes()
     found = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
-    if found != EXIFTOOL.integrity:
+    if found != pinned.integrity:
         tarball.unlink()
-        raise FreezeError(f"{tarball.name}: checksum {found} is not the pinned {EXIFTOOL.integrity}")
+        raise FreezeError(f"{tarball.name}: checksum {found} is not the pinned {pinned.integrity}")
     return data
 
 
@@ -142,7 +142,7 @@ def unpack_exiftool(data: bytes, target: Path) -> None:
 def bundle_tools(folder: Path, downloads: Path) -> None:
     """``tools/exiftool/``, ``tools/weed`` and ``tools/MANIFEST.json`` (what doctor reads)."""
     tools = folder / "tools"
-    exiftool_data = fetch_exiftool(downloads)
+    exiftool_data = fetch_tarball(EXIFTOOL, downloads)
     unpack_exiftool(exiftool_data, tools / "exiftool")
     weed, weed_version = weed_binary()
     shutil.copy2(weed, tools / weed.name)

@@ -1,0 +1,56 @@
+"""The frozen Core (PyInstaller one-folder build, tools bundled) passes the shipped-package smoke suite,
+run with nothing but the folder: ``env -i HOME=<tmp> PATH=/usr/bin:/bin``, a fresh home, ``faceforge serve``.
+
+The folder comes from ``packaging/freeze_core.py``, which reuses the cached build when its inputs did not
+change (a clean build takes a few minutes, a cached one seconds).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from package_smoke import CHECKS, ROOT, Check, Shipped, serving
+
+FREEZE = ROOT / "packaging" / "freeze_core.py"
+FREEZE_TIMEOUT = 1800
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(FREEZE_TIMEOUT + 300)]
+
+
+def frozen_executable() -> Path:
+    """Build (or reuse) the frozen folder; the path of its ``faceforge``."""
+    done = subprocess.run(
+        [sys.executable, str(FREEZE), "--print-path"],
+        capture_output=True,
+        text=True,
+        timeout=FREEZE_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def frozen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shipped]:
+    with serving(frozen_executable(), tmp_path_factory.mktemp("frozen")) as core:
+        yield core
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
+def test_the_frozen_core(frozen: Shipped, check: Check) -> None:
+    check(frozen)
+
+
+def test_the_frozen_folder_has_the_layout_packages_build_on() -> None:
+    folder = frozen_executable().parent
+    assert (folder / "faceforge").is_file()
+    assert (folder / "_internal").is_dir()
+    assert (folder / "tools" / "exiftool" / "exiftool").is_file()
+    assert (folder / "tools" / "exiftool" / "lib" / "Image" / "ExifTool.pm").is_file()
+    assert (folder / "tools" / "weed").is_file()
+    assert (folder / "tools" / "MANIFEST.json").is_file()
+    assert (ROOT / "build" / "core" / "faceforge").resolve() == folder.resolve()
