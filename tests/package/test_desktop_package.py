@@ -188,7 +188,7 @@ def test_the_portable_archive_unpacks_to_the_launcher_with_core_beside_it(
 
 def test_sha256sums_name_both_packages_with_their_digests(packages: None) -> None:
     lines = (ROOT / "dist" / "SHA256SUMS").read_text().splitlines()
-    sums = dict(reversed(line.split("  ")) for line in lines)
+    sums = {name: digest for digest, name in (line.split("  ") for line in lines)}
     assert set(sums) == {DEB.name, PORTABLE.name}
     for name, digest in sums.items():
         assert hashlib.sha256((ROOT / "dist" / name).read_bytes()).hexdigest() == digest
