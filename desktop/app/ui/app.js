@@ -230,7 +230,7 @@ async function fillAbout() {
 // Core stopped without being asked to and left a crash report: say so, with a way to open it.
 function onCoreCrash(crash) {
   state.crashReport = crash.report;
-  $("crash-error").textContent = crash.error ? `(${crash.error})` : "";
+  $("crash-error").textContent = crash.error ? `Reason: ${crash.error}.` : "";
   $("crash-report").textContent = crash.report;
   $("crash").hidden = false;
 }
