@@ -40,6 +40,27 @@ test-desktop: setup
     (cd desktop && cargo test --workspace --locked && cargo build -p faceforge-desktop --locked)
     dbus-run-session -- xvfb-run -a uv run --no-sync pytest desktop/e2e -p no:cacheprovider
 
+# FaceForge Desktop's Linux packages in dist/: faceforge_<version>_amd64.deb, the portable
+# faceforge-desktop_<version>_linux-x86_64.tar.gz and SHA256SUMS. Each step is cached: the frozen Core by
+# its inputs' hash, the release launcher by cargo (shared CARGO_TARGET_DIR), the packages under
+# ${XDG_CACHE_HOME:-~/.cache}/faceforge/package/. See docs/packaging.md.
+package: setup
+    #!/usr/bin/env bash
+    set -euo pipefail
+    export PATH="$PATH:$HOME/.cargo/bin"  # rustup's default place, when the shell profile was not read
+    if [ -f packaging/freeze_core.py ]; then
+      core="$(uv run --no-sync python packaging/freeze_core.py --print-path)"
+    elif [ -x build/core/faceforge/faceforge ]; then
+      core=build/core/faceforge
+    else
+      echo "package: no frozen Core: packaging/freeze_core.py is missing and build/core/faceforge is empty" >&2
+      exit 1
+    fi
+    export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/faceforge/desktop-target}"
+    (cd desktop && cargo build -p faceforge-desktop --release --locked)
+    uv run --no-sync python packaging/desktop_package.py --core "$core" \
+      --launcher "$CARGO_TARGET_DIR/release/faceforge-desktop" --dist dist
+
 # ruff lint and format check.
 lint:
     uv run --no-sync ruff check src tests bench packaging

@@ -7,10 +7,12 @@ command -v exiftool >/dev/null 2>&1 || missing+=(libimage-exiftool-perl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # aria2c: the large-transfer test downloads in parallel ranges as a real download manager does.
 command -v aria2c >/dev/null 2>&1 || missing+=(aria2)
-# The desktop launcher: Tauri's build libraries, and WebDriver on Xvfb for its end-to-end test.
+# The desktop launcher: Tauri's build libraries, WebDriver on Xvfb for its end-to-end test, and for
+# ./justw package dpkg-shlibdeps (dpkg-dev) and desktop-file-validate (desktop-file-utils).
 if command -v dpkg-query >/dev/null 2>&1; then
   for pkg in build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev \
-    librsvg2-dev libxdo-dev webkit2gtk-driver xvfb xauth dbus-daemon; do
+    librsvg2-dev libxdo-dev webkit2gtk-driver xvfb xauth dbus-daemon \
+    dpkg-dev desktop-file-utils; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
   done
 fi

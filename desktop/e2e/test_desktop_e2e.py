@@ -25,6 +25,7 @@ import signal
 import socket
 import subprocess
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -40,6 +41,7 @@ TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or DESKTOP / "target")
 APP = TARGET / "debug" / "faceforge-desktop"
 WEBKIT_DRIVER = Path(shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver")
 SHOTS = DESKTOP / "target" / "e2e-screenshots"
+LAUNCHER_VERSION = tomllib.loads((DESKTOP / "Cargo.toml").read_text())["workspace"]["package"]["version"]
 
 
 def free_port() -> int:
@@ -336,18 +338,35 @@ def walk_through(driver: Driver, sandbox: dict[str, Path]) -> None:
     driver.click("#restart-all")
     pid = wait_until("Core running again", lambda: core_running(driver), timeout=90)
 
-    # Killing Core makes the launcher start it again.
+    # Killing Core makes the launcher start it again; the crash report it left since it started is
+    # offered in the window.
+    crash_dir = home / "logs" / "crash"
+    crash_dir.mkdir(parents=True, exist_ok=True)
+    report = crash_dir / f"crash-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-core.txt"
+    report.write_text("Traceback (most recent call last):\n  RuntimeError: simulated\n")
     os.kill(pid, signal.SIGKILL)
     pid = wait_until("Core restarted after a kill", lambda: core_running(driver, other_than=pid), timeout=90)
     card = core_card(driver)
     assert card["restarts"] == "1"
     assert "killed by signal 9" in card["last-error"]
     assert healthz(core_port)["ok"] is True  # type: ignore[index]
+    wait_until("the crash notice", lambda: driver.visible("#crash"))
+    assert "FaceForge stopped unexpectedly" in driver.text("#crash")
+    assert driver.text("#crash-report") == str(report)
+    driver.screenshot("crash")
+    driver.click("#crash-dismiss")
+    assert not driver.visible("#crash")
 
     # Logs shows the last lines of each log; back to Status.
     driver.click('.tab[data-view="logs"]')
     wait_until("Core's console log", lambda: "faceforge-desktop: starting" in driver.text("#log-lines"))
     driver.screenshot("logs")
+
+    # Settings' About: the launcher's version beside the version Core reports on /healthz.
+    driver.click('.tab[data-view="settings"]')
+    core_version = healthz(core_port)["data"]["version"]  # type: ignore[index]
+    wait_until("About names Core's version", lambda: driver.text("#about-core-version") == core_version)
+    assert driver.text("#about-version") == LAUNCHER_VERSION
     driver.click('.tab[data-view="status"]')
 
     # Closing the window (as its close button does) does not quit: the launcher and Core keep running.

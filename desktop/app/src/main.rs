@@ -7,9 +7,12 @@ mod desklog;
 mod tray;
 
 use desklog::DeskLog;
+use faceforge_supervisor::crash::{self, LauncherCrash};
 use faceforge_supervisor::home::{self, HomeFiles, HomeReport, Network};
 use faceforge_supervisor::settings::{self, ExitAction, OpenUi, Settings};
-use faceforge_supervisor::{files, ports, ServiceStatus, State as ServiceState, Supervisor};
+use faceforge_supervisor::{
+    files, health, ports, HealthCheck, ServiceStatus, State as ServiceState, Supervisor,
+};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -17,6 +20,7 @@ use tauri::{AppHandle, Emitter, Manager, RunEvent, State, WebviewUrl, WebviewWin
 use tauri_plugin_dialog::DialogExt;
 
 const MAIN: &str = "main";
+const VERSION: &str = env!("CARGO_PKG_VERSION");
 const CORE_UI: &str = "coreui";
 
 /// Everything the launcher holds while it runs.
@@ -28,11 +32,27 @@ struct Launcher {
     supervisor: Mutex<Option<Supervisor>>,
     log: Arc<DeskLog>,
     tray: bool,
+    /// Tauri's resource folder for this build, where a package keeps the frozen Core.
+    resource_dir: Option<PathBuf>,
+    /// When the current Core process started, and the crash report last shown.
+    core_watch: Arc<Mutex<CoreWatch>>,
+}
+
+#[derive(Default)]
+struct CoreWatch {
+    started_at: Option<u64>,
+    shown: Option<PathBuf>,
 }
 
 impl Launcher {
     fn home(&self) -> Option<PathBuf> {
         self.settings.lock().unwrap().home.clone()
+    }
+
+    /// The `faceforge` this launcher runs (see [`home::find_faceforge`] for the order).
+    fn faceforge(&self) -> PathBuf {
+        let configured = self.settings.lock().unwrap().faceforge_command.clone();
+        home::find_faceforge(configured.as_deref(), self.resource_dir.as_deref())
     }
 
     fn statuses(&self) -> Vec<ServiceStatus> {
@@ -56,6 +76,9 @@ struct AppState {
     default_home: String,
     home: Option<HomeReport>,
     faceforge: String,
+    /// Whether `faceforge` is the Core bundled with this app (not a development one).
+    faceforge_bundled: bool,
+    version: &'static str,
     tray: bool,
     core_url: Option<String>,
     statuses: Vec<ServiceStatus>,
@@ -67,7 +90,9 @@ fn app_state_of(launcher: &Launcher) -> AppState {
     AppState {
         first_run: settings.home.is_none(),
         settings_error: launcher.settings_error.clone(),
-        faceforge: home::find_faceforge(settings.faceforge_command.as_deref()).display().to_string(),
+        faceforge: launcher.faceforge().display().to_string(),
+        faceforge_bundled: is_bundled(launcher, &launcher.faceforge()),
+        version: VERSION,
         core_url: settings.home.as_deref().map(home::core_url),
         settings,
         settings_file: launcher.settings_path.display().to_string(),
@@ -78,9 +103,124 @@ fn app_state_of(launcher: &Launcher) -> AppState {
     }
 }
 
+/// Whether `faceforge` is one of the bundle candidates (beside the launcher or in the resource folder).
+fn is_bundled(launcher: &Launcher, faceforge: &Path) -> bool {
+    let exe_dir = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf));
+    let bundled = [exe_dir.as_deref(), launcher.resource_dir.as_deref()]
+        .into_iter()
+        .flatten()
+        .any(|dir| home::bundled_faceforge(dir) == faceforge);
+    bundled
+}
+
 #[tauri::command]
 fn app_state(launcher: State<'_, Launcher>) -> AppState {
     app_state_of(&launcher)
+}
+
+#[derive(Serialize)]
+struct About {
+    version: &'static str,
+    /// The version the running Core reports on `/healthz`; `None` while it does not answer.
+    core_version: Option<String>,
+    core_error: Option<String>,
+    faceforge: String,
+    faceforge_bundled: bool,
+}
+
+/// The launcher's version beside the running Core's (a package ships them equal).
+#[tauri::command]
+async fn about(app: AppHandle) -> About {
+    let launcher = app.state::<Launcher>();
+    let faceforge = launcher.faceforge();
+    let (core_version, core_error) = match launcher.home() {
+        None => (None, Some("FaceForge is not set up yet".to_string())),
+        Some(home_dir) => {
+            let url = format!("{}healthz", home::core_url(&home_dir));
+            let check = HealthCheck::http(&url);
+            match check.and_then(|c| health::core_version(&c, std::time::Duration::from_secs(3))) {
+                Ok(version) => (Some(version), None),
+                Err(err) => (None, Some(err)),
+            }
+        }
+    };
+    About {
+        version: VERSION,
+        core_version,
+        core_error,
+        faceforge_bundled: is_bundled(&launcher, &faceforge),
+        faceforge: faceforge.display().to_string(),
+    }
+}
+
+/// Open a crash report with the desktop's default application; only files in this home's crash
+/// folder, so the page cannot open anything else.
+#[tauri::command]
+fn open_crash_report(launcher: State<'_, Launcher>, path: String) -> Result<(), String> {
+    let home_dir = launcher.home().ok_or("FaceForge is not set up yet")?;
+    let path = PathBuf::from(path);
+    let in_crash_dir = path.parent() == Some(HomeFiles::new(&home_dir).crash_dir().as_path())
+        && path.file_name().and_then(|n| n.to_str()).and_then(crash::parse_report_name).is_some();
+    if !in_crash_dir {
+        return Err(format!("{} is not a crash report of this home", path.display()));
+    }
+    open_external(&path.display().to_string())
+}
+
+/// What the window shows when Core stopped without being asked to.
+#[derive(Clone, Serialize)]
+struct CoreCrash {
+    report: String,
+    error: Option<String>,
+}
+
+/// Follow Core's status: remember when its process started and, when it stops unexpectedly
+/// (backoff or failed, never a stop the user asked for), show the crash report it wrote since.
+fn watch_core(app: &AppHandle, home_dir: &Path, watch: &Mutex<CoreWatch>, status: &ServiceStatus) {
+    if status.name != home::CORE {
+        return;
+    }
+    let mut watch = watch.lock().unwrap();
+    match status.state {
+        ServiceState::Starting | ServiceState::Running => {
+            if status.started_at.is_some() {
+                watch.started_at = status.started_at;
+            }
+        }
+        ServiceState::Backoff | ServiceState::Failed => {
+            let Some(since) = watch.started_at else { return };
+            let Some(report) = crash::core_report_since(home_dir, since) else { return };
+            if watch.shown.as_ref() == Some(&report) {
+                return;
+            }
+            watch.shown = Some(report.clone());
+            let launcher = app.state::<Launcher>();
+            launcher.log.line(&format!("core stopped unexpectedly; crash report {}", report.display()));
+            let crash = CoreCrash { report: report.display().to_string(), error: status.last_error.clone() };
+            show_view(app, "status");
+            let _ = app.emit("core-crash", crash);
+        }
+        ServiceState::Stopped | ServiceState::Stopping => {}
+    }
+}
+
+/// Write a crash report for a launcher panic into the home named in the settings (none before the
+/// wizard has run: then only the standard error gets it), then let the default hook print it.
+fn install_panic_hook(settings_path: PathBuf) {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let backtrace = std::backtrace::Backtrace::force_capture().to_string();
+        let home_dir = Settings::load(&settings_path).ok().flatten().and_then(|s| s.home);
+        if let Some(home_dir) = home_dir {
+            let message = info.to_string();
+            let crash = LauncherCrash { version: VERSION, message: &message, backtrace: &backtrace };
+            match crash::write_launcher_report_now(&home_dir, &crash) {
+                Ok(path) => eprintln!("faceforge-desktop: crash report written to {}", path.display()),
+                Err(err) => eprintln!("faceforge-desktop: could not write a crash report: {err}"),
+            }
+        }
+        default_hook(info);
+    }));
 }
 
 #[tauri::command]
@@ -194,13 +334,21 @@ fn start_services(app: &AppHandle) {
     let launcher = app.state::<Launcher>();
     let settings = launcher.settings.lock().unwrap().clone();
     let Some(home_dir) = settings.home else { return };
-    let faceforge = home::find_faceforge(settings.faceforge_command.as_deref());
-    launcher.log.line(&format!("starting services for {} with {}", home_dir.display(), faceforge.display()));
-    let (emitter, log) = (app.clone(), launcher.log.clone());
+    let faceforge = launcher.faceforge();
+    let origin = if is_bundled(&launcher, &faceforge) { "bundled" } else { "development" };
+    launcher.log.line(&format!(
+        "starting services for {} with {} ({origin} Core)",
+        home_dir.display(),
+        faceforge.display()
+    ));
+    *launcher.core_watch.lock().unwrap() = CoreWatch::default();
+    let (emitter, log, watch) = (app.clone(), launcher.log.clone(), launcher.core_watch.clone());
+    let watched_home = home_dir.clone();
     let listener: faceforge_supervisor::Listener = Arc::new(move |status: &ServiceStatus| {
         log.line(&describe(status));
         let _ = emitter.emit("status", status);
         tray::refresh_tooltip(&emitter);
+        watch_core(&emitter, &watched_home, &watch, status);
     });
     let supervisor = Supervisor::new(home::services(&home_dir, &faceforge), Some(listener));
     supervisor.start_all();
@@ -415,6 +563,7 @@ fn show_view(app: &AppHandle, view: &str) {
 
 fn main() {
     let settings_path = settings::settings_path();
+    install_panic_hook(settings_path.clone());
     let (settings, settings_error) = match Settings::load(&settings_path) {
         Ok(found) => (found.unwrap_or_default(), None),
         Err(err) => (Settings::default(), Some(err)),
@@ -423,10 +572,13 @@ fn main() {
     if let Some(home_dir) = &settings.home {
         log.set_home(home_dir);
     }
+    let context = tauri::generate_context!();
+    let resource_dir =
+        tauri::utils::platform::resource_dir(context.package_info(), &tauri::Env::default()).ok();
     log.line(&format!(
-        "FaceForge Desktop {} starting; settings {}",
-        env!("CARGO_PKG_VERSION"),
-        settings_path.display()
+        "FaceForge Desktop {VERSION} starting; settings {}; resources {}",
+        settings_path.display(),
+        resource_dir.as_ref().map_or("none".to_string(), |d| d.display().to_string())
     ));
     if let Some(err) = &settings_error {
         log.line(&format!("settings unreadable, running the wizard: {err}"));
@@ -440,6 +592,8 @@ fn main() {
         supervisor: Mutex::new(None),
         log,
         tray: tray_host,
+        resource_dir,
+        core_watch: Arc::default(),
     };
 
     let app = tauri::Builder::default()
@@ -451,6 +605,8 @@ fn main() {
         .manage(launcher)
         .invoke_handler(tauri::generate_handler![
             app_state,
+            about,
+            open_crash_report,
             inspect_home,
             pick_folder,
             port_status,
@@ -506,7 +662,7 @@ fn main() {
                 }
             }
         })
-        .build(tauri::generate_context!())
+        .build(context)
         .expect("FaceForge Desktop failed to start");
 
     app.run(|_app, event| {

@@ -7,7 +7,7 @@ const { invoke } = window.__TAURI__.core;
 const { listen } = window.__TAURI__.event;
 
 const $ = (id) => document.getElementById(id);
-const state = { app: null, services: new Map(), view: "status", wizardReturn: null };
+const state = { app: null, services: new Map(), view: "status", wizardReturn: null, crashReport: null };
 const LABELS = { core: "FaceForge Core", seaweed: "Object storage (SeaweedFS)" };
 const STATE_WORDS = {
   stopped: "stopped", starting: "starting", running: "running",
@@ -212,6 +212,27 @@ function fillSettings() {
   $("settings-file").textContent = state.app.settings_file;
   $("faceforge-path").textContent = state.app.faceforge;
   setNote($("prefs-saved"), "");
+  fillAbout();
+}
+
+// The launcher's version beside the version the running Core reports; a package ships them equal.
+async function fillAbout() {
+  $("about-version").textContent = state.app.version;
+  const about = await invoke("about");
+  $("about-core-version").textContent = about.core_version || "not running";
+  $("about-core-origin").textContent = about.faceforge_bundled ? "(bundled)" : `(development: ${about.faceforge})`;
+  if (about.core_error) setNote($("about-note"), `Core does not answer: ${about.core_error}`, "warn");
+  else if (about.core_version !== about.version) {
+    setNote($("about-note"), "Core and the launcher are different versions.", "warn");
+  } else setNote($("about-note"), "");
+}
+
+// Core stopped without being asked to and left a crash report: say so, with a way to open it.
+function onCoreCrash(crash) {
+  state.crashReport = crash.report;
+  $("crash-error").textContent = crash.error ? `Reason: ${crash.error}.` : "";
+  $("crash-report").textContent = crash.report;
+  $("crash").hidden = false;
 }
 
 async function savePrefs() {
@@ -267,6 +288,8 @@ function wire() {
   $("log-folder").addEventListener("click", () => invoke("open_logs_folder").catch(alert));
   $("prefs").addEventListener("change", savePrefs);
   $("change-home").addEventListener("click", () => openWizard(true));
+  $("crash-open").addEventListener("click", () => invoke("open_crash_report", { path: state.crashReport }).catch(alert));
+  $("crash-dismiss").addEventListener("click", () => { $("crash").hidden = true; });
   setInterval(() => {
     if (document.hidden || state.view !== "status") return;
     for (const s of state.services.values()) {
@@ -279,6 +302,7 @@ function wire() {
 async function main() {
   wire();
   await listen("status", (event) => onStatus(event.payload));
+  await listen("core-crash", (event) => onCoreCrash(event.payload));
   await listen("show-view", (event) => {
     if (state.app && state.app.first_run) return show("wizard");
     if (event.payload === "exit") { show("status"); askExit(); } else show(event.payload);

@@ -44,13 +44,7 @@ impl HealthCheck {
         match self {
             Self::Tcp { host, port } => connect(host, *port, timeout).map(drop),
             Self::Http { host, port, path } => {
-                let mut stream = connect(host, *port, timeout)?;
-                stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
-                stream.set_write_timeout(Some(timeout)).map_err(|e| e.to_string())?;
-                let host_header = if host.contains(':') { format!("[{host}]") } else { host.clone() };
-                let request =
-                    format!("GET {path} HTTP/1.0\r\nHost: {host_header}:{port}\r\nConnection: close\r\n\r\n");
-                stream.write_all(request.as_bytes()).map_err(|e| format!("request failed: {e}"))?;
+                let mut stream = send_get(host, *port, path, timeout)?;
                 let mut head = [0u8; 64];
                 let mut got = 0;
                 while got < 12 {
@@ -72,6 +66,46 @@ impl HealthCheck {
             }
         }
     }
+
+    /// The body of a 200 answer to this HTTP check (at most 1 MiB): Core's `/healthz` says
+    /// which version is running.
+    pub fn fetch(&self, timeout: Duration) -> Result<String, String> {
+        let Self::Http { host, port, path } = self else {
+            return Err("a TCP check has no body".to_string());
+        };
+        let stream = send_get(host, *port, path, timeout)?;
+        let mut answer = Vec::new();
+        stream.take(1 << 20).read_to_end(&mut answer).map_err(|e| format!("no answer: {e}"))?;
+        let answer = String::from_utf8_lossy(&answer);
+        let (head, body) = answer.split_once("\r\n\r\n").ok_or("an incomplete HTTP answer")?;
+        match head.split_whitespace().nth(1) {
+            Some("200") => Ok(body.to_string()),
+            Some(status) => Err(format!("answered HTTP {status}")),
+            None => Err("connection closed without an answer".to_string()),
+        }
+    }
+}
+
+/// The version a running Core reports on `/healthz` (`{"ok": true, "data": {"version": ...}}`).
+pub fn core_version(healthz: &HealthCheck, timeout: Duration) -> Result<String, String> {
+    let body = healthz.fetch(timeout)?;
+    let value: serde_json::Value = serde_json::from_str(&body).map_err(|e| format!("not JSON: {e}"))?;
+    value
+        .pointer("/data/version")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| "the answer names no version".to_string())
+}
+
+/// Connect and send `GET path` (HTTP/1.0, so the server closes when done).
+fn send_get(host: &str, port: u16, path: &str, timeout: Duration) -> Result<TcpStream, String> {
+    let mut stream = connect(host, port, timeout)?;
+    stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    stream.set_write_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    let host_header = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {host_header}:{port}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).map_err(|e| format!("request failed: {e}"))?;
+    Ok(stream)
 }
 
 fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, String> {

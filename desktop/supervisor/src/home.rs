@@ -52,6 +52,10 @@ impl HomeFiles {
     pub fn run_dir(&self) -> PathBuf {
         self.home.join("run")
     }
+    /// Crash reports of Core, its job workers and the launcher.
+    pub fn crash_dir(&self) -> PathBuf {
+        self.logs_dir().join("crash")
+    }
     /// The launcher's own log.
     pub fn desktop_log(&self) -> PathBuf {
         self.logs_dir().join("desktop.log")
@@ -251,34 +255,70 @@ pub fn core_url(home: &Path) -> String {
     format!("http://{LOOPBACK}:{}/", inspect(home).core_port)
 }
 
+/// Where the launcher looks for the `faceforge` executable, in the order it looks.
+#[derive(Debug, Clone, Default)]
+pub struct FaceforgeSearch<'a> {
+    /// The command set in the launcher settings.
+    pub configured: Option<&'a Path>,
+    /// `$FACEFORGE_DESKTOP_FACEFORGE`.
+    pub env: Option<&'a Path>,
+    /// The app's resource folder (Tauri's `resource_dir`: `/usr/lib/FaceForge` for the .deb,
+    /// `Contents/Resources` on macOS, the launcher's folder on Windows); a package keeps the frozen
+    /// Core in its `core/`.
+    pub resource_dir: Option<&'a Path>,
+    /// The launcher executable, for the development candidates beside and above it.
+    pub exe: Option<&'a Path>,
+    /// `$PATH`.
+    pub path: Option<&'a std::ffi::OsStr>,
+}
+
+/// Where a package keeps the frozen Core inside the app's resource folder.
+pub fn bundled_faceforge(resource_dir: &Path) -> PathBuf {
+    resource_dir.join("core").join(faceforge_name())
+}
+
+fn faceforge_name() -> &'static str {
+    if cfg!(windows) {
+        "faceforge.exe"
+    } else {
+        "faceforge"
+    }
+}
+
 /// The `faceforge` executable to run, first found of: the one set in the launcher settings;
-/// `$FACEFORGE_DESKTOP_FACEFORGE`; a `faceforge` next to the launcher (the bundled sidecar of a
-/// packaged build); `.venv/bin/faceforge` of a source checkout the launcher was built in; the
-/// `PATH`. When none exists, plain `faceforge` (starting it then reports it missing).
-pub fn find_faceforge(configured: Option<&Path>) -> PathBuf {
+/// `$FACEFORGE_DESKTOP_FACEFORGE`; the frozen Core bundled with the app, in `core/` beside the
+/// launcher (the portable archive, whose own bundle wins even where a .deb is installed too) or
+/// in the resource folder (`/usr/lib/FaceForge/core/` for the .deb); then, for development, a `faceforge` next to the launcher, `.venv/bin/faceforge` of a source
+/// checkout the launcher was built in, and the `PATH`. When none exists, plain `faceforge`
+/// (starting it then reports it missing).
+pub fn find_faceforge(configured: Option<&Path>, resource_dir: Option<&Path>) -> PathBuf {
     let env = std::env::var_os("FACEFORGE_DESKTOP_FACEFORGE").map(PathBuf::from);
     let exe = std::env::current_exe().ok();
     let path = std::env::var_os("PATH");
-    find_faceforge_in(configured, env.as_deref(), exe.as_deref(), path.as_deref())
+    find_faceforge_in(&FaceforgeSearch {
+        configured,
+        env: env.as_deref(),
+        resource_dir,
+        exe: exe.as_deref(),
+        path: path.as_deref(),
+    })
 }
 
 /// [`find_faceforge`] with its inputs given, so the order can be tested.
-pub fn find_faceforge_in(
-    configured: Option<&Path>,
-    env: Option<&Path>,
-    exe: Option<&Path>,
-    path: Option<&std::ffi::OsStr>,
-) -> PathBuf {
-    let name = if cfg!(windows) { "faceforge.exe" } else { "faceforge" };
+pub fn find_faceforge_in(search: &FaceforgeSearch<'_>) -> PathBuf {
+    let name = faceforge_name();
     let venv = if cfg!(windows) { Path::new(".venv/Scripts") } else { Path::new(".venv/bin") };
-    let exe_dir = exe.and_then(Path::parent);
-    let candidates = configured
+    let exe_dir = search.exe.and_then(Path::parent);
+    let candidates = search
+        .configured
         .map(Path::to_path_buf)
         .into_iter()
-        .chain(env.map(Path::to_path_buf))
+        .chain(search.env.map(Path::to_path_buf))
+        .chain(exe_dir.map(bundled_faceforge))
+        .chain(search.resource_dir.map(bundled_faceforge))
         .chain(exe_dir.map(|d| d.join(name)))
         .chain(exe_dir.into_iter().flat_map(Path::ancestors).map(|d| d.join(venv).join(name)))
-        .chain(path.into_iter().flat_map(std::env::split_paths).map(|d| d.join(name)));
+        .chain(search.path.into_iter().flat_map(std::env::split_paths).map(|d| d.join(name)));
     for candidate in candidates {
         if candidate.is_file() {
             return candidate;

@@ -2,6 +2,7 @@
 //! picking, the launcher's own settings and the FaceForge home's config files. Kept free of Tauri
 //! types so all of it is tested with plain `cargo test` against real processes and files.
 
+pub mod crash;
 pub mod files;
 pub mod health;
 pub mod home;

@@ -250,8 +250,8 @@ fn health_checks_say_what_went_wrong() {
 }
 
 #[test]
-fn the_faceforge_executable_is_found_in_order() {
-    use faceforge_supervisor::home::find_faceforge_in;
+fn the_faceforge_executable_is_found_in_order_settings_env_bundle_then_development() {
+    use faceforge_supervisor::home::{find_faceforge_in, FaceforgeSearch};
     let dir = tempfile::tempdir().unwrap();
     let make = |rel: &str| {
         let path = dir.path().join(rel);
@@ -259,21 +259,37 @@ fn the_faceforge_executable_is_found_in_order() {
         std::fs::write(&path, "#!/bin/sh\n").unwrap();
         path
     };
-    let on_path = make("bin/faceforge");
     let path_var = std::env::join_paths([dir.path().join("empty"), dir.path().join("bin")]).unwrap();
     let exe = dir.path().join("checkout/desktop/target/debug/faceforge-desktop");
     std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
-    assert_eq!(find_faceforge_in(None, None, Some(&exe), Some(&path_var)), on_path);
+    let resources = dir.path().join("usr/lib/FaceForge");
+    let mut search = FaceforgeSearch {
+        exe: Some(&exe),
+        path: Some(&path_var),
+        resource_dir: Some(&resources),
+        ..FaceforgeSearch::default()
+    };
+    assert_eq!(find_faceforge_in(&search), Path::new("faceforge"), "nothing found: the bare name");
+    let on_path = make("bin/faceforge");
+    assert_eq!(find_faceforge_in(&search), on_path);
     let venv = make("checkout/.venv/bin/faceforge");
-    assert_eq!(find_faceforge_in(None, None, Some(&exe), Some(&path_var)), venv);
-    let sidecar = make("checkout/desktop/target/debug/faceforge");
-    assert_eq!(find_faceforge_in(None, None, Some(&exe), Some(&path_var)), sidecar);
+    assert_eq!(find_faceforge_in(&search), venv);
+    let beside = make("checkout/desktop/target/debug/faceforge");
+    assert_eq!(find_faceforge_in(&search), beside);
+    let bundled = make("usr/lib/FaceForge/core/faceforge");
+    assert_eq!(bundled, home::bundled_faceforge(&resources));
+    assert_eq!(find_faceforge_in(&search), bundled, "the bundle comes before every development candidate");
+    let portable = make("checkout/desktop/target/debug/core/faceforge");
+    assert_eq!(find_faceforge_in(&search), portable, "a bundle beside the launcher comes first");
     let from_env = make("env/faceforge");
-    assert_eq!(find_faceforge_in(None, Some(&from_env), Some(&exe), Some(&path_var)), from_env);
+    search.env = Some(&from_env);
+    assert_eq!(find_faceforge_in(&search), from_env, "the environment variable overrides the bundle");
     let configured = make("chosen/faceforge");
-    assert_eq!(find_faceforge_in(Some(&configured), Some(&from_env), Some(&exe), None), configured);
+    search.configured = Some(&configured);
+    assert_eq!(find_faceforge_in(&search), configured, "the settings come first");
     let missing = dir.path().join("missing/faceforge");
-    assert_eq!(find_faceforge_in(Some(&missing), None, None, None), Path::new("faceforge"));
+    search.configured = Some(&missing);
+    assert_eq!(find_faceforge_in(&search), from_env, "a configured command that is gone is skipped");
 }
 
 #[test]
@@ -295,4 +311,39 @@ fn only_one_instance_lock_is_held_at_a_time() {
     assert!(InstanceLock::acquire(&path).unwrap().is_none(), "held by the first");
     drop(first);
     assert!(InstanceLock::acquire(&path).unwrap().is_some(), "free again once released");
+}
+
+/// A one-shot HTTP server on loopback that answers every request with `answer`.
+fn answer_once(answer: &'static str) -> String {
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = server.accept().unwrap();
+        let mut buf = [0u8; 512];
+        let _ = stream.read(&mut buf);
+        let _ = stream.write_all(answer.as_bytes());
+    });
+    format!("http://127.0.0.1:{port}/healthz")
+}
+
+#[test]
+fn core_version_is_read_from_healthz_and_bad_answers_say_why() {
+    use faceforge_supervisor::health::core_version;
+    let timeout = std::time::Duration::from_secs(2);
+    let ok = answer_once(
+        "HTTP/1.1 200 OK\r\n\r\n{\"ok\": true, \"data\": {\"status\": \"ok\", \"version\": \"0.4.0\"}}",
+    );
+    assert_eq!(core_version(&HealthCheck::http(&ok).unwrap(), timeout), Ok("0.4.0".to_string()));
+    let no_version = answer_once("HTTP/1.1 200 OK\r\n\r\n{\"ok\": true, \"data\": {}}");
+    assert_eq!(
+        core_version(&HealthCheck::http(&no_version).unwrap(), timeout),
+        Err("the answer names no version".to_string())
+    );
+    let failing = answer_once("HTTP/1.1 503 Service Unavailable\r\n\r\n");
+    assert_eq!(
+        core_version(&HealthCheck::http(&failing).unwrap(), timeout),
+        Err("answered HTTP 503".to_string())
+    );
+    assert!(core_version(&HealthCheck::tcp("127.0.0.1", 1), timeout).is_err());
 }
