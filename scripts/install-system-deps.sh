@@ -9,8 +9,9 @@ command -v exiftool >/dev/null 2>&1 || missing+=(libimage-exiftool-perl)
 command -v aria2c >/dev/null 2>&1 || missing+=(aria2)
 # The desktop launcher: Tauri's build libraries, and WebDriver on Xvfb for its end-to-end test.
 if command -v dpkg-query >/dev/null 2>&1; then
+  # debootstrap: the package install test builds a clean Debian root.
   for pkg in build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev \
-    librsvg2-dev libxdo-dev webkit2gtk-driver xvfb xauth dbus-daemon; do
+    librsvg2-dev libxdo-dev webkit2gtk-driver xvfb xauth dbus-daemon debootstrap; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
   done
 fi
