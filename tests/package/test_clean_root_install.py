@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clean_root import Chroot, ensure_tarball, processes_in, unpack_root
+from clean_root import Chroot, ensure_tarball, mounts_under, processes_in, unpack_root
 from webdriver_support import (
     WEBKIT_DRIVER,
     Driver,
@@ -421,3 +421,20 @@ def update_docs_screenshots() -> None:
     DOC_IMAGES.mkdir(parents=True, exist_ok=True)
     for shot, picture in DOC_SHOTS.items():
         shutil.copyfile(SHOTS / f"{shot}.png", DOC_IMAGES / picture)
+
+
+def test_closing_a_root_kills_what_runs_inside_unmounts_everything_and_removes_it() -> None:
+    work = Path(tempfile.mkdtemp(prefix="faceforge-clean-root-"))
+    chroot = Chroot(unpack_root(work / "root"))
+    try:
+        chroot.open()
+        assert len(mounts_under(chroot.root)) == 6
+        sleeper = subprocess.Popen(chroot.command("sleep", "600"))
+        wait_until("a process inside the root", lambda: processes_in(chroot.root))
+    finally:
+        chroot.close()
+    assert sleeper.wait(timeout=10) != 0
+    assert mounts_under(work) == []
+    assert not chroot.root.exists()
+    assert Path("/dev/null").is_char_device(), "the host's /dev is whole"
+    work.rmdir()
