@@ -10,9 +10,10 @@ command -v aria2c >/dev/null 2>&1 || missing+=(aria2)
 # The desktop launcher: Tauri's build libraries, WebDriver on Xvfb for its end-to-end test, and for
 # ./justw package dpkg-shlibdeps (dpkg-dev) and desktop-file-validate (desktop-file-utils).
 if command -v dpkg-query >/dev/null 2>&1; then
+  # debootstrap: the package install test builds a clean Debian root.
   for pkg in build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev \
     librsvg2-dev libxdo-dev webkit2gtk-driver xvfb xauth dbus-daemon \
-    dpkg-dev desktop-file-utils; do
+    dpkg-dev desktop-file-utils debootstrap; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
   done
 fi

@@ -8,174 +8,57 @@ bring it back, closes the window (the launcher keeps running) and exits with "st
 launch hands over to the first, and that the next launch adopts the running Core. Screenshots land
 in ``desktop/target/e2e-screenshots``.
 
-The session is opened on WebKitWebDriver directly with the capabilities tauri-driver would send on
-Linux (``webkitgtk:browserOptions``): tauri-driver only relays them, and its pooled connection to
-WebKitWebDriver drops sessions at random. The protocol is a handful of JSON requests, spoken with
-urllib to need no client library.
+The WebDriver helpers live in ``webdriver_support`` (the package tests drive the installed launcher
+with them too).
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import time
 import tomllib
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+import webdriver_support
+from webdriver_support import (
+    WEBKIT_DRIVER,
+    Driver,
+    DriverLost,
+    alive,
+    comm,
+    core_card,
+    core_running,
+    free_port,
+    healthz,
+    pids_running,
+    processes_with_home,
+    wait_until,
+)
 
 pytestmark = pytest.mark.slow
 
 DESKTOP = Path(__file__).resolve().parents[1]
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or DESKTOP / "target")
 APP = TARGET / "debug" / "faceforge-desktop"
-WEBKIT_DRIVER = Path(shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver")
 SHOTS = DESKTOP / "target" / "e2e-screenshots"
 LAUNCHER_VERSION = tomllib.loads((DESKTOP / "Cargo.toml").read_text())["workspace"]["package"]["version"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(what: str, check: Callable[[], Any], timeout: float = 30.0, every: float = 0.25) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-        except Exception as exc:  # noqa: BLE001  (keep polling; report the last problem)
-            last = exc
-        else:
-            if last:
-                return last
-        time.sleep(every)
-    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
-
-
-def http_json(method: str, url: str, body: object | None = None, timeout: float = 60) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310  (loopback http only)
-    request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as err:
-        raise AssertionError(f"{method} {url}: {err.code} {err.read()[:500]!r}") from err
-
-
-def healthz(port: int) -> dict[str, Any] | None:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-            return json.loads(response.read())  # type: ignore[no-any-return]
-    except OSError:
-        return None
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def processes_with_home(home: Path) -> list[int]:
-    """Every process whose environment names this FACEFORGE_HOME (Core, weed, helpers)."""
-    needle = f"FACEFORGE_HOME={home}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if needle in environ.split(b"\0"):
-            found.append(int(entry.name))
-    return found
-
-
-def _comm(proc: Path) -> str:
-    try:
-        return (proc / "comm").read_text().strip()
-    except OSError:
-        return ""
-
-
 def launcher_pids() -> list[int]:
     """The running launcher processes started from this build."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if Path(os.readlink(entry / "exe")) == APP:
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
+    return pids_running(APP)
 
 
-class DriverLost(Exception):
-    """WebKitWebDriver dropped the connection: a fault of the test harness, not of the app."""
-
-
-class Driver:
-    """Just enough of W3C WebDriver for these steps."""
-
-    def __init__(self, base: str, capabilities: dict[str, Any]) -> None:
-        self.base = base
-        created = http_json("POST", f"{base}/session", {"capabilities": capabilities}, timeout=30)
-        self.session = f"{base}/session/{created['value']['sessionId']}"
-
-    def call(self, method: str, path: str, body: object | None = None) -> Any:
-        try:
-            return http_json(method, self.session + path, body)["value"]
-        except (ConnectionError, urllib.error.URLError) as err:
-            raise DriverLost(f"{method} {path}: {err}") from err
-
-    def find(self, css: str) -> str:
-        value = self.call("POST", "/element", {"using": "css selector", "value": css})
-        return str(next(iter(value.values())))
-
-    def click(self, css: str) -> None:
-        self.call("POST", f"/element/{self.find(css)}/click", {})
-
-    def text(self, css: str) -> str:
-        return str(self.call("GET", f"/element/{self.find(css)}/text"))
-
-    def type(self, css: str, text: str) -> None:
-        element = self.find(css)
-        self.call("POST", f"/element/{element}/clear", {})
-        self.call("POST", f"/element/{element}/value", {"text": text})
-
-    def run(self, script: str, *args: object) -> Any:
-        return self.call("POST", "/execute/sync", {"script": script, "args": list(args)})
-
-    def visible(self, css: str) -> bool:
-        return bool(
-            self.run(
-                "const e = document.querySelector(arguments[0]); return !!e && !e.closest('[hidden]');", css
-            )
-        )
-
-    def screenshot(self, name: str) -> Path:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        path = SHOTS / f"{name}.png"
-        path.write_bytes(base64.b64decode(self.call("GET", "/screenshot")))
-        return path
+@contextlib.contextmanager
+def launch(env: dict[str, str]) -> Iterator[Driver]:
+    with webdriver_support.launch(APP, env, SHOTS) as driver:
+        yield driver
 
 
 Scenario = Callable[[dict[str, Path], dict[str, str]], None]
@@ -220,7 +103,7 @@ def run_scenario(tmp_path: Path) -> Callable[[Scenario], None]:
                 drivers = [
                     p.name
                     for p in Path("/proc").iterdir()
-                    if p.name.isdigit() and _comm(p) == "WebKitWebDriver"
+                    if p.name.isdigit() and comm(p) == "WebKitWebDriver"
                 ]
                 print(
                     f"WebDriver session lost ({lost}); launcher {launcher_pids()}, "
@@ -231,50 +114,6 @@ def run_scenario(tmp_path: Path) -> Callable[[Scenario], None]:
                     os.kill(pid, signal.SIGKILL)
 
     return run
-
-
-@contextlib.contextmanager
-def launch(env: dict[str, str]) -> Iterator[Driver]:
-    """Start the app under WebKitWebDriver and hand over the WebDriver session."""
-    port = free_port()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with (SHOTS.parent / "webdriver.log").open("ab") as log:
-        native = subprocess.Popen(
-            [str(WEBKIT_DRIVER), f"--port={port}", "--host=127.0.0.1"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            # What tauri-driver sends on Linux for {"tauri:options": {"application": ...}}.
-            capabilities = {"alwaysMatch": {"webkitgtk:browserOptions": {"binary": str(APP), "args": []}}}
-            yield wait_until("a WebDriver session", lambda: Driver(base, capabilities), timeout=60, every=0.5)
-        finally:
-            native.terminate()
-            native.wait(timeout=10)
-
-
-def core_card(driver: Driver) -> dict[str, str]:
-    """The Core card's fields, read in one go (the card changes under our feet)."""
-    script = """
-      const card = document.querySelector('.service[data-name="core"]');
-      if (!card) return {};
-      const out = {};
-      for (const f of ['badge', 'pid', 'port', 'restarts', 'last-error'])
-        out[f] = card.querySelector('.' + f).textContent;
-      return out;"""
-    return dict(driver.run(script))
-
-
-def core_running(driver: Driver, other_than: int | None = None) -> int | None:
-    """Core's pid once the card shows it running (with a pid other than ``other_than``)."""
-    card = core_card(driver)
-    pid_text = card.get("pid", "").split(" ")[0]
-    if card.get("badge") != "running" or not pid_text.isdigit():
-        return None
-    pid = int(pid_text)
-    return pid if pid != other_than else None
 
 
 def test_wizard_to_running_core_and_back_out(run_scenario: Callable[[Scenario], None]) -> None:
