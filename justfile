@@ -48,14 +48,7 @@ package: setup
     #!/usr/bin/env bash
     set -euo pipefail
     export PATH="$PATH:$HOME/.cargo/bin"  # rustup's default place, when the shell profile was not read
-    if [ -f packaging/freeze_core.py ]; then
-      core="$(uv run --no-sync python packaging/freeze_core.py --print-path)"
-    elif [ -x build/core/faceforge/faceforge ]; then
-      core=build/core/faceforge
-    else
-      echo "package: no frozen Core: packaging/freeze_core.py is missing and build/core/faceforge is empty" >&2
-      exit 1
-    fi
+    core="$(uv run --no-sync python packaging/freeze_core.py --print-path)"
     export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/faceforge/desktop-target}"
     (cd desktop && cargo build -p faceforge-desktop --release --locked)
     uv run --no-sync python packaging/desktop_package.py --core "$core" \

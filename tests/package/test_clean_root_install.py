@@ -43,7 +43,7 @@ from webdriver_support import (
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.timeout(1800),
+    pytest.mark.timeout(3600),
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root: chroot, mount and apt-get in a clean root"),
 ]
 

@@ -14,12 +14,15 @@ import shutil
 import subprocess
 import tarfile
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from package_build import build_packages
+from package_smoke import CHECKS, Check, Shipped, serving
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]  # the first test may build every package
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
@@ -40,17 +43,6 @@ def run(*command: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[s
     return subprocess.run(
         [str(part) for part in command], cwd=cwd, capture_output=True, text=True, check=False, timeout=3600
     )
-
-
-def build() -> subprocess.CompletedProcess[str]:
-    done = run(ROOT / "justw", "package")
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done
-
-
-@pytest.fixture(scope="module")
-def packages() -> None:
-    build()
 
 
 def control_fields() -> dict[str, str]:
@@ -196,7 +188,23 @@ def test_sha256sums_name_both_packages_with_their_digests(packages: None) -> Non
 
 def test_a_second_package_run_with_unchanged_inputs_takes_the_cached_packages(packages: None) -> None:
     before = DEB.stat().st_size
-    again = build()
+    again = build_packages()
     assert "unchanged inputs" in again.stderr
     assert "Compiling" not in again.stderr, "cargo found nothing to rebuild"
     assert DEB.stat().st_size == before
+
+
+@pytest.fixture(scope="module")
+def portable_core(packages: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shipped]:
+    """The Core of the portable archive, unpacked where a user would, started with nothing else."""
+    unpacked = tmp_path_factory.mktemp("portable")
+    with tarfile.open(PORTABLE) as archive:
+        archive.extractall(unpacked, filter="data")
+    core = unpacked / f"faceforge-desktop-{VERSION}" / "core" / "faceforge"
+    with serving(core, tmp_path_factory.mktemp("portable-run")) as shipped:
+        yield shipped
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
+def test_the_portable_archives_core(portable_core: Shipped, check: Check) -> None:
+    check(portable_core)
