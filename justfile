@@ -48,7 +48,7 @@ package: setup
     #!/usr/bin/env bash
     set -euo pipefail
     export PATH="$PATH:$HOME/.cargo/bin"  # rustup's default place, when the shell profile was not read
-    core="$(uv run --no-sync python packaging/freeze_core.py --print-path)"
+    core="$(dirname "$(uv run --no-sync python packaging/freeze_core.py --print-path)")"
     export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/faceforge/desktop-target}"
     (cd desktop && cargo build -p faceforge-desktop --release --locked)
     uv run --no-sync python packaging/desktop_package.py --core "$core" \
