@@ -14,6 +14,7 @@ import uvicorn
 
 from faceforge_adapters.bootstrap import bootstrap, core_version, prepare_home
 from faceforge_adapters.config import LoadedConfig, load_config
+from faceforge_adapters.crash import crash_files, crash_reports_for_process
 from faceforge_adapters.home import HomePaths, resolve_home
 from faceforge_adapters.joblease import LockFileLiveness
 from faceforge_adapters.scratch import leftover_usage
@@ -190,6 +191,12 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
+def _crash_report(paths: HomePaths) -> dict[str, object]:
+    """How many crash reports ``logs/crash/`` holds and the newest one (attach it to a bug report)."""
+    found = crash_files(paths.logs_dir)
+    return {"ok": True, "count": len(found), "newest": str(found[-1]) if found else None}
+
+
 def _leftovers_report(paths: HomePaths) -> dict[str, object]:
     """Temporary files of processes no longer running (a killed Core): the server's ``tmp_sweep``
     removes them when it next starts."""
@@ -229,6 +236,7 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         free = _port_free(host, port)
         checks[name] = {"ok": free, "port": port, "free": free}
     checks["seaweedfs"] = seaweed.seaweed_report(config, paths)
+    checks["crash_reports"] = _crash_report(paths)
     if as_json:
         print_json(checks)
         return
@@ -240,4 +248,5 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 
 
 def main() -> None:
-    app()
+    with crash_reports_for_process():
+        app()
