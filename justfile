@@ -40,6 +40,12 @@ test-desktop: setup
     (cd desktop && cargo test --workspace --locked && cargo build -p faceforge-desktop --locked)
     dbus-run-session -- xvfb-run -a uv run --no-sync pytest desktop/e2e -p no:cacheprovider
 
+# Set the version everywhere: pyproject.toml is the source, the lock files and the desktop app are
+# stamped from it (without NEW: re-stamp pyproject's version). A test fails while any of them disagrees.
+version NEW="":
+    python3 scripts/stamp_version.py {{NEW}}
+    uv sync --locked --python python3 --quiet
+
 # ruff lint and format check.
 lint:
     uv run --no-sync ruff check src tests bench
