@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from litestar.testing import AsyncTestClient
 
-ROOT = Path(__file__).resolve().parent.parent
+from script_support import ROOT, load_script
+
 SCRIPT = ROOT / "scripts" / "stamp_version.py"
 FACEFORGE = Path(sys.executable).parent / "faceforge"
 
 
-def load_stamper() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("stamp_version", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["stamp_version"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-stamper = load_stamper()
+stamper = load_script("scripts/stamp_version.py")
 
 
 def stamp(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
