@@ -10,6 +10,7 @@ Writing a report never raises: a full disk or an unwritable folder logs a warnin
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import platform
@@ -17,11 +18,12 @@ import re
 import sys
 import threading
 import traceback
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import anyio
 
@@ -31,6 +33,7 @@ from faceforge_domain.jobs.models import Job
 from faceforge_domain.timefmt import format_timestamp
 
 log = logging.getLogger("faceforge.crash")
+T = TypeVar("T")
 
 CRASH_FOLDER = "crash"
 LOG_TAIL_LINES = 50
@@ -203,6 +206,31 @@ def crash_reports_for_process() -> Iterator[None]:
         raise
     finally:
         threading.excepthook = previous_thread_hook
+
+
+@asynccontextmanager
+async def reporting_crashes(core: AbstractAsyncContextManager[T]) -> AsyncIterator[T]:
+    """``core`` (the server's running Core) with a ``core`` report for an error that ends it, at start
+    or later, and for an error the event loop is told nothing handled (a task whose exception nobody
+    read, a failed callback); a dropped connection is not a crash."""
+    loop = asyncio.get_running_loop()
+
+    def on_loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        error = context.get("exception")
+        if isinstance(error, Exception) and not isinstance(error, ConnectionError):
+            report_core_crash(error, {"event_loop": str(context.get("message", ""))})
+        loop.default_exception_handler(context)
+
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(on_loop_error)
+    try:
+        async with core as running:
+            yield running
+    except Exception as error:
+        report_core_crash(error)
+        raise
+    finally:
+        loop.set_exception_handler(previous)
 
 
 def report_core_crash(error: BaseException, details: Mapping[str, str] | None = None) -> None:

@@ -6,15 +6,15 @@ import logging
 import signal
 import socket
 import sys
-from functools import partial
+from contextlib import AbstractAsyncContextManager
 
 import msgspec
 import typer
 import uvicorn
 
-from faceforge_adapters.bootstrap import bootstrap, core_version, prepare_home
+from faceforge_adapters.bootstrap import Core, bootstrap, core_version, prepare_home
 from faceforge_adapters.config import LoadedConfig, load_config
-from faceforge_adapters.crash import crash_files, crash_reports_for_process
+from faceforge_adapters.crash import crash_files, crash_reports_for_process, reporting_crashes
 from faceforge_adapters.home import HomePaths, resolve_home
 from faceforge_adapters.joblease import LockFileLiveness
 from faceforge_adapters.scratch import leftover_usage
@@ -143,7 +143,10 @@ def serve(
     typer.echo(f"Install token: in {loaded.paths.core_json} (or run `faceforge token show`)")
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _stopped)
-    start_core = partial(bootstrap, home=loaded.paths.home, overrides=overrides, log_to_console=True)
+
+    def start_core() -> AbstractAsyncContextManager[Core]:
+        return reporting_crashes(bootstrap(home=loaded.paths.home, overrides=overrides, log_to_console=True))
+
     uvicorn.run(
         create_app(start_core=start_core),
         host=network.bind_host,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import socket
 import stat
 import string
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
@@ -16,7 +20,7 @@ from hypothesis import strategies as st
 from test_cli import ff, ok, ok_json
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_adapters.crash import REDACTED, CrashReports, crash_files, redact
+from faceforge_adapters.crash import REDACTED, CrashReports, crash_files, redact, reporting_crashes
 from faceforge_domain.jobs.models import Job, JsonObject
 from faceforge_domain.jobs.ports import JobReporter
 
@@ -149,14 +153,19 @@ async def test_a_job_whose_handler_breaks_fails_and_leaves_a_job_crash_report(co
     assert core.install_token not in text
 
 
+def overwrite_database(home: Path) -> None:
+    """The database file replaced by other bytes: SQLite cannot open it, nothing in Core expects that."""
+    (home / "db" / "core.sqlite3").write_bytes(b"this is not a database, it was overwritten" * 100)
+    for name in ("core.sqlite3-wal", "core.sqlite3-shm"):
+        (home / "db" / name).unlink(missing_ok=True)
+
+
 def test_the_console_script_writes_a_core_report_for_an_error_nothing_handled(home: Path) -> None:
     ok(home, "entity", "create", "Ada")
     token = json.loads((home / "config" / "core.json").read_text())["auth"]["install_token"]
     with (home / "logs" / "core.log").open("a") as log_file:  # as an older release might have logged it
         log_file.write(f'{{"message": "GET /v1/entities?token={token}"}}\n{{"message": "saw {token}"}}\n')
-    (home / "db" / "core.sqlite3").write_bytes(b"this is not a database, it was overwritten" * 100)
-    for name in ("core.sqlite3-wal", "core.sqlite3-shm"):
-        (home / "db" / name).unlink(missing_ok=True)
+    overwrite_database(home)
 
     crashed = ff(home, "entity", "list")
 
@@ -182,3 +191,34 @@ def test_a_clear_error_the_cli_reports_is_not_a_crash(home: Path) -> None:
     done = ff(home, "entity", "show", "0" * 64)
     assert done.returncode != 0
     assert crash_files(home / "logs") == []
+
+
+def test_a_server_whose_core_cannot_start_writes_a_core_report_and_exits(home: Path) -> None:
+    ok(home, "entity", "create", "Ada")
+    overwrite_database(home)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    crashed = ff(home, "serve", "--port", str(port))
+    assert crashed.returncode != 0
+    assert "FaceForge stopped unexpectedly; crash report:" in crashed.stderr
+    [report] = crash_files(home / "logs")
+    assert report.name.endswith("-core.txt")
+    assert "file is not a database" in report.read_text()
+
+
+async def test_an_error_the_event_loop_is_told_nobody_handled_writes_a_core_report(home: Path) -> None:
+    @asynccontextmanager
+    async def running() -> AsyncIterator[str]:
+        yield "core"
+
+    async with reporting_crashes(running()) as core:
+        assert core == "core"
+        loop = asyncio.get_running_loop()
+        error = raised(LookupError("a task nobody awaited"))
+        loop.call_exception_handler({"message": "Task exception was never retrieved", "exception": error})
+        loop.call_exception_handler({"message": "peer gone", "exception": ConnectionResetError()})
+    [report] = crash_files(home / "logs")
+    text = report.read_text()
+    assert "event_loop: Task exception was never retrieved" in text
+    assert "LookupError: a task nobody awaited" in text
