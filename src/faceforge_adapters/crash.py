@@ -45,7 +45,7 @@ _SECRET_SHAPES = (
     re.compile(r"(?is)-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|\Z)"),
     re.compile(r"(?i)\b((?:proxy-)?authorization|cookie|set-cookie)(\W{1,4})[^\n]*"),
     re.compile(
-        r"(?i)([\w-]*(?:key|secret|token|password|passwd|session|credential)[\w-]*)"
+        r"(?i)([\w-]*(?:key|secret|token|password|passwd|session|credential)(?:[_-]?id)?)"
         r"(\W{1,4})(?:bearer\s+)?[^\s\"',;&}\])]+"
     ),
     re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),

@@ -80,8 +80,15 @@ def test_headers_cookies_aws_keys_and_private_keys_are_redacted(line: str) -> No
         assert secret not in cleaned
 
 
-def test_ordinary_log_lines_are_kept() -> None:
-    line = '{"level": "info", "message": "core built", "home": "/home/ada/faceforge"}'
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"level": "info", "message": "core built", "home": "/home/ada/faceforge"}',
+        "KeyError: 'width'",
+        '{"message": "job 3f1c failed", "job_type": "core.bulk_import", "tokens_seen": 3}',
+    ],
+)
+def test_ordinary_log_lines_and_errors_are_kept(line: str) -> None:
     assert redact(line, ["not-in-the-line-at-all"]) == line
 
 
