@@ -54,6 +54,12 @@ package: setup
     uv run --no-sync python packaging/desktop_package.py --core "$core" \
       --launcher "$CARGO_TARGET_DIR/release/faceforge-desktop" --dist dist
 
+# Set the version everywhere: pyproject.toml is the source, the lock files and the desktop app are
+# stamped from it (without NEW: re-stamp pyproject's version). A test fails while any of them disagrees.
+version NEW="":
+    python3 scripts/stamp_version.py {{NEW}}
+    uv sync --locked --python python3 --quiet
+
 # ruff lint and format check.
 lint:
     uv run --no-sync ruff check src tests bench packaging

@@ -251,7 +251,7 @@ async def build_core(
         entities = EntityService(units, clock)
         space = disk_space(config, paths)
         assets = AssetService(units, store, clock, metadata, space)
-        jobs = build_jobs(config, paths, clock, units, assets, entities, liveness)
+        jobs = build_jobs(config, paths, clock, units, assets, entities, liveness, core_version())
         stores = storage.router.stores() if storage else {store.name: store}
         migration = StorageMigration(units, stores)
         register_storage_migrate(jobs.service.registry, migration, stores)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from faceforge_adapters.config import CoreConfig
+from faceforge_adapters.crash import CrashReports, JobCrashReports
 from faceforge_adapters.home import HomePaths
 from faceforge_adapters.imports import FilesystemImportSource
 from faceforge_adapters.joblease import LockFileLiveness
@@ -72,6 +73,7 @@ def build_jobs(
     assets: AssetService,
     entities: EntityService,
     liveness: LockFileLiveness,
+    version: str,
 ) -> JobsRuntime:
     """The jobs service and executor; ``liveness`` is this process's lock (held by ``bootstrap``)."""
     registry = JobRegistry()
@@ -81,4 +83,6 @@ def build_jobs(
         max_attempts=config.jobs.runner_max_attempts,
     )
     service = JobService(units, registry, clock, liveness, lease)
-    return JobsRuntime(service, JobExecutor(service, config.jobs.max_concurrent), liveness)
+    crashes = JobCrashReports(CrashReports.for_home(config, paths, version))
+    executor = JobExecutor(service, config.jobs.max_concurrent, crashes=crashes)
+    return JobsRuntime(service, executor, liveness)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,7 @@ def database_report(path: Path) -> dict[str, Any]:
         return {"ok": True, "path": str(path), "note": "not created yet (made on first start)"}
     try:
         report = anyio.run(_status, path)
-    except (MigrationError, OSError) as exc:
+    except (MigrationError, OSError, sqlite3.DatabaseError) as exc:  # e.g. a file overwritten
         return {"ok": False, "path": str(path), "error": str(exc)}
     return {
         "ok": not report["pending"],

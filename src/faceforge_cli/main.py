@@ -6,14 +6,15 @@ import logging
 import signal
 import socket
 import sys
-from functools import partial
+from contextlib import AbstractAsyncContextManager
 
 import msgspec
 import typer
 import uvicorn
 
-from faceforge_adapters.bootstrap import bootstrap, core_version, prepare_home
+from faceforge_adapters.bootstrap import Core, bootstrap, core_version, prepare_home
 from faceforge_adapters.config import LoadedConfig, load_config
+from faceforge_adapters.crash import crash_files, crash_reports_for_process, reporting_crashes
 from faceforge_adapters.home import HomePaths, resolve_home
 from faceforge_adapters.joblease import LockFileLiveness
 from faceforge_adapters.resources import frozen_folder
@@ -143,7 +144,10 @@ def serve(
     typer.echo(f"Install token: in {loaded.paths.core_json} (or run `faceforge token show`)")
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _stopped)
-    start_core = partial(bootstrap, home=loaded.paths.home, overrides=overrides, log_to_console=True)
+
+    def start_core() -> AbstractAsyncContextManager[Core]:
+        return reporting_crashes(bootstrap(home=loaded.paths.home, overrides=overrides, log_to_console=True))
+
     uvicorn.run(
         create_app(start_core=start_core),
         host=network.bind_host,
@@ -191,6 +195,12 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
+def _crash_report(paths: HomePaths) -> dict[str, object]:
+    """How many crash reports ``logs/crash/`` holds and the newest one (attach it to a bug report)."""
+    found = crash_files(paths.logs_dir)
+    return {"ok": True, "count": len(found), "newest": str(found[-1]) if found else None}
+
+
 def _leftovers_report(paths: HomePaths) -> dict[str, object]:
     """Temporary files of processes no longer running (a killed Core): the server's ``tmp_sweep``
     removes them when it next starts."""
@@ -236,6 +246,7 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         free = _port_free(host, port)
         checks[name] = {"ok": free, "port": port, "free": free}
     checks["seaweedfs"] = seaweed.seaweed_report(config, paths)
+    checks["crash_reports"] = _crash_report(paths)
     if as_json:
         print_json(checks)
         return
@@ -247,4 +258,5 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 
 
 def main() -> None:
-    app()
+    with crash_reports_for_process():
+        app()

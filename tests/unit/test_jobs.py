@@ -450,3 +450,50 @@ async def test_every_status_change_is_an_event_in_the_same_transaction() -> None
         (f"job.{status}", job.job_id, {"job_type": "plug.work"})
         for status in ("queued", "running", "cancel_requested", "canceled")
     ]
+
+
+# -- crash reports ----------------------------------------------------------------------------
+
+
+class RecordedCrashes:
+    """A ``CrashReporter`` that keeps what it is told."""
+
+    def __init__(self) -> None:
+        self.crashes: list[tuple[str, BaseException]] = []
+
+    async def job_crashed(self, job: Job, error: BaseException) -> None:
+        self.crashes.append((job.job_id, error))
+
+
+async def run_one(handler: object, crashes: RecordedCrashes) -> Job:
+    service, _, _ = make_service()
+    service.registry.register("core.handler", handler)  # type: ignore[arg-type]
+    await service.create("core.handler")
+    claimed = await service.claim_next()
+    assert claimed is not None
+    return await JobExecutor(service, 1, crashes=crashes).run_job(claimed)
+
+
+async def test_an_unexpected_handler_error_fails_the_job_and_is_reported_as_a_crash() -> None:
+    async def broken(job: Job, ctx: JobReporter) -> JsonObject:
+        raise KeyError("width")
+
+    crashes = RecordedCrashes()
+    ended = await run_one(broken, crashes)
+    assert ended.status == "failed"
+    assert ended.error == JobError(code="internal_error", message="KeyError: 'width'")
+    [(job_id, error)] = crashes.crashes
+    assert job_id == ended.job_id
+    assert isinstance(error, KeyError)
+
+
+async def test_a_domain_error_the_job_reports_is_a_failure_not_a_crash() -> None:
+    async def missing(job: Job, ctx: JobReporter) -> JsonObject:
+        raise NotFound("entity", "abc")
+
+    crashes = RecordedCrashes()
+    ended = await run_one(missing, crashes)
+    assert ended.status == "failed"
+    assert ended.error is not None
+    assert ended.error.code == "not_found"
+    assert crashes.crashes == []

@@ -46,13 +46,17 @@ async def open_connection(path: Path, *, readonly: bool = False) -> aiosqlite.Co
     """A connection with the pragmas every FaceForge connection needs."""
     conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    await conn.execute("PRAGMA foreign_keys = ON")
-    if readonly:
-        await conn.execute("PRAGMA query_only = ON")
-    else:
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
+    try:
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        if readonly:
+            await conn.execute("PRAGMA query_only = ON")
+        else:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:  # e.g. a file that is not a database: its thread would keep the process alive
+        await conn.close()
+        raise
     return conn
 
 

@@ -2,9 +2,10 @@
 
 ``jobs.max_concurrent`` workers each claim the oldest queued job, run its handler with a
 ``JobContext``, and settle it: ``succeeded`` with the handler's result, ``canceled`` when the handler
-stopped at a safe point after a cancel request, ``failed`` with the error otherwise. When Core stops
-while a job runs, the job is re-queued if its type can resume, else failed ``interrupted``. Beside the
-workers, a sweeper settles external runners' claims whose lease lapsed.
+stopped at a safe point after a cancel request, ``failed`` with the error otherwise. An unexpected
+error (not a domain error the job reports) is also handed to the ``CrashReporter`` when one is given.
+When Core stops while a job runs, the job is re-queued if its type can resume, else failed
+``interrupted``. Beside the workers, a sweeper settles external runners' claims whose lease lapsed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from anyio.abc import TaskStatus
 
 from faceforge_domain.jobs.context import JobContext
 from faceforge_domain.jobs.models import INTERRUPTED, Job, JobError
-from faceforge_domain.jobs.ports import JobCanceled
+from faceforge_domain.jobs.ports import CrashReporter, JobCanceled
 from faceforge_domain.jobs.service import JobService, error_for
 
 log = logging.getLogger("faceforge.jobs")
@@ -25,12 +26,20 @@ IDLE_POLL_S = 2.0
 
 
 class JobExecutor:
-    def __init__(self, service: JobService, max_concurrent: int, *, idle_poll_s: float = IDLE_POLL_S) -> None:
+    def __init__(
+        self,
+        service: JobService,
+        max_concurrent: int,
+        *,
+        idle_poll_s: float = IDLE_POLL_S,
+        crashes: CrashReporter | None = None,
+    ) -> None:
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be 1 or more")
         self._service = service
         self._max_concurrent = max_concurrent
         self._idle_poll_s = idle_poll_s
+        self._crashes = crashes
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Run the workers until cancelled (Core stopping)."""
@@ -85,6 +94,8 @@ class JobExecutor:
                 error = error_for(exc)
                 if error.code == "internal_error":
                     log.exception("job %s (%s) failed", job.job_id, job.job_type)
+                    if self._crashes is not None:
+                        await self._crashes.job_crashed(job, exc)
                 return await service.settle(
                     ctx, "failed", error=error, message=f"failed: {error.code}: {error.message}"
                 )

@@ -128,3 +128,9 @@ class JobReporter(Protocol):
     def stored_entries(self) -> AsyncIterator[LogEntry]:
         """The job's log as stored so far, oldest first: on a resumed job, what earlier runs said."""
         ...
+
+
+class CrashReporter(Protocol):
+    """Keeps a report of a job handler's unexpected error (not a domain error the job reports)."""
+
+    async def job_crashed(self, job: Job, error: BaseException) -> None: ...
