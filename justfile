@@ -50,7 +50,9 @@ package: setup
     export PATH="$PATH:$HOME/.cargo/bin"  # rustup's default place, when the shell profile was not read
     core="$(dirname "$(uv run --no-sync python packaging/freeze_core.py --print-path)")"
     export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/faceforge/desktop-target}"
-    (cd desktop && cargo build -p faceforge-desktop --release --locked)
+    # The release launcher names its sources by neutral prefixes, not by this machine's folders.
+    export RUSTFLAGS="--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo --remap-path-prefix=$PWD=/faceforge"
+    (cd desktop && cargo build -p faceforge-desktop --release --locked --features custom-protocol)
     uv run --no-sync python packaging/desktop_package.py --core "$core" \
       --launcher "$CARGO_TARGET_DIR/release/faceforge-desktop" --dist dist
 

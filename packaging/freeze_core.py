@@ -188,6 +188,17 @@ def run_pyinstaller(work: Path) -> Path:
     return work / "dist" / "faceforge"
 
 
+# Left out of the folder: what says where the build ran (an editable install's direct_url.json names the
+# checkout) and the AWS SDKs' documentation examples (unused at run time; full of sample access keys).
+LEFT_OUT = ("*.dist-info/direct_url.json", "botocore/data/**/examples-1.json", "boto3/examples/*")
+
+
+def leave_out(folder: Path) -> None:
+    for pattern in LEFT_OUT:
+        for path in (folder / "_internal").glob(pattern):
+            path.unlink()
+
+
 def prune(builds: Path, keep: Path) -> None:
     """Drop all but the most recently used cached folders."""
     entries = sorted((p for p in builds.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
@@ -222,6 +233,7 @@ def freeze() -> Path:
     shutil.rmtree(work, ignore_errors=True)
     try:
         built = run_pyinstaller(work)
+        leave_out(built)
         bundle_tools(built, cache_root() / "downloads")
         if not (entry / "complete").exists():  # another checkout may have finished the same key first
             shutil.rmtree(entry, ignore_errors=True)

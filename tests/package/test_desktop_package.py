@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sysconfig
 import tarfile
 import tomllib
 from collections.abc import Iterator
@@ -22,11 +23,14 @@ import pytest
 from package_build import build_packages
 from package_smoke import CHECKS, Check, Shipped, serving
 
+from script_support import load_script
+
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]  # the first test may build every package
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 DEB = ROOT / "dist" / f"faceforge_{VERSION}_amd64.deb"
+secret_scan = load_script("packaging/secret_scan.py")
 PORTABLE = ROOT / "dist" / f"faceforge-desktop_{VERSION}_linux-x86_64.tar.gz"
 
 
@@ -208,3 +212,43 @@ def portable_core(packages: None, tmp_path_factory: pytest.TempPathFactory) -> I
 @pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
 def test_the_portable_archives_core(portable_core: Shipped, check: Check) -> None:
     check(portable_core)
+
+
+def test_the_packages_carry_no_secret_and_no_path_of_the_build_machine(
+    packages: None, tmp_path: Path
+) -> None:
+    """Keys, tokens, .env files and paths of this checkout, its venv or the builder's home, in any file
+    of either package, text or binary."""
+    deb_root, portable_root = tmp_path / "deb", tmp_path / "portable"
+    assert run("dpkg-deb", "-x", DEB, deb_root).returncode == 0
+    with tarfile.open(PORTABLE) as archive:
+        archive.extractall(portable_root, filter="data")
+    findings = secret_scan.scan_for_secrets(tmp_path)
+    found = [
+        f"{f.path.relative_to(tmp_path)}: {f.kind} {f.excerpt}"
+        for f in findings
+        if not shipped_unchanged_from_python(f.path)
+    ]
+    assert not found, "\n".join(found)
+
+
+PYTHON_SOURCES = [Path(sysconfig.get_path(name)) for name in ("purelib", "platlib", "platstdlib")] + [
+    Path(sysconfig.get_path("platstdlib")) / "lib-dynload",
+    Path(str(sysconfig.get_config_var("LIBDIR"))),
+]
+
+
+def shipped_unchanged_from_python(path: Path) -> bool:
+    """A file the freeze copied byte for byte from the Python that built it (a wheel's extension module,
+    the interpreter's own library): the paths inside are those of whoever compiled it, not ours to
+    change. Anything we build or alter is scanned in full."""
+    parts = path.parts
+    if "_internal" not in parts:
+        return False
+    relative = Path(*parts[parts.index("_internal") + 1 :])
+    digest = hashlib.sha256(path.read_bytes()).digest()
+    for source in PYTHON_SOURCES:
+        for candidate in (source / relative, source / relative.name):
+            if candidate.is_file() and hashlib.sha256(candidate.read_bytes()).digest() == digest:
+                return True
+    return False
