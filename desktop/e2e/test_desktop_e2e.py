@@ -36,6 +36,7 @@ from webdriver_support import (
     core_running,
     free_port,
     healthz,
+    open_ui_signed_in,
     pids_running,
     processes_with_home,
     wait_until,
@@ -158,16 +159,8 @@ def walk_through(driver: Driver, sandbox: dict[str, Path]) -> None:
     driver.screenshot("status")
 
     # Open UI shows the Core UI in its own window, signed in: the launcher answers Core's sign-in
-    # form with the install token. Core's access log shows the window's requests. (Switching the
-    # WebDriver session to a window that is still loading upsets WebKitWebDriver, so we read the log.)
-    main_window = driver.call("GET", "/window")
-    driver.click("#open-ui")
-    wait_until(
-        "the UI window", lambda: [h for h in driver.call("GET", "/window/handles") if h != main_window]
-    )
-    console = home / "logs" / "core.console.log"
-    signed_in = ["GET /ui/login 200", "POST /ui/login 303", "GET /ui/entities 200"]
-    wait_until("the signed-in Core UI", lambda: all(line in console.read_text() for line in signed_in))
+    # form with the install token.
+    open_ui_signed_in(driver, home)
 
     # Stop, then Restart.
     driver.click("#stop-all")

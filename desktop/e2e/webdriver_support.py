@@ -205,3 +205,19 @@ def core_running(driver: Driver, other_than: int | None = None) -> int | None:
         return None
     pid = int(pid_text)
     return pid if pid != other_than else None
+
+
+# What Core's access log shows once the launcher's UI window has signed in with the install token.
+UI_SIGN_IN = ("GET /ui/login 200", "POST /ui/login 303", "GET /ui/entities 200")
+
+
+def open_ui_signed_in(driver: Driver, home: Path) -> None:
+    """Press Open UI and wait until the window it opens is signed in to Core's UI. Switching the WebDriver
+    session to a window that is still loading upsets WebKitWebDriver, so Core's access log is read."""
+    main_window = driver.call("GET", "/window")
+    driver.click("#open-ui")
+    wait_until(
+        "the UI window", lambda: [h for h in driver.call("GET", "/window/handles") if h != main_window]
+    )
+    console = home / "logs" / "core.console.log"
+    wait_until("the signed-in Core UI", lambda: all(line in console.read_text() for line in UI_SIGN_IN))

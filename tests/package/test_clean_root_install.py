@@ -32,12 +32,14 @@ from typing import Any
 import pytest
 from clean_root import Chroot, ensure_tarball, mounts_under, processes_in, unpack_root
 from webdriver_support import (
+    UI_SIGN_IN,
     WEBKIT_DRIVER,
     Driver,
     core_card,
     core_running,
     healthz,
     launch,
+    open_ui_signed_in,
     wait_until,
 )
 
@@ -394,15 +396,8 @@ def shoot_web_ui(port: int, token: str, entity_id: str) -> None:
 
 def open_ui(driver: Driver, log: Transcript, host_home: Path) -> None:
     log.step("Open UI: the web UI opens in its own window, signed in")
-    main_window = driver.call("GET", "/window")
-    driver.click("#open-ui")
-    wait_until(
-        "the UI window", lambda: [h for h in driver.call("GET", "/window/handles") if h != main_window]
-    )
-    console = host_home / "logs" / "core.console.log"
-    signed_in = ["GET /ui/login 200", "POST /ui/login 303", "GET /ui/entities 200"]
-    wait_until("the signed-in web UI", lambda: all(line in console.read_text() for line in signed_in))
-    log.note("Core's access log: " + ", ".join(signed_in))
+    open_ui_signed_in(driver, host_home)
+    log.note("Core's access log: " + ", ".join(UI_SIGN_IN))
 
 
 def exit_all(driver: Driver, chroot: Chroot, log: Transcript, core_port: int) -> None:
