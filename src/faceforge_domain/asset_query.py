@@ -10,6 +10,7 @@ import msgspec
 
 from faceforge_domain.errors import FieldError, Invalid
 from faceforge_domain.ids import is_id
+from faceforge_domain.previews import PREVIEW_KIND
 from faceforge_domain.queries import check_search
 
 MAX_TEXT = 200
@@ -28,6 +29,12 @@ class AssetQuery(msgspec.Struct, frozen=True, kw_only=True):
     mime_prefix: str | None = None
     q: str | None = None
     include_deleted: bool = False
+    include_previews: bool = False
+
+    @property
+    def hides_previews(self) -> bool:
+        """Previews Core made are left out of lists, unless asked for (or their kind is the filter)."""
+        return not self.include_previews and self.kind != PREVIEW_KIND
 
     @classmethod
     def build(
@@ -38,6 +45,7 @@ class AssetQuery(msgspec.Struct, frozen=True, kw_only=True):
         mime: str | None = None,
         q: str | None = None,
         include_deleted: bool = False,
+        include_previews: bool = False,
     ) -> AssetQuery:
         """Check every filter; all problems are reported together."""
         errors: list[FieldError] = []
@@ -55,6 +63,7 @@ class AssetQuery(msgspec.Struct, frozen=True, kw_only=True):
             mime_prefix=(mime or "").strip().lower() or None,
             q=(q or "").strip() or None,
             include_deleted=include_deleted,
+            include_previews=include_previews,
         )
 
     def matches_names(self, filenames: list[str]) -> bool:

@@ -28,6 +28,7 @@ from faceforge_domain.transaction import Transaction
 if TYPE_CHECKING:  # the jobs package builds on these ports; it is only named here
     from faceforge_domain.jobs.ports import JobRepository
     from faceforge_domain.plugins.ports import PluginRepository
+    from faceforge_domain.previews import PreviewRepository
     from faceforge_domain.sessions import SessionRepository
 
 
@@ -236,6 +237,9 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def sessions(self) -> SessionRepository: ...
+
+    @property
+    def previews(self) -> PreviewRepository: ...
 
 
 class UnitOfWorkFactory(Protocol):

@@ -7,8 +7,11 @@ Core's process.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
 from typing import Literal, Protocol
 
+import anyio
 import msgspec
 
 from faceforge_domain.models import Asset
@@ -18,6 +21,11 @@ PreviewSize = Literal["small", "large"]
 PREVIEW_EDGE: dict[PreviewSize, int] = {"small": 256, "large": 1280}
 PREVIEW_KIND = "image.thumbnail"
 PREVIEW_MIME = "image/webp"
+
+
+def is_preview(asset: Asset) -> bool:
+    """Whether this asset is a preview Core made (never listed, never previewed itself)."""
+    return asset.kind == PREVIEW_KIND and asset.derived_from_asset_id is not None
 
 
 class RenderedPreview(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,3 +62,78 @@ class PreviewRenderer(Protocol):
     async def render_many(self, assets: list[Asset]) -> list[RenderedPreview | PreviewFailed]:
         """One result per asset, in order; never raises for one file's fault."""
         ...
+
+
+PreviewStatus = Literal["done", "failed", "none"]
+
+
+class PreviewRecord(msgspec.Struct, kw_only=True):
+    """What became of an original's previews, so a failure is not retried on every page view.
+
+    ``done``: both pictures exist (``small_asset_id``/``large_asset_id`` name the derived assets);
+    ``failed``: the renderer could not make them (``reason`` says why); ``none``: this kind of file has
+    no picture to show (a model, an archive...).
+    """
+
+    asset_id: str
+    status: PreviewStatus
+    reason: str | None = None
+    small_asset_id: str | None = None
+    large_asset_id: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+    updated_at: datetime
+
+    def picture(self, size: PreviewSize) -> str | None:
+        """The derived asset holding the picture of this size, when there is one."""
+        return self.small_asset_id if size == "small" else self.large_asset_id
+
+
+class PreviewRepository(Protocol):
+    async def put(self, record: PreviewRecord) -> None:
+        """Insert or replace the original's record."""
+        ...
+
+    async def get(self, asset_id: str) -> PreviewRecord | None: ...
+
+    async def get_many(self, asset_ids: Collection[str]) -> dict[str, PreviewRecord]: ...
+
+    async def missing(self, after: str | None, limit: int) -> list[str]:
+        """Live originals (not previews themselves) without a record, by id, after ``after``."""
+        ...
+
+    async def failed(self, after: str | None, limit: int) -> list[str]:
+        """Live originals whose previews failed, by id, after ``after``."""
+        ...
+
+    async def count_missing(self) -> int: ...
+
+    async def pictures_in_use(self, picture_ids: Collection[str]) -> set[str]:
+        """Those of these preview pictures some original's record names."""
+        ...
+
+
+class PreviewQueue:
+    """Ids of new files waiting for previews; ingest adds to it, the runner takes from it."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, None] = {}  # insertion-ordered set
+        self._arrived = anyio.Event()
+
+    def submit(self, asset_id: str) -> None:
+        self._waiting[asset_id] = None
+        self._arrived.set()
+
+    def take(self, limit: int) -> list[str]:
+        """Up to ``limit`` waiting ids, oldest first, without waiting."""
+        taken = list(self._waiting)[:limit]
+        for asset_id in taken:
+            del self._waiting[asset_id]
+        if not self._waiting:
+            self._arrived = anyio.Event()
+        return taken
+
+    async def wait(self) -> None:
+        """Until something is waiting."""
+        await self._arrived.wait()

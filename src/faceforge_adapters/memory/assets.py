@@ -10,6 +10,7 @@ from faceforge_adapters.memory.state import MemoryState
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
 from faceforge_domain.metadata import MetadataOutcome, MetadataState, replace_entry
 from faceforge_domain.models import Asset, LinkedEntity
+from faceforge_domain.previews import is_preview
 from faceforge_domain.queries import KeysetPosition
 from faceforge_domain.timefmt import format_timestamp
 
@@ -82,6 +83,7 @@ class InMemoryAssetRepository:
             asset
             for asset in self._state.assets.values()
             if (query.include_deleted or asset.deleted_at is None)
+            and not (query.hides_previews and is_preview(asset))
             and (query.kind is None or asset.kind == query.kind)
             and (query.mime_prefix is None or asset.mime_type.startswith(query.mime_prefix))
             and (query.entity_id is None or asset.asset_id in linked)
@@ -145,6 +147,7 @@ class InMemoryAssetRepository:
         if asset is None or not self._is_purgeable(asset):
             return False
         del self._state.assets[asset_id]
+        self._state.previews.pop(asset_id, None)  # as the table's ON DELETE CASCADE does
         for other in self._state.assets.values():
             if other.derived_from_asset_id == asset_id:
                 other.derived_from_asset_id = None

@@ -8,6 +8,7 @@ from faceforge_domain.events import Event
 from faceforge_domain.jobs.models import Job, LogEntry
 from faceforge_domain.models import Asset, Descriptor, Entity, FieldDefinition, Relationship
 from faceforge_domain.plugins.models import PluginRecord
+from faceforge_domain.previews import PreviewRecord
 from faceforge_domain.sessions import UiSession
 
 
@@ -27,3 +28,4 @@ class MemoryState:
     last_event_id: int = 0
     plugins: dict[str, PluginRecord] = field(default_factory=dict)
     sessions: dict[str, UiSession] = field(default_factory=dict)
+    previews: dict[str, PreviewRecord] = field(default_factory=dict)

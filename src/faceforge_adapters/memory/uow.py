@@ -15,6 +15,7 @@ from faceforge_adapters.memory.events import InMemoryEventLog
 from faceforge_adapters.memory.fielddefs import InMemoryFieldDefinitionRepository
 from faceforge_adapters.memory.jobs import InMemoryJobRepository
 from faceforge_adapters.memory.plugins import InMemoryPluginRepository
+from faceforge_adapters.memory.previews import InMemoryPreviewRepository
 from faceforge_adapters.memory.relationships import InMemoryRelationshipRepository
 from faceforge_adapters.memory.sessions import InMemorySessionRepository
 from faceforge_adapters.memory.state import MemoryState
@@ -37,6 +38,7 @@ class InMemoryUnitOfWork:
     events: InMemoryEventLog
     plugins: InMemoryPluginRepository
     sessions: InMemorySessionRepository
+    previews: InMemoryPreviewRepository
 
     def __init__(self, factory: InMemoryUnitOfWorkFactory, *, writable: bool) -> None:
         self._factory = factory
@@ -58,6 +60,7 @@ class InMemoryUnitOfWork:
         self.events = InMemoryEventLog(self._working)
         self.plugins = InMemoryPluginRepository(self._working)
         self.sessions = InMemorySessionRepository(self._working)
+        self.previews = InMemoryPreviewRepository(self._working)
         return self
 
     async def __aexit__(

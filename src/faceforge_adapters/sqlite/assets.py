@@ -14,6 +14,7 @@ from faceforge_adapters.sqlite.rows import RowCodec, from_json, to_json, to_ts
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
 from faceforge_domain.metadata import MetadataOutcome, MetadataState, replace_entry
 from faceforge_domain.models import Asset, LinkedEntity
+from faceforge_domain.previews import PREVIEW_KIND
 from faceforge_domain.queries import KeysetPosition
 
 ROWS = RowCodec(Asset, "assets", key="asset_id", flattened=("storage",))
@@ -222,6 +223,8 @@ def _where(query: AssetQuery) -> tuple[list[str], list[object]]:
     params: list[object] = []
     if not query.include_deleted:
         where.append("deleted_at IS NULL")
+    if query.hides_previews:
+        where.append(f"NOT (kind = '{PREVIEW_KIND}' AND derived_from_asset_id IS NOT NULL)")
     if query.kind is not None:
         where.append("kind = ?")
         params.append(query.kind)

@@ -16,6 +16,7 @@ from faceforge_adapters.sqlite.events import SqliteEventLog
 from faceforge_adapters.sqlite.fielddefs import SqliteFieldDefinitionRepository
 from faceforge_adapters.sqlite.jobs import SqliteJobRepository
 from faceforge_adapters.sqlite.plugins import SqlitePluginRepository
+from faceforge_adapters.sqlite.previews import SqlitePreviewRepository
 from faceforge_adapters.sqlite.relationships import SqliteRelationshipRepository
 from faceforge_adapters.sqlite.sessions import SqliteSessionRepository
 from faceforge_domain.transaction import ReadOnlyTransaction
@@ -37,6 +38,7 @@ class SqliteUnitOfWork:
     events: SqliteEventLog
     plugins: SqlitePluginRepository
     sessions: SqliteSessionRepository
+    previews: SqlitePreviewRepository
 
     def __init__(
         self, transaction: AbstractAsyncContextManager[aiosqlite.Connection], *, writable: bool
@@ -56,6 +58,7 @@ class SqliteUnitOfWork:
         self.events = SqliteEventLog(conn)
         self.plugins = SqlitePluginRepository(conn)
         self.sessions = SqliteSessionRepository(conn)
+        self.previews = SqlitePreviewRepository(conn)
         return self
 
     async def __aexit__(

@@ -47,6 +47,7 @@ from faceforge_domain.models import (
 )
 from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_cursor, page_of
 from faceforge_domain.ports import BlobStore, StorageSpace, UnitOfWork, UnitOfWorkFactory
+from faceforge_domain.previews import PREVIEW_KIND, PreviewQueue, PreviewRecord
 from faceforge_domain.queries import KeysetPosition
 from faceforge_domain.services.group_commit import GroupCommit
 from faceforge_domain.services.metadata import MetadataRunner, OutcomeFeed, silent_feed
@@ -220,8 +221,10 @@ class AssetService:
         clock: Clock,
         metadata: MetadataRunner | None = None,
         space: StorageSpace | None = None,
+        previews: PreviewQueue | None = None,
     ) -> None:
         self._uow = uow
+        self._previews = previews
         self._store = store
         self._clock = clock
         self._metadata = metadata
@@ -342,11 +345,18 @@ class AssetService:
                 unrecorded.append(request.blob)
             elif outcome.asset.storage != request.blob.location:
                 unrecorded.append(request.blob)  # the record says where the bytes live; drop the copy
-            elif not outcome.deduplicated and self._metadata is not None:
-                self._metadata.submit(outcome.asset.asset_id)
+            elif not outcome.deduplicated:
+                self._after_ingest(outcome.asset)
         with anyio.CancelScope(shield=True):
             await self._discard_unrecorded(unrecorded)
         return outcomes
+
+    def _after_ingest(self, asset: Asset) -> None:
+        """Queue a new file's background work: its metadata, and its previews (previews have none)."""
+        if self._metadata is not None:
+            self._metadata.submit(asset.asset_id)
+        if self._previews is not None and asset.kind != PREVIEW_KIND:
+            self._previews.submit(asset.asset_id)
 
     async def check_options(self, options: IngestOptions) -> IngestOptions:
         """The options cleaned, or ``Invalid``/``NotFound`` for what ingest would refuse."""
@@ -568,16 +578,32 @@ class AssetService:
             candidates = await uow.assets.purgeable()
         for candidate in candidates:
             async with self._uow.write() as uow:
+                previews = await uow.previews.get(candidate.asset_id)
                 if not await uow.assets.remove_if_purgeable(candidate.asset_id):
                     continue  # restored or linked meanwhile
-                await record(
-                    uow, self._clock, "asset.purged", candidate.asset_id, {"size_bytes": candidate.size_bytes}
-                )
+                gone = [candidate, *await self._drop_previews(uow, previews)]
+                for asset in gone:
+                    await record(
+                        uow, self._clock, "asset.purged", asset.asset_id, {"size_bytes": asset.size_bytes}
+                    )
                 await uow.commit()
-            await self._store.delete(candidate.storage)  # the record went first: never a row without bytes
-            purged.append(candidate.asset_id)
-            freed += candidate.size_bytes
-            log.info(
-                "asset purged", extra={"asset_id": candidate.asset_id, "size_bytes": candidate.size_bytes}
-            )
+            for asset in gone:
+                await self._store.delete(asset.storage)  # the record went first: never a row without bytes
+                purged.append(asset.asset_id)
+                freed += asset.size_bytes
+                log.info("asset purged", extra={"asset_id": asset.asset_id, "size_bytes": asset.size_bytes})
         return PurgeReport(asset_ids=purged, bytes_freed=freed)
+
+    async def _drop_previews(self, uow: UnitOfWork, previews: PreviewRecord | None) -> list[Asset]:
+        """The preview pictures of a purged original that no other original shares, removed too."""
+        if previews is None:
+            return []
+        pictures = {key for key in (previews.small_asset_id, previews.large_asset_id) if key is not None}
+        unshared = pictures - await uow.previews.pictures_in_use(pictures)
+        removed: list[Asset] = []
+        for picture in (await uow.assets.get_many(unshared, include_deleted=True)).values():
+            picture.deleted_at = picture.deleted_at or self._clock.now()
+            await uow.assets.update(picture)
+            if await uow.assets.remove_if_purgeable(picture.asset_id):
+                removed.append(picture)
+        return removed

@@ -28,6 +28,7 @@ from faceforge_domain.metadata import (
 )
 from faceforge_domain.models import Asset, MetadataStatus
 from faceforge_domain.ports import MetadataExtractor, UnitOfWorkFactory
+from faceforge_domain.previews import PREVIEW_KIND
 
 log = logging.getLogger("faceforge.metadata")
 
@@ -214,6 +215,8 @@ class MetadataRunner:
         return outcomes
 
     def _skip_reason(self, asset: Asset) -> str | None:
+        if asset.kind == PREVIEW_KIND:
+            return "a preview FaceForge made: it carries no metadata of its own"
         reason = skip_reason(asset.filename)
         if reason is None and self._extractor is None:
             return "no metadata extractor is configured"
