@@ -33,6 +33,7 @@ from faceforge_adapters.jobs import JobsRuntime, build_jobs
 from faceforge_adapters.lifecycle import SERVICE_NAMES, Lifecycle, Service, once
 from faceforge_adapters.logging_setup import configure_logging
 from faceforge_adapters.plugins import DirectoryPluginSource, JsonSchemaConfigs
+from faceforge_adapters.previews.wiring import build_renderer
 from faceforge_adapters.scratch import process_tmp, sweep_leftovers
 from faceforge_adapters.seaweed.process import data_dir_for
 from faceforge_adapters.seaweed.supervisor import ManagedSeaweed
@@ -45,16 +46,19 @@ from faceforge_adapters.storage.wiring import Storage, build_storage
 from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
 from faceforge_domain.clock import Clock, SystemClock
 from faceforge_domain.events import EventFeed
+from faceforge_domain.jobs.previews_build import register_previews_build
 from faceforge_domain.jobs.service import JobService
 from faceforge_domain.jobs.storage_migrate import register_storage_migrate
 from faceforge_domain.plugins.ports import PluginSource
 from faceforge_domain.plugins.service import PluginService
 from faceforge_domain.ports import BlobStore, MetadataExtractor, UnitOfWorkFactory
+from faceforge_domain.previews import PreviewQueue, PreviewRenderer
 from faceforge_domain.services.assets import AssetService
 from faceforge_domain.services.descriptors import DescriptorService
 from faceforge_domain.services.entities import EntityService
 from faceforge_domain.services.fielddefs import FieldDefinitionService
 from faceforge_domain.services.metadata import MetadataRunner
+from faceforge_domain.services.previews import PreviewRunner, PreviewService
 from faceforge_domain.services.relationships import RelationshipService
 from faceforge_domain.services.storage_migration import StorageMigration
 from faceforge_domain.sessions import SessionService
@@ -86,6 +90,7 @@ class Core:
     descriptors: DescriptorService
     relationships: RelationshipService
     metadata: MetadataRunner
+    previews: PreviewService
     jobs: JobService
     plugins: PluginService
     events: EventFeed
@@ -167,9 +172,11 @@ def open_stores(
     scratch: Path,
     blob_store: BlobStore | None,
     extractor: MetadataExtractor | None,
-) -> tuple[BlobStore, Storage | None, MetadataExtractor]:
-    """The blob store (the configured router unless one is given), the storage behind it and the
-    metadata extractor; what they open is closed with ``opened``. Nothing starts yet."""
+    renderer: PreviewRenderer | None,
+) -> tuple[BlobStore, Storage | None, MetadataExtractor, PreviewRenderer]:
+    """The blob store (the configured router unless one is given), the storage behind it, the
+    metadata extractor and the preview renderer; what they open is closed with ``opened``. Nothing
+    starts yet."""
     local = FilesystemBlobStore(paths.assets_dir, scratch)
     store: BlobStore = local if blob_store is None else blob_store
     storage: Storage | None = None
@@ -181,7 +188,10 @@ def open_stores(
         extractor, pool = build_extractor(config, paths, store, local, scratch)
         if pool is not None:
             opened.push_async_callback(pool.aclose)
-    return store, storage, extractor
+    if renderer is None:
+        renderer, previews_pool = build_renderer(config, paths, store, local, scratch)
+        opened.push_async_callback(previews_pool.aclose)
+    return store, storage, extractor, renderer
 
 
 def sweep_tmp(paths: HomePaths, liveness: LockFileLiveness) -> Service:
@@ -200,6 +210,7 @@ def lifecycle_for(
     jobs: JobsRuntime,
     plugins: PluginService,
     metadata: MetadataRunner,
+    previews: PreviewRunner,
     uploads: ResumableUploads,
     seaweed: ManagedSeaweed | None,
 ) -> Lifecycle:
@@ -209,6 +220,7 @@ def lifecycle_for(
         "jobs_recovery": once(jobs.service.recover),
         "plugins_rescan": once(plugins.rescan),
         "metadata": metadata.run,
+        "previews": previews.run,
         "uploads_expiry": partial(uploads.run_expiry, UPLOAD_EXPIRY_INTERVAL_S),
         "jobs": jobs.executor.run,
     }
@@ -227,6 +239,7 @@ async def build_core(
     uow: UnitOfWorkFactory | None = None,
     blob_store: BlobStore | None = None,
     extractor: MetadataExtractor | None = None,
+    preview_renderer: PreviewRenderer | None = None,
     plugin_source: PluginSource | None = None,
     log_to_console: bool = False,
 ) -> AsyncIterator[Core]:
@@ -245,13 +258,18 @@ async def build_core(
         database = await Database.open(paths.db_file, clock)
         opened.push_async_callback(database.close)
         liveness, scratch = hold_process_lock(opened, paths)
-        store, storage, extractor = open_stores(opened, config, paths, scratch, blob_store, extractor)
+        store, storage, extractor, renderer = open_stores(
+            opened, config, paths, scratch, blob_store, extractor, preview_renderer
+        )
         units: UnitOfWorkFactory = uow or SqliteUnitOfWorkFactory(database)
         metadata = MetadataRunner(units, extractor, clock, workers=worker_count(config))
         entities = EntityService(units, clock)
         space = disk_space(config, paths)
-        assets = AssetService(units, store, clock, metadata, space)
+        preview_queue = PreviewQueue()
+        assets = AssetService(units, store, clock, metadata, space, preview_queue)
+        previews = PreviewService(units, assets, renderer, clock)
         jobs = build_jobs(config, paths, clock, units, assets, entities, liveness, core_version())
+        register_previews_build(jobs.service.registry, previews)
         stores = storage.router.stores() if storage else {store.name: store}
         migration = StorageMigration(units, stores)
         register_storage_migrate(jobs.service.registry, migration, stores)
@@ -282,6 +300,7 @@ async def build_core(
             descriptors=DescriptorService(units, clock),
             relationships=RelationshipService(units, clock),
             metadata=metadata,
+            previews=previews,
             jobs=jobs.service,
             plugins=plugins,
             events=EventFeed(units),
@@ -289,7 +308,9 @@ async def build_core(
             sessions=SessionService(units, clock),
             version=core_version(),
             space=space,
-            lifecycle=lifecycle_for(paths, jobs, plugins, metadata, uploads, seaweed),
+            lifecycle=lifecycle_for(
+                paths, jobs, plugins, metadata, PreviewRunner(previews, preview_queue), uploads, seaweed
+            ),
             storage_migration=migration,
             seaweed=seaweed,
         )
@@ -307,6 +328,7 @@ async def bootstrap(
     uow: UnitOfWorkFactory | None = None,
     blob_store: BlobStore | None = None,
     extractor: MetadataExtractor | None = None,
+    preview_renderer: PreviewRenderer | None = None,
     plugin_source: PluginSource | None = None,
     log_to_console: bool = False,
     run_jobs: bool = True,
@@ -326,6 +348,7 @@ async def bootstrap(
             uow=uow,
             blob_store=blob_store,
             extractor=extractor,
+            preview_renderer=preview_renderer,
             plugin_source=plugin_source,
             log_to_console=log_to_console,
         ) as core,

@@ -110,6 +110,14 @@ class ImportConfig(_Section):
     file_workers: PositiveInt = FILE_WORKERS
 
 
+class PreviewsConfig(_Section):
+    workers: PositiveInt | None = None
+    timeout_s: PositiveInt = 60
+    # Decompression bombs: a picture over this many pixels (by its header) is not decoded.
+    max_pixels: PositiveInt = 250_000_000
+    max_memory_mb: Annotated[int, msgspec.Meta(ge=256)] = 3072
+
+
 class LoggingConfig(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
@@ -127,6 +135,7 @@ class CoreConfig(_Section):
     jobs: JobsConfig = msgspec.field(default_factory=JobsConfig)
     uploads: UploadsConfig = msgspec.field(default_factory=UploadsConfig)
     import_: ImportConfig = msgspec.field(default_factory=ImportConfig, name="import")
+    previews: PreviewsConfig = msgspec.field(default_factory=PreviewsConfig)
     logging: LoggingConfig = msgspec.field(default_factory=LoggingConfig)
 
 

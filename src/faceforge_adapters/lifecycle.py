@@ -18,6 +18,8 @@ The services, in the order they start:
     start (or adopt) the managed SeaweedFS; present only when ``seaweed.enabled``.
 ``metadata``
     the metadata runner: re-queues assets left ``pending``, then extracts what new assets bring.
+``previews``
+    the preview runner: makes the previews of new files, then of any an earlier run left without.
 ``uploads_expiry``
     remove expired resumable uploads, now and every 15 minutes.
 ``jobs``
@@ -43,6 +45,7 @@ SERVICE_NAMES = (
     "plugins_rescan",
     "seaweed",
     "metadata",
+    "previews",
     "uploads_expiry",
     "jobs",
 )

@@ -48,6 +48,7 @@ from faceforge_http.routes.fielddefs import FieldDefController
 from faceforge_http.routes.imports import bulk_import
 from faceforge_http.routes.jobs import JobController
 from faceforge_http.routes.plugins import PluginController
+from faceforge_http.routes.previews import PreviewController
 from faceforge_http.routes.relationships import RelationshipController, relation_types
 from faceforge_http.routes.system import SystemController, healthz
 from faceforge_http.routes.uploads import UploadController
@@ -154,6 +155,7 @@ def create_app(
             SystemController,
             AssetController,
             EntityAssetsController,
+            PreviewController,
             UploadController,
             PluginController,
             EventController,

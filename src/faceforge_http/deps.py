@@ -25,6 +25,7 @@ from faceforge_domain.services.assets import AssetService
 from faceforge_domain.services.descriptors import DescriptorService
 from faceforge_domain.services.entities import EntityService
 from faceforge_domain.services.fielddefs import FieldDefinitionService
+from faceforge_domain.services.previews import PreviewService
 from faceforge_domain.services.relationships import RelationshipService
 from faceforge_domain.sessions import SessionService
 from faceforge_domain.uploads.service import ResumableUploads
@@ -72,6 +73,7 @@ def _from_core(pick: Callable[[Core], Any]) -> Provide:
 SERVICES: dict[str, Provide] = {
     "entities": _from_core(lambda core: core.entities),
     "assets": _from_core(lambda core: core.assets),
+    "previews": _from_core(lambda core: core.previews),
     "field_defs": _from_core(lambda core: core.field_defs),
     "descriptors": _from_core(lambda core: core.descriptors),
     "relationships": _from_core(lambda core: core.relationships),
@@ -91,6 +93,7 @@ DEPENDENCIES = {**SERVICES, **PAGING}
 
 EntityServiceDep = NamedDependency[EntityService]
 AssetServiceDep = NamedDependency[AssetService]
+PreviewServiceDep = NamedDependency[PreviewService]
 FieldDefServiceDep = NamedDependency[FieldDefinitionService]
 DescriptorServiceDep = NamedDependency[DescriptorService]
 RelationshipServiceDep = NamedDependency[RelationshipService]

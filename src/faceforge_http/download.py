@@ -12,8 +12,9 @@ signed-in user.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from contextlib import aclosing
+from datetime import datetime
 from urllib.parse import quote
 
 from litestar.response.base import ASGIResponse
@@ -21,7 +22,7 @@ from litestar.types import Receive, Send
 
 from faceforge_domain.filetypes import shows_passively
 from faceforge_domain.models import Asset
-from faceforge_domain.ranges import ByteRange, DownloadPlan, http_date, strong_etag
+from faceforge_domain.ranges import ByteRange, DownloadPlan, http_date, plan_download, strong_etag
 from faceforge_http.digests import repr_digest
 
 CRLF = "\r\n"
@@ -97,10 +98,40 @@ def _part_headers(mime: str, byte_range: ByteRange, size: int) -> str:
     return f"content-type: {mime}{CRLF}content-range: {byte_range.content_range(size)}{CRLF}"
 
 
-def download_response(
-    asset: Asset, plan: DownloadPlan, reader: Reader, *, inline: bool, head: bool
+def answer_download(
+    asset: Asset,
+    request_headers: Mapping[str, str],
+    now: datetime,
+    reader: Reader,
+    *,
+    inline: bool,
+    head: bool,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> BlobResponse:
-    headers = representation_headers(asset, inline=inline)
+    """The answer to a GET or HEAD of ``asset``'s bytes, conditional and range headers honoured."""
+    plan = plan_download(
+        size=asset.size_bytes,
+        etag=strong_etag(asset.content_hash),
+        last_modified=asset.created_at,
+        now=now,
+        range_header=request_headers.get("range"),
+        if_range=request_headers.get("if-range"),
+        if_none_match=request_headers.get("if-none-match"),
+        if_modified_since=request_headers.get("if-modified-since"),
+    )
+    return download_response(asset, plan, reader, inline=inline, head=head, extra_headers=extra_headers)
+
+
+def download_response(
+    asset: Asset,
+    plan: DownloadPlan,
+    reader: Reader,
+    *,
+    inline: bool,
+    head: bool,
+    extra_headers: Mapping[str, str] | None = None,
+) -> BlobResponse:
+    headers = {**representation_headers(asset, inline=inline), **(extra_headers or {})}
     size, mime = asset.size_bytes, asset.mime_type
     parts: list[tuple[bytes, ByteRange | None]]
     if plan.status == 304:

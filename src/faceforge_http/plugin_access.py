@@ -107,6 +107,7 @@ MATRIX: dict[str, Rule] = {
     "/assets/{asset_id}": assets(),
     "/assets/{asset_id}/restore": assets(),
     "/assets/{asset_id}/download": assets(),
+    "/assets/{asset_id}/preview": assets(),
     "/assets/{asset_id}/entities": grants(read=(p.ASSETS_READ, p.ENTITIES_READ)),
     "/uploads": assets(),  # resumable uploads end as assets
     "/uploads/{upload_id}": assets(),

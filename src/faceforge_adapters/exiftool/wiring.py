@@ -9,9 +9,8 @@ from faceforge_adapters.config import CoreConfig
 from faceforge_adapters.exiftool.extractor import ExifToolExtractor
 from faceforge_adapters.exiftool.pool import ExifToolPool
 from faceforge_adapters.home import HomePaths
-from faceforge_adapters.storage.filesystem import PROVIDER, FilesystemBlobStore
+from faceforge_adapters.storage.filesystem import FilesystemBlobStore, local_paths
 from faceforge_adapters.tools import find_exiftool
-from faceforge_domain.models import StorageLocation
 from faceforge_domain.ports import BlobStore
 
 
@@ -38,16 +37,11 @@ def build_extractor(
     else:
         pool = ExifToolPool(exe, worker_count(config))
 
-    def local_path(location: StorageLocation) -> Path | None:
-        if fs_store is None or location.provider != PROVIDER:
-            return None
-        return fs_store.path_for(location)
-
     extractor = ExifToolExtractor(
         pool=pool,
         store=store,
         staging_dir=tmp_dir / "exiftool",
-        local_path=local_path,
+        local_path=local_paths(fs_store),
         unavailable_reason=reason,
     )
     return extractor, pool

@@ -45,6 +45,9 @@ class InMemoryPreviewRepository:
     async def count_missing(self) -> int:
         return len(await self.missing(None, len(self._state.assets)))
 
+    async def count_failed(self) -> int:
+        return len(await self.failed(None, len(self._state.previews)))
+
     async def pictures_in_use(self, picture_ids: Collection[str]) -> set[str]:
         named = {
             key

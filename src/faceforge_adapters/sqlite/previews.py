@@ -19,6 +19,10 @@ _MISSING = (
     f"FROM assets a LEFT JOIN asset_previews p ON p.asset_id = a.asset_id "
     f"WHERE p.asset_id IS NULL AND {_ORIGINALS}"
 )
+_FAILED = (
+    "FROM asset_previews p JOIN assets a ON a.asset_id = p.asset_id "
+    f"WHERE p.status = 'failed' AND {_ORIGINALS}"
+)
 
 
 class SqlitePreviewRepository:
@@ -49,12 +53,13 @@ class SqlitePreviewRepository:
         return [row[0] for row in rows]
 
     async def failed(self, after: str | None, limit: int) -> list[str]:
-        sql = (
-            "SELECT p.asset_id FROM asset_previews p JOIN assets a ON a.asset_id = p.asset_id "
-            f"WHERE p.status = 'failed' AND {_ORIGINALS} AND p.asset_id > ? ORDER BY p.asset_id LIMIT ?"
-        )
+        sql = f"SELECT p.asset_id {_FAILED} AND p.asset_id > ? ORDER BY p.asset_id LIMIT ?"
         rows = await self._conn.execute_fetchall(sql, (after or "", limit))
         return [row[0] for row in rows]
+
+    async def count_failed(self) -> int:
+        rows = await self._conn.execute_fetchall(f"SELECT count(*) {_FAILED}")
+        return int(next(iter(rows))[0])
 
     async def count_missing(self) -> int:
         rows = await self._conn.execute_fetchall(f"SELECT count(*) {_MISSING}")

@@ -34,6 +34,18 @@ def content_key(sha256: str) -> str:
     return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
+def local_paths(store: FilesystemBlobStore | None) -> Callable[[StorageLocation], Path | None]:
+    """Where a location's bytes are on this disk (``None`` for other providers), so a child process
+    can read a stored file in place instead of a streamed copy."""
+
+    def local_path(location: StorageLocation) -> Path | None:
+        if store is None or location.provider != PROVIDER:
+            return None
+        return store.path_for(location)
+
+    return local_path
+
+
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):  # Windows cannot open a directory to fsync it
         fd = os.open(path, os.O_RDONLY)

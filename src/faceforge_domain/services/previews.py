@@ -96,6 +96,10 @@ class PreviewService:
         async with self._uow.read() as uow:
             return await uow.previews.count_missing()
 
+    async def count_failed(self) -> int:
+        async with self._uow.read() as uow:
+            return await uow.previews.count_failed()
+
     async def build(self, asset_ids: Sequence[str], *, force: bool = False) -> list[PreviewRecord]:
         """Make the previews of these originals: one record each (gone or already done ones: none).
 

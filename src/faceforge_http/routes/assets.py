@@ -18,12 +18,11 @@ from faceforge_domain.errors import Invalid
 from faceforge_domain.filetypes import MAX_FILENAME_CHARS
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity
 from faceforge_domain.paging import PageRequest
-from faceforge_domain.ranges import plan_download, strong_etag
 from faceforge_domain.services.assets import AssetPatch, AssetService, IngestOptions, IngestResult
 from faceforge_http.deps import AssetServiceDep, ClockDep, UploadSettingsDep
 from faceforge_http.digests import HEADER as DIGEST_HEADER
 from faceforge_http.digests import expected_sha256
-from faceforge_http.download import BlobResponse, download_response
+from faceforge_http.download import BlobResponse, answer_download
 from faceforge_http.envelope import Ok, Page, ok, page_out
 from faceforge_http.openapi import may_answer
 from faceforge_http.params import IdFilter, PageDep, RecordId, Search
@@ -275,22 +274,12 @@ class AssetController(Controller):
         inline: FromQuery[bool] = False,
     ) -> BlobResponse:
         asset = await assets.get(asset_id)
-        headers = request.headers
-        plan = plan_download(
-            size=asset.size_bytes,
-            etag=strong_etag(asset.content_hash),
-            last_modified=asset.created_at,
-            now=clock.now(),
-            range_header=headers.get("range"),
-            if_range=headers.get("if-range"),
-            if_none_match=headers.get("if-none-match"),
-            if_modified_since=headers.get("if-modified-since"),
-        )
 
         def reader(start: int, end: int) -> Any:
             return assets.read(asset, start, end)
 
-        return download_response(asset, plan, reader, inline=inline, head=request.method == HttpMethod.HEAD)
+        head = request.method == HttpMethod.HEAD
+        return answer_download(asset, request.headers, clock.now(), reader, inline=inline, head=head)
 
 
 async def _page(assets: AssetService, query: AssetQuery, page: PageRequest) -> Page[AssetOut]:
