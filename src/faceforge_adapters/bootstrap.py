@@ -46,6 +46,7 @@ from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
 from faceforge_domain.clock import Clock, SystemClock
 from faceforge_domain.events import EventFeed
 from faceforge_domain.jobs.service import JobService
+from faceforge_domain.jobs.assets_retype import register_assets_retype
 from faceforge_domain.jobs.storage_migrate import register_storage_migrate
 from faceforge_domain.plugins.ports import PluginSource
 from faceforge_domain.plugins.service import PluginService
@@ -56,6 +57,7 @@ from faceforge_domain.services.entities import EntityService
 from faceforge_domain.services.fielddefs import FieldDefinitionService
 from faceforge_domain.services.metadata import MetadataRunner
 from faceforge_domain.services.relationships import RelationshipService
+from faceforge_domain.services.retype import AssetRetyping
 from faceforge_domain.services.storage_migration import StorageMigration
 from faceforge_domain.sessions import SessionService
 from faceforge_domain.uploads.service import ResumableUploads
@@ -94,6 +96,7 @@ class Core:
     version: str
     space: DiskSpace
     lifecycle: Lifecycle
+    retyping: AssetRetyping
     storage_migration: StorageMigration | None = None
     seaweed: ManagedSeaweed | None = None
 
@@ -255,6 +258,8 @@ async def build_core(
         stores = storage.router.stores() if storage else {store.name: store}
         migration = StorageMigration(units, stores)
         register_storage_migrate(jobs.service.registry, migration, stores)
+        retyping = AssetRetyping(units, store, clock)
+        register_assets_retype(jobs.service.registry, retyping)
         uploads = ResumableUploads(
             FilesystemPartialUploads(paths.uploads_dir),
             assets,
@@ -291,6 +296,7 @@ async def build_core(
             space=space,
             lifecycle=lifecycle_for(paths, jobs, plugins, metadata, uploads, seaweed),
             storage_migration=migration,
+            retyping=retyping,
             seaweed=seaweed,
         )
         log.info("core built", extra={"home": str(paths.home), "version": core.version})

@@ -150,5 +150,12 @@ def infer_kind(mime_type: str, filename: str) -> str:
             return kind
     if mime_type.startswith(_DOCUMENT_FAMILIES):
         return "doc.document"
+    return family_kind(mime_type)
+
+
+def family_kind(mime_type: str) -> str:
+    """The broad kind of a type's family (``image.original``, ``video.original``, ``audio.clip``), else
+    ``file``: what ``infer_kind`` falls back to, and all it knew of most types before it knew RAWs,
+    documents, models and archives."""
     family = mime_type.split("/", 1)[0]
     return {"image": "image.original", "video": "video.original", "audio": "audio.clip"}.get(family, "file")
