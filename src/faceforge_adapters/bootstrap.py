@@ -45,8 +45,8 @@ from faceforge_adapters.storage.wiring import Storage, build_storage
 from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
 from faceforge_domain.clock import Clock, SystemClock
 from faceforge_domain.events import EventFeed
-from faceforge_domain.jobs.service import JobService
 from faceforge_domain.jobs.assets_retype import register_assets_retype
+from faceforge_domain.jobs.service import JobService
 from faceforge_domain.jobs.storage_migrate import register_storage_migrate
 from faceforge_domain.plugins.ports import PluginSource
 from faceforge_domain.plugins.service import PluginService
