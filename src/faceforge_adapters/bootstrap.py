@@ -46,6 +46,7 @@ from faceforge_adapters.storage.wiring import Storage, build_storage
 from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
 from faceforge_domain.clock import Clock, SystemClock
 from faceforge_domain.events import EventFeed
+from faceforge_domain.jobs.assets_retype import register_assets_retype
 from faceforge_domain.jobs.previews_build import register_previews_build
 from faceforge_domain.jobs.service import JobService
 from faceforge_domain.jobs.storage_migrate import register_storage_migrate
@@ -60,6 +61,7 @@ from faceforge_domain.services.fielddefs import FieldDefinitionService
 from faceforge_domain.services.metadata import MetadataRunner
 from faceforge_domain.services.previews import PreviewRunner, PreviewService
 from faceforge_domain.services.relationships import RelationshipService
+from faceforge_domain.services.retype import AssetRetyping
 from faceforge_domain.services.storage_migration import StorageMigration
 from faceforge_domain.sessions import SessionService
 from faceforge_domain.uploads.service import ResumableUploads
@@ -99,6 +101,7 @@ class Core:
     version: str
     space: DiskSpace
     lifecycle: Lifecycle
+    retyping: AssetRetyping
     storage_migration: StorageMigration | None = None
     seaweed: ManagedSeaweed | None = None
 
@@ -273,6 +276,8 @@ async def build_core(
         stores = storage.router.stores() if storage else {store.name: store}
         migration = StorageMigration(units, stores)
         register_storage_migrate(jobs.service.registry, migration, stores)
+        retyping = AssetRetyping(units, store, clock)
+        register_assets_retype(jobs.service.registry, retyping)
         uploads = ResumableUploads(
             FilesystemPartialUploads(paths.uploads_dir),
             assets,
@@ -312,6 +317,7 @@ async def build_core(
                 paths, jobs, plugins, metadata, PreviewRunner(previews, preview_queue), uploads, seaweed
             ),
             storage_migration=migration,
+            retyping=retyping,
             seaweed=seaweed,
         )
         log.info("core built", extra={"home": str(paths.home), "version": core.version})

@@ -1,5 +1,5 @@
 """``faceforge asset``: store, list and show files and the entities they are linked to, purge deleted
-ones.
+ones, correct recorded types (``retype``, through the ``core.assets.retype`` job).
 
 They run straight through the library (no server needed); ``asset add`` runs the metadata runner and
 waits for it, so it prints the final ``metadata_status``.
@@ -16,9 +16,12 @@ import msgspec
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_cli.common import STORES_BYTES, command_group, fail, print_json, with_core
+from faceforge_cli.common import RUNS_JOBS, STORES_BYTES, command_group, fail, print_json, with_core
+from faceforge_cli.jobs import follow_log
 from faceforge_cli.resumable import add_resumable
 from faceforge_domain.asset_query import AssetQuery
+from faceforge_domain.jobs.assets_retype import JOB_TYPE as RETYPE_JOB
+from faceforge_domain.jobs.models import Job, LogEntry
 from faceforge_domain.models import Asset, LinkedEntity
 from faceforge_domain.paging import MAX_LIMIT, PageRequest, PageResult
 from faceforge_domain.services.assets import IngestOptions, IngestResult, PurgeReport
@@ -148,3 +151,38 @@ def asset_purge(as_json: bool = typer.Option(False, "--json", help="Print JSON."
         print_json(msgspec.to_builtins(report))
         return
     typer.echo(f"purged {len(report.asset_ids)} asset(s), {report.bytes_freed} bytes freed")
+
+
+def _print_changes(_job: Job, entries: list[LogEntry]) -> None:
+    """One line on stderr per asset the job changed or could not check, as its log reports them."""
+    for entry in entries:
+        if entry.data and "asset_id" in entry.data:
+            typer.echo(entry.message, err=True)
+
+
+@asset_app.command("retype")
+def asset_retype(
+    asset_ids: list[str] = typer.Argument(None, help="Only these asset ids (default: every asset)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the job's result as JSON."),
+) -> None:
+    """Sniff stored assets' first bytes again; correct their MIME type and (inferred) kind."""
+    given = {"asset_ids": asset_ids} if asset_ids else {}
+
+    async def action(core: Core) -> Job:
+        job = await core.jobs.create(RETYPE_JOB, given, created_by="cli")
+        typer.echo(f"retype job {job.job_id}", err=True)
+        return await follow_log(core.jobs, job.job_id, 0, _print_changes)
+
+    final = with_core(action, RUNS_JOBS)
+    if final.result is None:
+        fail(f"retype {final.status}: {final.error.message if final.error else 'no result'}", 1)
+    result = final.result
+    if as_json:
+        print_json(result)
+    else:
+        typer.echo(
+            f"checked {result['total']} assets: {result['changed']} corrected, "
+            f"{result['unchanged']} already right, {result['failed']} failed"
+        )
+    if result["failed"]:
+        raise typer.Exit(1)

@@ -1,7 +1,8 @@
 """File names, MIME types and asset kinds: pure rules, no I/O.
 
 The MIME type is sniffed from the first bytes where a signature is known and only then taken from the
-file name, never blindly from a client's header.
+file name, never blindly from a client's header; the probes for each format family live in
+``formats/``. The kind follows from the type (``infer_kind``).
 """
 
 from __future__ import annotations
@@ -12,31 +13,67 @@ import re
 import unicodedata
 
 from faceforge_domain.errors import FieldError, Invalid
+from faceforge_domain.formats.isobmff import isobmff_mime
+from faceforge_domain.formats.magic import magic_mime
+from faceforge_domain.formats.raw import RAW_TYPES, raw_by_name
+from faceforge_domain.formats.tiff import tiff_mime
+from faceforge_domain.formats.zip import zip_mime
 
-# (offset, signature, mime) — the formats users actually drop in, checked in order.
-_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
-    (0, b"\xff\xd8\xff", "image/jpeg"),
-    (0, b"\x89PNG\r\n\x1a\n", "image/png"),
-    (0, b"GIF87a", "image/gif"),
-    (0, b"GIF89a", "image/gif"),
-    (0, b"%PDF-", "application/pdf"),
-    (0, b"II*\x00", "image/tiff"),
-    (0, b"MM\x00*", "image/tiff"),
-    (0, b"BM", "image/bmp"),
-    (0, b"fLaC", "audio/flac"),
-    (0, b"OggS", "audio/ogg"),
-    (0, b"ID3", "audio/mpeg"),
-    (0, b"\x1a\x45\xdf\xa3", "video/x-matroska"),
-    (0, b"PK\x03\x04", "application/zip"),
-    (4, b"ftypqt", "video/quicktime"),
-    (4, b"ftypheic", "image/heic"),
-    (4, b"ftypavif", "image/avif"),
-    (4, b"ftypM4A", "audio/mp4"),
-    (4, b"ftyp", "video/mp4"),
-)
-_RIFF_KINDS = {b"WEBP": "image/webp", b"WAVE": "audio/wav", b"AVI ": "video/x-msvideo"}
 _LORA_EXTENSIONS = (".safetensors", ".ckpt", ".pt")
-SNIFF_BYTES = 64
+# How much of a file's start the sniffing reads: a camera's TIFF IFD0 and the strings it points at
+# (Make), a ZIP's first local headers (an OOXML file's ``word/`` part comes after a few small
+# entries) and a tar header (at 257) all fall in the first 4 KiB. Everything that ingests bytes
+# keeps this much of the head (small files: all of it), so no file is read twice for its type.
+SNIFF_BYTES = 4096
+OCTET_STREAM = "application/octet-stream"
+# Types only the name tells (ONNX has no signature), where ``mimetypes`` may know none. Formats with
+# a signature are not here: a ``.safetensors`` name on other bytes does not make them safetensors.
+_TYPES_BY_EXTENSION: dict[str, str] = {".onnx": "application/x-onnx", ".svg": "image/svg+xml"}
+DOCUMENT_TYPES = frozenset(
+    {
+        "application/epub+zip",
+        "application/msword",
+        "application/rtf",
+        "text/rtf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    }
+)
+_DOCUMENT_FAMILIES = ("application/vnd.oasis.opendocument.",)
+MODEL_TYPES = frozenset(
+    {"application/x-safetensors", "application/x-pytorch", "application/x-gguf", "application/x-onnx"}
+)
+ARCHIVE_TYPES = frozenset(
+    {
+        "application/zip",
+        "application/x-7z-compressed",
+        "application/vnd.rar",
+        "application/gzip",
+        "application/x-xz",
+        "application/x-bzip2",
+        "application/x-tar",
+    }
+)
+_KINDS_BY_TYPE: tuple[tuple[frozenset[str], str], ...] = (
+    (RAW_TYPES, "image.raw"),
+    (DOCUMENT_TYPES, "doc.document"),
+    (MODEL_TYPES, "model.weights"),
+    (ARCHIVE_TYPES, "archive"),
+)
+# The kinds ``infer_kind`` gives on its own (a client may name any other).
+INFERRED_KINDS = (
+    "image.original",
+    "image.raw",
+    "video.original",
+    "audio.clip",
+    "doc.pdf",
+    "doc.document",
+    "model.lora",
+    "model.weights",
+    "archive",
+    "file",
+)
 # What a browser shows without running anything in it. Everything else (HTML, SVG, XML, scripts...)
 # could run script on the app's own origin if it were shown, so it is only ever downloaded.
 _PASSIVE_FAMILIES = ("image/", "video/", "audio/")
@@ -74,16 +111,21 @@ def clean_filename(raw: str, field: str = "filename") -> str:
 
 
 def sniff_mime(head: bytes, filename: str) -> str:
-    """MIME type from the leading bytes, then from the name, else ``application/octet-stream``."""
-    if head[:4] == b"RIFF" and head[8:12] in _RIFF_KINDS:
-        return _RIFF_KINDS[head[8:12]]
-    for offset, signature, mime in _SIGNATURES:
-        if head[offset : offset + len(signature)] == signature:
-            return mime
-    if filename.lower().endswith(".safetensors"):
-        return "application/octet-stream"
+    """MIME type from the leading bytes, then from the name, else ``application/octet-stream``.
+
+    ``head`` is the file's first ``SNIFF_BYTES`` (all of it when shorter); any bytes at all are
+    answered, never an error.
+    """
+    found = isobmff_mime(head) or tiff_mime(head, filename) or zip_mime(head, filename)
+    return found or magic_mime(head, filename) or _mime_by_name(filename)
+
+
+def _mime_by_name(filename: str) -> str:
+    dot = filename.rfind(".")
+    extension = filename[dot:].lower() if dot >= 0 else ""
+    known = _TYPES_BY_EXTENSION.get(extension) or raw_by_name(filename)
     guessed, _ = mimetypes.guess_type(filename, strict=False)
-    return guessed or "application/octet-stream"
+    return known or guessed or OCTET_STREAM
 
 
 def shows_passively(mime_type: str) -> bool:
@@ -98,10 +140,22 @@ def shows_passively(mime_type: str) -> bool:
 
 
 def infer_kind(mime_type: str, filename: str) -> str:
-    """The asset kind a file gets when the uploader names none."""
+    """The asset kind a file gets when the uploader names none (the list: ``INFERRED_KINDS``)."""
     if filename.lower().endswith(_LORA_EXTENSIONS):
         return "model.lora"
     if mime_type == "application/pdf":
         return "doc.pdf"
+    for types, kind in _KINDS_BY_TYPE:
+        if mime_type in types:
+            return kind
+    if mime_type.startswith(_DOCUMENT_FAMILIES):
+        return "doc.document"
+    return family_kind(mime_type)
+
+
+def family_kind(mime_type: str) -> str:
+    """The broad kind of a type's family (``image.original``, ``video.original``, ``audio.clip``), else
+    ``file``: what ``infer_kind`` falls back to, and all it knew of most types before it knew RAWs,
+    documents, models and archives."""
     family = mime_type.split("/", 1)[0]
     return {"image": "image.original", "video": "video.original", "audio": "audio.clip"}.get(family, "file")

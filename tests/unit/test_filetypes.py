@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from faceforge_domain.errors import Invalid
 from faceforge_domain.filetypes import (
+    INFERRED_KINDS,
     MAX_FILENAME_CHARS,
     clean_filename,
     infer_kind,
@@ -80,7 +81,13 @@ def test_clean_filename_examples(raw: str, cleaned: str) -> None:
         (b"RIFF\x00\x00\x00\x00WAVEfmt ", "x", "audio/wav"),
         (b"\x00\x00\x00\x18ftypheic", "x", "image/heic"),
         (b"\x00\x00\x00\x18ftypisom", "x", "video/mp4"),
+        (b"\x00\x00\x00\x18ftypisom", "x.heic", "video/mp4"),
         (b"\x1a\x45\xdf\xa3", "x", "video/x-matroska"),
+        (b"II*\x00\x08\x00\x00\x00\x00\x00", "x.nef", "image/x-nikon-nef"),
+        (b"II*\x00\x08\x00\x00\x00\x00\x00", "x.tif", "image/tiff"),
+        (b"\x00\x01", "model.onnx", "application/x-onnx"),
+        (b"\x00\x01", "photo.NEF", "image/x-nikon-nef"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "x", "image/svg+xml"),
         (b"fLaC", "x", "audio/flac"),
         (b"plain words", "notes.txt", "text/plain"),
         (b"\x00\x01", "weights.safetensors", "application/octet-stream"),
@@ -104,10 +111,32 @@ def test_sniff_mime_prefers_the_bytes_then_the_name(head: bytes, name: str, mime
         ("application/pdf", "a.pdf", "doc.pdf"),
         ("text/plain", "a.txt", "file"),
         ("application/octet-stream", "a.bin", "file"),
+        ("image/x-canon-cr3", "a.cr3", "image.raw"),
+        ("image/x-adobe-dng", "a.dng", "image.raw"),
+        ("image/heic", "a.heic", "image.original"),
+        ("image/avif", "a.avif", "image.original"),
+        ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "a.docx", "doc.document"),
+        ("application/vnd.oasis.opendocument.text", "a.odt", "doc.document"),
+        ("application/epub+zip", "a.epub", "doc.document"),
+        ("text/rtf", "a.rtf", "doc.document"),
+        ("application/x-safetensors", "face.safetensors", "model.lora"),
+        ("application/x-safetensors", "base", "model.weights"),
+        ("application/x-gguf", "llm.gguf", "model.weights"),
+        ("application/x-onnx", "net.onnx", "model.weights"),
+        ("application/x-pytorch", "net.pth", "model.weights"),
+        ("application/zip", "a.zip", "archive"),
+        ("application/x-7z-compressed", "a.7z", "archive"),
     ],
 )
 def test_infer_kind_table(mime: str, name: str, kind: str) -> None:
     assert infer_kind(mime, name) == kind
+
+
+@given(st.binary(max_size=600), st.sampled_from(["x", "a.tif", "a.nef", "a.docx", "a.pkl", "a.onnx"]))
+def test_any_bytes_get_a_type_and_a_known_kind(head: bytes, name: str) -> None:
+    mime = sniff_mime(head, name)
+    assert "/" in mime
+    assert infer_kind(mime, name) in INFERRED_KINDS
 
 
 @pytest.mark.parametrize(
@@ -122,6 +151,7 @@ def test_infer_kind_table(mime: str, name: str, kind: str) -> None:
         ("image/svg+xml", False),
         ("IMAGE/SVG+XML; charset=utf-8", False),
         ("image/svg", False),
+        ("image/x-canon-cr3", True),
         ("text/html", False),
         ("application/xhtml+xml", False),
         ("text/xml", False),

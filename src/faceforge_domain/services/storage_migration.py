@@ -17,16 +17,13 @@ from dataclasses import dataclass, field
 
 import anyio
 
-from faceforge_domain.asset_query import AssetPosition, AssetQuery
 from faceforge_domain.errors import DomainError, FieldError, Invalid
 from faceforge_domain.ids import ContentHasher
 from faceforge_domain.models import Asset, StorageLocation
 from faceforge_domain.ports import BlobStore, UnitOfWorkFactory
-from faceforge_domain.timefmt import format_timestamp
+from faceforge_domain.services.asset_walk import every_asset
 
 log = logging.getLogger("faceforge.storage.migrate")
-
-PAGE = 200
 
 
 @dataclass(slots=True)
@@ -71,17 +68,7 @@ class StorageMigration:
 
     async def pending(self, source: str) -> list[Asset]:
         """Every asset (soft-deleted ones included: their bytes are kept) stored on ``source``."""
-        found: list[Asset] = []
-        after: AssetPosition | None = None
-        query = AssetQuery(include_deleted=True)
-        while True:
-            async with self._units.read() as uow:
-                page = await uow.assets.find(query, limit=PAGE, after=after)
-            found.extend(a for a in page if a.storage.provider == source)
-            if len(page) < PAGE:
-                return found
-            last = page[-1]
-            after = AssetPosition(created_at=format_timestamp(last.created_at), asset_id=last.asset_id)
+        return [asset async for asset in every_asset(self._units) if asset.storage.provider == source]
 
     async def migrate(
         self,

@@ -17,6 +17,7 @@ from litestar.response import Template
 
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.errors import NotFound
+from faceforge_domain.filetypes import INFERRED_KINDS
 from faceforge_domain.jobs.models import JOB_STATUSES
 from faceforge_domain.models import FieldDefinition, FieldType
 from faceforge_domain.paging import PageRequest
@@ -51,8 +52,6 @@ ENTITY_SORTS = {
     "updated": ("updated_at", "desc"),
 }
 TABS = ("overview", "descriptors", "attachments", "relationships")
-# Suggestions only: kinds are free-form dotted words; these are the ones Core gives on its own.
-ASSET_KINDS = ("image.original", "video.original", "audio.clip", "doc.pdf", "model.lora", "file")
 
 
 def plain(value: msgspec.Struct) -> Any:
@@ -186,7 +185,7 @@ async def assets_page(
             "q": q,
             "kind": kind,
             "mime": mime,
-            "kinds": ASSET_KINDS,
+            "kinds": INFERRED_KINDS,  # suggestions only: kinds are free-form
             "paging": paging(result.total, result.offset, PAGE_SIZE, {"q": q, "kind": kind, "mime": mime}),
         },
     )
