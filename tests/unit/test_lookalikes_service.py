@@ -16,11 +16,11 @@ from faceforge_domain.events import EventFeed, EventFilter
 from faceforge_domain.jobs.duplicates_scan import JOB_TYPE, register_duplicates_scan
 from faceforge_domain.jobs.executor import JobExecutor
 from faceforge_domain.jobs.models import Job
-from faceforge_domain.lookalikes import DuplicateGroup, NoPictureHash
+from faceforge_domain.lookalikes import NoPictureHash
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.services.assets import AssetService
 from faceforge_domain.services.entities import EntityService
-from faceforge_domain.services.lookalikes import LookalikeService
+from faceforge_domain.services.lookalikes import LookalikeService, ReviewGroup
 from lookalikes_support import asset_id, seed_hashes
 
 pytestmark = pytest.mark.anyio
@@ -44,7 +44,7 @@ class World:
         assert claimed is not None
         return await JobExecutor(self.jobs, 1).run_job(claimed)
 
-    async def groups(self) -> list[DuplicateGroup]:
+    async def groups(self) -> list[ReviewGroup]:
         return (await self.lookalikes.open_groups(PageRequest())).items
 
 
@@ -52,8 +52,13 @@ async def test_search_finds_resized_recompressed_and_cropped_copies_but_not_unre
     world = World()
     await seed_hashes(world.units, dict(enumerate([PHOTO, RESIZED, RECOMPRESSED, CROPPED, *UNRELATED])))
     found = await world.lookalikes.similar(asset_id(0))
-    assert found == [(asset_id(1), 1), (asset_id(2), 2), (asset_id(3), 3)]
-    assert await world.lookalikes.similar(asset_id(0), max_distance=2, limit=1) == [(asset_id(1), 1)]
+    assert [(s.asset.asset_id, s.distance) for s in found] == [
+        (asset_id(1), 1),
+        (asset_id(2), 2),
+        (asset_id(3), 3),
+    ]
+    [nearest] = await world.lookalikes.similar(asset_id(0), max_distance=2, limit=1)
+    assert (nearest.asset.filename, nearest.distance) == ("IMG_0001.jpg", 1)
 
 
 async def test_search_refuses_unknown_assets_missing_hashes_and_bad_distances() -> None:
@@ -83,13 +88,20 @@ async def test_a_scan_groups_look_alikes_and_a_rescan_replaces_only_the_open_lis
         "replaced_open_groups": 0,
         "max_distance": 6,
     }
-    first, second = await world.groups()
-    assert [m.asset_id for m in first.members] == [asset_id(0), asset_id(1), asset_id(2)]
+    second, first = sorted(await world.groups(), key=lambda g: len(g.members))
+    assert [(m.asset.asset_id, m.distance) for m in first.members] == [
+        (asset_id(0), 0),
+        (asset_id(1), 1),
+        (asset_id(2), 3),
+    ]
     await world.lookalikes.dismiss(second.group_id)
     rescanned = await world.scan()
     assert rescanned.result is not None
     assert (rescanned.result["groups"], rescanned.result["replaced_open_groups"]) == (1, 1)
-    assert [g.member_ids() for g in await world.groups()] == [first.member_ids()]
+    assert [g.group_id for g in await world.groups()] != [first.group_id]
+    assert [[m.asset.asset_id for m in g.members] for g in await world.groups()] == [
+        [m.asset.asset_id for m in first.members]
+    ]
     assert (await world.lookalikes.group(second.group_id)).status == "dismissed"
 
 

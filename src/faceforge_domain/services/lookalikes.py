@@ -8,6 +8,10 @@ marked resolved. Assets have no tags of their own (entities do), so there are no
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import msgspec
+
 from faceforge_domain.clock import Clock
 from faceforge_domain.errors import Conflict, Invalid, NotFound
 from faceforge_domain.events import record
@@ -15,16 +19,57 @@ from faceforge_domain.lookalikes import (
     DEFAULT_MAX_DISTANCE,
     DEFAULT_SIMILAR_LIMIT,
     DuplicateGroup,
+    GroupStatus,
     NoPictureHash,
     check_max_distance,
     pair_key,
 )
+from faceforge_domain.models import Asset
 from faceforge_domain.paging import PageRequest, PageResult, offset_only, page_of
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.services.assets import asset_soft_delete
 
 # Links of one removed asset moved per read (an asset is rarely linked to more).
 _LINKS_PER_READ = 1000
+
+
+class SimilarAsset(msgspec.Struct, kw_only=True):
+    """A look-alike found by a search: the asset and how many hash bits it differs in."""
+
+    asset: Asset
+    distance: int
+
+
+class ReviewMember(msgspec.Struct, kw_only=True):
+    """A live member of a group as the review shows it: the asset, its size on screen when its
+    metadata says so, its distance to the group's first member and how many entities it is linked to."""
+
+    asset: Asset
+    distance: int
+    width: int | None
+    height: int | None
+    linked_entities: int
+
+
+class ReviewGroup(msgspec.Struct, kw_only=True):
+    group_id: str
+    status: GroupStatus
+    max_distance: int
+    kept_asset_id: str | None
+    created_at: datetime
+    resolved_at: datetime | None
+    members: list[ReviewMember]
+
+
+def dimensions(asset: Asset) -> tuple[int | None, int | None]:
+    """Width and height from the asset's extracted metadata (ExifTool's ImageWidth/ImageHeight)."""
+    for entry in asset.extracted_metadata:
+        data = entry.get("Data")
+        if isinstance(data, dict):
+            width, height = data.get("ImageWidth"), data.get("ImageHeight")
+            if isinstance(width, int) and isinstance(height, int):
+                return width, height
+    return None, None
 
 
 class LookalikeService:
@@ -35,8 +80,8 @@ class LookalikeService:
 
     async def similar(
         self, asset_id: str, max_distance: int = DEFAULT_MAX_DISTANCE, limit: int = DEFAULT_SIMILAR_LIMIT
-    ) -> list[tuple[str, int]]:
-        """``(asset_id, distance)`` of the live assets that look like this one, nearest first."""
+    ) -> list[SimilarAsset]:
+        """The live assets that look like this one, nearest first."""
         check_max_distance(max_distance)
         if not 1 <= limit <= 200:
             raise Invalid.one("limit", "must be between 1 and 200")
@@ -46,19 +91,22 @@ class LookalikeService:
             phash = await uow.lookalikes.get(asset_id)
             if phash is None:
                 raise NoPictureHash(asset_id)
-            return await uow.lookalikes.near(phash, max_distance, limit, exclude_asset_id=asset_id)
+            found = await uow.lookalikes.near(phash, max_distance, limit, exclude_asset_id=asset_id)
+            assets = await uow.assets.get_many([other for other, _ in found])
+        return [SimilarAsset(asset=assets[other], distance=d) for other, d in found if other in assets]
 
-    async def open_groups(self, page: PageRequest) -> PageResult[DuplicateGroup]:
+    async def open_groups(self, page: PageRequest) -> PageResult[ReviewGroup]:
         """The open review list, oldest scan first (offset paging)."""
         offset_only(page, "duplicate groups")
         async with self._units.read() as uow:
-            items = await uow.duplicate_groups.select("open", limit=page.limit, offset=page.offset)
+            found = await uow.duplicate_groups.select("open", limit=page.limit, offset=page.offset)
+            items = [await _review(uow, group) for group in found]
             total = await uow.duplicate_groups.count("open")
         return page_of(items, total, page)
 
-    async def group(self, group_id: str) -> DuplicateGroup:
+    async def group(self, group_id: str) -> ReviewGroup:
         async with self._units.read() as uow:
-            return await _require_group(uow, group_id)
+            return await _review(uow, await _require_group(uow, group_id))
 
     async def keep(self, group_id: str, asset_id: str) -> DuplicateGroup:
         """Keep ``asset_id`` and soft-delete the group's other live members, moving what they carry."""
@@ -117,6 +165,31 @@ class LookalikeService:
                 entity.updated_at = self._clock.now()
                 await uow.entities.update(entity)
                 await record(uow, self._clock, "entity.updated", entity_id)
+
+
+async def _review(uow: UnitOfWork, group: DuplicateGroup) -> ReviewGroup:
+    """The group with its live members' records (members trashed since the scan are left out)."""
+    assets = await uow.assets.get_many(group.member_ids())
+    members = []
+    for member in group.members:
+        asset = assets.get(member.asset_id)
+        if asset is not None:
+            width, height = dimensions(asset)
+            linked = await uow.assets.count_linked_entities(asset.asset_id, include_deleted=False)
+            members.append(
+                ReviewMember(
+                    asset=asset, distance=member.distance, width=width, height=height, linked_entities=linked
+                )
+            )
+    return ReviewGroup(
+        group_id=group.group_id,
+        status=group.status,
+        max_distance=group.max_distance,
+        kept_asset_id=group.kept_asset_id,
+        created_at=group.created_at,
+        resolved_at=group.resolved_at,
+        members=members,
+    )
 
 
 async def _require_group(uow: UnitOfWork, group_id: str) -> DuplicateGroup:
