@@ -20,8 +20,8 @@ from faceforge_domain.lookalikes import NoPictureHash
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.services.assets import AssetService
 from faceforge_domain.services.entities import EntityService
-from faceforge_domain.services.lookalikes import LookalikeService, ReviewGroup
-from lookalikes_support import asset_id, seed_hashes
+from faceforge_domain.services.lookalikes import LookalikeService, ReviewGroup, dimensions
+from lookalikes_support import asset_id, asset_record, seed_hashes
 
 pytestmark = pytest.mark.anyio
 PHOTO = 0x9F3A_5C11_E7D2_08B4
@@ -164,3 +164,20 @@ async def test_keep_and_dismiss_refuse_what_they_cannot_do_and_change_nothing() 
     await world.lookalikes.dismiss(group.group_id)
     with pytest.raises(Conflict, match="already dismissed"):
         await world.lookalikes.keep(group.group_id, asset_id(1))
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"File:ImageWidth": 8, "File:ImageHeight": 6, "EXIF:ImageWidth": 1}, (8, 6)),
+        ({"ImageWidth": 4, "ImageHeight": 3}, (4, 3)),
+        ({"File:ImageWidth": "8", "File:ImageHeight": 6}, (None, None)),
+        ({}, (None, None)),
+    ],
+)
+def test_dimensions_come_from_the_file_metadata_when_known(
+    data: dict[str, object], expected: tuple[int | None, int | None]
+) -> None:
+    asset = asset_record(1)
+    asset.extracted_metadata = [{"Source": "exiftool", "Type": "file", "Data": data}]
+    assert dimensions(asset) == expected

@@ -62,13 +62,15 @@ class ReviewGroup(msgspec.Struct, kw_only=True):
 
 
 def dimensions(asset: Asset) -> tuple[int | None, int | None]:
-    """Width and height from the asset's extracted metadata (ExifTool's ImageWidth/ImageHeight)."""
+    """Width and height from the asset's extracted metadata: ExifTool's ``ImageWidth`` and
+    ``ImageHeight`` of the file itself (``File:``), else of any group."""
     for entry in asset.extracted_metadata:
         data = entry.get("Data")
         if isinstance(data, dict):
-            width, height = data.get("ImageWidth"), data.get("ImageHeight")
-            if isinstance(width, int) and isinstance(height, int):
-                return width, height
+            for group in ("File:", ""):
+                width, height = data.get(f"{group}ImageWidth"), data.get(f"{group}ImageHeight")
+                if isinstance(width, int) and isinstance(height, int):
+                    return width, height
     return None, None
 
 
