@@ -58,6 +58,7 @@ from faceforge_domain.services.assets import AssetService
 from faceforge_domain.services.descriptors import DescriptorService
 from faceforge_domain.services.entities import EntityService
 from faceforge_domain.services.fielddefs import FieldDefinitionService
+from faceforge_domain.services.lookalikes import LookalikeService
 from faceforge_domain.services.metadata import MetadataRunner
 from faceforge_domain.services.previews import PreviewRunner, PreviewService
 from faceforge_domain.services.relationships import RelationshipService
@@ -98,6 +99,7 @@ class Core:
     events: EventFeed
     uploads: ResumableUploads
     sessions: SessionService
+    lookalikes: LookalikeService
     version: str
     space: DiskSpace
     lifecycle: Lifecycle
@@ -311,6 +313,7 @@ async def build_core(
             events=EventFeed(units),
             uploads=uploads,
             sessions=SessionService(units, clock),
+            lookalikes=LookalikeService(units, clock),
             version=core_version(),
             space=space,
             lifecycle=lifecycle_for(

@@ -18,6 +18,7 @@ from faceforge_adapters.seaweed.process import data_dir_for
 from faceforge_domain.clock import Clock
 from faceforge_domain.imports.handler import BulkImport
 from faceforge_domain.imports.models import JOB_TYPE as BULK_IMPORT
+from faceforge_domain.jobs.duplicates_scan import register_duplicates_scan
 from faceforge_domain.jobs.executor import JobExecutor
 from faceforge_domain.jobs.lease import LeasePolicy
 from faceforge_domain.jobs.registry import JobRegistry
@@ -78,6 +79,7 @@ def build_jobs(
     """The jobs service and executor; ``liveness`` is this process's lock (held by ``bootstrap``)."""
     registry = JobRegistry()
     register_core_job_types(registry, config, paths, assets, entities, clock)
+    register_duplicates_scan(registry, units, clock)
     lease = LeasePolicy(
         duration=timedelta(seconds=config.jobs.runner_lease_seconds),
         max_attempts=config.jobs.runner_max_attempts,

@@ -22,9 +22,11 @@ from faceforge_cli.resumable import add_resumable
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.jobs.assets_retype import JOB_TYPE as RETYPE_JOB
 from faceforge_domain.jobs.models import Job, LogEntry
+from faceforge_domain.lookalikes import DEFAULT_MAX_DISTANCE, DEFAULT_SIMILAR_LIMIT, MAX_DISTANCE
 from faceforge_domain.models import Asset, LinkedEntity
 from faceforge_domain.paging import MAX_LIMIT, PageRequest, PageResult
 from faceforge_domain.services.assets import IngestOptions, IngestResult, PurgeReport
+from faceforge_domain.services.lookalikes import SimilarAsset
 
 asset_app = command_group("Assets: files attached to entities.")
 
@@ -137,6 +139,29 @@ def asset_entities(
     for link in page.items:
         typer.echo(f"{link.entity.entity_id}  {link.role or '-':16} {link.entity.display_name}")
     typer.echo(f"{len(page.items)} of {page.total}")
+
+
+@asset_app.command("similar")
+def asset_similar(
+    asset_id: str = typer.Argument(..., help="The asset id (its SHA-256)."),
+    max_distance: int = typer.Option(
+        DEFAULT_MAX_DISTANCE, min=0, max=MAX_DISTANCE, help="Bits of the 64-bit picture hash that may differ."
+    ),
+    limit: int = typer.Option(DEFAULT_SIMILAR_LIMIT, min=1, max=MAX_LIMIT, help="How many."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List the live assets whose picture looks like this one's, nearest first."""
+
+    async def similar(core: Core) -> list[SimilarAsset]:
+        return await core.lookalikes.similar(asset_id, max_distance, limit)
+
+    found = with_core(similar)
+    if as_json:
+        print_json(msgspec.to_builtins(found))
+        return
+    for item in found:
+        typer.echo(f"{item.distance:>2}  {_line(item.asset)}")
+    typer.echo(f"{len(found)} look-alikes")
 
 
 @asset_app.command("purge")

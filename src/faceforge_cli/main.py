@@ -26,6 +26,7 @@ from faceforge_cli import (
     config_cmds,
     db_cmds,
     descriptors,
+    duplicates,
     entities,
     fielddefs,
     imports,
@@ -61,6 +62,7 @@ GROUPS = {
     "plugin": plugins.plugin_app,
     "seaweed": seaweed.seaweed_app,
     "storage": seaweed.storage_app,
+    "duplicates": duplicates.duplicates_app,
 }
 # The names of the release before, still working (hidden from the help) until the next one.
 OLD_NAMES = {

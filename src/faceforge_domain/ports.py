@@ -27,6 +27,7 @@ from faceforge_domain.transaction import Transaction
 
 if TYPE_CHECKING:  # the jobs package builds on these ports; it is only named here
     from faceforge_domain.jobs.ports import JobRepository
+    from faceforge_domain.lookalikes import DuplicateGroupRepository, LookalikeRepository
     from faceforge_domain.plugins.ports import PluginRepository
     from faceforge_domain.previews import PreviewRepository
     from faceforge_domain.sessions import SessionRepository
@@ -61,6 +62,10 @@ class EntityRepository(Protocol):
 
     async def with_fields(self, field_key: str | None) -> list[tuple[str, dict[str, Any]]]:
         """(entity_id, fields) of live entities; only those holding ``field_key`` when given."""
+        ...
+
+    async def showing_thumbnail(self, asset_ids: Collection[str]) -> list[str]:
+        """Ids of the entities (deleted ones included) whose primary thumbnail is one of ``asset_ids``."""
         ...
 
 
@@ -240,6 +245,14 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def previews(self) -> PreviewRepository: ...
+
+    @property
+    def lookalikes(self) -> LookalikeRepository:
+        """Each picture's perceptual hash (stored by the preview pipeline)."""
+        ...
+
+    @property
+    def duplicate_groups(self) -> DuplicateGroupRepository: ...
 
 
 class UnitOfWorkFactory(Protocol):

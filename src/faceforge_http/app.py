@@ -47,6 +47,7 @@ from faceforge_http.routes.events import EventController
 from faceforge_http.routes.fielddefs import FieldDefController
 from faceforge_http.routes.imports import bulk_import
 from faceforge_http.routes.jobs import JobController
+from faceforge_http.routes.lookalikes import LookalikeController
 from faceforge_http.routes.plugins import PluginController
 from faceforge_http.routes.previews import PreviewController
 from faceforge_http.routes.relationships import RelationshipController, relation_types
@@ -160,6 +161,7 @@ def create_app(
             PluginController,
             EventController,
             JobController,
+            LookalikeController,
             bulk_import,
         ],
         guards=[require_token],

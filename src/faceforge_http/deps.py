@@ -25,6 +25,7 @@ from faceforge_domain.services.assets import AssetService
 from faceforge_domain.services.descriptors import DescriptorService
 from faceforge_domain.services.entities import EntityService
 from faceforge_domain.services.fielddefs import FieldDefinitionService
+from faceforge_domain.services.lookalikes import LookalikeService
 from faceforge_domain.services.previews import PreviewService
 from faceforge_domain.services.relationships import RelationshipService
 from faceforge_domain.sessions import SessionService
@@ -82,6 +83,7 @@ SERVICES: dict[str, Provide] = {
     "events": _from_core(lambda core: core.events),
     "uploads": _from_core(lambda core: core.uploads),
     "sessions": _from_core(lambda core: core.sessions),
+    "lookalikes": _from_core(lambda core: core.lookalikes),
     "clock": _from_core(lambda core: core.clock),
     "install_token": _from_core(lambda core: core.install_token),
     "upload_settings": _from_core(_upload_settings),
@@ -102,6 +104,7 @@ PluginServiceDep = NamedDependency[PluginService]
 EventFeedDep = NamedDependency[EventFeed]
 UploadServiceDep = NamedDependency[ResumableUploads]
 SessionServiceDep = NamedDependency[SessionService]
+LookalikeServiceDep = NamedDependency[LookalikeService]
 ClockDep = NamedDependency[SkipValidation[Clock]]  # a Protocol: msgspec cannot check it
 InstallTokenDep = NamedDependency[str]
 UploadSettingsDep = NamedDependency[UploadSettings]

@@ -109,6 +109,12 @@ MATRIX: dict[str, Rule] = {
     "/assets/{asset_id}/download": assets(),
     "/assets/{asset_id}/preview": assets(),
     "/assets/{asset_id}/entities": grants(read=(p.ASSETS_READ, p.ENTITIES_READ)),
+    "/assets/{asset_id}/similar": grants(read=(p.ASSETS_READ,)),
+    "/duplicate-groups": grants(read=(p.ASSETS_READ,)),
+    "/duplicate-groups/{group_id}": grants(read=(p.ASSETS_READ,)),
+    # keeping one moves entity links and thumbnails too
+    "/duplicate-groups/{group_id}/keep": grants(write=(p.ASSETS_WRITE, p.ENTITIES_WRITE)),
+    "/duplicate-groups/{group_id}/dismiss": grants(write=(p.ASSETS_WRITE,)),
     "/uploads": assets(),  # resumable uploads end as assets
     "/uploads/{upload_id}": assets(),
     "/jobs": jobs(),

@@ -7,6 +7,7 @@ nothing is made twice.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -157,8 +158,26 @@ async def test_the_runner_previews_new_files_and_what_was_left_without(world: Wo
         await group.start(PreviewRunner(world.previews, world.queue).run)
         new = await world.add(PNG + b"new", "new.png")
         with anyio.fail_after(5):
-            while await world.previews.missing(None, 10):
+            while await world.previews.missing(None, 10):  # noqa: ASYNC110
                 await anyio.sleep(0.01)
         group.cancel_scope.cancel()
     assert sorted(world.renderer.rendered) == sorted([left.asset_id, new.asset_id])
     assert len(world.renderer.rendered) == 2  # previews are never queued themselves
+
+
+async def hash_of(world: World, asset_id: str) -> int | None:
+    async with world.units.read() as uow:
+        return await uow.lookalikes.get(asset_id)
+
+
+async def test_a_rendered_picture_keeps_its_perceptual_hash_for_look_alike_search(world: World) -> None:
+    photo = await world.add(PNG, "hashed.png")
+    broken = await world.add(PNG + b"broken", "broken.png")
+    world.renderer.failing[broken.asset_id] = "the file is truncated"
+    await world.previews.build([photo.asset_id, broken.asset_id])
+    expected = int.from_bytes(hashlib.sha256(photo.asset_id.encode()).digest()[:8], "big")
+    assert await hash_of(world, photo.asset_id) == expected
+    assert await hash_of(world, broken.asset_id) is None
+    world.renderer.failing[photo.asset_id] = "the decoder crashed"
+    await world.previews.build([photo.asset_id], force=True)
+    assert await hash_of(world, photo.asset_id) is None  # a hash is never older than the record

@@ -17,6 +17,7 @@ from faceforge_http.routes.entities import entity_out
 from faceforge_http.routes.events import event_out
 from faceforge_http.routes.fielddefs import field_def_out
 from faceforge_http.routes.jobs import JobOut, entry_out, job_out
+from faceforge_http.routes.lookalikes import group_out, member_out, similar_out
 from faceforge_http.routes.plugins import plugin_out
 from faceforge_http.routes.relationships import relationship_out
 from faceforge_http.routes.uploads import upload_status_out
@@ -33,6 +34,9 @@ WIRES: list[Wire[Any, Any]] = [
     plugin_out,
     event_out,
     upload_status_out,
+    similar_out,
+    member_out,
+    group_out,
 ]
 
 

@@ -147,7 +147,7 @@ class InMemoryAssetRepository:
         if asset is None or not self._is_purgeable(asset):
             return False
         del self._state.assets[asset_id]
-        self._state.previews.pop(asset_id, None)  # as the table's ON DELETE CASCADE does
+        self._state.forget_asset(asset_id)
         for other in self._state.assets.values():
             if other.derived_from_asset_id == asset_id:
                 other.derived_from_asset_id = None

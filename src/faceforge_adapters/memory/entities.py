@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import msgspec
@@ -112,3 +112,9 @@ class InMemoryEntityRepository:
             for e in sorted(self._state.entities.values(), key=lambda e: e.entity_id)
             if e.deleted_at is None and (field_key is None or field_key in e.fields)
         ]
+
+    async def showing_thumbnail(self, asset_ids: Collection[str]) -> list[str]:
+        wanted = set(asset_ids)
+        return sorted(
+            e.entity_id for e in self._state.entities.values() if e.primary_thumbnail_asset_id in wanted
+        )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from faceforge_domain.events import Event
 from faceforge_domain.jobs.models import Job, LogEntry
+from faceforge_domain.lookalikes import DuplicateGroup
 from faceforge_domain.models import Asset, Descriptor, Entity, FieldDefinition, Relationship
 from faceforge_domain.plugins.models import PluginRecord
 from faceforge_domain.previews import PreviewRecord
@@ -29,3 +30,16 @@ class MemoryState:
     plugins: dict[str, PluginRecord] = field(default_factory=dict)
     sessions: dict[str, UiSession] = field(default_factory=dict)
     previews: dict[str, PreviewRecord] = field(default_factory=dict)
+    lookalikes: dict[str, int] = field(default_factory=dict)
+    duplicate_groups: dict[str, DuplicateGroup] = field(default_factory=dict)
+    dismissed_pairs: set[tuple[str, str]] = field(default_factory=set)
+
+    def forget_asset(self, asset_id: str) -> None:
+        """What the database's cascades do when an asset's record goes for good."""
+        self.previews.pop(asset_id, None)
+        self.lookalikes.pop(asset_id, None)
+        self.dismissed_pairs = {pair for pair in self.dismissed_pairs if asset_id not in pair}
+        for group in self.duplicate_groups.values():
+            group.members = [m for m in group.members if m.asset_id != asset_id]
+            if group.kept_asset_id == asset_id:
+                group.kept_asset_id = None

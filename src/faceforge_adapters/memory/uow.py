@@ -10,10 +10,12 @@ import anyio
 
 from faceforge_adapters.memory.assets import InMemoryAssetRepository
 from faceforge_adapters.memory.descriptors import InMemoryDescriptorRepository
+from faceforge_adapters.memory.duplicate_groups import InMemoryDuplicateGroupRepository
 from faceforge_adapters.memory.entities import InMemoryEntityRepository
 from faceforge_adapters.memory.events import InMemoryEventLog
 from faceforge_adapters.memory.fielddefs import InMemoryFieldDefinitionRepository
 from faceforge_adapters.memory.jobs import InMemoryJobRepository
+from faceforge_adapters.memory.lookalikes import InMemoryLookalikeRepository
 from faceforge_adapters.memory.plugins import InMemoryPluginRepository
 from faceforge_adapters.memory.previews import InMemoryPreviewRepository
 from faceforge_adapters.memory.relationships import InMemoryRelationshipRepository
@@ -39,6 +41,8 @@ class InMemoryUnitOfWork:
     plugins: InMemoryPluginRepository
     sessions: InMemorySessionRepository
     previews: InMemoryPreviewRepository
+    lookalikes: InMemoryLookalikeRepository
+    duplicate_groups: InMemoryDuplicateGroupRepository
 
     def __init__(self, factory: InMemoryUnitOfWorkFactory, *, writable: bool) -> None:
         self._factory = factory
@@ -61,6 +65,8 @@ class InMemoryUnitOfWork:
         self.plugins = InMemoryPluginRepository(self._working)
         self.sessions = InMemorySessionRepository(self._working)
         self.previews = InMemoryPreviewRepository(self._working)
+        self.lookalikes = InMemoryLookalikeRepository(self._working)
+        self.duplicate_groups = InMemoryDuplicateGroupRepository(self._working)
         return self
 
     async def __aexit__(

@@ -8,7 +8,7 @@ Only allow-listed column names are ever put into SQL text; every value is a boun
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import aiosqlite
@@ -175,3 +175,13 @@ class SqliteEntityRepository:
         async with self._conn.execute(sql + " ORDER BY entity_id", params) as cursor:
             rows = await cursor.fetchall()
         return [(row[0], from_json(row[1])) for row in rows]
+
+    async def showing_thumbnail(self, asset_ids: Collection[str]) -> list[str]:
+        ids = list(asset_ids)
+        if not ids:
+            return []
+        sql = (
+            "SELECT entity_id FROM entities "
+            f"WHERE primary_thumbnail_asset_id IN ({', '.join('?' * len(ids))}) ORDER BY entity_id"
+        )
+        return [row[0] for row in await self._conn.execute_fetchall(sql, ids)]

@@ -11,10 +11,12 @@ import aiosqlite
 from faceforge_adapters.sqlite.assets import SqliteAssetRepository
 from faceforge_adapters.sqlite.database import Database
 from faceforge_adapters.sqlite.descriptors import SqliteDescriptorRepository
+from faceforge_adapters.sqlite.duplicate_groups import SqliteDuplicateGroupRepository
 from faceforge_adapters.sqlite.entities import SqliteEntityRepository
 from faceforge_adapters.sqlite.events import SqliteEventLog
 from faceforge_adapters.sqlite.fielddefs import SqliteFieldDefinitionRepository
 from faceforge_adapters.sqlite.jobs import SqliteJobRepository
+from faceforge_adapters.sqlite.lookalikes import SqliteLookalikeRepository
 from faceforge_adapters.sqlite.plugins import SqlitePluginRepository
 from faceforge_adapters.sqlite.previews import SqlitePreviewRepository
 from faceforge_adapters.sqlite.relationships import SqliteRelationshipRepository
@@ -39,6 +41,8 @@ class SqliteUnitOfWork:
     plugins: SqlitePluginRepository
     sessions: SqliteSessionRepository
     previews: SqlitePreviewRepository
+    lookalikes: SqliteLookalikeRepository
+    duplicate_groups: SqliteDuplicateGroupRepository
 
     def __init__(
         self, transaction: AbstractAsyncContextManager[aiosqlite.Connection], *, writable: bool
@@ -59,6 +63,8 @@ class SqliteUnitOfWork:
         self.plugins = SqlitePluginRepository(conn)
         self.sessions = SqliteSessionRepository(conn)
         self.previews = SqlitePreviewRepository(conn)
+        self.lookalikes = SqliteLookalikeRepository(conn)
+        self.duplicate_groups = SqliteDuplicateGroupRepository(conn)
         return self
 
     async def __aexit__(

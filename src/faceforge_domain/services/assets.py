@@ -213,6 +213,18 @@ def described_problems(kind: str | None, user_metadata: JsonObject | None) -> li
     return errors
 
 
+def asset_soft_delete(units: UnitOfWorkFactory, clock: Clock) -> SoftDelete[Asset]:
+    """The one soft delete of assets, with its events (the asset service and look-alikes use it)."""
+    return SoftDelete(
+        units,
+        clock,
+        "asset",
+        lambda unit: unit.assets,
+        deleted_event="asset.deleted",
+        restored_event="asset.restored",
+    )
+
+
 class AssetService:
     def __init__(
         self,
@@ -230,14 +242,7 @@ class AssetService:
         self._metadata = metadata
         self._space = space
         self._records: GroupCommit[_RecordRequest, IngestResult] = GroupCommit(self._record_batch)
-        self._soft_delete = SoftDelete(
-            uow,
-            clock,
-            "asset",
-            lambda unit: unit.assets,
-            deleted_event="asset.deleted",
-            restored_event="asset.restored",
-        )
+        self._soft_delete = asset_soft_delete(uow, clock)
 
     @property
     def store(self) -> BlobStore:

@@ -120,7 +120,12 @@ class PreviewService:
             record = await self._settle(asset, outcome)
             if record is not None:
                 records.append(record)
-        await self._keep(records)
+        hashes = {
+            key: outcome.phash
+            for key, outcome in outcomes.items()
+            if isinstance(outcome, RenderedPreview) and outcome.phash is not None
+        }
+        await self._keep(records, hashes)
         return records
 
     async def _settle(
@@ -179,14 +184,21 @@ class PreviewService:
             raise large
         return small, large
 
-    async def _keep(self, records: list[PreviewRecord]) -> None:
+    async def _keep(self, records: list[PreviewRecord], hashes: dict[str, int]) -> None:
+        """Store the records, and each picture's perceptual hash for look-alike search."""
         if not records:
             return
         async with self._uow.write() as uow:
             live = await uow.assets.get_many([record.asset_id for record in records])
             for record in records:
-                if record.asset_id in live:  # deleted meanwhile: looked at again if restored
-                    await uow.previews.put(record)
+                if record.asset_id not in live:  # deleted meanwhile: looked at again if restored
+                    continue
+                await uow.previews.put(record)
+                phash = hashes.get(record.asset_id) if record.status == "done" else None
+                if phash is None:
+                    await uow.lookalikes.remove(record.asset_id)
+                else:
+                    await uow.lookalikes.put(record.asset_id, phash)
             await uow.commit()
 
 

@@ -56,12 +56,16 @@ class SoftDelete(Generic[R]):
     async def delete(self, key: str) -> None:
         """Hide a live record; an unknown or already hidden one is ``NotFound``."""
         async with self._units.write() as uow:
-            found = await self._require(uow, key, include_deleted=False)
-            found.deleted_at = found.updated_at = self._clock.now()
-            await self._repository(uow).update(found)
-            if self._deleted_event is not None:
-                await record(uow, self._clock, self._deleted_event, key)
+            await self.hide(uow, key)
             await uow.commit()
+
+    async def hide(self, uow: UnitOfWork, key: str) -> None:
+        """``delete`` inside a caller's unit of work (one step of a larger change)."""
+        found = await self._require(uow, key, include_deleted=False)
+        found.deleted_at = found.updated_at = self._clock.now()
+        await self._repository(uow).update(found)
+        if self._deleted_event is not None:
+            await record(uow, self._clock, self._deleted_event, key)
 
     async def restore(self, key: str) -> R:
         """Bring a hidden record back; a live one is returned unchanged."""

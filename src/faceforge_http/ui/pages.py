@@ -29,6 +29,7 @@ from faceforge_http.deps import (
     EntityServiceDep,
     FieldDefServiceDep,
     JobServiceDep,
+    LookalikeServiceDep,
     PluginServiceDep,
     RelationshipServiceDep,
     UploadSettingsDep,
@@ -38,10 +39,13 @@ from faceforge_http.routes.descriptors import descriptor_out
 from faceforge_http.routes.entities import entity_out
 from faceforge_http.routes.fielddefs import field_def_out
 from faceforge_http.routes.jobs import job_out
+from faceforge_http.routes.lookalikes import group_out
 from faceforge_http.routes.plugins import plugin_out
 from faceforge_http.routes.relationships import relationship_out
 
 PAGE_SIZE = 40
+# Look-alike groups per page: each shows its members' pictures side by side.
+GROUPS_PER_PAGE = 10
 DETAIL_LIMIT = 200
 VIEW_COOKIE = "ff_view"
 VIEWS = ("table", "gallery")
@@ -259,4 +263,26 @@ async def plugins_page(plugins: PluginServiceDep) -> Template:
     return Template("plugins.html", context={"plugins": shown_plugins})
 
 
-PAGES = [entities_page, entity_page, assets_page, asset_page, jobs_page, job_page, fields_page, plugins_page]
+@get("/lookalikes", include_in_schema=False)
+async def lookalikes_page(lookalikes: LookalikeServiceDep, offset: FromQuery[int] = 0) -> Template:
+    result = await lookalikes.open_groups(PageRequest(limit=GROUPS_PER_PAGE, offset=max(offset, 0)))
+    return Template(
+        "lookalikes.html",
+        context={
+            "groups": [plain(group_out(g)) for g in result.items],
+            "paging": paging(result.total, result.offset, GROUPS_PER_PAGE, {}),
+        },
+    )
+
+
+PAGES = [
+    entities_page,
+    entity_page,
+    assets_page,
+    asset_page,
+    jobs_page,
+    job_page,
+    fields_page,
+    plugins_page,
+    lookalikes_page,
+]
