@@ -32,6 +32,7 @@ from faceforge_cli import (
     imports,
     jobs,
     plugins,
+    previews,
     relationships,
     seaweed,
 )
@@ -63,6 +64,7 @@ GROUPS = {
     "seaweed": seaweed.seaweed_app,
     "storage": seaweed.storage_app,
     "duplicates": duplicates.duplicates_app,
+    "previews": previews.previews_app,
 }
 # The names of the release before, still working (hidden from the help) until the next one.
 OLD_NAMES = {

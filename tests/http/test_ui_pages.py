@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 
 from faceforge_adapters.bootstrap import Core
 from faceforge_domain.imports.models import JOB_TYPE as IMPORT_JOB
@@ -20,10 +22,15 @@ pytestmark = pytest.mark.anyio
 
 DASH = "\N{EN DASH}"
 PAGES = ["/ui/entities", "/ui/assets", "/ui/jobs", "/ui/admin/fields", "/ui/plugins"]
-PNG_1PX = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
+
+
+def one_pixel_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (1, 1), (200, 120, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG_1PX = one_pixel_png()
 
 
 @pytest.fixture
@@ -68,6 +75,7 @@ async def test_a_full_entity_page_with_thumbnails_stays_under_100_kb(
     ui: httpx.AsyncClient, core: Core
 ) -> None:
     result = await core.assets.ingest(one_chunk(PNG_1PX), IngestOptions(filename="face.png"))
+    await core.previews.build([result.asset.asset_id])
     for n in range(60):
         await core.entities.create_from(
             {
@@ -79,7 +87,7 @@ async def test_a_full_entity_page_with_thumbnails_stays_under_100_kb(
         )
     for view in ("table", "gallery"):
         html = (await ui.get("/ui/entities", params={"view": view})).text
-        assert html.count(f"/v1/assets/{result.asset.asset_id}/download") == PAGE_SIZE
+        assert html.count(f"/v1/assets/{result.asset.asset_id}/preview?size=small&amp;v=") == PAGE_SIZE
         assert await page_weight(ui, html) < 100_000
 
 
@@ -140,14 +148,20 @@ async def test_gallery_choice_is_remembered(ui: httpx.AsyncClient, core: Core) -
     assert 'class="list"' not in again.text
 
 
-async def test_thumbnails_come_lazily_from_the_primary_image(ui: httpx.AsyncClient, core: Core) -> None:
+async def test_thumbnails_are_the_small_previews_of_the_primary_image_loaded_lazily(
+    ui: httpx.AsyncClient, core: Core
+) -> None:
     result = await core.assets.ingest(one_chunk(PNG_1PX), IngestOptions(filename="face.png"))
     asset_id = result.asset.asset_id
     await core.entities.create_from({"display_name": "Ann", "primary_thumbnail_asset_id": asset_id})
+    before = (await ui.get("/ui/entities")).text
+    assert "/download" not in before  # no preview yet: the tile shows the initial, never the original
+    (record,) = await core.previews.build([asset_id])
     html = (await ui.get("/ui/entities")).text
-    assert f'src="/v1/assets/{asset_id}/download?inline=1" alt="" loading="lazy"' in html
-    image = await ui.get(f"/v1/assets/{asset_id}/download?inline=1")
-    assert image.content == PNG_1PX
+    url = f"/v1/assets/{asset_id}/preview?size=small&amp;v={str(record.small_asset_id)[:16]}"
+    assert f'src="{url}" alt="" loading="lazy"' in html
+    image = await ui.get(url.replace("&amp;", "&"))
+    assert image.headers["content-type"] == "image/webp"
 
 
 async def test_entity_tabs_show_fields_descriptors_files_and_both_relationship_directions(

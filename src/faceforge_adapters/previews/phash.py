@@ -35,7 +35,8 @@ def phash(grey: npt.ArrayLike) -> int:
     pixels = np.asarray(grey, dtype=np.float64)
     if pixels.shape != (SIDE, SIDE):
         raise ValueError(f"phash takes a {SIDE}x{SIDE} grey image, got shape {pixels.shape}")
-    low = (_DCT @ pixels @ _DCT.T)[:LOW, :LOW].ravel()
+    # Rounded so floating-point noise (a flat picture's coefficients are ~1e-13, not 0) flips no bit.
+    low = np.round((_DCT @ pixels @ _DCT.T)[:LOW, :LOW].ravel(), 6)
     median = float(np.median(low[1:]))
     value = 0
     for coefficient in low:

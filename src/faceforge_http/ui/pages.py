@@ -31,6 +31,7 @@ from faceforge_http.deps import (
     JobServiceDep,
     LookalikeServiceDep,
     PluginServiceDep,
+    PreviewServiceDep,
     RelationshipServiceDep,
     UploadSettingsDep,
 )
@@ -42,6 +43,7 @@ from faceforge_http.routes.jobs import job_out
 from faceforge_http.routes.lookalikes import group_out
 from faceforge_http.routes.plugins import plugin_out
 from faceforge_http.routes.relationships import relationship_out
+from faceforge_http.ui.previews import preview_view, preview_views
 
 PAGE_SIZE = 40
 # Look-alike groups per page: each shows its members' pictures side by side.
@@ -88,6 +90,7 @@ def field_view(d: FieldDefinition) -> dict[str, Any]:
 @get("/entities", include_in_schema=False)
 async def entities_page(
     entities: EntityServiceDep,
+    previews: PreviewServiceDep,
     request: Request[Any, Any, Any],
     q: FromQuery[str] = "",
     tag: FromQuery[str] = "",
@@ -104,11 +107,13 @@ async def entities_page(
     query = EntityQuery.build(sort_by=sort_by, sort_order=sort_order, q=q.strip() or None, tags=tags)
     result = await entities.search(query, PageRequest(limit=PAGE_SIZE, offset=max(offset, 0)))
     params = {"q": q, "tag": tag, "sort": sort if sort != "newest" else ""}
+    pictures = [(e.primary_thumbnail_asset_id, None) for e in result.items if e.primary_thumbnail_asset_id]
     cookies = [Cookie(key=VIEW_COOKIE, value=chosen_view, path="/ui", samesite="strict", max_age=31536000)]
     return Template(
         "entities.html",
         context={
             "entities": [plain(entity_out(e)) for e in result.items],
+            "previews": await preview_views(previews, pictures),
             "q": q,
             "tag": tag,
             "sort": sort,
@@ -131,12 +136,17 @@ async def entity_page(
     assets: AssetServiceDep,
     relationships: RelationshipServiceDep,
     upload_settings: UploadSettingsDep,
+    previews: PreviewServiceDep,
     entity_id: FromPath[str],
     tab: FromQuery[str] = "overview",
 ) -> Template:
     entity = await entities.get(entity_id)
     tab = tab if tab in TABS else "overview"
     context: dict[str, Any] = {"entity": plain(entity_out(entity)), "tab": tab, "tabs": TABS}
+    if entity.primary_thumbnail_asset_id:
+        context["avatar"] = (await preview_views(previews, [(entity.primary_thumbnail_asset_id, None)]))[
+            entity.primary_thumbnail_asset_id
+        ]
     if tab == "overview":
         context["fields"] = [field_view(d) for d in await field_defs.all("entity")]
     elif tab == "descriptors":
@@ -146,6 +156,7 @@ async def entity_page(
     elif tab == "attachments":
         attached = await assets.find(AssetQuery.build(entity_id=entity_id), PageRequest(limit=DETAIL_LIMIT))
         context["assets"] = [plain(asset_out(a)) for a in attached.items]
+        context["previews"] = await preview_views(previews, [(a.asset_id, a.kind) for a in attached.items])
         context["asset_total"] = attached.total
         context["uploads"] = upload_settings
     else:
@@ -175,6 +186,7 @@ async def _names(entities: EntityService, entity_ids: set[str]) -> dict[str, str
 @get("/assets", include_in_schema=False)
 async def assets_page(
     assets: AssetServiceDep,
+    previews: PreviewServiceDep,
     q: FromQuery[str] = "",
     kind: FromQuery[str] = "",
     mime: FromQuery[str] = "",
@@ -186,6 +198,7 @@ async def assets_page(
         "assets.html",
         context={
             "assets": [plain(asset_out(a)) for a in result.items],
+            "previews": await preview_views(previews, [(a.asset_id, a.kind) for a in result.items]),
             "q": q,
             "kind": kind,
             "mime": mime,
@@ -196,13 +209,17 @@ async def assets_page(
 
 
 @get("/assets/{asset_id:str}", include_in_schema=False)
-async def asset_page(assets: AssetServiceDep, asset_id: FromPath[str]) -> Template:
+async def asset_page(
+    assets: AssetServiceDep, previews: PreviewServiceDep, asset_id: FromPath[str]
+) -> Template:
     asset = await assets.get(asset_id)
+    preview = preview_view(asset_id, asset.kind, await previews.record(asset_id))
     linked = await assets.linked_entities(asset_id, PageRequest(limit=DETAIL_LIMIT))
     return Template(
         "asset.html",
         context={
             "asset": plain(asset_out(asset)),
+            "preview": preview,
             "linked": [plain(linked_entity_out(link)) for link in linked.items],
             "linked_total": linked.total,
         },

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from playwright.sync_api import expect
-from ui_support import SAMPLES, UI, create_entity
+from ui_support import SAMPLES, UI, create_entity, settled_preview
 
 
 def test_signed_out_visitors_are_sent_to_sign_in_and_come_back(ui: UI) -> None:
@@ -78,8 +78,10 @@ def test_create_upload_link_download(ui: UI, tmp_path: Path) -> None:
     linked.get_by_role("button", name="Unlink").click()
     expect(ui.page.locator(".attachment")).to_have_count(0)
 
+    assert settled_preview(ui.server, asset_id)["status"] == "done"
     ui.go("/ui/entities?view=gallery")
-    expect(ui.page.locator(".gallery .tile").filter(has_text="Ann <b>Lee</b>").locator("img")).to_be_visible()
+    tile = ui.page.locator(".gallery .tile").filter(has_text="Ann <b>Lee</b>").locator("img")
+    expect(tile).to_have_attribute("src", re.compile(rf"^/v1/assets/{asset_id}/preview\?size=small&v="))
     ui.shot("entities-gallery")
     ui.go(f"/ui/assets/{asset_id}")
     expect(ui.page.get_by_role("heading", level=1)).to_have_text("GPS.jpg")

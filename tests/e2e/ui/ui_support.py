@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page, expect
 from servers import Server
@@ -49,3 +51,14 @@ def create_entity(ui: UI, name: str) -> str:
     ui.page.wait_for_url(re.compile(r"/ui/entities/[0-9a-f]{64}$"))
     expect(ui.page.get_by_role("heading", level=1)).to_have_text(name)
     return ui.page.url.rsplit("/", 1)[1]
+
+
+def settled_preview(server: Server, asset_id: str, limit_s: float = 60) -> dict[str, Any]:
+    """The file's preview info once the server made (or gave up on) its previews."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        info: dict[str, Any] = server.call("GET", f"/v1/assets/{asset_id}/preview/info")
+        if info["status"] != "pending":
+            return info
+        time.sleep(0.1)
+    raise TimeoutError(f"no preview for {asset_id} after {limit_s} s")
