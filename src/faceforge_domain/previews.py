@@ -97,6 +97,10 @@ class PreviewRepository(Protocol):
 
     async def get(self, asset_id: str) -> PreviewRecord | None: ...
 
+    async def forget_unmade(self, asset_id: str) -> bool:
+        """Drop the record when it holds no pictures (failed, none), so the file is tried again."""
+        ...
+
     async def get_many(self, asset_ids: Collection[str]) -> dict[str, PreviewRecord]: ...
 
     async def missing(self, after: str | None, limit: int) -> list[str]:

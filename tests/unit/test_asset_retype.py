@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from faceforge_domain.jobs.assets_retype import JOB_TYPE, register_assets_retype
 from faceforge_domain.jobs.executor import JobExecutor
 from faceforge_domain.jobs.models import Job
 from faceforge_domain.models import Asset
+from faceforge_domain.previews import PreviewRecord
 from faceforge_domain.services.assets import AssetService, IngestOptions
 from faceforge_domain.services.retype import AssetRetyping
 
@@ -23,6 +25,7 @@ pytestmark = pytest.mark.anyio
 HEIC = b"\x00\x00\x00\x1cftypmif1\x00\x00\x00\x00mif1heichevc" + b"\x00" * 64
 CR3 = b"\x00\x00\x00\x18ftypcrx \x00\x00\x00\x01crx isom" + b"\x00" * 64
 MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 64
+NOW = datetime(2026, 12, 6, tzinfo=UTC)
 DOCX = (
     Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "exiftool-samples" / "OOXML.docx"
 ).read_bytes()
@@ -170,3 +173,30 @@ async def test_bad_input_is_refused_and_no_job_is_left(given: dict[str, object],
         await world.service.create(JOB_TYPE, given)
     assert refused.value.errors[0].field == field
     assert await world.service.claim_next() is None
+
+
+async def test_a_retyped_file_without_a_preview_is_tried_again_one_with_pictures_keeps_them() -> None:
+    world = World()
+    heic = await world.stored_as(HEIC, "IMG_2.HEIC", "video/mp4", "video.original")
+    cr3 = await world.stored_as(CR3, "IMG_3.CR3", "video/mp4", "video.original")
+    async with world.units.write() as uow:
+        await uow.previews.put(
+            PreviewRecord(asset_id=heic.asset_id, status="failed", reason="no video stream", updated_at=NOW)
+        )
+        made = PreviewRecord(
+            asset_id=cr3.asset_id,
+            status="done",
+            small_asset_id="a" * 64,
+            large_asset_id="b" * 64,
+            updated_at=NOW,
+        )
+        await uow.previews.put(made)
+        await uow.commit()
+
+    await world.retyping.correct_type(heic.asset_id)
+    await world.retyping.correct_type(cr3.asset_id)
+
+    async with world.units.read() as uow:
+        assert await uow.previews.get(heic.asset_id) is None
+        assert await uow.previews.missing(None, 10) == [heic.asset_id]
+        assert await uow.previews.get(cr3.asset_id) == made

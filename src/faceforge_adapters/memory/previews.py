@@ -20,6 +20,13 @@ class InMemoryPreviewRepository:
     async def put(self, record: PreviewRecord) -> None:
         self._state.previews[record.asset_id] = record
 
+    async def forget_unmade(self, asset_id: str) -> bool:
+        record = self._state.previews.get(asset_id)
+        if record is None or record.status == "done":
+            return False
+        del self._state.previews[asset_id]
+        return True
+
     async def get(self, asset_id: str) -> PreviewRecord | None:
         return self._state.previews.get(asset_id)
 

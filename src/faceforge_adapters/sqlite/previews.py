@@ -32,6 +32,12 @@ class SqlitePreviewRepository:
     async def put(self, record: PreviewRecord) -> None:
         await self._conn.execute(_PUT, ROWS.values(record))
 
+    async def forget_unmade(self, asset_id: str) -> bool:
+        cursor = await self._conn.execute(
+            "DELETE FROM asset_previews WHERE asset_id = ? AND status != 'done'", (asset_id,)
+        )
+        return cursor.rowcount > 0
+
     async def get(self, asset_id: str) -> PreviewRecord | None:
         return (await self.get_many([asset_id])).get(asset_id)
 

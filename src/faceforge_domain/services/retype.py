@@ -4,7 +4,8 @@ Assets stored before a format was known carry a wrong MIME type (a HEIC or a CR3
 and the kind that followed from it. ``AssetRetyping.correct_type`` reads the asset's first
 ``SNIFF_BYTES`` from the store, sniffs them under the asset's first name (the one its type was
 first taken from) and, when the answer differs, updates the record and appends an
-``asset.retyped`` event holding the values before and after, in the same transaction.
+``asset.retyped`` event holding the values before and after, in the same transaction. A file that
+got no preview under its old type is tried again (its record is dropped; the preview runner finds it).
 
 The kind changes only when Core chose it: when it is what ``infer_kind`` gives for the old type, or
 that type family's broad kind (``image.original``, ``video.original``, ``audio.clip``, ``file``: all
@@ -96,6 +97,7 @@ class AssetRetyping:
             await uow.assets.update(current)
             change = {"before": before._asdict(), "after": after._asdict()}
             await record(uow, self._clock, RETYPED_EVENT, asset_id, change)
+            await uow.previews.forget_unmade(asset_id)  # a new type may have a picture after all
             await uow.commit()
         return Retyped(current, before)
 
