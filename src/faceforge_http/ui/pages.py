@@ -281,12 +281,16 @@ async def plugins_page(plugins: PluginServiceDep) -> Template:
 
 
 @get("/lookalikes", include_in_schema=False)
-async def lookalikes_page(lookalikes: LookalikeServiceDep, offset: FromQuery[int] = 0) -> Template:
+async def lookalikes_page(
+    lookalikes: LookalikeServiceDep, previews: PreviewServiceDep, offset: FromQuery[int] = 0
+) -> Template:
     result = await lookalikes.open_groups(PageRequest(limit=GROUPS_PER_PAGE, offset=max(offset, 0)))
+    members = [(m.asset.asset_id, m.asset.kind) for g in result.items for m in g.members]
     return Template(
         "lookalikes.html",
         context={
             "groups": [plain(group_out(g)) for g in result.items],
+            "previews": await preview_views(previews, members),
             "paging": paging(result.total, result.offset, GROUPS_PER_PAGE, {}),
         },
     )
