@@ -6,8 +6,8 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 
 from faceforge_adapters.bootstrap import Core, bootstrap
 from faceforge_http.app import create_app
@@ -45,6 +45,14 @@ def auth(core: Core) -> dict[str, str]:
 
 
 @pytest.fixture
-async def client(core: Core) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
-    async with AsyncTestClient(app=create_app(core)) as test_client:
+async def client(core: Core) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in the test's own event loop, where Core and its background services run.
+
+    (Litestar's test client would run it in a second loop and block this one for each request: a
+    background task of Core's holding a database lock could then never release it.)
+    """
+    transport = httpx.ASGITransport(app=create_app(core))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver.local", follow_redirects=True
+    ) as test_client:
         yield test_client

@@ -93,7 +93,10 @@ class Database:
                 await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
-                await self._writer.execute("COMMIT")
+                # Shielded too: a cancel landing mid-COMMIT would leave it running in aiosqlite's
+                # thread, and the ROLLBACK below would then find no transaction (or undo nothing).
+                with anyio.CancelScope(shield=True):
+                    await self._writer.execute("COMMIT")
             except BaseException as exc:
                 with anyio.CancelScope(shield=True):
                     # SQLite may have rolled back already (a full disk does that); a failed COMMIT has not
