@@ -17,6 +17,7 @@ from faceforge_adapters.config import LoadedConfig, load_config
 from faceforge_adapters.crash import crash_files, crash_reports_for_process, reporting_crashes
 from faceforge_adapters.home import HomePaths, resolve_home
 from faceforge_adapters.joblease import LockFileLiveness
+from faceforge_adapters.previews.engines import engines
 from faceforge_adapters.resources import frozen_folder
 from faceforge_adapters.scratch import leftover_usage
 from faceforge_adapters.storage.partial_uploads import partial_usage
@@ -213,10 +214,18 @@ def _leftovers_report(paths: HomePaths) -> dict[str, object]:
     return {"ok": found.entries == 0, **msgspec.to_builtins(found), "note": note}
 
 
+def _preview_engines_report() -> dict[str, object]:
+    """Each preview engine's version (``None`` and a note when its library does not load)."""
+    found = engines()
+    notes = [f"{engine.name} {engine.note}" for engine in found if engine.note]
+    versions = {engine.name: engine.version for engine in found}
+    return {"ok": all(engine.found for engine in found), **versions, "note": "; ".join(notes) or None}
+
+
 @app.command()
 def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Check Python, the database, ExifTool, SeaweedFS and the ports; count partial uploads and what
-    stopped processes left in tmp/ (the server removes them when it next starts)."""
+    """Check Python, the database, ExifTool, SeaweedFS, the preview engines and the ports; count partial
+    uploads and what stopped processes left in tmp/ (the server removes them when it next starts)."""
     from faceforge_cli.db_cmds import database_report
 
     loaded = _loaded()
@@ -243,6 +252,7 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
             "version": tool.version,
             "note": tool.note,
         }
+    checks["preview_engines"] = _preview_engines_report()
     for name, port in (
         ("core_port", config.network.core_port),
         ("seaweed_s3_port", config.network.seaweed_s3_port),

@@ -172,12 +172,17 @@ def test_db_status_refuses_a_newer_database_with_exit_2(home: Path) -> None:
 def test_doctor_reports_every_check_as_json(home: Path) -> None:
     ok(home, "db", "migrate")
     report = ok_json(home, "doctor", "--json")
-    assert set(report) >= {"python", "faceforge", "home", "database", "exiftool", "weed", "core_port"}
+    checks = {"python", "faceforge", "home", "database", "exiftool", "weed", "preview_engines", "core_port"}
+    assert set(report) >= checks
     assert report["database"]["ok"] is True
     assert report["exiftool"]["ok"] is True
     assert report["exiftool"]["version"]
     assert report["weed"]["ok"] is True
-    assert "[ok  ] python" in ok(home, "doctor")
+    assert report["preview_engines"]["ok"] is True
+    assert report["preview_engines"]["libvips"]
+    text = ok(home, "doctor")
+    assert "[ok  ] python" in text
+    assert "[ok  ] preview_engines  libvips=" in text
 
 
 def test_doctor_reports_what_a_dead_process_left_in_tmp_and_the_servers_start_removes_it(home: Path) -> None:

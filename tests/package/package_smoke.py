@@ -223,6 +223,21 @@ def doctor_runs_the_bundled_tools_and_no_python_of_the_build_machine(core: Shipp
     assert report["exiftool"]["version"] == manifest["exiftool"]["version"].rsplit(".", 1)[0]
 
 
+PREVIEW_ENGINES = ("libvips", "ffmpeg", "pdfium", "libraw", "libheif")
+
+
+def doctor_names_the_preview_engines_the_package_bundles(core: Shipped) -> None:
+    done = core.run("doctor", "--json")
+    engines = json.loads(done.stdout)["preview_engines"]
+    assert engines["ok"] is True, engines
+    for name in PREVIEW_ENGINES:
+        assert engines[name], engines
+    assert "libde265" in engines["libheif"]  # the HEIC decoder
+    assert "libavcodec" in engines["ffmpeg"]
+    text = core.run("doctor").stdout
+    assert all(f"{name}=" in text for name in PREVIEW_ENGINES), text
+
+
 def an_uploaded_jpeg_gets_metadata_from_the_bundled_exiftool_and_downloads_by_range(core: Shipped) -> None:
     entity = core.api("POST", "/v1/entities", {"display_name": "Smoke Test"})
     assert entity.status == 201, entity.body
@@ -303,6 +318,7 @@ CHECKS: list[Check] = [
     health_reports_the_projects_version,
     v1_needs_the_token_from_the_home,
     doctor_runs_the_bundled_tools_and_no_python_of_the_build_machine,
+    doctor_names_the_preview_engines_the_package_bundles,
     an_uploaded_jpeg_gets_metadata_from_the_bundled_exiftool_and_downloads_by_range,
     a_bulk_import_job_runs_to_completion,
     an_upload_routed_to_s3_is_stored_by_the_bundled_weed,

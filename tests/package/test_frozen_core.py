@@ -7,31 +7,13 @@ change (a clean build takes a few minutes, a cached one seconds).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from package_build import FREEZE_TIMEOUT, frozen_executable
 from package_smoke import CHECKS, ROOT, Check, Shipped, serving
 
-FREEZE = ROOT / "packaging" / "freeze_core.py"
-FREEZE_TIMEOUT = 1800
-
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(FREEZE_TIMEOUT + 300)]
-
-
-def frozen_executable() -> Path:
-    """Build (or reuse) the frozen folder; the path of its ``faceforge``."""
-    done = subprocess.run(
-        [sys.executable, str(FREEZE), "--print-path"],
-        capture_output=True,
-        text=True,
-        timeout=FREEZE_TIMEOUT,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
-    return Path(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")

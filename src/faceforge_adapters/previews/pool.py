@@ -21,13 +21,13 @@ from anyio.streams.buffered import BufferedByteReceiveStream
 
 from faceforge_adapters.previews.protocol import (
     HEADER,
+    MARKER,
     RenderAnswer,
     RenderRequest,
     WorkerSettings,
     body_length,
     frame,
 )
-from faceforge_adapters.previews.worker import MARKER
 
 log = logging.getLogger("faceforge.previews")
 
@@ -76,11 +76,15 @@ class _Worker:
 
 
 class PreviewPool:
-    """Up to ``size`` workers; ``render`` takes a free one (or starts one) for one file."""
+    """Up to ``size`` workers; ``render`` takes a free one (or starts one) for one file.
 
-    def __init__(self, settings: WorkerSettings, size: int) -> None:
+    ``command`` starts a worker (default: ``worker_command()``); the package tests point it at a
+    frozen ``faceforge`` to render through the shipped build."""
+
+    def __init__(self, settings: WorkerSettings, size: int, *, command: Sequence[str] | None = None) -> None:
         self.settings = settings
         self.size = max(1, size)
+        self.command = list(command) if command is not None else worker_command()
         self._slots = anyio.Semaphore(self.size)
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
@@ -96,7 +100,7 @@ class PreviewPool:
 
     async def _start(self) -> _Worker:
         process = await anyio.open_process(
-            worker_command(),
+            self.command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

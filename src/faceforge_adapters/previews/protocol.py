@@ -11,6 +11,8 @@ from typing import BinaryIO, Literal, TypeVar
 
 import msgspec
 
+# Set in a worker's environment: the frozen ``faceforge`` then starts as a worker, not as the CLI.
+MARKER = "FACEFORGE_PREVIEW_WORKER"
 Engine = Literal["image", "raw", "video", "audio", "pdf"]
 HEADER = struct.Struct(">I")
 # No answer is this big (two WebPs of at most 1280 px); a longer frame means the stream is out of step.

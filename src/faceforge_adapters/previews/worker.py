@@ -24,6 +24,7 @@ from faceforge_adapters.previews.decode_pdf import decode_pdf
 from faceforge_adapters.previews.decode_raw import decode_raw
 from faceforge_adapters.previews.picture import Decoded, answer
 from faceforge_adapters.previews.protocol import (
+    MARKER,
     RenderAnswer,
     RenderRequest,
     WorkerSettings,
@@ -31,7 +32,6 @@ from faceforge_adapters.previews.protocol import (
     read_message,
 )
 
-MARKER = "FACEFORGE_PREVIEW_WORKER"
 # What the libraries raise for a bad file (Pillow: OSError, ValueError, SyntaxError, EOFError).
 DECODE_ERRORS = (
     pyvips.Error,
