@@ -15,7 +15,7 @@ import pyvips
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from faceforge_adapters.previews.limits import DecodeRefused, check_pixels
-from faceforge_adapters.previews.picture import LARGE, Decoded, from_array
+from faceforge_adapters.previews.picture import LARGE, Decoded, colour_options, from_array
 
 _TURNED = frozenset({5, 6, 7, 8})  # EXIF orientations that swap width and height
 
@@ -38,7 +38,7 @@ def decode_with_vips(path: str, max_pixels: int) -> Decoded:
     check_pixels(header.width, header.height, max_pixels)
     orientation = header.get("orientation") if header.get_typeof("orientation") else 1
     image = pyvips.Image.thumbnail(
-        path, LARGE, height=LARGE, size="down", output_profile="srgb", fail_on="error"
+        path, LARGE, height=LARGE, size="down", fail_on="error", **colour_options(header)
     ).copy_memory()  # decoded now, so a truncated file fails here
     return Decoded(image, *_shown_size(header.width, header.height, orientation))
 

@@ -17,7 +17,7 @@ import msgspec
 import pyvips
 
 from faceforge_adapters.previews.limits import DecodeRefused, check_pixels
-from faceforge_adapters.previews.picture import LARGE, Decoded, from_array
+from faceforge_adapters.previews.picture import LARGE, Decoded, colour_options, from_array
 
 EMBEDDED_TAGS = ("JpgFromRaw", "PreviewImage", "OtherImage")
 EXIFTOOL_TIMEOUT_S = 30
@@ -67,7 +67,7 @@ def _decode_embedded(data: bytes, found: _Found, max_pixels: int) -> Decoded | N
     for_size = pyvips.Image.new_from_buffer(data, "", access="sequential", fail_on="error")
     check_pixels(for_size.width, for_size.height, max_pixels)
     image = pyvips.Image.thumbnail_buffer(
-        data, LARGE, height=LARGE, size="down", no_rotate=True, output_profile="srgb", fail_on="error"
+        data, LARGE, height=LARGE, size="down", no_rotate=True, fail_on="error", **colour_options(for_size)
     ).copy_memory()
     turn = _ROTATION.get(found.Orientation or 1)
     return Decoded(image.rot(turn) if turn else image, *_shown_size(found))
