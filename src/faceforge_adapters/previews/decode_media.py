@@ -33,7 +33,8 @@ OPEN_TIMEOUT_S = 20.0
 
 def _open(path: str) -> InputContainer:
     try:
-        return av.open(path, timeout=OPEN_TIMEOUT_S)
+        # Tags in another encoding than UTF-8 (old RealMedia, ID3v1) must not fail the whole file.
+        return av.open(path, timeout=OPEN_TIMEOUT_S, metadata_errors="replace")
     except av.FFmpegError as exc:
         raise DecodeRefused(f"FFmpeg cannot read this file ({exc.strerror or type(exc).__name__})") from None
 

@@ -1,7 +1,8 @@
 """Which engine makes the preview of a file, from its MIME type and name alone (no I/O).
 
 Camera RAW files are told by their extension: most are TIFF or ISO-media inside, so their sniffed
-type says ``image/tiff`` or ``video/mp4``. SVG and other XML images are left out (their pictures are
+type says ``image/tiff`` or ``video/mp4``. So are HEIF and AVIF stills: only some of their brands
+(``heic``, ``avif``) are sniffed as images, the others (``mif1``, ``msf1``...) as ``video/mp4``. SVG and other XML images are left out (their pictures are
 programs), and so is every type no engine reads.
 """
 
@@ -39,6 +40,7 @@ RAW_EXTENSIONS = frozenset(
         ".x3f",
     }
 )
+STILL_EXTENSIONS = frozenset({".avif", ".heic", ".heif", ".hif"})
 _FAMILIES: dict[str, Engine] = {"image/": "image", "video/": "video", "audio/": "audio"}
 _TYPES: dict[str, Engine] = {"application/pdf": "pdf"}
 
@@ -53,6 +55,8 @@ def engine_for(mime_type: str, filename: str) -> Engine | None:
     """The engine for this file, or ``None`` when it cannot have a preview."""
     if extension(filename) in RAW_EXTENSIONS:
         return "raw"
+    if extension(filename) in STILL_EXTENSIONS:
+        return "image"
     media = mime_type.split(";", 1)[0].strip().lower()
     if "svg" in media or "xml" in media:
         return None

@@ -60,11 +60,17 @@ def _decode(request: RenderRequest, settings: WorkerSettings) -> Decoded:
 
 
 def _first_line(error: Exception, path: str) -> str:
-    """libvips errors start with "unable to call ..."; the line after says what went wrong. The
-    file's path (a storage detail) is left out."""
+    """What went wrong, in one line, without the file's path (a storage detail).
+
+    libvips errors start with what it was doing ("unable to call ...", "unable to copy to memory");
+    the line after says why. FFmpeg's carry an error number and the function that failed around their
+    message.
+    """
+    if isinstance(error, av.FFmpegError) and error.strerror:
+        return str(error.strerror)
     text = str(error).replace(repr(path), "the file").replace(path, "the file")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    useful = [line for line in lines if not line.startswith("unable to call")]
+    useful = [line for line in lines if not line.startswith("unable to ")]
     return (useful or lines or [type(error).__name__])[0]
 
 
