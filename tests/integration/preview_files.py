@@ -53,7 +53,9 @@ def cmyk_jpeg() -> bytes:
 def p3_jpeg() -> bytes:
     """Pure sRGB green, converted to Display P3 and saved with the P3 profile: its pixels are not green
     until converted back to sRGB."""
-    green = pyvips.Image.black(40, 30, bands=3).linear(1, [0, 255, 0]).cast("uchar").copy(interpretation="srgb")
+    green = (
+        pyvips.Image.black(40, 30, bands=3).linear(1, [0, 255, 0]).cast("uchar").copy(interpretation="srgb")
+    )
     return bytes(green.icc_transform("p3", input_profile="srgb", embedded=False).jpegsave_buffer(Q=95))
 
 

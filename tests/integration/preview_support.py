@@ -2,7 +2,7 @@
 
 ``PreviewBench`` stores bytes as assets (their MIME type sniffed the way an upload does) and renders
 them with the real ``WorkerPreviewRenderer``; ``open_bench`` closes the pool afterwards and checks that
-no worker process outlived it; the ``bench`` fixture is one per test module (import it with
+no worker process outlived it; the ``bench`` fixture is one per test module (import ``bench_fixture`` with
 ``anyio_backend``). ``picture`` decodes a preview back (libvips) so tests can look at it.
 """
 
@@ -98,8 +98,8 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(scope="module")
-async def bench(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[PreviewBench]:
+@pytest.fixture(scope="module", name="bench")
+async def bench_fixture(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[PreviewBench]:
     async with open_bench(tmp_path_factory.mktemp("previews")) as opened:
         yield opened
 
@@ -126,7 +126,8 @@ def rendered(result: RenderedPreview | PreviewFailed) -> RenderedPreview:
 
 def picture(webp: bytes) -> pyvips.Image:
     """A preview decoded back; it must be a WebP file."""
-    assert webp[:4] == b"RIFF" and webp[8:12] == b"WEBP", webp[:16]
+    assert webp[:4] == b"RIFF", webp[:16]
+    assert webp[8:12] == b"WEBP", webp[:16]
     return pyvips.Image.new_from_buffer(webp, "")
 
 

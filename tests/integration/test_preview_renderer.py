@@ -6,9 +6,9 @@ Each test renders through ``WorkerPreviewRenderer`` with real worker processes r
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 
+import anyio
 import preview_files as files
 import pytest
 import pyvips
@@ -17,12 +17,13 @@ from preview_support import (  # noqa: F401  (one bench per module)
     EXIFTOOL,
     PreviewBench,
     anyio_backend,
-    bench,
+    bench_fixture,
     check_pictures,
     mean_colour,
     rendered,
 )
 
+from faceforge_domain.lookalikes import DEFAULT_MAX_DISTANCE, distance
 from faceforge_domain.previews import PreviewFailed, RenderedPreview
 
 pytestmark = pytest.mark.anyio
@@ -53,7 +54,19 @@ JPEGS = [
     "Writer.jpg",
 ]
 RENDERED = frozenset(
-    [*JPEGS, "BMP.bmp", "BigTIFF.btf", "GIF.gif", "GeoTiff.tif", "PPM.ppm", "Photoshop.psd", "FujiFilm.raf", "Panasonic.rw2", "PDF.pdf"]
+    [
+        *JPEGS,
+        "BMP.bmp",
+        "BigTIFF.btf",
+        "GIF.gif",
+        "GeoTiff.tif",
+        "PPM.ppm",
+        "Photoshop.psd",
+        "FujiFilm.raf",
+        "Panasonic.rw2",
+        "PDF.pdf",
+        "Jpeg2000.j2c",
+    ]
 )
 # Samples of a kind that has previews but whose file cannot give one: a part of the reason each gives.
 FAILING = {
@@ -94,7 +107,8 @@ async def test_every_sample_that_can_have_a_preview_gets_one(bench: PreviewBench
     assert set(failed) == set(FAILING), failed
     for name, reason in failed.items():
         assert FAILING[name] in reason, (name, reason)
-        assert str(bench.store.root) not in reason and "Errno" not in reason, reason
+        assert str(bench.store.root) not in reason, reason
+        assert "Errno" not in reason, reason
     for name, preview in done.items():
         check_pictures(preview)
         assert (preview.width is None) == (name in NO_SIZE), (name, preview.width)
@@ -172,9 +186,7 @@ async def test_sound_shows_its_cover_art_and_one_without_fails_clearly(bench: Pr
 async def test_raw_shows_the_picture_the_camera_embedded(bench: PreviewBench) -> None:
     raw = EXIFTOOL_SAMPLES / "FujiFilm.raf"
     assert EXIFTOOL is not None
-    embedded = subprocess.run(
-        [EXIFTOOL, "-b", "-PreviewImage", str(raw)], capture_output=True, check=True
-    ).stdout
+    embedded = (await anyio.run_process([EXIFTOOL, "-b", "-PreviewImage", str(raw)], check=True)).stdout
     expected = pyvips.Image.new_from_buffer(embedded, "")
 
     preview = rendered(await bench.render(raw.read_bytes(), raw.name))
@@ -182,3 +194,29 @@ async def test_raw_shows_the_picture_the_camera_embedded(bench: PreviewBench) ->
     assert (large.width, large.height) == (expected.width, expected.height)
     assert mean_colour(large) == pytest.approx(mean_colour(expected), abs=6)
     assert preview.phash is not None
+
+
+async def test_look_alike_hashes_match_copies_of_a_photo_and_not_other_photos(bench: PreviewBench) -> None:
+    photo = files.photo_like(seed=11)
+    width = photo.shape[1]
+    cut = int(width * 0.04)
+    copies = {
+        "resized": files.jpeg(photo[::2, ::2]),
+        "recompressed": files.jpeg(photo, quality=60),
+        "cropped": files.jpeg(photo[:, cut:]),
+    }
+    original = rendered(await bench.render(files.jpeg(photo), "original.jpg")).phash
+    assert original is not None
+    near = {
+        name: distance(original, rendered(await bench.render(data, f"{name}.jpg")).phash or 0)
+        for name, data in copies.items()
+    }
+    others = [
+        distance(
+            original,
+            rendered(await bench.render(files.jpeg(files.photo_like(seed)), f"other-{seed}.jpg")).phash or 0,
+        )
+        for seed in range(20, 40)
+    ]
+    assert max(near.values()) <= DEFAULT_MAX_DISTANCE, near
+    assert min(others) > DEFAULT_MAX_DISTANCE, sorted(others)

@@ -1,9 +1,9 @@
 """Which engine makes the preview of a file, from its MIME type and name alone (no I/O).
 
 Camera RAW files are told by their extension: most are TIFF or ISO-media inside, so their sniffed
-type says ``image/tiff`` or ``video/mp4``. So are HEIF and AVIF stills: only some of their brands
-(``heic``, ``avif``) are sniffed as images, the others (``mif1``, ``msf1``...) as ``video/mp4``. SVG and other XML images are left out (their pictures are
-programs), and so is every type no engine reads.
+type says ``image/tiff`` or ``video/mp4``. So are HEIF and AVIF stills, whatever their brands made
+of their sniffed type. SVG and other XML images are left out (their pictures are programs), and so
+is every type no engine reads.
 """
 
 from __future__ import annotations
