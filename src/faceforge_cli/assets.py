@@ -16,8 +16,8 @@ import msgspec
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_cli.common import RUNS_JOBS, STORES_BYTES, command_group, fail, print_json, with_core
-from faceforge_cli.jobs import follow_log
+from faceforge_cli.common import STORES_BYTES, command_group, fail, print_json, with_core
+from faceforge_cli.jobs import run_job_here
 from faceforge_cli.resumable import add_resumable
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.jobs.assets_retype import JOB_TYPE as RETYPE_JOB
@@ -193,15 +193,7 @@ def asset_retype(
     """Sniff stored assets' first bytes again; correct their MIME type and (inferred) kind."""
     given = {"asset_ids": asset_ids} if asset_ids else {}
 
-    async def action(core: Core) -> Job:
-        job = await core.jobs.create(RETYPE_JOB, given, created_by="cli")
-        typer.echo(f"retype job {job.job_id}", err=True)
-        return await follow_log(core.jobs, job.job_id, 0, _print_changes)
-
-    final = with_core(action, RUNS_JOBS)
-    if final.result is None:
-        fail(f"retype {final.status}: {final.error.message if final.error else 'no result'}", 1)
-    result = final.result
+    result = run_job_here(RETYPE_JOB, given, "retype", _print_changes)
     if as_json:
         print_json(result)
     else:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import typer
 
-from faceforge_adapters.bootstrap import Core
-from faceforge_cli.common import RUNS_JOBS, command_group, fail, print_json, with_core
-from faceforge_cli.jobs import follow_log
+from faceforge_cli.common import command_group, print_json
+from faceforge_cli.jobs import run_job_here
 from faceforge_domain.jobs.duplicates_scan import JOB_TYPE as SCAN_JOB
 from faceforge_domain.jobs.models import Job, LogEntry
 from faceforge_domain.lookalikes import DEFAULT_MAX_DISTANCE, MAX_DISTANCE
@@ -33,18 +32,10 @@ def scan(
 ) -> None:
     """Group look-alike pictures across the library; replaces the open review list."""
 
-    async def action(core: Core) -> Job:
-        job = await core.jobs.create(SCAN_JOB, {"max_distance": max_distance}, created_by="cli")
-        typer.echo(f"scan job {job.job_id}", err=True)
-        return await follow_log(core.jobs, job.job_id, 0, _progress)
-
-    final = with_core(action, RUNS_JOBS)
-    if final.result is None:
-        fail(f"scan {final.status}: {final.error.message if final.error else 'no result'}", 1)
+    result = run_job_here(SCAN_JOB, {"max_distance": max_distance}, "scan", _progress)
     if as_json:
-        print_json(final.result)
+        print_json(result)
         return
-    result = final.result
     typer.echo(
         f"{result['groups']} look-alike groups ({result['assets_in_groups']} pictures) "
         f"among {result['hashes']} pictures"

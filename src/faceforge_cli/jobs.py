@@ -9,8 +9,8 @@ import msgspec
 import typer
 
 from faceforge_adapters.bootstrap import Core
-from faceforge_cli.common import command_group, print_json, with_core
-from faceforge_domain.jobs.models import Job, LogEntry
+from faceforge_cli.common import RUNS_JOBS, command_group, fail, print_json, with_core
+from faceforge_domain.jobs.models import Job, JsonObject, LogEntry
 from faceforge_domain.jobs.service import JobService
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.timefmt import format_timestamp
@@ -89,6 +89,23 @@ async def follow_log(
         on_update(update.job, update.entries)
         last = update.job
     return last
+
+
+def run_job_here(
+    job_type: str, given: JsonObject, noun: str, on_update: Callable[[Job, list[LogEntry]], None]
+) -> JsonObject:
+    """Start a job in this process and follow it to its end (``on_update`` sees each update); its
+    result, or exit 1 saying how it ended without one. The job runs with the services it needs."""
+
+    async def action(core: Core) -> Job:
+        job = await core.jobs.create(job_type, given, created_by="cli")
+        typer.echo(f"{noun} job {job.job_id}", err=True)
+        return await follow_log(core.jobs, job.job_id, 0, on_update)
+
+    final = with_core(action, RUNS_JOBS)
+    if final.result is None:
+        fail(f"{noun} {final.status}: {final.error.message if final.error else 'no result'}", 1)
+    return final.result
 
 
 @job_app.command("log")

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import typer
 
-from faceforge_adapters.bootstrap import Core
-from faceforge_cli.common import RUNS_JOBS, command_group, fail, print_json, with_core
-from faceforge_cli.jobs import follow_log
-from faceforge_domain.jobs.models import Job, LogEntry
+from faceforge_cli.common import command_group, print_json
+from faceforge_cli.jobs import run_job_here
+from faceforge_domain.jobs.models import Job, JsonObject, LogEntry
 from faceforge_domain.jobs.previews_build import JOB_TYPE as BUILD_JOB
 
 previews_app = command_group("Previews: the small and large pictures shown for each file.")
@@ -33,22 +32,14 @@ def build(
     as_json: bool = typer.Option(False, "--json", help="Print the job's result as JSON."),
 ) -> None:
     """Make the previews of files that have none yet (resumable: a second run does only what is left)."""
-    given: dict[str, object] = {"retry_failed": retry_failed}
+    given: JsonObject = {"retry_failed": retry_failed}
     if asset_ids:
         given["asset_ids"] = asset_ids
 
-    async def action(core: Core) -> Job:
-        job = await core.jobs.create(BUILD_JOB, given, created_by="cli")
-        typer.echo(f"previews job {job.job_id}", err=True)
-        return await follow_log(core.jobs, job.job_id, 0, _failures)
-
-    final = with_core(action, RUNS_JOBS)
-    if final.result is None:
-        fail(f"previews {final.status}: {final.error.message if final.error else 'no result'}", 1)
+    r = run_job_here(BUILD_JOB, given, "previews", _failures)
     if as_json:
-        print_json(final.result)
+        print_json(r)
         return
-    r = final.result
     typer.echo(
         f"{r['done']} made, {r['failed']} failed, {r['none']} without a preview (of {r['total']} files)"
     )

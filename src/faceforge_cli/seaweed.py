@@ -12,7 +12,7 @@ from typing import Any
 import anyio
 import typer
 
-from faceforge_adapters.bootstrap import Core, prepare_home
+from faceforge_adapters.bootstrap import prepare_home
 from faceforge_adapters.config import CoreConfig
 from faceforge_adapters.home import HomePaths
 from faceforge_adapters.seaweed.process import (
@@ -25,8 +25,8 @@ from faceforge_adapters.seaweed.process import (
 )
 from faceforge_adapters.seaweed.supervisor import ManagedSeaweed
 from faceforge_adapters.storage.s3 import S3BlobStore
-from faceforge_cli.common import RUNS_JOBS, clear_errors, command_group, fail, print_json, with_core
-from faceforge_cli.jobs import follow_log
+from faceforge_cli.common import clear_errors, command_group, fail, print_json
+from faceforge_cli.jobs import run_job_here
 from faceforge_domain.jobs.models import Job, LogEntry
 from faceforge_domain.jobs.storage_migrate import JOB_TYPE as MIGRATE_JOB
 
@@ -189,15 +189,8 @@ def migrate(
 
     watch = _MigrationWatch()
 
-    async def action(core: Core) -> Job:
-        job = await core.jobs.create(MIGRATE_JOB, {"to": to, "verify": verify}, created_by="cli")
-        typer.echo(f"migration job {job.job_id}", err=True)
-        return await follow_log(core.jobs, job.job_id, 0, watch.update)
-
-    final = with_core(action, RUNS_JOBS)
-    if final.result is None:
-        fail(f"migration {final.status}: {final.error.message if final.error else 'no result'}", 1)
-    result, errors = final.result, watch.errors
+    result = run_job_here(MIGRATE_JOB, {"to": to, "verify": verify}, "migration", watch.update)
+    errors = watch.errors
     summary = {
         "to": to,
         "total": result["total"],
