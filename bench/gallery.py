@@ -4,7 +4,8 @@ Creates ``--entities`` entities (default 50), each with its own generated 12-MP 
 cached photos) as its main picture, in a fresh home, signs in as the tests do, and for each view of
 ``/ui/entities`` (table, gallery) sums the page's HTML and every ``<img src>`` it references, fetched
 in-process. The reference is the sum of the original files' sizes of the entities on that page: what the
-page costs if it shows the originals. Only what the page really references is counted.
+page costs if it shows the originals. Only what the page really references is counted. The previews
+are made first (what the background runner does after each upload), so the page shows them.
 
     python bench/gallery.py [--entities 50]
 """
@@ -21,6 +22,9 @@ import anyio
 import httpx
 
 from faceforge_adapters.bootstrap import Core, bootstrap
+from faceforge_domain.models import Entity
+from faceforge_domain.paging import PageRequest
+from faceforge_domain.queries import EntityQuery
 from faceforge_domain.services.assets import IngestOptions
 from faceforge_http.app import create_app
 from previews import generated_photos
@@ -48,6 +52,10 @@ async def seed(core: Core, photos: list[Path]) -> dict[str, int]:
     return sizes
 
 
+async def listed_entities(core: Core) -> list[Entity]:
+    return (await core.entities.search(EntityQuery.build(), PageRequest(limit=200))).items
+
+
 async def page_bytes(client: httpx.AsyncClient, view: str) -> tuple[int, int, set[str]]:
     """The page's HTML plus every picture it references, how many pictures, and the entities it lists."""
     page = await client.get("/ui/entities", params={"view": view})
@@ -65,6 +73,8 @@ async def run(home: Path, entities: int) -> None:
     photos = generated_photos(entities)
     async with bootstrap(home=home, env={"FACEFORGE_HOME": str(home)}) as core:
         sizes = await seed(core, photos)
+        pictures = [entity.primary_thumbnail_asset_id for entity in await listed_entities(core)]
+        await core.previews.build([p for p in pictures if p])  # what the background runner does
         transport = httpx.ASGITransport(app=create_app(core))
         async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
             await client.post("/ui/login", data={"token": core.install_token})
