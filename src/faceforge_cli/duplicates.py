@@ -1,4 +1,4 @@
-"""``faceforge duplicates scan``: group look-alike pictures into the review list, in this process.
+"""``faceforge duplicate scan``: group look-alike pictures into the review list, in this process.
 
 Starts a ``core.duplicates.scan`` job and follows it to the end, like ``faceforge storage migrate``;
 the groups are then reviewed on the web UI's Look-alikes page or over the API.

@@ -64,8 +64,8 @@ GROUPS = {
     "plugin": plugins.plugin_app,
     "seaweed": seaweed.seaweed_app,
     "storage": seaweed.storage_app,
-    "duplicates": duplicates.duplicates_app,
-    "previews": previews.previews_app,
+    "duplicate": duplicates.duplicates_app,
+    "preview": previews.previews_app,
 }
 # The names of the release before, still working (hidden from the help) until the next one.
 OLD_NAMES = {

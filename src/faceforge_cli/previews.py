@@ -1,4 +1,4 @@
-"""``faceforge previews build``: make the previews of a library's files, in this process.
+"""``faceforge preview build``: make the previews of a library's files, in this process.
 
 Starts a ``core.previews.build`` job and follows it to the end, printing each file that got no
 preview and why; a run that stops resumes where it was when started again.

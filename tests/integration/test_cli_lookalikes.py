@@ -1,4 +1,4 @@
-"""``faceforge asset similar`` and ``faceforge duplicates scan`` against a real home, no server."""
+"""``faceforge asset similar`` and ``faceforge duplicate scan`` against a real home, no server."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_similar_and_scan(home: Path) -> None:
     code, output = invoke(home, "asset", "similar", asset_id(1), "--json")
     assert code == 0, output
     assert [(s["asset"]["asset_id"], s["distance"]) for s in json.loads(output)] == [(asset_id(2), 2)]
-    code, output = invoke(home, "duplicates", "scan", "--max-distance", "3", "--json")
+    code, output = invoke(home, "duplicate", "scan", "--max-distance", "3", "--json")
     assert code == 0, output
     result = json.loads(output[output.index("{") :])  # after the job's lines on stderr
     assert (result["hashes"], result["groups"], result["assets_in_groups"]) == (3, 1, 2)
@@ -46,7 +46,7 @@ def test_bad_distances_are_refused(home: Path) -> None:
     seed(home)
     for args in (
         ("asset", "similar", asset_id(1), "--max-distance", "13"),
-        ("duplicates", "scan", "--max-distance", "99"),
+        ("duplicate", "scan", "--max-distance", "99"),
     ):
         code, output = invoke(home, *args)
         assert code == 2, output

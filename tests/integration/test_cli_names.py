@@ -29,6 +29,8 @@ GROUPS = {
     "plugin",
     "seaweed",
     "storage",
+    "preview",
+    "duplicate",
 }
 COMMANDS = {"serve", "home", "doctor", "import"}
 
