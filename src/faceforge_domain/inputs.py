@@ -7,14 +7,14 @@ messages are reworded into FaceForge's ``FieldError(field, message)`` form.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 import msgspec
 
 from faceforge_domain.errors import FieldError, Invalid
 from faceforge_domain.filetypes import KIND_PATTERN, KIND_RULE
-from faceforge_domain.ids import ID_PATTERN
+from faceforge_domain.ids import ID_PATTERN, is_id
 from faceforge_domain.text import rule_for_pattern, text_problem
 
 T = TypeVar("T")
@@ -83,6 +83,28 @@ def convert(raw: Mapping[str, Any], type_: type[T]) -> T:
         return msgspec.convert(raw, type=type_)
     except msgspec.ValidationError as exc:
         raise Invalid([field_error(exc)]) from None
+
+
+def convert_job_input(raw: Mapping[str, Any], type_: type[T]) -> T:
+    """``convert`` for a job's input: the field of the error is named under ``input/``."""
+    try:
+        return msgspec.convert(raw, type=type_)
+    except msgspec.ValidationError as exc:
+        problem = field_error(exc)
+        raise Invalid([FieldError(f"input/{problem.field}", problem.message)]) from None
+
+
+def check_asset_ids(ids: Sequence[str], limit: int) -> None:
+    """A job's ``asset_ids``: at most ``limit``, each a record id; every bad one is named."""
+    if len(ids) > limit:
+        raise Invalid.one("input/asset_ids", f"must name at most {limit} assets (got {len(ids)})")
+    errors = [
+        FieldError(f"input/asset_ids/{index}", "must be a 64-character lowercase hex id")
+        for index, asset_id in enumerate(ids)
+        if not is_id(asset_id)
+    ]
+    if errors:
+        raise Invalid(errors)
 
 
 def reject_keys(patch: Mapping[str, Any], read_only: tuple[str, ...], editable: tuple[str, ...]) -> None:

@@ -16,7 +16,7 @@ import anyio
 import msgspec
 
 from faceforge_domain.clock import Clock
-from faceforge_domain.errors import FieldError, Invalid, NotFound
+from faceforge_domain.errors import Invalid, NotFound
 from faceforge_domain.imports.models import (
     FILE_WORKERS,
     LARGE_FILE_BYTES,
@@ -36,7 +36,7 @@ from faceforge_domain.imports.plan import (
     plan_folder,
 )
 from faceforge_domain.imports.ports import ImportSource
-from faceforge_domain.inputs import field_error
+from faceforge_domain.inputs import convert_job_input
 from faceforge_domain.jobs.models import Job, JsonObject, LogLevel
 from faceforge_domain.jobs.ports import JobCanceled, JobReporter
 from faceforge_domain.metadata import MetadataState
@@ -83,11 +83,7 @@ class BulkImport:
 
     async def validate(self, raw: JsonObject) -> JsonObject:
         """Check the input before any job exists: shape, entity, and the folder's safety and access."""
-        try:
-            options = msgspec.convert(raw, BulkImportInput)
-        except msgspec.ValidationError as exc:
-            problem = field_error(exc)
-            raise Invalid([FieldError(f"input/{problem.field}", problem.message)]) from None
+        options = convert_job_input(raw, BulkImportInput)
         if "\x00" in options.path:  # no file name holds one, and the operating system refuses it
             raise Invalid.one("path", "must not contain a NUL character")
         if options.kind is not None and (problems := check_kind(options.kind, "input/kind")):

@@ -11,9 +11,8 @@ from typing import Any
 
 import msgspec
 
-from faceforge_domain.errors import DomainError, FieldError, Invalid
-from faceforge_domain.ids import is_id
-from faceforge_domain.inputs import field_error
+from faceforge_domain.errors import DomainError
+from faceforge_domain.inputs import check_asset_ids, convert_job_input
 from faceforge_domain.jobs.models import Job, JsonObject
 from faceforge_domain.jobs.ports import JobReporter
 from faceforge_domain.jobs.registry import JobRegistry
@@ -40,21 +39,8 @@ class AssetsRetype:
 
     @staticmethod
     def _options(raw: JsonObject) -> AssetsRetypeInput:
-        try:
-            options = msgspec.convert(raw, AssetsRetypeInput)
-        except msgspec.ValidationError as exc:
-            problem = field_error(exc)
-            raise Invalid([FieldError(f"input/{problem.field}", problem.message)]) from None
-        ids = options.asset_ids or []
-        if len(ids) > MAX_ASSET_IDS:
-            raise Invalid.one("input/asset_ids", f"at most {MAX_ASSET_IDS} ids may be given")
-        errors = [
-            FieldError(f"input/asset_ids/{index}", "must be a 64-character lowercase hex id")
-            for index, asset_id in enumerate(ids)
-            if not is_id(asset_id)
-        ]
-        if errors:
-            raise Invalid(errors)
+        options = convert_job_input(raw, AssetsRetypeInput)
+        check_asset_ids(options.asset_ids or [], MAX_ASSET_IDS)
         return options
 
     async def __call__(self, job: Job, ctx: JobReporter) -> JsonObject:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import msgspec
 
 from faceforge_domain.clock import Clock
-from faceforge_domain.errors import FieldError, Invalid
 from faceforge_domain.ids import new_id
-from faceforge_domain.inputs import field_error
+from faceforge_domain.inputs import convert_job_input
 from faceforge_domain.jobs.models import Job, JsonObject
 from faceforge_domain.jobs.ports import JobReporter
 from faceforge_domain.jobs.registry import JobRegistry
@@ -47,11 +46,7 @@ class DuplicatesScan:
 
     @staticmethod
     def _options(raw: JsonObject) -> DuplicatesScanInput:
-        try:
-            options = msgspec.convert(raw, DuplicatesScanInput)
-        except msgspec.ValidationError as exc:
-            problem = field_error(exc)
-            raise Invalid([FieldError(f"input/{problem.field}", problem.message)]) from None
+        options = convert_job_input(raw, DuplicatesScanInput)
         check_max_distance(options.max_distance, "input/max_distance")
         return options
 

@@ -12,9 +12,7 @@ from typing import Any
 
 import msgspec
 
-from faceforge_domain.errors import FieldError, Invalid
-from faceforge_domain.ids import is_id
-from faceforge_domain.inputs import field_error
+from faceforge_domain.inputs import check_asset_ids, convert_job_input
 from faceforge_domain.jobs.models import Job, JsonObject
 from faceforge_domain.jobs.ports import JobReporter
 from faceforge_domain.jobs.registry import JobRegistry
@@ -43,17 +41,8 @@ class PreviewsBuild:
 
     @staticmethod
     def _options(raw: JsonObject) -> PreviewsBuildInput:
-        try:
-            options = msgspec.convert(raw, PreviewsBuildInput)
-        except msgspec.ValidationError as exc:
-            problem = field_error(exc)
-            raise Invalid([FieldError(f"input/{problem.field}", problem.message)]) from None
-        ids = options.asset_ids or []
-        if len(ids) > MAX_IDS:
-            raise Invalid.one("input/asset_ids", f"must name at most {MAX_IDS} assets (got {len(ids)})")
-        for index, asset_id in enumerate(ids):
-            if not is_id(asset_id):
-                raise Invalid.one(f"input/asset_ids/{index}", "must be a 64-character lowercase hex id")
+        options = convert_job_input(raw, PreviewsBuildInput)
+        check_asset_ids(options.asset_ids or [], MAX_IDS)
         return options
 
     async def __call__(self, job: Job, ctx: JobReporter) -> JsonObject:

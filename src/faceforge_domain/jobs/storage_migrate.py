@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 import msgspec
 
-from faceforge_domain.errors import DomainError, FieldError, Invalid
-from faceforge_domain.inputs import field_error
+from faceforge_domain.errors import DomainError, Invalid
+from faceforge_domain.inputs import convert_job_input
 from faceforge_domain.jobs.models import Job, JsonObject
 from faceforge_domain.jobs.ports import JobReporter
 from faceforge_domain.jobs.registry import JobRegistry
@@ -45,11 +45,7 @@ class StorageMigrate:
         return msgspec.to_builtins(self._options(raw))  # type: ignore[no-any-return]
 
     def _options(self, raw: JsonObject) -> StorageMigrateInput:
-        try:
-            options = msgspec.convert(raw, StorageMigrateInput)
-        except msgspec.ValidationError as exc:
-            problem = field_error(exc)
-            raise Invalid([FieldError(f"input/{problem.field}", problem.message)]) from None
+        options = convert_job_input(raw, StorageMigrateInput)
         if options.to not in self._stores:
             known = ", ".join(sorted(self._stores)) or "none"
             raise Invalid.one("input/to", f"provider {options.to!r} is not available (available: {known})")
