@@ -6,15 +6,15 @@ pipeline computes each picture's hash (``RenderedPreview.phash``) and stores it 
 
 Two pictures are look-alikes when their hashes differ in at most ``max_distance`` bits (the Hamming
 distance). The search stays fast over a million hashes through multi-index hashing: the hash is cut
-into four 16-bit bands, and when two hashes are within ``D`` bits, at least one of their bands is
-within ``D // 4`` bits (four bands that each differ in more than ``D // 4`` bits differ in more than
-``D`` in all). So only hashes with a band near the query's band are candidates, each checked in full.
+into four 16-bit bands, and when two hashes are within ``D`` bits, some band is close too
+(``band_radii``). So only hashes with a band near the query's band are candidates, each checked in full.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import cache
 from itertools import combinations
 from typing import Literal, Protocol
 
@@ -76,18 +76,28 @@ def bands(phash: int) -> tuple[int, ...]:
     return tuple((phash >> (BAND_BITS * i)) & BAND_MASK for i in range(BAND_COUNT))
 
 
-def band_radius(max_distance: int) -> int:
-    """How far (in bits) some band of a hash within ``max_distance`` must be from the query's band."""
-    return max_distance // BAND_COUNT
+def band_radii(max_distance: int) -> tuple[int, ...]:
+    """How far (in bits) each band is searched so that every hash within ``max_distance`` is found:
+    some band of such a hash is within its radius of the query's band.
+
+    With ``max_distance = 4 * r + a`` (``a < 4``): the first ``a + 1`` bands get ``r``, the others
+    ``r - 1`` (-1: not searched). Were every band farther than its radius, the hash would differ in at
+    least ``(a + 1) * (r + 1) + (3 - a) * r = max_distance + 1`` bits. At 10 bits that spares one band
+    of its 120 two-bit neighbours.
+    """
+    radius, extra = divmod(max_distance, BAND_COUNT)
+    return tuple(radius if band <= extra else radius - 1 for band in range(BAND_COUNT))
 
 
-def band_masks(radius: int) -> list[int]:
-    """The XOR masks that turn a 16-bit band into each value within ``radius`` bits (0 first)."""
-    return [
+@cache
+def band_masks(radius: int) -> tuple[int, ...]:
+    """The XOR masks that turn a 16-bit band into each value within ``radius`` bits (0 first; none
+    for a negative radius)."""
+    return tuple(
         sum(1 << bit for bit in bits)
         for flipped in range(radius + 1)
         for bits in combinations(range(BAND_BITS), flipped)
-    ]
+    )
 
 
 def band_neighbours(band: int, radius: int) -> list[int]:
@@ -113,11 +123,11 @@ class BandIndex:
 
     def close_pairs(self, max_distance: int) -> Iterator[tuple[int, int, int]]:
         """``(i, j, distance)`` for every pair ``i < j`` within ``max_distance``, each once."""
-        masks = band_masks(band_radius(max_distance))
+        masks = [band_masks(radius) for radius in band_radii(max_distance)]
         for i, phash in enumerate(self._hashes):
             seen: set[int] = set()
-            for band, value in zip(self._buckets, bands(phash), strict=True):
-                for mask in masks:
+            for band, value, band_mask in zip(self._buckets, bands(phash), masks, strict=True):
+                for mask in band_mask:
                     for j in band.get(value ^ mask, ()):
                         if j > i and j not in seen:
                             seen.add(j)

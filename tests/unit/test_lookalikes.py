@@ -13,6 +13,7 @@ from faceforge_domain.lookalikes import (
     MAX_DISTANCE,
     BandIndex,
     band_neighbours,
+    band_radii,
     bands,
     check_max_distance,
     distance,
@@ -41,6 +42,23 @@ def test_band_neighbours_are_exactly_the_values_within_the_radius(band: int, rad
     assert found[0] == band
     assert len(found) == len(set(found))
     assert set(found) == {v for v in range(1 << 16) if distance(v, band) <= radius}
+
+
+@given(a=hashes64, flipped=st.lists(st.integers(0, 63), max_size=MAX_DISTANCE, unique=True), data=st.data())
+def test_every_hash_within_the_distance_has_a_band_within_its_radius(
+    a: int, flipped: list[int], data: st.DataObject
+) -> None:
+    max_distance = data.draw(st.integers(len(flipped), MAX_DISTANCE))
+    b = a ^ sum(1 << bit for bit in flipped)
+    radii = band_radii(max_distance)
+    assert any(distance(x, y) <= r for x, y, r in zip(bands(a), bands(b), radii, strict=True))
+
+
+def test_band_radii_spend_the_distance_left_over_on_the_first_bands() -> None:
+    assert band_radii(10) == (2, 2, 2, 1)
+    assert band_radii(6) == (1, 1, 1, 0)
+    assert band_radii(2) == (0, 0, 0, -1)
+    assert band_radii(0) == (0, -1, -1, -1)
 
 
 @pytest.mark.parametrize("bad", [-1, MAX_DISTANCE + 1, 64])

@@ -15,6 +15,7 @@ from pathlib import Path
 import aiosqlite
 import anyio
 
+from faceforge_adapters.sqlite.lookalikes import add_distance_function
 from faceforge_adapters.sqlite.migrate import migrate
 from faceforge_domain.clock import Clock
 from faceforge_domain.errors import InsufficientStorage
@@ -49,6 +50,7 @@ async def open_connection(path: Path, *, readonly: bool = False) -> aiosqlite.Co
     try:
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await conn.execute("PRAGMA foreign_keys = ON")
+        await add_distance_function(conn)
         if readonly:
             await conn.execute("PRAGMA query_only = ON")
         else:

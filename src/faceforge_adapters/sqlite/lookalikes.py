@@ -1,8 +1,8 @@
 """SqliteLookalikeRepository: perceptual hashes in ``lookalike_hashes``, searched by band.
 
-A search reads, from the four band indexes alone, the hashes whose band is near the query's band
-(``band_neighbours``), checks each candidate's full distance in Python (SQLite has no bit count), and
-only then looks up which of the few matches are live assets.
+A search is one statement: it reads, from the band indexes alone, the hashes whose band is near the
+query's band (``band_radii``), checks each candidate's full distance there (``DISTANCE_FUNCTION``),
+and only then looks up which of the few matches are live assets.
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ import aiosqlite
 from faceforge_domain.lookalikes import (
     HASH_BITS,
     band_neighbours,
-    band_radius,
+    band_radii,
     bands,
     check_hash,
-    distance,
 )
 from faceforge_domain.previews import PREVIEW_KIND
 
 _SIGN = 1 << (HASH_BITS - 1)
 _WRAP = 1 << HASH_BITS
-_IDS_PER_QUERY = 500
+# The SQL function that counts the bits two stored hashes differ in (``add_distance_function``).
+DISTANCE_FUNCTION = "lookalike_distance"
 _PUT = (
     "INSERT INTO lookalike_hashes (asset_id, phash, band0, band1, band2, band3) VALUES (?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (asset_id) DO UPDATE SET phash = excluded.phash, band0 = excluded.band0, "
@@ -32,6 +32,31 @@ _LIVE = (
     "FROM lookalike_hashes AS h JOIN assets AS a ON a.asset_id = h.asset_id "
     f"WHERE a.deleted_at IS NULL AND a.kind <> '{PREVIEW_KIND}'"
 )
+
+
+def _candidates(phash: int, max_distance: int) -> tuple[str, list[int]]:
+    """The SQL (and its parameters) of every stored hash with a band near the query's band: the
+    ``(rowid, phash)`` rows that may be within ``max_distance``, read from the band indexes alone."""
+    selects: list[str] = []
+    params: list[int] = []
+    for band, (value, radius) in enumerate(zip(bands(phash), band_radii(max_distance), strict=True)):
+        if radius >= 0:
+            near = band_neighbours(value, radius)
+            marks = ", ".join("?" * len(near))
+            selects.append(f"SELECT rowid, phash FROM lookalike_hashes WHERE band{band} IN ({marks})")
+            params += near
+    return " UNION ALL ".join(selects), params
+
+
+def stored_distance(a: int, b: int) -> int:
+    """The distance of two stored (signed) hashes: their bits are the unsigned hashes' bits."""
+    return ((a ^ b) & (_WRAP - 1)).bit_count()
+
+
+async def add_distance_function(conn: aiosqlite.Connection) -> None:
+    """Teach a connection ``DISTANCE_FUNCTION``: SQLite has no bit count, and checking candidates
+    where they are read sends only the matches back to Python."""
+    await conn.create_function(DISTANCE_FUNCTION, 2, stored_distance, deterministic=True)
 
 
 def to_stored(phash: int) -> int:
@@ -63,36 +88,16 @@ class SqliteLookalikeRepository:
     async def near(
         self, phash: int, max_distance: int, limit: int, exclude_asset_id: str | None = None
     ) -> list[tuple[str, int]]:
-        matches = await self._matching_rows(check_hash(phash), max_distance)
-        ids = await self._live_ids(list(matches))
-        found = sorted(
-            ((asset_id, matches[row]) for row, asset_id in ids.items() if asset_id != exclude_asset_id),
-            key=lambda pair: (pair[1], pair[0]),
+        candidates, params = _candidates(check_hash(phash), max_distance)
+        sql = (
+            f"WITH candidate(row, phash) AS ({candidates}), "
+            "close(row, d) AS (SELECT DISTINCT row, d FROM "
+            f"(SELECT row, {DISTANCE_FUNCTION}(phash, ?) AS d FROM candidate) WHERE d <= ?) "
+            f"SELECT h.asset_id, close.d FROM close JOIN {_LIVE[len('FROM ') :]} AND h.rowid = close.row "
+            "AND h.asset_id IS NOT ? ORDER BY close.d, h.asset_id LIMIT ?"
         )
-        return found[:limit]
-
-    async def _matching_rows(self, phash: int, max_distance: int) -> dict[int, int]:
-        """Row ids of every stored hash within ``max_distance``, with its distance."""
-        radius = band_radius(max_distance)
-        params: list[int] = []
-        selects = []
-        for band, value in enumerate(bands(phash)):
-            near = band_neighbours(value, radius)
-            marks = ", ".join("?" * len(near))
-            selects.append(f"SELECT rowid, phash FROM lookalike_hashes WHERE band{band} IN ({marks})")
-            params += near
-        rows = await self._conn.execute_fetchall(" UNION ALL ".join(selects), params)
-        found = ((row[0], distance(phash, from_stored(row[1]))) for row in rows)
-        return {row: d for row, d in found if d <= max_distance}
-
-    async def _live_ids(self, rows: list[int]) -> dict[int, str]:
-        """The asset id behind each row id, for rows of live assets only."""
-        ids: dict[int, str] = {}
-        for start in range(0, len(rows), _IDS_PER_QUERY):
-            some = rows[start : start + _IDS_PER_QUERY]
-            sql = f"SELECT h.rowid, h.asset_id {_LIVE} AND h.rowid IN ({', '.join('?' * len(some))})"
-            ids.update({row[0]: row[1] for row in await self._conn.execute_fetchall(sql, some)})
-        return ids
+        arguments = [*params, to_stored(phash), max_distance, exclude_asset_id, limit]
+        return [(row[0], row[1]) for row in await self._conn.execute_fetchall(sql, arguments)]
 
     async def page(self, after: str | None, limit: int) -> list[tuple[str, int]]:
         sql = f"SELECT h.asset_id, h.phash {_LIVE} AND h.asset_id > ? ORDER BY h.asset_id LIMIT ?"
