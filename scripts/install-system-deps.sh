@@ -7,6 +7,8 @@ command -v exiftool >/dev/null 2>&1 || missing+=(libimage-exiftool-perl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # aria2c: the large-transfer test downloads in parallel ranges as a real download manager does.
 command -v aria2c >/dev/null 2>&1 || missing+=(aria2)
+# heif-enc: the preview tests make a HEVC-coded HEIC as phones write it (no sample file has pixels).
+command -v heif-enc >/dev/null 2>&1 || missing+=(libheif-examples)
 # The desktop launcher: Tauri's build libraries, WebDriver on Xvfb for its end-to-end test, and for
 # ./justw package dpkg-shlibdeps (dpkg-dev) and desktop-file-validate (desktop-file-utils).
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
+import tempfile
 import zlib
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import numpy as np
@@ -140,6 +143,17 @@ def png_bomb(side: int = 50_000) -> bytes:
     rows = zlib.compress(b"\x00" * (side + 1) * 64, 9)
     header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", rows) + _chunk(b"IEND", b"")
+
+
+def hevc_heic() -> bytes:
+    """A HEIC as phones write it (HEVC-coded, brand ``heic``), made by libheif's ``heif-enc`` (x265)."""
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder, "in.png"), Path(folder, "out.heic")
+        source.write_bytes(_pillow(Image.new("RGB", (48, 32), RED), "PNG"))
+        subprocess.run(
+            ["heif-enc", "-q", "90", "-o", str(target), str(source)], check=True, capture_output=True
+        )
+        return target.read_bytes()
 
 
 def mif1_heif() -> bytes:

@@ -128,6 +128,12 @@ PICTURES: dict[str, PictureCase] = {
     "an animation shows its first frame": ("moving.gif", files.animated_gif, files.RED, (30, 20)),
     "a multi-page TIFF shows page 1": ("pages.tif", files.multipage_tiff, files.GREEN, (40, 30)),
     "AVIF": ("still.avif", files.avif, files.BLUE, (48, 32)),
+    "HEIC coded with HEVC (libvips here has no HEVC decoder)": (
+        "IMG_1.HEIC",
+        files.hevc_heic,
+        files.RED,
+        (48, 32),
+    ),
     "HEIF of brand mif1, sniffed as video/mp4": ("still.heif", files.mif1_heif, files.BLUE, (48, 32)),
 }
 

@@ -18,6 +18,8 @@ from faceforge_adapters.previews.limits import DecodeRefused, check_pixels
 from faceforge_adapters.previews.picture import LARGE, Decoded, colour_options, from_array
 
 _TURNED = frozenset({5, 6, 7, 8})  # EXIF orientations that swap width and height
+# libvips' HEIF loaders (by class name, as ``vips_loader`` answers): its libheif may lack HEVC.
+_HEIF_LOADER = "VipsForeignLoadHeif"
 
 
 def _shown_size(width: int, height: int, orientation: int) -> tuple[int, int]:
@@ -25,7 +27,8 @@ def _shown_size(width: int, height: int, orientation: int) -> tuple[int, int]:
 
 
 def vips_loader(path: str) -> str | None:
-    """The libvips loader for this file (from its first bytes), or ``None`` when none reads it."""
+    """The class name of the libvips loader for this file (from its first bytes, e.g.
+    ``VipsForeignLoadJpegFile``), or ``None`` when none reads it."""
     pointer = pyvips.vips_lib.vips_foreign_find_load(path.encode())
     if pointer == pyvips.ffi.NULL:
         pyvips.vips_lib.vips_error_clear()
@@ -74,7 +77,8 @@ def decode_with_pillow(path: str, max_pixels: int) -> Decoded:
 def decode_image(path: str, max_pixels: int) -> Decoded:
     """The picture of a still image; libvips where it has a loader, Pillow otherwise.
 
-    HEIF goes to Pillow's pi-heif as well when libvips fails, in case its libheif lacks a codec.
+    HEIF goes to Pillow's pi-heif as well when libvips fails: the libvips of pyvips-binary reads
+    AVIF but has no HEVC decoder, so a phone's HEIC is read by pi-heif (libde265).
     """
     loader = vips_loader(path)
     if loader is None:
@@ -82,6 +86,6 @@ def decode_image(path: str, max_pixels: int) -> Decoded:
     try:
         return decode_with_vips(path, max_pixels)
     except pyvips.Error:
-        if not loader.startswith("heifload"):
+        if not loader.startswith(_HEIF_LOADER):
             raise
         return decode_with_pillow(path, max_pixels)
