@@ -93,9 +93,12 @@ class Rendered:
     worker_programs: list[Path]  # what each worker process was running (its /proc/<pid>/exe)
 
 
-def render_all(samples: Mapping[str, Sample], exiftool: Path, command: list[str] | None) -> Rendered:
-    """Every sample through one pool (``command``: how its workers start; None: the pool's default)."""
-    settings = WorkerSettings(max_pixels=50_000_000, max_memory_mb=2048, exiftool=str(exiftool))
+def render_all(samples: Mapping[str, Sample], exiftool: Path | None, command: list[str] | None) -> Rendered:
+    """Every sample through one pool (``command``: how its workers start; None: the pool's default;
+    no ``exiftool``: RAW files are read by LibRaw alone)."""
+    settings = WorkerSettings(
+        max_pixels=50_000_000, max_memory_mb=2048, exiftool=str(exiftool) if exiftool else None
+    )
 
     async def run() -> Rendered:
         pool = PreviewPool(settings, 1, command=command)
@@ -126,6 +129,14 @@ def frozen(samples: dict[str, Sample], executable: Path, bundled_exiftool: Path)
 @pytest.fixture(scope="module")
 def from_sources(samples: dict[str, Sample], bundled_exiftool: Path) -> Rendered:
     return render_all(samples, bundled_exiftool, None)
+
+
+def test_the_frozen_libraw_reads_a_raw_file_without_exiftool(
+    samples: dict[str, Sample], executable: Path
+) -> None:
+    answer = render_all({"raw": samples["raw"]}, None, [str(executable)]).answers["raw"]
+    assert answer.reason is None, answer.reason
+    assert (answer.width, answer.height) == (3552, 3551)  # the sensor's size, as LibRaw reads it
 
 
 def test_the_workers_were_the_frozen_executable(frozen: Rendered, executable: Path) -> None:
