@@ -265,6 +265,11 @@ class UnitOfWorkFactory(Protocol):
         a commit through it raises ``ReadOnlyTransaction``."""
         ...
 
+    def plugin_registry_changes(self) -> int:
+        """A number that grows with every committed change to the plugin registry, made by any
+        process; cheap enough to read on every request (no transaction)."""
+        ...
+
 
 class BlobStore(Protocol):
     """Durable bytes. ``put`` makes the bytes visible only once they are complete and synced."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from plugins_support import HELLO_GRANT, Rig, manifest
 
+from faceforge_adapters.memory.uow import InMemoryUnitOfWork
 from faceforge_domain.errors import Conflict, Invalid, NotFound
 from faceforge_domain.events import EventFilter
 
@@ -87,6 +88,29 @@ async def test_rotating_the_token_retires_the_old_one(rig: Rig) -> None:
     assert new != old
     assert await rig.service.authenticate(old) is None
     assert await rig.service.authenticate(new) is not None
+
+
+async def test_a_verified_token_is_trusted_without_a_lookup_until_the_registry_changes(rig: Rig) -> None:
+    token = (await rig.service.enable("hello", HELLO_GRANT)).token
+    assert await rig.service.authenticate(token) is not None
+    reads = 0
+    read = rig.uow.read
+
+    def counted() -> InMemoryUnitOfWork:
+        nonlocal reads
+        reads += 1
+        return read()
+
+    rig.uow.read = counted  # type: ignore[method-assign]
+    for _ in range(3):
+        assert await rig.service.authenticate(token) is not None
+    assert reads == 0
+    other_process = rig.build()  # another Core on the same registry, e.g. the CLI
+    await other_process.rescan()
+    await other_process.disable("hello")
+    reads = 0
+    assert await rig.service.authenticate(token) is None
+    assert reads == 1
 
 
 async def test_a_disabled_plugin_has_no_token_to_rotate(rig: Rig) -> None:

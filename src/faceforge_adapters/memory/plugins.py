@@ -23,11 +23,13 @@ class InMemoryPluginRepository:
         if record.plugin_id in self._state.plugins:
             raise KeyError(record.plugin_id)
         self._state.plugins[record.plugin_id] = copy.deepcopy(record)
+        self._state.plugin_registry_changes += 1
 
     async def update(self, record: PluginRecord) -> None:
         if record.plugin_id not in self._state.plugins:
             raise KeyError(record.plugin_id)
         self._state.plugins[record.plugin_id] = copy.deepcopy(record)
+        self._state.plugin_registry_changes += 1
 
     async def by_token_hash(self, token_hash: str) -> PluginRecord | None:
         for found in self._state.plugins.values():

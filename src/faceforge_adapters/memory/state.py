@@ -28,6 +28,7 @@ class MemoryState:
     events: list[Event] = field(default_factory=list)
     last_event_id: int = 0
     plugins: dict[str, PluginRecord] = field(default_factory=dict)
+    plugin_registry_changes: int = 0
     sessions: dict[str, UiSession] = field(default_factory=dict)
     previews: dict[str, PreviewRecord] = field(default_factory=dict)
     lookalikes: dict[str, int] = field(default_factory=dict)

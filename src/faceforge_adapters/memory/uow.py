@@ -98,3 +98,6 @@ class InMemoryUnitOfWorkFactory:
 
     def read(self) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self, writable=False)
+
+    def plugin_registry_changes(self) -> int:
+        return self.state.plugin_registry_changes

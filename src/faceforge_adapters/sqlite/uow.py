@@ -93,3 +93,6 @@ class SqliteUnitOfWorkFactory:
 
     def read(self) -> SqliteUnitOfWork:
         return SqliteUnitOfWork(self._database.read(), writable=False)
+
+    def plugin_registry_changes(self) -> int:
+        return int(self._database.glance("SELECT changes FROM plugin_registry_changes"))

@@ -63,6 +63,11 @@ class PluginUnitOfWorkFactory(Protocol):
 
     def read(self) -> PluginUnitOfWork: ...
 
+    def plugin_registry_changes(self) -> int:
+        """A number that grows with every committed change to the plugin registry, made by any
+        process; cheap enough to read on every request (no transaction)."""
+        ...
+
 
 class ExternalJobTypes(Protocol):
     """The jobs registry, as far as plugins use it: their job types run out of process."""

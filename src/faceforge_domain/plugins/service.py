@@ -153,6 +153,8 @@ class PluginService:
         self._discovered: dict[str, Discovered] = {}
         self._registered_types: set[str] = set()
         self._scan_lock = anyio.Lock()
+        # Verified tokens (by hash), each with the registry change count read before its lookup.
+        self._verified: dict[str, tuple[int, PluginPrincipal]] = {}
 
     # -- discovery ---------------------------------------------------------------------------------
 
@@ -166,6 +168,7 @@ class PluginService:
                         await self._register(uow, found.manifest)
                 await uow.commit()
             self._discovered = discovered
+            self._verified.clear()  # a plugin's status also follows its folder
             views = await self.list_plugins()
             self._sync_job_types(views)
         log.info(
@@ -405,11 +408,31 @@ class PluginService:
     # -- tokens --------------------------------------------------------------------------------------
 
     async def authenticate(self, token: str) -> PluginPrincipal | None:
-        """The enabled plugin holding ``token``, or None."""
+        """The enabled plugin holding ``token``, or None.
+
+        A verified token is remembered, and trusted again only while the registry's change count
+        (read before each lookup, from any process's commits) stays the same: a revocation, a
+        disabled plugin or changed grants take effect at the next request without a transaction
+        on each one. The count is read before the lookup, so an entry can only be older than the
+        registry it is checked against, never newer.
+        """
         if not token.startswith(TOKEN_PREFIX):
             return None
+        token_hash = hash_token(token)
+        changes = self._uow.plugin_registry_changes()
+        known = self._verified.get(token_hash)
+        if known is not None and known[0] == changes:
+            return known[1]
+        principal = await self._look_up(token_hash)
+        if principal is None:
+            self._verified.pop(token_hash, None)
+        else:
+            self._verified[token_hash] = (changes, principal)
+        return principal
+
+    async def _look_up(self, token_hash: str) -> PluginPrincipal | None:
         async with self._uow.read() as uow:
-            rec = await uow.plugins.by_token_hash(hash_token(token))
+            rec = await uow.plugins.by_token_hash(token_hash)
         if rec is None or not rec.enabled:
             return None
         view = self._view(rec.plugin_id, rec)
