@@ -1,16 +1,14 @@
 """The frozen ``faceforge`` renders previews as a worker, started exactly as Core's pool starts one
 (``FACEFORGE_PREVIEW_WORKER=1``, the protocol on stdin and stdout), with the ExifTool bundled in its
-``tools/``: a JPEG, a PNG, an AVIF, a one-page PDF, a short video and a camera RAW each get WebP previews,
-the same ones a worker running from the sources makes.
-
-The sample HEIC (``QuickTime.heic``) is a 623-byte file stripped of its picture, which no decoder reads,
-and nothing here can write HEVC; the HEIC decoder (pi-heif's libheif with libde265) is checked in the
-frozen build by ``faceforge doctor`` (see ``package_smoke.py``).
+``tools/``: a JPEG, a PNG, an AVIF, a HEVC-coded HEIC (made with libheif's ``heif-enc``: the sample
+HEIC has no picture), a one-page PDF, a short video and a camera RAW each get WebP previews, the same
+ones a worker running from the sources makes; LibRaw reads a RAW when there is no ExifTool.
 """
 
 from __future__ import annotations
 
 import io
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +46,12 @@ def write_avif(path: Path) -> None:
     Image.new("RGB", SIZE, (40, 120, 200)).save(path)
 
 
+def write_heic(path: Path) -> None:
+    png = path.with_name("heic source.png")
+    write_png(png)
+    subprocess.run(["heif-enc", "-q", "90", "-o", str(path), str(png)], check=True, capture_output=True)
+
+
 def write_pdf(path: Path) -> None:
     document = pypdfium2.PdfDocument.new()
     document.new_page(200, 300)
@@ -69,13 +73,19 @@ def write_video(path: Path) -> None:
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Sample]:
     made = tmp_path_factory.mktemp("samples")
-    for name, write in (("made.png", write_png), ("made.avif", write_avif), ("one-page.pdf", write_pdf)):
+    for name, write in (
+        ("made.png", write_png),
+        ("made.avif", write_avif),
+        ("made.heic", write_heic),
+        ("one-page.pdf", write_pdf),
+    ):
         write(made / name)
     write_video(made / "clip.mp4")
     return {
         "jpeg": Sample(SAMPLES / "Apple.jpg", "image"),
         "png": Sample(made / "made.png", "image"),
         "avif": Sample(made / "made.avif", "image"),
+        "heic": Sample(made / "made.heic", "image"),
         "pdf": Sample(made / "one-page.pdf", "pdf"),
         "video": Sample(made / "clip.mp4", "video"),
         "raw": Sample(SAMPLES / "FujiFilm.raf", "raw"),
@@ -143,7 +153,7 @@ def test_the_workers_were_the_frozen_executable(frozen: Rendered, executable: Pa
     assert frozen.worker_programs == [executable.resolve()]
 
 
-@pytest.mark.parametrize("name", ["jpeg", "png", "avif", "pdf", "video", "raw"])
+@pytest.mark.parametrize("name", ["jpeg", "png", "avif", "heic", "pdf", "video", "raw"])
 def test_the_frozen_worker_renders_webp_previews(frozen: Rendered, name: str) -> None:
     answer = frozen.answers[name]
     assert answer.reason is None, answer.reason
