@@ -68,6 +68,11 @@ class EntityRepository(Protocol):
         """Ids of the entities (deleted ones included) whose primary thumbnail is one of ``asset_ids``."""
         ...
 
+    async def keeping_trashed_thumbnail(self, asset_ids: Collection[str]) -> list[str]:
+        """Ids of the entities (deleted ones included) that lost one of ``asset_ids`` as their primary
+        thumbnail when it went to the trash."""
+        ...
+
 
 class FieldDefinitionRepository(Protocol):
     async def add(self, definition: FieldDefinition) -> None: ...

@@ -263,3 +263,23 @@ async def test_tag_lists_page_by_cursor_and_skip_deleted(svc: Services, sort_ord
     assert (await svc.entities.search(query, PageRequest())).total == 6
     await svc.entities.patch(made[3].entity_id, {"tags": ["red"]})
     assert (await svc.entities.search(query, PageRequest())).total == 5
+
+
+async def test_entities_are_found_by_the_picture_they_show_or_keep_from_the_trash(svc: Services) -> None:
+    shown, kept = "a" * 64, "b" * 64
+    ada, bea, cy = [await svc.entities.create(name) for name in ("Ada", "Bea", "Cy")]
+    async with svc.units.write() as uow:
+        ada.primary_thumbnail_asset_id = shown
+        bea.trashed_thumbnail_asset_id = kept
+        cy.deleted_at = svc.clock.now()
+        cy.trashed_thumbnail_asset_id = kept
+        for entity in (ada, bea, cy):
+            await uow.entities.update(entity)
+        await uow.commit()
+    async with svc.units.read() as uow:
+        assert await uow.entities.showing_thumbnail([shown, kept]) == [ada.entity_id]
+        assert await uow.entities.keeping_trashed_thumbnail([shown, kept]) == sorted(
+            [bea.entity_id, cy.entity_id]
+        )
+        assert await uow.entities.keeping_trashed_thumbnail([]) == []
+    assert (await svc.entities.get(bea.entity_id)).trashed_thumbnail_asset_id == kept

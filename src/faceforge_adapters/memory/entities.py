@@ -118,3 +118,9 @@ class InMemoryEntityRepository:
         return sorted(
             e.entity_id for e in self._state.entities.values() if e.primary_thumbnail_asset_id in wanted
         )
+
+    async def keeping_trashed_thumbnail(self, asset_ids: Collection[str]) -> list[str]:
+        wanted = set(asset_ids)
+        return sorted(
+            e.entity_id for e in self._state.entities.values() if e.trashed_thumbnail_asset_id in wanted
+        )

@@ -177,11 +177,15 @@ class SqliteEntityRepository:
         return [(row[0], from_json(row[1])) for row in rows]
 
     async def showing_thumbnail(self, asset_ids: Collection[str]) -> list[str]:
+        return await self._holding("primary_thumbnail_asset_id", asset_ids)
+
+    async def keeping_trashed_thumbnail(self, asset_ids: Collection[str]) -> list[str]:
+        return await self._holding("trashed_thumbnail_asset_id", asset_ids)
+
+    async def _holding(self, column: str, asset_ids: Collection[str]) -> list[str]:
         ids = list(asset_ids)
         if not ids:
             return []
-        sql = (
-            "SELECT entity_id FROM entities "
-            f"WHERE primary_thumbnail_asset_id IN ({', '.join('?' * len(ids))}) ORDER BY entity_id"
-        )
+        marks = ", ".join("?" * len(ids))
+        sql = f"SELECT entity_id FROM entities WHERE {column} IN ({marks}) ORDER BY entity_id"
         return [row[0] for row in await self._conn.execute_fetchall(sql, ids)]

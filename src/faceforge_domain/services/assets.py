@@ -49,6 +49,7 @@ from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_curs
 from faceforge_domain.ports import BlobStore, StorageSpace, UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.previews import PREVIEW_KIND, PreviewQueue, PreviewRecord
 from faceforge_domain.queries import KeysetPosition
+from faceforge_domain.services import main_picture
 from faceforge_domain.services.group_commit import GroupCommit
 from faceforge_domain.services.metadata import MetadataRunner, OutcomeFeed, silent_feed
 from faceforge_domain.services.soft_delete import SoftDelete
@@ -222,6 +223,8 @@ def asset_soft_delete(units: UnitOfWorkFactory, clock: Clock) -> SoftDelete[Asse
         lambda unit: unit.assets,
         deleted_event="asset.deleted",
         restored_event="asset.restored",
+        after_hide=main_picture.set_aside,
+        after_restore=main_picture.bring_back,
     )
 
 
@@ -555,6 +558,7 @@ class AssetService:
             removed = await uow.assets.unlink(entity_id, asset_id)
             if removed:
                 await record(uow, self._clock, "asset.unlinked", asset_id, {"entity_id": entity_id})
+            await main_picture.drop_for(uow, self._clock, entity_id, asset_id)
             await uow.commit()
         return removed
 
@@ -587,6 +591,7 @@ class AssetService:
                 if not await uow.assets.remove_if_purgeable(candidate.asset_id):
                     continue  # restored or linked meanwhile
                 gone = [candidate, *await self._drop_previews(uow, previews)]
+                await main_picture.forget(uow, self._clock, [asset.asset_id for asset in gone])
                 for asset in gone:
                     await record(
                         uow, self._clock, "asset.purged", asset.asset_id, {"size_bytes": asset.size_bytes}

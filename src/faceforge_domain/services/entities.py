@@ -147,6 +147,13 @@ def sort_value(entity: Entity, sort_by: str) -> str:
     return format_timestamp(entity.created_at if sort_by == "created_at" else entity.updated_at)
 
 
+def _kept_trashed_thumbnail(current: Entity | None, values: EntityValues) -> str | None:
+    """A main picture chosen (or removed) by hand replaces the one waiting in the trash."""
+    if current is None or values.primary_thumbnail_asset_id != current.primary_thumbnail_asset_id:
+        return None
+    return current.trashed_thumbnail_asset_id
+
+
 class EntityService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
@@ -345,6 +352,7 @@ class EntityService:
             created_at=current.created_at if current is not None else now,
             updated_at=now,
             deleted_at=current.deleted_at if current is not None else None,
+            trashed_thumbnail_asset_id=_kept_trashed_thumbnail(current, values),
             **msgspec.structs.asdict(values),
         )
         if current is None:

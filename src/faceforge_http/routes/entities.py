@@ -105,7 +105,13 @@ class EntityOut(msgspec.Struct, kw_only=True):
     deleted_at: str | None
 
 
-entity_out = Wire(Entity, EntityOut)
+entity_out = Wire(
+    Entity,
+    EntityOut,
+    hidden={
+        "trashed_thumbnail_asset_id": "the server's own memory for restoring a main picture from the trash",
+    },
+)
 
 
 def errors_out(errors: list[FieldError]) -> list[FieldErrorOut]:
