@@ -46,6 +46,11 @@ class EntityRepository(Protocol):
 
     async def get(self, entity_id: str, *, include_deleted: bool = False) -> Entity | None: ...
 
+    async def remove(self, entity_id: str) -> bool:
+        """Delete the entity for good, with its links to files, descriptors, relationships (both
+        ends), tags and external ids; the files stay. False when there was none."""
+        ...
+
     async def count(self, *, include_deleted: bool = False) -> int: ...
 
     async def find_by_external_id(self, source: str, external_id: str) -> str | None:

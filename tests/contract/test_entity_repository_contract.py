@@ -283,3 +283,42 @@ async def test_entities_are_found_by_the_picture_they_show_or_keep_from_the_tras
         )
         assert await uow.entities.keeping_trashed_thumbnail([]) == []
     assert (await svc.entities.get(bea.entity_id)).trashed_thumbnail_asset_id == kept
+
+
+async def test_the_trash_lists_only_deleted_entities_and_counts_them(svc: Services) -> None:
+    for name in ("live", "gone", "also gone"):
+        made = await svc.entities.create(name, tags=["t"])
+        svc.clock.advance()
+        if name != "live":
+            await svc.entities.delete(made.entity_id)
+    for query in (
+        EntityQuery.build(in_trash=True, sort_by="updated_at", sort_order="desc"),
+        EntityQuery.build(in_trash=True, tags=["t"]),
+    ):
+        page = await svc.entities.search(query, PageRequest())
+        assert sorted(e.display_name for e in page.items) == ["also gone", "gone"]
+        assert page.total == 2
+    assert await names(svc, EntityQuery.build()) == ["live"]
+
+
+async def test_an_entity_removed_for_good_takes_what_hangs_off_it(svc: Services) -> None:
+    a, b = await svc.entities.create("Ada", external_ids={"stash": "1"}), await svc.entities.create("Bea")
+    await svc.field_defs.create({"field_key": "note", "field_type": "text"})
+    await svc.descriptors.create(a.entity_id, {"field_key": "note", "value": "x"})
+    await svc.relationships.create(
+        {"src_entity_id": b.entity_id, "dst_entity_id": a.entity_id, "type": "knows"}
+    )
+    await svc.entities.delete(a.entity_id)
+    await svc.entities.delete_forever(a.entity_id)
+    async with svc.units.read() as uow:
+        assert await uow.entities.get(a.entity_id, include_deleted=True) is None
+        assert await uow.entities.find_by_external_id("stash", "1") is None
+        assert await uow.entities.count(include_deleted=True) == 1
+    assert (
+        await svc.relationships.search(
+            RelationshipQuery(entity_id=b.entity_id, include_deleted=True), PageRequest()
+        )
+    ).total == 0
+    assert await names(svc, EntityQuery.build(q="Ada", include_deleted=True)) == []
+    async with svc.units.write() as uow:  # rolled back: only asks
+        assert not await uow.entities.remove(a.entity_id)

@@ -45,6 +45,8 @@ def _filters(query: EntityQuery, *, tags: tuple[str, ...]) -> tuple[list[str], l
     params: list[Any] = []
     if not query.include_deleted:
         where.append("e.deleted_at IS NULL")
+    if query.in_trash:
+        where.append("e.deleted_at IS NOT NULL")
     if query.q is not None:
         if len(query.q) >= TRIGRAM:
             where.append(
@@ -113,6 +115,12 @@ class SqliteEntityRepository:
     async def count(self, *, include_deleted: bool = False) -> int:
         return await self.count_matching(EntityQuery(include_deleted=include_deleted))
 
+    async def remove(self, entity_id: str) -> bool:
+        """The foreign keys' cascades take its links, descriptors, relationships, tags, external ids
+        and search text; the triggers keep the counts."""
+        cursor = await self._conn.execute("DELETE FROM entities WHERE entity_id = ?", (entity_id,))
+        return cursor.rowcount > 0
+
     async def find_by_external_id(self, source: str, external_id: str) -> str | None:
         async with self._conn.execute(
             "SELECT entity_id FROM entity_external_ids WHERE source = ? AND external_id = ?",
@@ -151,7 +159,7 @@ class SqliteEntityRepository:
         if not query.filtered:
             column = "total" if query.include_deleted else "live"
             sql = f"SELECT {column} FROM entity_counts WHERE id = 1"
-        elif query.tags and not (query.q or query.fields):
+        elif query.tags and not (query.q or query.fields or query.in_trash):
             sql = "SELECT count(*) FROM entity_tags AS t WHERE t.tag = ?"
             params.append(query.tags[0])
             if not query.include_deleted:

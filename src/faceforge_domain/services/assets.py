@@ -581,28 +581,51 @@ class AssetService:
 
     async def purge(self) -> PurgeReport:
         """Remove the bytes and records of soft-deleted assets no entity links to."""
-        purged: list[str] = []
-        freed = 0
+        gone: list[Asset] = []
         async with self._uow.read() as uow:
             candidates = await uow.assets.purgeable()
         for candidate in candidates:
             async with self._uow.write() as uow:
-                previews = await uow.previews.get(candidate.asset_id)
-                if not await uow.assets.remove_if_purgeable(candidate.asset_id):
-                    continue  # restored or linked meanwhile
-                gone = [candidate, *await self._drop_previews(uow, previews)]
-                await main_picture.forget(uow, self._clock, [asset.asset_id for asset in gone])
-                for asset in gone:
-                    await record(
-                        uow, self._clock, "asset.purged", asset.asset_id, {"size_bytes": asset.size_bytes}
-                    )
+                removed = await self._remove_record(uow, candidate)  # empty: restored or linked meanwhile
                 await uow.commit()
-            for asset in gone:
-                await self._store.delete(asset.storage)  # the record went first: never a row without bytes
-                purged.append(asset.asset_id)
-                freed += asset.size_bytes
-                log.info("asset purged", extra={"asset_id": asset.asset_id, "size_bytes": asset.size_bytes})
-        return PurgeReport(asset_ids=purged, bytes_freed=freed)
+            gone += await self._remove_bytes(removed)
+        return PurgeReport(asset_ids=[a.asset_id for a in gone], bytes_freed=sum(a.size_bytes for a in gone))
+
+    async def delete_forever(self, asset_id: str) -> PurgeReport:
+        """Remove an asset in the trash for good, bytes and all, unlinking it from every entity first;
+        an asset not in the trash is a ``Conflict``."""
+        async with self._uow.write() as uow:
+            asset = await self._soft_delete.trashed(uow, asset_id)
+            while links := await uow.assets.linked_entities(asset_id, include_deleted=True, limit=1000):
+                for link in links:
+                    entity_id = link.entity.entity_id
+                    await uow.assets.unlink(entity_id, asset_id)
+                    await record(uow, self._clock, "asset.unlinked", asset_id, {"entity_id": entity_id})
+                    await main_picture.drop_for(uow, self._clock, entity_id, asset_id)
+            removed = await self._remove_record(uow, asset)
+            await uow.commit()
+        gone = await self._remove_bytes(removed)
+        return PurgeReport(asset_ids=[a.asset_id for a in gone], bytes_freed=sum(a.size_bytes for a in gone))
+
+    async def _remove_record(self, uow: UnitOfWork, asset: Asset) -> list[Asset]:
+        """Delete a purgeable asset's record and its unshared previews; what went (nothing when the
+        asset is no longer purgeable)."""
+        previews = await uow.previews.get(asset.asset_id)
+        if not await uow.assets.remove_if_purgeable(asset.asset_id):
+            return []
+        gone = [asset, *await self._drop_previews(uow, previews)]
+        await main_picture.forget(uow, self._clock, [a.asset_id for a in gone])
+        for removed in gone:
+            data = {"size_bytes": removed.size_bytes}
+            await record(uow, self._clock, "asset.purged", removed.asset_id, data)
+        return gone
+
+    async def _remove_bytes(self, gone: list[Asset]) -> list[Asset]:
+        """The records went first (committed): never a row without bytes."""
+        for asset in gone:
+            await self._store.delete(asset.storage)
+            log.info("asset purged", extra={"asset_id": asset.asset_id, "size_bytes": asset.size_bytes})
+        return gone
 
     async def _drop_previews(self, uow: UnitOfWork, previews: PreviewRecord | None) -> list[Asset]:
         """The preview pictures of a purged original that no other original shares, removed too."""

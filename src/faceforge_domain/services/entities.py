@@ -242,6 +242,15 @@ class EntityService:
         """Undo a soft delete (a live entity is returned unchanged)."""
         return await self._soft_delete.restore(entity_id)
 
+    async def delete_forever(self, entity_id: str) -> None:
+        """Remove an entity in the trash for good, with its descriptors, relationships and links to
+        files (the files stay); an entity not in the trash is a ``Conflict``."""
+        async with self._uow.write() as uow:
+            await self._soft_delete.trashed(uow, entity_id)
+            await uow.entities.remove(entity_id)
+            await record(uow, self._clock, "entity.purged", entity_id)
+            await uow.commit()
+
     async def bulk_upsert(
         self, items: Sequence[Mapping[str, Any]], on_conflict: str = "merge"
     ) -> list[BulkItemResult]:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
 from faceforge_domain.clock import Clock
-from faceforge_domain.errors import NotFound
+from faceforge_domain.errors import Conflict, NotFound
 from faceforge_domain.events import record
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -89,6 +89,16 @@ class SoftDelete(Generic[R]):
                 if self._after_restore is not None:
                     await self._after_restore(uow, self._clock, key)
                 await uow.commit()
+        return found
+
+    async def trashed(self, uow: UnitOfWork, key: str) -> R:
+        """The record, which must be in the trash: deleting for good is done from there only."""
+        found = await self._require(uow, key, include_deleted=True)
+        if found.deleted_at is None:
+            raise Conflict(
+                f"the {self._kind} is not in the trash: delete it first, then delete it forever",
+                {"kind": self._kind, "id": key},
+            )
         return found
 
     async def _require(self, uow: UnitOfWork, key: str, *, include_deleted: bool) -> R:

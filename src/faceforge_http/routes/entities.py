@@ -17,6 +17,7 @@ from faceforge_domain.services.entities import MAX_ALIAS, MAX_DISPLAY_NAME, MAX_
 from faceforge_domain.text import NAME_PATTERN, SEARCH_PATTERN
 from faceforge_http.deps import EntityServiceDep
 from faceforge_http.envelope import Ok, Page, ok, page_out
+from faceforge_http.openapi import may_answer
 from faceforge_http.params import BodyId, PageDep, RecordId, Search, choice
 from faceforge_http.wire import Wire
 
@@ -141,6 +142,7 @@ class EntityController(Controller):
             QueryParameter(description="Repeatable; all must match"),
         ] = None,
         include_deleted: FromQuery[bool] = False,
+        in_trash: Annotated[bool, QueryParameter(description="Only what is in the trash")] = False,
     ) -> Ok[Page[EntityOut]]:
         """Also accepts ``field.<key>=<value>`` filters on admin-defined fields."""
         fields = [
@@ -155,6 +157,7 @@ class EntityController(Controller):
             tags=tag or [],
             fields=fields,
             include_deleted=include_deleted,
+            in_trash=in_trash,
         )
         result = await entities.search(query, page)
         return ok(page_out(result, entity_out))
@@ -215,3 +218,13 @@ class EntityController(Controller):
     )
     async def restore_entity(self, entities: EntityServiceDep, entity_id: RecordId) -> Ok[EntityOut]:
         return ok(entity_out(await entities.restore(entity_id)))
+
+    @post(
+        "/{entity_id:str}/purge",
+        status_code=204,
+        operation_id="purgeEntity",
+        summary="Delete an entity in the trash forever (its files stay)",
+        opt=may_answer(409),  # not in the trash
+    )
+    async def purge_entity(self, entities: EntityServiceDep, entity_id: RecordId) -> None:
+        await entities.delete_forever(entity_id)
