@@ -73,12 +73,20 @@ async def test_trashing_the_file_clears_the_main_picture_and_restoring_brings_it
     entity_id, asset_id = await entity_showing_a_picture(core, ui)
     assert (await ui.delete(f"/v1/assets/{asset_id}")).status_code == 204
     assert await main_picture(ui, entity_id) is None
+    remembered = (await ui.get(f"/v1/entities/{entity_id}")).json()["data"]["trashed_thumbnail_asset_id"]
+    assert remembered == asset_id
+    refused = await ui.patch(f"/v1/entities/{entity_id}", json={"trashed_thumbnail_asset_id": None})
+    assert refused.status_code == 422  # read-only: the memory is the server's
+    assert (await ui.get(f"/v1/entities/{entity_id}")).json()["data"][
+        "trashed_thumbnail_asset_id"
+    ] == asset_id
     listed = (await ui.get("/v1/entities")).json()["data"]["items"]
     assert [e["primary_thumbnail_asset_id"] for e in listed] == [None]
     for path in ("/ui/entities", "/ui/entities?view=gallery", f"/ui/entities/{entity_id}"):
         assert await pictures_all_answer(ui, path) == []
     assert (await ui.post(f"/v1/assets/{asset_id}/restore")).status_code == 200
     assert await main_picture(ui, entity_id) == asset_id
+    assert (await ui.get(f"/v1/entities/{entity_id}")).json()["data"]["trashed_thumbnail_asset_id"] is None
     assert await pictures_all_answer(ui, f"/ui/entities/{entity_id}")  # the avatar is back
 
 

@@ -199,6 +199,10 @@ class PurgeReport(msgspec.Struct, kw_only=True):
     asset_ids: list[str]
     bytes_freed: int
 
+    @classmethod
+    def of(cls, gone: Sequence[Asset]) -> PurgeReport:
+        return cls(asset_ids=[a.asset_id for a in gone], bytes_freed=sum(a.size_bytes for a in gone))
+
 
 def check_kind(kind: str, field: str = "kind") -> list[FieldError]:
     if len(kind) > MAX_KIND or not KIND_PATTERN.fullmatch(kind):
@@ -589,7 +593,7 @@ class AssetService:
                 removed = await self._remove_record(uow, candidate)  # empty: restored or linked meanwhile
                 await uow.commit()
             gone += await self._remove_bytes(removed)
-        return PurgeReport(asset_ids=[a.asset_id for a in gone], bytes_freed=sum(a.size_bytes for a in gone))
+        return PurgeReport.of(gone)
 
     async def delete_forever(self, asset_id: str) -> PurgeReport:
         """Remove an asset in the trash for good, bytes and all, unlinking it from every entity first;
@@ -604,8 +608,7 @@ class AssetService:
                     await main_picture.drop_for(uow, self._clock, entity_id, asset_id)
             removed = await self._remove_record(uow, asset)
             await uow.commit()
-        gone = await self._remove_bytes(removed)
-        return PurgeReport(asset_ids=[a.asset_id for a in gone], bytes_freed=sum(a.size_bytes for a in gone))
+        return PurgeReport.of(await self._remove_bytes(removed))
 
     async def _remove_record(self, uow: UnitOfWork, asset: Asset) -> list[Asset]:
         """Delete a purgeable asset's record and its unshared previews; what went (nothing when the

@@ -44,7 +44,7 @@ EDITABLE = (
     "external_ids",
     "plugin_data",
 )
-READ_ONLY = ("entity_id", "created_at", "updated_at", "deleted_at")
+READ_ONLY = ("entity_id", "trashed_thumbnail_asset_id", "created_at", "updated_at", "deleted_at")
 OnConflict = Literal["merge", "replace", "skip"]
 ON_CONFLICT: tuple[OnConflict, ...] = ("merge", "replace", "skip")
 BulkStatus = Literal["created", "updated", "unchanged", "error"]

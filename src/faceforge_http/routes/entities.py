@@ -99,6 +99,7 @@ class EntityOut(msgspec.Struct, kw_only=True):
     tags: list[str]
     fields: dict[str, Any]
     primary_thumbnail_asset_id: str | None
+    trashed_thumbnail_asset_id: str | None
     external_ids: dict[str, str]
     plugin_data: dict[str, Any]
     created_at: str
@@ -106,13 +107,7 @@ class EntityOut(msgspec.Struct, kw_only=True):
     deleted_at: str | None
 
 
-entity_out = Wire(
-    Entity,
-    EntityOut,
-    hidden={
-        "trashed_thumbnail_asset_id": "the server's own memory for restoring a main picture from the trash",
-    },
-)
+entity_out = Wire(Entity, EntityOut)
 
 
 def errors_out(errors: list[FieldError]) -> list[FieldErrorOut]:
