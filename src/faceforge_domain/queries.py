@@ -129,6 +129,7 @@ class RelationshipQuery(msgspec.Struct, frozen=True, kw_only=True):
     type: str | None = None
     direction: Direction = "both"
     include_deleted: bool = False
+    in_trash: bool = False  # only soft-deleted ones (the Trash); implies include_deleted
 
     @classmethod
     def build(
@@ -138,6 +139,7 @@ class RelationshipQuery(msgspec.Struct, frozen=True, kw_only=True):
         type: str | None = None,
         direction: str = "both",
         include_deleted: bool = False,
+        in_trash: bool = False,
     ) -> RelationshipQuery:
         errors: list[FieldError] = []
         one_of("direction", direction, DIRECTIONS, errors)
@@ -150,5 +152,6 @@ class RelationshipQuery(msgspec.Struct, frozen=True, kw_only=True):
             entity_id=entity_id,
             type=(type.strip() or None) if type is not None else None,
             direction=cast("Direction", direction),
-            include_deleted=include_deleted,
+            include_deleted=include_deleted or in_trash,
+            in_trash=in_trash,
         )

@@ -322,3 +322,37 @@ async def test_an_entity_removed_for_good_takes_what_hangs_off_it(svc: Services)
     assert await names(svc, EntityQuery.build(q="Ada", include_deleted=True)) == []
     async with svc.units.write() as uow:  # rolled back: only asks
         assert not await uow.entities.remove(a.entity_id)
+
+
+async def test_descriptors_and_relationships_in_the_trash_are_listed_restored_and_removed(
+    svc: Services,
+) -> None:
+    a, b = await svc.entities.create("a"), await svc.entities.create("b")
+    await svc.field_defs.create({"field_key": "note", "field_type": "text", "multiple": True})
+    kept = await svc.descriptors.create(a.entity_id, {"field_key": "note", "value": "kept"})
+    gone = await svc.descriptors.create(b.entity_id, {"field_key": "note", "value": "gone"})
+    ends = {"src_entity_id": a.entity_id, "dst_entity_id": b.entity_id, "type": "knows"}
+    rel = await svc.relationships.create(ends)
+    await svc.descriptors.delete(gone.descriptor_id)
+    await svc.relationships.delete(rel.relationship_id)
+    trashed = await svc.descriptors.in_trash(PageRequest())
+    assert ([d.descriptor_id for d in trashed.items], trashed.total) == ([gone.descriptor_id], 1)
+    in_trash = RelationshipQuery.build(in_trash=True)
+    assert [r.relationship_id for r in (await svc.relationships.search(in_trash, PageRequest())).items] == [
+        rel.relationship_id
+    ]
+    twin = await svc.relationships.create(ends)
+    with pytest.raises(Conflict):
+        await svc.relationships.restore(rel.relationship_id)
+    await svc.relationships.delete(twin.relationship_id)
+    await svc.relationships.delete_forever(twin.relationship_id)
+    assert (await svc.relationships.restore(rel.relationship_id)).deleted_at is None
+    assert (await svc.descriptors.restore(gone.descriptor_id)).deleted_at is None
+    with pytest.raises(Conflict):
+        await svc.descriptors.delete_forever(kept.descriptor_id)
+    await svc.descriptors.delete(kept.descriptor_id)
+    await svc.descriptors.delete_forever(kept.descriptor_id)
+    async with svc.units.read() as uow:
+        assert await uow.descriptors.get(kept.descriptor_id, include_deleted=True) is None
+        assert await uow.relationships.get(twin.relationship_id, include_deleted=True) is None
+        assert await uow.descriptors.count(None, in_trash=True) == 0

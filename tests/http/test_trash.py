@@ -148,3 +148,65 @@ async def test_the_page_a_delete_leads_to_offers_undo_while_the_record_is_in_the
         response = await ui.get(f"/ui/{page}?deleted={wrong}")
         assert response.status_code == 200
         assert 'id="undo"' not in response.text
+
+
+async def test_descriptors_and_relationships_go_to_the_trash_and_come_back(
+    core: Core, ui: httpx.AsyncClient
+) -> None:
+    ada, bea = await core.entities.create("Ada"), await core.entities.create("Bea")
+    await core.field_defs.create({"field_key": "nickname", "field_type": "string"})
+    fact = await core.descriptors.create(ada.entity_id, {"field_key": "nickname", "value": "Countess"})
+    link = await core.relationships.create(
+        {"src_entity_id": ada.entity_id, "dst_entity_id": bea.entity_id, "type": "knows"}
+    )
+    assert (await ui.delete(f"/v1/descriptors/{fact.descriptor_id}")).status_code == 204
+    assert (await ui.delete(f"/v1/relationships/{link.relationship_id}")).status_code == 204
+    facts = (await ui.get("/ui/trash?tab=descriptors")).text
+    assert "nickname: Countess" in facts
+    assert "of Ada" in facts
+    assert "Ada knows Bea" in (await ui.get("/ui/trash?tab=relationships")).text
+    assert [
+        r["relationship_id"]
+        for r in (await ui.get("/v1/relationships?in_trash=true")).json()["data"]["items"]
+    ] == [link.relationship_id]
+    restored = await ui.post(f"/v1/descriptors/{fact.descriptor_id}/restore")
+    assert restored.json()["data"]["deleted_at"] is None
+    assert (await ui.post(f"/v1/relationships/{link.relationship_id}/restore")).status_code == 200
+    assert "The trash holds no relationships." in (await ui.get("/ui/trash?tab=relationships")).text
+
+
+async def test_a_relationship_made_again_meanwhile_blocks_restoring_the_old_one(
+    core: Core, ui: httpx.AsyncClient
+) -> None:
+    ada, bea = await core.entities.create("Ada"), await core.entities.create("Bea")
+    ends = {"src_entity_id": ada.entity_id, "dst_entity_id": bea.entity_id, "type": "knows"}
+    old = await core.relationships.create(ends)
+    await ui.delete(f"/v1/relationships/{old.relationship_id}")
+    new = await core.relationships.create(ends)
+    refused = await ui.post(f"/v1/relationships/{old.relationship_id}/restore")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["details"] == {"relationship_id": new.relationship_id}
+    listed = await ui.get(f"/v1/relationships?entity_id={ada.entity_id}&in_trash=true")
+    assert [r["relationship_id"] for r in listed.json()["data"]["items"]] == [old.relationship_id]
+
+
+@pytest.mark.parametrize("kind", ["descriptors", "relationships"])
+async def test_descriptors_and_relationships_are_deleted_forever_only_from_the_trash(
+    core: Core, ui: httpx.AsyncClient, kind: str
+) -> None:
+    ada, bea = await core.entities.create("Ada"), await core.entities.create("Bea")
+    if kind == "descriptors":
+        await core.field_defs.create({"field_key": "nickname", "field_type": "string"})
+        record = await core.descriptors.create(ada.entity_id, {"field_key": "nickname", "value": "C"})
+        record_id = record.descriptor_id
+    else:
+        rel = await core.relationships.create(
+            {"src_entity_id": ada.entity_id, "dst_entity_id": bea.entity_id, "type": "knows"}
+        )
+        record_id = rel.relationship_id
+    assert (await ui.post(f"/v1/{kind}/{record_id}/purge")).status_code == 409
+    assert (await ui.get(f"/v1/{kind}/{record_id}")).status_code == 200
+    await ui.delete(f"/v1/{kind}/{record_id}")
+    assert (await ui.post(f"/v1/{kind}/{record_id}/purge")).status_code == 204
+    assert (await ui.post(f"/v1/{kind}/{record_id}/restore")).status_code == 404
+    assert (await ui.post(f"/v1/{kind}/{MISSING}/purge")).status_code == 404

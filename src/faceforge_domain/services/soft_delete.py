@@ -49,6 +49,7 @@ class SoftDelete(Generic[R]):
         deleted_event: str | None = None,
         restored_event: str | None = None,
         after_hide: Consequence | None = None,
+        before_restore: Consequence | None = None,
         after_restore: Consequence | None = None,
     ) -> None:
         self._units = units
@@ -58,6 +59,7 @@ class SoftDelete(Generic[R]):
         self._deleted_event = deleted_event
         self._restored_event = restored_event
         self._after_hide = after_hide
+        self._before_restore = before_restore
         self._after_restore = after_restore
 
     async def delete(self, key: str) -> None:
@@ -81,6 +83,8 @@ class SoftDelete(Generic[R]):
         async with self._units.write() as uow:
             found = await self._require(uow, key, include_deleted=True)
             if found.deleted_at is not None:
+                if self._before_restore is not None:  # may refuse (raise) before anything changed
+                    await self._before_restore(uow, self._clock, key)
                 found.deleted_at = None
                 found.updated_at = self._clock.now()
                 await self._repository(uow).update(found)

@@ -166,7 +166,7 @@ async def entity_page(
         query = RelationshipQuery.build(entity_id=entity_id, direction="both")
         found_rels = await relationships.search(query, PageRequest(limit=DETAIL_LIMIT))
         rels = [plain(relationship_out(r)) for r in found_rels.items]
-        names = await _names(
+        names = await entity_names(
             entities, {r["dst_entity_id"] for r in rels} | {r["src_entity_id"] for r in rels}
         )
         context["relationships"] = [
@@ -175,7 +175,7 @@ async def entity_page(
     return Template("entity.html", context=context)
 
 
-async def _names(entities: EntityService, entity_ids: set[str]) -> dict[str, str]:
+async def entity_names(entities: EntityService, entity_ids: set[str]) -> dict[str, str]:
     """Display names for the other ends of relationships (a deleted entity shows as such)."""
     names: dict[str, str] = {}
     for entity_id in entity_ids:

@@ -126,3 +126,25 @@ def test_delete_forever_from_the_trash(ui: UI, tab: str) -> None:
     expect(ui.page.locator("#trash-table tr").filter(has_text=name)).to_have_count(0)
     assert questions == [f"Delete “{name}” forever? This cannot be undone."]
     assert status_of(ui, api) == 404
+
+
+def test_a_removed_descriptor_comes_back_from_the_trash(ui: UI) -> None:
+    ui.sign_in()
+    entity_id = create_entity(ui, "Has Facts")
+    ui.server.call("POST", "/v1/admin/field-defs", {"field_key": "eye_colour", "field_type": "string"})
+    ui.server.call(
+        "POST", f"/v1/entities/{entity_id}/descriptors", {"field_key": "eye_colour", "value": "grey"}
+    )
+    ui.go(f"/ui/entities/{entity_id}?tab=descriptors")
+    ui.page.once("dialog", lambda dialog: dialog.accept())
+    ui.page.locator("table.list tbody tr").filter(has_text="grey").get_by_role(
+        "button", name="Delete"
+    ).click()
+    expect(ui.page.locator("table.list tbody tr").filter(has_text="grey")).to_have_count(0)
+    ui.go("/ui/trash?tab=descriptors")
+    row = ui.page.locator("#trash-table tr").filter(has_text="eye_colour: grey")
+    expect(row).to_contain_text("of Has Facts")
+    ui.shot("trash-descriptors")
+    row.get_by_role("button", name="Restore").click()
+    ui.page.wait_for_url(f"**/ui/entities/{entity_id}?tab=descriptors")
+    expect(ui.page.locator("table.list tbody tr").filter(has_text="grey")).to_have_count(1)
