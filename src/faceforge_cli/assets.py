@@ -88,13 +88,14 @@ def asset_list(
     entity: str | None = typer.Option(None, help="Only assets linked to this entity id."),
     mime: str | None = typer.Option(None, help="Only MIME types starting with this."),
     q: str | None = typer.Option(None, help="Only file names containing this."),
+    in_trash: bool = typer.Option(False, "--in-trash", help="Only soft-deleted ones (the trash)."),
     limit: int = typer.Option(50, min=1, max=MAX_LIMIT, help="How many."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List assets, oldest first."""
 
     async def find(core: Core) -> PageResult[Asset]:
-        query = AssetQuery.build(kind=kind, entity_id=entity, mime=mime, q=q)
+        query = AssetQuery.build(kind=kind, entity_id=entity, mime=mime, q=q, in_trash=in_trash)
         return await core.assets.find(query, PageRequest(limit=limit))
 
     page = with_core(find)
@@ -165,11 +166,17 @@ def asset_similar(
 
 
 @asset_app.command("purge")
-def asset_purge(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Remove the bytes and records of soft-deleted assets that no entity links to."""
+def asset_purge(
+    asset_id: str | None = typer.Argument(
+        None, help="Only this asset in the trash, unlinked from its entities first (default: every one)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Remove the bytes and records of soft-deleted assets that no entity links to, or of one asset in
+    the trash."""
 
     async def purge(core: Core) -> PurgeReport:
-        return await core.assets.purge()
+        return await (core.assets.purge() if asset_id is None else core.assets.delete_forever(asset_id))
 
     report = with_core(purge, STORES_BYTES)
     if as_json:

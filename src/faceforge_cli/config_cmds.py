@@ -7,9 +7,11 @@ from typing import Any
 import msgspec
 import typer
 
+from faceforge_adapters.bootstrap import Core
 from faceforge_adapters.config import load_config, new_install_token, update_core_json
 from faceforge_adapters.home import fixed_paths, resolve_home
-from faceforge_cli.common import clear_errors, command_group, print_json
+from faceforge_cli import signin
+from faceforge_cli.common import clear_errors, command_group, print_json, with_core
 
 config_app = command_group("Show or check the configuration.")
 token_app = command_group("The install token that guards the API.")
@@ -57,6 +59,16 @@ def token_show() -> None:
     with clear_errors():
         loaded = load_config(resolve_home())
     typer.echo(loaded.config.auth.install_token)
+
+
+@token_app.command("link")
+def token_link() -> None:
+    """Print a new sign-in link for the web UI of this home's server (single use, ten minutes)."""
+
+    async def issue(core: Core) -> tuple[str, str]:
+        return await signin.new_link(core)
+
+    signin.announce(*with_core(issue))
 
 
 @token_app.command("rotate")

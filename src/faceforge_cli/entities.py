@@ -122,6 +122,7 @@ def entity_list(
     offset: int = typer.Option(0, help="Skip this many."),
     cursor: str | None = typer.Option(None, help="Continue after a previous page."),
     include_deleted: bool = typer.Option(False, "--include-deleted", help="Show soft-deleted ones too."),
+    in_trash: bool = typer.Option(False, "--in-trash", help="Only soft-deleted ones (the trash)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List entities, a page at a time."""
@@ -134,6 +135,7 @@ def entity_list(
             tags=tag,
             fields=pairs(field, "--field"),
             include_deleted=include_deleted,
+            in_trash=in_trash,
         )
         return await core.entities.search(query, PageRequest(limit=limit, offset=offset, cursor=cursor))
 
@@ -231,6 +233,18 @@ def entity_restore(
         return await core.entities.restore(entity_id)
 
     show_entity(with_core(run), as_json)
+
+
+@entity_app.command("purge")
+def entity_purge(entity_id: str = typer.Argument(..., help="Entity id (of an entity in the trash).")) -> None:
+    """Delete an entity in the trash forever, with its descriptors, relationships and links (its
+    files stay)."""
+
+    async def run(core: Core) -> None:
+        await core.entities.delete_forever(entity_id)
+
+    with_core(run)
+    typer.echo(f"deleted {entity_id} forever")
 
 
 @entity_app.command("bulk-upsert")

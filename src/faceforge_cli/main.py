@@ -6,7 +6,8 @@ import logging
 import signal
 import socket
 import sys
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import msgspec
 import typer
@@ -36,6 +37,7 @@ from faceforge_cli import (
     previews,
     relationships,
     seaweed,
+    signin,
 )
 from faceforge_cli.common import clear_errors, command_group, print_json
 from faceforge_http.app import create_app
@@ -133,7 +135,20 @@ def serve(
     host: str | None = typer.Option(None, help="Address to bind (default 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port to listen on (default 43210)."),
 ) -> None:
-    """Start Core: the HTTP API, docs and UI on one port."""
+    """Start Core: the HTTP API, docs and UI on one port; print a sign-in link for the UI."""
+    _run_server(host, port, open_browser=False)
+
+
+@app.command("open")
+def open_ui(
+    host: str | None = typer.Option(None, help="Address to bind (default 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port to listen on (default 43210)."),
+) -> None:
+    """Start Core like `serve` and open the web UI in the default browser, already signed in."""
+    _run_server(host, port, open_browser=True)
+
+
+def _run_server(host: str | None, port: int | None, *, open_browser: bool) -> None:
     overrides = {"network.bind_host": host, "network.core_port": port}
     with clear_errors():
         loaded = prepare_home(None, None, overrides, log_to_console=True)
@@ -150,8 +165,15 @@ def serve(
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _stopped)
 
-    def start_core() -> AbstractAsyncContextManager[Core]:
-        return reporting_crashes(bootstrap(home=loaded.paths.home, overrides=overrides, log_to_console=True))
+    @asynccontextmanager
+    async def start_core() -> AsyncIterator[Core]:
+        started = bootstrap(home=loaded.paths.home, overrides=overrides, log_to_console=True)
+        async with reporting_crashes(started) as core:
+            link, lifetime = await signin.new_link(core)
+            signin.announce(link, lifetime)
+            if open_browser:
+                signin.open_when_listening(link, network)
+            yield core
 
     uvicorn.run(
         create_app(start_core=start_core),

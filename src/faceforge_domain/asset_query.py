@@ -29,6 +29,7 @@ class AssetQuery(msgspec.Struct, frozen=True, kw_only=True):
     mime_prefix: str | None = None
     q: str | None = None
     include_deleted: bool = False
+    in_trash: bool = False  # only soft-deleted assets (the Trash); implies include_deleted
     include_previews: bool = False
 
     @property
@@ -45,6 +46,7 @@ class AssetQuery(msgspec.Struct, frozen=True, kw_only=True):
         mime: str | None = None,
         q: str | None = None,
         include_deleted: bool = False,
+        in_trash: bool = False,
         include_previews: bool = False,
     ) -> AssetQuery:
         """Check every filter; all problems are reported together."""
@@ -62,7 +64,8 @@ class AssetQuery(msgspec.Struct, frozen=True, kw_only=True):
             entity_id=entity_id,
             mime_prefix=(mime or "").strip().lower() or None,
             q=(q or "").strip() or None,
-            include_deleted=include_deleted,
+            include_deleted=include_deleted or in_trash,
+            in_trash=in_trash,
             include_previews=include_previews,
         )
 

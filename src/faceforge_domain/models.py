@@ -21,6 +21,9 @@ class Entity(msgspec.Struct, kw_only=True):
     tags: list[str] = msgspec.field(default_factory=list)
     fields: JsonObject = msgspec.field(default_factory=dict)
     primary_thumbnail_asset_id: str | None = None
+    # The main picture this entity lost when its file went to the trash, given back when the file is
+    # restored (services/main_picture.py).
+    trashed_thumbnail_asset_id: str | None = None
     external_ids: dict[str, str] = msgspec.field(default_factory=dict)
     plugin_data: JsonObject = msgspec.field(default_factory=dict)
     created_at: datetime

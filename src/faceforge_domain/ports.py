@@ -46,6 +46,11 @@ class EntityRepository(Protocol):
 
     async def get(self, entity_id: str, *, include_deleted: bool = False) -> Entity | None: ...
 
+    async def remove(self, entity_id: str) -> bool:
+        """Delete the entity for good, with its links to files, descriptors, relationships (both
+        ends), tags and external ids; the files stay. False when there was none."""
+        ...
+
     async def count(self, *, include_deleted: bool = False) -> int: ...
 
     async def find_by_external_id(self, source: str, external_id: str) -> str | None:
@@ -66,6 +71,11 @@ class EntityRepository(Protocol):
 
     async def showing_thumbnail(self, asset_ids: Collection[str]) -> list[str]:
         """Ids of the entities (deleted ones included) whose primary thumbnail is one of ``asset_ids``."""
+        ...
+
+    async def keeping_trashed_thumbnail(self, asset_ids: Collection[str]) -> list[str]:
+        """Ids of the entities (deleted ones included) that lost one of ``asset_ids`` as their primary
+        thumbnail when it went to the trash."""
         ...
 
 
@@ -90,20 +100,31 @@ class DescriptorRepository(Protocol):
 
     async def get(self, descriptor_id: str, *, include_deleted: bool = False) -> Descriptor | None: ...
 
+    async def remove(self, descriptor_id: str) -> bool:
+        """Delete the descriptor for good; False when there was none."""
+        ...
+
     async def select(
         self,
         entity_id: str | None,
         *,
         field_key: str | None = None,
         include_deleted: bool = False,
+        in_trash: bool = False,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Descriptor]:
-        """Oldest first; ``entity_id=None`` lists across entities (for violation reports)."""
+        """Oldest first; ``entity_id=None`` lists across entities (violation reports, the trash);
+        ``in_trash``: only soft-deleted ones."""
         ...
 
     async def count(
-        self, entity_id: str | None, *, field_key: str | None = None, include_deleted: bool = False
+        self,
+        entity_id: str | None,
+        *,
+        field_key: str | None = None,
+        include_deleted: bool = False,
+        in_trash: bool = False,
     ) -> int: ...
 
 
@@ -113,6 +134,10 @@ class RelationshipRepository(Protocol):
     async def update(self, relationship: Relationship) -> None: ...
 
     async def get(self, relationship_id: str, *, include_deleted: bool = False) -> Relationship | None: ...
+
+    async def remove(self, relationship_id: str) -> bool:
+        """Delete the relationship for good; False when there was none."""
+        ...
 
     async def find(self, src_entity_id: str, dst_entity_id: str, type_: str) -> Relationship | None:
         """The live relationship with exactly these ends and type, if any."""

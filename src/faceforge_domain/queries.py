@@ -70,6 +70,7 @@ class EntityQuery(msgspec.Struct, frozen=True, kw_only=True):
     tags: tuple[str, ...] = ()
     fields: tuple[tuple[str, str], ...] = ()
     include_deleted: bool = False
+    in_trash: bool = False  # only soft-deleted entities (the Trash); implies include_deleted
 
     @classmethod
     def build(
@@ -81,6 +82,7 @@ class EntityQuery(msgspec.Struct, frozen=True, kw_only=True):
         tags: tuple[str, ...] | list[str] = (),
         fields: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
         include_deleted: bool = False,
+        in_trash: bool = False,
     ) -> EntityQuery:
         """Check every parameter; all problems are reported together."""
         errors: list[FieldError] = []
@@ -106,7 +108,8 @@ class EntityQuery(msgspec.Struct, frozen=True, kw_only=True):
             q=text or None,
             tags=clean_tags,
             fields=tuple(fields),
-            include_deleted=include_deleted,
+            include_deleted=include_deleted or in_trash,
+            in_trash=in_trash,
         )
 
     @property
@@ -116,7 +119,7 @@ class EntityQuery(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def filtered(self) -> bool:
-        return bool(self.q or self.tags or self.fields)
+        return bool(self.q or self.tags or self.fields or self.in_trash)
 
 
 class RelationshipQuery(msgspec.Struct, frozen=True, kw_only=True):
@@ -126,6 +129,7 @@ class RelationshipQuery(msgspec.Struct, frozen=True, kw_only=True):
     type: str | None = None
     direction: Direction = "both"
     include_deleted: bool = False
+    in_trash: bool = False  # only soft-deleted ones (the Trash); implies include_deleted
 
     @classmethod
     def build(
@@ -135,6 +139,7 @@ class RelationshipQuery(msgspec.Struct, frozen=True, kw_only=True):
         type: str | None = None,
         direction: str = "both",
         include_deleted: bool = False,
+        in_trash: bool = False,
     ) -> RelationshipQuery:
         errors: list[FieldError] = []
         one_of("direction", direction, DIRECTIONS, errors)
@@ -147,5 +152,6 @@ class RelationshipQuery(msgspec.Struct, frozen=True, kw_only=True):
             entity_id=entity_id,
             type=(type.strip() or None) if type is not None else None,
             direction=cast("Direction", direction),
-            include_deleted=include_deleted,
+            include_deleted=include_deleted or in_trash,
+            in_trash=in_trash,
         )

@@ -1,7 +1,9 @@
 """Signed-in web UI sessions: a random id in an HttpOnly cookie, stored on the server only as its hash.
 
 The install token never sits in a cookie: signing in with it starts a session, and the browser holds
-the session's id. A session ends at sign-out (revoked on the server, not only forgotten by the
+the session's id. A sign-in link carries a short-lived, single-use code instead of the token, so
+nobody needs a terminal: the server prints the link, the login page trades the code for a session.
+A session ends at sign-out (revoked on the server, not only forgotten by the
 browser), after ``SESSION_LIFETIME``, and when the install token changes (each session remembers a
 fingerprint of the token it was started with). The CSRF value a page's script echoes is derived from
 the session id, so it belongs to that one session and proves nothing for any other.
@@ -13,6 +15,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import NamedTuple, Protocol
 
 import msgspec
@@ -21,6 +24,9 @@ from faceforge_domain.clock import Clock
 from faceforge_domain.transaction import Transaction
 
 SESSION_LIFETIME = timedelta(days=30)
+SIGN_IN_CODE_LIFETIME = timedelta(minutes=10)
+# Used and expired codes are kept a day, so a late click says "already used" rather than "unknown".
+_CODE_MEMORY = timedelta(days=1)
 _CSRF_PURPOSE = b"faceforge-csrf\x00"
 
 
@@ -31,6 +37,30 @@ class UiSession(msgspec.Struct, frozen=True, kw_only=True):
     token_fingerprint: str
     created_at: datetime
     expires_at: datetime
+
+
+class SignInCode(msgspec.Struct, frozen=True, kw_only=True):
+    """A sign-in link's code as the server keeps it: its hash, never the code itself."""
+
+    code_hash: str
+    token_fingerprint: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class SignInRefusal(Enum):
+    """Why a sign-in code started no session, each worded for the person holding the link."""
+
+    UNKNOWN = "This sign-in link is not valid."
+    USED = "This sign-in link has already been used."
+    EXPIRED = "This sign-in link has expired."
+
+
+class SignInCodeRefused(Exception):
+    def __init__(self, refusal: SignInRefusal) -> None:
+        super().__init__(refusal.value)
+        self.refusal = refusal
 
 
 class SessionRepository(Protocol):
@@ -46,6 +76,19 @@ class SessionRepository(Protocol):
         """Forget every session that ended before ``now``; returns how many."""
         ...
 
+    async def add_code(self, code: SignInCode) -> None: ...
+
+    async def get_code(self, code_hash: str) -> SignInCode | None: ...
+
+    async def use_code(self, code_hash: str, now: datetime) -> bool:
+        """Mark the code used if it is unused and not expired at ``now``; False (and nothing changed)
+        otherwise. One statement, so two requests racing with the same code cannot both win."""
+        ...
+
+    async def remove_codes_before(self, moment: datetime) -> int:
+        """Forget every code that expired before ``moment``; returns how many."""
+        ...
+
 
 class SessionUnitOfWork(Transaction, Protocol):
     @property
@@ -56,6 +99,13 @@ class SessionUnitOfWorkFactory(Protocol):
     def write(self) -> SessionUnitOfWork: ...
 
     def read(self) -> SessionUnitOfWork: ...
+
+
+class IssuedCode(NamedTuple):
+    """A sign-in code as its link carries it, shown once."""
+
+    code: str
+    expires_at: datetime
 
 
 class StartedSession(NamedTuple):
@@ -104,6 +154,38 @@ class SessionService:
             await uow.sessions.add(session)
             await uow.commit()
         return StartedSession(session_id, csrf_for(session_id), session.expires_at)
+
+    async def issue_code(self, install_token: str) -> IssuedCode:
+        """A single-use code for a sign-in link, live for ``SIGN_IN_CODE_LIFETIME``."""
+        code = secrets.token_urlsafe(16)
+        now = self._clock.now()
+        record = SignInCode(
+            code_hash=_digest(code),
+            token_fingerprint=_digest(install_token),
+            created_at=now,
+            expires_at=now + SIGN_IN_CODE_LIFETIME,
+        )
+        async with self._units.write() as uow:
+            await uow.sessions.remove_codes_before(now - _CODE_MEMORY)
+            await uow.sessions.add_code(record)
+            await uow.commit()
+        return IssuedCode(code, record.expires_at)
+
+    async def redeem_code(self, code: str, install_token: str) -> StartedSession:
+        """Trade a sign-in code for a session, once; ``SignInCodeRefused`` says why not otherwise.
+
+        A code minted under an install token that has since changed counts as unknown, like a
+        session started with it."""
+        code_hash, now = _digest(code), self._clock.now()
+        async with self._units.write() as uow:
+            record = await uow.sessions.get_code(code_hash)
+            if record is None or not hmac.compare_digest(record.token_fingerprint, _digest(install_token)):
+                raise SignInCodeRefused(SignInRefusal.UNKNOWN)
+            if not await uow.sessions.use_code(code_hash, now):
+                used = record.used_at is not None
+                raise SignInCodeRefused(SignInRefusal.USED if used else SignInRefusal.EXPIRED)
+            await uow.commit()
+        return await self.start(install_token)
 
     async def check(self, session_id: str, install_token: str) -> bool:
         """Whether ``session_id`` is a live session started with the current install token."""

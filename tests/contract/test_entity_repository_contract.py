@@ -263,3 +263,96 @@ async def test_tag_lists_page_by_cursor_and_skip_deleted(svc: Services, sort_ord
     assert (await svc.entities.search(query, PageRequest())).total == 6
     await svc.entities.patch(made[3].entity_id, {"tags": ["red"]})
     assert (await svc.entities.search(query, PageRequest())).total == 5
+
+
+async def test_entities_are_found_by_the_picture_they_show_or_keep_from_the_trash(svc: Services) -> None:
+    shown, kept = "a" * 64, "b" * 64
+    ada, bea, cy = [await svc.entities.create(name) for name in ("Ada", "Bea", "Cy")]
+    async with svc.units.write() as uow:
+        ada.primary_thumbnail_asset_id = shown
+        bea.trashed_thumbnail_asset_id = kept
+        cy.deleted_at = svc.clock.now()
+        cy.trashed_thumbnail_asset_id = kept
+        for entity in (ada, bea, cy):
+            await uow.entities.update(entity)
+        await uow.commit()
+    async with svc.units.read() as uow:
+        assert await uow.entities.showing_thumbnail([shown, kept]) == [ada.entity_id]
+        assert await uow.entities.keeping_trashed_thumbnail([shown, kept]) == sorted(
+            [bea.entity_id, cy.entity_id]
+        )
+        assert await uow.entities.keeping_trashed_thumbnail([]) == []
+    assert (await svc.entities.get(bea.entity_id)).trashed_thumbnail_asset_id == kept
+
+
+async def test_the_trash_lists_only_deleted_entities_and_counts_them(svc: Services) -> None:
+    for name in ("live", "gone", "also gone"):
+        made = await svc.entities.create(name, tags=["t"])
+        svc.clock.advance()
+        if name != "live":
+            await svc.entities.delete(made.entity_id)
+    for query in (
+        EntityQuery.build(in_trash=True, sort_by="updated_at", sort_order="desc"),
+        EntityQuery.build(in_trash=True, tags=["t"]),
+    ):
+        page = await svc.entities.search(query, PageRequest())
+        assert sorted(e.display_name for e in page.items) == ["also gone", "gone"]
+        assert page.total == 2
+    assert await names(svc, EntityQuery.build()) == ["live"]
+
+
+async def test_an_entity_removed_for_good_takes_what_hangs_off_it(svc: Services) -> None:
+    a, b = await svc.entities.create("Ada", external_ids={"stash": "1"}), await svc.entities.create("Bea")
+    await svc.field_defs.create({"field_key": "note", "field_type": "text"})
+    await svc.descriptors.create(a.entity_id, {"field_key": "note", "value": "x"})
+    await svc.relationships.create(
+        {"src_entity_id": b.entity_id, "dst_entity_id": a.entity_id, "type": "knows"}
+    )
+    await svc.entities.delete(a.entity_id)
+    await svc.entities.delete_forever(a.entity_id)
+    async with svc.units.read() as uow:
+        assert await uow.entities.get(a.entity_id, include_deleted=True) is None
+        assert await uow.entities.find_by_external_id("stash", "1") is None
+        assert await uow.entities.count(include_deleted=True) == 1
+    assert (
+        await svc.relationships.search(
+            RelationshipQuery(entity_id=b.entity_id, include_deleted=True), PageRequest()
+        )
+    ).total == 0
+    assert await names(svc, EntityQuery.build(q="Ada", include_deleted=True)) == []
+    async with svc.units.write() as uow:  # rolled back: only asks
+        assert not await uow.entities.remove(a.entity_id)
+
+
+async def test_descriptors_and_relationships_in_the_trash_are_listed_restored_and_removed(
+    svc: Services,
+) -> None:
+    a, b = await svc.entities.create("a"), await svc.entities.create("b")
+    await svc.field_defs.create({"field_key": "note", "field_type": "text", "multiple": True})
+    kept = await svc.descriptors.create(a.entity_id, {"field_key": "note", "value": "kept"})
+    gone = await svc.descriptors.create(b.entity_id, {"field_key": "note", "value": "gone"})
+    ends = {"src_entity_id": a.entity_id, "dst_entity_id": b.entity_id, "type": "knows"}
+    rel = await svc.relationships.create(ends)
+    await svc.descriptors.delete(gone.descriptor_id)
+    await svc.relationships.delete(rel.relationship_id)
+    trashed = await svc.descriptors.in_trash(PageRequest())
+    assert ([d.descriptor_id for d in trashed.items], trashed.total) == ([gone.descriptor_id], 1)
+    in_trash = RelationshipQuery.build(in_trash=True)
+    assert [r.relationship_id for r in (await svc.relationships.search(in_trash, PageRequest())).items] == [
+        rel.relationship_id
+    ]
+    twin = await svc.relationships.create(ends)
+    with pytest.raises(Conflict):
+        await svc.relationships.restore(rel.relationship_id)
+    await svc.relationships.delete(twin.relationship_id)
+    await svc.relationships.delete_forever(twin.relationship_id)
+    assert (await svc.relationships.restore(rel.relationship_id)).deleted_at is None
+    assert (await svc.descriptors.restore(gone.descriptor_id)).deleted_at is None
+    with pytest.raises(Conflict):
+        await svc.descriptors.delete_forever(kept.descriptor_id)
+    await svc.descriptors.delete(kept.descriptor_id)
+    await svc.descriptors.delete_forever(kept.descriptor_id)
+    async with svc.units.read() as uow:
+        assert await uow.descriptors.get(kept.descriptor_id, include_deleted=True) is None
+        assert await uow.relationships.get(twin.relationship_id, include_deleted=True) is None
+        assert await uow.descriptors.count(None, in_trash=True) == 0

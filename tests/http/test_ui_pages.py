@@ -21,7 +21,7 @@ from faceforge_http.ui.pages import PAGE_SIZE
 pytestmark = pytest.mark.anyio
 
 DASH = "\N{EN DASH}"
-PAGES = ["/ui/entities", "/ui/assets", "/ui/jobs", "/ui/admin/fields", "/ui/plugins"]
+PAGES = ["/ui/entities", "/ui/assets", "/ui/jobs", "/ui/admin/fields", "/ui/plugins", "/ui/trash"]
 
 
 def one_pixel_png() -> bytes:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
-from faceforge_adapters.bootstrap import Core
+from faceforge_adapters.bootstrap import Core, bootstrap
+from faceforge_domain.clock import FixedClock
+from faceforge_domain.sessions import SIGN_IN_CODE_LIFETIME
 from faceforge_http.app import create_app, describe_routes
 
 pytestmark = pytest.mark.anyio
@@ -135,3 +140,65 @@ async def test_ui_routes_stay_out_of_the_openapi_document(core: Core) -> None:
     visible = describe_routes(create_app(core))
     assert visible
     assert not [path for _, path in visible if path.startswith("/ui") or path == "/"]
+
+
+async def open_link(client: Client, code: str, next_page: str = "") -> object:
+    suffix = f"&next={next_page}" if next_page else ""
+    return await client.get(f"/ui/login?code={code}{suffix}", follow_redirects=False)
+
+
+async def test_a_sign_in_link_starts_a_session_and_leads_to_a_url_without_the_code(
+    client: Client, core: Core
+) -> None:
+    issued = await core.sessions.issue_code(core.install_token)
+    response = await open_link(client, issued.code, "/ui/jobs")
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert response.headers["location"] == "/ui/jobs"  # type: ignore[attr-defined]
+    assert set(set_cookie_headers(response)) == {"ff_session", "ff_csrf"}
+    page = await client.get("/ui/jobs", follow_redirects=False)
+    assert page.status_code == 200
+    assert issued.code not in page.text
+    assert core.install_token not in page.text
+
+
+async def test_a_sign_in_link_works_only_once(client: Client, core: Core) -> None:
+    issued = await core.sessions.issue_code(core.install_token)
+    assert (await open_link(client, issued.code)).status_code == 303  # type: ignore[attr-defined]
+    client.cookies.clear()
+    again = await open_link(client, issued.code)
+    assert again.status_code == 401  # type: ignore[attr-defined]
+    assert "already been used" in again.text  # type: ignore[attr-defined]
+    assert "set-cookie" not in again.headers  # type: ignore[attr-defined]
+    assert (await client.get("/ui/jobs", follow_redirects=False)).status_code == 302
+
+
+@pytest.mark.parametrize(("code", "words"), [("not-a-code", "not valid"), ("", "not valid")])
+async def test_an_unknown_code_gets_a_clear_page_and_no_session(
+    client: Client, code: str, words: str
+) -> None:
+    response = await open_link(client, code)
+    assert response.status_code == 401  # type: ignore[attr-defined]
+    assert words in response.text  # type: ignore[attr-defined]
+    assert 'name="token"' in response.text  # type: ignore[attr-defined]  # the token still works
+    assert "set-cookie" not in response.headers  # type: ignore[attr-defined]
+
+
+async def test_an_expired_sign_in_link_is_refused(home: Path) -> None:
+    clock = FixedClock()
+    async with bootstrap(home=home, env={"FACEFORGE_HOME": str(home)}, clock=clock) as core:
+        transport = httpx.ASGITransport(app=create_app(core))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
+            issued = await core.sessions.issue_code(core.install_token)
+            clock.advance(SIGN_IN_CODE_LIFETIME)
+            response = await open_link(client, issued.code)
+            assert response.status_code == 401
+            assert "has expired" in response.text
+            assert "set-cookie" not in response.headers
+            assert (await client.get("/ui/jobs")).status_code == 302
+
+
+async def test_a_sign_in_link_of_an_earlier_install_token_is_refused(client: Client, core: Core) -> None:
+    issued = await core.sessions.issue_code("the-token-before-rotation")
+    response = await open_link(client, issued.code)
+    assert response.status_code == 401  # type: ignore[attr-defined]
+    assert "set-cookie" not in response.headers  # type: ignore[attr-defined]

@@ -78,3 +78,30 @@ def test_show_of_an_unknown_asset_fails_clearly(home: Path) -> None:
     result = CliRunner().invoke(app, ["asset", "show", "0" * 64], env={"FACEFORGE_HOME": str(home)})
     assert result.exit_code == 1
     assert "was not found" in result.output
+
+
+def test_purge_of_one_asset_in_the_trash_unlinks_it_and_refuses_a_live_one(
+    home: Path, tmp_path: Path
+) -> None:
+    linked = tmp_path / "linked.bin"
+    linked.write_bytes(b"linked bytes")
+    asset_id = run(home, "asset", "add", str(linked), "--json")["asset_id"]
+
+    async def link_then_delete(delete: bool) -> None:
+        async with bootstrap(home=home, env={"FACEFORGE_HOME": str(home)}) as core:
+            if delete:
+                await core.assets.delete(asset_id)
+            else:
+                entity = await core.entities.create("Ada")
+                await core.assets.link(entity.entity_id, asset_id)
+
+    anyio.run(link_then_delete, False)
+    refused = CliRunner().invoke(app, ["asset", "purge", asset_id], env={"FACEFORGE_HOME": str(home)})
+    assert refused.exit_code == 1
+    assert "not in the trash" in refused.output
+    anyio.run(link_then_delete, True)
+    assert [a["asset_id"] for a in run(home, "asset", "list", "--in-trash", "--json")["items"]] == [asset_id]
+    assert run(home, "asset", "purge", "--json") == {"asset_ids": [], "bytes_freed": 0}  # still linked
+    report = run(home, "asset", "purge", asset_id, "--json")
+    assert report == {"asset_ids": [asset_id], "bytes_freed": len(b"linked bytes")}
+    assert not [p for p in (home / "assets").rglob("*") if p.is_file()]

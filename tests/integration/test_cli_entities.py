@@ -31,6 +31,13 @@ def test_entity_lifecycle_with_tables_and_json(home: Path) -> None:
     assert "deleted" in ok(home, "entity", "delete", bob)
     assert ok_json(home, "entity", "list", "--json")["total"] == 1
     assert ok_json(home, "entity", "restore", bob, "--json")["deleted_at"] is None
+    refused = ff(home, "entity", "purge", bob)
+    assert refused.returncode == 1
+    assert "not in the trash" in refused.stderr
+    ok(home, "entity", "delete", bob)
+    assert [e["entity_id"] for e in ok_json(home, "entity", "list", "--in-trash", "--json")["items"]] == [bob]
+    assert "forever" in ok(home, "entity", "purge", bob)
+    assert ok_json(home, "entity", "list", "--include-deleted", "--json")["total"] == 1
 
 
 def test_bad_input_exits_2_with_one_clear_line(home: Path) -> None:

@@ -32,7 +32,7 @@ GROUPS = {
     "preview",
     "duplicate",
 }
-COMMANDS = {"serve", "home", "doctor", "import"}
+COMMANDS = {"serve", "open", "home", "doctor", "import"}
 
 
 def command_paths(group: TyperGroup, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:

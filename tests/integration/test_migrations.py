@@ -194,3 +194,33 @@ async def test_asking_for_status_changes_nothing(tmp_path: Path) -> None:
         assert await tables(conn) == set()
     finally:
         await conn.close()
+
+
+async def test_0011_sets_aside_main_pictures_already_in_the_trash_and_drops_missing_ones(
+    conn: aiosqlite.Connection,
+) -> None:
+    shipped = shipped_migrations()
+    await migrate(conn, FixedClock(), tuple(m for m in shipped if m.version < 11))
+    now = "2026-01-01T00:00:00.000Z"
+    live, trashed, missing = "a" * 64, "b" * 64, "c" * 64
+    for asset_id, deleted in ((live, None), (trashed, now)):
+        await conn.execute(
+            "INSERT INTO assets (asset_id, kind, mime_type, size_bytes, filename, storage_provider, "
+            "storage_key, created_at, updated_at, deleted_at) VALUES (?, 'image.original', 'image/png', 1, "
+            "'p.png', 'fs', ?, ?, ?, ?)",
+            (asset_id, asset_id, now, now, deleted),
+        )
+    for name, picture in (("1", live), ("2", trashed), ("3", missing)):
+        await conn.execute(
+            "INSERT INTO entities (entity_id, display_name, primary_thumbnail_asset_id, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?)",
+            (name * 64, name, picture, now, now),
+        )
+    await conn.commit()
+    await migrate(conn, FixedClock(), shipped)
+    found = await rows(
+        conn,
+        "SELECT display_name, primary_thumbnail_asset_id, trashed_thumbnail_asset_id FROM entities "
+        "ORDER BY display_name",
+    )
+    assert found == [("1", live, None), ("2", None, trashed), ("3", None, None)]

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from faceforge_adapters.memory import InMemoryBlobStore, InMemoryUnitOfWorkFactory
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.clock import FixedClock
-from faceforge_domain.errors import Invalid, NotFound
+from faceforge_domain.errors import Conflict, Invalid, NotFound
 from faceforge_domain.events import EventFilter
 from faceforge_domain.filetypes import MAX_FILENAME_CHARS
 from faceforge_domain.metadata import MetadataError, MetadataState, exiftool_entry, skip_reason
@@ -535,3 +535,22 @@ async def test_any_chunking_gives_the_same_asset(data: bytes, size: int) -> None
     result = await world.assets.ingest(chunks(data, size), IngestOptions(filename="h.bin"))
     assert result.asset.asset_id == hashlib.sha256(data).hexdigest()
     assert result.asset.size_bytes == len(data)
+
+
+async def test_delete_forever_unlinks_a_trashed_asset_and_removes_record_and_bytes() -> None:
+    world = World()
+    entity = await world.entity()
+    asset = await world.add(b"forever", "f.bin")
+    await world.assets.link(entity.entity_id, asset.asset_id)
+    with pytest.raises(Conflict):  # not in the trash yet: refused, nothing changed
+        await world.assets.delete_forever(asset.asset_id)
+    assert world.store.blobs[asset.asset_id] == b"forever"
+    await world.assets.delete(asset.asset_id)
+    report = await world.assets.delete_forever(asset.asset_id)
+    assert (report.asset_ids, report.bytes_freed) == ([asset.asset_id], len(b"forever"))
+    assert asset.asset_id not in world.store.blobs
+    assert world.uow.state.links == {}
+    assert asset.asset_id not in world.uow.state.assets
+    assert (await world.events())[-2:] == ["asset.unlinked", "asset.purged"]
+    with pytest.raises(NotFound):
+        await world.assets.delete_forever(asset.asset_id)

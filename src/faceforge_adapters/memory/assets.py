@@ -83,6 +83,7 @@ class InMemoryAssetRepository:
             asset
             for asset in self._state.assets.values()
             if (query.include_deleted or asset.deleted_at is None)
+            and (not query.in_trash or asset.deleted_at is not None)
             and not (query.hides_previews and is_preview(asset))
             and (query.kind is None or asset.kind == query.kind)
             and (query.mime_prefix is None or asset.mime_type.startswith(query.mime_prefix))

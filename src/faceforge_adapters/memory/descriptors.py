@@ -26,15 +26,19 @@ class InMemoryDescriptorRepository:
             return None
         return copy.deepcopy(found)
 
+    async def remove(self, descriptor_id: str) -> bool:
+        return self._state.descriptors.pop(descriptor_id, None) is not None
+
     def _matching(
-        self, entity_id: str | None, field_key: str | None, include_deleted: bool
+        self, entity_id: str | None, field_key: str | None, include_deleted: bool, in_trash: bool = False
     ) -> list[Descriptor]:
         found = [
             d
             for d in self._state.descriptors.values()
             if (entity_id is None or d.entity_id == entity_id)
             and (field_key is None or d.field_key == field_key)
-            and (include_deleted or d.deleted_at is None)
+            and (include_deleted or in_trash or d.deleted_at is None)
+            and (not in_trash or d.deleted_at is not None)
         ]
         found.sort(key=lambda d: (d.created_at, d.descriptor_id))
         return found
@@ -45,14 +49,20 @@ class InMemoryDescriptorRepository:
         *,
         field_key: str | None = None,
         include_deleted: bool = False,
+        in_trash: bool = False,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Descriptor]:
-        found = self._matching(entity_id, field_key, include_deleted)
+        found = self._matching(entity_id, field_key, include_deleted, in_trash)
         end = None if limit is None else offset + limit
         return copy.deepcopy(found[offset:end])
 
     async def count(
-        self, entity_id: str | None, *, field_key: str | None = None, include_deleted: bool = False
+        self,
+        entity_id: str | None,
+        *,
+        field_key: str | None = None,
+        include_deleted: bool = False,
+        in_trash: bool = False,
     ) -> int:
-        return len(self._matching(entity_id, field_key, include_deleted))
+        return len(self._matching(entity_id, field_key, include_deleted, in_trash))

@@ -33,6 +33,8 @@ def field_matches(fields: dict[str, Any], key: str, wanted: str) -> bool:
 def _matches(entity: Entity, query: EntityQuery) -> bool:
     if entity.deleted_at is not None and not query.include_deleted:
         return False
+    if entity.deleted_at is None and query.in_trash:
+        return False
     if query.q is not None:
         needle = query.q.lower()
         if not any(needle in text.lower() for text in (entity.display_name, *entity.aliases)):
@@ -51,6 +53,21 @@ def _sort_key(sort_by: str) -> Callable[[Entity], tuple[str, str]]:
 class InMemoryEntityRepository:
     def __init__(self, state: MemoryState) -> None:
         self._state = state
+
+    async def remove(self, entity_id: str) -> bool:
+        """What the database's cascades do: everything hanging off the entity goes with it."""
+        state = self._state
+        if state.entities.pop(entity_id, None) is None:
+            return False
+        state.external_ids = {key: owner for key, owner in state.external_ids.items() if owner != entity_id}
+        state.links = {pair: role for pair, role in state.links.items() if pair[0] != entity_id}
+        state.descriptors = {k: d for k, d in state.descriptors.items() if d.entity_id != entity_id}
+        state.relationships = {
+            k: r
+            for k, r in state.relationships.items()
+            if entity_id not in (r.src_entity_id, r.dst_entity_id)
+        }
+        return True
 
     async def add(self, entity: Entity) -> None:
         if entity.entity_id in self._state.entities:
@@ -117,4 +134,10 @@ class InMemoryEntityRepository:
         wanted = set(asset_ids)
         return sorted(
             e.entity_id for e in self._state.entities.values() if e.primary_thumbnail_asset_id in wanted
+        )
+
+    async def keeping_trashed_thumbnail(self, asset_ids: Collection[str]) -> list[str]:
+        wanted = set(asset_ids)
+        return sorted(
+            e.entity_id for e in self._state.entities.values() if e.trashed_thumbnail_asset_id in wanted
         )

@@ -13,6 +13,8 @@ from faceforge_domain.queries import RelationshipQuery, fold
 def _matches(r: Relationship, query: RelationshipQuery) -> bool:
     if r.deleted_at is not None and not query.include_deleted:
         return False
+    if r.deleted_at is None and query.in_trash:
+        return False
     if query.type is not None and fold(r.type) != fold(query.type):
         return False
     if query.entity_id is None:
@@ -42,6 +44,9 @@ class InMemoryRelationshipRepository:
         if found is None or (found.deleted_at is not None and not include_deleted):
             return None
         return copy.deepcopy(found)
+
+    async def remove(self, relationship_id: str) -> bool:
+        return self._state.relationships.pop(relationship_id, None) is not None
 
     async def find(self, src_entity_id: str, dst_entity_id: str, type_: str) -> Relationship | None:
         for r in self._state.relationships.values():

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import msgspec
+
 from faceforge_adapters.memory.state import MemoryState
-from faceforge_domain.sessions import UiSession
+from faceforge_domain.sessions import SignInCode, UiSession
 
 
 class InMemorySessionRepository:
@@ -27,4 +29,25 @@ class InMemorySessionRepository:
         ended = [key for key, session in self._state.sessions.items() if session.expires_at <= now]
         for key in ended:
             del self._state.sessions[key]
+        return len(ended)
+
+    async def add_code(self, code: SignInCode) -> None:
+        if code.code_hash in self._state.sign_in_codes:
+            raise KeyError(code.code_hash)
+        self._state.sign_in_codes[code.code_hash] = code
+
+    async def get_code(self, code_hash: str) -> SignInCode | None:
+        return self._state.sign_in_codes.get(code_hash)
+
+    async def use_code(self, code_hash: str, now: datetime) -> bool:
+        code = self._state.sign_in_codes.get(code_hash)
+        if code is None or code.used_at is not None or code.expires_at <= now:
+            return False
+        self._state.sign_in_codes[code_hash] = msgspec.structs.replace(code, used_at=now)
+        return True
+
+    async def remove_codes_before(self, moment: datetime) -> int:
+        ended = [key for key, code in self._state.sign_in_codes.items() if code.expires_at < moment]
+        for key in ended:
+            del self._state.sign_in_codes[key]
         return len(ended)

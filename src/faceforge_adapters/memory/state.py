@@ -10,7 +10,7 @@ from faceforge_domain.lookalikes import DuplicateGroup
 from faceforge_domain.models import Asset, Descriptor, Entity, FieldDefinition, Relationship
 from faceforge_domain.plugins.models import PluginRecord
 from faceforge_domain.previews import PreviewRecord
-from faceforge_domain.sessions import UiSession
+from faceforge_domain.sessions import SignInCode, UiSession
 
 
 @dataclass
@@ -30,6 +30,7 @@ class MemoryState:
     plugins: dict[str, PluginRecord] = field(default_factory=dict)
     plugin_registry_changes: int = 0
     sessions: dict[str, UiSession] = field(default_factory=dict)
+    sign_in_codes: dict[str, SignInCode] = field(default_factory=dict)
     previews: dict[str, PreviewRecord] = field(default_factory=dict)
     lookalikes: dict[str, int] = field(default_factory=dict)
     duplicate_groups: dict[str, DuplicateGroup] = field(default_factory=dict)

@@ -223,6 +223,8 @@ def _where(query: AssetQuery) -> tuple[list[str], list[object]]:
     params: list[object] = []
     if not query.include_deleted:
         where.append("deleted_at IS NULL")
+    if query.in_trash:
+        where.append("deleted_at IS NOT NULL")
     if query.hides_previews:
         where.append(f"NOT (kind = '{PREVIEW_KIND}' AND derived_from_asset_id IS NOT NULL)")
     if query.kind is not None:

@@ -11,7 +11,9 @@ ROWS = RowCodec(Descriptor, "descriptors", key="descriptor_id")
 _COLUMNS = ROWS.column_list
 
 
-def _where(entity_id: str | None, field_key: str | None, include_deleted: bool) -> tuple[str, list[str]]:
+def _where(
+    entity_id: str | None, field_key: str | None, include_deleted: bool, in_trash: bool = False
+) -> tuple[str, list[str]]:
     terms, params = ["1 = 1"], []
     if entity_id is not None:
         terms.append("entity_id = ?")
@@ -19,8 +21,10 @@ def _where(entity_id: str | None, field_key: str | None, include_deleted: bool) 
     if field_key is not None:
         terms.append("field_key = ?")
         params.append(field_key)
-    if not include_deleted:
+    if not include_deleted and not in_trash:
         terms.append("deleted_at IS NULL")
+    if in_trash:
+        terms.append("deleted_at IS NOT NULL")
     return " AND ".join(terms), params
 
 
@@ -42,16 +46,21 @@ class SqliteDescriptorRepository:
             row = await cursor.fetchone()
         return None if row is None else ROWS.from_row(row)
 
+    async def remove(self, descriptor_id: str) -> bool:
+        cursor = await self._conn.execute("DELETE FROM descriptors WHERE descriptor_id = ?", (descriptor_id,))
+        return cursor.rowcount > 0
+
     async def select(
         self,
         entity_id: str | None,
         *,
         field_key: str | None = None,
         include_deleted: bool = False,
+        in_trash: bool = False,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Descriptor]:
-        where, params = _where(entity_id, field_key, include_deleted)
+        where, params = _where(entity_id, field_key, include_deleted, in_trash)
         sql = f"SELECT {_COLUMNS} FROM descriptors WHERE {where} ORDER BY created_at, descriptor_id"
         bound: list[object] = [*params]
         if limit is not None or offset:
@@ -62,9 +71,14 @@ class SqliteDescriptorRepository:
         return [ROWS.from_row(row) for row in rows]
 
     async def count(
-        self, entity_id: str | None, *, field_key: str | None = None, include_deleted: bool = False
+        self,
+        entity_id: str | None,
+        *,
+        field_key: str | None = None,
+        include_deleted: bool = False,
+        in_trash: bool = False,
     ) -> int:
-        where, params = _where(entity_id, field_key, include_deleted)
+        where, params = _where(entity_id, field_key, include_deleted, in_trash)
         async with self._conn.execute(f"SELECT count(*) FROM descriptors WHERE {where}", params) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0

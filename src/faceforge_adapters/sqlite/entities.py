@@ -45,6 +45,8 @@ def _filters(query: EntityQuery, *, tags: tuple[str, ...]) -> tuple[list[str], l
     params: list[Any] = []
     if not query.include_deleted:
         where.append("e.deleted_at IS NULL")
+    if query.in_trash:
+        where.append("e.deleted_at IS NOT NULL")
     if query.q is not None:
         if len(query.q) >= TRIGRAM:
             where.append(
@@ -113,6 +115,12 @@ class SqliteEntityRepository:
     async def count(self, *, include_deleted: bool = False) -> int:
         return await self.count_matching(EntityQuery(include_deleted=include_deleted))
 
+    async def remove(self, entity_id: str) -> bool:
+        """The foreign keys' cascades take its links, descriptors, relationships, tags, external ids
+        and search text; the triggers keep the counts."""
+        cursor = await self._conn.execute("DELETE FROM entities WHERE entity_id = ?", (entity_id,))
+        return cursor.rowcount > 0
+
     async def find_by_external_id(self, source: str, external_id: str) -> str | None:
         async with self._conn.execute(
             "SELECT entity_id FROM entity_external_ids WHERE source = ? AND external_id = ?",
@@ -151,7 +159,7 @@ class SqliteEntityRepository:
         if not query.filtered:
             column = "total" if query.include_deleted else "live"
             sql = f"SELECT {column} FROM entity_counts WHERE id = 1"
-        elif query.tags and not (query.q or query.fields):
+        elif query.tags and not (query.q or query.fields or query.in_trash):
             sql = "SELECT count(*) FROM entity_tags AS t WHERE t.tag = ?"
             params.append(query.tags[0])
             if not query.include_deleted:
@@ -177,11 +185,15 @@ class SqliteEntityRepository:
         return [(row[0], from_json(row[1])) for row in rows]
 
     async def showing_thumbnail(self, asset_ids: Collection[str]) -> list[str]:
+        return await self._holding("primary_thumbnail_asset_id", asset_ids)
+
+    async def keeping_trashed_thumbnail(self, asset_ids: Collection[str]) -> list[str]:
+        return await self._holding("trashed_thumbnail_asset_id", asset_ids)
+
+    async def _holding(self, column: str, asset_ids: Collection[str]) -> list[str]:
         ids = list(asset_ids)
         if not ids:
             return []
-        sql = (
-            "SELECT entity_id FROM entities "
-            f"WHERE primary_thumbnail_asset_id IN ({', '.join('?' * len(ids))}) ORDER BY entity_id"
-        )
+        marks = ", ".join("?" * len(ids))
+        sql = f"SELECT entity_id FROM entities WHERE {column} IN ({marks}) ORDER BY entity_id"
         return [row[0] for row in await self._conn.execute_fetchall(sql, ids)]

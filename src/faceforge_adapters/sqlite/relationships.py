@@ -21,6 +21,8 @@ def _where(query: RelationshipQuery) -> tuple[str, list[str]]:
     terms, params = ["1 = 1"], []
     if not query.include_deleted:
         terms.append("deleted_at IS NULL")
+    if query.in_trash:
+        terms.append("deleted_at IS NOT NULL")
     if query.type is not None:
         terms.append("type = ? COLLATE NOCASE")
         params.append(query.type)
@@ -48,6 +50,12 @@ class SqliteRelationshipRepository:
         async with self._conn.execute(sql, (relationship_id,)) as cursor:
             row = await cursor.fetchone()
         return None if row is None else ROWS.from_row(row)
+
+    async def remove(self, relationship_id: str) -> bool:
+        cursor = await self._conn.execute(
+            "DELETE FROM relationships WHERE relationship_id = ?", (relationship_id,)
+        )
+        return cursor.rowcount > 0
 
     async def find(self, src_entity_id: str, dst_entity_id: str, type_: str) -> Relationship | None:
         async with self._conn.execute(

@@ -49,6 +49,7 @@ from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_curs
 from faceforge_domain.ports import BlobStore, StorageSpace, UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.previews import PREVIEW_KIND, PreviewQueue, PreviewRecord
 from faceforge_domain.queries import KeysetPosition
+from faceforge_domain.services import main_picture
 from faceforge_domain.services.group_commit import GroupCommit
 from faceforge_domain.services.metadata import MetadataRunner, OutcomeFeed, silent_feed
 from faceforge_domain.services.soft_delete import SoftDelete
@@ -198,6 +199,10 @@ class PurgeReport(msgspec.Struct, kw_only=True):
     asset_ids: list[str]
     bytes_freed: int
 
+    @classmethod
+    def of(cls, gone: Sequence[Asset]) -> PurgeReport:
+        return cls(asset_ids=[a.asset_id for a in gone], bytes_freed=sum(a.size_bytes for a in gone))
+
 
 def check_kind(kind: str, field: str = "kind") -> list[FieldError]:
     if len(kind) > MAX_KIND or not KIND_PATTERN.fullmatch(kind):
@@ -222,6 +227,8 @@ def asset_soft_delete(units: UnitOfWorkFactory, clock: Clock) -> SoftDelete[Asse
         lambda unit: unit.assets,
         deleted_event="asset.deleted",
         restored_event="asset.restored",
+        after_hide=main_picture.set_aside,
+        after_restore=main_picture.bring_back,
     )
 
 
@@ -555,6 +562,7 @@ class AssetService:
             removed = await uow.assets.unlink(entity_id, asset_id)
             if removed:
                 await record(uow, self._clock, "asset.unlinked", asset_id, {"entity_id": entity_id})
+            await main_picture.drop_for(uow, self._clock, entity_id, asset_id)
             await uow.commit()
         return removed
 
@@ -577,27 +585,50 @@ class AssetService:
 
     async def purge(self) -> PurgeReport:
         """Remove the bytes and records of soft-deleted assets no entity links to."""
-        purged: list[str] = []
-        freed = 0
+        gone: list[Asset] = []
         async with self._uow.read() as uow:
             candidates = await uow.assets.purgeable()
         for candidate in candidates:
             async with self._uow.write() as uow:
-                previews = await uow.previews.get(candidate.asset_id)
-                if not await uow.assets.remove_if_purgeable(candidate.asset_id):
-                    continue  # restored or linked meanwhile
-                gone = [candidate, *await self._drop_previews(uow, previews)]
-                for asset in gone:
-                    await record(
-                        uow, self._clock, "asset.purged", asset.asset_id, {"size_bytes": asset.size_bytes}
-                    )
+                removed = await self._remove_record(uow, candidate)  # empty: restored or linked meanwhile
                 await uow.commit()
-            for asset in gone:
-                await self._store.delete(asset.storage)  # the record went first: never a row without bytes
-                purged.append(asset.asset_id)
-                freed += asset.size_bytes
-                log.info("asset purged", extra={"asset_id": asset.asset_id, "size_bytes": asset.size_bytes})
-        return PurgeReport(asset_ids=purged, bytes_freed=freed)
+            gone += await self._remove_bytes(removed)
+        return PurgeReport.of(gone)
+
+    async def delete_forever(self, asset_id: str) -> PurgeReport:
+        """Remove an asset in the trash for good, bytes and all, unlinking it from every entity first;
+        an asset not in the trash is a ``Conflict``."""
+        async with self._uow.write() as uow:
+            asset = await self._soft_delete.trashed(uow, asset_id)
+            while links := await uow.assets.linked_entities(asset_id, include_deleted=True, limit=1000):
+                for link in links:
+                    entity_id = link.entity.entity_id
+                    await uow.assets.unlink(entity_id, asset_id)
+                    await record(uow, self._clock, "asset.unlinked", asset_id, {"entity_id": entity_id})
+                    await main_picture.drop_for(uow, self._clock, entity_id, asset_id)
+            removed = await self._remove_record(uow, asset)
+            await uow.commit()
+        return PurgeReport.of(await self._remove_bytes(removed))
+
+    async def _remove_record(self, uow: UnitOfWork, asset: Asset) -> list[Asset]:
+        """Delete a purgeable asset's record and its unshared previews; what went (nothing when the
+        asset is no longer purgeable)."""
+        previews = await uow.previews.get(asset.asset_id)
+        if not await uow.assets.remove_if_purgeable(asset.asset_id):
+            return []
+        gone = [asset, *await self._drop_previews(uow, previews)]
+        await main_picture.forget(uow, self._clock, [a.asset_id for a in gone])
+        for removed in gone:
+            data = {"size_bytes": removed.size_bytes}
+            await record(uow, self._clock, "asset.purged", removed.asset_id, data)
+        return gone
+
+    async def _remove_bytes(self, gone: list[Asset]) -> list[Asset]:
+        """The records went first (committed): never a row without bytes."""
+        for asset in gone:
+            await self._store.delete(asset.storage)
+            log.info("asset purged", extra={"asset_id": asset.asset_id, "size_bytes": asset.size_bytes})
+        return gone
 
     async def _drop_previews(self, uow: UnitOfWork, previews: PreviewRecord | None) -> list[Asset]:
         """The preview pictures of a purged original that no other original shares, removed too."""

@@ -144,6 +144,25 @@ class DescriptorService:
         """Soft delete: hidden from lists and lookups."""
         await self._soft_delete.delete(descriptor_id)
 
+    async def restore(self, descriptor_id: str) -> Descriptor:
+        """Undo a soft delete (a live descriptor is returned unchanged)."""
+        return await self._soft_delete.restore(descriptor_id)
+
+    async def delete_forever(self, descriptor_id: str) -> None:
+        """Remove a descriptor in the trash for good; one not in the trash is a ``Conflict``."""
+        async with self._uow.write() as uow:
+            await self._soft_delete.trashed(uow, descriptor_id)
+            await uow.descriptors.remove(descriptor_id)
+            await uow.commit()
+
+    async def in_trash(self, page: PageRequest) -> PageResult[Descriptor]:
+        """Every entity's soft-deleted descriptors, oldest first (offset paging)."""
+        offset_only(page, "descriptors")
+        async with self._uow.read() as uow:
+            items = await uow.descriptors.select(None, in_trash=True, limit=page.limit, offset=page.offset)
+            total = await uow.descriptors.count(None, in_trash=True)
+        return page_of(items, total, page)
+
     async def _checked(self, uow: UnitOfWork, base: Descriptor, values: DescriptorValues) -> Descriptor:
         """``base`` with ``values`` applied, once they satisfy the definition and the rules."""
         errors: list[FieldError] = []

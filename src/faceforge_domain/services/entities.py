@@ -44,7 +44,7 @@ EDITABLE = (
     "external_ids",
     "plugin_data",
 )
-READ_ONLY = ("entity_id", "created_at", "updated_at", "deleted_at")
+READ_ONLY = ("entity_id", "trashed_thumbnail_asset_id", "created_at", "updated_at", "deleted_at")
 OnConflict = Literal["merge", "replace", "skip"]
 ON_CONFLICT: tuple[OnConflict, ...] = ("merge", "replace", "skip")
 BulkStatus = Literal["created", "updated", "unchanged", "error"]
@@ -147,6 +147,13 @@ def sort_value(entity: Entity, sort_by: str) -> str:
     return format_timestamp(entity.created_at if sort_by == "created_at" else entity.updated_at)
 
 
+def _kept_trashed_thumbnail(current: Entity | None, values: EntityValues) -> str | None:
+    """A main picture chosen (or removed) by hand replaces the one waiting in the trash."""
+    if current is None or values.primary_thumbnail_asset_id != current.primary_thumbnail_asset_id:
+        return None
+    return current.trashed_thumbnail_asset_id
+
+
 class EntityService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
@@ -234,6 +241,15 @@ class EntityService:
     async def restore(self, entity_id: str) -> Entity:
         """Undo a soft delete (a live entity is returned unchanged)."""
         return await self._soft_delete.restore(entity_id)
+
+    async def delete_forever(self, entity_id: str) -> None:
+        """Remove an entity in the trash for good, with its descriptors, relationships and links to
+        files (the files stay); an entity not in the trash is a ``Conflict``."""
+        async with self._uow.write() as uow:
+            await self._soft_delete.trashed(uow, entity_id)
+            await uow.entities.remove(entity_id)
+            await record(uow, self._clock, "entity.purged", entity_id)
+            await uow.commit()
 
     async def bulk_upsert(
         self, items: Sequence[Mapping[str, Any]], on_conflict: str = "merge"
@@ -345,6 +361,7 @@ class EntityService:
             created_at=current.created_at if current is not None else now,
             updated_at=now,
             deleted_at=current.deleted_at if current is not None else None,
+            trashed_thumbnail_asset_id=_kept_trashed_thumbnail(current, values),
             **msgspec.structs.asdict(values),
         )
         if current is None:

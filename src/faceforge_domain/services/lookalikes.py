@@ -120,11 +120,11 @@ class LookalikeService:
                 raise Conflict("the asset to keep is in the trash; restore it first", {"asset_id": asset_id})
             removed = [m for m in group.member_ids() if m != asset_id]
             live = await uow.assets.get_many(removed)
+            await self._move_thumbnails(uow, list(live), asset_id)  # before the trash would clear them
             for other in removed:
                 if other in live:
                     await self._move_links(uow, other, asset_id)
                     await self._soft_delete.hide(uow, other)
-            await self._move_thumbnails(uow, list(live), asset_id)
             group.status, group.kept_asset_id = "resolved", asset_id
             await self._close(uow, group)
             await uow.commit()

@@ -19,7 +19,7 @@ from faceforge_domain.inputs import clean_text, convert
 from faceforge_domain.jsonlimits import check_json
 from faceforge_domain.models import Relationship
 from faceforge_domain.paging import PageRequest, PageResult, offset_only, page_of
-from faceforge_domain.ports import UnitOfWorkFactory
+from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.queries import RelationshipQuery
 from faceforge_domain.services.soft_delete import SoftDelete
 
@@ -101,11 +101,26 @@ def rank_types(used: list[tuple[str, int]], query: str, limit: int = MAX_SUGGEST
     return [suggestion for _, suggestion in ranked[:limit]]
 
 
+async def _no_live_twin(uow: UnitOfWork, clock: Clock, relationship_id: str) -> None:
+    """A relationship comes back only if no identical one was made meanwhile (one live link per pair
+    and type)."""
+    trashed = await uow.relationships.get(relationship_id, include_deleted=True)
+    assert trashed is not None  # the restore found it
+    twin = await uow.relationships.find(trashed.src_entity_id, trashed.dst_entity_id, trashed.type)
+    if twin is not None:
+        raise Conflict(
+            "an identical relationship exists: remove it before restoring this one",
+            {"relationship_id": twin.relationship_id},
+        )
+
+
 class RelationshipService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
-        self._soft_delete = SoftDelete(uow, clock, "relationship", lambda unit: unit.relationships)
+        self._soft_delete = SoftDelete(
+            uow, clock, "relationship", lambda unit: unit.relationships, before_restore=_no_live_twin
+        )
 
     async def create(self, raw: Mapping[str, Any]) -> Relationship:
         """Link two existing, different entities; an identical live link is a conflict, not a copy."""
@@ -162,6 +177,17 @@ class RelationshipService:
     async def delete(self, relationship_id: str) -> None:
         """Soft delete: hidden from lists and lookups."""
         await self._soft_delete.delete(relationship_id)
+
+    async def restore(self, relationship_id: str) -> Relationship:
+        """Undo a soft delete; refused (``Conflict``) while an identical live relationship exists."""
+        return await self._soft_delete.restore(relationship_id)
+
+    async def delete_forever(self, relationship_id: str) -> None:
+        """Remove a relationship in the trash for good; one not in the trash is a ``Conflict``."""
+        async with self._uow.write() as uow:
+            await self._soft_delete.trashed(uow, relationship_id)
+            await uow.relationships.remove(relationship_id)
+            await uow.commit()
 
     async def suggest_types(self, query: str = "", limit: int = 20) -> list[TypeSuggestion]:
         if not 1 <= limit <= MAX_SUGGESTIONS:

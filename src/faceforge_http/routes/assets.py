@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put, route
 from litestar.datastructures import State
 from litestar.enums import HttpMethod
 from litestar.openapi import ResponseSpec
-from litestar.params import FromQuery, JSONBody, Parameter
+from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from faceforge_domain.asset_query import AssetQuery
@@ -207,11 +207,12 @@ class AssetController(Controller):
         mime: Search = None,
         q: Search = None,
         include_deleted: FromQuery[bool] = False,
+        in_trash: Annotated[bool, QueryParameter(description="Only what is in the trash")] = False,
         *,
         page: PageDep,
     ) -> Ok[Page[AssetOut]]:
         query = AssetQuery.build(
-            kind=kind, entity_id=entity_id, mime=mime, q=q, include_deleted=include_deleted
+            kind=kind, entity_id=entity_id, mime=mime, q=q, include_deleted=include_deleted, in_trash=in_trash
         )
         return ok(await _page(assets, query, page))
 
@@ -241,6 +242,16 @@ class AssetController(Controller):
     )
     async def restore_asset(self, assets: AssetServiceDep, asset_id: RecordId) -> Ok[AssetOut]:
         return ok(asset_out(await assets.restore(asset_id)))
+
+    @post(
+        "/{asset_id:str}/purge",
+        status_code=204,
+        operation_id="purgeAsset",
+        summary="Delete an asset in the trash forever: unlinked, record and bytes removed",
+        opt=may_answer(409),  # not in the trash
+    )
+    async def purge_asset(self, assets: AssetServiceDep, asset_id: RecordId) -> None:
+        await assets.delete_forever(asset_id)
 
     @get(
         "/{asset_id:str}/entities",

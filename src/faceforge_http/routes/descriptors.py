@@ -11,6 +11,7 @@ from litestar.params import FromQuery, JSONBody
 from faceforge_domain.models import Descriptor
 from faceforge_http.deps import DescriptorServiceDep
 from faceforge_http.envelope import Ok, Page, ok, page_out
+from faceforge_http.openapi import may_answer
 from faceforge_http.params import OffsetPageDep, RecordId
 from faceforge_http.routes.entities import created
 from faceforge_http.wire import Wire
@@ -100,3 +101,24 @@ class DescriptorController(Controller):
     @delete("/descriptors/{descriptor_id:str}", operation_id="deleteDescriptor", summary="Soft-delete")
     async def delete_descriptor(self, descriptors: DescriptorServiceDep, descriptor_id: RecordId) -> None:
         await descriptors.delete(descriptor_id)
+
+    @post(
+        "/descriptors/{descriptor_id:str}/restore",
+        status_code=200,
+        operation_id="restoreDescriptor",
+        summary="Undo a soft delete",
+    )
+    async def restore_descriptor(
+        self, descriptors: DescriptorServiceDep, descriptor_id: RecordId
+    ) -> Ok[DescriptorOut]:
+        return ok(descriptor_out(await descriptors.restore(descriptor_id)))
+
+    @post(
+        "/descriptors/{descriptor_id:str}/purge",
+        status_code=204,
+        operation_id="purgeDescriptor",
+        summary="Delete a descriptor in the trash forever",
+        opt=may_answer(409),  # not in the trash
+    )
+    async def purge_descriptor(self, descriptors: DescriptorServiceDep, descriptor_id: RecordId) -> None:
+        await descriptors.delete_forever(descriptor_id)

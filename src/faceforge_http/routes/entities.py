@@ -17,6 +17,7 @@ from faceforge_domain.services.entities import MAX_ALIAS, MAX_DISPLAY_NAME, MAX_
 from faceforge_domain.text import NAME_PATTERN, SEARCH_PATTERN
 from faceforge_http.deps import EntityServiceDep
 from faceforge_http.envelope import Ok, Page, ok, page_out
+from faceforge_http.openapi import may_answer
 from faceforge_http.params import BodyId, PageDep, RecordId, Search, choice
 from faceforge_http.wire import Wire
 
@@ -98,6 +99,7 @@ class EntityOut(msgspec.Struct, kw_only=True):
     tags: list[str]
     fields: dict[str, Any]
     primary_thumbnail_asset_id: str | None
+    trashed_thumbnail_asset_id: str | None
     external_ids: dict[str, str]
     plugin_data: dict[str, Any]
     created_at: str
@@ -135,6 +137,7 @@ class EntityController(Controller):
             QueryParameter(description="Repeatable; all must match"),
         ] = None,
         include_deleted: FromQuery[bool] = False,
+        in_trash: Annotated[bool, QueryParameter(description="Only what is in the trash")] = False,
     ) -> Ok[Page[EntityOut]]:
         """Also accepts ``field.<key>=<value>`` filters on admin-defined fields."""
         fields = [
@@ -149,6 +152,7 @@ class EntityController(Controller):
             tags=tag or [],
             fields=fields,
             include_deleted=include_deleted,
+            in_trash=in_trash,
         )
         result = await entities.search(query, page)
         return ok(page_out(result, entity_out))
@@ -209,3 +213,13 @@ class EntityController(Controller):
     )
     async def restore_entity(self, entities: EntityServiceDep, entity_id: RecordId) -> Ok[EntityOut]:
         return ok(entity_out(await entities.restore(entity_id)))
+
+    @post(
+        "/{entity_id:str}/purge",
+        status_code=204,
+        operation_id="purgeEntity",
+        summary="Delete an entity in the trash forever (its files stay)",
+        opt=may_answer(409),  # not in the trash
+    )
+    async def purge_entity(self, entities: EntityServiceDep, entity_id: RecordId) -> None:
+        await entities.delete_forever(entity_id)

@@ -64,11 +64,16 @@ class RelationshipController(Controller):
         type: Search = None,  # the query parameter is named type
         direction: str = choice(DIRECTIONS, "both", "out or in needs entity_id"),
         include_deleted: FromQuery[bool] = False,
+        in_trash: Annotated[bool, QueryParameter(description="Only what is in the trash")] = False,
         *,
         offset_page: OffsetPageDep,
     ) -> Ok[Page[RelationshipOut]]:
         query = RelationshipQuery.build(
-            entity_id=entity_id, type=type, direction=direction, include_deleted=include_deleted
+            entity_id=entity_id,
+            type=type,
+            direction=direction,
+            include_deleted=include_deleted,
+            in_trash=in_trash,
         )
         result = await relationships.search(query, offset_page)
         return ok(page_out(result, relationship_out))
@@ -91,6 +96,30 @@ class RelationshipController(Controller):
         self, relationships: RelationshipServiceDep, relationship_id: RecordId
     ) -> None:
         await relationships.delete(relationship_id)
+
+    @post(
+        "/{relationship_id:str}/restore",
+        status_code=200,
+        operation_id="restoreRelationship",
+        summary="Undo a soft delete (refused while an identical relationship exists)",
+        opt=may_answer(409),
+    )
+    async def restore_relationship(
+        self, relationships: RelationshipServiceDep, relationship_id: RecordId
+    ) -> Ok[RelationshipOut]:
+        return ok(relationship_out(await relationships.restore(relationship_id)))
+
+    @post(
+        "/{relationship_id:str}/purge",
+        status_code=204,
+        operation_id="purgeRelationship",
+        summary="Delete a relationship in the trash forever",
+        opt=may_answer(409),  # not in the trash
+    )
+    async def purge_relationship(
+        self, relationships: RelationshipServiceDep, relationship_id: RecordId
+    ) -> None:
+        await relationships.delete_forever(relationship_id)
 
 
 @get(

@@ -25,6 +25,7 @@ from faceforge_domain.imports.models import JOB_TYPE as IMPORT_JOB
 from faceforge_http.errors import STATUS_BY_CODE
 from faceforge_http.ui.pages import PAGES
 from faceforge_http.ui.session import login, login_page, logout, require_login, root
+from faceforge_http.ui.trash import trash_page
 
 # No inline script or style anywhere: everything the pages run or wear comes from /ui/static.
 CONTENT_SECURITY_POLICY = (
@@ -95,7 +96,7 @@ def error_page(request: Request[Any, Any, Any], exc: DomainError) -> Response[An
 def ui_handlers() -> list[ControllerRouterHandler]:
     pages = Router(
         path="/ui",
-        route_handlers=PAGES,
+        route_handlers=[*PAGES, trash_page],
         before_request=require_login,
         exception_handlers={DomainError: error_page},
         response_headers=UI_HEADERS,

@@ -44,6 +44,7 @@ from faceforge_http.routes.lookalikes import group_out
 from faceforge_http.routes.plugins import plugin_out
 from faceforge_http.routes.relationships import relationship_out
 from faceforge_http.ui.previews import preview_view, preview_views
+from faceforge_http.ui.undo import asset_undo, entity_undo
 
 PAGE_SIZE = 40
 # Look-alike groups per page: each shows its members' pictures side by side.
@@ -97,6 +98,7 @@ async def entities_page(
     sort: FromQuery[str] = "newest",
     offset: FromQuery[int] = 0,
     view: FromQuery[str] = "",
+    deleted: FromQuery[str] = "",
 ) -> Template:
     chosen_view = view if view in VIEWS else request.cookies.get(VIEW_COOKIE, "table")
     if chosen_view not in VIEWS:
@@ -123,6 +125,7 @@ async def entities_page(
                 v: "?" + urlencode({k: x for k, x in params.items() if x} | {"view": v}) for v in VIEWS
             },
             "paging": paging(result.total, result.offset, PAGE_SIZE, params),
+            "undo": await entity_undo(entities, deleted) if deleted else None,
         },
         cookies=cookies if view in VIEWS else [],
     )
@@ -163,7 +166,7 @@ async def entity_page(
         query = RelationshipQuery.build(entity_id=entity_id, direction="both")
         found_rels = await relationships.search(query, PageRequest(limit=DETAIL_LIMIT))
         rels = [plain(relationship_out(r)) for r in found_rels.items]
-        names = await _names(
+        names = await entity_names(
             entities, {r["dst_entity_id"] for r in rels} | {r["src_entity_id"] for r in rels}
         )
         context["relationships"] = [
@@ -172,7 +175,7 @@ async def entity_page(
     return Template("entity.html", context=context)
 
 
-async def _names(entities: EntityService, entity_ids: set[str]) -> dict[str, str]:
+async def entity_names(entities: EntityService, entity_ids: set[str]) -> dict[str, str]:
     """Display names for the other ends of relationships (a deleted entity shows as such)."""
     names: dict[str, str] = {}
     for entity_id in entity_ids:
@@ -191,6 +194,7 @@ async def assets_page(
     kind: FromQuery[str] = "",
     mime: FromQuery[str] = "",
     offset: FromQuery[int] = 0,
+    deleted: FromQuery[str] = "",
 ) -> Template:
     query = AssetQuery.build(kind=kind or None, mime=mime.strip() or None, q=q.strip() or None)
     result = await assets.find(query, PageRequest(limit=PAGE_SIZE, offset=max(offset, 0)))
@@ -204,6 +208,7 @@ async def assets_page(
             "mime": mime,
             "kinds": INFERRED_KINDS,  # suggestions only: kinds are free-form
             "paging": paging(result.total, result.offset, PAGE_SIZE, {"q": q, "kind": kind, "mime": mime}),
+            "undo": await asset_undo(assets, deleted) if deleted else None,
         },
     )
 

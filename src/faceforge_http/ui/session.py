@@ -4,6 +4,10 @@ The browser never keeps the token: the login form trades it for ``ff_session`` (
 ``SameSite=Strict``), the id of a session the server can revoke. ``ff_csrf`` is that session's CSRF
 value, readable by the page's script, which echoes it in ``X-FaceForge-CSRF`` on every change it sends
 to ``/v1`` (checked in :mod:`faceforge_http.auth`). Signing out ends the session on the server.
+
+A sign-in link (``/ui/login?code=...``, printed by ``faceforge serve``) carries a single-use code in
+place of the token: the login page trades it for the same session, then sends the browser on to a
+URL without the code, so neither the code nor the token stays in the address bar.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_401_UNAUTHORIZED
 
-from faceforge_domain.sessions import StartedSession
+from faceforge_domain.sessions import SignInCodeRefused, StartedSession
 from faceforge_http.auth import CSRF_COOKIE, SESSION_COOKIE, signed_in
 from faceforge_http.deps import InstallTokenDep, SessionServiceDep
 
@@ -60,11 +64,32 @@ def cleared_cookies() -> list[Cookie]:
     ]
 
 
+def sign_in_link(base_url: str, code: str) -> str:
+    """The link ``faceforge serve`` prints: the login page with a sign-in code."""
+    return f"{base_url.rstrip('/')}{LOGIN_PATH}?code={quote(code, safe='')}"
+
+
 @get(LOGIN_PATH, include_in_schema=False)
-async def login_page(request: Request[Any, Any, Any], next: FromQuery[str] = "") -> Template | Redirect:
+async def login_page(
+    request: Request[Any, Any, Any],
+    sessions: SessionServiceDep,
+    install_token: InstallTokenDep,
+    next: FromQuery[str] = "",
+    code: FromQuery[str | None] = None,
+) -> Template | Redirect:
     if await signed_in(request):
         return Redirect(safe_next(next))
-    return Template("login.html", context={"next": safe_next(next), "error": None})
+    if code is None:
+        return Template("login.html", context={"next": safe_next(next), "error": None})
+    try:
+        started = await sessions.redeem_code(code, install_token)
+    except SignInCodeRefused as refused:
+        return Template(
+            "login.html",
+            context={"next": safe_next(next), "error": None, "link_error": refused.refusal.value},
+            status_code=HTTP_401_UNAUTHORIZED,
+        )
+    return Redirect(safe_next(next), status_code=HTTP_303_SEE_OTHER, cookies=session_cookies(started))
 
 
 @post(LOGIN_PATH, include_in_schema=False, status_code=HTTP_303_SEE_OTHER)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from servers import Server
 
 # tests/conftest.py:EXIFTOOL_SAMPLES (the bare name "conftest" is ambiguous from a layer folder)
 SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "exiftool-samples"
+DOC_IMAGES = Path(__file__).resolve().parents[3] / "docs" / "images"
 
 
 class UI:
@@ -36,9 +39,14 @@ class UI:
             self.page.get_by_role("button", name="Sign in").click()
             self.page.wait_for_url("**/ui/entities")
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, *, for_docs: bool = False) -> None:
+        """A screenshot; one ``for_docs`` is also copied to ``docs/images/ui-<name>.png`` when
+        ``FACEFORGE_UPDATE_DOCS_SCREENSHOTS=1`` (as the install pictures are)."""
         self.shots.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
+        taken = self.shots / f"{name}.png"
+        self.page.screenshot(path=str(taken), full_page=True)
+        if for_docs and os.environ.get("FACEFORGE_UPDATE_DOCS_SCREENSHOTS") == "1":
+            shutil.copyfile(taken, DOC_IMAGES / f"ui-{name}.png")
 
 
 def create_entity(ui: UI, name: str) -> str:
