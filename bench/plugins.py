@@ -3,7 +3,8 @@
 Prints requests/s and p50/p99 latency, over sequential keep-alive requests from one client, for:
 ``GET /v1/ping`` with the install token, the same with a plugin token (verified once, then trusted
 while the registry's change counter, read per request, stays the same; plus the permission check),
-and ``GET /v1/events`` pages (100 events, after a random id) over a feed of ``--events`` events, with the install token and filtered by a plugin's grants.
+and ``GET /v1/events`` pages (100 events, after a random id) over a feed of ``--events`` events, with
+the install token and filtered by a plugin's grants.
 The reference, measured in the same run, is ``GET /healthz`` (the server with no auth and no query).
 
     python bench/plugins.py [--events 100000] [--requests 2000]
