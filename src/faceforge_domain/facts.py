@@ -22,8 +22,6 @@ from typing import Any
 
 import msgspec
 
-from faceforge_domain.models import JsonObject
-
 MAX_TEXT = 200
 MIN_YEAR = 1800
 MAX_YEAR = 2999
@@ -143,7 +141,7 @@ def derive_facts(data: Mapping[str, Any] | None) -> AssetFacts:
     )
 
 
-def facts_of_entries(entries: Iterable[JsonObject]) -> AssetFacts:
+def facts_of_entries(entries: Iterable[Mapping[str, Any]]) -> AssetFacts:
     """The facts of an asset's stored ``extracted_metadata``: from its ExifTool entry, if it has one."""
     for entry in entries:
         if isinstance(entry, Mapping) and (entry.get("Source"), entry.get("Type")) == (

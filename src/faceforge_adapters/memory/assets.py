@@ -8,6 +8,7 @@ from datetime import datetime
 
 from faceforge_adapters.memory.state import MemoryState
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
+from faceforge_domain.facts import AssetFacts
 from faceforge_domain.metadata import MetadataOutcome, MetadataState, replace_entry
 from faceforge_domain.models import Asset, LinkedEntity
 from faceforge_domain.previews import is_preview
@@ -64,8 +65,16 @@ class InMemoryAssetRepository:
             if outcome.entry is not None:
                 entry = copy.deepcopy(outcome.entry)
                 asset.extracted_metadata = replace_entry(asset.extracted_metadata, entry)
+            if outcome.facts is not None:
+                asset.facts = copy.deepcopy(outcome.facts)
             asset.metadata_status, asset.metadata_reason = outcome.status, outcome.reason
             asset.updated_at = updated_at
+        return recorded
+
+    async def record_facts(self, facts: Mapping[str, AssetFacts]) -> list[str]:
+        recorded = [asset_id for asset_id in facts if asset_id in self._state.assets]
+        for asset_id in recorded:
+            self._state.assets[asset_id].facts = copy.deepcopy(facts[asset_id])
         return recorded
 
     async def link(self, entity_id: str, asset_id: str, role: str | None) -> bool:

@@ -12,17 +12,20 @@ from faceforge_adapters.sqlite.entities import ENTITY_COLUMNS
 from faceforge_adapters.sqlite.entities import ROWS as ENTITY_ROWS
 from faceforge_adapters.sqlite.rows import RowCodec, from_json, to_json, to_ts
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
+from faceforge_domain.facts import AssetFacts
 from faceforge_domain.metadata import MetadataOutcome, MetadataState, replace_entry
 from faceforge_domain.models import Asset, LinkedEntity
 from faceforge_domain.previews import PREVIEW_KIND
 from faceforge_domain.queries import KeysetPosition
 
-ROWS = RowCodec(Asset, "assets", key="asset_id", flattened=("storage",))
+ROWS = RowCodec(Asset, "assets", key="asset_id", flattened=("storage", "facts"))
 _COLUMNS = ROWS.column_list
 _RECORD_METADATA = (
     "UPDATE assets SET extracted_metadata = ?, metadata_status = ?, metadata_reason = ?, updated_at = ? "
     "WHERE asset_id = ?"
 )
+_FACTS_COLUMNS = ROWS.part_columns("facts")
+_RECORD_FACTS = f"UPDATE assets SET {', '.join(f'{c} = ?' for c in _FACTS_COLUMNS)} WHERE asset_id = ?"
 # Ids looked up per statement: far below SQLite's bound-parameter limit on every version.
 _IDS_PER_QUERY = 500
 
@@ -70,14 +73,27 @@ class SqliteAssetRepository:
         recorded = [asset_id for asset_id in outcomes if asset_id in entries]
         stamp = to_ts(updated_at)
         updates = []
+        facts: dict[str, AssetFacts] = {}
         for asset_id in recorded:
             outcome = outcomes[asset_id]
             text = entries[asset_id]
             if outcome.entry is not None:
                 text = to_json(replace_entry(from_json(text), outcome.entry))
             updates.append((text, outcome.status, outcome.reason, stamp, asset_id))
+            if outcome.facts is not None:
+                facts[asset_id] = outcome.facts
         if updates:
             await self._conn.executemany(_RECORD_METADATA, updates)
+        await self.record_facts(facts)
+        return recorded
+
+    async def record_facts(self, facts: Mapping[str, AssetFacts]) -> list[str]:
+        rows = await self._by_ids("asset_id", facts, include_deleted=True)
+        found = {row[0] for row in rows}
+        recorded = [asset_id for asset_id in facts if asset_id in found]
+        if recorded:
+            values = [(*ROWS.part_values("facts", facts[i]), i) for i in recorded]
+            await self._conn.executemany(_RECORD_FACTS, values)
         return recorded
 
     async def _by_ids(
