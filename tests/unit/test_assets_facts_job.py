@@ -1,4 +1,4 @@
-"""Deriving stored assets' facts again (``AssetFactsBackfill``, the ``core.assets.facts`` job) on the fakes."""
+"""Deriving stored assets' facts again (``AssetFactsBackfill``, the ``core.assets.facts`` job), on fakes."""
 
 from __future__ import annotations
 
