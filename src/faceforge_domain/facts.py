@@ -31,17 +31,18 @@ MAX_OFFSET = timedelta(hours=14)
 # A GPS clock and a camera clock a few minutes apart still name the same zone (quarter-hour offsets).
 GPS_ZONE_SLACK = timedelta(minutes=3)
 
-EXIF_ORIENTATIONS: dict[str, int] = {
-    "horizontal (normal)": 1,
-    "mirror horizontal": 2,
-    "rotate 180": 3,
-    "mirror vertical": 4,
-    "mirror horizontal and rotate 270 cw": 5,
-    "rotate 90 cw": 6,
-    "mirror horizontal and rotate 90 cw": 7,
-    "rotate 270 cw": 8,
+# ExifTool's words for the EXIF orientation codes 1 to 8.
+ORIENTATION_NAMES: dict[int, str] = {
+    1: "Horizontal (normal)",
+    2: "Mirror horizontal",
+    3: "Rotate 180",
+    4: "Mirror vertical",
+    5: "Mirror horizontal and rotate 270 CW",
+    6: "Rotate 90 CW",
+    7: "Mirror horizontal and rotate 90 CW",
+    8: "Rotate 270 CW",
 }
-ORIENTATION_NAMES: dict[int, str] = {code: name.capitalize() for name, code in EXIF_ORIENTATIONS.items()}
+EXIF_ORIENTATIONS: dict[str, int] = {name.casefold(): code for code, name in ORIENTATION_NAMES.items()}
 # Orientations 5 to 8 turn the picture a quarter: it is shown with width and height swapped.
 QUARTER_TURNS = frozenset({5, 6, 7, 8})
 
@@ -75,6 +76,12 @@ class AssetFacts(msgspec.Struct, kw_only=True):
     duration_s: float | None = None
     latitude: float | None = None
     longitude: float | None = None
+
+    @property
+    def taken_local(self) -> str | None:
+        """The date taken as the camera's clock showed it, ISO 8601 without a zone (milliseconds)."""
+        wall = local_time(self)
+        return None if wall is None else wall.isoformat(timespec="milliseconds")
 
     @property
     def camera(self) -> str | None:

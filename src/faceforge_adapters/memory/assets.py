@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from faceforge_adapters.memory.state import MemoryState
-from faceforge_domain.asset_query import AssetPosition, AssetQuery
+from faceforge_domain.asset_query import AssetPosition, AssetQuery, sort_key, sort_value
 from faceforge_domain.facts import AssetFacts
 from faceforge_domain.metadata import MetadataOutcome, MetadataState, replace_entry
 from faceforge_domain.models import Asset, LinkedEntity
@@ -96,20 +96,18 @@ class InMemoryAssetRepository:
             and (query.kind is None or asset.kind == query.kind)
             and (query.mime_prefix is None or asset.mime_type.startswith(query.mime_prefix))
             and (query.entity_id is None or asset.asset_id in linked)
-            and query.matches_names(asset.filenames)
+            and query.matches(asset.filenames, asset.facts)
         ]
-        return sorted(found, key=lambda a: (format_timestamp(a.created_at), a.asset_id))
+        return sorted(found, key=lambda a: _key(query, a), reverse=query.sort_order == "desc")
 
     async def find(
         self, query: AssetQuery, *, limit: int, offset: int = 0, after: AssetPosition | None = None
     ) -> list[Asset]:
         found = self._matching(query)
         if after is not None:
-            found = [
-                a
-                for a in found
-                if (format_timestamp(a.created_at), a.asset_id) > (after.created_at, after.asset_id)
-            ]
+            mark = sort_key(after.value, after.asset_id, query.sort_by)
+            descending = query.sort_order == "desc"
+            found = [a for a in found if (_key(query, a) < mark if descending else _key(query, a) > mark)]
         return copy.deepcopy(found[offset : offset + limit])
 
     async def count(self, query: AssetQuery) -> int:
@@ -172,3 +170,7 @@ class InMemoryAssetRepository:
 
 def _entity_position(link: LinkedEntity) -> tuple[str, str]:
     return format_timestamp(link.entity.created_at), link.entity.entity_id
+
+
+def _key(query: AssetQuery, asset: Asset) -> tuple[bool, str | int, str]:
+    return sort_key(sort_value(asset, query.sort_by), asset.asset_id, query.sort_by)

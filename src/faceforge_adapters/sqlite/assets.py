@@ -26,6 +26,13 @@ _RECORD_METADATA = (
 )
 _FACTS_COLUMNS = ROWS.part_columns("facts")
 _RECORD_FACTS = f"UPDATE assets SET {', '.join(f'{c} = ?' for c in _FACTS_COLUMNS)} WHERE asset_id = ?"
+# The sort orders' columns (allow-listed: only these names reach SQL), each indexed with the id.
+_SORT_COLUMNS = {
+    "created_at": "created_at",
+    "taken_at": "facts_taken_at",
+    "filename": "filename COLLATE NOCASE",
+    "size_bytes": "size_bytes",
+}
 # Ids looked up per statement: far below SQLite's bound-parameter limit on every version.
 _IDS_PER_QUERY = 500
 
@@ -128,10 +135,14 @@ class SqliteAssetRepository:
         self, query: AssetQuery, *, limit: int, offset: int = 0, after: AssetPosition | None = None
     ) -> list[Asset]:
         where, params = _where(query)
+        column = _SORT_COLUMNS[query.sort_by]
+        direction = "DESC" if query.sort_order == "desc" else "ASC"
         if after is not None:
-            where.append("(created_at, asset_id) > (?, ?)")
-            params += [after.created_at, after.asset_id]
-        sql = f"SELECT {_COLUMNS} FROM assets{_clause(where)} ORDER BY created_at, asset_id LIMIT ? OFFSET ?"
+            condition, values = _after(column, query.sort_order == "desc", after)
+            where.append(condition)
+            params += values
+        order = f"{column} {direction}, asset_id {direction}"
+        sql = f"SELECT {_COLUMNS} FROM assets{_clause(where)} ORDER BY {order} LIMIT ? OFFSET ?"
         async with self._conn.execute(sql, (*params, limit, offset)) as cursor:
             rows = await cursor.fetchall()
         return [ROWS.from_row(row) for row in rows]
@@ -251,9 +262,34 @@ def _where(query: AssetQuery) -> tuple[list[str], list[object]]:
         where.append("asset_id IN (SELECT asset_id FROM entity_assets WHERE entity_id = ?)")
         params.append(query.entity_id)
     if query.q is not None:
-        where.append("EXISTS (SELECT 1 FROM json_each(assets.filenames) n WHERE n.value LIKE ? ESCAPE '\\')")
-        params.append("%" + _escape_like(query.q) + "%")
+        where.append(
+            "(facts_camera_make LIKE ? ESCAPE '\\' OR facts_camera_model LIKE ? ESCAPE '\\' OR "
+            "EXISTS (SELECT 1 FROM json_each(assets.filenames) n WHERE n.value LIKE ? ESCAPE '\\'))"
+        )
+        params += ["%" + _escape_like(query.q) + "%"] * 3
+    if query.camera is not None:
+        where.append("(facts_camera_make = ? OR facts_camera_model = ?)")  # NOCASE columns
+        params += [query.camera, query.camera]
+    if query.taken_after is not None:
+        where.append("facts_taken_at >= ?")
+        params.append(query.taken_after)
+    if query.taken_before is not None:
+        where.append("facts_taken_at < ?")
+        params.append(query.taken_before)
+    if query.has_location is not None:
+        where.append(f"facts_latitude IS {'NOT ' if query.has_location else ''}NULL")
     return where, params
+
+
+def _after(column: str, descending: bool, after: AssetPosition) -> tuple[str, list[object]]:
+    """The rows after ``after`` in this order; a missing value (no date taken) sorts before every value."""
+    if after.value is None and descending:
+        return f"({column} IS NULL AND asset_id < ?)", [after.asset_id]
+    if after.value is None:
+        return f"(({column} IS NULL AND asset_id > ?) OR {column} IS NOT NULL)", [after.asset_id]
+    if descending:
+        return f"(({column}, asset_id) < (?, ?) OR {column} IS NULL)", [after.value, after.asset_id]
+    return f"({column}, asset_id) > (?, ?)", [after.value, after.asset_id]
 
 
 def _clause(where: list[str]) -> str:
