@@ -51,7 +51,7 @@ def detail_lines(facts: AssetFacts) -> list[DetailLine]:
     if facts.lens:
         lines.append(DetailLine("Lens", facts.lens))
     if facts.width and facts.height:
-        lines.append(DetailLine("Dimensions", f"{facts.width} × {facts.height} pixels"))
+        lines.append(DetailLine("Dimensions", f"{facts.width} \N{MULTIPLICATION SIGN} {facts.height} pixels"))
     if facts.orientation is not None and facts.orientation != 1:
         lines.append(DetailLine("Orientation", ORIENTATION_NAMES[facts.orientation]))
     if facts.duration_s is not None:
