@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from test_asset_repository_contract import query_plans
 from units_support import BACKENDS, units_for
 
 from faceforge_adapters.memory import InMemoryBlobStore
+from faceforge_adapters.sqlite.assets import SqliteAssetRepository
 from faceforge_domain.asset_query import ASSET_SORTS, AssetQuery
 from faceforge_domain.clock import FixedClock
 from faceforge_domain.errors import Invalid
@@ -162,3 +164,33 @@ async def test_a_cursor_only_fits_its_own_order(world: World) -> None:
         with pytest.raises(Invalid) as refused:
             await world.assets.find(other, PageRequest(limit=1, cursor=page.next_cursor))
         assert refused.value.errors[0].field == "cursor"
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"sort_by": "taken_at", "sort_order": "desc"},
+        {"taken_after": "2024-01-01", "taken_before": "2024-02-01"},
+        {"sort_by": "filename"},
+        {"sort_by": "size_bytes"},
+        {"camera": "Canon"},
+        {"has_location": True},
+        {"has_location": False},
+    ],
+)
+async def test_live_lists_are_answered_from_the_partial_list_indexes(
+    tmp_path: Path, filters: dict[str, object]
+) -> None:
+    """The indexes are partial on the live-list condition spelled as the repository writes it: if the
+    two drift apart, SQLite silently stops using them (and reads every wide row)."""
+    query = AssetQuery.build(**filters)  # type: ignore[arg-type]
+
+    async def listing(repository: SqliteAssetRepository) -> None:
+        await repository.find(query, limit=51)
+        await repository.count(query)
+
+    plans = await query_plans(tmp_path, listing, "assets")
+    assert len(plans) == 2
+    for plan in plans:
+        assert any("INDEX assets_live_" in step for step in plan), plan

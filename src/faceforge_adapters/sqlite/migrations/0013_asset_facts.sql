@@ -15,11 +15,27 @@ ALTER TABLE assets ADD COLUMN facts_duration_s REAL;
 ALTER TABLE assets ADD COLUMN facts_latitude REAL;
 ALTER TABLE assets ADD COLUMN facts_longitude REAL;
 
--- Filters: a date range, a camera (make or model), files with a position.
-CREATE INDEX assets_taken ON assets (facts_taken_at, asset_id);
-CREATE INDEX assets_camera_make ON assets (facts_camera_make) WHERE facts_camera_make IS NOT NULL;
-CREATE INDEX assets_camera_model ON assets (facts_camera_model) WHERE facts_camera_model IS NOT NULL;
-CREATE INDEX assets_located ON assets (created_at, asset_id) WHERE facts_latitude IS NOT NULL;
--- Sorts (each with the id as its tie-break, as the keyset cursor reads them).
-CREATE INDEX assets_filename ON assets (filename COLLATE NOCASE, asset_id);
-CREATE INDEX assets_size ON assets (size_bytes, asset_id);
+-- Lists: every index is partial on the live-list condition, spelled exactly as the asset repository
+-- writes it, so SQLite knows each row in it is live and not a preview and answers the page and its
+-- total from the index alone (the rows themselves carry the metadata and are wide). Each has the id
+-- as its tie-break, as the keyset cursor reads them.
+CREATE INDEX assets_live_created ON assets (created_at, asset_id)
+    WHERE deleted_at IS NULL AND NOT (kind = 'image.thumbnail' AND derived_from_asset_id IS NOT NULL);
+CREATE INDEX assets_live_taken ON assets (facts_taken_at, asset_id)
+    WHERE deleted_at IS NULL AND NOT (kind = 'image.thumbnail' AND derived_from_asset_id IS NOT NULL);
+CREATE INDEX assets_live_filename ON assets (filename COLLATE NOCASE, asset_id)
+    WHERE deleted_at IS NULL AND NOT (kind = 'image.thumbnail' AND derived_from_asset_id IS NOT NULL);
+CREATE INDEX assets_live_size ON assets (size_bytes, asset_id)
+    WHERE deleted_at IS NULL AND NOT (kind = 'image.thumbnail' AND derived_from_asset_id IS NOT NULL);
+-- The camera filter (make or model): each index holds both, so either side of the OR is answered by one.
+CREATE INDEX assets_live_camera_make ON assets (facts_camera_make, facts_camera_model)
+    WHERE deleted_at IS NULL AND NOT (kind = 'image.thumbnail' AND derived_from_asset_id IS NOT NULL);
+CREATE INDEX assets_live_camera_model ON assets (facts_camera_model, facts_camera_make)
+    WHERE deleted_at IS NULL AND NOT (kind = 'image.thumbnail' AND derived_from_asset_id IS NOT NULL);
+-- has_location=true and has_location=false.
+CREATE INDEX assets_live_located ON assets (created_at, asset_id)
+    WHERE deleted_at IS NULL AND NOT (kind = 'image.thumbnail' AND derived_from_asset_id IS NOT NULL)
+    AND facts_latitude IS NOT NULL;
+CREATE INDEX assets_live_unlocated ON assets (created_at, asset_id)
+    WHERE deleted_at IS NULL AND NOT (kind = 'image.thumbnail' AND derived_from_asset_id IS NOT NULL)
+    AND facts_latitude IS NULL;
