@@ -194,3 +194,13 @@ async def test_live_lists_are_answered_from_the_partial_list_indexes(
     assert len(plans) == 2
     for plan in plans:
         assert any("INDEX assets_live_" in step for step in plan), plan
+
+
+async def test_a_camera_named_alike_by_make_and_model_counts_once(world: World) -> None:
+    async with world.units.write() as uow:
+        leica = AssetFacts(camera_make="Leica", camera_model="leica", latitude=4.0, longitude=5.0)
+        await uow.assets.record_facts({world.by_name["a.txt"].asset_id: leica})
+        await uow.commit()
+    assert await world.names(camera="LEICA") == ["a.txt"]
+    assert await world.names(camera="leica", has_location=True) == ["a.txt"]
+    assert await world.names(camera="leica", has_location=False) == []

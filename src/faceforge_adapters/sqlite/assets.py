@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 import aiosqlite
+import msgspec
 
 from faceforge_adapters.sqlite.entities import ENTITY_COLUMNS
 from faceforge_adapters.sqlite.entities import ROWS as ENTITY_ROWS
@@ -148,8 +149,24 @@ class SqliteAssetRepository:
         return [ROWS.from_row(row) for row in rows]
 
     async def count(self, query: AssetQuery) -> int:
+        if query.camera is not None:
+            return await self._count_camera(query, query.camera)
         where, params = _where(query)
         async with self._conn.execute(f"SELECT count(*) FROM assets{_clause(where)}", params) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _count_camera(self, query: AssetQuery, camera: str) -> int:
+        """The make-or-model total as two index seeks (make matches; else the model does) added up: one
+        count of the OR would read a whole camera index."""
+        where, params = _where(msgspec.structs.replace(query, camera=None))
+        branches = [
+            ("facts_camera_make = ?", [camera]),
+            ("facts_camera_model = ? AND facts_camera_make IS NOT ?", [camera, camera]),
+        ]
+        sql = " + ".join(f"(SELECT count(*) FROM assets{_clause([*where, cond])})" for cond, _ in branches)
+        values = [value for _, extra in branches for value in (*params, *extra)]
+        async with self._conn.execute(f"SELECT {sql}", values) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
