@@ -149,7 +149,7 @@ class SqliteAssetRepository:
         return [ROWS.from_row(row) for row in rows]
 
     async def count(self, query: AssetQuery) -> int:
-        if query.camera is not None:
+        if query.camera is not None and query.taken_after is None and query.taken_before is None:
             return await self._count_camera(query, query.camera)
         where, params = _where(query)
         async with self._conn.execute(f"SELECT count(*) FROM assets{_clause(where)}", params) as cursor:
@@ -158,7 +158,8 @@ class SqliteAssetRepository:
 
     async def _count_camera(self, query: AssetQuery, camera: str) -> int:
         """The make-or-model total as two index seeks (make matches; else the model does) added up: one
-        count of the OR would read a whole camera index."""
+        count of the OR would read a whole camera index. (With a date range, the range is the narrower
+        seek, and the plain count takes it.)"""
         where, params = _where(msgspec.structs.replace(query, camera=None))
         branches = [
             ("facts_camera_make = ?", [camera]),
