@@ -99,6 +99,8 @@ async def test_camera_matches_make_or_model_whole_without_case(world: World) -> 
     assert await world.names(camera="CANON") == ["b.jpg", "d.jpg"]
     assert await world.names(camera="e775") == ["A.jpg"]
     assert await world.names(camera="Can") == []
+    assert await world.names(camera="canon", taken_after="2024-05-04") == ["d.jpg"]
+    assert await world.names(camera="canon", has_location=True) == ["d.jpg"]
 
 
 async def test_date_taken_range_includes_its_start_and_excludes_its_end(world: World) -> None:
