@@ -46,6 +46,7 @@ from faceforge_adapters.storage.wiring import Storage, build_storage
 from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
 from faceforge_domain.clock import Clock, SystemClock
 from faceforge_domain.events import EventFeed
+from faceforge_domain.jobs.assets_facts import register_assets_facts
 from faceforge_domain.jobs.assets_retype import register_assets_retype
 from faceforge_domain.jobs.previews_build import register_previews_build
 from faceforge_domain.jobs.service import JobService
@@ -57,6 +58,7 @@ from faceforge_domain.previews import PreviewQueue, PreviewRenderer
 from faceforge_domain.services.assets import AssetService
 from faceforge_domain.services.descriptors import DescriptorService
 from faceforge_domain.services.entities import EntityService
+from faceforge_domain.services.facts_backfill import AssetFactsBackfill
 from faceforge_domain.services.fielddefs import FieldDefinitionService
 from faceforge_domain.services.lookalikes import LookalikeService
 from faceforge_domain.services.metadata import MetadataRunner
@@ -280,6 +282,7 @@ async def build_core(
         register_storage_migrate(jobs.service.registry, migration, stores)
         retyping = AssetRetyping(units, store, clock)
         register_assets_retype(jobs.service.registry, retyping)
+        register_assets_facts(jobs.service.registry, AssetFactsBackfill(units))
         uploads = ResumableUploads(
             FilesystemPartialUploads(paths.uploads_dir),
             assets,

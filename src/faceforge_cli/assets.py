@@ -1,5 +1,6 @@
 """``faceforge asset``: store, list and show files and the entities they are linked to, purge deleted
-ones, correct recorded types (``retype``, through the ``core.assets.retype`` job).
+ones, correct recorded types (``retype``, through the ``core.assets.retype`` job) and derive facts
+again (``facts``, through the ``core.assets.facts`` job).
 
 They run straight through the library (no server needed); ``asset add`` runs the metadata runner and
 waits for it, so it prints the final ``metadata_status``.
@@ -20,6 +21,7 @@ from faceforge_cli.common import STORES_BYTES, command_group, fail, print_json, 
 from faceforge_cli.jobs import run_job_here
 from faceforge_cli.resumable import add_resumable
 from faceforge_domain.asset_query import AssetQuery
+from faceforge_domain.jobs.assets_facts import JOB_TYPE as FACTS_JOB
 from faceforge_domain.jobs.assets_retype import JOB_TYPE as RETYPE_JOB
 from faceforge_domain.jobs.models import Job, LogEntry
 from faceforge_domain.lookalikes import DEFAULT_MAX_DISTANCE, DEFAULT_SIMILAR_LIMIT, MAX_DISTANCE
@@ -210,3 +212,20 @@ def asset_retype(
         )
     if result["failed"]:
         raise typer.Exit(1)
+
+
+@asset_app.command("facts")
+def asset_facts(
+    asset_ids: list[str] = typer.Argument(None, help="Only these asset ids (default: every asset)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the job's result as JSON."),
+) -> None:
+    """Derive stored assets' facts (date taken, camera, lens, size, place) from their metadata again."""
+    given = {"asset_ids": asset_ids} if asset_ids else {}
+    result = run_job_here(FACTS_JOB, given, "facts", _print_changes)
+    if as_json:
+        print_json(result)
+    else:
+        typer.echo(
+            f"checked {result['total']} assets: {result['changed']} updated, "
+            f"{result['unchanged']} already right"
+        )

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
+from faceforge_domain.facts import AssetFacts
 from faceforge_domain.models import JsonObject, MetadataStatus
 
 # Matched case-insensitively against the file name: sidecars and thumbnail caches carry no media metadata.
@@ -50,11 +51,13 @@ ENTRY_TYPE = "JsonMetadata"
 
 
 class MetadataOutcome(NamedTuple):
-    """What extraction concluded for one asset; ``entry`` (when done) replaces its earlier ExifTool one."""
+    """What extraction concluded for one asset; ``entry`` (when done) replaces its earlier ExifTool one,
+    and ``facts`` (derived from it) the asset's facts."""
 
     status: MetadataStatus
     reason: str | None
     entry: JsonObject | None = None
+    facts: AssetFacts | None = None
 
 
 class MetadataState(NamedTuple):

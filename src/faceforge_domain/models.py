@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 import msgspec
 
+from faceforge_domain.facts import AssetFacts
+
 JsonObject = dict[str, Any]
 
 MetadataStatus = Literal["pending", "done", "skipped", "failed"]
@@ -111,6 +113,7 @@ class Asset(msgspec.Struct, kw_only=True):
     metadata_reason: str | None = None
     user_metadata: JsonObject = msgspec.field(default_factory=dict)
     plugin_data: JsonObject = msgspec.field(default_factory=dict)
+    facts: AssetFacts = msgspec.field(default_factory=AssetFacts)
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
 from faceforge_domain.events import EventLog
+from faceforge_domain.facts import AssetFacts
 from faceforge_domain.metadata import MetadataOutcome, MetadataState
 from faceforge_domain.models import (
     Asset,
@@ -187,6 +188,11 @@ class AssetRepository(Protocol):
         its other entries stay. Soft-deleted assets are recorded too; ids with no record (purged) are
         skipped. Returns the ids recorded, in ``outcomes`` order.
         """
+        ...
+
+    async def record_facts(self, facts: Mapping[str, AssetFacts]) -> list[str]:
+        """Store derived facts, changing only the facts (they follow from the metadata already on record,
+        so ``updated_at`` stays). Soft-deleted assets count; unknown ids are skipped. The ids stored."""
         ...
 
     async def link(self, entity_id: str, asset_id: str, role: str | None) -> bool:

@@ -65,6 +65,27 @@ Search = Annotated[
 ]
 
 
+CameraFilter = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=MAX_QUERY,
+        pattern=SEARCH_PATTERN,
+        description="Camera make or model, whole, case-insensitive (`Canon`, `Canon EOS M50`)",
+    ),
+]
+DateBound = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=64,
+        description="Date taken bound: a day (`2024-05-31`, its start) or an RFC 3339 date and time "
+        "(zone optional, UTC when left out); `taken_after` includes it, `taken_before` does not",
+    ),
+]
+LocationFilter = Annotated[
+    bool | None, QueryParameter(description="true: only files with a GPS position; false: only without")
+]
+
+
 # A record id in the path: the schema states its shape, and any other text names no record (404).
 RecordId = Annotated[
     str, Parameter(description="64 lowercase hex", schema_extra={"pattern": ID_PATTERN.pattern})

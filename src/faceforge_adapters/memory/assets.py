@@ -7,7 +7,8 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from faceforge_adapters.memory.state import MemoryState
-from faceforge_domain.asset_query import AssetPosition, AssetQuery
+from faceforge_domain.asset_query import AssetPosition, AssetQuery, sort_key, sort_value
+from faceforge_domain.facts import AssetFacts
 from faceforge_domain.metadata import MetadataOutcome, MetadataState, replace_entry
 from faceforge_domain.models import Asset, LinkedEntity
 from faceforge_domain.previews import is_preview
@@ -64,8 +65,16 @@ class InMemoryAssetRepository:
             if outcome.entry is not None:
                 entry = copy.deepcopy(outcome.entry)
                 asset.extracted_metadata = replace_entry(asset.extracted_metadata, entry)
+            if outcome.facts is not None:
+                asset.facts = copy.deepcopy(outcome.facts)
             asset.metadata_status, asset.metadata_reason = outcome.status, outcome.reason
             asset.updated_at = updated_at
+        return recorded
+
+    async def record_facts(self, facts: Mapping[str, AssetFacts]) -> list[str]:
+        recorded = [asset_id for asset_id in facts if asset_id in self._state.assets]
+        for asset_id in recorded:
+            self._state.assets[asset_id].facts = copy.deepcopy(facts[asset_id])
         return recorded
 
     async def link(self, entity_id: str, asset_id: str, role: str | None) -> bool:
@@ -88,20 +97,18 @@ class InMemoryAssetRepository:
             and (query.kind is None or asset.kind == query.kind)
             and (query.mime_prefix is None or asset.mime_type.startswith(query.mime_prefix))
             and (query.entity_id is None or asset.asset_id in linked)
-            and query.matches_names(asset.filenames)
+            and query.matches(asset.filenames, asset.facts)
         ]
-        return sorted(found, key=lambda a: (format_timestamp(a.created_at), a.asset_id))
+        return sorted(found, key=lambda a: _key(query, a), reverse=query.sort_order == "desc")
 
     async def find(
         self, query: AssetQuery, *, limit: int, offset: int = 0, after: AssetPosition | None = None
     ) -> list[Asset]:
         found = self._matching(query)
         if after is not None:
-            found = [
-                a
-                for a in found
-                if (format_timestamp(a.created_at), a.asset_id) > (after.created_at, after.asset_id)
-            ]
+            mark = sort_key(after.value, after.asset_id, query.sort_by)
+            descending = query.sort_order == "desc"
+            found = [a for a in found if (_key(query, a) < mark if descending else _key(query, a) > mark)]
         return copy.deepcopy(found[offset : offset + limit])
 
     async def count(self, query: AssetQuery) -> int:
@@ -164,3 +171,7 @@ class InMemoryAssetRepository:
 
 def _entity_position(link: LinkedEntity) -> tuple[str, str]:
     return format_timestamp(link.entity.created_at), link.entity.entity_id
+
+
+def _key(query: AssetQuery, asset: Asset) -> tuple[bool, str | int, str]:
+    return sort_key(sort_value(asset, query.sort_by), asset.asset_id, query.sort_by)

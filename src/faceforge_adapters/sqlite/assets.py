@@ -7,22 +7,33 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 import aiosqlite
+import msgspec
 
 from faceforge_adapters.sqlite.entities import ENTITY_COLUMNS
 from faceforge_adapters.sqlite.entities import ROWS as ENTITY_ROWS
 from faceforge_adapters.sqlite.rows import RowCodec, from_json, to_json, to_ts
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
+from faceforge_domain.facts import AssetFacts
 from faceforge_domain.metadata import MetadataOutcome, MetadataState, replace_entry
 from faceforge_domain.models import Asset, LinkedEntity
 from faceforge_domain.previews import PREVIEW_KIND
 from faceforge_domain.queries import KeysetPosition
 
-ROWS = RowCodec(Asset, "assets", key="asset_id", flattened=("storage",))
+ROWS = RowCodec(Asset, "assets", key="asset_id", flattened=("storage", "facts"))
 _COLUMNS = ROWS.column_list
 _RECORD_METADATA = (
     "UPDATE assets SET extracted_metadata = ?, metadata_status = ?, metadata_reason = ?, updated_at = ? "
     "WHERE asset_id = ?"
 )
+_FACTS_COLUMNS = ROWS.part_columns("facts")
+_RECORD_FACTS = f"UPDATE assets SET {', '.join(f'{c} = ?' for c in _FACTS_COLUMNS)} WHERE asset_id = ?"
+# The sort orders' columns (allow-listed: only these names reach SQL), each indexed with the id.
+_SORT_COLUMNS = {
+    "created_at": "created_at",
+    "taken_at": "facts_taken_at",
+    "filename": "filename COLLATE NOCASE",
+    "size_bytes": "size_bytes",
+}
 # Ids looked up per statement: far below SQLite's bound-parameter limit on every version.
 _IDS_PER_QUERY = 500
 
@@ -70,14 +81,27 @@ class SqliteAssetRepository:
         recorded = [asset_id for asset_id in outcomes if asset_id in entries]
         stamp = to_ts(updated_at)
         updates = []
+        facts: dict[str, AssetFacts] = {}
         for asset_id in recorded:
             outcome = outcomes[asset_id]
             text = entries[asset_id]
             if outcome.entry is not None:
                 text = to_json(replace_entry(from_json(text), outcome.entry))
             updates.append((text, outcome.status, outcome.reason, stamp, asset_id))
+            if outcome.facts is not None:
+                facts[asset_id] = outcome.facts
         if updates:
             await self._conn.executemany(_RECORD_METADATA, updates)
+        await self.record_facts(facts)
+        return recorded
+
+    async def record_facts(self, facts: Mapping[str, AssetFacts]) -> list[str]:
+        rows = await self._by_ids("asset_id", facts, include_deleted=True)
+        found = {row[0] for row in rows}
+        recorded = [asset_id for asset_id in facts if asset_id in found]
+        if recorded:
+            values = [(*ROWS.part_values("facts", facts[i]), i) for i in recorded]
+            await self._conn.executemany(_RECORD_FACTS, values)
         return recorded
 
     async def _by_ids(
@@ -112,17 +136,38 @@ class SqliteAssetRepository:
         self, query: AssetQuery, *, limit: int, offset: int = 0, after: AssetPosition | None = None
     ) -> list[Asset]:
         where, params = _where(query)
+        column = _SORT_COLUMNS[query.sort_by]
+        direction = "DESC" if query.sort_order == "desc" else "ASC"
         if after is not None:
-            where.append("(created_at, asset_id) > (?, ?)")
-            params += [after.created_at, after.asset_id]
-        sql = f"SELECT {_COLUMNS} FROM assets{_clause(where)} ORDER BY created_at, asset_id LIMIT ? OFFSET ?"
+            condition, values = _after(column, query.sort_order == "desc", after)
+            where.append(condition)
+            params += values
+        order = f"{column} {direction}, asset_id {direction}"
+        sql = f"SELECT {_COLUMNS} FROM assets{_clause(where)} ORDER BY {order} LIMIT ? OFFSET ?"
         async with self._conn.execute(sql, (*params, limit, offset)) as cursor:
             rows = await cursor.fetchall()
         return [ROWS.from_row(row) for row in rows]
 
     async def count(self, query: AssetQuery) -> int:
+        if query.camera is not None and query.taken_after is None and query.taken_before is None:
+            return await self._count_camera(query, query.camera)
         where, params = _where(query)
         async with self._conn.execute(f"SELECT count(*) FROM assets{_clause(where)}", params) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _count_camera(self, query: AssetQuery, camera: str) -> int:
+        """The make-or-model total as two index seeks (make matches; else the model does) added up: one
+        count of the OR would read a whole camera index. (With a date range, the range is the narrower
+        seek, and the plain count takes it.)"""
+        where, params = _where(msgspec.structs.replace(query, camera=None))
+        branches = [
+            ("facts_camera_make = ?", [camera]),
+            ("facts_camera_model = ? AND facts_camera_make IS NOT ?", [camera, camera]),
+        ]
+        sql = " + ".join(f"(SELECT count(*) FROM assets{_clause([*where, cond])})" for cond, _ in branches)
+        values = [value for _, extra in branches for value in (*params, *extra)]
+        async with self._conn.execute(f"SELECT {sql}", values) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
@@ -237,9 +282,34 @@ def _where(query: AssetQuery) -> tuple[list[str], list[object]]:
         where.append("asset_id IN (SELECT asset_id FROM entity_assets WHERE entity_id = ?)")
         params.append(query.entity_id)
     if query.q is not None:
-        where.append("EXISTS (SELECT 1 FROM json_each(assets.filenames) n WHERE n.value LIKE ? ESCAPE '\\')")
-        params.append("%" + _escape_like(query.q) + "%")
+        where.append(
+            "(facts_camera_make LIKE ? ESCAPE '\\' OR facts_camera_model LIKE ? ESCAPE '\\' OR "
+            "EXISTS (SELECT 1 FROM json_each(assets.filenames) n WHERE n.value LIKE ? ESCAPE '\\'))"
+        )
+        params += ["%" + _escape_like(query.q) + "%"] * 3
+    if query.camera is not None:
+        where.append("(facts_camera_make = ? OR facts_camera_model = ?)")  # NOCASE columns
+        params += [query.camera, query.camera]
+    if query.taken_after is not None:
+        where.append("facts_taken_at >= ?")
+        params.append(query.taken_after)
+    if query.taken_before is not None:
+        where.append("facts_taken_at < ?")
+        params.append(query.taken_before)
+    if query.has_location is not None:
+        where.append(f"facts_latitude IS {'NOT ' if query.has_location else ''}NULL")
     return where, params
+
+
+def _after(column: str, descending: bool, after: AssetPosition) -> tuple[str, list[object]]:
+    """The rows after ``after`` in this order; a missing value (no date taken) sorts before every value."""
+    if after.value is None and descending:
+        return f"({column} IS NULL AND asset_id < ?)", [after.asset_id]
+    if after.value is None:
+        return f"(({column} IS NULL AND asset_id > ?) OR {column} IS NOT NULL)", [after.asset_id]
+    if descending:
+        return f"(({column}, asset_id) < (?, ?) OR {column} IS NULL)", [after.value, after.asset_id]
+    return f"({column}, asset_id) > (?, ?)", [after.value, after.asset_id]
 
 
 def _clause(where: list[str]) -> str:

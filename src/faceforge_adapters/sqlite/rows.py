@@ -156,6 +156,15 @@ class RowCodec(Generic[S]):
                 values.append(column.encode(value if struct is None else getattr(value, name)))
         return tuple(values)
 
+    def part_columns(self, field: str) -> tuple[str, ...]:
+        """The columns a flattened field spreads over."""
+        return tuple(column.name for name, _, parts in self._fields if name == field for _, column in parts)
+
+    def part_values(self, field: str, value: Any) -> tuple[Any, ...]:
+        """A flattened field's value as its columns' values, in ``part_columns`` order."""
+        parts = next(parts for name, struct, parts in self._fields if name == field and struct is not None)
+        return tuple(column.encode(getattr(value, name)) for name, column in parts)
+
     def update_values(self, record: S) -> tuple[Any, ...]:
         """The values for ``update_sql``: every column but the key, then the key."""
         values = self.values(record)

@@ -28,4 +28,4 @@ async def every_asset(units: UnitOfWorkFactory) -> AsyncIterator[Asset]:
         if len(page) < PAGE:
             return
         last = page[-1]
-        after = AssetPosition(created_at=format_timestamp(last.created_at), asset_id=last.asset_id)
+        after = AssetPosition(value=format_timestamp(last.created_at), asset_id=last.asset_id)

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import anyio
 import msgspec
 
-from faceforge_domain.asset_query import CURSOR_SORT, LINKED_ENTITIES_SORT, AssetPosition, AssetQuery
+from faceforge_domain.asset_query import LINKED_ENTITIES_SORT, AssetQuery, sort_value
 from faceforge_domain.clock import Clock
 from faceforge_domain.content_check import ContentAnswer, ContentClaim, answers, checked_claims
 from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
@@ -470,8 +470,8 @@ class AssetService:
     async def find(self, query: AssetQuery, page: PageRequest) -> PageResult[Asset]:
         after = None
         if page.cursor is not None:
-            cursor = decode_cursor(page.cursor, CURSOR_SORT)
-            after = AssetPosition(created_at=str(cursor.value), asset_id=cursor.last_id)
+            cursor = decode_cursor(page.cursor, query.cursor_sort)
+            after = query.position(cursor.value, cursor.last_id)
         async with self._uow.read() as uow:
             if query.entity_id is not None and await uow.entities.get(query.entity_id) is None:
                 raise NotFound("entity", query.entity_id)
@@ -481,7 +481,7 @@ class AssetService:
             items,
             total,
             page,
-            lambda last: Cursor(CURSOR_SORT, format_timestamp(last.created_at), last.asset_id),
+            lambda last: Cursor(query.cursor_sort, sort_value(last, query.sort_by), last.asset_id),
         )
 
     async def linked_entities(

@@ -19,6 +19,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from faceforge_domain.clock import Clock
 from faceforge_domain.events import record_many
+from faceforge_domain.facts import derive_facts
 from faceforge_domain.metadata import (
     MetadataError,
     MetadataOutcome,
@@ -252,7 +253,7 @@ class MetadataRunner:
                     extra={"event": "metadata.error", "asset_id": asset.asset_id},
                 )
             else:
-                outcomes[asset.asset_id] = MetadataOutcome("done", None, entry)
+                outcomes[asset.asset_id] = MetadataOutcome("done", None, entry, derive_facts(entry["Data"]))
         done = [asset_id for asset_id, outcome in outcomes.items() if outcome.status == "done"]
         if done:
             log.info(

@@ -12,12 +12,13 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from faceforge_domain.asset_query import AssetQuery
+from faceforge_domain.asset_query import ASSET_SORTS, AssetQuery
 from faceforge_domain.content_check import MAX_ITEMS, ContentAnswer, ContentClaim
 from faceforge_domain.errors import Invalid
 from faceforge_domain.filetypes import MAX_FILENAME_CHARS
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity
 from faceforge_domain.paging import PageRequest
+from faceforge_domain.queries import SORT_ORDERS
 from faceforge_domain.services.assets import AssetPatch, AssetService, IngestOptions, IngestResult
 from faceforge_http.deps import AssetServiceDep, ClockDep, UploadSettingsDep
 from faceforge_http.digests import HEADER as DIGEST_HEADER
@@ -25,7 +26,16 @@ from faceforge_http.digests import expected_sha256
 from faceforge_http.download import BlobResponse, answer_download
 from faceforge_http.envelope import Ok, Page, ok, page_out
 from faceforge_http.openapi import may_answer
-from faceforge_http.params import IdFilter, PageDep, RecordId, Search
+from faceforge_http.params import (
+    CameraFilter,
+    DateBound,
+    IdFilter,
+    LocationFilter,
+    PageDep,
+    RecordId,
+    Search,
+    choice,
+)
 from faceforge_http.routes.entities import EntityOut
 from faceforge_http.uploads import MultipartUpload, announced_length, limited_body, multipart_boundary
 from faceforge_http.wire import Wire, to_wire
@@ -35,6 +45,30 @@ class StorageOut(msgspec.Struct, kw_only=True):
     provider: str
     bucket: str | None
     key: str
+
+
+class FactsOut(msgspec.Struct, kw_only=True):
+    """What the file's metadata says, derived from its ExifTool entry (null where it does not say).
+
+    ``taken_at`` is RFC 3339 UTC: the instant when ``taken_offset`` is known, otherwise the camera's
+    clock read as UTC (its zone is unknown); ``taken_after``/``taken_before`` compare with it.
+    ``taken_local`` is the camera's clock (no zone). ``width``/``height`` are as shown (orientation
+    applied); ``orientation`` is the EXIF code 1-8; latitude/longitude are signed decimal degrees.
+    """
+
+    taken_at: str | None
+    taken_offset: str | None
+    taken_local: str | None
+    camera: str | None
+    camera_make: str | None
+    camera_model: str | None
+    lens: str | None
+    width: int | None
+    height: int | None
+    orientation: int | None
+    duration_s: float | None
+    latitude: float | None
+    longitude: float | None
 
 
 class AssetOut(msgspec.Struct, kw_only=True):
@@ -53,6 +87,7 @@ class AssetOut(msgspec.Struct, kw_only=True):
     metadata_reason: str | None
     user_metadata: JsonObject
     plugin_data: JsonObject
+    facts: FactsOut
     created_at: str
     updated_at: str
     deleted_at: str | None
@@ -196,7 +231,8 @@ class AssetController(Controller):
 
     @get(
         operation_id="listAssets",
-        summary="List assets (filters: kind, entity_id, mime prefix, q on names)",
+        summary="List assets (filters: kind, entity_id, mime prefix, q on names and cameras, date taken, "
+        "camera, has_location; sort)",
         opt=may_answer(404),  # an unknown entity_id
     )
     async def list_assets(
@@ -206,13 +242,30 @@ class AssetController(Controller):
         entity_id: IdFilter = None,
         mime: Search = None,
         q: Search = None,
+        taken_after: DateBound = None,
+        taken_before: DateBound = None,
+        camera: CameraFilter = None,
+        has_location: LocationFilter = None,
+        sort_by: str = choice(ASSET_SORTS, "created_at", "The order of the list (the id breaks ties)"),
+        sort_order: str = choice(SORT_ORDERS, "asc", "Ascending or descending"),
         include_deleted: FromQuery[bool] = False,
         in_trash: Annotated[bool, QueryParameter(description="Only what is in the trash")] = False,
         *,
         page: PageDep,
     ) -> Ok[Page[AssetOut]]:
         query = AssetQuery.build(
-            kind=kind, entity_id=entity_id, mime=mime, q=q, include_deleted=include_deleted, in_trash=in_trash
+            kind=kind,
+            entity_id=entity_id,
+            mime=mime,
+            q=q,
+            taken_after=taken_after,
+            taken_before=taken_before,
+            camera=camera,
+            has_location=has_location,
+            sort_by=sort_by,
+            sort_order=sort_order,
+            include_deleted=include_deleted,
+            in_trash=in_trash,
         )
         return ok(await _page(assets, query, page))
 

@@ -6,6 +6,7 @@ the CSRF header), so the UI and integrators share one set of rules and one set o
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any, get_args
 from urllib.parse import urlencode
 
@@ -16,10 +17,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from faceforge_domain.asset_query import AssetQuery
-from faceforge_domain.errors import NotFound
+from faceforge_domain.errors import Invalid, NotFound
 from faceforge_domain.filetypes import INFERRED_KINDS
 from faceforge_domain.jobs.models import JOB_STATUSES
-from faceforge_domain.models import FieldDefinition, FieldType
+from faceforge_domain.models import Asset, FieldDefinition, FieldType
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.queries import EntityQuery, RelationshipQuery
 from faceforge_domain.services.entities import EntityService
@@ -43,6 +44,7 @@ from faceforge_http.routes.jobs import job_out
 from faceforge_http.routes.lookalikes import group_out
 from faceforge_http.routes.plugins import plugin_out
 from faceforge_http.routes.relationships import relationship_out
+from faceforge_http.ui.facts import detail_lines, taken_text
 from faceforge_http.ui.previews import preview_view, preview_views
 from faceforge_http.ui.undo import asset_undo, entity_undo
 
@@ -59,6 +61,36 @@ ENTITY_SORTS = {
     "updated": ("updated_at", "desc"),
 }
 TABS = ("overview", "descriptors", "attachments", "relationships")
+# The Files page's orders: name -> (sort_by, sort_order), and how each is offered.
+ASSET_SORTS = {
+    "newest": ("created_at", "desc"),
+    "oldest": ("created_at", "asc"),
+    "taken_newest": ("taken_at", "desc"),
+    "taken_oldest": ("taken_at", "asc"),
+    "name": ("filename", "asc"),
+    "name_desc": ("filename", "desc"),
+    "largest": ("size_bytes", "desc"),
+    "smallest": ("size_bytes", "asc"),
+}
+ASSET_SORT_LABELS = {
+    "newest": "Newest added",
+    "oldest": "Oldest added",
+    "taken_newest": "Date taken, newest first",
+    "taken_oldest": "Date taken, oldest first",
+    "name": "Name, A to Z",
+    "name_desc": "Name, Z to A",
+    "largest": "Largest first",
+    "smallest": "Smallest first",
+}
+LOCATION_CHOICES = {"with": True, "without": False}
+FILTER_LABELS = {
+    "q": "Search",
+    "camera": "Camera",
+    "taken_after": "Taken from",
+    "taken_before": "Taken until",
+    "kind": "Kind",
+    "mime": "File type",
+}
 
 
 def plain(value: msgspec.Struct) -> Any:
@@ -193,24 +225,73 @@ async def assets_page(
     q: FromQuery[str] = "",
     kind: FromQuery[str] = "",
     mime: FromQuery[str] = "",
+    camera: FromQuery[str] = "",
+    taken_after: FromQuery[str] = "",
+    taken_before: FromQuery[str] = "",
+    location: FromQuery[str] = "",
+    sort: FromQuery[str] = "newest",
     offset: FromQuery[int] = 0,
     deleted: FromQuery[str] = "",
 ) -> Template:
-    query = AssetQuery.build(kind=kind or None, mime=mime.strip() or None, q=q.strip() or None)
+    sort = sort if sort in ASSET_SORTS else "newest"
+    sort_by, sort_order = ASSET_SORTS[sort]
+    params = {
+        "q": q,
+        "kind": kind,
+        "mime": mime,
+        "camera": camera,
+        "taken_after": taken_after,
+        "taken_before": taken_before,
+        "location": location if location in LOCATION_CHOICES else "",
+        "sort": sort if sort != "newest" else "",
+    }
+    context: dict[str, Any] = params | {
+        "sort": sort,
+        "sorts": ASSET_SORT_LABELS,
+        "locations": LOCATION_CHOICES,
+        "kinds": INFERRED_KINDS,  # suggestions only: kinds are free-form
+        "assets": [],
+        "errors": [],
+    }
+    try:
+        query = AssetQuery.build(
+            kind=kind or None,
+            mime=mime.strip() or None,
+            q=q.strip() or None,
+            camera=camera.strip() or None,
+            taken_after=taken_after or None,
+            taken_before=_day_end(taken_before) or None,
+            has_location=LOCATION_CHOICES.get(params["location"]),
+            sort_by=sort_by,
+            sort_order=sort_order,
+        )
+    except Invalid as exc:  # shown beside the form, which keeps what was typed
+        context["errors"] = [f"{FILTER_LABELS.get(e.field, e.field)} {e.message}." for e in exc.errors]
+        return Template("assets.html", context=context, status_code=422)
     result = await assets.find(query, PageRequest(limit=PAGE_SIZE, offset=max(offset, 0)))
-    return Template(
-        "assets.html",
-        context={
-            "assets": [plain(asset_out(a)) for a in result.items],
-            "previews": await preview_views(previews, [(a.asset_id, a.kind) for a in result.items]),
-            "q": q,
-            "kind": kind,
-            "mime": mime,
-            "kinds": INFERRED_KINDS,  # suggestions only: kinds are free-form
-            "paging": paging(result.total, result.offset, PAGE_SIZE, {"q": q, "kind": kind, "mime": mime}),
-            "undo": await asset_undo(assets, deleted) if deleted else None,
-        },
-    )
+    context |= {
+        "assets": [asset_row(a) for a in result.items],
+        "previews": await preview_views(previews, [(a.asset_id, a.kind) for a in result.items]),
+        "filtered": any(v for k, v in params.items() if k != "sort"),
+        "paging": paging(result.total, result.offset, PAGE_SIZE, params),
+        "undo": await asset_undo(assets, deleted) if deleted else None,
+    }
+    return Template("assets.html", context=context)
+
+
+def _day_end(value: str) -> str:
+    """The Files page's "taken until" day includes that whole day: the API's bound is the next day."""
+    text = value.strip()
+    try:
+        return (date.fromisoformat(text) + timedelta(days=1)).isoformat() if len(text) == 10 else text
+    except (ValueError, OverflowError):
+        return text
+
+
+def asset_row(asset: Asset) -> dict[str, Any]:
+    """One row of the Files list: the asset as the API shows it, its date taken and camera readable."""
+    row: dict[str, Any] = plain(asset_out(asset))
+    return row | {"taken": taken_text(asset.facts), "camera": asset.facts.camera or ""}
 
 
 @get("/assets/{asset_id:str}", include_in_schema=False)
@@ -224,11 +305,20 @@ async def asset_page(
         "asset.html",
         context={
             "asset": plain(asset_out(asset)),
+            "details": detail_lines(asset.facts),
             "preview": preview,
             "linked": [plain(linked_entity_out(link)) for link in linked.items],
             "linked_total": linked.total,
         },
     )
+
+
+@get("/assets/{asset_id:str}/metadata", include_in_schema=False)
+async def asset_metadata(assets: AssetServiceDep, asset_id: FromPath[str]) -> Template:
+    """Every tag ExifTool read, as an HTML fragment the "All metadata" panel loads when it is opened
+    (a file's dump can hold thousands of tags: pages never carry it)."""
+    asset = await assets.get(asset_id)
+    return Template("metadata.html", context={"a": plain(asset_out(asset))})
 
 
 @get("/jobs", include_in_schema=False)
@@ -306,6 +396,7 @@ PAGES = [
     entity_page,
     assets_page,
     asset_page,
+    asset_metadata,
     jobs_page,
     job_page,
     fields_page,
