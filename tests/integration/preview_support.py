@@ -105,10 +105,10 @@ async def bench_fixture(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
 
 
 @contextlib.asynccontextmanager
-async def open_bench(tmp_path: Path) -> AsyncIterator[PreviewBench]:
+async def open_bench(tmp_path: Path, *, size: int = POOL_SIZE) -> AsyncIterator[PreviewBench]:
     store = FilesystemBlobStore(tmp_path / "assets", tmp_path / "tmp")
     settings = WorkerSettings(max_pixels=MAX_PIXELS, max_memory_mb=MAX_MEMORY_MB, exiftool=EXIFTOOL)
-    bench = PreviewBench(store, PreviewPool(settings, size=POOL_SIZE), tmp_path / "scratch")
+    bench = PreviewBench(store, PreviewPool(settings, size=size), tmp_path / "scratch")
     try:
         yield bench
     finally:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +14,15 @@ from typing import Any
 import anyio
 import msgspec
 import pytest
-from exiftool_support import BATCHING_TOOL, EXIFTOOL, EXIFTOOL_SAMPLES, fake_tool, needs_exiftool
+from exiftool_support import (
+    BATCHING_TOOL,
+    EXIFTOOL,
+    EXIFTOOL_SAMPLES,
+    alive,
+    fake_tool,
+    gone_within,
+    needs_exiftool,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -58,11 +64,13 @@ def test_argfile_has_one_argument_per_line_and_ends_with_double_dash() -> None:
     ]
 
 
-def test_pool_request_has_no_double_dash_and_needs_absolute_paths() -> None:
+def test_pool_request_has_no_double_dash_and_needs_absolute_paths_on_one_line() -> None:
     request = pool_request([Path("/data/a b.jpg"), Path("/data/c.png")], 7).decode().splitlines()
     assert request == [*PARAMETERS, "/data/a b.jpg", "/data/c.png", "-execute7"]
     with pytest.raises(ValueError, match="absolute"):
         pool_request([Path("/data/ok.jpg"), Path("relative.jpg")], 1)
+    with pytest.raises(ValueError, match="line break"):  # it would be read as two arguments
+        pool_request([Path("/data/a\n-execute1.jpg")], 1)
 
 
 # ``-api requestall=3`` also reports the time of the run and how long it took: the only values that
@@ -160,23 +168,11 @@ def test_workers_die_with_a_killed_core() -> None:
         assert holder.stdout is not None
         pids = [int(pid) for pid in holder.stdout.readline().split()]
         assert pids
-        assert all(_alive(pid) for pid in pids)
+        assert all(alive(pid) for pid in pids)
     finally:
         holder.kill()
         holder.wait()
-    deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not any(_alive(pid) for pid in pids), "an exiftool worker outlived its Core"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as stat_file:  # a zombie is dead, only not reaped yet
-        return stat_file.read().rsplit(")", 1)[1].split()[0] != "Z"
+    assert all(gone_within(pid, 10) for pid in pids), "an exiftool worker outlived its Core"
 
 
 async def test_stuck_worker_is_killed_and_replaced(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -1,4 +1,5 @@
-"""ExifTool: the exact parameters, a one-shot runner, and a pool of ``-stay_open`` workers."""
+"""ExifTool: the exact parameters, a one-shot runner, a pool of ``-stay_open`` workers, and (``blocking``)
+one ``-stay_open`` process for a caller without an event loop."""
 
 from faceforge_adapters.exiftool.args import PARAMETERS, write_argfile
 from faceforge_adapters.exiftool.extractor import ExifToolExtractor, timeout_for

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from faceforge_adapters.exiftool import stay_open
+
 PARAMETERS: tuple[str, ...] = (
     "-quiet",
     "-extractEmbedded3",
@@ -46,7 +48,4 @@ def pool_request(paths: Sequence[Path], sequence: int) -> bytes:
 
     ExifTool answers a request naming several files with one JSON array, an object per file.
     """
-    for path in paths:
-        if not path.is_absolute():
-            raise ValueError(f"the pool passes absolute paths only, got {path}")
-    return ("\n".join([*PARAMETERS, *map(str, paths), f"-execute{sequence}"]) + "\n").encode("utf-8")
+    return stay_open.request(PARAMETERS, paths, sequence)

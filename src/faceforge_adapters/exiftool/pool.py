@@ -17,9 +17,7 @@ import itertools
 import logging
 import math
 import os
-import shutil
 import subprocess
-import sys
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from pathlib import Path
 import anyio
 from anyio.abc import Process
 
+from faceforge_adapters.exiftool import stay_open
 from faceforge_adapters.exiftool.answers import split_answer
 from faceforge_adapters.exiftool.args import pool_request
 from faceforge_domain.metadata import MetadataError
@@ -35,20 +34,9 @@ from faceforge_domain.metadata import MetadataError
 log = logging.getLogger("faceforge.exiftool")
 
 _READ = 256 * 1024
-_TAIL = 64  # the ready marker is short: only the end of the output needs looking at
 BATCH_FILES = 32
 # Bigger files take long enough that a round trip of their own costs nothing, and their limit is their own.
 BATCH_MAX_FILE_BYTES = 16 * 1024 * 1024
-
-
-def _die_with_parent() -> list[str]:
-    """A prefix that kills the worker when Core dies, even by SIGKILL.
-
-    ``-stay_open`` ExifTool keeps waiting when its stdin closes, so a killed Core would leave its
-    workers behind; Linux's parent-death signal (set by util-linux ``setpriv``, then exec) ends them.
-    """
-    setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
-    return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
 
 
 class _Worker:
@@ -67,13 +55,10 @@ class _Worker:
         assert self.process.stdin is not None
         assert self.process.stdout is not None
         await self.process.stdin.send(pool_request(paths, number))
-        marker = f"{{ready{number}}}".encode()
         output = bytearray()
-        while True:
+        while (end := stay_open.answer_end(output, number)) is None:
             output += await self.process.stdout.receive(_READ)  # EndOfStream when the process died
-            at = output.rfind(marker, max(0, len(output) - _TAIL))
-            if at >= 0 and not output[at + len(marker) :].strip():
-                return bytes(output[:at])
+        return bytes(output[:end])
 
     async def stop(self, *, graceful: bool) -> None:
         with anyio.CancelScope(shield=True):
@@ -170,7 +155,7 @@ class ExifToolPool:
         if not os.access(self.exiftool, os.X_OK):  # through setpriv, a bad path would only show as a crash
             raise FileNotFoundError(errno.ENOENT, "not an executable file", str(self.exiftool))
         process = await anyio.open_process(
-            [*_die_with_parent(), str(self.exiftool), "-stay_open", "True", "-@", "-"],
+            stay_open.command(self.exiftool),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

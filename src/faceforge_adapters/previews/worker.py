@@ -2,7 +2,8 @@
 
 Started as ``python -m faceforge_adapters.previews.worker`` (or as the frozen ``faceforge`` with
 ``FACEFORGE_PREVIEW_WORKER=1``, see ``packaging/faceforge_entry.py``). It reads its settings, applies
-its limits, then answers each request on stdin with one answer on stdout until stdin ends. Its stdout
+its limits, then answers each request on stdin with one answer on stdout until stdin ends (its one
+``-stay_open`` ExifTool, started with the first camera RAW, is killed then, or dies with it). Its stdout
 carries messages only: what a library prints goes to stderr. A failure of the file is an answer with
 a reason; a crash of a decoder ends the process, and Core fails that one file.
 """
@@ -17,11 +18,12 @@ import av
 import pypdfium2
 import pyvips
 
+from faceforge_adapters.exiftool.blocking import BlockingExifTool
 from faceforge_adapters.previews import limits
 from faceforge_adapters.previews.decode_image import decode_image
 from faceforge_adapters.previews.decode_media import decode_audio, decode_video
 from faceforge_adapters.previews.decode_pdf import decode_pdf
-from faceforge_adapters.previews.decode_raw import decode_raw
+from faceforge_adapters.previews.decode_raw import decode_raw, open_exiftool
 from faceforge_adapters.previews.picture import Decoded, answer
 from faceforge_adapters.previews.protocol import (
     MARKER,
@@ -44,13 +46,13 @@ DECODE_ERRORS = (
 )
 
 
-def _decode(request: RenderRequest, settings: WorkerSettings) -> Decoded:
+def _decode(request: RenderRequest, settings: WorkerSettings, exiftool: BlockingExifTool | None) -> Decoded:
     path, max_pixels = request.path, settings.max_pixels
     match request.engine:
         case "image":
             return decode_image(path, max_pixels)
         case "raw":
-            return decode_raw(path, max_pixels, settings.exiftool)
+            return decode_raw(path, max_pixels, exiftool)
         case "video":
             return decode_video(path, max_pixels)
         case "audio":
@@ -74,10 +76,12 @@ def _first_line(error: Exception, path: str) -> str:
     return (useful or lines or [type(error).__name__])[0]
 
 
-def render(request: RenderRequest, settings: WorkerSettings) -> RenderAnswer:
+def render(
+    request: RenderRequest, settings: WorkerSettings, exiftool: BlockingExifTool | None
+) -> RenderAnswer:
     """One file's answer; a bad file is an answer with a reason, never an exception."""
     try:
-        return answer(_decode(request, settings))
+        return answer(_decode(request, settings, exiftool))
     except limits.DecodeRefused as exc:
         return RenderAnswer(reason=exc.reason)
     except MemoryError:
@@ -98,9 +102,14 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
     if settings is None:
         return
     limits.apply(settings)
-    while (request := read_message(requests, RenderRequest)) is not None:
-        answers.write(frame(render(request, settings)))
-        answers.flush()
+    exiftool = open_exiftool(settings.exiftool)  # one for every RAW this worker reads
+    try:
+        while (request := read_message(requests, RenderRequest)) is not None:
+            answers.write(frame(render(request, settings, exiftool)))
+            answers.flush()
+    finally:
+        if exiftool is not None:
+            exiftool.close()
 
 
 def main() -> int:
