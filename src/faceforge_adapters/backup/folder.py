@@ -192,6 +192,16 @@ async def _read(path: Path) -> AsyncIterator[bytes]:
         await anyio.to_thread.run_sync(handle.close)
 
 
+def refuse_foreign(root: Path) -> None:
+    """A backup goes into a new or empty folder, or one that holds a FaceForge backup already."""
+    if root.exists() and not root.is_dir():
+        raise Invalid.one("input/target", f"{root} is a file, not a folder")
+    if root.is_dir() and not (root / MARKER).is_file() and any(root.iterdir()):
+        raise Invalid.one(
+            "input/target", f"{root} is not empty and holds no FaceForge backup; pick an empty folder"
+        )
+
+
 class FolderBackupTargets:
     """Implements ``BackupTargets`` for folders; ``own_folders`` (the home's) may not hold a backup."""
 
@@ -199,7 +209,8 @@ class FolderBackupTargets:
         self._own = [Path(os.path.abspath(p)) for p in own_folders]
 
     def check(self, where: str) -> None:
-        self._root(where)
+        """Asked before a backup job exists: the path's shape, and a folder that is not ours."""
+        refuse_foreign(self._root(where))
 
     def _root(self, where: str) -> Path:
         path = Path(where).expanduser()
@@ -233,13 +244,10 @@ class FolderBackupTargets:
     @staticmethod
     def _prepare(root: Path) -> IO[bytes]:
         """Create the layout (a folder holding something else is refused) and take the lock."""
+        refuse_foreign(root)
         root.mkdir(parents=True, exist_ok=True)
         marker = root / MARKER
         if not marker.is_file():
-            if any(root.iterdir()):
-                raise Invalid.one(
-                    "input/target", f"{root} is not empty and holds no FaceForge backup; pick an empty folder"
-                )
             write_atomically(marker, msgspec.json.encode({"format_version": FORMAT_VERSION}) + b"\n")
         for sub in ("blobs", "snapshots", "tmp"):
             (root / sub).mkdir(exist_ok=True)

@@ -25,6 +25,12 @@ from faceforge_domain.models import StorageLocation
 _BLOBS = (
     "SELECT asset_id, size_bytes, storage_provider, storage_bucket, storage_key FROM assets ORDER BY asset_id"
 )
+# The backup's own job, its log and its events: a restored library has no backup half-done.
+LEAVE_OUT_JOB = (
+    "DELETE FROM job_logs WHERE job_id = ?",
+    "DELETE FROM jobs WHERE job_id = ?",
+    "DELETE FROM events WHERE type LIKE 'job.%' AND subject_id = ?",
+)
 _LINKS = "SELECT asset_id, entity_id FROM entity_assets ORDER BY asset_id, entity_id"
 
 
@@ -87,6 +93,6 @@ class SqliteSnapshots:
             live.execute("VACUUM INTO ?", (str(path),))
         with closing(sqlite3.connect(path, isolation_level=None)) as copy:
             if leave_out_job is not None:
-                copy.execute("DELETE FROM job_logs WHERE job_id = ?", (leave_out_job,))
-                copy.execute("DELETE FROM jobs WHERE job_id = ?", (leave_out_job,))
+                for statement in LEAVE_OUT_JOB:
+                    copy.execute(statement, (leave_out_job,))
             return SqliteSnapshot(path, schema_version(copy), referenced_blobs(copy))

@@ -219,11 +219,15 @@ class BackupCreate:
 
 
 def register_backup_create(registry: JobRegistry, handler: BackupCreate) -> None:
-    """Make ``core.backups.create`` startable; a re-run reuses every blob already copied, so it resumes."""
+    """Make ``core.backups.create`` startable.
+
+    Not resumable by recovery: a backup whose process died is marked failed rather than re-queued
+    beside the one the user starts again, and that new run resumes by reusing every blob already copied.
+    """
     registry.register(
         JOB_TYPE,
         handler,
         validate=handler.validate,
-        resumable=True,
+        resumable=False,
         description="Back up the database and every stored file to a folder (incremental).",
     )
