@@ -22,35 +22,36 @@ async def one_chunk(data: bytes) -> AsyncIterator[bytes]:
 
 
 def populate(home: Path, *, files: int = 6, size: int = 3000) -> list[str]:
+    """``fill_library`` from synchronous code."""
+    return anyio.run(lambda: fill_library(home, files=files, size=size))
+
+
+async def fill_library(home: Path, *, files: int = 6, size: int = 3000) -> list[str]:
     """Entities, assets (linked, unlinked, soft-deleted), a descriptor, a relationship and a finished
     job with its log; returns the asset ids."""
-
-    async def fill() -> list[str]:
-        env = {"FACEFORGE_HOME": str(home), "FACEFORGE_TOOLS__EXIFTOOL_ENABLED": "false"}
-        async with build_core(home=home, env=env) as core:
-            ada = await core.entities.create("Ada Lovelace", aliases=["Ada"], tags=["math"])
-            babbage = await core.entities.create("Charles Babbage")
-            await core.field_defs.create(
-                {"field_key": "eye_color", "field_type": "string", "scope": "descriptor"}
-            )
-            await core.descriptors.create(ada.entity_id, {"field_key": "eye_color", "value": "brown"})
-            await core.relationships.create(
-                {"src_entity_id": ada.entity_id, "dst_entity_id": babbage.entity_id, "type": "colleague"}
-            )
-            ids = []
-            for n in range(files):
-                data = os.urandom(size) + n.to_bytes(4, "big")
-                options = IngestOptions(filename=f"file {n}.bin", entity_id=ada.entity_id if n % 2 else None)
-                ids.append((await core.assets.ingest(one_chunk(data), options)).asset.asset_id)
-            await core.assets.delete(ids[-1])  # soft-deleted: its bytes are kept, and backed up
-            async with core.lifecycle.running(("jobs", "metadata")):
-                job = await core.jobs.create("core.storage.migrate", {"to": "fs"})
-                async for _ in core.jobs.follow(job.job_id):
-                    pass
-                await core.metadata.wait_idle()  # settled now, not while a backup runs
-            return ids
-
-    return anyio.run(fill)
+    env = {"FACEFORGE_HOME": str(home), "FACEFORGE_TOOLS__EXIFTOOL_ENABLED": "false"}
+    async with build_core(home=home, env=env) as core:
+        ada = await core.entities.create("Ada Lovelace", aliases=["Ada"], tags=["math"])
+        babbage = await core.entities.create("Charles Babbage")
+        await core.field_defs.create(
+            {"field_key": "eye_color", "field_type": "string", "scope": "descriptor"}
+        )
+        await core.descriptors.create(ada.entity_id, {"field_key": "eye_color", "value": "brown"})
+        await core.relationships.create(
+            {"src_entity_id": ada.entity_id, "dst_entity_id": babbage.entity_id, "type": "colleague"}
+        )
+        ids = []
+        for n in range(files):
+            data = os.urandom(size) + n.to_bytes(4, "big")
+            options = IngestOptions(filename=f"file {n}.bin", entity_id=ada.entity_id if n % 2 else None)
+            ids.append((await core.assets.ingest(one_chunk(data), options)).asset.asset_id)
+        await core.assets.delete(ids[-1])  # soft-deleted: its bytes are kept, and backed up
+        async with core.lifecycle.running(("jobs", "metadata")):
+            job = await core.jobs.create("core.storage.migrate", {"to": "fs"})
+            async for _ in core.jobs.follow(job.job_id):
+                pass
+            await core.metadata.wait_idle()  # settled now, not while a backup runs
+        return ids
 
 
 def db_rows(db_file: Path) -> dict[str, list[tuple[Any, ...]]]:

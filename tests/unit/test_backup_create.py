@@ -4,7 +4,7 @@ resuming, retention, damaged sources, a full target, cancel and bad input."""
 from __future__ import annotations
 
 import pytest
-from backup_support import CONFIG, TARGET, Library
+from backup_fakes import CONFIG, TARGET, Library
 from storage_support import CorruptingStore
 
 from faceforge_adapters.memory.backup import InMemoryBackupTarget

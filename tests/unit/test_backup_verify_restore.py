@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from backup_support import TARGET, Library, one_chunk
+from backup_fakes import TARGET, Library, one_chunk
 from hypothesis import given
 from hypothesis import strategies as st
 from jobs_support import TickingClock

@@ -9,9 +9,11 @@ Layout::
     TARGET/snapshots/<id>/manifest.json     written last, atomically: the snapshot is complete
     TARGET/tmp/                             bytes being written (swept by the next backup)
 
-A blob is written into ``tmp/``, hashed while written, synced, checked against its name and only
-then renamed into ``blobs/``; the folders that received renames are synced before a manifest is
-published, so a manifest never names a blob that a power cut could take back.
+A blob is written into ``tmp/`` and hashed while written; once checked against its name it waits
+for its batch, which is synced as a whole (``files.sync_all``) and only then renamed into
+``blobs/``. Before a manifest is published, the last batch and every renamed name are synced, so a
+manifest never names a blob that a power cut could take back, and a name under ``blobs/`` always
+holds the checked bytes.
 """
 
 from __future__ import annotations
@@ -29,16 +31,21 @@ from typing import IO
 import anyio
 import msgspec
 
-from faceforge_adapters.backup.files import HashingWriter, fsync_dir, write_atomically
+from faceforge_adapters.backup.files import HashingWriter, fsync_dir, rename_into, sync_all, write_atomically
 from faceforge_adapters.joblease import try_lock, unlock
-from faceforge_adapters.storage.filesystem import READ_CHUNK, content_key
+from faceforge_adapters.storage.filesystem import READ_CHUNK, content_key, read_range
 from faceforge_domain.backup.models import DATABASE_FILE, FORMAT_VERSION, DatabaseCopy, Manifest
+from faceforge_domain.backup.ports import Digest
 from faceforge_domain.errors import Conflict, DigestMismatch, Invalid, NotFound
+from faceforge_domain.ids import ContentHasher
 
 MARKER = "FACEFORGE-BACKUP"
 MANIFEST = "manifest.json"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _SNAPSHOT_ID = re.compile(r"^[0-9TZ-]+$")
+# A batch is synced and named once it holds this many files or bytes (or when a manifest is due).
+BATCH_FILES = 1000
+BATCH_BYTES = 256 * 1024 * 1024
 
 
 def _check_snapshot_id(snapshot_id: str) -> str:
@@ -55,7 +62,10 @@ class FolderBackupTarget:
         self._blobs = root / "blobs"
         self._snapshots = root / "snapshots"
         self._tmp = root / "tmp"
-        self._unsynced: set[Path] = set()
+        self._pending: list[tuple[Path, Path]] = []  # (written and checked in tmp/, its name)
+        self._pending_bytes = 0
+        self._unsynced: set[Path] = set()  # folders that received names since the last sync
+        self._batch_lock = anyio.Lock()
 
     @property
     def where(self) -> str:
@@ -94,23 +104,29 @@ class FolderBackupTarget:
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise Invalid.one("manifest", f"{path} is not a readable manifest: {exc}") from exc
 
-    async def blob_size(self, sha256: str) -> int | None:
-        try:
-            return (await anyio.to_thread.run_sync(os.stat, self.blob_path(sha256))).st_size
-        except FileNotFoundError:
-            return None
+    async def blob_sizes(self) -> dict[str, int]:
+        return await anyio.to_thread.run_sync(self._blob_sizes)
 
-    async def blob_names(self) -> set[str]:
-        return await anyio.to_thread.run_sync(self._blob_names)
+    def _blob_sizes(self) -> dict[str, int]:
+        sizes = {}
+        for fan in _entries(self._blobs):
+            for sub in _entries(Path(fan.path)):
+                for entry in _entries(Path(sub.path)):
+                    if _SHA256.fullmatch(entry.name):
+                        sizes[entry.name] = entry.stat().st_size
+        return sizes
 
-    def _blob_names(self) -> set[str]:
-        return {p.name for p in self._blobs.glob("*/*/*") if _SHA256.fullmatch(p.name)}
+    async def blob_digest(self, sha256: str) -> Digest | None:
+        return await anyio.to_thread.run_sync(_digest, self.blob_path(sha256))
+
+    async def database_digest(self, snapshot_id: str) -> Digest | None:
+        return await anyio.to_thread.run_sync(_digest, self._snapshot_dir(snapshot_id) / DATABASE_FILE)
 
     def read_blob(self, sha256: str) -> AsyncIterator[bytes]:
-        return _read(self.blob_path(sha256))
+        return read_range(self.blob_path(sha256))
 
     def read_database(self, snapshot_id: str) -> AsyncIterator[bytes]:
-        return _read(self._snapshot_dir(snapshot_id) / DATABASE_FILE)
+        return read_range(self._snapshot_dir(snapshot_id) / DATABASE_FILE)
 
     # writing
 
@@ -129,45 +145,76 @@ class FolderBackupTarget:
         return removed
 
     async def put_blob(self, sha256: str, chunks: AsyncIterable[bytes]) -> None:
-        final = self.blob_path(sha256)
-        writer = HashingWriter(self._tmp / f"{sha256}.{secrets.token_hex(4)}.part")
+        writer = await self._write_tmp(f"{sha256}.{secrets.token_hex(4)}.part", chunks)
         try:
-            async for chunk in chunks:
-                await anyio.to_thread.run_sync(writer.write, chunk)
             DigestMismatch.check(writer.hasher.hexdigest(), sha256)
-            await anyio.to_thread.run_sync(writer.publish, final)
-        except BaseException:
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(writer.discard)
+        except DigestMismatch:
+            await anyio.to_thread.run_sync(writer.discard)
             raise
-        self._unsynced.add(final.parent)
+        self._pending.append((writer.tmp, self.blob_path(sha256)))
+        self._pending_bytes += writer.hasher.size
+        if len(self._pending) >= BATCH_FILES or self._pending_bytes >= BATCH_BYTES:
+            await self._name_pending()
 
     async def put_database(self, snapshot_id: str, chunks: AsyncIterable[bytes]) -> DatabaseCopy:
         folder = self._snapshot_dir(snapshot_id)
         await anyio.to_thread.run_sync(lambda: folder.mkdir(parents=True, exist_ok=False))
-        writer = HashingWriter(self._tmp / f"{DATABASE_FILE}.{snapshot_id}.part")
+        writer = await self._write_tmp(f"{DATABASE_FILE}.{snapshot_id}.part", chunks)
+        self._pending.append((writer.tmp, folder / DATABASE_FILE))
+        return DatabaseCopy(sha256=writer.hasher.hexdigest(), size_bytes=writer.hasher.size)
+
+    async def _write_tmp(self, name: str, chunks: AsyncIterable[bytes]) -> HashingWriter:
+        """The stream in ``tmp/name``, hashed, closed (not yet synced); nothing left on failure."""
+        writer = HashingWriter(self._tmp / name)
+        stream = aiter(chunks)
         try:
-            async for chunk in chunks:
+            chunk = await anext(stream, b"")
+            while (after := await anext(stream, None)) is not None:  # one ahead: the last one is known
                 await anyio.to_thread.run_sync(writer.write, chunk)
-            await anyio.to_thread.run_sync(writer.publish, folder / DATABASE_FILE)
+                chunk = after
+            await anyio.to_thread.run_sync(writer.write_last, chunk)  # a small file: one trip
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(writer.discard)
             raise
-        self._unsynced.update((folder, self._snapshots))
-        return DatabaseCopy(sha256=writer.hasher.hexdigest(), size_bytes=writer.hasher.size)
+        return writer
+
+    async def _name_pending(self) -> None:
+        """Sync what waits in ``tmp/`` as one batch, then give each file its name."""
+        async with self._batch_lock:
+            batch, self._pending, self._pending_bytes = self._pending, [], 0
+            if batch:
+                with anyio.CancelScope(shield=True):  # named once synced: never half a batch
+                    await anyio.to_thread.run_sync(self._sync_and_name, batch)
+
+    def _sync_and_name(self, batch: list[tuple[Path, Path]]) -> None:
+        try:
+            sync_all(self.root, [tmp for tmp, _ in batch])
+            for tmp, final in batch:
+                rename_into(tmp, final)
+                self._unsynced.add(final.parent)
+        except BaseException:
+            for tmp, _ in batch:
+                tmp.unlink(missing_ok=True)
+            raise
+
+    async def discard_pending(self) -> None:
+        """Remove what was written but never named (a backup that stopped before its manifest)."""
+        batch, self._pending, self._pending_bytes = self._pending, [], 0
+        await anyio.to_thread.run_sync(_remove, [tmp for tmp, _ in batch])
 
     async def publish(self, manifest: Manifest) -> None:
         folder = self._snapshot_dir(manifest.snapshot_id)
         data = msgspec.json.format(msgspec.json.encode(manifest), indent=1)
-        await anyio.to_thread.run_sync(self._sync_renames)
+        await self._name_pending()
+        await anyio.to_thread.run_sync(self._sync_names)
         await anyio.to_thread.run_sync(write_atomically, folder / MANIFEST, data)
 
-    def _sync_renames(self) -> None:
-        """Make every rename since the last manifest durable (their folders, then the fan-out above)."""
+    def _sync_names(self) -> None:
+        """Make every name given since the last manifest durable (their folders and those above)."""
         folders, self._unsynced = self._unsynced, set()
-        for folder in sorted(folders | {f.parent for f in folders}, key=lambda p: -len(p.parts)):
-            fsync_dir(folder)
+        folders |= {f.parent for f in folders} | {f.parent.parent for f in folders}
+        sync_all(self.root, [], sorted(folders, key=lambda p: -len(p.parts)))
 
     async def remove_snapshot(self, snapshot_id: str) -> None:
         folder = self._snapshot_dir(snapshot_id)
@@ -183,13 +230,29 @@ class FolderBackupTarget:
         await anyio.to_thread.run_sync(lambda: self.blob_path(sha256).unlink(missing_ok=True))
 
 
-async def _read(path: Path) -> AsyncIterator[bytes]:
-    handle = await anyio.to_thread.run_sync(path.open, "rb")
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
     try:
-        while chunk := await anyio.to_thread.run_sync(handle.read, READ_CHUNK):
-            yield chunk
-    finally:
-        await anyio.to_thread.run_sync(handle.close)
+        with os.scandir(folder) as found:
+            return [entry for entry in found if not entry.name.startswith(".")]
+    except FileNotFoundError:
+        return []
+
+
+def _digest(path: Path) -> Digest | None:
+    """Read and hash in one worker-thread trip (hashlib releases the interpreter lock on big reads)."""
+    hasher = ContentHasher()
+    try:
+        with path.open("rb", buffering=0) as handle:
+            while chunk := handle.read(READ_CHUNK):
+                hasher.update(chunk)
+    except FileNotFoundError:
+        return None
+    return Digest(hasher.hexdigest(), hasher.size)
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def refuse_foreign(root: Path) -> None:
@@ -235,9 +298,12 @@ class FolderBackupTargets:
     async def for_writing(self, where: str) -> AsyncIterator[FolderBackupTarget]:
         root = self._root(where)
         handle = await anyio.to_thread.run_sync(self._prepare, root)
+        target = FolderBackupTarget(root)
         try:
-            yield FolderBackupTarget(root)
+            yield target
         finally:
+            with anyio.CancelScope(shield=True):
+                await target.discard_pending()
             unlock(handle)
             handle.close()
 

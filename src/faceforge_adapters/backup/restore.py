@@ -14,11 +14,12 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
 import anyio
 
-from faceforge_adapters.backup.files import HashingWriter, fsync_dir
+from faceforge_adapters.backup.files import HashingWriter, fsync_dir, rename_into
 from faceforge_adapters.backup.folder import FolderBackupTargets
 from faceforge_adapters.bootstrap import build_core
 from faceforge_adapters.config import write_json_atomically
@@ -97,7 +98,8 @@ async def write_database(target: BackupTarget, manifest: Manifest, home: Path) -
                 f"{got.size} bytes; the manifest says {manifest.database.sha256}, "
                 f"{manifest.database.size_bytes} bytes)"
             )
-        await anyio.to_thread.run_sync(writer.publish, paths.db_file)
+        await anyio.to_thread.run_sync(partial(writer.close, sync=True))
+        await anyio.to_thread.run_sync(rename_into, writer.tmp, paths.db_file)
     finally:
         await anyio.to_thread.run_sync(writer.discard)
     await anyio.to_thread.run_sync(fsync_dir, paths.db_dir)

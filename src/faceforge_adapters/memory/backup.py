@@ -7,9 +7,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from faceforge_domain.backup.models import DatabaseCopy, Manifest
-from faceforge_domain.backup.ports import SnapshotBlob
+from faceforge_domain.backup.ports import Digest, SnapshotBlob
 from faceforge_domain.errors import Conflict, DigestMismatch, InsufficientStorage, Invalid, NotFound
-from faceforge_domain.ids import ContentHasher
+from faceforge_domain.ids import ContentHasher, content_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +61,16 @@ class InMemoryBackupTarget:
             del self.databases[snapshot_id]
         return [f"snapshots/{s}" for s in unfinished]
 
-    async def blob_size(self, sha256: str) -> int | None:
+    async def blob_sizes(self) -> dict[str, int]:
+        return {sha256: len(data) for sha256, data in self.blobs.items()}
+
+    async def blob_digest(self, sha256: str) -> Digest | None:
         data = self.blobs.get(sha256)
-        return None if data is None else len(data)
+        return None if data is None else Digest(content_hash(data), len(data))
+
+    async def database_digest(self, snapshot_id: str) -> Digest | None:
+        data = self.databases.get(snapshot_id)
+        return None if data is None else Digest(content_hash(data), len(data))
 
     async def _gather(self, chunks: AsyncIterable[bytes]) -> tuple[bytes, ContentHasher]:
         hasher, data = ContentHasher(), bytearray()
@@ -94,9 +101,6 @@ class InMemoryBackupTarget:
     async def remove_snapshot(self, snapshot_id: str) -> None:
         self.manifests.pop(snapshot_id, None)
         self.databases.pop(snapshot_id, None)
-
-    async def blob_names(self) -> set[str]:
-        return set(self.blobs)
 
     async def remove_blob(self, sha256: str) -> None:
         self.blobs.pop(sha256, None)

@@ -29,7 +29,7 @@ from faceforge_domain.timefmt import format_timestamp
 
 JOB_TYPE = "core.backups.create"
 # Blobs copied side by side: small files are dominated by per-file work (open, sync, rename).
-COPY_WORKERS = 4
+COPY_WORKERS = 2
 
 
 class BackupIncomplete(DomainError):
@@ -131,7 +131,7 @@ class BackupCreate:
                 bytes_current=0,
                 bytes_total=tally.bytes_total,
             )
-            await self._copy_blobs(target, blobs, tally, ctx)
+            await self._copy_blobs(target, blobs, await target.blob_sizes(), tally, ctx)
             if tally.failures:
                 raise BackupIncomplete(
                     f"{len(tally.failures)} blob(s) could not be backed up; no snapshot was published "
@@ -162,13 +162,22 @@ class BackupCreate:
         return manifest, tally
 
     async def _copy_blobs(
-        self, target: BackupTarget, blobs: list[SnapshotBlob], tally: Tally, ctx: JobReporter
+        self,
+        target: BackupTarget,
+        blobs: list[SnapshotBlob],
+        there: dict[str, int],
+        tally: Tally,
+        ctx: JobReporter,
     ) -> None:
-        """Copy what the target lacks, ``workers`` at a time; a cancel takes effect between blobs."""
+        """Copy what the target lacks (``there``: what it holds), ``workers`` at a time; a cancel takes
+        effect between blobs."""
 
         async def copy(blob: SnapshotBlob) -> None:
             await ctx.checkpoint()
-            await self._copy_one(target, blob, tally, ctx)
+            if there.get(blob.asset_id) == blob.size_bytes:
+                tally.already_there += 1
+            else:
+                await self._copy_one(target, blob, tally, ctx)
             tally.files_done += 1
             tally.bytes_done += blob.size_bytes
             ctx.progress(current=tally.files_done, bytes_current=tally.bytes_done)
@@ -178,9 +187,6 @@ class BackupCreate:
     async def _copy_one(
         self, target: BackupTarget, blob: SnapshotBlob, tally: Tally, ctx: JobReporter
     ) -> None:
-        if await target.blob_size(blob.asset_id) == blob.size_bytes:
-            tally.already_there += 1
-            return
         store = self._stores.get(blob.location.provider)
         try:
             if store is None:
@@ -207,7 +213,7 @@ class BackupCreate:
         for manifest in doomed:
             await target.remove_snapshot(manifest.snapshot_id)
         needed = blobs_needed(snapshots[len(doomed) :])
-        unneeded = sorted(await target.blob_names() - needed)
+        unneeded = sorted(set(await target.blob_sizes()) - needed)
         for sha256 in unneeded:
             await target.remove_blob(sha256)
         pruned = [m.snapshot_id for m in doomed]

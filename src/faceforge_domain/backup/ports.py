@@ -12,6 +12,13 @@ from faceforge_domain.backup.models import DatabaseCopy, Manifest
 from faceforge_domain.models import StorageLocation
 
 
+class Digest(msgspec.Struct, frozen=True):
+    """What stored bytes hash to, and how many there are."""
+
+    sha256: str
+    size_bytes: int
+
+
 class SnapshotBlob(msgspec.Struct, frozen=True, kw_only=True):
     """A blob the snapshot references: its asset, where its bytes are, and the entities it serves."""
 
@@ -60,8 +67,16 @@ class BackupTarget(Protocol):
         """Remove what an interrupted backup left (snapshots without manifest, partial files)."""
         ...
 
-    async def blob_size(self, sha256: str) -> int | None:
-        """The stored blob's size, or None when it is not there."""
+    async def blob_sizes(self) -> dict[str, int]:
+        """Every named blob and its size (one walk: a backup asks once, not once per blob)."""
+        ...
+
+    async def blob_digest(self, sha256: str) -> Digest | None:
+        """The SHA-256 and size of the stored blob's bytes, read again; None when it is not there."""
+        ...
+
+    async def database_digest(self, snapshot_id: str) -> Digest | None:
+        """The same for a snapshot's database copy."""
         ...
 
     async def put_blob(self, sha256: str, chunks: AsyncIterable[bytes]) -> None:
@@ -80,8 +95,6 @@ class BackupTarget(Protocol):
     async def remove_snapshot(self, snapshot_id: str) -> None:
         """Unlist the snapshot (its manifest goes first), then remove its folder."""
         ...
-
-    async def blob_names(self) -> set[str]: ...
 
     async def remove_blob(self, sha256: str) -> None: ...
 

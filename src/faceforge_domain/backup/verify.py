@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-import anyio
 import msgspec
 
 from faceforge_domain.backup.models import Manifest
 from faceforge_domain.backup.ports import BackupTarget
 from faceforge_domain.backup.workers import side_by_side
-from faceforge_domain.ids import ContentHasher
 
 HASH_WORKERS = 2
 Problem = Literal["missing", "wrong_size", "corrupt"]
@@ -91,8 +89,10 @@ async def verify_backup(target: BackupTarget, manifests: list[Manifest], *, deep
     problems: list[BlobProblem] = []
     checked = [0, 0]
 
+    sizes = await target.blob_sizes()
+
     async def check(item: Expected) -> None:
-        found = await _check(target, item, deep=deep)
+        found = await _check(target, item, sizes, deep=deep)
         checked[0] += 1
         checked[1] += item.size_bytes
         if found is not None:
@@ -123,24 +123,24 @@ def _problem(item: Expected, problem: Problem, detail: str) -> BlobProblem:
     )
 
 
-async def _check(target: BackupTarget, item: Expected, *, deep: bool) -> BlobProblem | None:
+async def _check(
+    target: BackupTarget, item: Expected, sizes: dict[str, int], *, deep: bool
+) -> BlobProblem | None:
     if item.database_of is None:
-        size = await target.blob_size(item.sha256)
+        size = sizes.get(item.sha256)
         if size is None:
             return _problem(item, "missing", "not in the backup")
         if size != item.size_bytes:
             return _problem(item, "wrong_size", f"{size} bytes, the manifest says {item.size_bytes}")
-    if not deep and item.database_of is None:
-        return None
-    chunks = target.read_database(item.database_of) if item.database_of else target.read_blob(item.sha256)
-    hasher = ContentHasher()
-    try:
-        async for chunk in chunks:
-            await anyio.to_thread.run_sync(hasher.update, chunk)
-    except FileNotFoundError:
+        if not deep:
+            return None
+        found = await target.blob_digest(item.sha256)
+    else:
+        found = await target.database_digest(item.database_of)
+    if found is None:
         return _problem(item, "missing", "not in the backup")
-    if hasher.size != item.size_bytes:
-        return _problem(item, "wrong_size", f"{hasher.size} bytes, the manifest says {item.size_bytes}")
-    if hasher.hexdigest() != item.sha256:
-        return _problem(item, "corrupt", f"its bytes hash to {hasher.hexdigest()}, not {item.sha256}")
+    if found.size_bytes != item.size_bytes:
+        return _problem(item, "wrong_size", f"{found.size_bytes} bytes, the manifest says {item.size_bytes}")
+    if found.sha256 != item.sha256:
+        return _problem(item, "corrupt", f"its bytes hash to {found.sha256}, not {item.sha256}")
     return None
