@@ -117,6 +117,8 @@ def main() -> None:
         files, size = tree_size(home / "assets")
         print(f"  library: {files} files, {size / MIB:.0f} MiB in {home / 'assets'}", flush=True)
 
+        start = run(home, "--version")
+        line("process start (faceforge --version)", start, "s")
         print("first backup", flush=True)
         cp = shell(f"cp -a {home / 'assets'} {work / 'cp-copy'}")
         shutil.rmtree(work / "cp-copy")
@@ -132,6 +134,7 @@ def main() -> None:
         store(home, small_files(work / "src-more", 100, 2))
         second = run(home, "backup", "create", str(target))
         line("faceforge backup create (second)", second, "s", first, "the first backup")
+        line("  of which the work (less the process start)", second - start, "s")
 
         print("deep verify", flush=True)
         blobs, blob_bytes = tree_size(target / "blobs")
