@@ -137,6 +137,7 @@ async def test_a_damaged_source_blob_fails_the_backup_names_its_asset_and_lists_
 
     assert job.status == "failed"
     assert job.error is not None
+    assert job.error.code == "damaged"
     assert bad in job.error.message
     assert await library.target.snapshots() == []
     assert set(library.target.blobs) == {good}  # what was fine stays for the next run

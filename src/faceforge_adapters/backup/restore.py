@@ -45,6 +45,8 @@ class RestoreRefused(Conflict):
 class DamagedDatabaseCopy(DomainError):
     """The snapshot's database copy does not match its manifest."""
 
+    code = "damaged"
+
 
 def empty_home(home: Path) -> Path:
     """``home`` made absolute, refused unless it is missing or an empty folder."""

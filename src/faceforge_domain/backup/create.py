@@ -35,6 +35,8 @@ COPY_WORKERS = 2
 class BackupIncomplete(DomainError):
     """Some blobs could not be read or did not match their hash: no snapshot was published."""
 
+    code = "damaged"
+
 
 @dataclass(slots=True)
 class Tally:
