@@ -59,15 +59,17 @@ async def test_bad_backup_requests_are_refused_before_any_job(
     assert await job_count(client, auth) == 0  # type: ignore[arg-type]
 
 
-async def test_a_backup_into_the_home_or_a_foreign_folder_is_refused_before_any_job(
+async def test_a_backup_into_fenced_or_foreign_folders_is_refused_before_any_job(
     client: httpx.AsyncClient, auth: dict[str, str], core: Core, tmp_path: Path
 ) -> None:
     foreign = tmp_path / "documents"
     foreign.mkdir()
     (foreign / "letter.txt").write_text("dear")
-    for target in (core.home / "backups", foreign):
+    for target in (core.home / "backups", tmp_path, "/etc/faceforge", "/"):
         response = await client.post("/v1/backups", json={"target": str(target)}, headers=auth)
-        assert_error(response, 422, "validation_error")
+        assert_error(response, 403, "forbidden")
+    response = await client.post("/v1/backups", json={"target": str(foreign)}, headers=auth)
+    assert_error(response, 422, "validation_error")
     assert await job_count(client, auth) == 0  # type: ignore[arg-type]
     assert not (core.home / "backups").exists()
 
@@ -75,8 +77,8 @@ async def test_a_backup_into_the_home_or_a_foreign_folder_is_refused_before_any_
 async def test_listing_a_folder_without_a_backup_is_404_and_the_target_is_required(
     client: httpx.AsyncClient, auth: dict[str, str], tmp_path: Path
 ) -> None:
-    empty = tmp_path / "empty"
-    empty.mkdir()
+    empty = tmp_path / "elsewhere" / "empty"
+    empty.mkdir(parents=True)
     assert_error(
         await client.get("/v1/backups", params={"target": str(empty)}, headers=auth), 404, "not_found"
     )

@@ -29,7 +29,7 @@ from faceforge_adapters.sqlite.migrate import migrate, shipped_migrations
 from faceforge_domain.backup.models import DatabaseCopy, Manifest
 from faceforge_domain.backup.ports import Digest
 from faceforge_domain.clock import FixedClock
-from faceforge_domain.errors import Conflict, DigestMismatch, Invalid, NotFound
+from faceforge_domain.errors import Conflict, DigestMismatch, Forbidden, Invalid, NotFound
 
 pytestmark = pytest.mark.anyio
 ENV = {"FACEFORGE_TOOLS__EXIFTOOL_ENABLED": "false"}
@@ -127,13 +127,24 @@ async def test_bad_folders_are_refused(tmp_path: Path) -> None:
     home = tmp_path / "home"
     targets = FolderBackupTargets([home])
     (tmp_path / "file").write_text("x")
-    for where in ("relative/path", str(home / "backups"), str(tmp_path), str(tmp_path / "file")):
+    for where in ("relative/path", str(tmp_path / "file")):
         with pytest.raises(Invalid):
+            targets.check(where)
+    for where in (str(home / "backups"), str(tmp_path), "/", "/etc/backups", "/proc/x"):
+        with pytest.raises(Forbidden):
             targets.check(where)
     with pytest.raises(NotFound):
         async with targets.for_reading(str(tmp_path / "nothing")):
             pass
     assert not (home / "backups").exists()
+
+
+async def test_allowed_roots_fence_the_backup_folder(tmp_path: Path) -> None:
+    allowed = tmp_path / "disks"
+    targets = FolderBackupTargets([tmp_path / "home"], [str(allowed)])
+    targets.check(str(allowed / "usb" / "backup"))
+    with pytest.raises(Forbidden, match=r"backup\.allowed_roots"):
+        targets.check(str(tmp_path / "elsewhere"))
 
 
 async def test_a_manifest_of_a_newer_format_is_refused_by_name(tmp_path: Path) -> None:

@@ -32,11 +32,12 @@ import anyio
 import msgspec
 
 from faceforge_adapters.backup.files import HashingWriter, fsync_dir, rename_into, sync_all, write_atomically
+from faceforge_adapters.imports import SYSTEM_FOLDER, fences_for
 from faceforge_adapters.joblease import try_lock, unlock
 from faceforge_adapters.storage.filesystem import READ_CHUNK, content_key, read_range
 from faceforge_domain.backup.models import DATABASE_FILE, FORMAT_VERSION, DatabaseCopy, Manifest
 from faceforge_domain.backup.ports import Digest
-from faceforge_domain.errors import Conflict, DigestMismatch, Invalid, NotFound
+from faceforge_domain.errors import Conflict, DigestMismatch, Forbidden, Invalid, NotFound
 from faceforge_domain.ids import ContentHasher
 
 MARKER = "FACEFORGE-BACKUP"
@@ -266,13 +267,15 @@ def refuse_foreign(root: Path) -> None:
 
 
 class FolderBackupTargets:
-    """Implements ``BackupTargets`` for folders; ``own_folders`` (the home's) may not hold a backup."""
+    """Implements ``BackupTargets`` for folders, fenced like imports: never in or around a system folder
+    or FaceForge's own folders, and inside ``backup.allowed_roots`` when that is set."""
 
-    def __init__(self, own_folders: Sequence[Path] = ()) -> None:
-        self._own = [Path(os.path.abspath(p)) for p in own_folders]
+    def __init__(self, own_folders: Sequence[Path] = (), allowed_roots: Sequence[str] = ()) -> None:
+        self._fences = fences_for(own_folders, allowed_roots)
+        self._allowed = list(allowed_roots)
 
     def check(self, where: str) -> None:
-        """Asked before a backup job exists: the path's shape, and a folder that is not ours."""
+        """Asked before a backup job exists: the path's shape, the fences, a folder that is not ours."""
         refuse_foreign(self._root(where))
 
     def _root(self, where: str) -> Path:
@@ -280,10 +283,15 @@ class FolderBackupTargets:
         if not where or not path.is_absolute():
             raise Invalid.one("input/target", f"the backup folder must be an absolute path, not {where!r}")
         path = Path(os.path.abspath(path))
-        for own in self._own:
-            if path == own or own in path.parents or path in own.parents:
-                raise Invalid.one(
-                    "input/target", f"{path} overlaps FaceForge's own folder {own}; back up to another folder"
+        for candidate in {str(path), os.path.realpath(path)}:
+            if self._fences.refusal(candidate) or self._fences.holds_system_folder(candidate):
+                raise Forbidden(f"{where} is in or around {self._fences.refusal(candidate) or SYSTEM_FOLDER}")
+            if self._fences.holds_own_folder(candidate):
+                raise Forbidden(f"{where} holds FaceForge's own folders; back up to a folder of its own")
+            if self._fences.outside_allowed(candidate):
+                raise Forbidden(
+                    f"{where} is outside the folders backup.allowed_roots permits",
+                    {"target": where, "allowed_roots": self._allowed},
                 )
         return path
 

@@ -46,7 +46,7 @@ def build_backups(
     version: str,
 ) -> BackupService:
     """Register ``core.backups.create`` and return the service for listing, verifying and restoring."""
-    targets = FolderBackupTargets(own_folders)
+    targets = FolderBackupTargets(own_folders, config.backup.allowed_roots)
     handler = BackupCreate(
         SqliteSnapshots(db_file, scratch),
         stores,
