@@ -1,7 +1,7 @@
-"""Backups as Core offers them: list a location's snapshots, verify them, restore a snapshot's blobs.
+"""Backups as Core offers them: list a location's snapshots, restore a snapshot's blobs.
 
-Creating a backup is a job (``create.py``); these are the quick questions and the restore step that
-runs inside a freshly restored home.
+Creating a backup is a job (``create.py``); verifying one reads only the backup (``verify.py``), so it
+needs no Core. These are the listing and the restore step that runs inside a freshly restored home.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from faceforge_domain.backup.models import Manifest, SnapshotSummary
 from faceforge_domain.backup.ports import BackupTarget, BackupTargets
 from faceforge_domain.backup.restore import BlobRestore, Progress, RestoreResult
-from faceforge_domain.backup.verify import VerifyReport, verify_backup
 from faceforge_domain.errors import NotFound
 
 
@@ -37,11 +36,6 @@ class BackupService:
         """The complete snapshots at ``where``, newest first."""
         async with self._targets.for_reading(where) as target:
             return [SnapshotSummary.of(m) for m in reversed(await target.snapshots())]
-
-    async def verify(self, where: str, *, deep: bool) -> VerifyReport:
-        """Check every complete snapshot at ``where`` (``deep``: re-hash every blob)."""
-        async with self._targets.for_reading(where) as target:
-            return await verify_backup(target, await target.snapshots(), deep=deep)
 
     async def restore_blobs(
         self, target: BackupTarget, manifest: Manifest, progress: Progress | None = None
