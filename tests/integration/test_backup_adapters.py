@@ -216,7 +216,8 @@ async def test_a_snapshot_of_an_older_schema_is_restored_and_migrated(tmp_path: 
         database = await target.put_database("20261206T000000000Z", chunks(data))
         await target.publish(manifest_for("20261206T000000000Z", database, schema_version=older[-1].version))
 
-    manifest, result = await restore_home(where, None, tmp_path / "new", env=ENV)
+    moved = {**ENV, "FACEFORGE_PATHS__DB_DIR": str(tmp_path / "elsewhere")}  # never moves a restored home
+    manifest, result = await restore_home(where, None, tmp_path / "new", env=moved)
 
     assert (manifest.schema_version, result.files, result.problems) == (older[-1].version, 0, [])
     with sqlite3.connect(tmp_path / "new" / "db" / "core.sqlite3") as conn:
@@ -225,3 +226,4 @@ async def test_a_snapshot_of_an_older_schema_is_restored_and_migrated(tmp_path: 
             == shipped_migrations()[-1].version
         )
     assert (tmp_path / "b" / MARKER).is_file()
+    assert not (tmp_path / "elsewhere").exists()

@@ -22,7 +22,7 @@ import anyio
 from faceforge_adapters.backup.files import HashingWriter, fsync_dir, rename_into
 from faceforge_adapters.backup.folder import FolderBackupTargets
 from faceforge_adapters.bootstrap import build_core
-from faceforge_adapters.config import write_json_atomically
+from faceforge_adapters.config import ENV_PREFIX, write_json_atomically
 from faceforge_adapters.home import fixed_paths
 from faceforge_adapters.sqlite.migrate import shipped_migrations
 from faceforge_domain.backup.models import FORMAT_VERSION, Manifest
@@ -77,6 +77,12 @@ def refuse_unreadable(manifest: Manifest) -> None:
 
 def restored_settings(config: JsonObject) -> JsonObject:
     return {key: value for key, value in config.items() if key not in NOT_RESTORED}
+
+
+def restore_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment without settings that would move the new home's folders away from where the
+    restore writes them (``FACEFORGE_PATHS__*``); other settings apply as to any start."""
+    return {name: value for name, value in env.items() if not name.startswith(f"{ENV_PREFIX}PATHS__")}
 
 
 def write_settings(home: Path, manifest: Manifest) -> None:
@@ -136,7 +142,7 @@ async def restore_home(
         try:
             await write_database(target, manifest, home)
             await anyio.to_thread.run_sync(write_settings, home, manifest)
-            async with build_core(home=home, env=env) as core:
+            async with build_core(home=home, env=restore_env(os.environ if env is None else env)) as core:
                 result = await core.backups.restore_blobs(target, manifest, progress)
         except BaseException:
             with anyio.CancelScope(shield=True):
