@@ -15,6 +15,7 @@ import pytest
 from backup_support import blob_hashes, db_rows, populate
 from test_cli import FACEFORGE, ff, ok_json
 
+from faceforge_adapters.backup.folder import BATCH_FILES
 from faceforge_adapters.config import load_config
 
 ENV = {"FACEFORGE_TOOLS__EXIFTOOL_ENABLED": "false"}
@@ -146,7 +147,7 @@ def test_a_backup_killed_mid_way_leaves_nothing_listed_and_a_rerun_resumes_and_c
     tmp_path: Path,
 ) -> None:
     home, target = tmp_path / "home", tmp_path / "backup"
-    ids = populate(home, files=300, size=256 * 1024)
+    ids = populate(home, files=BATCH_FILES + 600, size=32 * 1024)  # one batch named, then the kill
     env = {k: v for k, v in os.environ.items() if not k.startswith("FACEFORGE_")}
     env.update({"FACEFORGE_HOME": str(home), **ENV})
     first = subprocess.Popen(
@@ -156,10 +157,10 @@ def test_a_backup_killed_mid_way_leaves_nothing_listed_and_a_rerun_resumes_and_c
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
-    while len(list((target / "blobs").rglob("*/*/*"))) < 20:
+    while len(list((target / "blobs").rglob("*/*/*"))) < BATCH_FILES:
         assert first.poll() is None, first.communicate()
         assert time.monotonic() < deadline, "the backup never got going"
-        time.sleep(0.01)
+        time.sleep(0.005)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=60)
     copied = {p.name for p in (target / "blobs").rglob("*/*/*")}
