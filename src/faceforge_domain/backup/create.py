@@ -28,8 +28,8 @@ from faceforge_domain.ports import BlobStore
 from faceforge_domain.timefmt import format_timestamp
 
 JOB_TYPE = "core.backups.create"
-# Blobs copied side by side: small files are dominated by per-file work (open, sync, rename).
-COPY_WORKERS = 2
+# Blobs copied side by side: small files are dominated by per-file waits (open, read, write, rename).
+COPY_WORKERS = 4
 
 
 class BackupIncomplete(DomainError):
