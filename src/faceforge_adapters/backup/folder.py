@@ -86,9 +86,10 @@ class FolderBackupTarget:
     def _read_manifests(self) -> list[Manifest]:
         found = []
         for folder in sorted(self._snapshots.iterdir()) if self._snapshots.is_dir() else []:
-            path = folder / MANIFEST
-            if path.is_file():
-                found.append(self._decode(path))
+            try:
+                found.append(self._decode(folder / MANIFEST))
+            except FileNotFoundError:  # unfinished, or being pruned right now
+                continue
         return sorted(found, key=lambda m: (m.created_at, m.snapshot_id))
 
     @staticmethod

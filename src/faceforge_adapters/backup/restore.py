@@ -48,15 +48,16 @@ class DamagedDatabaseCopy(DomainError):
     code = "damaged"
 
 
-def empty_home(home: Path) -> Path:
-    """``home`` made absolute, refused unless it is missing or an empty folder."""
+def empty_home(home: Path) -> tuple[Path, bool]:
+    """``home`` made absolute, refused unless it is missing or an empty folder; and whether it is
+    missing (a failed restore removes it again, instead of emptying it)."""
     home = Path(os.path.abspath(home))
     if home.exists() and (not home.is_dir() or any(home.iterdir())):
         raise RestoreRefused(
             f"{home} is not empty: restore only into a new or empty folder (nothing was written)",
             {"home": str(home)},
         )
-    return home
+    return home, not home.exists()
 
 
 def refuse_unreadable(manifest: Manifest) -> None:
@@ -134,11 +135,10 @@ async def restore_home(
     progress: Progress | None = None,
 ) -> tuple[Manifest, RestoreResult]:
     """Restore the snapshot (the newest when None) at ``where`` into ``home``, new or empty."""
-    home = await anyio.to_thread.run_sync(empty_home, home)
+    home, created = await anyio.to_thread.run_sync(empty_home, home)
     async with FolderBackupTargets().for_reading(where) as target:
         manifest = await newest_or_named(target, snapshot_id)
         refuse_unreadable(manifest)
-        created = not home.exists()
         try:
             await write_database(target, manifest, home)
             await anyio.to_thread.run_sync(write_settings, home, manifest)
