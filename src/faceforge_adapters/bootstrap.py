@@ -25,11 +25,12 @@ from typing import Any
 
 import anyio
 
+from faceforge_adapters.backup.wiring import build_backups
 from faceforge_adapters.config import CoreConfig, LoadedConfig, load_config
 from faceforge_adapters.exiftool.wiring import build_extractor, worker_count
 from faceforge_adapters.home import HomePaths, resolve_home
 from faceforge_adapters.joblease import LockFileLiveness
-from faceforge_adapters.jobs import JobsRuntime, build_jobs
+from faceforge_adapters.jobs import JobsRuntime, build_jobs, own_folders
 from faceforge_adapters.lifecycle import SERVICE_NAMES, Lifecycle, Service, once
 from faceforge_adapters.logging_setup import configure_logging
 from faceforge_adapters.plugins import DirectoryPluginSource, JsonSchemaConfigs
@@ -44,6 +45,7 @@ from faceforge_adapters.storage.partial_uploads import FilesystemPartialUploads
 from faceforge_adapters.storage.space import DiskSpace, SpaceReport
 from faceforge_adapters.storage.wiring import Storage, build_storage
 from faceforge_adapters.tools import ToolInfo, exiftool_info, weed_info
+from faceforge_domain.backup.service import BackupService
 from faceforge_domain.clock import Clock, SystemClock
 from faceforge_domain.events import EventFeed
 from faceforge_domain.jobs.assets_facts import register_assets_facts
@@ -106,6 +108,7 @@ class Core:
     space: DiskSpace
     lifecycle: Lifecycle
     retyping: AssetRetyping
+    backups: BackupService
     storage_migration: StorageMigration | None = None
     seaweed: ManagedSeaweed | None = None
 
@@ -283,6 +286,18 @@ async def build_core(
         retyping = AssetRetyping(units, store, clock)
         register_assets_retype(jobs.service.registry, retyping)
         register_assets_facts(jobs.service.registry, AssetFactsBackfill(units))
+        backups = build_backups(
+            jobs.service.registry,
+            config=config,
+            db_file=paths.db_file,
+            scratch=scratch,
+            own_folders=own_folders(config, paths),
+            units=units,
+            store=store,
+            stores=stores,
+            clock=clock,
+            version=core_version(),
+        )
         uploads = ResumableUploads(
             FilesystemPartialUploads(paths.uploads_dir),
             assets,
@@ -324,6 +339,7 @@ async def build_core(
             ),
             storage_migration=migration,
             retyping=retyping,
+            backups=backups,
             seaweed=seaweed,
         )
         log.info("core built", extra={"home": str(paths.home), "version": core.version})

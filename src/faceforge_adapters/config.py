@@ -110,6 +110,10 @@ class ImportConfig(_Section):
     file_workers: PositiveInt = FILE_WORKERS
 
 
+class BackupConfig(_Section):
+    allowed_roots: list[str] = msgspec.field(default_factory=list)
+
+
 class PreviewsConfig(_Section):
     workers: PositiveInt | None = None
     timeout_s: PositiveInt = 60
@@ -135,6 +139,7 @@ class CoreConfig(_Section):
     jobs: JobsConfig = msgspec.field(default_factory=JobsConfig)
     uploads: UploadsConfig = msgspec.field(default_factory=UploadsConfig)
     import_: ImportConfig = msgspec.field(default_factory=ImportConfig, name="import")
+    backup: BackupConfig = msgspec.field(default_factory=BackupConfig)
     previews: PreviewsConfig = msgspec.field(default_factory=PreviewsConfig)
     logging: LoggingConfig = msgspec.field(default_factory=LoggingConfig)
 

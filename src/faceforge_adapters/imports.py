@@ -98,8 +98,8 @@ def is_junk(name: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Fences:
-    """Where imports may not go: system folders, FaceForge's own folders, and (when set) the allowed
-    roots they must stay inside. Paths are compared as written, case-blind on Windows."""
+    """Where imports (and backups) may not go: system folders, FaceForge's own folders, and (when set)
+    the allowed roots they must stay inside. Paths are compared as written, case-blind on Windows."""
 
     system: Sequence[PurePath]
     own: Sequence[PurePath]
@@ -116,6 +116,11 @@ class Fences:
         if any(_inside(candidate, folder) for folder in self.own):
             return OWN_FOLDER
         return None
+
+    def holds_own_folder(self, path: str) -> bool:
+        """``path`` contains one of FaceForge's folders (the folder holding the home, say)."""
+        candidate = _pure(path, self.windows)
+        return any(_inside(folder, candidate) for folder in self.own)
 
     def holds_system_folder(self, path: str) -> bool:
         """``path`` contains a system folder (``/``, ``C:\\``): importing it would walk into one."""
@@ -151,6 +156,23 @@ class Fences:
         return found
 
 
+def fences_for(
+    own_folders: Sequence[str | os.PathLike[str]],
+    allowed_roots: Sequence[str],
+    platform: str = sys.platform,
+    user_home: str | None = None,
+) -> Fences:
+    """The fences of this machine: its system folders, FaceForge's own, the allowed roots (real paths)."""
+    windows = platform.startswith("win")
+    home = user_home if user_home is not None else str(Path.home())
+    return Fences(
+        system=system_folders(platform, home, dict(os.environ)),
+        own=[_pure(_real(folder), windows) for folder in own_folders],
+        allowed=[_pure(_real(root), windows) for root in allowed_roots],
+        windows=windows,
+    )
+
+
 def _identity(info: os.stat_result) -> Identity:
     return info.st_dev, info.st_ino
 
@@ -174,13 +196,7 @@ class FilesystemImportSource:
         user_home: str | None = None,
     ) -> None:
         self._windows = platform.startswith("win")
-        home = user_home if user_home is not None else str(Path.home())
-        self._fences = Fences(
-            system=system_folders(platform, home, dict(os.environ)),
-            own=[_pure(_real(folder), self._windows) for folder in own_folders],
-            allowed=[_pure(_real(root), self._windows) for root in allowed_roots],
-            windows=self._windows,
-        )
+        self._fences = fences_for(own_folders, allowed_roots, platform, user_home)
         self._fenced_ids: dict[Identity, str] | None = None
 
     async def resolve_root(self, path: str) -> str:

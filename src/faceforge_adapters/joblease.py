@@ -20,28 +20,28 @@ _OWNER = re.compile(r"^core-\d+-[0-9a-f]{12}$")
 if sys.platform.startswith("win"):
     import msvcrt
 
-    def _try_lock(handle: IO[bytes]) -> bool:
+    def try_lock(handle: IO[bytes]) -> bool:
         try:
             msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
         except OSError:
             return False
         return True
 
-    def _unlock(handle: IO[bytes]) -> None:
+    def unlock(handle: IO[bytes]) -> None:
         with contextlib.suppress(OSError):
             msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
 
 else:
     import fcntl
 
-    def _try_lock(handle: IO[bytes]) -> bool:
+    def try_lock(handle: IO[bytes]) -> bool:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             return False
         return True
 
-    def _unlock(handle: IO[bytes]) -> None:
+    def unlock(handle: IO[bytes]) -> None:
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
@@ -60,7 +60,7 @@ class LockFileLiveness:
     def acquire(self) -> None:
         self._dir.mkdir(parents=True, exist_ok=True)
         handle = (self._dir / f"{self._owner_id}.lock").open("wb")
-        if not _try_lock(handle):
+        if not try_lock(handle):
             handle.close()
             raise RuntimeError(f"could not lock {self._owner_id}.lock")
         self._handle = handle
@@ -68,7 +68,7 @@ class LockFileLiveness:
     def release(self) -> None:
         if self._handle is None:
             return
-        _unlock(self._handle)
+        unlock(self._handle)
         self._handle.close()
         self._handle = None
         (self._dir / f"{self._owner_id}.lock").unlink(missing_ok=True)
@@ -84,8 +84,8 @@ class LockFileLiveness:
         except FileNotFoundError:
             return False
         with handle:
-            if not _try_lock(handle):
+            if not try_lock(handle):
                 return True
-            _unlock(handle)
+            unlock(handle)
         path.unlink(missing_ok=True)  # its process is gone: tidy the stale file
         return False

@@ -25,6 +25,7 @@ from faceforge_adapters.storage.partial_uploads import partial_usage
 from faceforge_adapters.tools import exiftool_info, weed_info
 from faceforge_cli import (
     assets,
+    backups,
     config_cmds,
     db_cmds,
     descriptors,
@@ -68,6 +69,7 @@ GROUPS = {
     "storage": seaweed.storage_app,
     "duplicate": duplicates.duplicates_app,
     "preview": previews.previews_app,
+    "backup": backups.backup_app,
 }
 # The names of the release before, still working (hidden from the help) until the next one.
 OLD_NAMES = {

@@ -41,6 +41,7 @@ from faceforge_http.openapi import (
     redoc_redirect,
 )
 from faceforge_http.routes.assets import AssetController, EntityAssetsController
+from faceforge_http.routes.backups import BackupController
 from faceforge_http.routes.descriptors import DescriptorController
 from faceforge_http.routes.entities import EntityController
 from faceforge_http.routes.events import EventController
@@ -163,6 +164,7 @@ def create_app(
             JobController,
             LookalikeController,
             bulk_import,
+            BackupController,
         ],
         guards=[require_token],
     )

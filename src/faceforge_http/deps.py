@@ -17,6 +17,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 
 from faceforge_adapters.bootstrap import Core
+from faceforge_domain.backup.service import BackupService
 from faceforge_domain.clock import Clock
 from faceforge_domain.events import EventFeed
 from faceforge_domain.jobs.service import JobService
@@ -84,6 +85,7 @@ SERVICES: dict[str, Provide] = {
     "uploads": _from_core(lambda core: core.uploads),
     "sessions": _from_core(lambda core: core.sessions),
     "lookalikes": _from_core(lambda core: core.lookalikes),
+    "backups": _from_core(lambda core: core.backups),
     "clock": _from_core(lambda core: core.clock),
     "install_token": _from_core(lambda core: core.install_token),
     "upload_settings": _from_core(_upload_settings),
@@ -105,6 +107,7 @@ EventFeedDep = NamedDependency[EventFeed]
 UploadServiceDep = NamedDependency[ResumableUploads]
 SessionServiceDep = NamedDependency[SessionService]
 LookalikeServiceDep = NamedDependency[LookalikeService]
+BackupServiceDep = NamedDependency[BackupService]
 ClockDep = NamedDependency[SkipValidation[Clock]]  # a Protocol: msgspec cannot check it
 InstallTokenDep = NamedDependency[str]
 UploadSettingsDep = NamedDependency[UploadSettings]

@@ -44,6 +44,7 @@ STATUS_BY_CODE = {
     "method_not_allowed": HTTP_405_METHOD_NOT_ALLOWED,
     "validation_error": HTTP_422_UNPROCESSABLE_ENTITY,
     "lease_expired": HTTP_409_CONFLICT,  # before "conflict": a bare 409 reads back as "conflict"
+    "damaged": HTTP_409_CONFLICT,
     "conflict": HTTP_409_CONFLICT,
     "gone": HTTP_410_GONE,
     "locked": HTTP_423_LOCKED,

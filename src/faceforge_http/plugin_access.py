@@ -134,8 +134,8 @@ MATRIX: dict[str, Rule] = {
     "/plugins/{plugin_id}/config": own_plugin(writes=False),  # changing its own config is the user's call
     "/plugins/{plugin_id}/{rest}": own_plugin(writes=True),  # its own route namespace
 }
-# Install token only, on purpose: /system/info, /admin/*, /assets/bulk-import (server folders are the
-# user's), /plugins (others' manifests), /plugins/rescan, /plugins/{id}/enable|disable|token.
+# Install token only, on purpose: /system/info, /admin/*, /assets/bulk-import and /backups (server
+# folders are the user's), /plugins (others' manifests), /plugins/rescan, /plugins/{id}/enable|disable|token.
 
 
 def plugin_need(

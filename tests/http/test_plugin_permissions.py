@@ -79,6 +79,8 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("PUT", "/v1/assets/upload"): AW,
     ("POST", "/v1/assets/check"): AR,
     ("POST", "/v1/assets/bulk-import"): INSTALL,
+    ("GET", "/v1/backups"): INSTALL,
+    ("POST", "/v1/backups"): INSTALL,
     ("GET", "/v1/assets/{asset_id}"): AR,
     ("PATCH", "/v1/assets/{asset_id}"): AW,
     ("DELETE", "/v1/assets/{asset_id}"): AW,

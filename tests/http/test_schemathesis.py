@@ -11,7 +11,8 @@ are covered by each route's own tests.
 The app runs in process through schemathesis's ASGI transport. It boots its own Core in its lifespan
 (as ``faceforge serve`` does) from the test's home: the Core must live on the event loop that serves
 the requests, which is schemathesis's, not the loop the async ``core`` fixture runs on. Bulk imports
-may read only an empty folder, so generated paths can never import anything from this machine.
+may read only an empty folder and backups may write only under a folder of the test's, so generated
+paths can never import anything from this machine nor write anywhere on it.
 
 Streaming routes are included: multipart and raw PUT uploads and tus requests are generated from the
 document (headers and bodies schemathesis can make), and every answer they give must be documented; the
@@ -63,6 +64,9 @@ def api_schema(
     import_root = tmp_path / "imports"
     import_root.mkdir()
     monkeypatch.setenv("FACEFORGE_IMPORT__ALLOWED_ROOTS", f'["{import_root}"]')
+    backup_root = tmp_path / "backups"
+    backup_root.mkdir()
+    monkeypatch.setenv("FACEFORGE_BACKUP__ALLOWED_ROOTS", f'["{backup_root}"]')
     app = create_app()
     schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=SchemathesisConfig.from_dict(CONFIG))
     schema.config.update(headers={"Authorization": f"Bearer {app.state.core.install_token}"})

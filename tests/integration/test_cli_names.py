@@ -31,6 +31,7 @@ GROUPS = {
     "storage",
     "preview",
     "duplicate",
+    "backup",
 }
 COMMANDS = {"serve", "open", "home", "doctor", "import"}
 

@@ -49,7 +49,9 @@ class InMemoryBlobStore:
     async def open_range(
         self, location: StorageLocation, start: int = 0, end: int | None = None
     ) -> AsyncIterator[bytes]:
-        data = self.blobs[location.key]
+        data = self.blobs.get(location.key)
+        if data is None:  # as the filesystem and S3 stores say it
+            raise FileNotFoundError(location.key)
         yield data[start : None if end is None else end + 1]
 
     async def stat(self, location: StorageLocation) -> int | None:

@@ -64,14 +64,49 @@ def storage_error(exc: OSError) -> Exception:
     return exc
 
 
-async def iter_file(path: Path, chunk_size: int = WRITE_BATCH) -> AsyncIterator[bytes]:
-    """A local file as a byte stream, read in worker threads."""
-    handle = await anyio.to_thread.run_sync(path.open, "rb")
+def _open_and_read(path: Path, start: int, size: int) -> tuple[BinaryIO | None, bytes]:
+    """Open, seek and read the first piece in one worker-thread trip; a piece shorter than asked is
+    the whole range, and the file is closed at once (a small file costs one trip, not four)."""
+    handle = path.open("rb")
     try:
-        while chunk := await anyio.to_thread.run_sync(handle.read, chunk_size):
+        if start:
+            handle.seek(start)
+        chunk = handle.read(size)
+    except BaseException:
+        handle.close()
+        raise
+    if len(chunk) < size or size == 0:
+        handle.close()
+        return None, chunk
+    return handle, chunk
+
+
+async def read_range(
+    path: Path, start: int = 0, end: int | None = None, chunk_size: int = READ_CHUNK
+) -> AsyncIterator[bytes]:
+    """Bytes ``start..end`` inclusive (``end=None``: to the end) of a local file, read in worker threads."""
+    remaining = None if end is None else max(0, end - start + 1)
+
+    def next_size() -> int:
+        return chunk_size if remaining is None else min(chunk_size, remaining)
+
+    handle, chunk = await anyio.to_thread.run_sync(_open_and_read, path, start, next_size())
+    try:
+        while chunk:
+            if remaining is not None:
+                remaining -= len(chunk)
             yield chunk
+            if handle is None or next_size() == 0:
+                return
+            chunk = await anyio.to_thread.run_sync(handle.read, next_size())
     finally:
-        await anyio.to_thread.run_sync(handle.close)
+        if handle is not None:
+            await anyio.to_thread.run_sync(handle.close)
+
+
+def iter_file(path: Path, chunk_size: int = WRITE_BATCH) -> AsyncIterator[bytes]:
+    """A local file as a byte stream, read in worker threads."""
+    return read_range(path, chunk_size=chunk_size)
 
 
 async def _published(step: Callable[..., StoredBlob], *args: Any) -> StoredBlob:
@@ -243,24 +278,10 @@ class FilesystemBlobStore:
             os.replace(tmp, final)
         _fsync_dir(final.parent)
 
-    async def open_range(
+    def open_range(
         self, location: StorageLocation, start: int = 0, end: int | None = None
     ) -> AsyncIterator[bytes]:
-        path = self.path_for(location)
-        handle = await anyio.to_thread.run_sync(path.open, "rb")
-        try:
-            await anyio.to_thread.run_sync(handle.seek, start)
-            remaining = None if end is None else end - start + 1
-            while remaining is None or remaining > 0:
-                size = READ_CHUNK if remaining is None else min(READ_CHUNK, remaining)
-                chunk = await anyio.to_thread.run_sync(handle.read, size)
-                if not chunk:
-                    break
-                if remaining is not None:
-                    remaining -= len(chunk)
-                yield chunk
-        finally:
-            await anyio.to_thread.run_sync(handle.close)
+        return read_range(self.path_for(location), start, end)
 
     async def stat(self, location: StorageLocation) -> int | None:
         try:

@@ -1,0 +1,148 @@
+"""Durable steps on files for the backup folder: hashed writes, syncing many files at once, atomic
+small files.
+
+The backup folder promises that a name, once visible, holds complete, synced and checked bytes.
+Syncing each file on its own costs a journal commit per file (milliseconds each: 10,000 small files
+would spend most of a backup waiting), so files are written unsynced into ``tmp/``, synced as a batch
+(one ``syncfs`` of the target's file system where the platform has it, else each file), and only then
+renamed into place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from faceforge_adapters.storage.filesystem import storage_error
+from faceforge_domain.ids import ContentHasher
+
+O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation in os.write
+
+
+def _find_syncfs() -> Callable[[int], int] | None:
+    """Linux's ``syncfs(fd)``: every dirty byte and name of one file system, in one call."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    syncfs = getattr(libc, "syncfs", None)
+    if syncfs is not None:
+        syncfs.argtypes = [ctypes.c_int]
+    return syncfs
+
+
+SYNCFS = _find_syncfs()
+
+
+def fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):  # Windows cannot open a directory to fsync it
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def sync_all(root: Path, files: Sequence[Path], folders: Sequence[Path] = ()) -> None:
+    """Make ``files`` (their bytes) and ``folders`` (their entries) durable; all of them on ``root``'s
+    file system. Raises ``storage_error`` of what the sync reports (a full disk included)."""
+    try:
+        if SYNCFS is not None:
+            fd = os.open(root, os.O_RDONLY)
+            try:
+                if SYNCFS(fd) != 0:
+                    error = ctypes.get_errno()
+                    raise OSError(error, os.strerror(error), str(root))
+            finally:
+                os.close(fd)
+            return
+        for path in files:
+            fd = os.open(path, os.O_RDWR | O_BINARY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        for folder in folders:
+            fsync_dir(folder)
+    except OSError as exc:
+        raise storage_error(exc) from exc
+
+
+class HashingWriter:
+    """Writes a temporary file, hashing as it goes; the caller syncs it and names it.
+
+    Opened on the first write, so a stream that fails before its first byte leaves nothing; every
+    ``OSError`` comes out as ``storage_error`` (a full disk is ``InsufficientStorage``).
+    """
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.hasher = ContentHasher()
+        self._fd: int | None = None
+
+    def write(self, data: bytes | bytearray) -> None:
+        try:
+            if self._fd is None:
+                self._fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_BINARY, 0o644)
+            self.hasher.update(data)
+            view, written = memoryview(data), 0
+            while written < len(view):
+                written += os.write(self._fd, view[written:])
+        except OSError as exc:
+            raise storage_error(exc) from exc
+
+    def write_last(self, data: bytes | bytearray) -> None:
+        """Write the stream's last piece and close: a small file in one worker-thread trip."""
+        self.write(data)
+        self.close()
+
+    def close(self, *, sync: bool = False) -> None:
+        """Close the file (created even when nothing was written), syncing it first if asked."""
+        if self._fd is None:
+            self.write(b"")
+        assert self._fd is not None
+        fd, self._fd = self._fd, None
+        try:
+            if sync:
+                os.fsync(fd)
+        except OSError as exc:
+            raise storage_error(exc) from exc
+        finally:
+            os.close(fd)
+
+    def discard(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+        self.tmp.unlink(missing_ok=True)
+
+
+def rename_into(tmp: Path, final: Path) -> None:
+    """``tmp`` to ``final``, the folders made when missing."""
+    try:
+        try:
+            os.replace(tmp, final)
+        except FileNotFoundError:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+    except OSError as exc:
+        raise storage_error(exc) from exc
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Readers see no file or the whole file: tmp, fsync, rename, fsync the folder."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)  # what a killed writer left
+    writer = HashingWriter(tmp)
+    try:
+        writer.write(data)
+        writer.close(sync=True)
+        rename_into(tmp, path)
+    except BaseException:
+        writer.discard()
+        raise
+    fsync_dir(path.parent)
