@@ -153,31 +153,9 @@
     }));
   }, 150);
 
-  const searchEntities = debounce(async (input) => {
-    const select = document.getElementById(input.dataset.entitySearch);
-    const q = input.value.trim();
-    const result = await api("GET", `/v1/entities?limit=20&sort_by=display_name&q=${encodeURIComponent(q)}`);
-    if (!result.ok || !select) return;
-    const found = result.data.items.filter((e) => e.entity_id !== input.dataset.exclude);
-    const options = found.map((e) => {
-      const option = document.createElement("option");
-      option.value = e.entity_id;
-      option.textContent = e.aliases.length ? `${e.display_name} (${e.aliases.join(", ")})` : e.display_name;
-      return option;
-    });
-    if (!options.length) {
-      const none = document.createElement("option");
-      none.value = "";
-      none.textContent = q ? "No entity with this name" : "Type a name above";
-      options.push(none);
-    }
-    select.replaceChildren(...options);
-  }, 200);
-
   document.addEventListener("input", (event) => {
     const el = event.target;
     if (el.matches("[data-suggest-types]")) suggestTypes(el);
-    else if (el.matches("[data-entity-search]")) searchEntities(el);
   });
 
   document.addEventListener("focusin", (event) => {
