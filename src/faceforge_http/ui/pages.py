@@ -190,6 +190,7 @@ async def entity_names(entities: EntityService, entity_ids: set[str]) -> dict[st
 async def assets_page(
     assets: AssetServiceDep,
     previews: PreviewServiceDep,
+    upload_settings: UploadSettingsDep,
     q: FromQuery[str] = "",
     kind: FromQuery[str] = "",
     mime: FromQuery[str] = "",
@@ -209,6 +210,7 @@ async def assets_page(
             "kinds": INFERRED_KINDS,  # suggestions only: kinds are free-form
             "paging": paging(result.total, result.offset, PAGE_SIZE, {"q": q, "kind": kind, "mime": mime}),
             "undo": await asset_undo(assets, deleted) if deleted else None,
+            "uploads": upload_settings,
         },
     )
 

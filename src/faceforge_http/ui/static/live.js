@@ -6,15 +6,15 @@
   const { api, csrfToken, errorLine, CSRF_HEADER } = window.FaceForge;
 
   document.addEventListener("change", (event) => {
-    if (event.target.matches("input[type=file][data-upload-for]")) uploadAll(event.target);
+    if (event.target.matches("input[type=file][data-upload-for]")) uploadAll(event.target, Array.from(event.target.files));
   });
 
   /* ---- uploads: each file on its own, with a progress bar and a Cancel button ----
      Files from the page's threshold up go through resumable.js (tus); smaller ones in one request. */
 
-  function uploadAll(input) {
+  /* Files chosen in the input, or dropped on the page (drop.js), go up through the same input's settings. */
+  function uploadAll(input, files) {
     const list = input.closest("section").querySelector(".uploads");
-    const files = Array.from(input.files);
     input.value = "";
     let pending = files.length;
     let failed = 0;
@@ -97,7 +97,7 @@
 
   function uploadAtOnce(file, entityId, row) {
     const form = new FormData();
-    form.append("entity_id", entityId);
+    if (entityId) form.append("entity_id", entityId);
     form.append("file", file, file.name);
     return new Promise((resolve) => {
       const xhr = new XMLHttpRequest();
@@ -131,6 +131,8 @@
       xhr.send(form);
     });
   }
+
+  window.FaceForge.uploadAll = uploadAll;
 
   /* ---- suggestions while typing ---- */
 
