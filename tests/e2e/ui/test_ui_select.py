@@ -1,5 +1,6 @@
 """Select many, act once, in a real Chromium on the Files page: two files ticked are linked to an entity
-chosen by name, downloaded as one ZIP that unpacks to the stored bytes, and moved to the trash."""
+chosen by name, downloaded as one ZIP that unpacks to the stored bytes, moved to the trash, and
+restored from the Trash page at once."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def upload(ui: UI, name: str) -> str:
         return str(json.load(response)["data"]["asset_id"])
 
 
-def test_tick_two_files_link_them_download_them_as_one_zip_and_trash_them(ui: UI, tmp_path: Path) -> None:
+def test_tick_files_link_them_zip_them_trash_them_and_restore_them(ui: UI, tmp_path: Path) -> None:
     ids = {name: upload(ui, name) for name in NAMES}
     ui.sign_in()
     ray = create_entity(ui, "Ray Bulk")
@@ -66,4 +67,11 @@ def test_tick_two_files_link_them_download_them_as_one_zip_and_trash_them(ui: UI
     expect(ui.page.locator("table.list")).to_have_count(0)
     trashed = {a["asset_id"] for a in ui.server.call("GET", "/v1/assets?in_trash=true")["items"]}
     assert trashed == set(ids.values())
+
+    ui.go("/ui/trash?tab=files")
+    ui.page.get_by_label("Select everything on this page").check()
+    ui.page.get_by_role("button", name="Restore selected").click()
+    expect(ui.page.locator("#trash-table")).to_have_count(0)
+    assert ui.server.call("GET", "/v1/assets?in_trash=true")["items"] == []
+    assert len(ui.server.call("GET", "/v1/assets")["items"]) == len(NAMES)
     assert not ui.console_errors

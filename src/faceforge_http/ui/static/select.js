@@ -1,5 +1,5 @@
 /* Select many, act once: the checkboxes of a list feed its action bar (download as one ZIP, link to an
-   entity, delete to the trash). Each action is the ordinary /v1 call per record, so the rules are the
+   entity, delete to the trash, restore from it). Each checkbox carries its record's id and API address. Each action is the ordinary /v1 call per record, so the rules are the
    API's; the bar says how many were done and which failed. */
 (() => {
   "use strict";
@@ -8,7 +8,8 @@
 
   const bar = () => document.querySelector("[data-bulk]");
   const boxes = () => Array.from(document.querySelectorAll("input[data-select]"));
-  const chosen = () => boxes().filter((b) => b.checked).map((b) => b.value);
+  const ticked = () => boxes().filter((b) => b.checked);
+  const chosen = () => ticked().map((b) => b.value);
 
   function refresh() {
     const panel = bar();
@@ -34,9 +35,9 @@
   async function each(call) {
     const status = bar().querySelector("[data-bulk-status]");
     const failures = [];
-    for (const id of chosen()) {
-      const result = await call(id);
-      if (!result.ok) failures.push(`${document.querySelector(`[data-select][value="${id}"]`).dataset.name}: ${errorLine(result.error)}`);
+    for (const box of ticked()) {
+      const result = await call(box.value, box.dataset.base);
+      if (!result.ok) failures.push(`${box.dataset.name}: ${errorLine(result.error)}`);
     }
     if (!failures.length) return window.location.reload();
     status.textContent = failures.join(" ");
@@ -51,7 +52,9 @@
       const query = chosen().map((id) => `id=${id}`).join("&");
       window.location.assign(`/v1/assets/archive?${query}`);
     } else if (action === "delete") {
-      each((id) => api("DELETE", `/v1/assets/${id}`));
+      each((_, base) => api("DELETE", base));
+    } else if (action === "restore") {
+      each((_, base) => api("POST", `${base}/restore`));
     }
   });
 
