@@ -109,6 +109,7 @@ MATRIX: dict[str, Rule] = {
     "/assets/{asset_id}": assets(),
     "/assets/{asset_id}/restore": assets(),
     "/assets/{asset_id}/download": assets(),
+    "/assets/archive": grants(read=(p.ASSETS_READ,)),
     "/assets/{asset_id}/preview": assets(),
     "/assets/{asset_id}/preview/info": assets(),
     "/assets/{asset_id}/entities": grants(read=(p.ASSETS_READ, p.ENTITIES_READ)),

@@ -88,6 +88,7 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/assets/{asset_id}/purge"): INSTALL,
     ("GET", "/v1/assets/{asset_id}/download"): AR,
     ("HEAD", "/v1/assets/{asset_id}/download"): AR,
+    ("GET", "/v1/assets/archive"): AR,
     ("GET", "/v1/assets/{asset_id}/preview"): AR,
     ("HEAD", "/v1/assets/{asset_id}/preview"): AR,
     ("GET", "/v1/assets/{asset_id}/preview/info"): AR,

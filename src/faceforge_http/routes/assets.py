@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 import msgspec
@@ -10,20 +11,24 @@ from litestar.datastructures import State
 from litestar.enums import HttpMethod
 from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
+from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from msgspec import Meta
 
 from faceforge_domain.asset_query import ASSET_SORTS, AssetQuery
 from faceforge_domain.content_check import MAX_ITEMS, ContentAnswer, ContentClaim
 from faceforge_domain.errors import Invalid
 from faceforge_domain.filetypes import MAX_FILENAME_CHARS
+from faceforge_domain.ids import ID_PATTERN
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.queries import SORT_ORDERS
 from faceforge_domain.services.assets import AssetPatch, AssetService, IngestOptions, IngestResult
+from faceforge_http.archive import Member, unique_names, zip_stream
 from faceforge_http.deps import AssetServiceDep, ClockDep, UploadSettingsDep
 from faceforge_http.digests import HEADER as DIGEST_HEADER
 from faceforge_http.digests import expected_sha256
-from faceforge_http.download import BlobResponse, answer_download
+from faceforge_http.download import BlobResponse, answer_download, content_disposition
 from faceforge_http.envelope import Ok, Page, ok, page_out
 from faceforge_http.openapi import may_answer
 from faceforge_http.params import (
@@ -98,6 +103,9 @@ class UploadOut(AssetOut, kw_only=True):
 
     deduplicated: bool
 
+
+MAX_ARCHIVE_FILES = 500  # keeps the address of a GET (70 bytes an id) under 64 KiB
+ARCHIVE_NAME = "faceforge-files.zip"
 
 KNOWN_BYTES = {
     HTTP_200_OK: ResponseSpec(
@@ -268,6 +276,38 @@ class AssetController(Controller):
             in_trash=in_trash,
         )
         return ok(await _page(assets, query, page))
+
+    @get(
+        "/archive",
+        operation_id="archiveAssets",
+        summary="Several files as one ZIP archive (stored, zip64), streamed as it is written",
+        media_type="application/zip",
+        opt=may_answer(404),  # an id names no stored file
+    )
+    async def archive(
+        self,
+        assets: AssetServiceDep,
+        id: Annotated[
+            list[Annotated[str, Meta(pattern=ID_PATTERN.pattern)]],
+            QueryParameter(description="Repeatable: the files, in archive order", min_items=1),
+        ],
+    ) -> Stream:
+        """Every file is looked up before the first byte goes out: a missing one is a 404, not a cut
+        archive."""
+        wanted = list(dict.fromkeys(id))
+        if len(wanted) > MAX_ARCHIVE_FILES:
+            raise Invalid.one("id", f"at most {MAX_ARCHIVE_FILES} files fit in one archive")
+        found = [await assets.get(asset_id) for asset_id in wanted]
+        names = unique_names(a.filename for a in found)
+        members = [
+            Member(name, a.size_bytes, a.created_at, functools.partial(assets.read, a))
+            for name, a in zip(names, found, strict=True)
+        ]
+        return Stream(
+            zip_stream(members),
+            media_type="application/zip",
+            headers={"Content-Disposition": content_disposition(ARCHIVE_NAME, inline=False)},
+        )
 
     @get("/{asset_id:str}", operation_id="getAsset", summary="One asset, extracted metadata included")
     async def get_asset(

@@ -222,6 +222,7 @@ async def entity_names(entities: EntityService, entity_ids: set[str]) -> dict[st
 async def assets_page(
     assets: AssetServiceDep,
     previews: PreviewServiceDep,
+    upload_settings: UploadSettingsDep,
     q: FromQuery[str] = "",
     kind: FromQuery[str] = "",
     mime: FromQuery[str] = "",
@@ -275,6 +276,7 @@ async def assets_page(
         "filtered": any(v for k, v in params.items() if k != "sort"),
         "paging": paging(result.total, result.offset, PAGE_SIZE, params),
         "undo": await asset_undo(assets, deleted) if deleted else None,
+        "uploads": upload_settings,
     }
     return Template("assets.html", context=context)
 

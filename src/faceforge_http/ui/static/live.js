@@ -6,15 +6,15 @@
   const { api, csrfToken, errorLine, CSRF_HEADER } = window.FaceForge;
 
   document.addEventListener("change", (event) => {
-    if (event.target.matches("input[type=file][data-upload-for]")) uploadAll(event.target);
+    if (event.target.matches("input[type=file][data-upload-for]")) uploadAll(event.target, Array.from(event.target.files));
   });
 
   /* ---- uploads: each file on its own, with a progress bar and a Cancel button ----
      Files from the page's threshold up go through resumable.js (tus); smaller ones in one request. */
 
-  function uploadAll(input) {
+  /* Files chosen in the input, or dropped on the page (drop.js), go up through the same input's settings. */
+  function uploadAll(input, files) {
     const list = input.closest("section").querySelector(".uploads");
-    const files = Array.from(input.files);
     input.value = "";
     let pending = files.length;
     let failed = 0;
@@ -97,7 +97,7 @@
 
   function uploadAtOnce(file, entityId, row) {
     const form = new FormData();
-    form.append("entity_id", entityId);
+    if (entityId) form.append("entity_id", entityId);
     form.append("file", file, file.name);
     return new Promise((resolve) => {
       const xhr = new XMLHttpRequest();
@@ -132,6 +132,8 @@
     });
   }
 
+  window.FaceForge.uploadAll = uploadAll;
+
   /* ---- suggestions while typing ---- */
 
   function debounce(fn, ms) {
@@ -153,31 +155,9 @@
     }));
   }, 150);
 
-  const searchEntities = debounce(async (input) => {
-    const select = document.getElementById(input.dataset.entitySearch);
-    const q = input.value.trim();
-    const result = await api("GET", `/v1/entities?limit=20&sort_by=display_name&q=${encodeURIComponent(q)}`);
-    if (!result.ok || !select) return;
-    const found = result.data.items.filter((e) => e.entity_id !== input.dataset.exclude);
-    const options = found.map((e) => {
-      const option = document.createElement("option");
-      option.value = e.entity_id;
-      option.textContent = e.aliases.length ? `${e.display_name} (${e.aliases.join(", ")})` : e.display_name;
-      return option;
-    });
-    if (!options.length) {
-      const none = document.createElement("option");
-      none.value = "";
-      none.textContent = q ? "No entity with this name" : "Type a name above";
-      options.push(none);
-    }
-    select.replaceChildren(...options);
-  }, 200);
-
   document.addEventListener("input", (event) => {
     const el = event.target;
     if (el.matches("[data-suggest-types]")) suggestTypes(el);
-    else if (el.matches("[data-entity-search]")) searchEntities(el);
   });
 
   document.addEventListener("focusin", (event) => {
