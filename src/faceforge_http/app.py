@@ -45,7 +45,7 @@ from faceforge_http.routes.descriptors import DescriptorController
 from faceforge_http.routes.entities import EntityController
 from faceforge_http.routes.events import EventController
 from faceforge_http.routes.fielddefs import FieldDefController
-from faceforge_http.routes.imports import bulk_import
+from faceforge_http.routes.imports import bulk_import, list_import_folders
 from faceforge_http.routes.jobs import JobController
 from faceforge_http.routes.lookalikes import LookalikeController
 from faceforge_http.routes.plugins import PluginController
@@ -163,6 +163,7 @@ def create_app(
             JobController,
             LookalikeController,
             bulk_import,
+            list_import_folders,
         ],
         guards=[require_token],
     )
