@@ -18,6 +18,7 @@ from litestar.response import Template
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.errors import NotFound
 from faceforge_domain.filetypes import INFERRED_KINDS
+from faceforge_domain.imports.models import JOB_TYPE as IMPORT_JOB
 from faceforge_domain.jobs.models import JOB_STATUSES
 from faceforge_domain.models import FieldDefinition, FieldType
 from faceforge_domain.paging import PageRequest
@@ -258,6 +259,7 @@ async def job_page(jobs: JobServiceDep, job_id: FromPath[str]) -> Template:
             "job": plain(job_out(job)),
             "log": [{"id": e.id, "level": e.level, "message": e.message} for e in log.items],
             "after_id": log.next_after_id,
+            "import_job": IMPORT_JOB,
         },
     )
 
