@@ -23,6 +23,7 @@ from faceforge_adapters.resources import UI_STATIC, UI_TEMPLATES, resource_dir
 from faceforge_domain.errors import DomainError
 from faceforge_domain.imports.models import JOB_TYPE as IMPORT_JOB
 from faceforge_http.errors import STATUS_BY_CODE
+from faceforge_http.ui.fieldwords import type_name
 from faceforge_http.ui.jobwords import import_summary, progress_text
 from faceforge_http.ui.pages import PAGES
 from faceforge_http.ui.session import login, login_page, logout, require_login, root
@@ -69,6 +70,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.filters["job_title"] = job_title
     env.filters["progress_text"] = progress_text
     env.filters["import_summary"] = import_summary
+    env.filters["type_name"] = type_name
     env.trim_blocks = True
     env.lstrip_blocks = True
 
