@@ -42,7 +42,7 @@ from faceforge_http.openapi import (
 )
 from faceforge_http.routes.assets import AssetController, EntityAssetsController
 from faceforge_http.routes.descriptors import DescriptorController
-from faceforge_http.routes.entities import EntityController
+from faceforge_http.routes.entities import EntityController, entity_tags
 from faceforge_http.routes.events import EventController
 from faceforge_http.routes.fielddefs import FieldDefController
 from faceforge_http.routes.imports import bulk_import, list_import_folders
@@ -153,6 +153,7 @@ def create_app(
             DescriptorController,
             RelationshipController,
             relation_types,
+            entity_tags,
             SystemController,
             AssetController,
             EntityAssetsController,

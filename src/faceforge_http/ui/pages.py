@@ -107,7 +107,7 @@ async def entities_page(
     sort = sort if sort in ENTITY_SORTS else "newest"
     sort_by, sort_order = ENTITY_SORTS[sort]
     tags = [t.strip() for t in tag.split(",") if t.strip()]
-    query = EntityQuery.build(sort_by=sort_by, sort_order=sort_order, q=q.strip() or None, tags=tags)
+    query = EntityQuery.build(sort_by=sort_by, sort_order=sort_order, q=q.strip() or None, tag_prefixes=tags)
     result = await entities.search(query, PageRequest(limit=PAGE_SIZE, offset=max(offset, 0)))
     params = {"q": q, "tag": tag, "sort": sort if sort != "newest" else ""}
     pictures = [(e.primary_thumbnail_asset_id, None) for e in result.items if e.primary_thumbnail_asset_id]
