@@ -28,7 +28,7 @@ import stat
 import sys
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import BinaryIO
 
@@ -143,6 +143,10 @@ class Fences:
             return None
         return "leads outside the import folder"
 
+    def within(self, roots: Sequence[str]) -> Fences:
+        """These fences, with ``roots`` (real paths) as the allowed roots."""
+        return replace(self, allowed=[_pure(root, self.windows) for root in roots])
+
     def identities(self) -> dict[Identity, str]:
         """The refused folders that exist, by device and inode: how a bind mount, a junction or a
         renamed path onto one is recognised."""
@@ -198,6 +202,11 @@ class FilesystemImportSource:
         self._windows = platform.startswith("win")
         self._fences = fences_for(own_folders, allowed_roots, platform, user_home)
         self._fenced_ids: dict[Identity, str] | None = None
+
+    @property
+    def fences(self) -> Fences:
+        """Where imports may not go; the folder picker keeps to the same fences."""
+        return self._fences
 
     async def resolve_root(self, path: str) -> str:
         return await anyio.to_thread.run_sync(self._resolve, path)

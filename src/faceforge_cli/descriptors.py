@@ -15,6 +15,8 @@ from faceforge_domain.paging import PageRequest
 
 descriptor_app = command_group("Descriptors: facts about an entity, possibly time-bound.")
 
+WHEN_HELP = "A year (1990), a month (1990-05), a day (1990-05-17) or an RFC 3339 date-time."
+
 
 def _period(d: Descriptor) -> str:
     return f"{d.valid_from or '...'} to {d.valid_to or '...'}" if d.valid_from or d.valid_to else ""
@@ -59,8 +61,8 @@ def descriptor_add(
     entity_id: str = typer.Argument(..., help="Entity id."),
     field_key: str = typer.Argument(..., help="A defined descriptor field."),
     value: str = typer.Argument(..., help="The value (JSON when it parses, else text)."),
-    valid_from: str | None = typer.Option(None, help="YYYY-MM-DD or an RFC 3339 date-time."),
-    valid_to: str | None = typer.Option(None, help="YYYY-MM-DD or an RFC 3339 date-time."),
+    valid_from: str | None = typer.Option(None, help=WHEN_HELP),
+    valid_to: str | None = typer.Option(None, help=WHEN_HELP),
     source: str | None = typer.Option(None, help="Where the fact comes from."),
     note: str | None = typer.Option(None, help="A note."),
     as_json: bool = JSON_OPTION,

@@ -9,7 +9,6 @@ changed definition are reported as violations instead.
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,16 +16,19 @@ from faceforge_domain.errors import FieldError
 from faceforge_domain.models import FieldDefinition
 from faceforge_domain.queries import FIELD_KEY
 from faceforge_domain.text import NAME_RULE, text_problem
-from faceforge_domain.timefmt import parse_timestamp
+from faceforge_domain.timefmt import PARTIAL_DATE_WORDS, parse_partial_date, parse_timestamp
 
 FIELD_TYPES = ("string", "text", "int", "float", "bool", "date", "datetime", "enum", "url", "email", "json")
 SCOPES = ("entity", "descriptor")
+KEY_WORDS = (
+    "must start with a lowercase letter (a to z) and hold only lowercase letters, digits and "
+    "underscores (_), at most 64 characters, such as eye_color"
+)
 PATTERN_TYPES = frozenset({"string", "text", "url", "email"})
 LENGTH_TYPES = frozenset({"string", "text"})
 NUMBER_TYPES = frozenset({"int", "float"})
 MAX_LABEL = 200
 MAX_HELP = 2000
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
@@ -39,7 +41,7 @@ def check_definition(d: FieldDefinition) -> list[FieldError]:
     """Every rule a definition itself must satisfy (a regex that compiles, options for enums...)."""
     errors: list[FieldError] = []
     if not FIELD_KEY.fullmatch(d.field_key):
-        errors.append(FieldError("field_key", f"must match {FIELD_KEY.pattern}"))
+        errors.append(FieldError("field_key", KEY_WORDS))
     if d.scope not in SCOPES:
         errors.append(FieldError("scope", "must be one of: " + ", ".join(SCOPES)))
     if d.field_type not in FIELD_TYPES:
@@ -95,12 +97,10 @@ def _type_problem(d: FieldDefinition, value: Any) -> str | None:
         return "must be a string"
     if kind == "date":
         try:
-            if _DATE.fullmatch(value):
-                date.fromisoformat(value)
-                return None
+            parse_partial_date(value)
         except ValueError:
-            pass
-        return "must be a date (YYYY-MM-DD)"
+            return f"must be a date: {PARTIAL_DATE_WORDS}"
+        return None
     if kind == "datetime":
         try:
             if _DATETIME.match(value):

@@ -66,6 +66,11 @@ class EntityRepository(Protocol):
 
     async def count_matching(self, query: EntityQuery) -> int: ...
 
+    async def tag_counts(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        """Tags of live entities starting with ``prefix`` (case-blind as tags compare), each with how
+        many live entities hold it: the most used first, then by name."""
+        ...
+
     async def with_fields(self, field_key: str | None) -> list[tuple[str, dict[str, Any]]]:
         """(entity_id, fields) of live entities; only those holding ``field_key`` when given."""
         ...

@@ -68,6 +68,7 @@ class EntityQuery(msgspec.Struct, frozen=True, kw_only=True):
     sort_order: SortOrder = "asc"
     q: str | None = None
     tags: tuple[str, ...] = ()
+    tag_prefixes: tuple[str, ...] = ()  # each: some tag starts with it ("ficti" finds "fictional")
     fields: tuple[tuple[str, str], ...] = ()
     include_deleted: bool = False
     in_trash: bool = False  # only soft-deleted entities (the Trash); implies include_deleted
@@ -80,6 +81,7 @@ class EntityQuery(msgspec.Struct, frozen=True, kw_only=True):
         sort_order: str = "asc",
         q: str | None = None,
         tags: tuple[str, ...] | list[str] = (),
+        tag_prefixes: tuple[str, ...] | list[str] = (),
         fields: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
         include_deleted: bool = False,
         in_trash: bool = False,
@@ -92,11 +94,12 @@ class EntityQuery(msgspec.Struct, frozen=True, kw_only=True):
         if text is not None and len(text) > MAX_QUERY:
             errors.append(FieldError("q", f"must be at most {MAX_QUERY} characters"))
         check_search("q", q, errors)
-        for value in tags:
+        for value in (*tags, *tag_prefixes):
             check_search("tag", value, errors)
         for key, value in fields:
             check_search(f"field.{key}", value, errors)
         clean_tags = tuple(dict.fromkeys(t.strip() for t in tags if t.strip()))
+        clean_prefixes = tuple(dict.fromkeys(t.strip() for t in tag_prefixes if t.strip()))
         for key, _ in fields:
             if not FIELD_KEY.fullmatch(key):
                 errors.append(FieldError(f"field.{key}", f"field keys must match {FIELD_KEY.pattern}"))
@@ -107,6 +110,7 @@ class EntityQuery(msgspec.Struct, frozen=True, kw_only=True):
             sort_order=cast("SortOrder", sort_order),
             q=text or None,
             tags=clean_tags,
+            tag_prefixes=clean_prefixes,
             fields=tuple(fields),
             include_deleted=include_deleted or in_trash,
             in_trash=in_trash,
@@ -119,7 +123,7 @@ class EntityQuery(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def filtered(self) -> bool:
-        return bool(self.q or self.tags or self.fields or self.in_trash)
+        return bool(self.q or self.tags or self.tag_prefixes or self.fields or self.in_trash)
 
 
 class RelationshipQuery(msgspec.Struct, frozen=True, kw_only=True):

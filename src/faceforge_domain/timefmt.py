@@ -1,8 +1,14 @@
-"""Timestamps on the wire: RFC 3339, UTC, millisecond precision (``2026-11-24T11:02:04.123Z``)."""
+"""Timestamps on the wire: RFC 3339, UTC, millisecond precision (``2026-11-24T11:02:04.123Z``); dates
+as people know them: a year, a year and month, or a day."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import calendar
+import re
+from datetime import UTC, date, datetime
+
+PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+PARTIAL_DATE_WORDS = "a year (1990), a year and month (1990-05) or a day (1990-05-17)"
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -24,3 +30,24 @@ def parse_timestamp(text: str) -> datetime:
 def truncate_to_millis(moment: datetime) -> datetime:
     """Drop sub-millisecond precision so stored and rendered times agree exactly."""
     return moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000)
+
+
+def parse_partial_date(text: str, *, last: bool = False) -> date:
+    """``1990``, ``1990-05`` or ``1990-05-17`` as the first day it names (the last with ``last``);
+    ``ValueError`` for anything else, a month 13 or a 30 February too."""
+    found = PARTIAL_DATE.fullmatch(text)
+    try:
+        if found is None:
+            raise ValueError(text)
+        return _first_or_last(int(found[1]), found[2], found[3], last=last)
+    except ValueError:
+        raise ValueError(f"{text!r} is not {PARTIAL_DATE_WORDS}") from None
+
+
+def _first_or_last(year: int, month: str | None, day: str | None, *, last: bool) -> date:
+    if day is not None:
+        return date(year, int(month or 1), int(day))
+    if month is not None:
+        chosen = int(month)
+        return date(year, chosen, calendar.monthrange(year, chosen)[1] if last else 1)
+    return date(year, 12, 31) if last else date(year, 1, 1)

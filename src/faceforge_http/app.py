@@ -43,10 +43,10 @@ from faceforge_http.openapi import (
 from faceforge_http.routes.assets import AssetController, EntityAssetsController
 from faceforge_http.routes.backups import BackupController
 from faceforge_http.routes.descriptors import DescriptorController
-from faceforge_http.routes.entities import EntityController
+from faceforge_http.routes.entities import EntityController, entity_tags
 from faceforge_http.routes.events import EventController
 from faceforge_http.routes.fielddefs import FieldDefController
-from faceforge_http.routes.imports import bulk_import
+from faceforge_http.routes.imports import bulk_import, list_import_folders
 from faceforge_http.routes.jobs import JobController
 from faceforge_http.routes.lookalikes import LookalikeController
 from faceforge_http.routes.plugins import PluginController
@@ -154,6 +154,7 @@ def create_app(
             DescriptorController,
             RelationshipController,
             relation_types,
+            entity_tags,
             SystemController,
             AssetController,
             EntityAssetsController,
@@ -165,6 +166,7 @@ def create_app(
             LookalikeController,
             bulk_import,
             BackupController,
+            list_import_folders,
         ],
         guards=[require_token],
     )

@@ -17,6 +17,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 
 from faceforge_adapters.bootstrap import Core
+from faceforge_adapters.import_folders import ImportFolders
+from faceforge_adapters.imports import FilesystemImportSource
+from faceforge_adapters.jobs import own_folders
 from faceforge_domain.backup.service import BackupService
 from faceforge_domain.clock import Clock
 from faceforge_domain.events import EventFeed
@@ -65,6 +68,13 @@ def _upload_settings(core: Core) -> UploadSettings:
     )
 
 
+def _import_folders(core: Core) -> ImportFolders:
+    roots = core.config.import_.allowed_roots
+    return ImportFolders(
+        FilesystemImportSource(roots, own_folders=own_folders(core.config, core.paths)), roots
+    )
+
+
 def _from_core(pick: Callable[[Core], Any]) -> Provide:
     def provide(state: State) -> Any:
         return pick(state.core)
@@ -90,6 +100,7 @@ SERVICES: dict[str, Provide] = {
     "install_token": _from_core(lambda core: core.install_token),
     "upload_settings": _from_core(_upload_settings),
     "system": _from_core(SystemStatus),
+    "import_folders": _from_core(_import_folders),
 }
 """Dependency name -> provider of each part of Core a handler may take."""
 DEPENDENCIES = {**SERVICES, **PAGING}
@@ -112,3 +123,4 @@ ClockDep = NamedDependency[SkipValidation[Clock]]  # a Protocol: msgspec cannot 
 InstallTokenDep = NamedDependency[str]
 UploadSettingsDep = NamedDependency[UploadSettings]
 SystemStatusDep = NamedDependency[SystemStatus]
+ImportFoldersDep = NamedDependency[ImportFolders]

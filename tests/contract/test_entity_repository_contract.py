@@ -122,6 +122,31 @@ async def test_tags_all_must_match_case_insensitively(svc: Services) -> None:
     assert page.total == 2
 
 
+async def test_tag_prefixes_match_the_start_of_a_tag_case_insensitively(svc: Services) -> None:
+    await svc.entities.create("a", tags=["fictional", "big"])
+    await svc.entities.create("b", tags=["Fiction"])
+    await svc.entities.create("c", tags=["nonfiction", "big_cat"])
+    assert await name_set(svc, EntityQuery.build(tag_prefixes=["ficti"])) == ["a", "b"]
+    assert await name_set(svc, EntityQuery.build(tag_prefixes=["FICTI", "big"])) == ["a"]
+    assert await name_set(svc, EntityQuery.build(tag_prefixes=["big_"])) == ["c"]  # "_" is no wildcard
+    assert await name_set(svc, EntityQuery.build(tag_prefixes=["%"])) == []
+    assert await name_set(svc, EntityQuery.build(tags=["big"], tag_prefixes=["fic"])) == ["a"]
+    page = await svc.entities.search(EntityQuery.build(tag_prefixes=["fic"]), PageRequest())
+    assert page.total == 2
+
+
+async def test_tag_suggestions_count_live_entities_most_used_first(svc: Services) -> None:
+    await svc.entities.create("a", tags=["fictional", "fiction"])
+    await svc.entities.create("b", tags=["fictional"])
+    gone = await svc.entities.create("c", tags=["fictive", "fictional"])
+    await svc.entities.create("d", tags=["real"])
+    await svc.entities.delete(gone.entity_id)
+    found = await svc.entities.tag_suggestions("FIC", 10)
+    assert [(t.tag, t.count) for t in found] == [("fictional", 2), ("fiction", 1)]
+    assert [t.tag for t in await svc.entities.tag_suggestions("", 1)] == ["fictional"]
+    assert await svc.entities.tag_suggestions("zz", 10) == []
+
+
 async def test_field_filters_compare_the_value_as_text(svc: Services) -> None:
     for key, kind, multiple in [("eye", "enum", False), ("height", "int", False), ("nick", "string", True)]:
         spec = {"field_key": key, "scope": "entity", "field_type": kind, "multiple": multiple}

@@ -39,9 +39,15 @@ async def count(client: Client, auth: dict[str, str], url: str) -> int:
             "must not be before valid_from",
         ),
         (
+            {"field_key": "hand", "value": "left", "valid_from": "2021", "valid_to": "2020-12"},
+            "valid_to",
+            "must not be before valid_from",
+        ),
+        (
             {"field_key": "hand", "value": "left", "valid_from": "last year"},
             "valid_from",
-            "must be a date (YYYY-MM-DD) or an RFC 3339 date-time",
+            "must be a date (a year (1990), a year and month (1990-05) or a day (1990-05-17)) "
+            "or an RFC 3339 date-time",
         ),
     ],
 )

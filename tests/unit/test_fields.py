@@ -39,8 +39,26 @@ def definition(field_type: Any = "string", **rules: Any) -> FieldDefinition:
         (definition("bool"), "yes", "must be true or false"),
         (definition("string", max=3), "abcd", "must be at most 3 characters"),
         (definition("text", min=2), "a", "must be at least 2 characters"),
-        (definition("date"), "2020-02-30", "must be a date (YYYY-MM-DD)"),
-        (definition("date"), "20200101", "must be a date (YYYY-MM-DD)"),
+        (
+            definition("date"),
+            "2020-02-30",
+            "must be a date: a year (1990), a year and month (1990-05) or a day (1990-05-17)",
+        ),
+        (
+            definition("date"),
+            "20200101",
+            "must be a date: a year (1990), a year and month (1990-05) or a day (1990-05-17)",
+        ),
+        (
+            definition("date"),
+            "1990-13",
+            "must be a date: a year (1990), a year and month (1990-05) or a day (1990-05-17)",
+        ),
+        (
+            definition("date"),
+            "90",
+            "must be a date: a year (1990), a year and month (1990-05) or a day (1990-05-17)",
+        ),
         (definition("datetime"), "2020-01-01T10:00:00", "must be an RFC 3339 date-time with a UTC offset"),
         (definition("url"), "ftp://example.com", "must be an http(s) URL"),
         (definition("email"), "ada@", "must be an email address"),
@@ -59,6 +77,8 @@ def test_bad_values_get_plain_words(d: FieldDefinition, value: Any, message: str
         (definition("int", min=1, max=10), 10),
         (definition("float"), 3),
         (definition("date"), "2020-02-29"),
+        (definition("date"), "1990"),
+        (definition("date"), "1990-05"),
         (definition("datetime"), "2020-01-01T10:00:00.5+02:00"),
         (definition("url"), "https://example.com/a?b=c"),
         (definition("email"), "ada@example.org"),
@@ -110,6 +130,12 @@ def test_entity_fields_need_definitions_and_required_keys_on_create() -> None:
 )
 def test_definitions_that_break_the_rules(d: FieldDefinition, field: str) -> None:
     assert [e.field for e in check_definition(d)] == [field]
+
+
+def test_a_bad_key_is_explained_in_words_without_a_pattern() -> None:
+    (problem,) = check_definition(definition(field_key="Eye colour"))
+    assert problem.message.startswith("must start with a lowercase letter (a to z)")
+    assert "^" not in problem.message
 
 
 def test_a_sound_definition_has_no_problems() -> None:

@@ -42,6 +42,8 @@ def _matches(entity: Entity, query: EntityQuery) -> bool:
     held = {fold(tag) for tag in entity.tags}
     if any(fold(tag) not in held for tag in query.tags):
         return False
+    if any(not any(tag.startswith(fold(prefix)) for tag in held) for prefix in query.tag_prefixes):
+        return False
     return all(field_matches(entity.fields, key, wanted) for key, wanted in query.fields)
 
 
@@ -122,6 +124,18 @@ class InMemoryEntityRepository:
 
     async def count_matching(self, query: EntityQuery) -> int:
         return sum(1 for e in self._state.entities.values() if _matches(e, query))
+
+    async def tag_counts(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        held: dict[str, tuple[str, int]] = {}  # folded tag -> (first spelling seen, entities)
+        for e in self._state.entities.values():
+            if e.deleted_at is not None:
+                continue
+            for tag in {fold(t): t for t in e.tags}.values():
+                if fold(tag).startswith(fold(prefix)):
+                    name, count = held.get(fold(tag), (tag, 0))
+                    held[fold(tag)] = (min(name, tag), count + 1)
+        ranked = sorted(held.values(), key=lambda item: (-item[1], fold(item[0])))
+        return ranked[:limit]
 
     async def with_fields(self, field_key: str | None) -> list[tuple[str, dict[str, Any]]]:
         return [

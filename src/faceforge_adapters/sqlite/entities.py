@@ -39,6 +39,10 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _prefix_pattern(text: str) -> str:
+    return _like_pattern(text)[1:]  # "ficti%": LIKE on the NOCASE tag column walks its index
+
+
 def _filters(query: EntityQuery, *, tags: tuple[str, ...]) -> tuple[list[str], list[Any]]:
     """WHERE terms and their parameters for everything but the keyset position and the driving tag."""
     where: list[str] = []
@@ -62,6 +66,9 @@ def _filters(query: EntityQuery, *, tags: tuple[str, ...]) -> tuple[list[str], l
     for tag in tags:
         where.append("e.entity_id IN (SELECT entity_id FROM entity_tags WHERE tag = ?)")
         params.append(tag)
+    for prefix in query.tag_prefixes:
+        where.append("e.entity_id IN (SELECT entity_id FROM entity_tags WHERE tag LIKE ? ESCAPE '\\')")
+        params.append(_prefix_pattern(prefix))
     for key, wanted in query.fields:
         where.append(_FIELD_MATCH)
         params.extend([f"$.{key}", wanted, wanted, wanted])
@@ -159,7 +166,7 @@ class SqliteEntityRepository:
         if not query.filtered:
             column = "total" if query.include_deleted else "live"
             sql = f"SELECT {column} FROM entity_counts WHERE id = 1"
-        elif query.tags and not (query.q or query.fields or query.in_trash):
+        elif query.tags and not (query.q or query.tag_prefixes or query.fields or query.in_trash):
             sql = "SELECT count(*) FROM entity_tags AS t WHERE t.tag = ?"
             params.append(query.tags[0])
             if not query.include_deleted:
@@ -173,6 +180,15 @@ class SqliteEntityRepository:
         async with self._conn.execute(sql, params) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
+
+    async def tag_counts(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        sql = (
+            "SELECT min(tag), count(*) AS held FROM entity_tags WHERE live = 1 AND tag LIKE ? ESCAPE '\\' "
+            "GROUP BY tag ORDER BY held DESC, tag LIMIT ?"
+        )
+        async with self._conn.execute(sql, (_prefix_pattern(prefix), limit)) as cursor:
+            rows = await cursor.fetchall()
+        return [(str(row[0]), int(row[1])) for row in rows]
 
     async def with_fields(self, field_key: str | None) -> list[tuple[str, dict[str, Any]]]:
         sql = "SELECT entity_id, fields FROM entities WHERE deleted_at IS NULL"

@@ -7,7 +7,7 @@ definition is refused, so every stored fact has a known shape.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -23,7 +23,7 @@ from faceforge_domain.models import Descriptor
 from faceforge_domain.paging import PageRequest, PageResult, offset_only, page_of
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.services.soft_delete import SoftDelete
-from faceforge_domain.timefmt import parse_timestamp
+from faceforge_domain.timefmt import PARTIAL_DATE, PARTIAL_DATE_WORDS, parse_partial_date, parse_timestamp
 
 EDITABLE = ("value", "valid_from", "valid_to", "source", "note")
 READ_ONLY = ("descriptor_id", "entity_id", "field_key", "created_at", "updated_at", "deleted_at")
@@ -42,20 +42,21 @@ class DescriptorValues(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     note: str | None = None
 
 
-def _moment(text: str, field: str, errors: list[FieldError]) -> datetime | None:
-    """A date (``YYYY-MM-DD``) or RFC 3339 date-time, as a UTC moment for ordering."""
+def _moment(text: str, field: str, errors: list[FieldError], *, end: bool = False) -> datetime | None:
+    """A date (a year, a month or a day) or an RFC 3339 date-time, as a UTC moment for ordering: a
+    date starts at its first day, or when it ``end``s a period, at its last ("until 1990" is all 1990)."""
     try:
-        if len(text) == len("YYYY-MM-DD"):
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        if PARTIAL_DATE.fullmatch(text):
+            return datetime.combine(parse_partial_date(text, last=end), datetime.min.time(), UTC)
         return parse_timestamp(text)
     except ValueError:
-        errors.append(FieldError(field, "must be a date (YYYY-MM-DD) or an RFC 3339 date-time"))
+        errors.append(FieldError(field, f"must be a date ({PARTIAL_DATE_WORDS}) or an RFC 3339 date-time"))
         return None
 
 
 def _check_period(values: DescriptorValues, errors: list[FieldError]) -> None:
     start = _moment(values.valid_from, "valid_from", errors) if values.valid_from else None
-    end = _moment(values.valid_to, "valid_to", errors) if values.valid_to else None
+    end = _moment(values.valid_to, "valid_to", errors, end=True) if values.valid_to else None
     if start is not None and end is not None and start > end:
         errors.append(FieldError("valid_to", "must not be before valid_from"))
 

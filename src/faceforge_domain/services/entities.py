@@ -23,7 +23,7 @@ from faceforge_domain.mergepatch import merge_patch
 from faceforge_domain.models import Entity, FieldDefinition
 from faceforge_domain.paging import Cursor, PageRequest, PageResult, page_of
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
-from faceforge_domain.queries import EntityQuery, KeysetPosition, fold
+from faceforge_domain.queries import EntityQuery, KeysetPosition, check_search, fold
 from faceforge_domain.services.soft_delete import SoftDelete
 from faceforge_domain.timefmt import format_timestamp
 
@@ -154,6 +154,16 @@ def _kept_trashed_thumbnail(current: Entity | None, values: EntityValues) -> str
     return current.trashed_thumbnail_asset_id
 
 
+MAX_TAG_SUGGESTIONS = 100
+
+
+class TagCount(msgspec.Struct, frozen=True, kw_only=True):
+    """A tag and how many live entities hold it."""
+
+    tag: str
+    count: int
+
+
 class EntityService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
@@ -207,6 +217,18 @@ class EntityService:
         if entity is None:
             raise NotFound("entity", entity_id)
         return entity
+
+    async def tag_suggestions(self, prefix: str = "", limit: int = 10) -> list[TagCount]:
+        """Tags starting with ``prefix`` (case-blind), each with its live entities, most used first."""
+        errors: list[FieldError] = []
+        if not 1 <= limit <= MAX_TAG_SUGGESTIONS:
+            errors.append(FieldError("limit", f"must be between 1 and {MAX_TAG_SUGGESTIONS}"))
+        check_search("prefix", prefix, errors)
+        if errors:
+            raise Invalid(errors)
+        async with self._uow.read() as uow:
+            found = await uow.entities.tag_counts(prefix.strip(), limit)
+        return [TagCount(tag=tag, count=count) for tag, count in found]
 
     async def search(self, query: EntityQuery, page: PageRequest) -> PageResult[Entity]:
         """One page; ``next_cursor`` continues right after its last row, however the set grows."""

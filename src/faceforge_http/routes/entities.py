@@ -13,7 +13,13 @@ from msgspec import Meta
 from faceforge_domain.errors import FieldError
 from faceforge_domain.models import Entity
 from faceforge_domain.queries import ENTITY_SORTS, SORT_ORDERS, EntityQuery
-from faceforge_domain.services.entities import MAX_ALIAS, MAX_DISPLAY_NAME, MAX_TAG
+from faceforge_domain.services.entities import (
+    MAX_ALIAS,
+    MAX_DISPLAY_NAME,
+    MAX_TAG,
+    MAX_TAG_SUGGESTIONS,
+    TagCount,
+)
 from faceforge_domain.text import NAME_PATTERN, SEARCH_PATTERN
 from faceforge_http.deps import EntityServiceDep
 from faceforge_http.envelope import Ok, Page, ok, page_out
@@ -223,3 +229,17 @@ class EntityController(Controller):
     )
     async def purge_entity(self, entities: EntityServiceDep, entity_id: RecordId) -> None:
         await entities.delete_forever(entity_id)
+
+
+@get(
+    "/entity-tags",
+    tags=["entities"],
+    operation_id="suggestEntityTags",
+    summary="Tags starting with a prefix (case-blind), each with its count of live entities",
+)
+async def entity_tags(
+    entities: EntityServiceDep,
+    prefix: FromQuery[str] = "",
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_TAG_SUGGESTIONS)] = 10,
+) -> Ok[list[TagCount]]:
+    return ok(await entities.tag_suggestions(prefix, limit))

@@ -1,13 +1,15 @@
-"""``POST /v1/assets/bulk-import``: start a bulk-import job after checking the folder."""
+"""``POST /v1/assets/bulk-import``: start a bulk-import job after checking the folder;
+``GET /v1/import-folders``: the folders that may be picked for one."""
 
 from __future__ import annotations
 
 import msgspec
-from litestar import Response, post
-from litestar.params import JSONBody
+from litestar import Response, get, post
+from litestar.params import FromQuery, JSONBody
 
+from faceforge_adapters.import_folders import FolderView
 from faceforge_domain.imports.models import JOB_TYPE, BulkImportInput
-from faceforge_http.deps import JobServiceDep
+from faceforge_http.deps import ImportFoldersDep, JobServiceDep
 from faceforge_http.envelope import Ok
 from faceforge_http.routes.jobs import JobOut, job_created
 
@@ -35,3 +37,19 @@ class BulkImportIn(BulkImportInput, kw_only=True, forbid_unknown_fields=True):
 async def bulk_import(jobs: JobServiceDep, data: JSONBody[BulkImportIn]) -> Response[Ok[JobOut]]:
     job = await jobs.create(JOB_TYPE, msgspec.to_builtins(data), created_by="api")
     return job_created(job)
+
+
+@get(
+    "/import-folders",
+    tags=["assets", "jobs"],
+    operation_id="listImportFolders",
+    summary="Folders on the server that may be imported from, one level at a time",
+    description=(
+        "Without path: the import roots (import.allowed_roots, or the home folder when none are set). "
+        "With path: its sub-folders, leaving out hidden folders, system folders, FaceForge's own folders "
+        "and links leading out of the roots; parent is null at a root. A path outside the roots (after "
+        "resolving .. and links) or inside a refused folder is a 403; one that is not a folder a 422."
+    ),
+)
+async def list_import_folders(import_folders: ImportFoldersDep, path: FromQuery[str] = "") -> Ok[FolderView]:
+    return Ok(data=await import_folders.browse(path or None))

@@ -23,8 +23,11 @@ from faceforge_adapters.resources import UI_STATIC, UI_TEMPLATES, resource_dir
 from faceforge_domain.errors import DomainError
 from faceforge_domain.imports.models import JOB_TYPE as IMPORT_JOB
 from faceforge_http.errors import STATUS_BY_CODE
+from faceforge_http.ui.fieldwords import type_name
+from faceforge_http.ui.jobwords import import_summary, progress_text
 from faceforge_http.ui.pages import PAGES
 from faceforge_http.ui.session import login, login_page, logout, require_login, root
+from faceforge_http.ui.sizes import file_size
 from faceforge_http.ui.trash import trash_page
 
 # No inline script or style anywhere: everything the pages run or wear comes from /ui/static.
@@ -38,17 +41,6 @@ UI_HEADERS = [
     ResponseHeader(name="Referrer-Policy", value="same-origin"),
     ResponseHeader(name="Cache-Control", value="no-store"),
 ]
-UNITS = ("bytes", "KB", "MB", "GB", "TB")
-
-
-def file_size(size: int | None) -> str:
-    """1536 -> '1.5 KB': sizes people read at a glance."""
-    if size is None:
-        return ""
-    value, unit = float(size), 0
-    while value >= 1024 and unit < len(UNITS) - 1:
-        value, unit = value / 1024, unit + 1
-    return f"{size} bytes" if unit == 0 else f"{value:.1f} {UNITS[unit]}"
 
 
 def when(stamp: str | None) -> str:
@@ -76,6 +68,9 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.filters["file_size"] = file_size
     env.filters["when"] = when
     env.filters["job_title"] = job_title
+    env.filters["progress_text"] = progress_text
+    env.filters["import_summary"] = import_summary
+    env.filters["type_name"] = type_name
     env.trim_blocks = True
     env.lstrip_blocks = True
 

@@ -19,6 +19,7 @@ from litestar.response import Template
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.errors import Invalid, NotFound
 from faceforge_domain.filetypes import INFERRED_KINDS
+from faceforge_domain.imports.models import JOB_TYPE as IMPORT_JOB
 from faceforge_domain.jobs.models import JOB_STATUSES
 from faceforge_domain.models import Asset, FieldDefinition, FieldType
 from faceforge_domain.paging import PageRequest
@@ -138,7 +139,7 @@ async def entities_page(
     sort = sort if sort in ENTITY_SORTS else "newest"
     sort_by, sort_order = ENTITY_SORTS[sort]
     tags = [t.strip() for t in tag.split(",") if t.strip()]
-    query = EntityQuery.build(sort_by=sort_by, sort_order=sort_order, q=q.strip() or None, tags=tags)
+    query = EntityQuery.build(sort_by=sort_by, sort_order=sort_order, q=q.strip() or None, tag_prefixes=tags)
     result = await entities.search(query, PageRequest(limit=PAGE_SIZE, offset=max(offset, 0)))
     params = {"q": q, "tag": tag, "sort": sort if sort != "newest" else ""}
     pictures = [(e.primary_thumbnail_asset_id, None) for e in result.items if e.primary_thumbnail_asset_id]
@@ -350,6 +351,7 @@ async def job_page(jobs: JobServiceDep, job_id: FromPath[str]) -> Template:
             "job": plain(job_out(job)),
             "log": [{"id": e.id, "level": e.level, "message": e.message} for e in log.items],
             "after_id": log.next_after_id,
+            "import_job": IMPORT_JOB,
         },
     )
 

@@ -111,7 +111,7 @@ def new_field(ui: UI, key: str, scope: str, field_type: str, **extra: str) -> No
 def test_custom_fields_and_descriptors_show_validation_messages(ui: UI) -> None:
     ui.sign_in()
     new_field(ui, "height_cm", "entity", "int", Minimum="30", Maximum="300")
-    new_field(ui, "hair", "descriptor", "enum", **{"Choices (for enum)": "red, brown"})
+    new_field(ui, "hair", "descriptor", "enum", **{"Choices (for a Choice field)": "red, brown"})
     ui.shot("fields")
     ann = create_entity(ui, "Cora")
 

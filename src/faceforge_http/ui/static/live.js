@@ -181,6 +181,29 @@
     return stamp ? `${stamp.slice(0, 10)} ${stamp.slice(11, 16)} UTC` : "";
   }
 
+  const UNITS = ["bytes", "KB", "MB", "GB", "TB"];
+
+  /* As the server's file_size: 1536 -> "1.5 KB". */
+  function fileSize(size) {
+    let value = size;
+    let unit = 0;
+    while (value >= 1024 && unit < UNITS.length - 1) {
+      value /= 1024;
+      unit += 1;
+    }
+    return unit === 0 ? `${size} bytes` : `${value.toFixed(1)} ${UNITS[unit]}`;
+  }
+
+  /* As the server's progress_text: the bar's percent, then files and bytes, "Stopped at" when cut short. */
+  function progressText(p, status) {
+    const parts = [];
+    if (p.percent !== null && p.percent !== undefined) parts.push(`${Math.trunc(p.percent)}%`);
+    if (p.total) parts.push(`${p.current || 0} of ${p.total} ${p.total === 1 ? "file" : "files"}`);
+    if (p.bytes_total) parts.push(`${fileSize(p.bytes_current || 0)} of ${fileSize(p.bytes_total)}`);
+    const text = parts.join(" · ");
+    return text && ["canceled", "failed"].includes(status) ? `Stopped at ${text}` : text;
+  }
+
   function showJob(job) {
     const status = document.getElementById("job-status");
     status.textContent = words(job.status);
@@ -191,7 +214,7 @@
     if (p.percent !== null && p.percent !== undefined) bar.value = p.percent;
     else if (job.status === "succeeded") bar.value = 100;
     document.getElementById("job-step").textContent = p.step || "";
-    document.getElementById("job-counts").textContent = p.total ? `${p.current || 0} of ${p.total}` : "";
+    document.getElementById("job-counts").textContent = progressText(p, job.status);
     const error = document.getElementById("job-error");
     error.hidden = !job.error;
     error.textContent = job.error ? job.error.message : "";
@@ -233,6 +256,7 @@
     source.addEventListener("end", (e) => {
       showJob(JSON.parse(e.data));
       source.close();
+      if (box.dataset.reloadAtEnd !== undefined) window.location.reload();  // the result in words
     });
   }
 

@@ -1,0 +1,18 @@
+/* Entity list: the tags starting with the word typed last, with counts. */
+(() => {
+  let timer = 0;
+  async function suggest(input) {
+    const words = input.value.split(",").map((w) => w.trim());
+    const typed = words.pop();
+    const found = await window.FaceForge.api("GET", `/v1/entity-tags?prefix=${encodeURIComponent(typed)}`);
+    if (found.ok) {
+      const before = words.filter((w) => w);
+      input.list.replaceChildren(...found.data.map((t) => new Option(`${t.tag} (${t.count})`, [...before, t.tag].join(", "))));
+    }
+  }
+  document.addEventListener("input", (event) => {
+    if (event.target.id !== "tag") return;
+    clearTimeout(timer);
+    timer = setTimeout(() => suggest(event.target), 150);
+  });
+})();
