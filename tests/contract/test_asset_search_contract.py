@@ -152,14 +152,18 @@ async def test_the_migration_indexes_assets_stored_before_it(tmp_path: Path) -> 
         await conn.close()
 
 
-async def search_plans(tmp_path: Path, q: str, stored: int) -> tuple[list[str], list[str]]:
-    """The query plans of a page and of its total for ``q``, over ``stored`` assets all named alike."""
+async def search_plans(tmp_path: Path, q: str, stored: int, *, analyzed: bool) -> tuple[str, str]:
+    """The query plans of a page and of its total for ``q``, over ``stored`` assets all named alike;
+    ``analyzed``: after ``ANALYZE`` (statistics can turn the planner to other plans)."""
     database = await Database.open(tmp_path / "core.sqlite3", FixedClock())
     try:
         units = SqliteUnitOfWorkFactory(database)
         async with units.write() as uow:
             await uow.assets.add_many([record(n, [f"holiday {n}.jpg"]) for n in range(stored)])
             await uow.commit()
+        if analyzed:
+            async with database.write() as conn:
+                await conn.execute("ANALYZE")
         query = AssetQuery.build(q=q, sort_by="taken_at", sort_order="desc")
         async with database.read() as conn:
             issued: list[str] = []
@@ -178,8 +182,11 @@ async def search_plans(tmp_path: Path, q: str, stored: int) -> tuple[list[str], 
         await database.close()
 
 
-async def test_a_narrow_search_reads_its_matches_and_counts_from_the_live_id_index(tmp_path: Path) -> None:
-    page, total = await search_plans(tmp_path, "holiday 1", stored=20)
+@pytest.mark.parametrize("analyzed", [False, True])
+async def test_a_narrow_search_reads_its_matches_and_counts_from_the_live_id_index(
+    tmp_path: Path, analyzed: bool
+) -> None:
+    page, total = await search_plans(tmp_path, "holiday 1", stored=20, analyzed=analyzed)
     assert "VIRTUAL TABLE INDEX" in page, page
     assert "(asset_id=?" in page, page
     assert "VIRTUAL TABLE INDEX" in total, total
@@ -187,14 +194,15 @@ async def test_a_narrow_search_reads_its_matches_and_counts_from_the_live_id_ind
     assert "SCAN assets" not in page + total
 
 
+@pytest.mark.parametrize("analyzed", [False, True])
 async def test_a_broad_search_walks_the_order_index_and_short_text_scans_only_documents(
-    tmp_path: Path,
+    tmp_path: Path, analyzed: bool
 ) -> None:
-    page, total = await search_plans(tmp_path, "holiday", stored=_NARROW + 1)
+    page, total = await search_plans(tmp_path, "holiday", stored=_NARROW + 1, analyzed=analyzed)
     assert "INDEX assets_live_taken" in page, page
     assert "TEMP B-TREE" not in page, page
     assert "COVERING INDEX assets_live_id (asset_id=?" in total, total
-    short_page, short_total = await search_plans(tmp_path / "short", "ho", stored=1)
+    short_page, short_total = await search_plans(tmp_path / "short", "ho", stored=1, analyzed=analyzed)
     assert "INDEX assets_live_taken" in short_page, short_page
     assert "SCAN d" in short_page, short_page
     assert "COVERING INDEX assets_live_id (asset_id=?" in short_total, short_total

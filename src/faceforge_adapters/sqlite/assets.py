@@ -135,7 +135,8 @@ class SqliteAssetRepository:
     async def find(
         self, query: AssetQuery, *, limit: int, offset: int = 0, after: AssetPosition | None = None
     ) -> list[Asset]:
-        where, params = _where(query, walk_order=await self._broad_search(query))
+        walk_order = await self._broad_search(query)
+        where, params = _where(query, walk_order=walk_order)
         column = _SORT_COLUMNS[query.sort_by]
         direction = "DESC" if query.sort_order == "desc" else "ASC"
         if after is not None:
@@ -143,7 +144,8 @@ class SqliteAssetRepository:
             where.append(condition)
             params += values
         order = f"{column} {direction}, asset_id {direction}"
-        sql = f"SELECT {_COLUMNS} FROM assets{_clause(where)} ORDER BY {order} LIMIT ? OFFSET ?"
+        source = "assets" if walk_order else _source(query)
+        sql = f"SELECT {_COLUMNS} FROM {source}{_clause(where)} ORDER BY {order} LIMIT ? OFFSET ?"
         async with self._conn.execute(sql, (*params, limit, offset)) as cursor:
             rows = await cursor.fetchall()
         return [ROWS.from_row(row) for row in rows]
@@ -165,12 +167,8 @@ class SqliteAssetRepository:
         if query.camera is not None and query.taken_after is None and query.taken_before is None:
             return await self._count_camera(query, query.camera)
         where, params = _where(query)
-        source = "assets"
-        if query.q is not None and not query.include_deleted and query.hides_previews:
-            # Each match's live test from the narrow partial index: the planner would take the key's
-            # own index and read every wide row.
-            source = "assets INDEXED BY assets_live_id"
-        async with self._conn.execute(f"SELECT count(*) FROM {source}{_clause(where)}", params) as cursor:
+        sql = f"SELECT count(*) FROM {_source(query)}{_clause(where)}"
+        async with self._conn.execute(sql, params) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
@@ -334,6 +332,15 @@ def _search(q: str) -> str:
             f"ON d.doc_id = s.rowid WHERE asset_search MATCH ? AND {_BODY_LIKE})"
         )
     return f"asset_id IN (SELECT d.asset_id FROM asset_search_docs AS d WHERE {_BODY_LIKE})"
+
+
+def _source(query: AssetQuery) -> str:
+    """A live list's search tests its matches in the narrow ``assets_live_id`` index (0017): left to
+    itself, the planner takes the key's own index and reads each wide row, or (with statistics) walks
+    a whole order index for a handful of matches."""
+    if query.q is not None and not query.include_deleted and query.hides_previews:
+        return "assets INDEXED BY assets_live_id"
+    return "assets"
 
 
 def _phrase(q: str) -> str:

@@ -46,10 +46,14 @@ WHEN new.filenames IS NOT old.filenames
     WHERE asset_id = new.asset_id;
 END;
 
--- A search's total: each match's live-list test from this narrow index, not from the wide row (it holds
--- the condition's own columns too: SQLite 3.40 reads a row for columns named only in the index's WHERE).
+-- A search's matches tested against the live-list condition in this narrow index, not in the wide rows
+-- (it holds the condition's own columns too: SQLite 3.40 reads a row for columns named only in the
+-- index's WHERE). `asset_id IS NOT NULL` (implied by the search's `asset_id IN (...)`) keeps it out of
+-- every other list's plans: without it, the planner counted has_location=true through it, reading
+-- every row.
 CREATE INDEX assets_live_id ON assets (asset_id, deleted_at, kind, derived_from_asset_id)
-    WHERE deleted_at IS NULL AND NOT (kind = 'image.thumbnail' AND derived_from_asset_id IS NOT NULL);
+    WHERE deleted_at IS NULL AND NOT (kind = 'image.thumbnail' AND derived_from_asset_id IS NOT NULL)
+    AND asset_id IS NOT NULL;
 
 INSERT INTO asset_search_docs (asset_id, body)
 SELECT asset_id,
