@@ -204,5 +204,5 @@ async def test_a_broad_search_walks_the_order_index_and_short_text_scans_only_do
     assert "COVERING INDEX assets_live_id (asset_id=?" in total, total
     short_page, short_total = await search_plans(tmp_path / "short", "ho", stored=1, analyzed=analyzed)
     assert "INDEX assets_live_taken" in short_page, short_page
-    assert "SCAN d" in short_page, short_page
+    assert "SEARCH d USING INDEX sqlite_autoindex_asset_search_docs_1 (asset_id=?)" in short_page, short_page
     assert "COVERING INDEX assets_live_id (asset_id=?" in short_total, short_total

@@ -279,8 +279,9 @@ def _escape_like(text: str) -> str:
 
 
 def _where(query: AssetQuery, *, walk_order: bool = False) -> tuple[list[str], list[object]]:
-    """SQL conditions for a checked query; values are always bound. ``walk_order``: the search's
-    matches are only tested against rows (never looked up), so the order's index drives the page."""
+    """SQL conditions for a checked query; values are always bound. ``walk_order``: each row the order's
+    index yields is tested against its own search document (one key lookup), so a broad search's page
+    stops after its first matches instead of gathering them all."""
     where: list[str] = []
     params: list[object] = []
     if not query.include_deleted:
@@ -299,8 +300,12 @@ def _where(query: AssetQuery, *, walk_order: bool = False) -> tuple[list[str], l
         where.append("asset_id IN (SELECT asset_id FROM entity_assets WHERE entity_id = ?)")
         params.append(query.entity_id)
     if query.q is not None:
-        where.append(("+" if walk_order else "") + _search(query.q))
-        params += _search_values(query.q)
+        if walk_order:
+            where.append(_OWN_DOCUMENT)
+            params.append(_like(query.q))
+        else:
+            where.append(_search(query.q))
+            params += _search_values(query.q)
     if query.camera is not None:
         where.append("(facts_camera_make = ? OR facts_camera_model = ?)")  # NOCASE columns
         params += [query.camera, query.camera]
@@ -318,6 +323,10 @@ def _where(query: AssetQuery, *, walk_order: bool = False) -> tuple[list[str], l
 # The search documents (migration 0017) hold each asset's names, make and model, one per line; a search
 # text has no line break, so the body's LIKE is exactly the ``q`` rule (ASCII case ignored).
 _BODY_LIKE = "d.body LIKE ? ESCAPE '\\'"
+# A row's own search document matches (one key lookup): how a broad search tests the rows it walks.
+_OWN_DOCUMENT = (
+    f"EXISTS (SELECT 1 FROM asset_search_docs AS d WHERE d.asset_id = assets.asset_id AND {_BODY_LIKE})"
+)
 # Up to this many candidates, a page reads each match and sorts them; beyond, it walks the order's index.
 _NARROW = 2_000
 
@@ -348,9 +357,12 @@ def _phrase(q: str) -> str:
     return '"' + q.replace('"', '""') + '"'
 
 
+def _like(q: str) -> str:
+    return "%" + _escape_like(q) + "%"
+
+
 def _search_values(q: str) -> list[object]:
-    pattern = "%" + _escape_like(q) + "%"
-    return [_phrase(q), pattern] if len(q) >= TRIGRAM else [pattern]
+    return [_phrase(q), _like(q)] if len(q) >= TRIGRAM else [_like(q)]
 
 
 def _after(column: str, descending: bool, after: AssetPosition) -> tuple[str, list[object]]:
