@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from units_support import BACKENDS, units_for
 
-from faceforge_adapters.sqlite.assets import _NARROW, SqliteAssetRepository
+from faceforge_adapters.sqlite.assets import NARROW_SEARCH, SqliteAssetRepository
 from faceforge_adapters.sqlite.database import Database, open_connection
 from faceforge_adapters.sqlite.migrate import migrate, shipped_migrations
 from faceforge_adapters.sqlite.rows import to_json
@@ -198,7 +198,7 @@ async def test_a_narrow_search_reads_its_matches_and_counts_from_the_live_id_ind
 async def test_a_broad_search_walks_the_order_index_and_short_text_scans_only_documents(
     tmp_path: Path, analyzed: bool
 ) -> None:
-    page, total = await search_plans(tmp_path, "holiday", stored=_NARROW + 1, analyzed=analyzed)
+    page, total = await search_plans(tmp_path, "holiday", stored=NARROW_SEARCH + 1, analyzed=analyzed)
     assert "INDEX assets_live_taken" in page, page
     assert "TEMP B-TREE" not in page, page
     assert "COVERING INDEX assets_live_id (asset_id=?" in total, total

@@ -159,9 +159,9 @@ class SqliteAssetRepository:
         if len(query.q) < TRIGRAM:
             return True
         sql = "SELECT count(*) FROM (SELECT 1 FROM asset_search WHERE asset_search MATCH ? LIMIT ?)"
-        async with self._conn.execute(sql, (_phrase(query.q), _NARROW + 1)) as cursor:
+        async with self._conn.execute(sql, (_phrase(query.q), NARROW_SEARCH + 1)) as cursor:
             row = await cursor.fetchone()
-        return row is not None and int(row[0]) > _NARROW
+        return row is not None and int(row[0]) > NARROW_SEARCH
 
     async def count(self, query: AssetQuery) -> int:
         if query.camera is not None and query.taken_after is None and query.taken_before is None:
@@ -328,7 +328,7 @@ _OWN_DOCUMENT = (
     f"EXISTS (SELECT 1 FROM asset_search_docs AS d WHERE d.asset_id = assets.asset_id AND {_BODY_LIKE})"
 )
 # Up to this many candidates, a page reads each match and sorts them; beyond, it walks the order's index.
-_NARROW = 2_000
+NARROW_SEARCH = 2_000
 
 
 def _search(q: str) -> str:
