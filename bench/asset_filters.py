@@ -127,6 +127,7 @@ CASES: list[tuple[str, dict[str, object]]] = [
     ("has_location=false", {"has_location": False}),
     ("q=sony (camera or name)", {"q": "sony"}),
     ("q=IMG_0500 (name)", {"q": "IMG_0500"}),
+    ("q=ny (2 characters: no trigram)", {"q": "ny"}),
     ("sort taken_at desc", {"sort_by": "taken_at", "sort_order": "desc"}),
     ("sort taken_at asc", {"sort_by": "taken_at"}),
     ("sort filename", {"sort_by": "filename"}),

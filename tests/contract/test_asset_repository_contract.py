@@ -5,6 +5,7 @@ and not-found rules are exercised too."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import msgspec
@@ -14,13 +15,15 @@ from units_support import BACKENDS, units_for
 from faceforge_adapters.memory import InMemoryBlobStore
 from faceforge_adapters.sqlite.assets import SqliteAssetRepository
 from faceforge_adapters.sqlite.database import Database
+from faceforge_adapters.sqlite.uow import SqliteUnitOfWorkFactory
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.clock import FixedClock
 from faceforge_domain.content_check import MAX_ITEMS, ContentClaim
 from faceforge_domain.errors import Invalid, NotFound
 from faceforge_domain.events import EventFilter
+from faceforge_domain.facts import AssetFacts
 from faceforge_domain.metadata import MetadataOutcome, MetadataState, exiftool_entry
-from faceforge_domain.models import Asset, Entity
+from faceforge_domain.models import Asset, Entity, StorageLocation
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.ports import UnitOfWorkFactory
 from faceforge_domain.services.assets import AssetService, IngestOptions
@@ -192,11 +195,18 @@ async def test_batch_reads_and_writes_match_one_by_one(svc: Services, tmp_path: 
 
 
 async def query_plans(
-    tmp_path: Path, lookups: Callable[[SqliteAssetRepository], Awaitable[object]], table: str
+    tmp_path: Path,
+    lookups: Callable[[SqliteAssetRepository], Awaitable[object]],
+    table: str,
+    *,
+    analyzed: bool = False,
 ) -> list[list[str]]:
-    """The query plan of each statement on ``table`` that ``lookups`` issues against a real database."""
+    """The query plan of each statement on ``table`` that ``lookups`` issues against a real database;
+    ``analyzed``: after ``ANALYZE`` of a library of varied assets (statistics change the planner's mind)."""
     database = await Database.open(tmp_path / "core.sqlite3", FixedClock())
     try:
+        if analyzed:
+            await analyze_a_library(database)
         async with database.read() as conn:
             issued: list[str] = []
             await conn.set_trace_callback(issued.append)
@@ -210,6 +220,43 @@ async def query_plans(
             return plans
     finally:
         await database.close()
+
+
+async def analyze_a_library(database: Database) -> None:
+    """600 assets, a fifth of them in the trash, with varied facts (two thirds without a position,
+    six cameras, most dated), then ``ANALYZE``: statistics like a real library's."""
+    assets = []
+    for n in range(600):
+        sha = f"{n + 1:064x}"
+        facts = AssetFacts(
+            camera_make=f"Make {n % 6}",
+            camera_model=f"Model {n % 6}",
+            taken_at=None if n % 7 == 0 else datetime(2020, 1, 1, tzinfo=UTC) + timedelta(hours=n),
+            latitude=1.0 if n % 3 == 0 else None,
+            longitude=1.0 if n % 3 == 0 else None,
+        )
+        moment = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=n)
+        assets.append(
+            Asset(
+                asset_id=sha,
+                kind="image.original",
+                mime_type="image/jpeg",
+                size_bytes=n,
+                filename=f"IMG_{n}.jpg",
+                filenames=[f"IMG_{n}.jpg"],
+                storage=StorageLocation(provider="fs", key=sha),
+                facts=facts,
+                created_at=moment,
+                updated_at=moment,
+                deleted_at=moment if n % 5 == 0 else None,
+            )
+        )
+    units = SqliteUnitOfWorkFactory(database)
+    async with units.write() as uow:
+        await uow.assets.add_many(assets)
+        await uow.commit()
+    async with database.write() as conn:
+        await conn.execute("ANALYZE")
 
 
 async def test_a_full_pre_check_batch_is_one_indexed_query(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 import aiosqlite
 import msgspec
 
-from faceforge_adapters.sqlite.entities import ENTITY_COLUMNS
+from faceforge_adapters.sqlite.entities import ENTITY_COLUMNS, TRIGRAM
 from faceforge_adapters.sqlite.entities import ROWS as ENTITY_ROWS
 from faceforge_adapters.sqlite.rows import RowCodec, from_json, to_json, to_ts
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
@@ -135,7 +135,8 @@ class SqliteAssetRepository:
     async def find(
         self, query: AssetQuery, *, limit: int, offset: int = 0, after: AssetPosition | None = None
     ) -> list[Asset]:
-        where, params = _where(query)
+        walk_order = await self._broad_search(query)
+        where, params = _where(query, walk_order=walk_order)
         column = _SORT_COLUMNS[query.sort_by]
         direction = "DESC" if query.sort_order == "desc" else "ASC"
         if after is not None:
@@ -143,16 +144,31 @@ class SqliteAssetRepository:
             where.append(condition)
             params += values
         order = f"{column} {direction}, asset_id {direction}"
-        sql = f"SELECT {_COLUMNS} FROM assets{_clause(where)} ORDER BY {order} LIMIT ? OFFSET ?"
+        source = "assets" if walk_order else _source(query)
+        sql = f"SELECT {_COLUMNS} FROM {source}{_clause(where)} ORDER BY {order} LIMIT ? OFFSET ?"
         async with self._conn.execute(sql, (*params, limit, offset)) as cursor:
             rows = await cursor.fetchall()
         return [ROWS.from_row(row) for row in rows]
+
+    async def _broad_search(self, query: AssetQuery) -> bool:
+        """Whether a page should walk its order's index and keep the rows among the matches (a broad
+        search fills a page within its first rows) rather than read every match and sort them (a narrow
+        one). A text too short for the index is taken as broad."""
+        if query.q is None:
+            return False
+        if len(query.q) < TRIGRAM:
+            return True
+        sql = "SELECT count(*) FROM (SELECT 1 FROM asset_search WHERE asset_search MATCH ? LIMIT ?)"
+        async with self._conn.execute(sql, (_phrase(query.q), NARROW_SEARCH + 1)) as cursor:
+            row = await cursor.fetchone()
+        return row is not None and int(row[0]) > NARROW_SEARCH
 
     async def count(self, query: AssetQuery) -> int:
         if query.camera is not None and query.taken_after is None and query.taken_before is None:
             return await self._count_camera(query, query.camera)
         where, params = _where(query)
-        async with self._conn.execute(f"SELECT count(*) FROM assets{_clause(where)}", params) as cursor:
+        sql = f"SELECT count(*) FROM {_source(query)}{_clause(where)}"
+        async with self._conn.execute(sql, params) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
@@ -262,8 +278,10 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _where(query: AssetQuery) -> tuple[list[str], list[object]]:
-    """SQL conditions for a checked query; values are always bound."""
+def _where(query: AssetQuery, *, walk_order: bool = False) -> tuple[list[str], list[object]]:
+    """SQL conditions for a checked query; values are always bound. ``walk_order``: each row the order's
+    index yields is tested against its own search document (one key lookup), so a broad search's page
+    stops after its first matches instead of gathering them all."""
     where: list[str] = []
     params: list[object] = []
     if not query.include_deleted:
@@ -282,11 +300,12 @@ def _where(query: AssetQuery) -> tuple[list[str], list[object]]:
         where.append("asset_id IN (SELECT asset_id FROM entity_assets WHERE entity_id = ?)")
         params.append(query.entity_id)
     if query.q is not None:
-        where.append(
-            "(facts_camera_make LIKE ? ESCAPE '\\' OR facts_camera_model LIKE ? ESCAPE '\\' OR "
-            "EXISTS (SELECT 1 FROM json_each(assets.filenames) n WHERE n.value LIKE ? ESCAPE '\\'))"
-        )
-        params += ["%" + _escape_like(query.q) + "%"] * 3
+        if walk_order:
+            where.append(_OWN_DOCUMENT)
+            params.append(_like(query.q))
+        else:
+            where.append(_search(query.q))
+            params += _search_values(query.q)
     if query.camera is not None:
         where.append("(facts_camera_make = ? OR facts_camera_model = ?)")  # NOCASE columns
         params += [query.camera, query.camera]
@@ -299,6 +318,51 @@ def _where(query: AssetQuery) -> tuple[list[str], list[object]]:
     if query.has_location is not None:
         where.append(f"facts_latitude IS {'NOT ' if query.has_location else ''}NULL")
     return where, params
+
+
+# The search documents (migration 0017) hold each asset's names, make and model, one per line; a search
+# text has no line break, so the body's LIKE is exactly the ``q`` rule (ASCII case ignored).
+_BODY_LIKE = "d.body LIKE ? ESCAPE '\\'"
+# A row's own search document matches (one key lookup): how a broad search tests the rows it walks.
+_OWN_DOCUMENT = (
+    f"EXISTS (SELECT 1 FROM asset_search_docs AS d WHERE d.asset_id = assets.asset_id AND {_BODY_LIKE})"
+)
+# Up to this many candidates, a page reads each match and sorts them; beyond, it walks the order's index.
+NARROW_SEARCH = 2_000
+
+
+def _search(q: str) -> str:
+    """``q`` of 3+ characters: the trigram index finds candidates (it folds case beyond ASCII) and the
+    body's LIKE keeps the exact matches. Shorter: no trigram to look up, so the narrow documents are
+    scanned (never the wide asset rows)."""
+    if len(q) >= TRIGRAM:
+        return (
+            "asset_id IN (SELECT d.asset_id FROM asset_search AS s JOIN asset_search_docs AS d "
+            f"ON d.doc_id = s.rowid WHERE asset_search MATCH ? AND {_BODY_LIKE})"
+        )
+    return f"asset_id IN (SELECT d.asset_id FROM asset_search_docs AS d WHERE {_BODY_LIKE})"
+
+
+def _source(query: AssetQuery) -> str:
+    """A live list's search tests its matches in the narrow ``assets_live_id`` index (0017): left to
+    itself, the planner takes the key's own index and reads each wide row, or (with statistics) walks
+    a whole order index for a handful of matches."""
+    if query.q is not None and not query.include_deleted and query.hides_previews:
+        return "assets INDEXED BY assets_live_id"
+    return "assets"
+
+
+def _phrase(q: str) -> str:
+    """``q`` as one FTS5 string: the trigram index matches it as a substring, whatever it holds."""
+    return '"' + q.replace('"', '""') + '"'
+
+
+def _like(q: str) -> str:
+    return "%" + _escape_like(q) + "%"
+
+
+def _search_values(q: str) -> list[object]:
+    return [_phrase(q), _like(q)] if len(q) >= TRIGRAM else [_like(q)]
 
 
 def _after(column: str, descending: bool, after: AssetPosition) -> tuple[str, list[object]]:
