@@ -320,7 +320,7 @@ def _where(query: AssetQuery, *, walk_order: bool = False) -> tuple[list[str], l
     return where, params
 
 
-# The search documents (migration 0017) hold each asset's names, make and model, one per line; a search
+# The search documents (migration 0015) hold each asset's names, make and model, one per line; a search
 # text has no line break, so the body's LIKE is exactly the ``q`` rule (ASCII case ignored).
 _BODY_LIKE = "d.body LIKE ? ESCAPE '\\'"
 # A row's own search document matches (one key lookup): how a broad search tests the rows it walks.
@@ -344,7 +344,7 @@ def _search(q: str) -> str:
 
 
 def _source(query: AssetQuery) -> str:
-    """A live list's search tests its matches in the narrow ``assets_live_id`` index (0017): left to
+    """A live list's search tests its matches in the narrow ``assets_live_id`` index (0015): left to
     itself, the planner takes the key's own index and reads each wide row, or (with statistics) walks
     a whole order index for a handful of matches."""
     if query.q is not None and not query.include_deleted and query.hides_previews:
