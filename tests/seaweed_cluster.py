@@ -161,6 +161,7 @@ class SeaweedCluster:
                 "-dataCenter=dc1",
                 "-rack=rack1",
                 "-preStopSeconds=0",
+                "-volume.allowUntrustedRemoteEndpoints",
             )
         self._spawn(
             "filer",
@@ -221,6 +222,24 @@ class SeaweedCluster:
         proc = self.procs[f"volume{index}"]
         proc.kill()
         proc.wait(10)
+
+    def shell(self, *commands: str) -> str:
+        """Run ``weed shell`` commands against the master (under its admin lock); their output."""
+        script = "\n".join(["lock", *commands, "unlock", ""])
+        done = subprocess.run(
+            [*die_with_parent(), str(self.weed), "shell", f"-master={LOOPBACK}:{self.ports.master}"],
+            input=script,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return done.stdout
+
+    def under_replicated(self) -> list[str]:
+        """Volumes with fewer copies than their replication asks (``volume.fix.replication``, dry run)."""
+        report = self.shell("volume.fix.replication")
+        return [line for line in report.splitlines() if "under replicated" in line]
 
     def volume_bytes(self, index: int) -> int:
         return sum(p.stat().st_size for p in self.volume_dir(index).glob("*.dat"))

@@ -217,10 +217,12 @@ async def test_a_volume_server_killed_during_ranged_downloads_loses_nothing(
     for index in range(6):
         data = os.urandom(10 * MIB + index)
         stored[await upload(client, auth, data, f"clip{index}.bin")] = data
+    killed = -1
     ranges = [(start, start + 777_777) for start in range(0, 9 * MIB, MIB)]
     for round_number in range(4):
         if round_number == 2:  # the server holding the most data, mid-way through the reads
-            seaweed_cluster.kill_volume(max(range(3), key=seaweed_cluster.volume_bytes))
+            killed = max(range(3), key=seaweed_cluster.volume_bytes)
+            seaweed_cluster.kill_volume(killed)
         for asset_id, data in stored.items():
             for start, end in ranges:
                 assert await download(client, auth, asset_id, start, end) == data[start : end + 1]
@@ -231,3 +233,12 @@ async def test_a_volume_server_killed_during_ranged_downloads_loses_nothing(
     after_id = await upload(client, auth, after, "after.bin")
     assert await stored_on_cluster(core, seaweed_cluster, after_id)
     assert await download(client, auth, after_id, 5, 10) == after[5:11]
+    stored[after_id] = after
+
+    # Re-replicate onto the two servers left, then lose a second one: every byte is still there.
+    assert seaweed_cluster.under_replicated() != []
+    seaweed_cluster.shell("volume.fix.replication -apply")
+    assert seaweed_cluster.under_replicated() == []
+    seaweed_cluster.kill_volume(next(i for i in range(3) if i != killed))
+    for asset_id in stored:
+        assert sha256(await download(client, auth, asset_id)) == asset_id
