@@ -11,6 +11,7 @@ import pytest
 
 from faceforge_adapters.bootstrap import Core, bootstrap
 from faceforge_http.app import create_app
+from seaweed_cluster import seaweed_cluster  # noqa: F401  (a real SeaweedFS cluster, for every layer)
 from seaweed_fixtures import seaweed, seaweed_factory  # noqa: F401  (a real weed, for every layer)
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
