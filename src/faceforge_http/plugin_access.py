@@ -100,6 +100,7 @@ MATRIX: dict[str, Rule] = {
     "/relationships/{relationship_id}": entities(),
     "/relationships/{relationship_id}/restore": entities(),
     "/relation-types": entities(),
+    "/entity-tags": entities(),
     "/entities/{entity_id}/assets": grants(read=(p.ASSETS_READ,)),
     "/entities/{entity_id}/assets/{asset_id}/link": grants(write=(p.ASSETS_WRITE,)),
     "/entities/{entity_id}/assets/{asset_id}/unlink": grants(write=(p.ASSETS_WRITE,)),
@@ -135,8 +136,9 @@ MATRIX: dict[str, Rule] = {
     "/plugins/{plugin_id}/config": own_plugin(writes=False),  # changing its own config is the user's call
     "/plugins/{plugin_id}/{rest}": own_plugin(writes=True),  # its own route namespace
 }
-# Install token only, on purpose: /system/info, /admin/*, /assets/bulk-import and /backups (server
-# folders are the user's), /plugins (others' manifests), /plugins/rescan, /plugins/{id}/enable|disable|token.
+# Install token only, on purpose: /system/info, /admin/*, /assets/bulk-import, /import-folders and
+# /backups (server folders are the user's), /plugins (others' manifests), /plugins/rescan,
+# /plugins/{id}/enable|disable|token.
 
 
 def plugin_need(
