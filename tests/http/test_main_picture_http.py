@@ -14,7 +14,6 @@ from PIL import Image
 
 from faceforge_adapters.bootstrap import Core
 from faceforge_domain.services.assets import IngestOptions
-from faceforge_http.app import create_app
 
 pytestmark = pytest.mark.anyio
 
@@ -23,16 +22,6 @@ def one_pixel_png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (1, 1), (40, 120, 200)).save(out, "PNG")
     return out.getvalue()
-
-
-@pytest.fixture
-async def ui(core: Core) -> AsyncIterator[httpx.AsyncClient]:
-    """A signed-in browser stand-in; API calls carry the CSRF header as the page's script does."""
-    transport = httpx.ASGITransport(app=create_app(core))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
-        assert (await client.post("/ui/login", data={"token": core.install_token})).status_code == 303
-        client.headers["X-FaceForge-CSRF"] = client.cookies["ff_csrf"]
-        yield client
 
 
 async def one_chunk(data: bytes) -> AsyncIterator[bytes]:

@@ -12,20 +12,9 @@ from PIL import Image
 
 from faceforge_adapters.bootstrap import Core
 from faceforge_domain.services.assets import IngestOptions
-from faceforge_http.app import create_app
 
 pytestmark = pytest.mark.anyio
 MISSING = "0" * 64
-
-
-@pytest.fixture
-async def ui(core: Core) -> AsyncIterator[httpx.AsyncClient]:
-    """Signed in as the browser is; API calls carry the CSRF header as the page's script does."""
-    transport = httpx.ASGITransport(app=create_app(core))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
-        assert (await client.post("/ui/login", data={"token": core.install_token})).status_code == 303
-        client.headers["X-FaceForge-CSRF"] = client.cookies["ff_csrf"]
-        yield client
 
 
 async def picture(core: Core, colour: tuple[int, int, int]) -> str:

@@ -13,23 +13,12 @@ import pytest
 from faceforge_adapters.bootstrap import Core
 from faceforge_domain.facts import AssetFacts
 from faceforge_domain.services.assets import IngestOptions
-from faceforge_http.app import create_app
 from faceforge_http.ui.facts import detail_lines, duration_text, map_link, taken_text
 
 pytestmark = pytest.mark.anyio
 needs_exiftool = pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool is not installed")
 # tests/conftest.py:EXIFTOOL_SAMPLES (the bare name "conftest" is ambiguous from a layer folder)
 EXIFTOOL_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "exiftool-samples"
-
-
-@pytest.fixture
-async def ui(core: Core) -> AsyncIterator[httpx.AsyncClient]:
-    """A signed-in browser stand-in running the app in the test's event loop (where Core lives)."""
-    transport = httpx.ASGITransport(app=create_app(core))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
-        response = await client.post("/ui/login", data={"token": core.install_token})
-        assert response.status_code == 303
-        yield client
 
 
 async def ingest_sample(core: Core, name: str) -> str:

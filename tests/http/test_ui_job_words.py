@@ -4,27 +4,17 @@ canceled job showing how far it got (never 100%)."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from faceforge_adapters.bootstrap import Core
 from faceforge_domain.jobs.models import JobError, Progress
-from faceforge_http.app import create_app
 from faceforge_http.ui.jobwords import import_summary, progress_text
 
 pytestmark = pytest.mark.anyio
 EXTERNAL = "testplug.work"
 MB = 1024 * 1024
-
-
-@pytest.fixture
-async def ui(core: Core) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(core))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
-        assert (await client.post("/ui/login", data={"token": core.install_token})).status_code == 303
-        yield client
 
 
 def test_the_text_gives_the_bars_percent_with_files_and_bytes() -> None:

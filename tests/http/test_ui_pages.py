@@ -14,7 +14,6 @@ from PIL import Image
 from faceforge_adapters.bootstrap import Core
 from faceforge_domain.imports.models import JOB_TYPE as IMPORT_JOB
 from faceforge_domain.services.assets import IngestOptions
-from faceforge_http.app import create_app
 from faceforge_http.ui import file_size, job_title, when
 from faceforge_http.ui.pages import PAGE_SIZE
 
@@ -31,16 +30,6 @@ def one_pixel_png() -> bytes:
 
 
 PNG_1PX = one_pixel_png()
-
-
-@pytest.fixture
-async def ui(core: Core) -> AsyncIterator[httpx.AsyncClient]:
-    """A signed-in browser stand-in running the app in the test's event loop (where Core lives)."""
-    transport = httpx.ASGITransport(app=create_app(core))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
-        response = await client.post("/ui/login", data={"token": core.install_token})
-        assert response.status_code == 303
-        yield client
 
 
 async def one_chunk(data: bytes) -> AsyncIterator[bytes]:

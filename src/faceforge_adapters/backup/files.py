@@ -10,7 +10,6 @@ renamed into place.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -18,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from faceforge_adapters.storage.filesystem import storage_error
+from faceforge_adapters.storage.filesystem import fsync_dir, storage_error
 from faceforge_domain.ids import ContentHasher
 
 O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation in os.write
@@ -36,15 +35,6 @@ def _find_syncfs() -> Callable[[int], int] | None:
 
 
 SYNCFS = _find_syncfs()
-
-
-def fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # Windows cannot open a directory to fsync it
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def sync_all(root: Path, files: Sequence[Path], folders: Sequence[Path] = ()) -> None:

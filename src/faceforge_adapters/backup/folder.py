@@ -31,10 +31,10 @@ from typing import IO
 import anyio
 import msgspec
 
-from faceforge_adapters.backup.files import HashingWriter, fsync_dir, rename_into, sync_all, write_atomically
+from faceforge_adapters.backup.files import HashingWriter, rename_into, sync_all, write_atomically
 from faceforge_adapters.imports import SYSTEM_FOLDER, fences_for
 from faceforge_adapters.joblease import try_lock, unlock
-from faceforge_adapters.storage.filesystem import READ_CHUNK, content_key, read_range
+from faceforge_adapters.storage.filesystem import READ_CHUNK, content_key, fsync_dir, read_range
 from faceforge_domain.backup.models import DATABASE_FILE, FORMAT_VERSION, DatabaseCopy, Manifest
 from faceforge_domain.backup.ports import Digest
 from faceforge_domain.errors import Conflict, DigestMismatch, Forbidden, Invalid, NotFound

@@ -19,12 +19,13 @@ from pathlib import Path
 
 import anyio
 
-from faceforge_adapters.backup.files import HashingWriter, fsync_dir, rename_into
+from faceforge_adapters.backup.files import HashingWriter, rename_into
 from faceforge_adapters.backup.folder import FolderBackupTargets
 from faceforge_adapters.bootstrap import build_core
 from faceforge_adapters.config import ENV_PREFIX, write_json_atomically
 from faceforge_adapters.home import fixed_paths
 from faceforge_adapters.sqlite.migrate import shipped_migrations
+from faceforge_adapters.storage.filesystem import fsync_dir
 from faceforge_domain.backup.models import FORMAT_VERSION, Manifest
 from faceforge_domain.backup.ports import BackupTarget
 from faceforge_domain.backup.restore import Progress, RestoreResult

@@ -46,7 +46,8 @@ def local_paths(store: FilesystemBlobStore | None) -> Callable[[StorageLocation]
     return local_path
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file in ``path`` durable (its entry is in the folder's own data)."""
     with contextlib.suppress(OSError):  # Windows cannot open a directory to fsync it
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -262,7 +263,7 @@ class FilesystemBlobStore:
             return
         final.parent.mkdir(parents=True, exist_ok=True)
         os.link(source, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
 
     @staticmethod
     def _publish(tmp: Path, final: Path) -> None:
@@ -276,7 +277,7 @@ class FilesystemBlobStore:
         except FileNotFoundError:  # the first file under this prefix
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
 
     def open_range(
         self, location: StorageLocation, start: int = 0, end: int | None = None

@@ -254,6 +254,7 @@ async def assets_page(
         "kinds": INFERRED_KINDS,  # suggestions only: kinds are free-form
         "assets": [],
         "errors": [],
+        "uploads": upload_settings,
     }
     try:
         query = AssetQuery.build(
@@ -277,7 +278,6 @@ async def assets_page(
         "filtered": any(v for k, v in params.items() if k != "sort"),
         "paging": paging(result.total, result.offset, PAGE_SIZE, params),
         "undo": await asset_undo(assets, deleted) if deleted else None,
-        "uploads": upload_settings,
     }
     return Template("assets.html", context=context)
 
