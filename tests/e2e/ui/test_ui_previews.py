@@ -70,7 +70,7 @@ def test_every_sample_with_a_picture_shows_its_preview_never_the_original(
         tab.go(f"/ui/assets?offset={offset}")
         page.wait_for_load_state("networkidle")
         for row in page.locator("table.list tbody tr").all():
-            name = row.locator("td").nth(1).inner_text()
+            name = row.locator('td a[href^="/ui/assets/"]').inner_text()
             image = row.locator("img")
             if image.count():
                 shown[name] = str(image.get_attribute("src"))
