@@ -5,26 +5,13 @@ restored from the Trash page at once."""
 from __future__ import annotations
 
 import hashlib
-import json
-import urllib.request
 import zipfile
 from pathlib import Path
 
 from playwright.sync_api import expect
-from ui_support import SAMPLES, UI, create_entity
+from ui_support import SAMPLES, UI, create_entity, upload
 
 NAMES = ("GPS.jpg", "Apple.jpg", "Nikon.jpg")
-
-
-def upload(ui: UI, name: str) -> str:
-    request = urllib.request.Request(  # noqa: S310  (the loopback test server)
-        f"{ui.server.base}/v1/assets/upload?filename={name}",
-        data=(SAMPLES / name).read_bytes(),
-        method="PUT",
-        headers={"Authorization": f"Bearer {ui.server.token}", "Content-Type": "application/octet-stream"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-        return str(json.load(response)["data"]["asset_id"])
 
 
 def test_tick_files_link_them_zip_them_trash_them_and_restore_them(ui: UI, tmp_path: Path) -> None:

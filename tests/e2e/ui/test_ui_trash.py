@@ -4,14 +4,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 import urllib.error
 import urllib.request
 
 import pytest
 from playwright.sync_api import expect
-from ui_support import SAMPLES, UI, create_entity
+from ui_support import UI, create_entity, upload
 
 LINK = re.compile(r"Sign in: (http://\S+/ui/login\?code=\S+)")
 
@@ -21,17 +20,6 @@ def printed_link(ui: UI) -> str:
     found = LINK.search(output)
     assert found, output
     return found.group(1)
-
-
-def upload(ui: UI, name: str) -> str:
-    request = urllib.request.Request(  # noqa: S310  (the loopback test server)
-        f"{ui.server.base}/v1/assets/upload?filename={name}",
-        data=(SAMPLES / name).read_bytes(),
-        method="PUT",
-        headers={"Authorization": f"Bearer {ui.server.token}", "Content-Type": "application/octet-stream"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-        return str(json.load(response)["data"]["asset_id"])
 
 
 def status_of(ui: UI, path: str) -> int:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,18 @@ def create_entity(ui: UI, name: str) -> str:
     ui.page.wait_for_url(re.compile(r"/ui/entities/[0-9a-f]{64}$"))
     expect(ui.page.get_by_role("heading", level=1)).to_have_text(name)
     return ui.page.url.rsplit("/", 1)[1]
+
+
+def upload(ui: UI, name: str) -> str:
+    """Store a shared sample file through the API (as a script would); returns its asset id."""
+    request = urllib.request.Request(  # noqa: S310  (the loopback test server)
+        f"{ui.server.base}/v1/assets/upload?filename={name}",
+        data=(SAMPLES / name).read_bytes(),
+        method="PUT",
+        headers={"Authorization": f"Bearer {ui.server.token}", "Content-Type": "application/octet-stream"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        return str(json.load(response)["data"]["asset_id"])
 
 
 def settled_preview(server: Server, asset_id: str, limit_s: float = 60) -> dict[str, Any]:
