@@ -24,6 +24,11 @@ The services, in the order they start:
     remove expired resumable uploads, now and every 15 minutes.
 ``jobs``
     the job executor's workers and its lease sweeper.
+
+A service that fails before it reports started stops the start-up (Core cannot run without it). One
+that fails later is logged and started again after a pause that doubles up to five minutes: a broken
+preview decoder or a storage endpoint dropping a connection costs that service a pause, never the
+server.
 """
 
 from __future__ import annotations
@@ -52,6 +57,43 @@ SERVICE_NAMES = (
 
 # An async ``run(*, task_status)``: calls ``task_status.started()`` when ready, runs until cancelled.
 Service = Callable[..., Coroutine[Any, Any, None]]
+
+RESTART_AFTER_S = 5.0
+RESTART_AFTER_MAX_S = 300.0
+
+
+class _StartedOnce:
+    """Passes the first ``started()`` on; a restarted service's later calls are already answered."""
+
+    def __init__(self, outer: TaskStatus[None]) -> None:
+        self._outer = outer
+        self.started_once = False
+
+    def started(self, value: None = None) -> None:
+        if not self.started_once:
+            self.started_once = True
+            self._outer.started(value)
+
+
+def supervised(name: str, service: Service, *, restart_after_s: float = RESTART_AFTER_S) -> Service:
+    """The service, restarted with a growing pause whenever it fails after it has started."""
+
+    async def run(*, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        status = _StartedOnce(task_status)
+        pause = restart_after_s
+        while True:
+            try:
+                await service(task_status=status)
+                return
+            except Exception:
+                if not status.started_once:
+                    raise
+                extra = {"service": name, "after_s": pause}
+                log.exception("background service failed; restarting it", extra=extra)
+            await anyio.sleep(pause)
+            pause = min(pause * 2, RESTART_AFTER_MAX_S)
+
+    return run
 
 
 def once(step: Callable[[], Awaitable[object]]) -> Service:
@@ -83,7 +125,7 @@ class Lifecycle:
         failure: Exception | None = None
         async with anyio.create_task_group() as group:
             for name in started:
-                await group.start(self.services[name])
+                await group.start(supervised(name, self.services[name]))
             if started:
                 log.info("background services started", extra={"services": started})
             try:

@@ -33,6 +33,11 @@ async def read_all(
     return b"".join([chunk async for chunk in store.open_range(location, start, end)])
 
 
+async def read_rest(chunks: AsyncIterator[bytes]) -> None:
+    async for _chunk in chunks:
+        pass
+
+
 def s3_store(seaweed: RunningSeaweed, tmp_dir: Path, *, part_size: int = 5 * MIB) -> S3BlobStore:
     settings = seaweed.settings.s3_settings(part_size_bytes=part_size)
     return S3BlobStore(settings, tmp_dir)
@@ -127,3 +132,19 @@ async def test_wrong_credentials_are_refused_and_nothing_is_left(
         await store.aclose()
     assert list((tmp_path / "tmp").iterdir()) == []
     assert hashlib.sha256(b"refused bytes").hexdigest() not in "".join(seaweed.objects())
+
+
+async def test_a_download_cut_off_by_a_dying_endpoint_raises_s3_unavailable(
+    seaweed_factory: object, tmp_path: Path
+) -> None:
+    weed: RunningSeaweed = seaweed_factory()  # type: ignore[operator]
+    store = s3_store(weed, tmp_path / "tmp")
+    try:
+        blob = await store.put(chunks_of(os.urandom(64 * MIB), MIB))
+        chunks = store.open_range(blob.location)
+        await anext(chunks)
+        weed.kill()
+        with pytest.raises(S3Unavailable, match="broke off"):
+            await read_rest(chunks)
+    finally:
+        await store.aclose()

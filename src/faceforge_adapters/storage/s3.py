@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import aioboto3
+import aiohttp
 import anyio
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
@@ -313,6 +314,8 @@ class S3BlobStore:
         try:
             while chunk := await body.read(READ_CHUNK):
                 yield chunk
+        except (aiohttp.ClientError, BotoCoreError, TimeoutError) as exc:  # the endpoint went away mid-body
+            raise S3Unavailable(f"S3 download broke off: {exc}") from exc
         finally:
             body.close()
 
