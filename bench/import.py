@@ -1,11 +1,17 @@
 """Bulk import speed: generated JPEGs with EXIF tags and the ExifTool sample folder.
 
 For each folder it prints files/s and MB/s of a whole bulk import (walk, hash, store, record, ExifTool
-metadata through the pool, job log) beside ``exiftool -json -r`` over the same folder in the same run,
-and the import's share of the raw ExifTool rate. Then it starts the import again in a fresh home and
-cancels it mid-way, printing the time from the cancel request to the job being ``canceled``.
+metadata through the pool, job log) beside two references over the same folder in the same run:
+``exiftool -json -r`` (one process, plain parameters) and the limit the import can reach: the
+product's own parameters run by plain ``exiftool -@ ARGFILE`` over the folder split across one process
+per core. It prints the import's share of each, and the database's growth per 1,000 files (the
+database file once Core closed it, and the part of it that is ExifTool's stored output). The folders:
+generated JPEGs, ExifTool's sample folder, and a camera-JPEG folder (``Canon1DmkIII.jpg`` copied
+``--camera`` times, each copy made distinct by a comment segment, so none is a duplicate). Then it
+starts the import again in a fresh home and cancels it mid-way, printing the time from the cancel
+request to the job being ``canceled``.
 
-    python bench/import.py [--count 10000] [--workdir DIR] [--cancels 3] [--clean]
+    python bench/import.py [--count 10000] [--camera 1000] [--workdir DIR] [--cancels 3] [--clean]
 
 Every import runs in a home of its own under ``WORKDIR/runs/``, and homes are kept after the run
 (``--clean`` removes this run's at the end). Deleting many files just before an import would slow it:
@@ -20,21 +26,26 @@ The JPEGs are built with the standard library: a small JPEG body with a fresh EX
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import sqlite3
 import statistics
 import struct
 import subprocess
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 import anyio
 
 from faceforge_adapters.bootstrap import Core, bootstrap
+from faceforge_adapters.exiftool import PARAMETERS
 from faceforge_domain.imports.models import JOB_TYPE
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "exiftool-samples"
 BASE_JPEG = SAMPLES / "Writer.jpg"  # the smallest sample JPEG: its image data is the body of every file
+CAMERA_JPEG = SAMPLES / "Canon1DmkIII.jpg"  # 8 KB, and about 80 KB of ExifTool output with our parameters
 
 
 def exif_segment(index: int) -> bytes:
@@ -69,6 +80,16 @@ def generate_jpegs(folder: Path, count: int) -> None:
         (sub / f"img{index:06d}.jpg").write_bytes(b"\xff\xd8" + exif_segment(index) + body)
 
 
+def copy_camera_jpeg(folder: Path, count: int) -> None:
+    """``CAMERA_JPEG`` ``count`` times, each with its own comment segment right after SOI."""
+    body = CAMERA_JPEG.read_bytes()[2:]
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        text = f"copy {index}".encode()
+        comment = b"\xff\xfe" + struct.pack(">H", len(text) + 2) + text
+        (folder / f"IMG_{index:05d}.jpg").write_bytes(b"\xff\xd8" + comment + body)
+
+
 def folder_stats(folder: Path) -> tuple[int, int]:
     files = [p for p in folder.rglob("*") if p.is_file()]
     return len(files), sum(p.stat().st_size for p in files)
@@ -78,6 +99,40 @@ def exiftool_rate(folder: Path) -> float:
     started = time.perf_counter()
     subprocess.run(["exiftool", "-json", "-r", str(folder)], capture_output=True, check=False)
     return time.perf_counter() - started
+
+
+def exiftool_limit(folder: Path, work: Path) -> float:
+    """Seconds for the product's parameters over ``folder``, split across one process per core."""
+    files = sorted(str(p) for p in folder.rglob("*") if p.is_file())
+    cores = os.cpu_count() or 1
+    argfile = work / "parameters.args"
+    argfile.write_text("\n".join(PARAMETERS) + "\n", encoding="utf-8")
+    lists = []
+    for index in range(cores):
+        listed = work / f"files-{index}.txt"
+        listed.write_text("\n".join(files[index::cores]) + "\n", encoding="utf-8")
+        lists.append(listed)
+    started = time.perf_counter()
+    running = [
+        subprocess.Popen(["exiftool", "-@", str(argfile), "-@", str(listed)], stdout=subprocess.DEVNULL)
+        for listed in lists
+    ]
+    for process in running:
+        process.wait()
+    return time.perf_counter() - started
+
+
+def database_growth(home: Path) -> tuple[int, int, int]:
+    """The database file's size, and the bytes of stored ExifTool output in it, packed and as JSON
+    (read once Core has closed it)."""
+    path = home / "db" / "core.sqlite3"
+    packed = unpacked = 0
+    with sqlite3.connect(path) as conn:
+        for (stored,) in conn.execute("SELECT extracted_metadata FROM assets"):
+            raw = stored if isinstance(stored, bytes) else stored.encode()
+            packed += len(raw)
+            unpacked += len(zlib.decompress(raw)) if isinstance(stored, bytes) else len(raw)
+    return path.stat().st_size, packed, unpacked
 
 
 async def import_once(
@@ -118,12 +173,23 @@ def fresh_home(runs: Path, name: str) -> Path:
 def report(name: str, folder: Path, runs: Path) -> None:
     files, size = folder_stats(folder)
     reference = exiftool_rate(folder)
-    took, status, _ = anyio.run(import_once, fresh_home(runs, name), folder)
+    limit = exiftool_limit(folder, runs.parent)
+    home = fresh_home(runs, name)
+    took, status, _ = anyio.run(import_once, home, folder)
+    database, packed, unpacked = database_growth(home)
     mb = size / 1e6
+    cores = os.cpu_count() or 1
     print(f"\n{name}: {files} files, {mb:.1f} MB")
     print(rate_line("exiftool -json -r", reference, files, mb))
+    print(rate_line(f"limit: -@ PARAMETERS x{cores}", limit, files, mb))
     print(rate_line(f"bulk import ({status})", took, files, mb))
-    print(f"  import / exiftool   {reference / took:8.0%} of the raw ExifTool rate")
+    print(f"  import / exiftool -json -r  {reference / took:8.0%}")
+    print(f"  import / limit              {limit / took:8.0%}  (target: 90%)")
+    per_1000 = 1000 / files / 1e6
+    print(
+        f"  database per 1,000 files    {database * per_1000:8.2f} MB, of which ExifTool's output "
+        f"{packed * per_1000:.2f} MB packed ({unpacked * per_1000:.2f} MB as JSON)"
+    )
 
 
 def main() -> None:
@@ -131,6 +197,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--camera", type=int, default=1_000, help="copies of the camera JPEG")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--cancels", type=int, default=3)
     parser.add_argument("--clean", action="store_true", help="remove this run's homes at the end")
@@ -142,11 +209,16 @@ def main() -> None:
     samples = workdir / "samples"
     if not samples.exists():
         shutil.copytree(SAMPLES, samples)
+    camera = workdir / f"camera-{args.camera}"
+    if not camera.exists():
+        copy_camera_jpeg(camera, args.camera)
     runs = workdir / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
     started = time.time_ns()
     print(f"work folder: {workdir}")
     report("generated JPEGs", jpegs, runs)
     report("ExifTool samples", samples, runs)
+    report("camera JPEGs", camera, runs)
 
     latencies = []
     for attempt in range(args.cancels):

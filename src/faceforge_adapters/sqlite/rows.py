@@ -4,14 +4,17 @@ A ``RowCodec`` reads the record's fields once: each becomes a column of the same
 given in ``renamed``), stored as it is for text and numbers, as ``0``/``1`` for booleans, as RFC 3339
 text for timestamps and as JSON text for everything else (lists, objects, nested Structs; an optional
 one is ``NULL`` when absent). A nested Struct listed in ``flattened`` spreads over columns named
-``<field>_<its field>`` instead. So adding a field to a record adds it to every statement and every
-row mapping at once; the table needs the column (a migration), and a test checks that it has it.
+``<field>_<its field>`` instead, and one listed in ``packed`` is stored as zlib-compressed JSON (a
+BLOB; plain JSON text written before it was packed still reads). So adding a field to a record adds it
+to every statement and every row mapping at once; the table needs the column (a migration), and a test
+checks that it has it.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import types
+import zlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Generic, TypeVar, Union, get_args, get_origin
@@ -103,6 +106,21 @@ def column_for(name: str, annotation: Any) -> Column:
     return Column(name, to_json, decode)
 
 
+# zlib's default level: ExifTool's JSON for a camera JPEG (82 KB) packs to 12.7 KB in 0.4 ms; level 1
+# saves 0.3 ms a file for 11% more bytes, level 9 costs three times as long for 3% fewer.
+PACK_LEVEL = 6
+
+
+def packed_column(name: str, annotation: Any) -> Column:
+    """A column holding JSON compressed with zlib; text from before packing is read as it is."""
+    decode = msgspec.json.Decoder(annotation).decode
+
+    def unpack(value: str | bytes) -> Any:
+        return decode(zlib.decompress(value) if isinstance(value, bytes) else value)
+
+    return Column(name, lambda value: zlib.compress(msgspec.json.encode(value), PACK_LEVEL), unpack)
+
+
 class RowCodec(Generic[S]):
     """How records of one Struct type are stored in one table (``key`` is the primary-key field)."""
 
@@ -114,6 +132,7 @@ class RowCodec(Generic[S]):
         key: str,
         renamed: Mapping[str, str] | None = None,
         flattened: tuple[str, ...] = (),
+        packed: tuple[str, ...] = (),
     ) -> None:
         renamed = renamed or {}
         self.record = record
@@ -129,7 +148,8 @@ class RowCodec(Generic[S]):
                 ]
                 self._fields.append((field.name, field.type, parts))
             else:
-                column = column_for(renamed.get(field.name, field.name), field.type)
+                make = packed_column if field.name in packed else column_for
+                column = make(renamed.get(field.name, field.name), field.type)
                 self._fields.append((field.name, None, [(field.name, column)]))
         self.columns = tuple(column.name for _, _, parts in self._fields for _, column in parts)
         # Fields in one column, read in one pass (no call for a value stored as it is).
@@ -155,6 +175,10 @@ class RowCodec(Generic[S]):
             for name, column in parts:
                 values.append(column.encode(value if struct is None else getattr(value, name)))
         return tuple(values)
+
+    def column(self, field: str) -> Column:
+        """The column a field in one column is stored in (to encode or decode its value alone)."""
+        return next(parts[0][1] for name, struct, parts in self._fields if name == field and struct is None)
 
     def part_columns(self, field: str) -> tuple[str, ...]:
         """The columns a flattened field spreads over."""
