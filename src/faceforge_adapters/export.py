@@ -84,13 +84,14 @@ class FolderExportTarget:
     async def put(self, path: str, chunks: AsyncIterable[bytes], *, sha256: str | None = None) -> int:
         final = self._path(path)
         writer = self._writer(self._tmp / f"{secrets.token_hex(8)}.part")
+        stream = aiter(chunks)
         try:
-            async for chunk in chunks:
+            chunk = await anext(stream, b"")
+            while (after := await anext(stream, None)) is not None:  # one ahead: the last one is known
                 await anyio.to_thread.run_sync(writer.write, chunk)
-            await anyio.to_thread.run_sync(writer.close)
-            if sha256 is not None:
-                DigestMismatch.check(writer.hasher.hexdigest(), sha256)
-            await anyio.to_thread.run_sync(rename_into, writer.tmp, final)
+                chunk = after
+            # the last piece, the check and the name in one worker-thread trip: a small file costs one
+            await anyio.to_thread.run_sync(_finish, writer, chunk, sha256, final)
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(writer.discard)
@@ -128,6 +129,13 @@ class FolderExportTarget:
 
     def discard_tmp(self) -> None:
         shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def _finish(writer: HashingWriter, last: bytes, sha256: str | None, final: Path) -> None:
+    writer.write_last(last)
+    if sha256 is not None:
+        DigestMismatch.check(writer.hasher.hexdigest(), sha256)
+    rename_into(writer.tmp, final)
 
 
 def _holds(path: Path, sha256: str, size: int) -> bool:

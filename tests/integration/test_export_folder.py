@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 
+import anyio
 import pytest
 
 from faceforge_adapters.backup.files import HashingWriter
@@ -120,6 +122,44 @@ async def test_a_full_disk_fails_the_export_cleanly_and_the_next_run_resumes(tmp
     )
     assert (target / MANIFEST).is_file()
     assert sorted(whole_files(target).values()) == sorted(ids.values())
+
+
+def slow(started: anyio.Event) -> Callable[[Path], HashingWriter]:
+    """Writers that take a while per piece, so a cancel lands while files are being written."""
+
+    class Slow(HashingWriter):
+        def write(self, data: bytes | bytearray) -> None:
+            anyio.from_thread.run_sync(started.set)
+            time.sleep(0.02)
+            super().write(data)
+
+    return Slow
+
+
+async def test_a_cancel_stops_between_pieces_and_leaves_nothing_half_listed(tmp_path: Path) -> None:
+    units, assets = await library()
+    target, started = tmp_path / "export", anyio.Event()
+    clock = Ticking()
+    service = JobService(units, JobRegistry(), clock, InMemoryLiveness("core-test"))
+    handler = Export(units, assets, FolderExportTargets(writer=slow(started)), clock, version="1")
+    register_export(service.registry, handler)
+    job = await service.create(JOB_TYPE, {"target": str(target)})
+    claimed = await service.claim_next()
+    assert claimed is not None
+    ended: list[Job] = []
+
+    async def run() -> None:
+        ended.append(await JobExecutor(service, 1).run_job(claimed))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(run)
+        await started.wait()
+        await service.cancel(job.job_id)
+
+    assert ended[0].status == "canceled", ended[0]
+    assert not (target / MANIFEST).exists()
+    assert not (target / TMP).exists()
+    assert len(whole_files(target)) < FILES
 
 
 async def test_a_second_writer_is_refused_while_an_export_is_written(tmp_path: Path) -> None:

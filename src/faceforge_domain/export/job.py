@@ -36,6 +36,7 @@ from faceforge_domain.export.models import (
     SidecarDescriptor,
 )
 from faceforge_domain.export.ports import ExportTarget, ExportTargets
+from faceforge_domain.ids import ContentHasher
 from faceforge_domain.inputs import convert_job_input
 from faceforge_domain.jobs.models import Job, JsonObject
 from faceforge_domain.jobs.ports import JobReporter
@@ -167,6 +168,12 @@ async def json_lines(records: Iterable[msgspec.Struct]) -> AsyncIterator[bytes]:
         yield bytes(buffer)
 
 
+def content_hash(data: bytes) -> str:
+    hasher = ContentHasher()
+    hasher.update(data)
+    return hasher.hexdigest()
+
+
 async def one_piece(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
@@ -269,7 +276,8 @@ class Export:
     ) -> None:
         await ctx.checkpoint()
         asset = placed.asset
-        if await target.holds(placed.path, asset.asset_id, asset.size_bytes):
+        there = await target.holds(placed.path, asset.asset_id, asset.size_bytes)
+        if there:
             tally.already_there += 1
         else:
             try:
@@ -285,9 +293,10 @@ class Export:
                 )
                 return
             tally.written += 1
-        await target.put(
-            placed.sidecar, one_piece(msgspec.json.format(msgspec.json.encode(sidecar), indent=1))
-        )
+        document = msgspec.json.format(msgspec.json.encode(sidecar), indent=1)
+        digest = content_hash(document)
+        if not (there and await target.holds(placed.sidecar, digest, len(document))):
+            await target.put(placed.sidecar, one_piece(document), sha256=digest)
         tally.files_done += 1
         tally.bytes_done += asset.size_bytes
         ctx.progress(current=tally.files_done, bytes_current=tally.bytes_done)
