@@ -1,14 +1,18 @@
 """The export's name rule: any display name or file name becomes a name every OS accepts, that an
-import reads as an ordinary file, and that no other name in its folder holds."""
+import reads as an ordinary file, and that no other name in its folder holds; and where files go."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faceforge_domain.export.layout import entity_folders
+from faceforge_domain.export.layout import entity_folders, place_files
+from faceforge_domain.export.models import LinkRecord
 from faceforge_domain.export.names import FORBIDDEN, MAX_NAME_BYTES, RESERVED, NameBook, safe_name
 from faceforge_domain.imports.plan import is_hidden, is_sidecar
+from faceforge_domain.models import Asset, Entity, StorageLocation
 
 # Names people type, plus the characters and shapes that break file systems.
 pieces = st.one_of(
@@ -93,10 +97,6 @@ def test_a_long_name_is_cut_and_keeps_its_extension() -> None:
 
 
 def test_entity_folders_never_take_the_exports_own_names() -> None:
-    from datetime import UTC, datetime
-
-    from faceforge_domain.models import Entity
-
     now = datetime(2026, 1, 1, tzinfo=UTC)
     people = [
         Entity(entity_id=f"{n:064x}", display_name=name, created_at=now, updated_at=now)
@@ -109,3 +109,41 @@ def test_entity_folders_never_take_the_exports_own_names() -> None:
         "manifest.json (2)",
         "_CON",
     ]
+
+
+def test_a_file_linked_to_several_entities_is_placed_once_under_the_oldest() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    ada, bob = (
+        Entity(entity_id=f"{n:064x}", display_name=name, created_at=now, updated_at=now)
+        for n, name in enumerate(["Ada", "Bob"])
+    )
+
+    def asset(n: int, name: str) -> Asset:
+        where = StorageLocation(provider="fs", key=str(n))
+        return Asset(
+            asset_id=f"{n:064x}",
+            kind="file",
+            mime_type="text/plain",
+            size_bytes=1,
+            filename=name,
+            storage=where,
+            created_at=now,
+            updated_at=now,
+        )
+
+    def link(entity: Entity) -> LinkRecord:
+        return LinkRecord(entity_id=entity.entity_id, display_name=entity.display_name)
+
+    placed = place_files(
+        [ada, bob],
+        [
+            (asset(1, "a.jpg"), [link(bob), link(ada)]),
+            (asset(2, "a.jpg"), [link(ada)]),
+            (asset(3, "a.jpg"), [link(bob)]),
+            (asset(4, "a.jpg"), []),
+        ],
+    )
+
+    assert [p.path for p in placed] == ["Ada/a.jpg", "Ada/a (2).jpg", "Bob/a.jpg", "_unlinked/a.jpg"]
+    assert placed[0].sidecar == "Ada/a.jpg.faceforge.json"
+    assert [link.entity_id for link in placed[0].links] == [bob.entity_id, ada.entity_id]

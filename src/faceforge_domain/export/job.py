@@ -259,7 +259,6 @@ class Export:
                 faceforge_version=self._version,
                 created_at=format_timestamp(self._clock.now()),
                 counts=counts,
-                files=sorted(files),
             )
             await target.publish(msgspec.json.format(msgspec.json.encode(manifest), indent=1))
         ctx.progress(step="done")

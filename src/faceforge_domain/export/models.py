@@ -8,7 +8,7 @@ Layout (``docs/export.md``)::
     TARGET/descriptors.jsonl                 one Descriptor record a line
     TARGET/relationships.jsonl               one Relationship record a line
     TARGET/assets.jsonl                      one ExportedAsset a line (with its ``path`` in the folder)
-    TARGET/<entity display name>/<file name>                 a file, under the entity it was linked to first
+    TARGET/<entity display name>/<file name>                 a file, under the oldest entity it is linked to
     TARGET/<entity display name>/<file name>.faceforge.json  its sidecar (ExportSidecar)
     TARGET/_unlinked/<file name>             a file linked to no entity (and its sidecar)
     TARGET/.faceforge-export                 marks the folder as an export while one is written
@@ -106,4 +106,3 @@ class ExportManifest(msgspec.Struct, kw_only=True):
     faceforge_version: str
     created_at: str
     counts: ExportCounts
-    files: list[str] = msgspec.field(default_factory=list)  # every path the export wrote, sidecars too

@@ -32,7 +32,7 @@ from faceforge_domain.jobs.ports import JobReporter
 from faceforge_domain.models import Descriptor, Entity, FieldDefinition, Relationship
 from faceforge_domain.ports import UnitOfWorkFactory
 
-MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+MAX_MANIFEST_BYTES = 1024 * 1024
 R = TypeVar("R", FieldDefinition, Entity, Descriptor, Relationship)
 
 
