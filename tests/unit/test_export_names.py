@@ -30,7 +30,7 @@ hostile = st.lists(pieces, max_size=120).map("".join) | st.sampled_from(
 def assert_safe(name: str, most: int = MAX_NAME_BYTES) -> None:
     assert name
     assert not set(name) & FORBIDDEN
-    assert not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in name)
+    assert not any(ord(c) < 32 or 127 <= ord(c) < 160 or 0xD800 <= ord(c) <= 0xDFFF for c in name)
     assert not name.endswith((".", " "))
     assert not name.startswith(" ")
     assert name.split(".", 1)[0].rstrip(" ").upper() not in RESERVED

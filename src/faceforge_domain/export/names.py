@@ -24,8 +24,10 @@ EMPTY = "_"
 _ENDING = re.compile(r"[. ]+$")
 
 
-def _is_control(char: str) -> bool:
-    return ord(char) < 32 or 127 <= ord(char) < 160
+def _is_unwritable(char: str) -> bool:
+    """A control character, or half of a surrogate pair (no file system can store one alone)."""
+    code = ord(char)
+    return code < 32 or 127 <= code < 160 or 0xD800 <= code <= 0xDFFF
 
 
 def _cap(name: str, most: int) -> str:
@@ -51,22 +53,31 @@ def _split(name: str) -> tuple[str, str]:
 def safe_name(raw: str, *, most: int = MAX_NAME_BYTES) -> str:
     """``raw`` as a name every OS accepts and an import reads as an ordinary file.
 
-    Forbidden and control characters become ``_``; trailing dots and spaces go (Windows drops them);
-    a leading dot becomes ``_`` (an import leaves hidden files out); a reserved device name gains a
-    ``_`` in front; a name an import would take for a sidecar gains a ``_`` before its extension; the
-    length is capped in UTF-8 bytes. The result is never empty, and ``safe_name`` of it is itself.
+    Forbidden, control and lone surrogate characters become ``_``; trailing dots and spaces go
+    (Windows drops them); a leading dot becomes ``_`` (an import leaves hidden files out); a reserved
+    device name gains a ``_`` in front; a name an import would take for a sidecar gains a ``_``
+    before its extension; the length is capped in UTF-8 bytes. The result is never empty, and
+    ``safe_name`` of it is itself.
     """
-    name = "".join("_" if char in FORBIDDEN or _is_control(char) else char for char in raw)
-    for _ in range(3):  # each rule may expose another (a cut ending in a dot, a new reserved name)
-        name = _ENDING.sub("", _cap(name, most)).lstrip(" ") or EMPTY
-        if name.startswith("."):
-            name = "_" + name[1:]
-        if name.split(".", 1)[0].rstrip(" ").upper() in RESERVED:
-            name = "_" + name
-        if is_sidecar(name):
-            stem, ext = _split(name)
-            name = f"{stem}_{ext}"
-    return name
+    name = "".join("_" if char in FORBIDDEN or _is_unwritable(char) else char for char in raw)
+    while True:  # each rule may expose another (a cut ending in a dot, a prefix past the cap)
+        fixed = _one_pass(name, most)
+        if fixed == name:
+            return name
+        name = fixed
+
+
+def _one_pass(name: str, most: int) -> str:
+    """Each rule once; a name no rule changes is safe. Only the leading ``_`` of a reserved name
+    lengthens a name, and the cut at the end keeps it, so a second pass changes nothing more."""
+    if name.startswith("."):
+        name = "_" + name[1:]
+    if name.split(".", 1)[0].rstrip(" ").upper() in RESERVED:
+        name = "_" + name
+    if is_sidecar(name):  # "_" before the extension, room made for it: the name then ends "_.json"
+        stem, ext = _split(name)
+        name = f"{_cap(stem, most - len(ext.encode()) - 1)}_{ext}"
+    return _ENDING.sub("", _cap(name, most)).lstrip(" ") or EMPTY
 
 
 class NameBook:
