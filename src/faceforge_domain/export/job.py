@@ -50,6 +50,7 @@ from faceforge_domain.timefmt import format_timestamp
 WRITE_WORKERS = 4
 READ_PAGE = 500
 LINES_PER_CHUNK = 1000
+REMOVED_EXAMPLES = 20  # paths a log entry names of the files a re-run removed; the rest are counted
 
 
 class ExportIncomplete(DomainError):
@@ -178,6 +179,16 @@ async def one_piece(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
+async def write_records(target: ExportTarget, library: Library, assets: list[ExportedAsset]) -> list[str]:
+    """The ``.jsonl`` files, returning their names."""
+    await target.put(FIELDS, json_lines(library.fields))
+    await target.put(ENTITIES, json_lines(library.entities))
+    await target.put(DESCRIPTORS, json_lines(library.descriptors))
+    await target.put(RELATIONSHIPS, json_lines(library.relationships))
+    await target.put(ASSETS, json_lines(assets))
+    return [FIELDS, ENTITIES, DESCRIPTORS, RELATIONSHIPS, ASSETS]
+
+
 class Export:
     """Runs export jobs (the ``JobHandler``)."""
 
@@ -235,17 +246,14 @@ class Export:
                     {"failures": [{"asset_id": a, "error": e} for a, e in tally.failures]},
                 )
             ctx.progress(step="writing records")
-            await target.put(FIELDS, json_lines(library.fields))
-            await target.put(ENTITIES, json_lines(library.entities))
-            await target.put(DESCRIPTORS, json_lines(library.descriptors))
-            await target.put(RELATIONSHIPS, json_lines(library.relationships))
-            await target.put(ASSETS, json_lines(records))
-            files = [FIELDS, ENTITIES, DESCRIPTORS, RELATIONSHIPS, ASSETS]
+            files = await write_records(target, library, records)
             files += [name for p in placed for name in (p.path, p.sidecar)]
             removed = await target.sweep(files)
             if removed:
                 ctx.log(
-                    "info", f"removed {len(removed)} file(s) an earlier export left", {"removed": removed}
+                    "info",
+                    f"removed {len(removed)} file(s) an earlier export left",
+                    {"removed": removed[:REMOVED_EXAMPLES], "count": len(removed)},
                 )
             counts = ExportCounts(
                 fields=len(library.fields),
