@@ -4,13 +4,15 @@ bad lines are warnings, the export's own files are never assets, and each file g
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import msgspec
 import pytest
 from jobs_support import TickingClock, make_service
 
-from faceforge_adapters.memory import InMemoryBlobStore
+from faceforge_adapters.memory import InMemoryBlobStore, InMemoryUnitOfWorkFactory
 from faceforge_adapters.memory.imports import ROOT, InMemoryImportSource
 from faceforge_domain.export.models import (
     ExportCounts,
@@ -23,8 +25,9 @@ from faceforge_domain.export.restore import ExportRecordsRestore
 from faceforge_domain.imports.handler import BulkImport
 from faceforge_domain.imports.models import JOB_TYPE
 from faceforge_domain.jobs.executor import JobExecutor
+from faceforge_domain.jobs.service import JobService
 from faceforge_domain.models import Descriptor, Entity, Relationship
-from faceforge_domain.services.assets import AssetService
+from faceforge_domain.services.assets import AssetService, IngestOptions
 from faceforge_domain.services.entities import EntityService
 
 pytestmark = pytest.mark.anyio
@@ -100,11 +103,31 @@ def export_folder(photo_id: str) -> dict[str, bytes]:
     }
 
 
-async def test_an_export_folder_restores_its_records_then_its_files_with_their_records() -> None:
+@dataclass
+class World:
+    service: JobService
+    units: InMemoryUnitOfWorkFactory
+    assets: AssetService
+
+    async def run(self) -> list[str]:
+        job = await self.service.create(JOB_TYPE, {"path": ROOT})
+        claimed = await self.service.claim_next()
+        assert claimed is not None
+        ended = await JobExecutor(self.service, 1).run_job(claimed)
+        log = [f"{e.level}: {e.message}" for e in (await self.service.log(job.job_id, limit=1000)).items]
+        assert ended.status == "succeeded", log
+        assert ended.result is not None
+        assert (ended.result["imported"] + ended.result["duplicates"], ended.result["failed"]) == (1, 0)
+        assert ended.result["sidecars"] == 7  # the manifest, five record files, one sidecar: no asset
+        return log
+
+
+@pytest.fixture
+def world() -> World:
     clock = TickingClock()
     service, units, _ = make_service()
     assets = AssetService(units, InMemoryBlobStore(), clock)
-    source = InMemoryImportSource()
+    source = InMemoryImportSource(export_folder(hashlib.sha256(PHOTO).hexdigest()))
     bulk = BulkImport(
         source,
         assets,
@@ -114,22 +137,14 @@ async def test_an_export_folder_restores_its_records_then_its_files_with_their_r
         export_records=ExportRecordsRestore(units),
     )
     service.registry.register(JOB_TYPE, bulk, validate=bulk.validate, resumable=True)
-    source.files = export_folder(hashlib.sha256(PHOTO).hexdigest())
-    logs = []
+    return World(service, units, assets)
 
-    for _ in range(2):  # the second time finds everything there and changes nothing
-        job = await service.create(JOB_TYPE, {"path": ROOT})
-        claimed = await service.claim_next()
-        assert claimed is not None
-        ended = await JobExecutor(service, 1).run_job(claimed)
-        log = [f"{e.level}: {e.message}" for e in (await service.log(job.job_id, limit=1000)).items]
-        assert ended.status == "succeeded", log
-        assert ended.result is not None
-        assert (ended.result["imported"] + ended.result["duplicates"], ended.result["failed"]) == (1, 0)
-        assert ended.result["sidecars"] == 7  # the manifest, five record files, one sidecar: no asset
-        logs.append(log)
 
-    state = units.state
+async def test_an_export_folder_restores_its_records_then_its_files_with_their_records(world: World) -> None:
+    # the second time finds everything there and changes nothing
+    logs = [await world.run(), await world.run()]
+
+    state = world.units.state
     assert state.entities[ADA].aliases == ["A"]
     assert state.entities[ADA].created_at == THEN
     assert set(state.entities) == {ADA, BOB}
@@ -153,3 +168,19 @@ async def test_an_export_folder_restores_its_records_then_its_files_with_their_r
     assert any(line.startswith("warning: descriptors.jsonl line 2: refused") for line in first)
     assert "info: entities.jsonl: 2 restored, 0 already there, 1 refused" in first
     assert "info: entities.jsonl: 0 restored, 2 already there, 1 refused" in second
+
+
+async def test_a_file_the_library_holds_already_keeps_its_record_and_gains_the_exported_names(
+    world: World,
+) -> None:
+    async def photo() -> AsyncIterator[bytes]:
+        yield PHOTO
+
+    mine = (await world.assets.ingest(photo(), IngestOptions(filename="mine.jpg"))).asset
+
+    await world.run()
+
+    [asset] = world.units.state.assets.values()
+    assert (asset.filename, asset.filenames) == ("mine.jpg", ["mine.jpg", "IMG?1.jpg", "old.jpg"])
+    assert asset.created_at == mine.created_at != THEN
+    assert asset.user_metadata == {"tags": ["beach"]}  # the export's metadata joins (none was there)

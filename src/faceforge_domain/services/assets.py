@@ -539,16 +539,16 @@ class AssetService:
         return asset
 
     async def adopt_exported(self, exported: ExportedAsset, *, created_here: bool) -> Asset:
-        """Give an asset imported from an export the record it had there: its file names and owner,
-        and (when this import ``created_here`` it) its times. An asset that was already stored keeps
-        its own times and gains the exported names."""
+        """Give an asset imported from an export the record it had there: when this import
+        ``created_here`` it, its file name, names and times; an asset that was already stored keeps
+        its own and gains the exported names. The owner is taken when the asset has none."""
         async with self._uow.write() as uow:
             asset = await uow.assets.get(exported.asset_id)
             if asset is None:
                 raise NotFound("asset", exported.asset_id)
             before: Any = msgspec.to_builtins(asset)
-            asset.filename = exported.filename
             if created_here:
+                asset.filename = exported.filename
                 asset.filenames = list(exported.filenames) or [exported.filename]
                 asset.created_at, asset.updated_at = exported.created_at, exported.updated_at
             else:
