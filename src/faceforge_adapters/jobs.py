@@ -11,11 +11,14 @@ from pathlib import Path
 
 from faceforge_adapters.config import CoreConfig
 from faceforge_adapters.crash import CrashReports, JobCrashReports
+from faceforge_adapters.export import FolderExportTargets
 from faceforge_adapters.home import HomePaths
 from faceforge_adapters.imports import FilesystemImportSource
 from faceforge_adapters.joblease import LockFileLiveness
 from faceforge_adapters.seaweed.process import data_dir_for
 from faceforge_domain.clock import Clock
+from faceforge_domain.export.job import Export, register_export
+from faceforge_domain.export.restore import ExportRecordsRestore
 from faceforge_domain.imports.handler import BulkImport
 from faceforge_domain.imports.models import JOB_TYPE as BULK_IMPORT
 from faceforge_domain.jobs.duplicates_scan import register_duplicates_scan
@@ -48,6 +51,7 @@ def register_core_job_types(
     assets: AssetService,
     entities: EntityService,
     clock: Clock,
+    units: UnitOfWorkFactory,
 ) -> None:
     """The job types Core itself provides (``core.*``)."""
     bulk = BulkImport(
@@ -56,6 +60,7 @@ def register_core_job_types(
         entities,
         clock,
         file_workers=config.import_.file_workers,
+        export_records=ExportRecordsRestore(units),
     )
     registry.register(
         BULK_IMPORT,
@@ -78,8 +83,10 @@ def build_jobs(
 ) -> JobsRuntime:
     """The jobs service and executor; ``liveness`` is this process's lock (held by ``bootstrap``)."""
     registry = JobRegistry()
-    register_core_job_types(registry, config, paths, assets, entities, clock)
+    register_core_job_types(registry, config, paths, assets, entities, clock, units)
     register_duplicates_scan(registry, units, clock)
+    exports = FolderExportTargets(own_folders(config, paths))
+    register_export(registry, Export(units, assets, exports, clock, version=version))
     lease = LeasePolicy(
         duration=timedelta(seconds=config.jobs.runner_lease_seconds),
         max_attempts=config.jobs.runner_max_attempts,

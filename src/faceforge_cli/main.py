@@ -31,6 +31,7 @@ from faceforge_cli import (
     descriptors,
     duplicates,
     entities,
+    exports,
     fielddefs,
     imports,
     jobs,
@@ -101,6 +102,7 @@ for name, group in GROUPS.items():
 for old, new in OLD_NAMES.items():
     app.add_typer(old_name(old, new), name=old, hidden=True)
 app.command("import")(imports.import_folder)
+app.command("export")(exports.export_folder)
 
 
 def show_version(wanted: bool) -> None:

@@ -19,6 +19,7 @@ from litestar.testing import AsyncTestClient
 
 from faceforge_adapters.bootstrap import Core, bootstrap
 from faceforge_domain.clock import FixedClock
+from faceforge_domain.services.assets import IngestOptions
 from faceforge_http.app import create_app
 from faceforge_http.routes.jobs import LEASE_HEADER
 
@@ -433,3 +434,46 @@ async def test_bulk_import_takes_include_hidden(client: Client, auth: dict[str, 
     done = await wait_job(client, auth, response.json()["data"]["job_id"], "succeeded", "failed")
     assert (done["result"]["imported"], done["result"]["skipped"]) == (1, 0)
     assert done["progress"]["skipped"] == 0
+
+
+async def test_export_runs_as_a_job_through_the_jobs_api(
+    served: tuple[Client, Core], auth: dict[str, str], tmp_path: Path
+) -> None:
+    client, core = served
+
+    async def alpha() -> AsyncIterator[bytes]:
+        yield b"alpha"
+
+    await core.assets.ingest(alpha(), IngestOptions(filename="a.txt"))
+    target = tmp_path / "export"
+    response = await client.post(
+        "/v1/jobs", json={"job_type": "core.export", "input": {"target": str(target)}}, headers=auth
+    )
+    assert response.status_code == 201, response.text
+    done = await wait_job(client, auth, response.json()["data"]["job_id"], "succeeded", "failed")
+    assert done["status"] == "succeeded", done
+    assert (done["result"]["assets"], done["result"]["written"]) == (1, 1)
+    assert done["progress"]["bytes_current"] == done["progress"]["bytes_total"] == 5
+    assert (target / "_unlinked" / "a.txt").read_bytes() == b"alpha"
+    assert (target / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("kind", ["foreign", "relative", "system"])
+async def test_export_refuses_a_bad_target_before_any_job_and_writes_nothing(
+    client: Client, auth: dict[str, str], tmp_path: Path, kind: str
+) -> None:
+    foreign = tmp_path / "photos"
+    foreign.mkdir()
+    (foreign / "mine.jpg").write_bytes(b"mine")
+    target = {"foreign": str(foreign), "relative": "out/export", "system": "/etc/export"}[kind]
+    response = await client.post(
+        "/v1/jobs", json={"job_type": "core.export", "input": {"target": target}}, headers=auth
+    )
+    if kind == "system":
+        assert_error(response, 403, "forbidden")
+        assert not await anyio.Path("/etc/export").exists()
+    else:
+        error = assert_error(response, 422, "validation_error")
+        assert error["details"][0]["field"] == "input/target", error
+    assert [p.name for p in foreign.iterdir()] == ["mine.jpg"]
+    assert await job_count(client, auth) == 0

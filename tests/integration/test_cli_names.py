@@ -33,7 +33,7 @@ GROUPS = {
     "duplicate",
     "backup",
 }
-COMMANDS = {"serve", "open", "home", "doctor", "import"}
+COMMANDS = {"serve", "open", "home", "doctor", "import", "export"}
 
 
 def command_paths(group: TyperGroup, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:

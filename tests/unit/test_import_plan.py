@@ -180,10 +180,11 @@ def test_parse_sidecar_accepts_what_it_recognises(doc: dict[str, Any]) -> None:
 def test_sidecar_names_and_companions() -> None:
     assert is_sidecar("x.jpg_meta.json")
     assert is_sidecar(DIRECTORY_SIDECAR)
+    assert is_sidecar("x.jpg.faceforge.json")
     assert not is_sidecar("meta.json")
-    assert companion_names("a.b.jpg") == ("a.b.jpg_meta.json", "a.b_meta.json")
-    assert companion_names("README") == ("README_meta.json",)
-    assert companion_names(".hidden") == (".hidden_meta.json",)
+    assert companion_names("a.b.jpg") == ("a.b.jpg.faceforge.json", "a.b.jpg_meta.json", "a.b_meta.json")
+    assert companion_names("README") == ("README.faceforge.json", "README_meta.json")
+    assert companion_names(".hidden") == (".hidden.faceforge.json", ".hidden_meta.json")
 
 
 def test_globs_match_names_or_paths_case_insensitively() -> None:

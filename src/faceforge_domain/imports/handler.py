@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
 
 import anyio
 import msgspec
 
 from faceforge_domain.clock import Clock
 from faceforge_domain.errors import Invalid, NotFound
+from faceforge_domain.export.models import ExportManifest
+from faceforge_domain.export.restore import ExportRecordsRestore, export_manifest
 from faceforge_domain.imports.models import (
     FILE_WORKERS,
     LARGE_FILE_BYTES,
@@ -29,9 +30,12 @@ from faceforge_domain.imports.models import (
 )
 from faceforge_domain.imports.plan import (
     MAX_SIDECAR_BYTES,
+    Sidecar,
     SidecarError,
     batches,
+    is_export_sidecar,
     is_sidecar,
+    parse_export_sidecar,
     parse_sidecar,
     plan_folder,
 )
@@ -73,8 +77,12 @@ class BulkImport:
         *,
         file_workers: int = FILE_WORKERS,
         wait_for_metadata: bool = True,
+        export_records: ExportRecordsRestore | None = None,
     ) -> None:
+        """``export_records`` restores the records of an export folder; without it such a folder is
+        imported as files with their sidecars only."""
         self._source = source
+        self._export_records = export_records
         self._assets = assets
         self._entities = entities
         self._clock = clock
@@ -106,6 +114,12 @@ class BulkImport:
         )
         await self._assets.warm_up_metadata()  # ExifTool loads while the folder is counted
         await run.recall()
+        if self._export_records is not None:
+            run.export = await export_manifest(self._source, options.path)
+            if run.export is not None:
+                ctx.progress(step="restoring records")
+                ctx.log("info", "the folder is a FaceForge export: restoring its records first")
+                await self._export_records.restore(self._source, options.path, ctx)
         await run.plan()
         await run.import_files()
         if self._wait_for_metadata:
@@ -156,6 +170,7 @@ class _ImportRun:
         self.done_before: dict[str, str] = {}
         self.skip_examples: dict[str, list[str]] = {}
         self.large_files = anyio.CapacityLimiter(LARGE_FILES_AT_ONCE)
+        self.export: ExportManifest | None = None  # the folder is an export with this manifest
 
     async def recall(self) -> None:
         """On a resumed job: the files an earlier run stored, by path, so they are not read again."""
@@ -184,12 +199,13 @@ class _ImportRun:
                 self.result.scanned += 1
                 self.result.failed += 1
                 ctx.log("error", f"{problem.path}: {problem.message}", {"path": problem.path})
-            docs: dict[str, dict[str, Any] | SidecarError] = {}
+            docs: dict[str, Sidecar] = {}
             for found in listing.files:
                 if is_sidecar(found.name):
                     path = f"{listing.folder}/{found.name}" if listing.folder else found.name
                     docs[found.name] = await self._read_sidecar(path)
-            folder = plan_folder(listing, self.options, docs)
+            top = self.export is not None and listing.folder == ""
+            folder = plan_folder(listing, self.options, docs, export_top=top)
             for skip in folder.skipped:
                 self.skip(skip)
             for warning in folder.warnings:
@@ -229,10 +245,11 @@ class _ImportRun:
                 {"reason": reason, "count": count, "examples": examples},
             )
 
-    async def _read_sidecar(self, path: str) -> dict[str, Any] | SidecarError:
+    async def _read_sidecar(self, path: str) -> Sidecar:
         source, options = self.source, self.options
+        parse = parse_export_sidecar if is_export_sidecar(path) else parse_sidecar
         try:
-            return parse_sidecar(
+            return parse(
                 await source.read_small(
                     options.path, path, MAX_SIDECAR_BYTES, follow_symlinks=options.follow_symlinks
                 )
@@ -292,12 +309,13 @@ class _ImportRun:
         them; then the file goes in without them, and the log says why."""
         meta, options = item.meta, self.options
         kind, user_metadata = meta.kind or options.kind, meta.user_metadata or None
+        filename = meta.exported.filename if meta.exported else item.name
         if problems := described_problems(kind, user_metadata):
             refused = Invalid(problems).message
             self.warn(item.path, f"sidecar metadata refused ({refused}); imported without it")
             kind, user_metadata = options.kind, None
         return IngestOptions(
-            filename=item.name, kind=kind, entity_id=options.entity_id, user_metadata=user_metadata
+            filename=filename, kind=kind, entity_id=options.entity_id, user_metadata=user_metadata
         )
 
     async def _import_small(self, batch: list[PlannedFile]) -> None:
@@ -372,9 +390,14 @@ class _ImportRun:
 
     async def _settle(self, item: PlannedFile, outcome: IngestResult, counted: int) -> None:
         """Link, count and log a stored file."""
-        asset = outcome.asset
-        for entity_id in item.meta.entity_ids:
-            await self._link(item.path, entity_id, asset.asset_id)
+        asset, exported = outcome.asset, item.meta.exported
+        if exported is None:
+            for entity_id in item.meta.entity_ids:
+                await self._link(item.path, entity_id, asset.asset_id)
+        else:
+            for link in exported.links:
+                await self._link(item.path, link.entity_id, asset.asset_id, link.role)
+            await self.assets.adopt_exported(exported, created_here=not outcome.deduplicated)
         if outcome.deduplicated:
             self.result.duplicates += 1
             data = {"path": item.path, "asset_id": asset.asset_id, "outcome": DUPLICATE}
@@ -391,7 +414,7 @@ class _ImportRun:
         self.progress_bytes += max(0, item.size - counted)  # a failed or shrunken file still counts as done
         self.ctx.progress(current=self.done, bytes_current=self.progress_bytes)
 
-    async def _link(self, path: str, entity_id: str, asset_id: str) -> None:
+    async def _link(self, path: str, entity_id: str, asset_id: str, role: str | None = None) -> None:
         known = self.entity_cache.get(entity_id)
         if known is None:
             known = self.entity_cache[entity_id] = await entity_exists(self.entities, entity_id)
@@ -399,7 +422,7 @@ class _ImportRun:
             self.warn(path, f"sidecar names entity {entity_id!r}, which does not exist; not linked")
             return
         try:
-            await self.assets.link(entity_id, asset_id)
+            await self.assets.link(entity_id, asset_id, role)
         except NotFound as exc:
             self.warn(path, f"not linked: {exc.message}")
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from faceforge_domain.export.models import ExportedAsset
 from faceforge_domain.filetypes import KIND_PATTERN, MAX_KIND
 from faceforge_domain.ids import ID_PATTERN
 
@@ -76,13 +77,15 @@ class FolderListing(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class SidecarMeta(msgspec.Struct, kw_only=True):
-    """What sidecars say about one file: the merged object and its recognised keys."""
+    """What sidecars say about one file: the merged object and its recognised keys; ``exported``: the
+    record an export sidecar carries (then it alone applies)."""
 
     user_metadata: dict[str, Any] = msgspec.field(default_factory=dict)
     kind: str | None = None
     entity_ids: list[str] = msgspec.field(default_factory=list)
     tags: list[str] = msgspec.field(default_factory=list)
     sources: list[str] = msgspec.field(default_factory=list)
+    exported: ExportedAsset | None = None
 
 
 class PlannedFile(msgspec.Struct, kw_only=True):

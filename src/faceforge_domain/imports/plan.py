@@ -2,7 +2,10 @@
 
 Sidecars: for a file ``X``, ``X_meta.json`` is its companion, and when that is absent
 ``<stem>_meta.json`` (``photo.jpg`` -> ``photo_meta.json``). ``_directorymeta.json`` applies to every
-file of its folder; where both speak, file-level keys win. Sidecars are never imported as assets.
+file of its folder; where both speak, file-level keys win. ``X.faceforge.json``, written by
+``faceforge export``, carries the file's whole exported record and wins over the others (see
+``docs/export.md``). Sidecars are never imported as assets, nor are an export's own files at its top
+(``manifest.json`` and the ``*.jsonl`` records), which the import reads instead.
 """
 
 from __future__ import annotations
@@ -15,6 +18,14 @@ from typing import Any
 
 import msgspec
 
+from faceforge_domain.export.models import (
+    MANIFEST,
+    RECORD_FILES,
+    ExportSidecar,
+)
+from faceforge_domain.export.models import (
+    SIDECAR_SUFFIX as EXPORT_SIDECAR_SUFFIX,
+)
 from faceforge_domain.ids import is_id
 from faceforge_domain.imports.models import (
     LARGE_FILE_BYTES,
@@ -38,7 +49,15 @@ class SidecarError(ValueError):
 
 
 def is_sidecar(name: str) -> bool:
-    return name == DIRECTORY_SIDECAR or name.endswith(SIDECAR_SUFFIX)
+    return name == DIRECTORY_SIDECAR or name.endswith((SIDECAR_SUFFIX, EXPORT_SIDECAR_SUFFIX))
+
+
+def is_export_sidecar(name: str) -> bool:
+    return name.endswith(EXPORT_SIDECAR_SUFFIX)
+
+
+EXPORT_FILES = frozenset((MANIFEST, *RECORD_FILES))  # at the top of an export: read, never imported
+Sidecar = dict[str, Any] | ExportSidecar | SidecarError  # a sidecar as read: usable, or why not
 
 
 HIDDEN = "hidden (include_hidden is off)"  # the skip reason
@@ -52,7 +71,7 @@ def is_hidden(name: str) -> bool:
 def companion_names(name: str) -> tuple[str, ...]:
     """Sidecar names for a file, in order of preference."""
     stem, dot, _ext = name.rpartition(".")
-    names = [name + SIDECAR_SUFFIX]
+    names = [name + EXPORT_SIDECAR_SUFFIX, name + SIDECAR_SUFFIX]
     if dot and stem:
         names.append(stem + SIDECAR_SUFFIX)
     return tuple(names)
@@ -97,6 +116,27 @@ def parse_sidecar(raw: bytes) -> dict[str, Any]:
     return value
 
 
+def parse_export_sidecar(raw: bytes) -> ExportSidecar:
+    """An export's sidecar (``X.faceforge.json``); ``SidecarError`` when it is not one."""
+    try:
+        return msgspec.json.decode(raw, type=ExportSidecar)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise SidecarError(f"is not a FaceForge export sidecar ({exc})") from None
+
+
+def exported_meta(source: str, sidecar: ExportSidecar) -> SidecarMeta:
+    """What an export sidecar says: the exported record, whole (folder sidecars do not apply)."""
+    record = sidecar.asset
+    return SidecarMeta(
+        user_metadata=record.user_metadata,
+        kind=record.kind,
+        entity_ids=[link.entity_id for link in record.links],
+        tags=sidecar.tags,
+        sources=[source],
+        exported=record,
+    )
+
+
 def effective_meta(layers: Sequence[tuple[str, Mapping[str, Any]]]) -> SidecarMeta:
     """Merge sidecar objects, outermost first (folder, then file): later layers' keys win."""
     merged: dict[str, Any] = {}
@@ -132,12 +172,15 @@ class FolderPlan:
 def plan_folder(
     listing: FolderListing,
     options: BulkImportInput,
-    sidecars: Mapping[str, dict[str, Any] | SidecarError],
+    sidecars: Mapping[str, Sidecar],
+    *,
+    export_top: bool = False,
 ) -> FolderPlan:
     """Plan one folder from its listing and its parsed sidecars (by file name).
 
     An invalid sidecar becomes a warning on each file it would have described (and on itself when it
-    describes none); the files are still imported, with whatever valid layers remain.
+    describes none); the files are still imported, with whatever valid layers remain. ``export_top``:
+    this is the top folder of an export, whose manifest and record files are not files to import.
     """
     plan = FolderPlan(skipped=list(listing.skipped))
 
@@ -156,7 +199,7 @@ def plan_folder(
             plan.warnings.append(Skip(path=rel(DIRECTORY_SIDECAR), reason=f"sidecar {doc}; ignored"))
 
     for found in sorted(listing.files, key=lambda f: f.name):
-        if is_sidecar(found.name):
+        if is_sidecar(found.name) or (export_top and found.name in EXPORT_FILES):
             plan.sidecars += 1
             continue
         path = rel(found.name)
@@ -169,6 +212,10 @@ def plan_folder(
         layers = list(folder_layer)
         if companion is not None:
             doc = sidecars.get(companion)
+            if isinstance(doc, ExportSidecar):
+                meta = exported_meta(rel(companion), doc)
+                plan.files.append(PlannedFile(path=path, name=found.name, size=found.size, meta=meta))
+                continue
             if isinstance(doc, dict):
                 layers.append((rel(companion), doc))
             elif isinstance(doc, SidecarError):

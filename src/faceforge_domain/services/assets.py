@@ -22,6 +22,7 @@ from faceforge_domain.clock import Clock
 from faceforge_domain.content_check import ContentAnswer, ContentClaim, answers, checked_claims
 from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
 from faceforge_domain.events import record, record_many
+from faceforge_domain.export.models import ExportedAsset
 from faceforge_domain.filetypes import (
     KIND_PATTERN,
     KIND_RULE,
@@ -534,6 +535,29 @@ class AssetService:
                 asset.updated_at = self._clock.now()
                 await uow.assets.update(asset)
                 await record(uow, self._clock, "asset.updated", asset_id)
+                await uow.commit()
+        return asset
+
+    async def adopt_exported(self, exported: ExportedAsset, *, created_here: bool) -> Asset:
+        """Give an asset imported from an export the record it had there: when this import
+        ``created_here`` it, its file name, names and times; an asset that was already stored keeps
+        its own and gains the exported names. The owner is taken when the asset has none."""
+        async with self._uow.write() as uow:
+            asset = await uow.assets.get(exported.asset_id)
+            if asset is None:
+                raise NotFound("asset", exported.asset_id)
+            before: Any = msgspec.to_builtins(asset)
+            if created_here:
+                asset.filename = exported.filename
+                asset.filenames = list(exported.filenames) or [exported.filename]
+                asset.created_at, asset.updated_at = exported.created_at, exported.updated_at
+            else:
+                asset.filenames += [n for n in exported.filenames if n not in asset.filenames]
+            if asset.owner is None:
+                asset.owner = exported.owner
+            if msgspec.to_builtins(asset) != before:
+                await uow.assets.update(asset)
+                await record(uow, self._clock, "asset.updated", asset.asset_id)
                 await uow.commit()
         return asset
 

@@ -1,0 +1,1 @@
+"""Export of a whole library as plain files: JSON Lines records, readable folders, sidecars."""
