@@ -65,11 +65,16 @@ def create_entity(ui: UI, name: str) -> str:
 
 def upload(ui: UI, name: str) -> str:
     """Store a shared sample file through the API (as a script would); returns its asset id."""
+    return store(ui.server, name)
+
+
+def store(server: Server, name: str) -> str:
+    """``upload`` for a fixture that has the server but no browser tab yet."""
     request = urllib.request.Request(  # noqa: S310  (the loopback test server)
-        f"{ui.server.base}/v1/assets/upload?filename={name}",
+        f"{server.base}/v1/assets/upload?filename={name}",
         data=(SAMPLES / name).read_bytes(),
         method="PUT",
-        headers={"Authorization": f"Bearer {ui.server.token}", "Content-Type": "application/octet-stream"},
+        headers={"Authorization": f"Bearer {server.token}", "Content-Type": "application/octet-stream"},
     )
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
         return str(json.load(response)["data"]["asset_id"])
