@@ -105,7 +105,7 @@ def test_on_a_phone_tables_and_tab_rows_scroll_inside_their_box(ui: UI, seeded: 
         for header in ("Taken", "Camera", "Added"):
             expect(box.get_by_role("columnheader", name=header)).to_be_attached()
         assert page_overflow(ui) <= 0
-        ui.shot("layout-files-table-phone", for_docs=True)
+        ui.shot("layout-files-table-phone")
 
         for path, last in ((f"/ui/entities/{entity_id}", "Relationships"), ("/ui/trash", "Relationships")):
             ui.go(path)

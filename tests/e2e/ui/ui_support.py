@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -49,6 +50,26 @@ class UI:
         self.page.screenshot(path=str(taken), full_page=True)
         if for_docs and os.environ.get("FACEFORGE_UPDATE_DOCS_SCREENSHOTS") == "1":
             shutil.copyfile(taken, DOC_IMAGES / f"ui-{name}.png")
+
+
+DROP = """([files]) => {
+  const transfer = new DataTransfer();
+  for (const [name, type, data] of files) {
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    transfer.items.add(new File([bytes], name, { type }));
+  }
+  const target = document.querySelector("main");
+  for (const kind of ["dragenter", "dragover", "drop"]) {
+    target.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+  }
+}"""
+
+
+def drop(ui: UI, *paths: Path) -> None:
+    """Drop files on the page as a drag from the desktop would (files only: a synthetic drop cannot carry
+    folder entries)."""
+    files = [[p.name, "image/jpeg", base64.b64encode(p.read_bytes()).decode()] for p in paths]
+    ui.page.evaluate(DROP, [files])
 
 
 def create_entity(ui: UI, name: str) -> str:
