@@ -13,7 +13,9 @@ FILES = (
     "Apple.jpg", "BMP.bmp", "Canon1DmkIII.jpg", "Casio2.jpg", "GIF.gif", "GPS.jpg", "Google.jpg",
     "IPTC.jpg", "Kodak.jpg", "Nikon.jpg", "PDF.pdf", "Sony.jpg", "Text1.txt",
 )  # fmt: skip
-CONTROL = re.compile(r'^\s*- (button|link) "(.*)"', re.MULTILINE)
+# One line of Playwright's ARIA snapshot: ``- button "Name"``, the whole line in YAML quotes when the name
+# holds ": " (``- 'button "Use as main picture: a.jpg"'``).
+CONTROL = re.compile(r"^\s*- '?(button|link) \"((?:[^\"\\]|\\.)*)\"", re.MULTILINE)
 
 
 def control_names(ui: UI) -> Counter[tuple[str, str]]:
