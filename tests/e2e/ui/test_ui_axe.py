@@ -7,15 +7,17 @@ govern; the pages are scanned exactly as they are served."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 from servers import Server
-from ui_support import UI, store
+from ui_support import UI, settled_preview, store
 
 AXE = Path(__file__).resolve().parents[1] / "assets" / "axe.min.js"
 SIZES = {"desktop": {"width": 1280, "height": 860}, "phone": {"width": 375, "height": 812}}
@@ -32,7 +34,8 @@ class Library:
 @pytest.fixture(scope="module")
 def library(ui_server: Server) -> Library:
     """Something on every page: an entity with a picture, a descriptor and a relationship; a second
-    picture; a finished job; a deleted entity and file in the trash; a field of each scope."""
+    file; a finished scan with a group of look-alikes; a deleted entity and file in the trash; a field
+    of each scope."""
     call = ui_server.call
     ann = call("POST", "/v1/entities", {"display_name": "Axe Ann", "aliases": ["Annie"], "tags": ["actor"]})
     bob = call("POST", "/v1/entities", {"display_name": "Axe Bob"})["entity_id"]
@@ -51,9 +54,24 @@ def library(ui_server: Server) -> Library:
     gone = call("POST", "/v1/entities", {"display_name": "Axe Gone"})["entity_id"]
     call("DELETE", f"/v1/entities/{gone}")
     call("DELETE", f"/v1/assets/{store(ui_server, 'GIF.gif')}")
+    for n, data in enumerate(twins()):
+        settled_preview(ui_server, store(ui_server, f"drawing-{n + 1}.jpg", data))
     job = call("POST", "/v1/jobs", {"job_type": "core.duplicates.scan", "input": {}})["job_id"]
-    ui_server.wait_job(job, "succeeded", "failed")
+    assert ui_server.wait_job(job, "succeeded", "failed")["status"] == "succeeded"
+    assert call("GET", "/v1/duplicate-groups")["items"], "the scan found no look-alikes to show"
     return Library(ann["entity_id"], picture, job)
+
+
+def twins() -> tuple[bytes, bytes]:
+    """One drawing saved at two sizes: pictures the look-alike scan groups."""
+    drawing = Image.new("RGB", (640, 480), (240, 240, 240))
+    pen = ImageDraw.Draw(drawing)
+    pen.ellipse((120, 60, 420, 360), fill=(200, 60, 40))
+    pen.rectangle((380, 200, 600, 440), fill=(30, 90, 160))
+    big, small = io.BytesIO(), io.BytesIO()
+    drawing.save(big, "JPEG", quality=92)
+    drawing.resize((320, 240)).save(small, "JPEG", quality=70)
+    return big.getvalue(), small.getvalue()
 
 
 def violations(page: Page) -> list[dict[str, Any]]:

@@ -89,11 +89,12 @@ def upload(ui: UI, name: str) -> str:
     return store(ui.server, name)
 
 
-def store(server: Server, name: str) -> str:
-    """``upload`` for a fixture that has the server but no browser tab yet."""
+def store(server: Server, name: str, data: bytes | None = None) -> str:
+    """``upload`` for a fixture that has the server but no browser tab yet; ``data`` instead of the
+    shared sample of that name."""
     request = urllib.request.Request(  # noqa: S310  (the loopback test server)
         f"{server.base}/v1/assets/upload?filename={name}",
-        data=(SAMPLES / name).read_bytes(),
+        data=(SAMPLES / name).read_bytes() if data is None else data,
         method="PUT",
         headers={"Authorization": f"Bearer {server.token}", "Content-Type": "application/octet-stream"},
     )
