@@ -97,7 +97,7 @@ class Server:
             },
         )
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return json.load(response)["data"]
+            return None if response.status == 204 else json.load(response)["data"]
 
     def wait_job(self, job_id: str, *statuses: str, limit_s: float = 120) -> dict[str, Any]:
         deadline = time.monotonic() + limit_s

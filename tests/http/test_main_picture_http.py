@@ -92,7 +92,7 @@ async def test_the_attachments_tab_offers_remove_main_picture_which_clears_it(
 ) -> None:
     entity_id, asset_id = await entity_showing_a_picture(core, ui)
     page = (await ui.get(f"/ui/entities/{entity_id}?tab=attachments")).text
-    assert page.count("Remove main picture") == 1
+    assert page.count(">Remove main picture</button>") == 1
     assert '"primary_thumbnail_asset_id": null' in page
     response = await ui.patch(f"/v1/entities/{entity_id}", json={"primary_thumbnail_asset_id": None})
     assert response.status_code == 200

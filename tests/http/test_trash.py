@@ -108,7 +108,7 @@ async def test_the_trash_page_lists_each_kind_with_restore_and_delete_forever(
     assert "&lt;b&gt;Gone&lt;/b&gt;" in page
     assert f'data-api="/v1/entities/{gone.entity_id}/restore"' in page
     assert f'data-api="/v1/entities/{gone.entity_id}/purge"' in page
-    assert 'aria-label="Delete &lt;b&gt;Gone&lt;/b&gt; forever"' in page
+    assert 'aria-label="Delete forever: &lt;b&gt;Gone&lt;/b&gt;"' in page
     files = (await ui.get("/ui/trash?tab=files")).text
     assert "60.png" in files
     assert f'data-api="/v1/assets/{file_id}/purge"' in files

@@ -53,9 +53,9 @@ def test_create_upload_link_download(ui: UI, tmp_path: Path) -> None:
     gps.locator("details.metadata > summary").click()
     expect(gps.locator("details.metadata")).to_contain_text("GPS")
     ui.shot("entity-metadata")
-    asset_id = gps.get_by_role("link", name="GPS.jpg").get_attribute("href").rsplit("/", 1)[1]  # type: ignore[union-attr]
+    asset_id = gps.get_by_role("link", name="GPS.jpg", exact=True).get_attribute("href").rsplit("/", 1)[1]  # type: ignore[union-attr]
 
-    gps.get_by_role("button", name="Use as main picture").click()
+    gps.get_by_role("button", name="Use as main picture: GPS.jpg").click()
     expect(ui.page.locator(".attachment").filter(has_text="GPS.jpg")).to_contain_text("Main picture")
 
     ui.go(f"/ui/entities/{bob}?tab=attachments")
@@ -261,7 +261,9 @@ def test_a_file_can_be_renamed_and_a_bad_kind_is_explained(ui: UI) -> None:
     ann = create_entity(ui, "Fay")
     ui.go(f"/ui/entities/{ann}?tab=attachments")
     ui.page.get_by_label("Choose one or more files to upload").set_input_files(SAMPLES / "GIF.gif")
-    ui.page.locator(".attachment").filter(has_text="GIF.gif").get_by_role("link", name="GIF.gif").click()
+    ui.page.locator(".attachment").filter(has_text="GIF.gif").get_by_role(
+        "link", name="GIF.gif", exact=True
+    ).click()
     ui.page.locator("summary", has_text="Edit name and kind").click()
     ui.page.get_by_label("Kind").fill("Not A Kind")
     ui.page.get_by_role("button", name="Save").click()

@@ -5,32 +5,13 @@ folder needs a drop from the desktop, which a headless browser cannot make.)"""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
-from ui_support import SAMPLES, UI, create_entity
-
-DROP = """([files]) => {
-  const transfer = new DataTransfer();
-  for (const [name, type, data] of files) {
-    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-    transfer.items.add(new File([bytes], name, { type }));
-  }
-  const target = document.querySelector("main");
-  for (const kind of ["dragenter", "dragover", "drop"]) {
-    target.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer: transfer }));
-  }
-}"""
-
-
-def drop(ui: UI, *paths: Path) -> None:
-    files = [[p.name, "image/jpeg", base64.b64encode(p.read_bytes()).decode()] for p in paths]
-    ui.page.evaluate(DROP, [files])
+from ui_support import SAMPLES, UI, create_entity, drop
 
 
 def sha256_of(ui: UI, asset_id: str) -> str:

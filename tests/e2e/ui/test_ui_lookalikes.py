@@ -80,7 +80,7 @@ def test_scan_compare_and_keep_one(tab: UI) -> None:
     expect(members.filter(has_text="IMG_0002.jpg")).to_contain_text("Linked entities1")
     tab.shot("lookalikes")
 
-    keep = group.get_by_role("button", name="Keep IMG_0001.jpg")
+    keep = group.get_by_role("button", name="Keep this one: IMG_0001.jpg")
     keep.focus()
     tab.page.keyboard.press("Enter")  # keyboard operable
     expect(tab.page.get_by_text("No look-alikes to review")).to_be_visible()

@@ -137,7 +137,7 @@ def stored_uploads(ui: UI) -> list[str]:
 
 def attached_asset(ui: UI, entity_id: str, filename: str) -> dict[str, Any]:
     """The entity's one attached file once the page has reloaded after the upload."""
-    link = ui.page.locator(".attachment").get_by_role("link", name=filename)
+    link = ui.page.locator(".attachment").get_by_role("link", name=filename, exact=True)
     expect(link).to_have_count(1, timeout=20_000)
     asset_id = (link.get_attribute("href") or "").rsplit("/", 1)[1]
     linked: list[dict[str, Any]] = ui.server.call("GET", f"/v1/entities/{entity_id}/assets")["items"]

@@ -110,7 +110,7 @@ def test_delete_forever_from_the_trash(ui: UI, tab: str) -> None:
     ui.go(f"/ui/trash?tab={tab}")
     questions: list[str] = []
     ui.page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
-    ui.page.get_by_role("button", name=f"Delete {name} forever").click()
+    ui.page.get_by_role("button", name=f"Delete forever: {name}").click()
     expect(ui.page.locator("#trash-table tr").filter(has_text=name)).to_have_count(0)
     assert questions == [f"Delete “{name}” forever? This cannot be undone."]
     assert status_of(ui, api) == 404

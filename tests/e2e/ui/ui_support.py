@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -51,6 +52,26 @@ class UI:
             shutil.copyfile(taken, DOC_IMAGES / f"ui-{name}.png")
 
 
+DROP = """([files]) => {
+  const transfer = new DataTransfer();
+  for (const [name, type, data] of files) {
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    transfer.items.add(new File([bytes], name, { type }));
+  }
+  const target = document.querySelector("main");
+  for (const kind of ["dragenter", "dragover", "drop"]) {
+    target.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+  }
+}"""
+
+
+def drop(ui: UI, *paths: Path) -> None:
+    """Drop files on the page as a drag from the desktop would (files only: a synthetic drop cannot carry
+    folder entries)."""
+    files = [[p.name, "image/jpeg", base64.b64encode(p.read_bytes()).decode()] for p in paths]
+    ui.page.evaluate(DROP, [files])
+
+
 def create_entity(ui: UI, name: str) -> str:
     """Create an entity from the list page; returns its id (from the address it opens)."""
     ui.go("/ui/entities")
@@ -65,11 +86,17 @@ def create_entity(ui: UI, name: str) -> str:
 
 def upload(ui: UI, name: str) -> str:
     """Store a shared sample file through the API (as a script would); returns its asset id."""
+    return store(ui.server, name)
+
+
+def store(server: Server, name: str, data: bytes | None = None) -> str:
+    """``upload`` for a fixture that has the server but no browser tab yet; ``data`` instead of the
+    shared sample of that name."""
     request = urllib.request.Request(  # noqa: S310  (the loopback test server)
-        f"{ui.server.base}/v1/assets/upload?filename={name}",
-        data=(SAMPLES / name).read_bytes(),
+        f"{server.base}/v1/assets/upload?filename={name}",
+        data=(SAMPLES / name).read_bytes() if data is None else data,
         method="PUT",
-        headers={"Authorization": f"Bearer {ui.server.token}", "Content-Type": "application/octet-stream"},
+        headers={"Authorization": f"Bearer {server.token}", "Content-Type": "application/octet-stream"},
     )
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
         return str(json.load(response)["data"]["asset_id"])

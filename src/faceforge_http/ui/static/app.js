@@ -257,6 +257,16 @@
     if (el.matches("select[data-autosubmit]")) el.form.requestSubmit();
   });
 
+  /* Escape closes the slide-out form in focus (or the last opened) and refocuses its button; on
+     window, so a picker's Escape closing its list stops it first. */
+  window.addEventListener("keydown", (event) => {
+    const form = "details[open]:has(> form)";
+    const open = event.key === "Escape" && (event.target.closest?.(form) || [...document.querySelectorAll(form)].pop());
+    if (!open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+  });
+
   /* What live.js (uploads, suggestions, job progress) shares with this file. */
   window.FaceForge = { api, csrfToken, errorLine, CSRF_HEADER };
 })();

@@ -141,8 +141,8 @@
         event.preventDefault();
         pick(box, active);
       }
-    } else if (event.key === "Escape") {
-      event.stopPropagation();
+    } else if (event.key === "Escape" && (open || event.target.value)) {
+      event.stopPropagation(); /* not also closing the form around the box */
       if (open) close(box);
       else {
         event.target.value = "";
