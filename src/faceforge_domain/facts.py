@@ -380,9 +380,10 @@ def parse_duration(value: Any) -> float | None:
             minutes = int(match.group(2))
             if minutes < 60 and float(match.group(3)) < 60:
                 seconds = int(match.group(1)) * 3600 + minutes * 60 + float(match.group(3))
-    if seconds is None or not math.isfinite(seconds) or not 0 < seconds <= MAX_DURATION_S:
+    if seconds is None or not math.isfinite(seconds):
         return None
-    return round(seconds, 3)
+    seconds = round(seconds, 3)  # to the millisecond: a few microseconds is no play time
+    return seconds if 0 < seconds <= MAX_DURATION_S else None
 
 
 def _duration(tags: _Tags) -> float | None:

@@ -223,3 +223,9 @@ def test_facts_come_from_the_exiftool_entry_only() -> None:
     ]
     assert facts_of_entries(entries).camera_make == "Canon"
     assert facts_of_entries([]) == AssetFacts()
+
+
+def test_a_duration_under_half_a_millisecond_is_no_play_time() -> None:
+    assert parse_duration(0.0004) is None
+    assert parse_duration("0.0004 s") is None
+    assert parse_duration(0.0005) == 0.001
