@@ -1,0 +1,17 @@
+-- Filters combined with each other answered inside the indexes, without reading the wide asset rows (each
+-- carries its ExifTool metadata): the camera indexes also hold the date taken and the latitude (a camera
+-- with a date range or a position), and the date-taken order also holds the camera and the latitude (a
+-- page sorted by date taken walks it and tests a camera or a position on each entry). Partial on the
+-- live-list condition as in 0013, spelled as the asset repository writes it.
+DROP INDEX assets_live_camera_make;
+DROP INDEX assets_live_camera_model;
+DROP INDEX assets_live_taken;
+CREATE INDEX assets_live_camera_make
+    ON assets (facts_camera_make, facts_camera_model, facts_taken_at, facts_latitude)
+    WHERE deleted_at IS NULL AND NOT (kind = 'image.thumbnail' AND derived_from_asset_id IS NOT NULL);
+CREATE INDEX assets_live_camera_model
+    ON assets (facts_camera_model, facts_camera_make, facts_taken_at, facts_latitude)
+    WHERE deleted_at IS NULL AND NOT (kind = 'image.thumbnail' AND derived_from_asset_id IS NOT NULL);
+CREATE INDEX assets_live_taken
+    ON assets (facts_taken_at, asset_id, facts_camera_make, facts_camera_model, facts_latitude)
+    WHERE deleted_at IS NULL AND NOT (kind = 'image.thumbnail' AND derived_from_asset_id IS NOT NULL);
