@@ -190,7 +190,9 @@ class SqliteAssetRepository:
         if walk_order and query.q is not None and not query.prefix_search:
             return await self._count_text(query, query.q, up_to)
         where, params = _where(query, walk_order=walk_order)
-        source = _walk_source(query) if walk_order else _source(query)
+        source = _source(query)
+        if walk_order:  # a broad prefix: the file-name index holds what it tests (0017)
+            source = _walk_source(msgspec.structs.replace(query, sort_by="filename"))
         sql = f"SELECT count(*) FROM (SELECT 1 FROM {source}{_clause(where)} LIMIT ?)"
         async with self._conn.execute(sql, (*params, up_to)) as cursor:
             row = await cursor.fetchone()

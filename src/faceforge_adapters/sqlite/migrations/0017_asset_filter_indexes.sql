@@ -15,3 +15,19 @@ CREATE INDEX assets_live_camera_model
 CREATE INDEX assets_live_taken
     ON assets (facts_taken_at, asset_id, facts_camera_make, facts_camera_model, facts_latitude)
     WHERE deleted_at IS NULL AND NOT (kind = 'image.thumbnail' AND derived_from_asset_id IS NOT NULL);
+
+-- The file-name order also holds the make, model, date taken and latitude: a short search (the start of
+-- a name, make or model) that matches too many to gather is counted by walking this index alone.
+DROP INDEX assets_live_filename;
+CREATE INDEX assets_live_filename
+    ON assets (filename COLLATE NOCASE, asset_id, facts_camera_make, facts_camera_model, facts_taken_at,
+        facts_latitude)
+    WHERE deleted_at IS NULL AND NOT (kind = 'image.thumbnail' AND derived_from_asset_id IS NOT NULL);
+-- A search's matches (0015) are tested against the facts filters in this narrow index too, not in the
+-- wide rows: a broad search with a position, say, is counted without reading each match's row.
+DROP INDEX assets_live_id;
+CREATE INDEX assets_live_id
+    ON assets (asset_id, deleted_at, kind, derived_from_asset_id, facts_camera_make, facts_camera_model,
+        facts_taken_at, facts_latitude)
+    WHERE deleted_at IS NULL AND NOT (kind = 'image.thumbnail' AND derived_from_asset_id IS NOT NULL)
+    AND asset_id IS NOT NULL;
