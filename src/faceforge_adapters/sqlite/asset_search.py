@@ -28,16 +28,43 @@ _TRIGRAM_MATCHES = (
 LIVE = f"deleted_at IS NULL AND NOT (kind = '{PREVIEW_KIND}' AND derived_from_asset_id IS NOT NULL)"
 # A short text: the start of the file name, make or model. Each range seeks its NOCASE index (partial on
 # the live list, hence the condition in each branch: SQLite plans an OR's branches without the rest of
-# the WHERE, so it would scan instead); the LIKE beside each range is the exact rule.
+# the WHERE, so it would scan instead; each names its index, as statistics of a small library can turn the
+# planner to a scan); the LIKE beside each range is the exact rule.
 _PREFIX_COLUMNS = ("filename", "facts_camera_make", "facts_camera_model")
+_PREFIX_INDEXES = ("assets_live_filename", "assets_live_camera_make", "assets_live_camera_model")
 _PREFIX_BRANCHES = [
-    f"SELECT asset_id FROM assets WHERE {LIVE} AND {column}{collate} >= ? AND {column}{collate} < ? "
-    f"AND {column} LIKE ? ESCAPE '\\'"
-    for column, collate in zip(_PREFIX_COLUMNS, (" COLLATE NOCASE", "", ""), strict=True)
+    f"SELECT asset_id FROM assets INDEXED BY {index} WHERE {LIVE} AND {column}{collate} >= ? "
+    f"AND {column}{collate} < ? AND {column} LIKE ? ESCAPE '\\'"
+    for column, collate, index in zip(
+        _PREFIX_COLUMNS, (" COLLATE NOCASE", "", ""), _PREFIX_INDEXES, strict=True
+    )
 ]
 _PREFIX_MATCHES = f"asset_id IN ({' UNION ALL '.join(_PREFIX_BRANCHES)})"
 # The same rule tested on a row the order's index yields (a broad prefix's walk).
 _PREFIX_TEST = "(" + " OR ".join(f"{column} LIKE ? ESCAPE '\\'" for column in _PREFIX_COLUMNS) + ")"
+
+
+def prefix_count_branches(q: str) -> list[tuple[str, str, list[object]]]:
+    """A short text's matches in three disjoint parts, each sought in one index that also holds the
+    facts filters' columns (0017), so a total is counted from indexes alone: the make starts with it;
+    else the model does; else the file name does. Each part: its index, its condition, its values."""
+    low, high = _prefix_range(q)
+    pattern = escape_like(q) + "%"
+    make, model = (f"coalesce({c} LIKE ? ESCAPE '\\', 0)" for c in _PREFIX_COLUMNS[1:])
+    seek = "{0} >= ? AND {0} < ? AND {0} LIKE ? ESCAPE '\\'"
+    return [
+        ("assets_live_camera_make", seek.format("facts_camera_make"), [low, high, pattern]),
+        (
+            "assets_live_camera_model",
+            f"{seek.format('facts_camera_model')} AND NOT {make}",
+            [low, high, pattern, pattern],
+        ),
+        (
+            "assets_live_filename",
+            f"{seek.format('filename COLLATE NOCASE')} AND NOT {make} AND NOT {model}",
+            [low, high, pattern, pattern, pattern],
+        ),
+    ]
 
 
 def escape_like(text: str) -> str:
@@ -64,7 +91,7 @@ def candidates_sql(query: AssetQuery) -> tuple[str, list[object]]:
     ``NARROW_SEARCH``: more is broad. (A prefix's count may hold an asset twice: it is only a gauge.)"""
     q = query.q or ""
     if query.prefix_search:
-        sql = " UNION ALL ".join(_PREFIX_BRANCHES)
+        sql = " UNION ALL ".join(b.replace("SELECT asset_id", "SELECT 1", 1) for b in _PREFIX_BRANCHES)
         low, high = _prefix_range(q)
         values: list[object] = [low, high, escape_like(q) + "%"] * len(_PREFIX_COLUMNS)
     else:

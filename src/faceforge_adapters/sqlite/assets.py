@@ -13,6 +13,7 @@ from faceforge_adapters.sqlite.asset_search import (
     NARROW_SEARCH,
     candidates_sql,
     escape_like,
+    prefix_count_branches,
     search_condition,
     text_match_values,
     text_matches_from,
@@ -186,15 +187,27 @@ class SqliteAssetRepository:
     async def count(self, query: AssetQuery, *, up_to: int) -> int:
         if query.camera is not None and query.q is None and query.taken_after is query.taken_before is None:
             return await self._count_camera(query, query.camera, up_to)
+        if query.q is not None and query.prefix_search and _live_only(query):
+            return await self._count_prefix(query, query.q, up_to)
         walk_order = await self._broad_search(query)
         if walk_order and query.q is not None and not query.prefix_search:
             return await self._count_text(query, query.q, up_to)
         where, params = _where(query, walk_order=walk_order)
-        source = _source(query)
-        if walk_order:  # a broad prefix: the file-name index holds what it tests (0017)
-            source = _walk_source(msgspec.structs.replace(query, sort_by="filename"))
+        source = _walk_source(query) if walk_order else _source(query)
         sql = f"SELECT count(*) FROM (SELECT 1 FROM {source}{_clause(where)} LIMIT ?)"
         async with self._conn.execute(sql, (*params, up_to)) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _count_prefix(self, query: AssetQuery, q: str, up_to: int) -> int:
+        """A short search's total on the live list: its three disjoint parts (make, else model, else file
+        name) each counted in its own index, up to ``up_to``, and added up."""
+        where, params = _where(msgspec.structs.replace(query, q=None))
+        branches = prefix_count_branches(q)
+        parts = (f"SELECT 1 FROM assets INDEXED BY {i}{_clause([*where, c])} LIMIT ?" for i, c, _ in branches)
+        sql = " + ".join(f"(SELECT count(*) FROM ({part}))" for part in parts)
+        values = [value for _, _, extra in branches for value in (*params, *extra, up_to)]
+        async with self._conn.execute(f"SELECT min({sql}, ?)", (*values, up_to)) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
