@@ -9,8 +9,9 @@ The date filters compare with the stored ``taken_at``: the instant where the zon
 camera's clock read as UTC (see ``faceforge_domain.facts``); a bound without a zone is read as UTC too.
 
 ``q`` of ``SUBSTRING_SEARCH`` characters or more matches anywhere in a stored file name or the camera make
-or model; a shorter one (what a picker sends after one keystroke) matches their start: a substring of one
-or two characters is in almost every name, and no index can look one up.
+or model; a shorter one (what a picker sends after one keystroke) matches the start of the file name (the
+one lists show), the make or the model: a substring of one or two characters is in almost every name, and
+no index can look one up.
 """
 
 from __future__ import annotations
