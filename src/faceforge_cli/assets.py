@@ -106,7 +106,7 @@ def asset_list(
         return
     for asset in page.items:
         typer.echo(_line(asset))
-    typer.echo(f"{len(page.items)} of {page.total}")
+    typer.echo(f"{len(page.items)} of {page.total}{'' if page.total_exact else '+'}")
 
 
 @asset_app.command("show")

@@ -7,6 +7,11 @@ taken have no sort value: they come first in ascending order and last in descend
 
 The date filters compare with the stored ``taken_at``: the instant where the zone is known, else the
 camera's clock read as UTC (see ``faceforge_domain.facts``); a bound without a zone is read as UTC too.
+
+``q`` of ``SUBSTRING_SEARCH`` characters or more matches anywhere in a stored file name or the camera make
+or model; a shorter one (what a picker sends after one keystroke) matches the start of the file name (the
+one lists show), the make or the model: a substring of one or two characters is in almost every name, and
+no index can look one up.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ from typing import Literal, cast
 import msgspec
 
 from faceforge_domain.errors import FieldError, Invalid
-from faceforge_domain.facts import AssetFacts
 from faceforge_domain.ids import is_id
 from faceforge_domain.models import Asset
 from faceforge_domain.previews import PREVIEW_KIND
@@ -26,6 +30,10 @@ from faceforge_domain.queries import SORT_ORDERS, SortOrder, check_search, fold,
 from faceforge_domain.timefmt import format_timestamp
 
 MAX_TEXT = 200
+SUBSTRING_SEARCH = 3  # the shortest ``q`` matched anywhere in a name; shorter ones match the start
+# A list counts its matches up to this many: past it, the total says "at least" (counting 100,000 matches
+# costs more than the page itself, and nobody reads "1-50 of 84,213" as more than "many").
+TOTAL_CAP = 1_000
 CURSOR_SORT = "assets:created_at"
 LINKED_ENTITIES_SORT = "asset_entities:created_at"  # an asset's entities, oldest entity first
 AssetSort = Literal["created_at", "taken_at", "filename", "size_bytes"]
@@ -154,23 +162,12 @@ class AssetQuery(msgspec.Struct, frozen=True, kw_only=True):
             return CURSOR_SORT
         return f"assets:{self.sort_by}:{self.sort_order}"
 
-    def matches_names(self, filenames: list[str]) -> bool:
-        """The ``q`` rule on names: a substring of any stored name, ASCII case ignored.
-
-        ASCII-only folding is what SQLite's ``LIKE`` does, so the fake and the database agree.
-        """
-        if self.q is None:
-            return True
-        needle = _fold(self.q)
-        return any(needle in _fold(name) for name in filenames)
-
-    def matches(self, filenames: list[str], facts: AssetFacts) -> bool:
-        """The rules every adapter follows for ``q`` (a name, or the camera make or model, contains it)
-        and the facts filters; ASCII case ignored as SQLite's ``NOCASE`` and ``LIKE`` do."""
-        if self.q is not None and not self.matches_names(filenames):
-            needle = _fold(self.q)
-            if not any(needle in _fold(text or "") for text in (facts.camera_make, facts.camera_model)):
-                return False
+    def matches(self, asset: Asset) -> bool:
+        """The rules every adapter follows for ``q`` and the facts filters; ASCII case ignored as SQLite's
+        ``NOCASE`` and ``LIKE`` do."""
+        facts = asset.facts
+        if self.q is not None and not self._matches_text(asset):
+            return False
         if self.camera is not None and _fold(self.camera) not in (
             _fold(facts.camera_make or "\0"),
             _fold(facts.camera_model or "\0"),
@@ -182,6 +179,20 @@ class AssetQuery(msgspec.Struct, frozen=True, kw_only=True):
         if self.taken_before is not None and (taken is None or taken >= self.taken_before):
             return False
         return self.has_location is None or self.has_location == (facts.latitude is not None)
+
+    def _matches_text(self, asset: Asset) -> bool:
+        """``q``: inside any stored name, the make or the model; when short, at the start of the file
+        name (the one lists show), the make or the model."""
+        needle = _fold(self.q or "")
+        cameras = [asset.facts.camera_make or "", asset.facts.camera_model or ""]
+        if self.prefix_search:
+            return any(_fold(text).startswith(needle) for text in [asset.filename, *cameras])
+        return any(needle in _fold(text) for text in [*asset.filenames, *cameras])
+
+    @property
+    def prefix_search(self) -> bool:
+        """Whether ``q`` is too short to match inside names, so it matches their start."""
+        return self.q is not None and len(self.q) < SUBSTRING_SEARCH
 
     def position(self, value: object, asset_id: str) -> AssetPosition:
         """A cursor's position checked against this order's value type (a forged one is refused)."""

@@ -82,13 +82,15 @@ def decode_cursor(token: str, expected_sort: str) -> Cursor:
 
 
 class PageResult(msgspec.Struct, Generic[T], kw_only=True):
-    """Items of one page and where the next begins."""
+    """Items of one page and where the next begins. ``total_exact`` false: a list that stops counting
+    (the asset list, at ``TOTAL_CAP``) found more, and ``total`` is how many at least."""
 
     items: list[T]
     total: int
     limit: int
     offset: int
     next_cursor: str | None = None
+    total_exact: bool = True
 
 
 def within_budget(items: list[T], budget: int = PAGE_BYTE_BUDGET) -> list[T]:
@@ -102,7 +104,12 @@ def within_budget(items: list[T], budget: int = PAGE_BYTE_BUDGET) -> list[T]:
 
 
 def page_of(
-    rows: list[T], total: int, page: PageRequest, position: Callable[[T], Cursor] | None = None
+    rows: list[T],
+    total: int,
+    page: PageRequest,
+    position: Callable[[T], Cursor] | None = None,
+    *,
+    total_exact: bool = True,
 ) -> PageResult[T]:
     """The page every list answers, from the rows fetched for it.
 
@@ -114,7 +121,14 @@ def page_of(
     items = within_budget(rows[: page.limit])
     more = len(rows) > len(items)
     next_cursor = encode_cursor(position(items[-1])) if more and position is not None else None
-    return PageResult(items=items, total=total, limit=page.limit, offset=page.offset, next_cursor=next_cursor)
+    return PageResult(
+        items=items,
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+        next_cursor=next_cursor,
+        total_exact=total_exact,
+    )
 
 
 def page_of_all(items: Sequence[T], page: PageRequest) -> PageResult[T]:

@@ -214,7 +214,9 @@ class AssetRepository(Protocol):
         """Matching assets oldest first by ``(created_at, asset_id)``, after ``after`` when given."""
         ...
 
-    async def count(self, query: AssetQuery) -> int: ...
+    async def count(self, query: AssetQuery, *, up_to: int) -> int:
+        """How many assets match, counted no further than ``up_to``."""
+        ...
 
     async def linked_entities(
         self,

@@ -41,6 +41,8 @@ class Page(msgspec.Struct, Generic[T], kw_only=True):
     limit: int
     offset: int
     next_cursor: str | None = None
+    # False where a list stops counting (the asset list, past 1,000): then `total` is how many at least.
+    total_exact: bool = True
 
 
 def ok(data: T) -> Ok[T]:
@@ -55,4 +57,5 @@ def page_out(result: PageResult[T], convert: Callable[[T], U]) -> Page[U]:
         limit=result.limit,
         offset=result.offset,
         next_cursor=result.next_cursor,
+        total_exact=result.total_exact,
     )

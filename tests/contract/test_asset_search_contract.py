@@ -55,14 +55,14 @@ def record(n: int, names: list[str], make: str | None = None, model: str | None 
 
 def expected(assets: list[Asset], q: str) -> set[str]:
     query = AssetQuery.build(q=q)
-    return {a.asset_id for a in assets if query.matches(a.filenames, a.facts)}
+    return {a.asset_id for a in assets if query.matches(a)}
 
 
 async def found(units: UnitOfWorkFactory, q: str) -> set[str]:
     query = AssetQuery.build(q=q)
     async with units.read() as uow:
         items = await uow.assets.find(query, limit=1000)
-        assert await uow.assets.count(query) == len(items)
+        assert await uow.assets.count(query, up_to=1000) == len(items)
     return {a.asset_id for a in items}
 
 
@@ -147,7 +147,7 @@ async def test_the_migration_indexes_assets_stored_before_it(tmp_path: Path) -> 
         await conn.commit()
         await migrate(conn, FixedClock())
         for q, hits in (("old scan", 1), ("COPY", 1), ("v600", 1), ("ep", 1), ("nikon", 0)):
-            assert await SqliteAssetRepository(conn).count(AssetQuery.build(q=q)) == hits, q
+            assert await SqliteAssetRepository(conn).count(AssetQuery.build(q=q), up_to=10) == hits, q
     finally:
         await conn.close()
 
@@ -170,10 +170,11 @@ async def search_plans(tmp_path: Path, q: str, stored: int, *, analyzed: bool) -
             await conn.set_trace_callback(issued.append)
             repository = SqliteAssetRepository(conn)
             await repository.find(query, limit=51)
-            await repository.count(query)
+            await repository.count(query, up_to=1001)
             await conn.set_trace_callback(None)
             plans = []
-            for sql in (s for s in issued if "FROM assets" in s):
+            probe = f"LIMIT {NARROW_SEARCH + 1}"  # the gauge of broad and narrow, asked once
+            for sql in (s for s in issued if " assets " in s and probe not in s):
                 async with conn.execute("EXPLAIN QUERY PLAN " + sql) as cursor:
                     plans.append(" | ".join(row[3] for row in await cursor.fetchall()))
         assert len(plans) == 2
@@ -195,14 +196,29 @@ async def test_a_narrow_search_reads_its_matches_and_counts_from_the_live_id_ind
 
 
 @pytest.mark.parametrize("analyzed", [False, True])
-async def test_a_broad_search_walks_the_order_index_and_short_text_scans_only_documents(
+async def test_a_broad_search_walks_the_order_index_and_counts_from_the_trigram_matches(
     tmp_path: Path, analyzed: bool
 ) -> None:
     page, total = await search_plans(tmp_path, "holiday", stored=NARROW_SEARCH + 1, analyzed=analyzed)
     assert "INDEX assets_live_taken" in page, page
     assert "TEMP B-TREE" not in page, page
+    assert total.startswith("CO-ROUTINE (subquery-1) | SCAN s VIRTUAL TABLE INDEX"), total
     assert "COVERING INDEX assets_live_id (asset_id=?" in total, total
-    short_page, short_total = await search_plans(tmp_path / "short", "ho", stored=1, analyzed=analyzed)
-    assert "INDEX assets_live_taken" in short_page, short_page
-    assert "SEARCH d USING INDEX sqlite_autoindex_asset_search_docs_1 (asset_id=?)" in short_page, short_page
-    assert "COVERING INDEX assets_live_id (asset_id=?" in short_total, short_total
+
+
+@pytest.mark.parametrize("analyzed", [False, True])
+async def test_a_short_text_seeks_the_name_and_camera_indexes_or_walks_when_broad(
+    tmp_path: Path, analyzed: bool
+) -> None:
+    page, total = await search_plans(tmp_path / "narrow", "ho", stored=3, analyzed=analyzed)
+    for plan in (page, total):
+        assert "INDEX assets_live_filename (filename>? AND filename<?)" in plan, plan
+        assert "INDEX assets_live_camera_make (facts_camera_make>? AND facts_camera_make<?)" in plan, plan
+        assert "INDEX assets_live_camera_model (facts_camera_model>? AND facts_camera_model<?)" in plan, plan
+        assert "SCAN assets" not in plan, plan
+    page, total = await search_plans(tmp_path / "broad", "ho", stored=NARROW_SEARCH + 1, analyzed=analyzed)
+    assert page.startswith("SCAN assets USING INDEX assets_live_taken"), page
+    assert "TEMP B-TREE" not in page, page
+    for index in ("camera_make", "camera_model", "filename"):  # the total: three parts, indexes alone
+        assert f"COVERING INDEX assets_live_{index} (" in total, total
+    assert "SCAN assets" not in total, total

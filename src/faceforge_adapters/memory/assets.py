@@ -97,7 +97,7 @@ class InMemoryAssetRepository:
             and (query.kind is None or asset.kind == query.kind)
             and (query.mime_prefix is None or asset.mime_type.startswith(query.mime_prefix))
             and (query.entity_id is None or asset.asset_id in linked)
-            and query.matches(asset.filenames, asset.facts)
+            and query.matches(asset)
         ]
         return sorted(found, key=lambda a: _key(query, a), reverse=query.sort_order == "desc")
 
@@ -111,8 +111,8 @@ class InMemoryAssetRepository:
             found = [a for a in found if (_key(query, a) < mark if descending else _key(query, a) > mark)]
         return copy.deepcopy(found[offset : offset + limit])
 
-    async def count(self, query: AssetQuery) -> int:
-        return len(self._matching(query))
+    async def count(self, query: AssetQuery, *, up_to: int) -> int:
+        return min(len(self._matching(query)), up_to)
 
     def _linked(self, asset_id: str, *, include_deleted: bool) -> list[LinkedEntity]:
         found = [

@@ -9,7 +9,16 @@ from datetime import datetime
 import aiosqlite
 import msgspec
 
-from faceforge_adapters.sqlite.entities import ENTITY_COLUMNS, TRIGRAM
+from faceforge_adapters.sqlite.asset_search import (
+    NARROW_SEARCH,
+    candidates_sql,
+    escape_like,
+    prefix_count_branches,
+    search_condition,
+    text_match_values,
+    text_matches_from,
+)
+from faceforge_adapters.sqlite.entities import ENTITY_COLUMNS
 from faceforge_adapters.sqlite.entities import ROWS as ENTITY_ROWS
 from faceforge_adapters.sqlite.rows import RowCodec, to_ts
 from faceforge_domain.asset_query import AssetPosition, AssetQuery
@@ -38,6 +47,13 @@ _SORT_COLUMNS = {
     "filename": "filename COLLATE NOCASE",
     "size_bytes": "size_bytes",
 }
+# Each order's index on the live list (migration 0013).
+_SORT_INDEXES = {
+    "created_at": "assets_live_created",
+    "taken_at": "assets_live_taken",
+    "filename": "assets_live_filename",
+    "size_bytes": "assets_live_size",
+}
 # Ids looked up per statement: far below SQLite's bound-parameter limit on every version.
 _IDS_PER_QUERY = 500
 
@@ -45,6 +61,9 @@ _IDS_PER_QUERY = 500
 class SqliteAssetRepository:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
+        # Whether each search asked for in this unit of work is broad: a page and its total ask alike,
+        # and the answer only picks a plan (both plans give the same rows).
+        self._broad: dict[AssetQuery, bool] = {}
 
     async def add(self, asset: Asset) -> None:
         await self.add_many([asset])
@@ -148,7 +167,7 @@ class SqliteAssetRepository:
             where.append(condition)
             params += values
         order = f"{column} {direction}, asset_id {direction}"
-        source = "assets" if walk_order else _source(query)
+        source = _walk_source(query) if walk_order else _source(query)
         sql = f"SELECT {_COLUMNS} FROM {source}{_clause(where)} ORDER BY {order} LIMIT ? OFFSET ?"
         async with self._conn.execute(sql, (*params, limit, offset)) as cursor:
             rows = await cursor.fetchall()
@@ -157,26 +176,56 @@ class SqliteAssetRepository:
     async def _broad_search(self, query: AssetQuery) -> bool:
         """Whether a page should walk its order's index and keep the rows among the matches (a broad
         search fills a page within its first rows) rather than read every match and sort them (a narrow
-        one). A text too short for the index is taken as broad."""
+        one). A prefix outside the live list has no index to seek, so it walks too."""
         if query.q is None:
             return False
-        if len(query.q) < TRIGRAM:
+        if query.prefix_search and not _live_only(query):
             return True
-        sql = "SELECT count(*) FROM (SELECT 1 FROM asset_search WHERE asset_search MATCH ? LIMIT ?)"
-        async with self._conn.execute(sql, (_phrase(query.q), NARROW_SEARCH + 1)) as cursor:
-            row = await cursor.fetchone()
-        return row is not None and int(row[0]) > NARROW_SEARCH
+        if query not in self._broad:
+            sql, values = candidates_sql(query)
+            async with self._conn.execute(sql, values) as cursor:
+                row = await cursor.fetchone()
+            self._broad[query] = row is not None and int(row[0]) > NARROW_SEARCH
+        return self._broad[query]
 
-    async def count(self, query: AssetQuery) -> int:
-        if query.camera is not None and query.taken_after is None and query.taken_before is None:
-            return await self._count_camera(query, query.camera)
-        where, params = _where(query)
-        sql = f"SELECT count(*) FROM {_source(query)}{_clause(where)}"
-        async with self._conn.execute(sql, params) as cursor:
+    async def count(self, query: AssetQuery, *, up_to: int) -> int:
+        if query.camera is not None and query.q is None and query.taken_after is query.taken_before is None:
+            return await self._count_camera(query, query.camera, up_to)
+        if query.q is not None and query.prefix_search and _live_only(query):
+            return await self._count_prefix(query, query.q, up_to)
+        walk_order = await self._broad_search(query)
+        if walk_order and query.q is not None and not query.prefix_search:
+            return await self._count_text(query, query.q, up_to)
+        where, params = _where(query, walk_order=walk_order)
+        source = _walk_source(query) if walk_order else _source(query)
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {source}{_clause(where)} LIMIT ?)"
+        async with self._conn.execute(sql, (*params, up_to)) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
-    async def _count_camera(self, query: AssetQuery, camera: str) -> int:
+    async def _count_prefix(self, query: AssetQuery, q: str, up_to: int) -> int:
+        """A short search's total on the live list: its three disjoint parts (make, else model, else file
+        name) each counted in its own index, up to ``up_to``, and added up."""
+        where, params = _where(msgspec.structs.replace(query, q=None))
+        branches = prefix_count_branches(q)
+        parts = (f"SELECT 1 FROM assets INDEXED BY {i}{_clause([*where, c])} LIMIT ?" for i, c, _ in branches)
+        sql = " + ".join(f"(SELECT count(*) FROM ({part}))" for part in parts)
+        values = [value for _, _, extra in branches for value in (*params, *extra, up_to)]
+        async with self._conn.execute(f"SELECT min({sql}, ?)", (*values, up_to)) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _count_text(self, query: AssetQuery, q: str, up_to: int) -> int:
+        """A broad search's total, counted from the trigram index's matches on (each looked up in the
+        narrow ``assets_live_id`` index on the live list): it stops after ``up_to`` of them."""
+        where, params = _where(msgspec.structs.replace(query, q=None))
+        source = text_matches_from(_source(query))
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {source}{''.join(f' AND {w}' for w in where)} LIMIT ?)"
+        async with self._conn.execute(sql, (*text_match_values(q), *params, up_to)) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _count_camera(self, query: AssetQuery, camera: str, up_to: int) -> int:
         """The make-or-model total as two index seeks (make matches; else the model does) added up: one
         count of the OR would read a whole camera index. (With a date range, the range is the narrower
         seek, and the plain count takes it.)"""
@@ -185,9 +234,12 @@ class SqliteAssetRepository:
             ("facts_camera_make = ?", [camera]),
             ("facts_camera_model = ? AND facts_camera_make IS NOT ?", [camera, camera]),
         ]
-        sql = " + ".join(f"(SELECT count(*) FROM assets{_clause([*where, cond])})" for cond, _ in branches)
-        values = [value for _, extra in branches for value in (*params, *extra)]
-        async with self._conn.execute(f"SELECT {sql}", values) as cursor:
+        sql = " + ".join(
+            f"(SELECT count(*) FROM (SELECT 1 FROM assets{_clause([*where, cond])} LIMIT ?))"
+            for cond, _ in branches
+        )
+        values = [value for _, extra in branches for value in (*params, *extra, up_to)]
+        async with self._conn.execute(f"SELECT min({sql}, ?)", (*values, up_to)) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
@@ -278,10 +330,6 @@ def _linked_where(asset_id: str, *, include_deleted: bool) -> tuple[str, list[ob
     return where, [asset_id]
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _where(query: AssetQuery, *, walk_order: bool = False) -> tuple[list[str], list[object]]:
     """SQL conditions for a checked query; values are always bound. ``walk_order``: each row the order's
     index yields is tested against its own search document (one key lookup), so a broad search's page
@@ -299,17 +347,14 @@ def _where(query: AssetQuery, *, walk_order: bool = False) -> tuple[list[str], l
         params.append(query.kind)
     if query.mime_prefix is not None:
         where.append("mime_type LIKE ? ESCAPE '\\'")
-        params.append(_escape_like(query.mime_prefix) + "%")
+        params.append(escape_like(query.mime_prefix) + "%")
     if query.entity_id is not None:
-        where.append("asset_id IN (SELECT asset_id FROM entity_assets WHERE entity_id = ?)")
+        where.append("assets.asset_id IN (SELECT l.asset_id FROM entity_assets AS l WHERE l.entity_id = ?)")
         params.append(query.entity_id)
     if query.q is not None:
-        if walk_order:
-            where.append(_OWN_DOCUMENT)
-            params.append(_like(query.q))
-        else:
-            where.append(_search(query.q))
-            params += _search_values(query.q)
+        condition, values = search_condition(query, walk_order=walk_order)
+        where.append(condition)
+        params += values
     if query.camera is not None:
         where.append("(facts_camera_make = ? OR facts_camera_model = ?)")  # NOCASE columns
         params += [query.camera, query.camera]
@@ -324,49 +369,24 @@ def _where(query: AssetQuery, *, walk_order: bool = False) -> tuple[list[str], l
     return where, params
 
 
-# The search documents (migration 0015) hold each asset's names, make and model, one per line; a search
-# text has no line break, so the body's LIKE is exactly the ``q`` rule (ASCII case ignored).
-_BODY_LIKE = "d.body LIKE ? ESCAPE '\\'"
-# A row's own search document matches (one key lookup): how a broad search tests the rows it walks.
-_OWN_DOCUMENT = (
-    f"EXISTS (SELECT 1 FROM asset_search_docs AS d WHERE d.asset_id = assets.asset_id AND {_BODY_LIKE})"
-)
-# Up to this many candidates, a page reads each match and sorts them; beyond, it walks the order's index.
-NARROW_SEARCH = 2_000
-
-
-def _search(q: str) -> str:
-    """``q`` of 3+ characters: the trigram index finds candidates (it folds case beyond ASCII) and the
-    body's LIKE keeps the exact matches. Shorter: no trigram to look up, so the narrow documents are
-    scanned (never the wide asset rows)."""
-    if len(q) >= TRIGRAM:
-        return (
-            "asset_id IN (SELECT d.asset_id FROM asset_search AS s JOIN asset_search_docs AS d "
-            f"ON d.doc_id = s.rowid WHERE asset_search MATCH ? AND {_BODY_LIKE})"
-        )
-    return f"asset_id IN (SELECT d.asset_id FROM asset_search_docs AS d WHERE {_BODY_LIKE})"
+def _live_only(query: AssetQuery) -> bool:
+    """Whether the list is the live one, which the partial indexes of migration 0013 hold."""
+    return not query.include_deleted and query.hides_previews
 
 
 def _source(query: AssetQuery) -> str:
-    """A live list's search tests its matches in the narrow ``assets_live_id`` index (0015): left to
-    itself, the planner takes the key's own index and reads each wide row, or (with statistics) walks
+    """A live list's narrow search tests its matches in the narrow ``assets_live_id`` index (0015): left
+    to itself, the planner takes the key's own index and reads each wide row, or (with statistics) walks
     a whole order index for a handful of matches."""
-    if query.q is not None and not query.include_deleted and query.hides_previews:
+    if query.q is not None and _live_only(query):
         return "assets INDEXED BY assets_live_id"
     return "assets"
 
 
-def _phrase(q: str) -> str:
-    """``q`` as one FTS5 string: the trigram index matches it as a substring, whatever it holds."""
-    return '"' + q.replace('"', '""') + '"'
-
-
-def _like(q: str) -> str:
-    return "%" + _escape_like(q) + "%"
-
-
-def _search_values(q: str) -> list[object]:
-    return [_phrase(q), _like(q)] if len(q) >= TRIGRAM else [_like(q)]
+def _walk_source(query: AssetQuery) -> str:
+    """A broad search on the live list walks its order's index (named, so that no statistics turn the
+    planner to reading and sorting every match)."""
+    return f"assets INDEXED BY {_SORT_INDEXES[query.sort_by]}" if _live_only(query) else "assets"
 
 
 def _after(column: str, descending: bool, after: AssetPosition) -> tuple[str, list[object]]:

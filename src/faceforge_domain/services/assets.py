@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import anyio
 import msgspec
 
-from faceforge_domain.asset_query import LINKED_ENTITIES_SORT, AssetQuery, sort_value
+from faceforge_domain.asset_query import LINKED_ENTITIES_SORT, TOTAL_CAP, AssetQuery, sort_value
 from faceforge_domain.clock import Clock
 from faceforge_domain.content_check import ContentAnswer, ContentClaim, answers, checked_claims
 from faceforge_domain.errors import DomainError, FieldError, Invalid, NotFound
@@ -477,12 +477,16 @@ class AssetService:
             if query.entity_id is not None and await uow.entities.get(query.entity_id) is None:
                 raise NotFound("entity", query.entity_id)
             items = await uow.assets.find(query, limit=page.limit + 1, offset=page.offset, after=after)
-            total = await uow.assets.count(query)
+            counted = await uow.assets.count(query, up_to=TOTAL_CAP + 1)
+        # Past the cap, the total is a floor: the cap, or the rows up to this page's end when further.
+        exact = counted <= TOTAL_CAP
+        total = counted if exact else max(TOTAL_CAP, page.offset + min(len(items), page.limit))
         return page_of(
             items,
             total,
             page,
             lambda last: Cursor(query.cursor_sort, sort_value(last, query.sort_by), last.asset_id),
+            total_exact=exact,
         )
 
     async def linked_entities(

@@ -22,7 +22,7 @@ from faceforge_domain.filetypes import INFERRED_KINDS
 from faceforge_domain.imports.models import JOB_TYPE as IMPORT_JOB
 from faceforge_domain.jobs.models import JOB_STATUSES
 from faceforge_domain.models import Asset, FieldDefinition, FieldType
-from faceforge_domain.paging import PageRequest
+from faceforge_domain.paging import PageRequest, PageResult
 from faceforge_domain.queries import EntityQuery, RelationshipQuery
 from faceforge_domain.services.entities import EntityService
 from faceforge_http.deps import (
@@ -99,20 +99,29 @@ def plain(value: msgspec.Struct) -> Any:
     return msgspec.to_builtins(value)
 
 
-def paging(total: int, offset: int, limit: int, params: dict[str, str]) -> dict[str, Any]:
-    """Previous/next links that keep the current filters."""
+def paging(
+    total: int, offset: int, limit: int, params: dict[str, str], *, exact: bool = True, more: bool = False
+) -> dict[str, Any]:
+    """Previous/next links that keep the current filters. A list that stops counting (``exact`` false,
+    ``total`` then a floor) shows "1,000+" and offers a next page when ``more`` rows follow this one."""
     kept = {k: v for k, v in params.items() if v}
 
     def link(at: int) -> str:
         return "?" + urlencode({**kept, "offset": str(at)} if at else kept)
 
     return {
-        "total": total,
+        "total": total if exact else f"{total:,}+",
         "first": offset + 1 if total else 0,
         "last": min(offset + limit, total),
         "prev": link(max(offset - limit, 0)) if offset > 0 else None,
-        "next": link(offset + limit) if offset + limit < total else None,
+        "next": link(offset + limit) if (offset + limit < total if exact else more) else None,
     }
+
+
+def page_links(result: PageResult[Any], limit: int, params: dict[str, str]) -> dict[str, Any]:
+    """``paging`` for a page of a list that may stop counting (the asset lists)."""
+    more = result.next_cursor is not None
+    return paging(result.total, result.offset, limit, params, exact=result.total_exact, more=more)
 
 
 def field_view(d: FieldDefinition) -> dict[str, Any]:
@@ -276,7 +285,7 @@ async def assets_page(
         "assets": [asset_row(a) for a in result.items],
         "previews": await preview_views(previews, [(a.asset_id, a.kind) for a in result.items]),
         "filtered": any(v for k, v in params.items() if k != "sort"),
-        "paging": paging(result.total, result.offset, PAGE_SIZE, params),
+        "paging": page_links(result, PAGE_SIZE, params),
         "undo": await asset_undo(assets, deleted) if deleted else None,
     }
     return Template("assets.html", context=context)

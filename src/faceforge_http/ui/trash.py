@@ -26,7 +26,7 @@ from faceforge_http.routes.assets import asset_out
 from faceforge_http.routes.descriptors import descriptor_out
 from faceforge_http.routes.entities import entity_out
 from faceforge_http.routes.relationships import relationship_out
-from faceforge_http.ui.pages import PAGE_SIZE, entity_names, paging, plain
+from faceforge_http.ui.pages import PAGE_SIZE, entity_names, page_links, plain
 
 TRASH_TABS = {
     "entities": "Entities",
@@ -69,6 +69,6 @@ async def trash_page(
             "tabs": TRASH_TABS,
             "items": items,
             "names": await entity_names(entities, ends) if tab in ("descriptors", "relationships") else {},
-            "paging": paging(found.total, page.offset, PAGE_SIZE, {"tab": tab}),
+            "paging": page_links(found, PAGE_SIZE, {"tab": tab}),
         },
     )
