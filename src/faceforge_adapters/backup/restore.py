@@ -20,7 +20,7 @@ from pathlib import Path
 import anyio
 
 from faceforge_adapters.backup.files import HashingWriter, rename_into
-from faceforge_adapters.backup.folder import FolderBackupTargets
+from faceforge_adapters.backup.targets import locations_from_env
 from faceforge_adapters.bootstrap import build_core
 from faceforge_adapters.config import ENV_PREFIX, write_json_atomically
 from faceforge_adapters.home import fixed_paths
@@ -134,16 +134,20 @@ async def restore_home(
     *,
     env: Mapping[str, str] | None = None,
     progress: Progress | None = None,
+    endpoint_url: str | None = None,
 ) -> tuple[Manifest, RestoreResult]:
-    """Restore the snapshot (the newest when None) at ``where`` into ``home``, new or empty."""
+    """Restore the snapshot (the newest when None) at ``where`` (a folder, or ``s3://`` reached at
+    ``endpoint_url``) into ``home``, new or empty."""
+    env = os.environ if env is None else env
     home, created = await anyio.to_thread.run_sync(empty_home, home)
-    async with FolderBackupTargets().for_reading(where) as target:
+    targets = locations_from_env(env)
+    async with targets.for_reading(where, endpoint_url=endpoint_url) as target:
         manifest = await newest_or_named(target, snapshot_id)
         refuse_unreadable(manifest)
         try:
             await write_database(target, manifest, home)
             await anyio.to_thread.run_sync(write_settings, home, manifest)
-            async with build_core(home=home, env=restore_env(os.environ if env is None else env)) as core:
+            async with build_core(home=home, env=restore_env(env)) as core:
                 result = await core.backups.restore_blobs(target, manifest, progress)
         except BaseException:
             with anyio.CancelScope(shield=True):

@@ -9,7 +9,13 @@ from typing import Protocol
 import msgspec
 
 from faceforge_domain.backup.models import DatabaseCopy, Manifest
+from faceforge_domain.errors import Unavailable
 from faceforge_domain.models import StorageLocation
+
+
+class TargetUnavailable(Unavailable):
+    """The backup location itself failed (unreachable, refused, gone): no further blob can be written,
+    so the backup stops at once instead of reporting every remaining blob."""
 
 
 class Digest(msgspec.Struct, frozen=True):
@@ -104,17 +110,22 @@ class BackupTarget(Protocol):
 
 
 class BackupTargets(Protocol):
-    """Opens backup locations named by the user."""
+    """Opens backup locations named by the user: a folder, or ``s3://bucket/prefix`` reached at
+    ``endpoint_url`` (None: the configured endpoint)."""
 
-    def check(self, where: str) -> None:
+    def check(self, where: str, *, endpoint_url: str | None = None) -> None:
         """Raise ``Invalid`` when ``where`` cannot name a backup location."""
         ...
 
-    def for_writing(self, where: str) -> AbstractAsyncContextManager[BackupTarget]:
+    def for_writing(
+        self, where: str, *, endpoint_url: str | None = None
+    ) -> AbstractAsyncContextManager[BackupTarget]:
         """The location, created when missing, held by this writer alone (``Conflict`` when another
         backup writes there now)."""
         ...
 
-    def for_reading(self, where: str) -> AbstractAsyncContextManager[BackupTarget]:
+    def for_reading(
+        self, where: str, *, endpoint_url: str | None = None
+    ) -> AbstractAsyncContextManager[BackupTarget]:
         """An existing location (``NotFound`` when there is no backup there)."""
         ...
