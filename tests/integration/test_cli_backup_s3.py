@@ -16,11 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
-from backup_support import blob_hashes, db_rows, populate
+from backup_support import blob_hashes, db_rows, one_chunk, populate
 from test_cli import FACEFORGE, ff, ok_json
 
 from faceforge_adapters.backup.s3targets import ACCESS_KEY_ENV, SECRET_KEY_ENV
+from faceforge_adapters.bootstrap import build_core
+from faceforge_domain.services.assets import IngestOptions
 from seaweed_fixtures import RunningSeaweed
 
 BUCKET = "library-backups"
@@ -43,6 +46,15 @@ def store_new_files_on(home: Path, seaweed: RunningSeaweed) -> None:
         "routing": {"default_provider": "s3"},
     }
     path.write_text(json.dumps(raw))
+
+
+async def add_files(home: Path, datas: list[bytes]) -> list[str]:
+    """Store each as an asset (over one part each: multipart uploads), through Core in this process."""
+    env = {"FACEFORGE_HOME": str(home), "FACEFORGE_TOOLS__EXIFTOOL_ENABLED": "false"}
+    async with build_core(home=home, env=env) as core:
+        added = [await core.assets.ingest(one_chunk(d), IngestOptions(filename="big.bin")) for d in datas]
+    assert {a.asset.storage.provider for a in added} == {"s3"}
+    return [a.asset.asset_id for a in added]
 
 
 def backup_env(other: RunningSeaweed) -> dict[str, str]:
@@ -83,19 +95,14 @@ def other(seaweed_factory: Callable[[], RunningSeaweed]) -> RunningSeaweed:
     return running
 
 
+@pytest.mark.slow  # ten runs of the console script
 def test_a_library_on_fs_and_s3_is_backed_up_into_another_weed_and_restored_whole(
     tmp_path: Path, seaweed: RunningSeaweed, other: RunningSeaweed
 ) -> None:
     home, restored = tmp_path / "home", tmp_path / "restored"
     on_fs = populate(home, files=4)
     store_new_files_on(home, seaweed)
-    on_s3 = []
-    for n in range(3):
-        source = tmp_path / f"big {n}.bin"
-        source.write_bytes(os.urandom(6 * 1024 * 1024 + n))  # over one part: a multipart upload
-        on_s3.append(
-            ok_json(home, "asset", "add", str(source), "--json", extra_env=backup_env(other))["asset_id"]
-        )
+    on_s3 = anyio.run(lambda: add_files(home, [os.urandom(6 * 1024 * 1024 + n) for n in range(3)]))
     env = backup_env(other)
 
     made = ok_json(home, "backup", "create", TARGET, "--json", extra_env=env)
