@@ -225,10 +225,14 @@ class S3BackupTarget:
         digest = await self._upload(self._database_key(snapshot_id), chunks, None)
         return DatabaseCopy(sha256=digest.sha256, size_bytes=digest.size_bytes)
 
+    async def _renew(self) -> None:
+        """Keep the writer's lock alive (a long prune or upload would otherwise let it lapse)."""
+        if self.lease is not None:
+            await self.lease.renew_if_due()
+
     async def _upload(self, key: str, chunks: AsyncIterable[bytes], expected: str | None) -> Digest:
         with s3_errors(self.settings):
-            if self.lease is not None:
-                await self.lease.renew_if_due()
+            await self._renew()
             return await upload_checked(
                 self.client,
                 self.bucket,
@@ -236,7 +240,7 @@ class S3BackupTarget:
                 chunks,
                 part_size=self.settings.part_size_bytes,
                 expected=expected,
-                before_each_part=self.lease.renew_if_due if self.lease else None,
+                before_each_part=self._renew,
             )
 
     async def put_marker(self, data: bytes) -> None:
@@ -263,5 +267,6 @@ class S3BackupTarget:
 
     async def _delete(self, keys: list[str]) -> None:
         with s3_errors(self.settings):
+            await self._renew()
             for key in keys:
                 await self.client.delete_object(Bucket=self.bucket, Key=key)
