@@ -18,7 +18,7 @@ import typer
 from faceforge_adapters.backup.restore import restore_home
 from faceforge_adapters.backup.s3targets import SCHEME
 from faceforge_adapters.backup.targets import locations_from_env
-from faceforge_cli.common import clear_errors, command_group, print_json
+from faceforge_cli.common import EXIT_USAGE, clear_errors, command_group, fail, print_json
 from faceforge_cli.jobs import run_job_here
 from faceforge_domain.backup.create import JOB_TYPE as BACKUP_JOB
 from faceforge_domain.backup.models import SnapshotSummary
@@ -142,9 +142,17 @@ def restore(
     snapshot: str | None = typer.Argument(None, help="The snapshot (default: the newest)."),
     home: Path = typer.Option(..., "--home", help="The new home: a missing or empty folder."),
     endpoint_url: str | None = typer.Option(None, "--endpoint-url", help=ENDPOINT_HELP),
+    storage: str = typer.Option(
+        "fs",
+        "--storage",
+        help="Where the restored files go: fs (the new home's assets/), or s3 (the S3 storage that "
+        "FACEFORGE_STORAGE__S3__* give the new home; kept in its configuration).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Restore a snapshot into a new home (never over a library), checking every file's hash."""
+    if storage not in ("fs", "s3"):
+        fail(f"--storage is fs or s3, not {storage!r}", EXIT_USAGE)
 
     def shown(result: RestoreResult) -> None:
         done = result.files + len(result.problems)
@@ -153,7 +161,14 @@ def restore(
 
     with clear_errors():
         manifest, result = anyio.run(
-            lambda: restore_home(absolute(target), snapshot, home, progress=shown, endpoint_url=endpoint_url)
+            lambda: restore_home(
+                absolute(target),
+                snapshot,
+                home,
+                progress=shown,
+                endpoint_url=endpoint_url,
+                storage="s3" if storage == "s3" else "fs",
+            )
         )
     if as_json:
         print_json(result)

@@ -6,6 +6,7 @@ blob by blob; a backup killed with ``kill -9`` mid-upload is listed nowhere and 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -133,6 +134,40 @@ def test_a_library_on_fs_and_s3_is_backed_up_into_another_weed_and_restored_whol
         assert set(after[table]) ^ set(before[table]) == set(), table
     assert after == before
     assert blob_hashes(restored) == {a: a for a in on_fs + on_s3}
+
+    into_s3 = tmp_path / "restored-into-s3"
+    s = seaweed.settings
+    new_home_s3 = {
+        "FACEFORGE_STORAGE__S3__ENABLED": "true",
+        "FACEFORGE_STORAGE__S3__ENDPOINT_URL": s.endpoint_url,
+        "FACEFORGE_STORAGE__S3__ACCESS_KEY": s.access_key,
+        "FACEFORGE_STORAGE__S3__SECRET_KEY": s.secret_key,
+        "FACEFORGE_STORAGE__S3__BUCKET": "restored-library",
+    }
+    done = ff(
+        home,
+        "backup",
+        "restore",
+        TARGET,
+        "--home",
+        str(into_s3),
+        "--storage",
+        "s3",
+        extra_env={**env, **new_home_s3},
+    )
+    assert done.returncode == 0, done.stderr
+    assert rows_without_storage(into_s3 / "db" / "core.sqlite3") == before
+    with sqlite3.connect(into_s3 / "db" / "core.sqlite3") as conn:
+        where = dict(conn.execute("SELECT asset_id, storage_provider || ':' || storage_bucket FROM assets"))
+    assert where == dict.fromkeys(on_fs + on_s3, "s3:restored-library")
+    for asset_id in on_fs + on_s3:
+        key = f"{asset_id[:2]}/{asset_id[2:4]}/{asset_id}"
+        body = seaweed.client.get_object(Bucket="restored-library", Key=key)["Body"].read()  # type: ignore[attr-defined]
+        assert hashlib.sha256(body).hexdigest() == asset_id
+    assert blob_hashes(into_s3) == {}
+    assert json.loads((into_s3 / "config" / "core.json").read_text())["storage"]["routing"] == {
+        "default_provider": "s3"
+    }
 
 
 def test_a_corrupt_blob_in_the_bucket_is_found_by_deep_verify_by_asset(
