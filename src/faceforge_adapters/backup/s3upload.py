@@ -2,7 +2,7 @@
 
 The stream is cut into parts of ``part_size``, each hashed as it is cut. A stream that fits in one part
 is sent as one PUT once its hash is known. A longer one goes as a multipart upload, ``PARTS_IN_FLIGHT``
-parts at a time (memory: a few parts, whatever the object's size), completed only after its last byte
+parts at a time (memory: about four parts, whatever the object's size), completed only after its last byte
 hashed to what was expected; any failure, mismatch or cancel aborts it, so S3 never lists an object
 whose bytes were not checked, and keeps no orphan parts.
 """
@@ -89,9 +89,11 @@ class MultipartUpload:
             await self._client.abort_multipart_upload(**self._request)
 
 
-async def _chain(first: bytes, second: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    yield first
-    yield second
+async def _chain(read: list[bytes], rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The parts already ``read`` (each let go of once handed on: memory stays a few parts), then
+    ``rest``."""
+    while read:
+        yield read.pop(0)
     async for body in rest:
         yield body
 
@@ -116,9 +118,11 @@ async def upload_checked(
             DigestMismatch.check(hasher.hexdigest(), expected)
             await client.put_object(Bucket=bucket, Key=key, Body=first)
             return Digest(hasher.hexdigest(), hasher.size)
+        read = [first, second]
+        del first, second  # held by ``read`` until sent, not by this frame for the whole upload
         upload = await MultipartUpload.create(client, bucket, key)
         try:
-            await upload.send_all(_chain(first, second, parts), before_each_part)
+            await upload.send_all(_chain(read, parts), before_each_part)
             DigestMismatch.check(hasher.hexdigest(), expected)
             await upload.complete()
         except BaseException:

@@ -56,7 +56,8 @@ class DatabaseSnapshots(Protocol):
 
 
 class BackupTarget(Protocol):
-    """One backup location: content-addressed blobs shared by every snapshot, one folder per snapshot.
+    """One backup location (a folder, an S3 prefix): content-addressed blobs shared by every snapshot,
+    and per snapshot a database copy and a manifest.
 
     Every write is durable before it returns; a blob or a database copy becomes visible under its name
     only once complete and checked, and a snapshot is listed only once its manifest is published.
