@@ -4,7 +4,11 @@ Two real servers (``faceforge serve``) on the same disk: one storing on the file
 ``seaweed.enabled`` and ``storage.routing.default_provider = "s3"`` (Core starts its own weed).
 For each, a raw PUT upload of the same-size file with curl, then a download; printed as MB/s with
 the filesystem provider as the reference, plus the server's and weed's peak RSS growth during the
-upload (memory must stay flat: S3 uploads are staged on disk and sent one part at a time).
+upload (memory must stay flat: S3 uploads are streamed a few parts at a time).
+
+Beside them, the plain S3 clients on the same weed in the same run: boto3's ``upload_file`` with the
+same part size as Core's (``storage.s3.part_size_bytes``) and its default concurrency, and a plain GET
+of the object with ``curl --aws-sigv4`` (the tool that downloads from Core too).
 
 Usage: ``python bench/s3.py [--gib 2] [--dir PATH]``. Never fails on a number.
 """
@@ -18,7 +22,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config as BotoConfig
 
 from assets import (
     FACEFORGE,
@@ -33,6 +42,7 @@ from assets import (
     timed,
     wait_http,
 )
+from faceforge_adapters.config import S3Config
 from faceforge_adapters.seaweed.process import GRPC_OFFSET
 from faceforge_adapters.seaweed.supervisor import port_in_use
 
@@ -108,6 +118,31 @@ def measure(server: Server, source: Path, size: int) -> dict[str, float]:
     }
 
 
+def plain_s3(home: Path, port: int, source: Path, size: int) -> dict[str, float]:
+    """boto3 ``upload_file`` (Core's part size) and a signed curl GET, on the weed Core started."""
+    s3 = S3Config(**json.loads((home / "config" / "core.json").read_text())["storage"]["s3"])
+    endpoint = f"http://127.0.0.1:{port}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=s3.access_key,
+        aws_secret_access_key=s3.secret_key,
+        region_name=s3.region,
+        config=BotoConfig(s3={"addressing_style": "path"}),
+    )
+    key = "bench/plain-client.bin"
+    transfer = TransferConfig(multipart_threshold=s3.part_size_bytes, multipart_chunksize=s3.part_size_bytes)
+    started = time.perf_counter()
+    client.upload_file(str(source), s3.bucket, key, Config=transfer)
+    upload = rate(size, time.perf_counter() - started)
+    get = ["curl", "-sS", "-f", "--aws-sigv4", f"aws:amz:{s3.region}:s3", "--user"]
+    get += [f"{s3.access_key}:{s3.secret_key}", "-o", os.devnull, f"{endpoint}/{s3.bucket}/{key}"]
+    timed(get)  # warm weed's cache as Core's download was
+    download = rate(size, timed(get))
+    client.delete_object(Bucket=s3.bucket, Key=key)
+    return {"upload": upload, "download": download}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--gib", type=float, default=2)
@@ -136,6 +171,7 @@ def main() -> None:
         on_s3 = Server(work / "s3-home", s3_env)
         try:
             s3_figures = measure(on_s3, source, size)
+            plain = plain_s3(on_s3.home, s3, source, size)
         finally:
             on_s3.stop()
         line(
@@ -146,12 +182,20 @@ def main() -> None:
             "filesystem",
         )
         line(
+            "upload routed to S3 (SeaweedFS)",
+            s3_figures["upload"],
+            "MB/s",
+            plain["upload"],
+            "boto3 upload_file",
+        )
+        line(
             "download from S3 (SeaweedFS)",
             s3_figures["download"],
             "MB/s",
             fs_figures["download"],
             "filesystem",
         )
+        line("download from S3 (SeaweedFS)", s3_figures["download"], "MB/s", plain["download"], "curl S3 GET")
         line(
             "server peak RSS growth, S3 upload",
             s3_figures["rss"],

@@ -19,7 +19,7 @@ from faceforge_adapters.memory import InMemoryBlobStore
 from faceforge_adapters.memory.renderer import InMemoryPreviewRenderer
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.clock import FixedClock
-from faceforge_domain.errors import NotFound
+from faceforge_domain.errors import NotFound, Unavailable
 from faceforge_domain.models import Asset
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.ports import UnitOfWorkFactory
@@ -163,6 +163,25 @@ async def test_the_runner_previews_new_files_and_what_was_left_without(world: Wo
         group.cancel_scope.cancel()
     assert sorted(world.renderer.rendered) == sorted([left.asset_id, new.asset_id])
     assert len(world.renderer.rendered) == 2  # previews are never queued themselves
+
+
+async def test_files_whose_storage_was_down_get_their_previews_on_a_later_try(world: World) -> None:
+    async with anyio.create_task_group() as group:
+        await group.start(PreviewRunner(world.previews, world.queue, retry_after_s=0.01).run)
+        world.renderer.unavailable.append(S3Down("the S3 endpoint went away"))
+        photo = await world.add(PNG + b"on s3", "on-s3.png")
+        with anyio.fail_after(5):
+            while await world.previews.missing(None, 10):  # noqa: ASYNC110
+                await anyio.sleep(0.01)
+        group.cancel_scope.cancel()
+    assert world.renderer.unavailable == []  # the outage was met once
+    async with world.units.read() as uow:
+        record = (await uow.previews.get_many([photo.asset_id]))[photo.asset_id]
+    assert record.status == "done"  # not recorded as failed for an outage
+
+
+class S3Down(Unavailable):
+    """Storage that cannot be reached: no file's fault."""
 
 
 async def hash_of(world: World, asset_id: str) -> int | None:

@@ -98,6 +98,10 @@ async def test_uploads_follow_s3_fall_back_while_it_is_down_and_migrate_over(
         assert down.storage.provider == "fs"
         assert fs_path(core, down).read_bytes() == down_bytes
         assert any("S3 is unavailable" in m for m in storage_log.messages())
+        big_down_bytes = os.urandom(12 * 1024 * 1024)  # past the read-ahead: S3 refused before any of it went
+        big_down = await upload(core, big_down_bytes, "long-while-down.mp4")
+        assert big_down.storage.provider == "fs"
+        assert fs_path(core, big_down).read_bytes() == big_down_bytes
         assert list(core.paths.tmp_dir.rglob("stage-*")) == []
 
         weed.start()  # same data dir and ports: what was stored before is still there
@@ -107,7 +111,7 @@ async def test_uploads_follow_s3_fall_back_while_it_is_down_and_migrate_over(
 
         assert core.storage_migration is not None
         result = await core.storage_migration.migrate("s3")
-        assert (result.moved, result.failed) == (1, 0)
+        assert (result.moved, result.failed) == (2, 0)
         moved = await core.assets.get(down.asset_id)
         assert moved.storage.provider == "s3"
         assert moved.storage.key in weed.objects()
@@ -115,7 +119,7 @@ async def test_uploads_follow_s3_fall_back_while_it_is_down_and_migrate_over(
         assert await read(core, moved) == down_bytes
 
         back = await core.storage_migration.migrate("fs")
-        assert (back.moved, back.failed) == (3, 0)
+        assert (back.moved, back.failed) == (4, 0)
         assert weed.objects() == []
         for asset_id, data in ((first.asset_id, first_bytes), (down.asset_id, down_bytes)):
             asset = await core.assets.get(asset_id)

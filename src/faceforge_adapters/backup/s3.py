@@ -24,7 +24,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from typing import Any
 
 import anyio
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from faceforge_adapters.backup.layout import (
     MANIFEST,
@@ -37,7 +37,7 @@ from faceforge_adapters.backup.layout import (
 from faceforge_adapters.backup.s3lease import S3Lease
 from faceforge_adapters.backup.s3upload import upload_checked
 from faceforge_adapters.storage.filesystem import content_key
-from faceforge_adapters.storage.s3 import S3Settings, error_code, stream_object
+from faceforge_adapters.storage.s3 import S3_ERRORS, S3Settings, error_code, stream_object
 from faceforge_domain.backup.models import DATABASE_FILE, DatabaseCopy, Manifest
 from faceforge_domain.backup.ports import Digest, TargetUnavailable
 from faceforge_domain.errors import DomainError, Forbidden, NotFound
@@ -60,7 +60,7 @@ class NoSuchBucket(NotFound):
         self.kind, self.key = "S3 bucket", bucket
 
 
-def target_error(exc: BotoCoreError | ClientError, settings: S3Settings) -> DomainError:
+def target_error(exc: Exception, settings: S3Settings) -> DomainError:
     """What an S3 failure means to the user: a missing bucket, refused credentials, or a target that
     cannot be reached (which stops a backup at once)."""
     endpoint = settings.endpoint_url or "the default AWS endpoint"
@@ -86,7 +86,7 @@ def s3_errors(settings: S3Settings) -> Iterator[None]:
     """Turn botocore's errors into the target's domain errors."""
     try:
         yield
-    except (BotoCoreError, ClientError) as exc:
+    except S3_ERRORS as exc:
         raise target_error(exc, settings) from exc
 
 

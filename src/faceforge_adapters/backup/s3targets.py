@@ -15,13 +15,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import anyio
-from botocore.exceptions import BotoCoreError, ClientError
 
 from faceforge_adapters.backup.layout import MARKER, marker_bytes
 from faceforge_adapters.backup.s3 import S3BackupTarget, s3_errors
 from faceforge_adapters.backup.s3lease import S3Lease
 from faceforge_adapters.config import BackupS3Config
-from faceforge_adapters.storage.s3 import S3Settings, open_client
+from faceforge_adapters.storage.s3 import S3_ERRORS, S3Settings, open_client
 from faceforge_domain.errors import Invalid, NotFound
 
 SCHEME = "s3://"
@@ -127,5 +126,5 @@ class S3BackupTargets:
                 yield target
             finally:
                 # Left behind only when the endpoint went away: stale (and replaced) once its lease runs out.
-                with anyio.CancelScope(shield=True), contextlib.suppress(BotoCoreError, ClientError):
+                with anyio.CancelScope(shield=True), contextlib.suppress(*S3_ERRORS):
                     await lease.release()

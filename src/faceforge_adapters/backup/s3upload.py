@@ -14,8 +14,8 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaita
 from typing import Any
 
 import anyio
-from botocore.exceptions import BotoCoreError, ClientError
 
+from faceforge_adapters.storage.s3 import S3_ERRORS
 from faceforge_domain.backup.ports import Digest
 from faceforge_domain.backup.workers import first_error
 from faceforge_domain.errors import DigestMismatch
@@ -85,7 +85,7 @@ class MultipartUpload:
 
     async def abort(self) -> None:
         """Best effort, shielded from the cancel that may have caused it; a leftover is swept later."""
-        with anyio.CancelScope(shield=True), contextlib.suppress(BotoCoreError, ClientError):
+        with anyio.CancelScope(shield=True), contextlib.suppress(*S3_ERRORS):
             await self._client.abort_multipart_upload(**self._request)
 
 

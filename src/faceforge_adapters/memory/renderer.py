@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
+from faceforge_domain.errors import Unavailable
 from faceforge_domain.models import Asset
 from faceforge_domain.previews import PreviewFailed, RenderedPreview
 
@@ -22,11 +23,14 @@ class InMemoryPreviewRenderer:
     def __init__(self, failing: dict[str, str] | None = None) -> None:
         self.failing = dict(failing or {})  # asset id -> reason
         self.rendered: list[str] = []  # every asset id asked for, in order
+        self.unavailable: list[Unavailable] = []  # raised by the next calls, one each (storage down)
 
     def renders(self, asset: Asset) -> bool:
         return asset.mime_type.startswith("image/")
 
     async def render_many(self, assets: list[Asset]) -> list[RenderedPreview | PreviewFailed]:
+        if self.unavailable:
+            raise self.unavailable.pop(0)
         results: list[RenderedPreview | PreviewFailed] = []
         for asset in assets:
             self.rendered.append(asset.asset_id)

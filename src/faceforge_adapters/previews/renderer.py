@@ -17,7 +17,7 @@ import anyio
 from faceforge_adapters.previews.kinds import engine_for, extension
 from faceforge_adapters.previews.pool import PreviewPool
 from faceforge_adapters.previews.protocol import Engine, RenderAnswer, RenderRequest
-from faceforge_domain.errors import DomainError
+from faceforge_domain.errors import DomainError, Unavailable
 from faceforge_domain.models import Asset, StorageLocation
 from faceforge_domain.ports import BlobStore
 from faceforge_domain.previews import PreviewFailed, RenderedPreview
@@ -60,14 +60,22 @@ class WorkerPreviewRenderer:
         return engine_for(asset.mime_type, asset.filename) is not None
 
     async def render_many(self, assets: list[Asset]) -> list[RenderedPreview | PreviewFailed]:
+        """Each file's preview or the reason it has none; ``Unavailable`` (storage down: no file's
+        fault, and worth another try later) is raised once the others are done."""
         results: list[RenderedPreview | PreviewFailed] = [PreviewFailed("not rendered")] * len(assets)
+        unavailable: list[Unavailable] = []
 
         async def one(index: int, asset: Asset) -> None:
-            results[index] = await self.render(asset)
+            try:
+                results[index] = await self.render(asset)
+            except Unavailable as exc:
+                unavailable.append(exc)
 
         async with anyio.create_task_group() as group:
             for index, asset in enumerate(assets):
                 group.start_soon(one, index, asset)
+        if unavailable:
+            raise unavailable[0]
         return results
 
     async def render(self, asset: Asset) -> RenderedPreview | PreviewFailed:
@@ -81,7 +89,9 @@ class WorkerPreviewRenderer:
         try:
             try:
                 await self._copy(asset.storage, copy)
-            except (OSError, DomainError) as exc:  # S3Unavailable is a DomainError
+            except Unavailable:
+                raise
+            except (OSError, DomainError) as exc:
                 return PreviewFailed(f"the file could not be read from storage: {exc}")
             return await self._render_file(copy, engine)
         finally:

@@ -3,11 +3,14 @@
 Rules (``storage.routing``), first match wins: ``kind_map`` (a kind or a glob such as ``video.*``),
 then ``s3_min_size_bytes`` (files at least that large go to S3), then ``default_provider``.
 
-When S3 is chosen the bytes are first staged in ``tmp/`` (hashed while they land, fsynced), then
-uploaded from that file, then the staged file is removed: the upload's hash is known before S3 sees
-a byte, and the size rule works even when the length was not announced. When S3 is disabled or the
-upload fails because the endpoint is down, the blob is stored on the filesystem instead and a
-warning is logged; the returned location always says where the bytes really are.
+When S3 is chosen the bytes are streamed to it as they arrive (see ``S3BlobStore.put_read_ahead``):
+no copy lands in ``tmp/``. The first part is read ahead, so a small stream can still go to the
+filesystem when S3 refuses it, and a large one when S3 cannot even start the upload. A stream that
+fails part-way through (S3 went down after taking some of it) fails: its bytes cannot be read again.
+Only when the size rule must decide and neither an announced length nor the read-ahead settles it is
+the stream staged in ``tmp/`` first. When S3 is disabled or down, the blob is stored on the
+filesystem instead and a warning is logged; the returned location always says where the bytes
+really are.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from faceforge_adapters.config import RoutingConfig
 from faceforge_adapters.storage import filesystem
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore, iter_file
 from faceforge_adapters.storage.payloads import put_each
+from faceforge_adapters.storage.read_ahead import ReadAhead
 from faceforge_adapters.storage.s3 import PROVIDER as S3
 from faceforge_adapters.storage.s3 import S3BlobStore, S3Unavailable, stage_stream
 from faceforge_domain.errors import DigestMismatch
@@ -72,7 +76,8 @@ class RoutingRules:
         return self.default_provider
 
 
-def _falling_back(sha256: str, size: int, error: S3Unavailable) -> None:
+def _falling_back(error: S3Unavailable, *, sha256: str | None = None, size: int | None = None) -> None:
+    """Log the fall-back (the hash and size of a stream that had not ended yet are not known)."""
     log.warning(
         "S3 is unavailable; storing on the filesystem instead",
         extra={"sha256": sha256, "size": size, "error": str(error)},
@@ -114,16 +119,40 @@ class RoutingBlobStore:
             if provider == S3:
                 log.warning("routing chose S3 but S3 is disabled; storing on the filesystem")
             return await self.fs.put(chunks, expected_sha256=expected_sha256)
-        staged = await stage_stream(chunks, self.tmp_dir)
+        ahead = await ReadAhead.take(chunks, self.s3.settings.part_size_bytes)
+        if provider is None:
+            provider = self._by_size(kind, ahead)
+        if provider is None:  # longer than the read-ahead but maybe short of the size rule: stage it
+            return await self._put_staged(ahead, kind, expected_sha256)
+        if provider == S3:
+            try:
+                return await self.s3.put_read_ahead(ahead, expected_sha256=expected_sha256)
+            except S3Unavailable as exc:
+                if not ahead.replayable:  # part of the stream went to S3 already: it cannot be sent again
+                    raise
+                _falling_back(exc, size=len(ahead.head) if ahead.ended else None)
+        return await self.fs.put(ahead.replay(), expected_sha256=expected_sha256)
+
+    def _by_size(self, kind: str | None, ahead: ReadAhead) -> str | None:
+        """The provider once the read-ahead tells the size, or enough of it (None: it does not yet)."""
+        if ahead.ended:
+            return self.rules.decide(kind, len(ahead.head))
+        at_least = self.rules.decide(kind, len(ahead.head))
+        return at_least if at_least == S3 else None
+
+    async def _put_staged(
+        self, ahead: ReadAhead, kind: str | None, expected_sha256: str | None
+    ) -> StoredBlob:
+        """Stage the stream in ``tmp/`` to learn its size, then store it where that size sends it."""
+        assert self.s3 is not None
+        staged = await stage_stream(ahead.replay(), self.tmp_dir)
         try:
             DigestMismatch.check(staged.sha256, expected_sha256)
-            if provider is None:
-                provider = self.rules.decide(kind, staged.size)
-            if provider == S3:
+            if self.rules.decide(kind, staged.size) == S3:
                 try:
                     return await self.s3.put_file(staged)
                 except S3Unavailable as exc:
-                    _falling_back(staged.sha256, staged.size, exc)
+                    _falling_back(exc, sha256=staged.sha256, size=staged.size)
             return await self.fs.put(iter_file(staged.path))
         finally:
             with anyio.CancelScope(shield=True):
@@ -142,7 +171,7 @@ class RoutingBlobStore:
             try:
                 return await self.s3.put_local(local)
             except S3Unavailable as exc:
-                _falling_back(local.sha256, local.size, exc)
+                _falling_back(exc, sha256=local.sha256, size=local.size)
         return await self.fs.put_local(local)
 
     def _store_for(self, location: StorageLocation) -> BlobStore:

@@ -1,10 +1,14 @@
 """S3BlobStore: content-addressed objects in one bucket of any S3 endpoint (SeaweedFS by default).
 
-The object key is the SHA-256 of the bytes (``ab/cd/<sha256>``, the same layout as the filesystem),
-so the hash must be known before the upload starts: a stream is first staged into ``tmp/`` (hashed
-while it lands, fsynced), then sent with a multipart upload read from that file a few parts at a time.
-Memory stays bounded by ``PARTS_IN_FLIGHT`` x ``storage.s3.part_size_bytes``; any failure aborts the
-multipart upload, so no orphan parts remain in the bucket. The staged file is always removed.
+A stream is sent while it arrives: its first part is read ahead; a stream that fits in one part goes
+up in one PUT under its content key (``ab/cd/<sha256>``, the layout of the filesystem); a longer one
+as a multipart upload, each part hashed as it passes, a few parts in flight while the next is read.
+Its key is the content key when the client vouched for the hash up front, else ``streamed/<random>``:
+S3 cannot rename, and a server-side copy to the content key would make the server write every byte a
+second time. The record keeps the hash, and duplicates are found by it (as for every asset), so the key
+needs no meaning. Memory stays bounded by about (``PARTS_IN_FLIGHT`` + 2) x
+``storage.s3.part_size_bytes``; any failure aborts the multipart upload, so no orphan parts remain.
+Finished local files (a completed resumable upload, a storage migration) go up under their content key.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import contextlib
 import errno
 import os
 import secrets
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from functools import partial
@@ -29,15 +33,21 @@ from botocore.exceptions import BotoCoreError, ClientError
 from faceforge_adapters.config import S3Config
 from faceforge_adapters.storage.filesystem import content_key
 from faceforge_adapters.storage.payloads import put_each
+from faceforge_adapters.storage.read_ahead import ReadAhead
 from faceforge_adapters.storage.spool import spool
 from faceforge_domain.errors import DigestMismatch, InsufficientStorage, Unavailable
-from faceforge_domain.ids import ContentHasher
+from faceforge_domain.ids import ContentHasher, content_hash
 from faceforge_domain.models import LocalFile, Payload, StorageLocation, StoredBlob
 
 PROVIDER = "s3"
 READ_CHUNK = 1024 * 1024
 # Parts sent at once: throughput on a local weed, at a memory cost of this many parts.
 PARTS_IN_FLIGHT = 2
+# Multipart uploads whose hash was not known when they started keep a key of their own under this prefix.
+STREAMED_PREFIX = "streamed/"
+# What a request to S3 raises when the endpoint refuses it or the connection breaks (aiobotocore lets
+# aiohttp's own errors through for a body being sent or received).
+S3_ERRORS = (BotoCoreError, ClientError, aiohttp.ClientError)
 MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
 
 
@@ -91,6 +101,41 @@ async def stage_stream(chunks: AsyncIterable[bytes], tmp_dir: Path) -> Staged:
     return Staged(path=path, sha256=hasher.hexdigest(), size=hasher.size)
 
 
+async def _gathered(chunks: AsyncIterable[bytes], size: int) -> AsyncIterator[bytes]:
+    """``chunks`` gathered into pieces of at least ``size`` bytes (the last one may be smaller)."""
+    filling = bytearray()
+    async for chunk in chunks:
+        filling += chunk
+        if len(filling) >= size:
+            yield bytes(filling)
+            filling = bytearray()
+    if filling:
+        yield bytes(filling)
+
+
+async def _body_pieces(body: Any) -> AsyncIterator[bytes]:
+    """A response body as aiohttp hands it over: pieces of 64 to 128 KiB, as they arrive. They are
+    gathered into ``READ_CHUNK`` pieces before they go on, which costs the server's response far fewer
+    trips per byte."""
+    while piece := await body.read(READ_CHUNK):
+        yield piece
+
+
+async def _file_parts(handle: BinaryIO, size: int) -> AsyncIterator[bytes]:
+    while body := await anyio.to_thread.run_sync(handle.read, size):
+        yield body
+
+
+async def _next_part(parts: AsyncIterator[bytes], failed: list[BaseException]) -> bytes | None:
+    """The next part, or None at the end or when reading failed (the error is kept in ``failed``, to be
+    raised as itself once the parts in flight have settled, not inside an exception group)."""
+    try:
+        return await anext(parts, None)
+    except Exception as exc:  # noqa: BLE001  (raised by the caller)
+        failed.append(exc)
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class S3Settings:
     """How to reach the bucket; built from ``storage.s3`` (or the managed SeaweedFS)."""
@@ -125,6 +170,10 @@ def open_client(s: S3Settings) -> AbstractAsyncContextManager[Any]:
         read_timeout=120,
         retries={"max_attempts": 2, "mode": "standard"},
         signature_version="s3v4",
+        # The SHA-256 Core computes for every blob vouches for its bytes; botocore's own
+        # checksum of each part (CRC32 by default) would cost a second pass over them.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
     )
     return aioboto3.Session().client(  # type: ignore[no-any-return]
         "s3",
@@ -209,13 +258,47 @@ class S3BlobStore:
         size_hint: int | None = None,
         expected_sha256: str | None = None,
     ) -> StoredBlob:
-        staged = await stage_stream(chunks, self.tmp_dir)
+        ahead = await ReadAhead.take(chunks, self.settings.part_size_bytes)
+        return await self.put_read_ahead(ahead, expected_sha256=expected_sha256)
+
+    async def put_read_ahead(self, ahead: ReadAhead, *, expected_sha256: str | None = None) -> StoredBlob:
+        """Store a stream whose first part was read ahead.
+
+        A stream that fits in one part goes up in one PUT under its content key. A longer one is sent as
+        a multipart upload while it arrives (the next part is read and hashed while the previous ones
+        are in flight) under its content key when ``expected_sha256`` names it, else under a key of its
+        own (``streamed/<random>``): its hash is known only at the end, and S3 cannot rename. The
+        multipart upload is created before anything past the head is read, so an unreachable endpoint
+        raises ``S3Unavailable`` while ``ahead.replay()`` can still give every byte to another store.
+        Bytes that miss ``expected_sha256`` abort the upload and raise ``DigestMismatch``.
+        """
+        if ahead.ended:
+            data = bytes(ahead.head)
+            sha = await anyio.to_thread.run_sync(content_hash, data)
+            DigestMismatch.check(sha, expected_sha256)
+            return await self._put_whole(data, sha)
+        key = content_key(expected_sha256) if expected_sha256 else f"{STREAMED_PREFIX}{secrets.token_hex(16)}"
         try:
-            DigestMismatch.check(staged.sha256, expected_sha256)
-            return await self.put_file(staged)
-        finally:
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(lambda: staged.path.unlink(missing_ok=True))
+            await self.ensure_bucket()
+            sha, size = await self._stream(ahead, key, expected_sha256)
+        except S3_ERRORS as exc:
+            raise S3Unavailable(f"S3 upload failed: {exc}") from exc
+        return StoredBlob(
+            location=StorageLocation(provider=PROVIDER, key=key, bucket=self.bucket),
+            size_bytes=size,
+            sha256=sha,
+        )
+
+    async def _put_whole(self, data: bytes, sha256: str) -> StoredBlob:
+        location = self.location_for(sha256)
+        try:
+            await self.ensure_bucket()
+            if await self._stat(location) != len(data):
+                client = await self.client()
+                await client.put_object(Bucket=self.bucket, Key=location.key, Body=data)
+        except S3_ERRORS as exc:
+            raise S3Unavailable(f"S3 upload failed: {exc}") from exc
+        return StoredBlob(location=location, size_bytes=len(data), sha256=sha256)
 
     async def put_many(self, payloads: Sequence[Payload]) -> list[StoredBlob | Exception]:
         return await put_each(self, payloads)
@@ -233,37 +316,59 @@ class S3BlobStore:
             await self.ensure_bucket()
             if await self._stat(location) != staged.size:
                 await self._upload(staged, location.key)
-        except (BotoCoreError, ClientError) as exc:
+        except S3_ERRORS as exc:
             raise S3Unavailable(f"S3 upload failed: {exc}") from exc
         return StoredBlob(location=location, size_bytes=staged.size, sha256=staged.sha256)
 
+    async def _stream(self, ahead: ReadAhead, key: str, expected_sha256: str | None) -> tuple[str, int]:
+        """Send ``ahead`` as a multipart upload to ``key``, hashing each part before it goes."""
+        hasher = ContentHasher()
+
+        async def hashed_parts() -> AsyncIterator[bytes]:
+            async for part in _gathered(ahead.replay(), self.settings.part_size_bytes):
+                await anyio.to_thread.run_sync(hasher.update, part)
+                yield part
+
+        await self._multipart(
+            key, hashed_parts(), lambda: DigestMismatch.check(hasher.hexdigest(), expected_sha256)
+        )
+        return hasher.hexdigest(), hasher.size
+
     async def _upload(self, staged: Staged, key: str) -> None:
-        client = await self.client()
         part_size = self.settings.part_size_bytes
         handle = await anyio.to_thread.run_sync(staged.path.open, "rb")
         try:
             if staged.size <= part_size:
                 body = await anyio.to_thread.run_sync(handle.read)
+                client = await self.client()
                 await client.put_object(Bucket=self.bucket, Key=key, Body=body)
-                return
-            upload = await client.create_multipart_upload(Bucket=self.bucket, Key=key)
-            upload_id = upload["UploadId"]
-            try:
-                parts = await self._send_parts(client, handle, key, upload_id)
-                await client.complete_multipart_upload(
-                    Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
-                )
-            except BaseException:
-                with anyio.CancelScope(shield=True), contextlib.suppress(BotoCoreError, ClientError):
-                    await client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
-                raise
+            else:
+                await self._multipart(key, _file_parts(handle, part_size))
         finally:
             await anyio.to_thread.run_sync(handle.close)
 
+    async def _multipart(
+        self, key: str, parts: AsyncIterator[bytes], check: Callable[[], None] = lambda: None
+    ) -> None:
+        """One multipart upload of ``parts``; ``check`` may refuse it before it completes. Aborted on
+        any failure, so no orphan parts stay in the bucket."""
+        client = await self.client()
+        upload_id = (await client.create_multipart_upload(Bucket=self.bucket, Key=key))["UploadId"]
+        try:
+            sent = await self._send_parts(client, parts, key, upload_id)
+            check()
+            await client.complete_multipart_upload(
+                Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": sent}
+            )
+        except BaseException:
+            with anyio.CancelScope(shield=True), contextlib.suppress(*S3_ERRORS):
+                await client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+            raise
+
     async def _send_parts(
-        self, client: Any, handle: BinaryIO, key: str, upload_id: str
+        self, client: Any, parts: AsyncIterator[bytes], key: str, upload_id: str
     ) -> list[dict[str, Any]]:
-        """Upload the file's parts, ``PARTS_IN_FLIGHT`` at a time (memory: that many parts at most)."""
+        """Upload the parts, ``PARTS_IN_FLIGHT`` at a time (memory: that many parts and the next one)."""
         etags: dict[int, str] = {}
         failures: list[BaseException] = []
         slots = anyio.Semaphore(PARTS_IN_FLIGHT)
@@ -274,23 +379,25 @@ class S3BlobStore:
                     Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body
                 )
                 etags[number] = done["ETag"]
-            except (BotoCoreError, ClientError) as exc:
+            except S3_ERRORS as exc:
                 failures.append(exc)
                 scope.cancel()
             finally:
                 slots.release()
 
+        reading: list[BaseException] = []
         async with anyio.create_task_group() as tg:
             number = 1
             while True:
-                await slots.acquire()
-                body = await anyio.to_thread.run_sync(handle.read, self.settings.part_size_bytes)
-                if not body:
-                    slots.release()
+                body = await _next_part(parts, reading)
+                if body is None:
                     break
+                await slots.acquire()
                 tg.start_soon(send, number, body, tg.cancel_scope)
                 number += 1
                 del body
+        if reading:
+            raise reading[0]
         if failures:
             raise failures[0]
         return [{"PartNumber": n, "ETag": etags[n]} for n in sorted(etags)]
@@ -315,7 +422,7 @@ class S3BlobStore:
     async def stat(self, location: StorageLocation) -> int | None:
         try:
             return await self._stat(location)
-        except (BotoCoreError, ClientError) as exc:
+        except S3_ERRORS as exc:
             raise S3Unavailable(f"S3 stat failed: {exc}") from exc
 
     async def delete(self, location: StorageLocation) -> None:
@@ -352,9 +459,9 @@ async def stream_object(
         raise S3Unavailable(f"S3 download failed: {exc}") from exc
     body = response["Body"]
     try:
-        while chunk := await body.read(READ_CHUNK):
+        async for chunk in _gathered(_body_pieces(body), READ_CHUNK):
             yield chunk
-    except (aiohttp.ClientError, BotoCoreError, TimeoutError) as exc:  # the endpoint went away mid-body
+    except (*S3_ERRORS, TimeoutError) as exc:  # the endpoint went away mid-body
         raise S3Unavailable(f"S3 download broke off: {exc}") from exc
     finally:
         body.close()

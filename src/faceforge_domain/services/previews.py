@@ -17,7 +17,7 @@ import anyio
 from anyio.abc import TaskStatus
 
 from faceforge_domain.clock import Clock
-from faceforge_domain.errors import DomainError, InsufficientStorage, NotFound
+from faceforge_domain.errors import DomainError, InsufficientStorage, NotFound, Unavailable
 from faceforge_domain.models import Asset
 from faceforge_domain.ports import UnitOfWorkFactory
 from faceforge_domain.previews import (
@@ -209,10 +209,18 @@ class PreviewRunner:
     worth of older files.
     """
 
-    def __init__(self, previews: PreviewService, queue: PreviewQueue, *, batch: int = BATCH) -> None:
+    def __init__(
+        self,
+        previews: PreviewService,
+        queue: PreviewQueue,
+        *,
+        batch: int = BATCH,
+        retry_after_s: float = RETRY_AFTER_S,
+    ) -> None:
         self._previews = previews
         self._queue = queue
         self._batch = batch
+        self._retry_after_s = retry_after_s
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         task_status.started()
@@ -227,12 +235,22 @@ class PreviewRunner:
             if not ids:
                 await self._queue.wait()
                 continue
-            await self._build(ids)
+            if not await self._build(ids):  # those files are still without: the backlog pass finds them
+                backlog_after, backlog_done = None, False
 
-    async def _build(self, asset_ids: list[str]) -> None:
+    async def _build(self, asset_ids: list[str]) -> bool:
+        """Make these previews; False when the batch stopped on something that is no file's fault
+        (a full disk, storage down), after a pause before the next try."""
         try:
             await self._previews.build(asset_ids)
         except (DomainError, OSError) as exc:
-            level = logging.WARNING if isinstance(exc, InsufficientStorage) else logging.ERROR
-            log.log(level, "previews not made: %s", exc, extra={"asset_ids": asset_ids})
-            await anyio.sleep(RETRY_AFTER_S)
+            transient = isinstance(exc, (InsufficientStorage, Unavailable))
+            log.log(
+                logging.WARNING if transient else logging.ERROR,
+                "previews not made: %s",
+                exc,
+                extra={"asset_ids": asset_ids},
+            )
+            await anyio.sleep(self._retry_after_s)
+            return False
+        return True
