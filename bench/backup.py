@@ -9,9 +9,14 @@ large ones (256 MiB each). Then, with warm caches for both:
   (``cp`` syncs nothing; the backup fsyncs every file, so ``cp -a && sync`` is printed too);
 - ``faceforge backup create`` (the command a user types, process start included);
 - 100 new small files, then a second ``faceforge backup create`` (seconds: only the new files);
-- ``faceforge backup verify --deep`` beside ``sha256sum`` of every blob of the backup.
+- ``faceforge backup verify --deep`` beside ``sha256sum`` of every blob of the backup;
+- then the same into S3 (a ``weed`` started on loopback ports, on the same disk): a first backup to
+  ``s3://bench-backup/library`` beside a plain boto3 ``upload_file`` of the same files into another
+  bucket of the same weed (4 files at a time, as the backup copies), a second backup after 100 new
+  files, and the deep verify (every blob streamed back and re-hashed) beside boto3 downloads hashed
+  with ``hashlib`` (``--no-s3`` skips this part).
 
-    python bench/backup.py [--small 10000] [--large-gib 4] [--workdir DIR] [--keep]
+    python bench/backup.py [--small 10000] [--large-gib 4] [--workdir DIR] [--keep] [--no-s3]
 
 Never fails on a number.
 """
@@ -22,18 +27,32 @@ import argparse
 import hashlib
 import os
 import random
+import secrets
 import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio
+import boto3
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import BotoCoreError, ClientError
 
-from assets import FACEFORGE, GIB, MIB, line, make_file, rate
+from assets import FACEFORGE, GIB, MIB, line, make_file, peak_rss, rate
+from faceforge_adapters.backup.s3targets import ACCESS_KEY_ENV, SECRET_KEY_ENV
 from faceforge_adapters.bootstrap import build_core
+from faceforge_adapters.config import CoreConfig
+from faceforge_adapters.home import fixed_paths
+from faceforge_adapters.seaweed.process import SeaweedPorts, SeaweedSettings, spawn, volumes_registered
+from faceforge_adapters.tools import find_weed
 from faceforge_domain.models import LocalFile
 from faceforge_domain.services.assets import IngestOptions
+from s3 import seaweed_ports
 
 LARGE = 256 * MIB
 ENV = {"FACEFORGE_TOOLS__EXIFTOOL_ENABLED": "false"}
@@ -74,15 +93,22 @@ def store(home: Path, files: list[Path]) -> None:
     anyio.run(run)
 
 
-def run(home: Path, *args: str) -> float:
+def run(home: Path, *args: str, extra_env: dict[str, str] | None = None) -> float:
+    """``faceforge ARGS`` in the home; prints its last line and its peak RSS (memory stays bounded
+    whatever the files' sizes: they are streamed, S3 ones a few parts at a time)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FACEFORGE_")}
-    env |= {"FACEFORGE_HOME": str(home), **ENV}
+    env |= {"FACEFORGE_HOME": str(home), **ENV, **(extra_env or {})}
     started = time.perf_counter()
-    done = subprocess.run([str(FACEFORGE), *args], env=env, capture_output=True, text=True, check=False)
+    process = subprocess.Popen(
+        [str(FACEFORGE), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    with peak_rss(process.pid) as peak:
+        out, err = process.communicate()
     seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"faceforge {' '.join(args)} failed: {done.stderr}")
-    print(f"    {done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ''}", flush=True)
+    if process.returncode != 0:
+        raise SystemExit(f"faceforge {' '.join(args)} failed: {err}")
+    last = out.strip().splitlines()[-1] if out.strip() else ""
+    print(f"    {last} [peak RSS {peak[0] / 1024:.0f} MiB]", flush=True)
     return seconds
 
 
@@ -97,6 +123,117 @@ def tree_size(root: Path) -> tuple[int, int]:
     return len(files), sum(p.stat().st_size for p in files)
 
 
+@contextmanager
+def running_weed(folder: Path) -> Iterator[SeaweedSettings]:
+    """A ``weed server`` of its own on free loopback ports, killed at the end."""
+    weed = find_weed(CoreConfig(), fixed_paths(folder))
+    if weed is None:
+        raise SystemExit("the weed binary is missing: run ./justw setup")
+    master, volume, filer, s3 = seaweed_ports()
+    settings = SeaweedSettings(
+        weed=weed,
+        data_dir=folder / "data",
+        run_dir=folder / "run",
+        log_file=folder / "seaweedfs.log",
+        ip="127.0.0.1",
+        ports=SeaweedPorts(master=master, volume=volume, filer=filer, s3=s3),
+        access_key="BENCH" + secrets.token_hex(6).upper(),
+        secret_key=secrets.token_urlsafe(24),
+        bucket="bench-plain",
+    )
+    process = spawn(settings, owner_pid=None)
+    try:
+        client = s3_client(settings)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                client.list_buckets()
+                if volumes_registered(settings):
+                    break
+            except (BotoCoreError, ClientError):
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise SystemExit(f"weed did not start: see {settings.log_file}")
+            time.sleep(0.25)
+        yield settings
+    finally:
+        process.kill()
+        process.wait(10)
+
+
+def s3_client(settings: SeaweedSettings) -> Any:
+    config = BotoConfig(s3={"addressing_style": "path"}, retries={"max_attempts": 2})
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.endpoint_url,
+        aws_access_key_id=settings.access_key,
+        aws_secret_access_key=settings.secret_key,
+        region_name="us-east-1",
+        config=config,
+    )
+
+
+def plain_upload(settings: SeaweedSettings, root: Path) -> float:
+    """boto3's own ``upload_file`` (its multipart transfer) of every file under ``root``, 4 at a time."""
+    client = s3_client(settings)
+    client.create_bucket(Bucket="bench-plain")
+    files = [p for p in root.rglob("*") if p.is_file()]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda p: client.upload_file(str(p), "bench-plain", p.name), files))
+    return time.perf_counter() - started
+
+
+def plain_download_and_hash(settings: SeaweedSettings) -> float:
+    """Every object of the plain bucket downloaded with boto3 and hashed with hashlib, 2 at a time."""
+    client = s3_client(settings)
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket="bench-plain")
+    keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+    def fetch(key: str) -> str:
+        body = client.get_object(Bucket="bench-plain", Key=key)["Body"]
+        hasher = hashlib.sha256()
+        while chunk := body.read(1024 * 1024):
+            hasher.update(chunk)
+        return hasher.hexdigest()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(fetch, keys))
+    return time.perf_counter() - started
+
+
+def bench_s3(work: Path, home: Path) -> None:
+    files, size = tree_size(home / "assets")
+    print(f"S3 target (a weed on loopback, same disk): {files} files, {size / MIB:.0f} MiB", flush=True)
+    with running_weed(work / "weed") as weed:
+        s3_client(weed).create_bucket(Bucket="bench-backup")
+        env = {
+            ACCESS_KEY_ENV: weed.access_key,
+            SECRET_KEY_ENV: weed.secret_key,
+            "FACEFORGE_BACKUP__S3__ENDPOINT_URL": weed.endpoint_url,
+        }
+        target = "s3://bench-backup/library"
+        plain = plain_upload(weed, home / "assets")
+        first = run(home, "backup", "create", target, extra_env=env)
+        line("boto3 upload_file, 4 at a time", rate(size, plain), "MiB/s")
+        line("faceforge backup create s3:// (first)", rate(size, first), "MiB/s", rate(size, plain), "boto3")
+        line("  files per second", files / first, "files/s", files / plain, "boto3")
+        store(home, small_files(work / "src-more-s3", 100, 3))
+        second = run(home, "backup", "create", target, extra_env=env)
+        line("faceforge backup create s3:// (second, 100 new)", second, "s", first, "the first backup")
+        reference = plain_download_and_hash(weed)
+        verify = run(home, "backup", "verify", target, "--deep", extra_env=env)
+        verified = tree_size(home / "assets")[1]  # the 100 new files too
+        line(
+            "faceforge backup verify --deep s3://",
+            rate(verified, verify),
+            "MiB/s",
+            rate(size, reference),
+            "boto3 get + hashlib",
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -105,6 +242,7 @@ def main() -> None:
     parser.add_argument("--large-gib", type=float, default=4.0)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--no-s3", action="store_true", help="skip the S3 target")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ff-bench-backup-", dir=args.workdir))
     try:
@@ -151,6 +289,8 @@ def main() -> None:
             f"  ({blobs} blobs, {blob_bytes / MIB:.0f} MiB, both snapshots' databases re-hashed too)",
             flush=True,
         )
+        if not args.no_s3:
+            bench_s3(work, home)
     finally:
         if args.keep:
             print(f"kept {work}")

@@ -297,6 +297,7 @@ async def build_core(
             stores=stores,
             clock=clock,
             version=core_version(),
+            env=os.environ if env is None else env,
         )
         uploads = ResumableUploads(
             FilesystemPartialUploads(paths.uploads_dir),

@@ -110,8 +110,20 @@ class ImportConfig(_Section):
     file_workers: PositiveInt = FILE_WORKERS
 
 
+class BackupS3Config(_Section):
+    """Where ``s3://bucket/prefix`` backup targets are reached; the keys are never written into a backup
+    (``FACEFORGE_BACKUP_S3_ACCESS_KEY`` / ``FACEFORGE_BACKUP_S3_SECRET_KEY`` override them)."""
+
+    endpoint_url: str | None = None
+    access_key: str = ""
+    secret_key: str = ""
+    region: str = "us-east-1"
+    part_size_bytes: Annotated[int, msgspec.Meta(ge=5 * 1024 * 1024)] = 16 * 1024 * 1024
+
+
 class BackupConfig(_Section):
     allowed_roots: list[str] = msgspec.field(default_factory=list)
+    s3: BackupS3Config = msgspec.field(default_factory=BackupS3Config)
 
 
 class PreviewsConfig(_Section):

@@ -48,6 +48,10 @@ async def test_a_backup_started_over_http_runs_and_its_snapshot_is_listed(
         ({"target": "/tmp/x", "keep": 0}, "keep"),
         ({"keep": 2}, "target"),
         ({"target": "/tmp/x", "surprise": 1}, "surprise"),
+        ({"target": "/tmp/x", "endpoint_url": "http://127.0.0.1:9"}, "endpoint_url"),
+        ({"target": "s3://Bad_Bucket/x"}, "target"),
+        ({"target": "s3://bucket/x", "endpoint_url": "ftp://host"}, "endpoint_url"),
+        ({"target": "s3://bucket/x", "endpoint_url": "http://127.0.0.1:9"}, "no S3 keys"),
     ],
 )
 async def test_bad_backup_requests_are_refused_before_any_job(

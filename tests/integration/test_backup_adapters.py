@@ -15,13 +15,8 @@ import pytest
 from backup_support import db_rows, fill_library
 
 from disk_support import files_under, small_disk
-from faceforge_adapters.backup.folder import (
-    BATCH_FILES,
-    MANIFEST,
-    MARKER,
-    FolderBackupTarget,
-    FolderBackupTargets,
-)
+from faceforge_adapters.backup.folder import BATCH_FILES, FolderBackupTarget, FolderBackupTargets
+from faceforge_adapters.backup.layout import MANIFEST, MARKER
 from faceforge_adapters.backup.restore import restore_home
 from faceforge_adapters.backup.snapshot import SqliteSnapshots
 from faceforge_adapters.bootstrap import build_core

@@ -112,6 +112,18 @@ def test_restore_refuses_a_non_empty_home_and_leaves_it_untouched(tmp_path: Path
     assert (occupied / "notes.txt").read_text() == "mine"
 
 
+def test_restore_into_s3_without_the_new_homes_s3_storage_is_refused_with_nothing_written(
+    tmp_path: Path,
+) -> None:
+    home, fresh = tmp_path / "home", tmp_path / "fresh"
+
+    done = ff(home, "backup", "restore", str(tmp_path / "backup"), "--home", str(fresh), "--storage", "s3")
+
+    assert done.returncode == 1
+    assert "restoring into S3 needs the new home's S3 storage" in done.stderr
+    assert not fresh.exists()
+
+
 def test_restore_refuses_a_snapshot_of_a_newer_schema_and_writes_nothing(tmp_path: Path) -> None:
     home, target, fresh = tmp_path / "home", tmp_path / "backup", tmp_path / "fresh"
     populate(home, files=2)

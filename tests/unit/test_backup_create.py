@@ -9,6 +9,7 @@ from storage_support import CorruptingStore
 
 from faceforge_adapters.memory.backup import InMemoryBackupTarget
 from faceforge_domain.backup.models import FORMAT_VERSION, BackupBlob
+from faceforge_domain.backup.ports import TargetUnavailable
 from faceforge_domain.errors import Invalid
 from faceforge_domain.ids import content_hash
 from faceforge_domain.jobs.executor import JobExecutor
@@ -173,6 +174,31 @@ async def test_a_full_target_stops_the_backup_at_once_with_nothing_listed() -> N
     assert await library.target.snapshots() == []
     assert library.target.databases == {}
     assert library.target.blob_writes == 1
+
+
+async def test_a_target_that_goes_away_stops_the_backup_at_once_instead_of_failing_every_blob() -> None:
+    library = Library(workers=1)
+    for data in DATAS:
+        await library.add(data)
+    target = library.targets.targets.setdefault(TARGET, InMemoryBackupTarget(TARGET))
+    attempts: list[str] = []
+
+    async def unreachable(sha256: str, chunks: object) -> None:
+        attempts.append(sha256)
+        raise TargetUnavailable("the S3 backup target at http://backup.example failed: connection refused")
+
+    target.put_blob = unreachable  # type: ignore[method-assign]
+    job = await library.back_up()
+
+    assert job.status == "failed"
+    assert job.error is not None
+    assert (job.error.code, job.error.message) == (
+        "unavailable",
+        "the S3 backup target at http://backup.example failed: connection refused",
+    )
+    assert len(attempts) == 1
+    assert await target.snapshots() == []
+    assert target.databases == {}
 
 
 async def test_cancel_stops_between_blobs_and_publishes_nothing() -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import secrets
 import shutil
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
@@ -29,30 +28,28 @@ from pathlib import Path
 from typing import IO
 
 import anyio
-import msgspec
 
 from faceforge_adapters.backup.files import HashingWriter, rename_into, sync_all, write_atomically
+from faceforge_adapters.backup.layout import (
+    MANIFEST,
+    MARKER,
+    SHA256,
+    check_snapshot_id,
+    decode_manifest,
+    encode_manifest,
+    marker_bytes,
+)
 from faceforge_adapters.imports import SYSTEM_FOLDER, fences_for
 from faceforge_adapters.joblease import try_lock, unlock
 from faceforge_adapters.storage.filesystem import READ_CHUNK, content_key, fsync_dir, read_range
-from faceforge_domain.backup.models import DATABASE_FILE, FORMAT_VERSION, DatabaseCopy, Manifest
+from faceforge_domain.backup.models import DATABASE_FILE, DatabaseCopy, Manifest
 from faceforge_domain.backup.ports import Digest
 from faceforge_domain.errors import Conflict, DigestMismatch, Forbidden, Invalid, NotFound
 from faceforge_domain.ids import ContentHasher
 
-MARKER = "FACEFORGE-BACKUP"
-MANIFEST = "manifest.json"
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_SNAPSHOT_ID = re.compile(r"^[0-9TZ-]+$")
 # A batch is synced and named once it holds this many files or bytes (or when a manifest is due).
 BATCH_FILES = 1000
 BATCH_BYTES = 256 * 1024 * 1024
-
-
-def _check_snapshot_id(snapshot_id: str) -> str:
-    if not _SNAPSHOT_ID.fullmatch(snapshot_id):
-        raise NotFound("backup snapshot", snapshot_id)
-    return snapshot_id
 
 
 class FolderBackupTarget:
@@ -76,7 +73,7 @@ class FolderBackupTarget:
         return self._blobs / content_key(sha256)
 
     def _snapshot_dir(self, snapshot_id: str) -> Path:
-        return self._snapshots / _check_snapshot_id(snapshot_id)
+        return self._snapshots / check_snapshot_id(snapshot_id)
 
     # reading
 
@@ -87,24 +84,10 @@ class FolderBackupTarget:
         found = []
         for folder in sorted(self._snapshots.iterdir()) if self._snapshots.is_dir() else []:
             try:
-                found.append(self._decode(folder / MANIFEST))
+                found.append(decode_manifest((folder / MANIFEST).read_bytes(), str(folder / MANIFEST)))
             except FileNotFoundError:  # unfinished, or being pruned right now
                 continue
         return sorted(found, key=lambda m: (m.created_at, m.snapshot_id))
-
-    @staticmethod
-    def _decode(path: Path) -> Manifest:
-        data = path.read_bytes()
-        try:
-            version = msgspec.json.decode(data, type=dict[str, object]).get("format_version")
-            if isinstance(version, int) and version > FORMAT_VERSION:
-                raise Invalid.one(
-                    "manifest",
-                    f"{path} is backup format {version}; this FaceForge reads up to {FORMAT_VERSION}",
-                )
-            return msgspec.json.decode(data, type=Manifest)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise Invalid.one("manifest", f"{path} is not a readable manifest: {exc}") from exc
 
     async def blob_sizes(self) -> dict[str, int]:
         return await anyio.to_thread.run_sync(self._blob_sizes)
@@ -114,7 +97,7 @@ class FolderBackupTarget:
         for fan in _entries(self._blobs):
             for sub in _entries(Path(fan.path)):
                 for entry in _entries(Path(sub.path)):
-                    if _SHA256.fullmatch(entry.name):
+                    if SHA256.fullmatch(entry.name):
                         sizes[entry.name] = entry.stat().st_size
         return sizes
 
@@ -207,7 +190,7 @@ class FolderBackupTarget:
 
     async def publish(self, manifest: Manifest) -> None:
         folder = self._snapshot_dir(manifest.snapshot_id)
-        data = msgspec.json.format(msgspec.json.encode(manifest), indent=1)
+        data = encode_manifest(manifest)
         await self._name_pending()
         await anyio.to_thread.run_sync(self._sync_names)
         await anyio.to_thread.run_sync(write_atomically, folder / MANIFEST, data)
@@ -275,11 +258,13 @@ class FolderBackupTargets:
         self._fences = fences_for(own_folders, allowed_roots)
         self._allowed = list(allowed_roots)
 
-    def check(self, where: str) -> None:
+    def check(self, where: str, *, endpoint_url: str | None = None) -> None:
         """Asked before a backup job exists: the path's shape, the fences, a folder that is not ours."""
-        refuse_foreign(self._root(where))
+        refuse_foreign(self._root(where, endpoint_url))
 
-    def _root(self, where: str) -> Path:
+    def _root(self, where: str, endpoint_url: str | None = None) -> Path:
+        if endpoint_url is not None:
+            raise Invalid.one("input/endpoint_url", "an endpoint URL goes with an s3:// target only")
         path = Path(where).expanduser()
         if not where or not path.is_absolute():
             raise Invalid.one("input/target", f"the backup folder must be an absolute path, not {where!r}")
@@ -297,15 +282,19 @@ class FolderBackupTargets:
         return path
 
     @asynccontextmanager
-    async def for_reading(self, where: str) -> AsyncIterator[FolderBackupTarget]:
-        root = self._root(where)
+    async def for_reading(
+        self, where: str, *, endpoint_url: str | None = None
+    ) -> AsyncIterator[FolderBackupTarget]:
+        root = self._root(where, endpoint_url)
         if not await anyio.to_thread.run_sync((root / MARKER).is_file):
             raise NotFound("backup", str(root))
         yield FolderBackupTarget(root)
 
     @asynccontextmanager
-    async def for_writing(self, where: str) -> AsyncIterator[FolderBackupTarget]:
-        root = self._root(where)
+    async def for_writing(
+        self, where: str, *, endpoint_url: str | None = None
+    ) -> AsyncIterator[FolderBackupTarget]:
+        root = self._root(where, endpoint_url)
         handle = await anyio.to_thread.run_sync(self._prepare, root)
         target = FolderBackupTarget(root)
         try:
@@ -323,7 +312,7 @@ class FolderBackupTargets:
         root.mkdir(parents=True, exist_ok=True)
         marker = root / MARKER
         if not marker.is_file():
-            write_atomically(marker, msgspec.json.encode({"format_version": FORMAT_VERSION}) + b"\n")
+            write_atomically(marker, marker_bytes())
         for sub in ("blobs", "snapshots", "tmp"):
             (root / sub).mkdir(exist_ok=True)
         handle = (root / "lock").open("wb")

@@ -16,13 +16,15 @@ import shutil
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
+from typing import Literal
 
 import anyio
+import msgspec
 
 from faceforge_adapters.backup.files import HashingWriter, rename_into
-from faceforge_adapters.backup.folder import FolderBackupTargets
+from faceforge_adapters.backup.targets import locations_from_env
 from faceforge_adapters.bootstrap import build_core
-from faceforge_adapters.config import ENV_PREFIX, write_json_atomically
+from faceforge_adapters.config import ENV_PREFIX, load_config, write_json_atomically
 from faceforge_adapters.home import fixed_paths
 from faceforge_adapters.sqlite.migrate import shipped_migrations
 from faceforge_adapters.storage.filesystem import fsync_dir
@@ -34,8 +36,9 @@ from faceforge_domain.errors import Conflict, DomainError
 from faceforge_domain.jobs.models import JsonObject
 
 # Settings that belong to the old install or the old machine, never restored: the token (a restored
-# install gets a fresh one), folders, storage (restored bytes go to the new home's filesystem store)
-# and the managed SeaweedFS.
+# install gets a fresh one), folders, storage (restored bytes go to the new home's filesystem store,
+# or with ``storage="s3"`` to the S3 storage the environment gives the new home) and the managed
+# SeaweedFS.
 NOT_RESTORED = ("auth", "paths", "storage", "seaweed")
 
 
@@ -87,10 +90,27 @@ def restore_env(env: Mapping[str, str]) -> dict[str, str]:
     return {name: value for name, value in env.items() if not name.startswith(f"{ENV_PREFIX}PATHS__")}
 
 
-def write_settings(home: Path, manifest: Manifest) -> None:
+def s3_storage(home: Path, env: Mapping[str, str]) -> JsonObject:
+    """For ``--storage s3``: the new home's S3 storage as the environment configures it
+    (``FACEFORGE_STORAGE__S3__*``), made where new files go; refused, with nothing written, when the
+    environment names none."""
+    s3 = load_config(home, env=env, create=False).config.storage.s3
+    if not (s3.enabled and s3.endpoint_url):
+        raise RestoreRefused(
+            "restoring into S3 needs the new home's S3 storage: set FACEFORGE_STORAGE__S3__ENABLED=true "
+            "and FACEFORGE_STORAGE__S3__ENDPOINT_URL, _ACCESS_KEY, _SECRET_KEY, _BUCKET (nothing was written)"
+        )
+    return {"s3": msgspec.to_builtins(s3), "routing": {"default_provider": "s3"}}
+
+
+def write_settings(home: Path, manifest: Manifest, storage: JsonObject | None) -> None:
+    """The snapshot's settings, and ``storage`` (the new home's own, None: the filesystem)."""
     paths = fixed_paths(home)
     paths.config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_json_atomically(paths.core_json, restored_settings(manifest.config))
+    settings = restored_settings(manifest.config)
+    if storage is not None:
+        settings["storage"] = storage
+    write_json_atomically(paths.core_json, settings)
 
 
 async def write_database(target: BackupTarget, manifest: Manifest, home: Path) -> None:
@@ -134,16 +154,22 @@ async def restore_home(
     *,
     env: Mapping[str, str] | None = None,
     progress: Progress | None = None,
+    endpoint_url: str | None = None,
+    storage: Literal["fs", "s3"] = "fs",
 ) -> tuple[Manifest, RestoreResult]:
-    """Restore the snapshot (the newest when None) at ``where`` into ``home``, new or empty."""
+    """Restore the snapshot (the newest when None) at ``where`` (a folder, or ``s3://`` reached at
+    ``endpoint_url``) into ``home``, new or empty; ``storage``: where the restored files go."""
+    env = os.environ if env is None else env
     home, created = await anyio.to_thread.run_sync(empty_home, home)
-    async with FolderBackupTargets().for_reading(where) as target:
+    own_storage = s3_storage(home, restore_env(env)) if storage == "s3" else None
+    targets = locations_from_env(env)
+    async with targets.for_reading(where, endpoint_url=endpoint_url) as target:
         manifest = await newest_or_named(target, snapshot_id)
         refuse_unreadable(manifest)
         try:
             await write_database(target, manifest, home)
-            await anyio.to_thread.run_sync(write_settings, home, manifest)
-            async with build_core(home=home, env=restore_env(os.environ if env is None else env)) as core:
+            await anyio.to_thread.run_sync(write_settings, home, manifest, own_storage)
+            async with build_core(home=home, env=restore_env(env)) as core:
                 result = await core.backups.restore_blobs(target, manifest, progress)
         except BaseException:
             with anyio.CancelScope(shield=True):

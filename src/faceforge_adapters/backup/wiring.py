@@ -7,8 +7,8 @@ from pathlib import Path
 
 import msgspec
 
-from faceforge_adapters.backup.folder import FolderBackupTargets
 from faceforge_adapters.backup.snapshot import SqliteSnapshots
+from faceforge_adapters.backup.targets import backup_locations
 from faceforge_adapters.config import CoreConfig
 from faceforge_domain.backup.create import BackupCreate, register_backup_create
 from faceforge_domain.backup.restore import BlobRestore
@@ -19,7 +19,13 @@ from faceforge_domain.jobs.registry import JobRegistry
 from faceforge_domain.ports import BlobStore, UnitOfWorkFactory
 
 # Never written into a backup: whoever holds the backup disk must not get the keys of the library.
-SECRETS = (("auth", "install_token"), ("storage", "s3", "access_key"), ("storage", "s3", "secret_key"))
+SECRETS = (
+    ("auth", "install_token"),
+    ("storage", "s3", "access_key"),
+    ("storage", "s3", "secret_key"),
+    ("backup", "s3", "access_key"),
+    ("backup", "s3", "secret_key"),
+)
 
 
 def config_without_secrets(config: CoreConfig) -> JsonObject:
@@ -44,9 +50,10 @@ def build_backups(
     stores: Mapping[str, BlobStore],
     clock: Clock,
     version: str,
+    env: Mapping[str, str],
 ) -> BackupService:
     """Register ``core.backups.create`` and return the service for listing, verifying and restoring."""
-    targets = FolderBackupTargets(own_folders, config.backup.allowed_roots)
+    targets = backup_locations(config.backup, env, own_folders)
     handler = BackupCreate(
         SqliteSnapshots(db_file, scratch),
         stores,

@@ -123,20 +123,26 @@ class InMemoryBackupTargets:
         self.targets: dict[str, InMemoryBackupTarget] = {}
         self.busy: set[str] = set()
 
-    def check(self, where: str) -> None:
+    def check(self, where: str, *, endpoint_url: str | None = None) -> None:
+        if endpoint_url is not None:
+            raise Invalid.one("input/endpoint_url", "an endpoint URL goes with an s3:// target only")
         if not where.startswith("/"):
             raise Invalid.one("input/target", f"the backup folder must be an absolute path, not {where!r}")
 
     @asynccontextmanager
-    async def for_reading(self, where: str) -> AsyncIterator[InMemoryBackupTarget]:
-        self.check(where)
+    async def for_reading(
+        self, where: str, *, endpoint_url: str | None = None
+    ) -> AsyncIterator[InMemoryBackupTarget]:
+        self.check(where, endpoint_url=endpoint_url)
         if where not in self.targets:
             raise NotFound("backup", where)
         yield self.targets[where]
 
     @asynccontextmanager
-    async def for_writing(self, where: str) -> AsyncIterator[InMemoryBackupTarget]:
-        self.check(where)
+    async def for_writing(
+        self, where: str, *, endpoint_url: str | None = None
+    ) -> AsyncIterator[InMemoryBackupTarget]:
+        self.check(where, endpoint_url=endpoint_url)
         if where in self.busy:
             raise Conflict(f"another backup is writing to {where} right now")
         self.busy.add(where)

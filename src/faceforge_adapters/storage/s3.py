@@ -18,6 +18,7 @@ import errno
 import os
 import secrets
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -47,7 +48,7 @@ STREAMED_PREFIX = "streamed/"
 # What a request to S3 raises when the endpoint refuses it or the connection breaks (aiobotocore lets
 # aiohttp's own errors through for a body being sent or received).
 S3_ERRORS = (BotoCoreError, ClientError, aiohttp.ClientError)
-_MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
+MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
 
 
 class S3Unavailable(Unavailable):
@@ -161,7 +162,31 @@ class S3Settings:
         )
 
 
-def _error_code(exc: ClientError) -> str:
+def open_client(s: S3Settings) -> AbstractAsyncContextManager[Any]:
+    """An aiobotocore S3 client (path-style addressing, bounded retries and timeouts)."""
+    config = BotoConfig(
+        s3={"addressing_style": "path"},
+        connect_timeout=s.connect_timeout,
+        read_timeout=120,
+        retries={"max_attempts": 2, "mode": "standard"},
+        signature_version="s3v4",
+        # The SHA-256 Core computes for every blob vouches for its bytes; botocore's own
+        # checksum of each part (CRC32 by default) would cost a second pass over them.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
+    return aioboto3.Session().client(  # type: ignore[no-any-return]
+        "s3",
+        endpoint_url=s.endpoint_url,
+        aws_access_key_id=s.access_key or None,
+        aws_secret_access_key=s.secret_key or None,
+        region_name=s.region,
+        use_ssl=s.use_ssl,
+        config=config,
+    )
+
+
+def error_code(exc: ClientError) -> str:
     error: dict[str, Any] = exc.response.get("Error", {})
     return str(error.get("Code", ""))
 
@@ -187,31 +212,8 @@ class S3BlobStore:
         """The aiobotocore S3 client (path-style addressing, bounded retries and timeouts)."""
         async with self._lock:
             if self._client is None:
-                s = self.settings
-                config = BotoConfig(
-                    s3={"addressing_style": "path"},
-                    connect_timeout=s.connect_timeout,
-                    read_timeout=120,
-                    retries={"max_attempts": 2, "mode": "standard"},
-                    signature_version="s3v4",
-                    # The SHA-256 Core computes for every blob vouches for its bytes; botocore's own
-                    # checksum of each part (CRC32 by default) would cost a second pass over them.
-                    request_checksum_calculation="when_required",
-                    response_checksum_validation="when_required",
-                )
-                session = aioboto3.Session()
                 stack = contextlib.AsyncExitStack()
-                self._client = await stack.enter_async_context(
-                    session.client(
-                        "s3",
-                        endpoint_url=s.endpoint_url,
-                        aws_access_key_id=s.access_key or None,
-                        aws_secret_access_key=s.secret_key or None,
-                        region_name=s.region,
-                        use_ssl=s.use_ssl,
-                        config=config,
-                    )
-                )
+                self._client = await stack.enter_async_context(open_client(self.settings))
                 self._stack = stack
             return self._client
 
@@ -239,7 +241,7 @@ class S3BlobStore:
         try:
             await client.head_bucket(Bucket=self.bucket)
         except ClientError as exc:
-            if _error_code(exc) not in _MISSING:
+            if error_code(exc) not in MISSING:
                 raise
             with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
                 await client.create_bucket(Bucket=self.bucket)
@@ -404,34 +406,15 @@ class S3BlobStore:
         self, location: StorageLocation, start: int = 0, end: int | None = None
     ) -> AsyncIterator[bytes]:
         client = await self.client()
-        request: dict[str, Any] = {"Bucket": location.bucket or self.bucket, "Key": location.key}
-        if start > 0 or end is not None:
-            request["Range"] = f"bytes={start}-{'' if end is None else end}"
-        try:
-            response = await client.get_object(**request)
-        except ClientError as exc:
-            if _error_code(exc) in _MISSING:
-                raise FileNotFoundError(location.key) from exc
-            if _error_code(exc) == "InvalidRange":  # past the end: nothing to send
-                return
-            raise S3Unavailable(f"S3 download failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise S3Unavailable(f"S3 download failed: {exc}") from exc
-        body = response["Body"]
-        try:
-            async for chunk in _gathered(_body_pieces(body), READ_CHUNK):
-                yield chunk
-        except (*S3_ERRORS, TimeoutError) as exc:  # the endpoint went away mid-body
-            raise S3Unavailable(f"S3 download broke off: {exc}") from exc
-        finally:
-            body.close()
+        async for chunk in stream_object(client, location.bucket or self.bucket, location.key, start, end):
+            yield chunk
 
     async def _stat(self, location: StorageLocation) -> int | None:
         client = await self.client()
         try:
             head = await client.head_object(Bucket=location.bucket or self.bucket, Key=location.key)
         except ClientError as exc:
-            if _error_code(exc) in _MISSING:
+            if error_code(exc) in MISSING:
                 return None
             raise
         return int(head["ContentLength"])
@@ -447,7 +430,38 @@ class S3BlobStore:
         try:
             await client.delete_object(Bucket=location.bucket or self.bucket, Key=location.key)
         except ClientError as exc:
-            if _error_code(exc) not in _MISSING:
+            if error_code(exc) not in MISSING:
                 raise S3Unavailable(f"S3 delete failed: {exc}") from exc
         except BotoCoreError as exc:
             raise S3Unavailable(f"S3 delete failed: {exc}") from exc
+
+
+async def stream_object(
+    client: Any, bucket: str, key: str, start: int = 0, end: int | None = None
+) -> AsyncIterator[bytes]:
+    """Bytes ``start..end`` (inclusive; None: to the end) of an object, streamed by a GET.
+
+    A missing object raises ``FileNotFoundError``; an endpoint that fails or breaks off mid-body
+    raises ``S3Unavailable``.
+    """
+    request: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if start > 0 or end is not None:
+        request["Range"] = f"bytes={start}-{'' if end is None else end}"
+    try:
+        response = await client.get_object(**request)
+    except ClientError as exc:
+        if error_code(exc) in MISSING:
+            raise FileNotFoundError(key) from exc
+        if error_code(exc) == "InvalidRange":  # past the end: nothing to send
+            return
+        raise S3Unavailable(f"S3 download failed: {exc}") from exc
+    except BotoCoreError as exc:
+        raise S3Unavailable(f"S3 download failed: {exc}") from exc
+    body = response["Body"]
+    try:
+        async for chunk in _gathered(_body_pieces(body), READ_CHUNK):
+            yield chunk
+    except (*S3_ERRORS, TimeoutError) as exc:  # the endpoint went away mid-body
+        raise S3Unavailable(f"S3 download broke off: {exc}") from exc
+    finally:
+        body.close()

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 import msgspec
 
 from faceforge_domain.backup.models import BackupBlob, BackupCreateInput, Manifest
-from faceforge_domain.backup.ports import BackupTarget, BackupTargets, DatabaseSnapshots, SnapshotBlob
+from faceforge_domain.backup.ports import (
+    BackupTarget,
+    BackupTargets,
+    DatabaseSnapshots,
+    SnapshotBlob,
+    TargetUnavailable,
+)
 from faceforge_domain.backup.retention import blobs_needed, snapshots_to_prune
 from faceforge_domain.backup.workers import side_by_side
 from faceforge_domain.clock import Clock
@@ -94,12 +100,12 @@ class BackupCreate:
 
     def _options(self, raw: JsonObject) -> BackupCreateInput:
         options = convert_job_input(raw, BackupCreateInput)
-        self._targets.check(options.target)
+        self._targets.check(options.target, endpoint_url=options.endpoint_url)
         return options
 
     async def __call__(self, job: Job, ctx: JobReporter) -> JsonObject:
         options = self._options(job.input)
-        async with self._targets.for_writing(options.target) as target:
+        async with self._targets.for_writing(options.target, endpoint_url=options.endpoint_url) as target:
             swept = await target.sweep_unfinished()
             if swept:
                 ctx.log(
@@ -194,8 +200,8 @@ class BackupCreate:
             if store is None:
                 raise DomainError(f"storage provider {blob.location.provider!r} is not configured here")
             await target.put_blob(blob.asset_id, store.open_range(blob.location))
-        except InsufficientStorage:
-            raise  # the target is full: nothing more can be written, stop now
+        except (InsufficientStorage, TargetUnavailable):
+            raise  # the target is full or gone: nothing more can be written, stop now
         except (DomainError, OSError) as exc:
             tally.failures.append((blob.asset_id, str(exc)))
             ctx.log(
@@ -237,5 +243,5 @@ def register_backup_create(registry: JobRegistry, handler: BackupCreate) -> None
         handler,
         validate=handler.validate,
         resumable=False,
-        description="Back up the database and every stored file to a folder (incremental).",
+        description="Back up the database and every stored file to a folder or S3 (incremental).",
     )

@@ -74,7 +74,10 @@ class SnapshotSummary(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class BackupCreateInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """``target``: the backup folder (absolute); ``keep``: how many complete snapshots to keep."""
+    """``target``: the backup folder (absolute) or ``s3://bucket/prefix``; ``endpoint_url``: the S3
+    endpoint of an ``s3://`` target (default: ``backup.s3.endpoint_url``; never credentials, which come
+    from the configuration); ``keep``: how many complete snapshots to keep."""
 
     target: str
+    endpoint_url: str | None = None
     keep: Annotated[int, msgspec.Meta(ge=1)] | None = None

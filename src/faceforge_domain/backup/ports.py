@@ -9,7 +9,13 @@ from typing import Protocol
 import msgspec
 
 from faceforge_domain.backup.models import DatabaseCopy, Manifest
+from faceforge_domain.errors import Unavailable
 from faceforge_domain.models import StorageLocation
+
+
+class TargetUnavailable(Unavailable):
+    """The backup location itself failed (unreachable, refused, gone): no further blob can be written,
+    so the backup stops at once instead of reporting every remaining blob."""
 
 
 class Digest(msgspec.Struct, frozen=True):
@@ -50,7 +56,8 @@ class DatabaseSnapshots(Protocol):
 
 
 class BackupTarget(Protocol):
-    """One backup location: content-addressed blobs shared by every snapshot, one folder per snapshot.
+    """One backup location (a folder, an S3 prefix): content-addressed blobs shared by every snapshot,
+    and per snapshot a database copy and a manifest.
 
     Every write is durable before it returns; a blob or a database copy becomes visible under its name
     only once complete and checked, and a snapshot is listed only once its manifest is published.
@@ -104,17 +111,22 @@ class BackupTarget(Protocol):
 
 
 class BackupTargets(Protocol):
-    """Opens backup locations named by the user."""
+    """Opens backup locations named by the user: a folder, or ``s3://bucket/prefix`` reached at
+    ``endpoint_url`` (None: the configured endpoint)."""
 
-    def check(self, where: str) -> None:
+    def check(self, where: str, *, endpoint_url: str | None = None) -> None:
         """Raise ``Invalid`` when ``where`` cannot name a backup location."""
         ...
 
-    def for_writing(self, where: str) -> AbstractAsyncContextManager[BackupTarget]:
+    def for_writing(
+        self, where: str, *, endpoint_url: str | None = None
+    ) -> AbstractAsyncContextManager[BackupTarget]:
         """The location, created when missing, held by this writer alone (``Conflict`` when another
         backup writes there now)."""
         ...
 
-    def for_reading(self, where: str) -> AbstractAsyncContextManager[BackupTarget]:
+    def for_reading(
+        self, where: str, *, endpoint_url: str | None = None
+    ) -> AbstractAsyncContextManager[BackupTarget]:
         """An existing location (``NotFound`` when there is no backup there)."""
         ...

@@ -32,9 +32,9 @@ class BackupService:
         self._targets = targets
         self._restorer = restorer
 
-    async def snapshots(self, where: str) -> list[SnapshotSummary]:
+    async def snapshots(self, where: str, *, endpoint_url: str | None = None) -> list[SnapshotSummary]:
         """The complete snapshots at ``where``, newest first."""
-        async with self._targets.for_reading(where) as target:
+        async with self._targets.for_reading(where, endpoint_url=endpoint_url) as target:
             return [SnapshotSummary.of(m) for m in reversed(await target.snapshots())]
 
     async def restore_blobs(

@@ -24,7 +24,13 @@ async def side_by_side(items: Iterable[T], workers: int, work: Callable[[T], Awa
             for _ in range(workers):
                 group.start_soon(worker)
     except BaseExceptionGroup as grouped:
-        first = grouped.exceptions[0]
-        while isinstance(first, BaseExceptionGroup):
-            first = first.exceptions[0]
+        first = first_error(grouped)
         raise first from first.__cause__
+
+
+def first_error(grouped: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first error a task group collected, out of any nesting."""
+    first = grouped.exceptions[0]
+    while isinstance(first, BaseExceptionGroup):
+        first = first.exceptions[0]
+    return first
