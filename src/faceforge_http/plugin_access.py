@@ -91,6 +91,9 @@ MATRIX: dict[str, Rule] = {
     "/events/stream": grants(read=()),
     "/entities": entities(),
     "/entities/bulk-upsert": entities(),
+    "/entities/bulk-tag": entities(),
+    "/entities/bulk-delete": entities(),
+    "/entities/bulk-restore": entities(),
     "/entities/{entity_id}": entities(),
     "/entities/{entity_id}/restore": entities(),
     "/entities/{entity_id}/descriptors": entities(),
@@ -104,6 +107,7 @@ MATRIX: dict[str, Rule] = {
     "/entities/{entity_id}/assets": grants(read=(p.ASSETS_READ,)),
     "/entities/{entity_id}/assets/{asset_id}/link": grants(write=(p.ASSETS_WRITE,)),
     "/entities/{entity_id}/assets/{asset_id}/unlink": grants(write=(p.ASSETS_WRITE,)),
+    "/entities/{entity_id}/assets/bulk-unlink": grants(write=(p.ASSETS_WRITE,)),
     "/assets": assets(),
     "/assets/upload": assets(),
     "/assets/check": grants(read=(p.ASSETS_READ,), write=(p.ASSETS_READ,)),  # a POST that only reads

@@ -49,6 +49,7 @@ from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_curs
 from faceforge_domain.ports import BlobStore, StorageSpace, UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.previews import PREVIEW_KIND, PreviewQueue, PreviewRecord
 from faceforge_domain.queries import KeysetPosition
+from faceforge_domain.selection import Selection
 from faceforge_domain.services import main_picture
 from faceforge_domain.services.group_commit import GroupCommit
 from faceforge_domain.services.metadata import MetadataRunner, OutcomeFeed, silent_feed
@@ -559,11 +560,27 @@ class AssetService:
         """Unlink (idempotent): True when a link was removed."""
         async with self._uow.write() as uow:
             await self._require_pair(uow, entity_id, asset_id)
-            removed = await uow.assets.unlink(entity_id, asset_id)
-            if removed:
-                await record(uow, self._clock, "asset.unlinked", asset_id, {"entity_id": entity_id})
-            await main_picture.drop_for(uow, self._clock, entity_id, asset_id)
+            removed = await self._unlink(uow, entity_id, asset_id)
             await uow.commit()
+        return removed
+
+    async def unlink_many(self, entity_id: str, asset_ids: Sequence[str]) -> int:
+        """Unlink several files from one entity at once; how many links were removed. All of them or,
+        when the entity or one file is unknown, none."""
+        chosen = Selection.of(asset_ids, "asset_ids")
+        async with self._uow.write() as uow:
+            if await uow.entities.get(entity_id) is None:
+                raise NotFound("entity", entity_id)
+            await chosen.records(uow.assets.get, "no file has this id (or it is in the trash)")
+            removed = [await self._unlink(uow, entity_id, asset_id) for asset_id in chosen.ids]
+            await uow.commit()
+        return sum(removed)
+
+    async def _unlink(self, uow: UnitOfWork, entity_id: str, asset_id: str) -> bool:
+        removed = await uow.assets.unlink(entity_id, asset_id)
+        if removed:
+            await record(uow, self._clock, "asset.unlinked", asset_id, {"entity_id": entity_id})
+        await main_picture.drop_for(uow, self._clock, entity_id, asset_id)
         return removed
 
     async def _link(self, uow: UnitOfWork, entity_id: str, asset_id: str, role: str | None) -> bool:

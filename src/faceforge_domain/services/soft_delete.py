@@ -81,18 +81,23 @@ class SoftDelete(Generic[R]):
     async def restore(self, key: str) -> R:
         """Bring a hidden record back; a live one is returned unchanged."""
         async with self._units.write() as uow:
-            found = await self._require(uow, key, include_deleted=True)
-            if found.deleted_at is not None:
-                if self._before_restore is not None:  # may refuse (raise) before anything changed
-                    await self._before_restore(uow, self._clock, key)
-                found.deleted_at = None
-                found.updated_at = self._clock.now()
-                await self._repository(uow).update(found)
-                if self._restored_event is not None:
-                    await record(uow, self._clock, self._restored_event, key)
-                if self._after_restore is not None:
-                    await self._after_restore(uow, self._clock, key)
-                await uow.commit()
+            found = await self.bring_back(uow, key)
+            await uow.commit()
+        return found
+
+    async def bring_back(self, uow: UnitOfWork, key: str) -> R:
+        """``restore`` inside a caller's unit of work (one step of a larger change)."""
+        found = await self._require(uow, key, include_deleted=True)
+        if found.deleted_at is not None:
+            if self._before_restore is not None:  # may refuse (raise) before anything changed
+                await self._before_restore(uow, self._clock, key)
+            found.deleted_at = None
+            found.updated_at = self._clock.now()
+            await self._repository(uow).update(found)
+            if self._restored_event is not None:
+                await record(uow, self._clock, self._restored_event, key)
+            if self._after_restore is not None:
+                await self._after_restore(uow, self._clock, key)
         return found
 
     async def trashed(self, uow: UnitOfWork, key: str) -> R:
