@@ -113,3 +113,25 @@ def test_tick_an_entitys_files_zip_them_and_unlink_them(ui: UI, tmp_path: Path) 
     assert ui.server.call("GET", f"/v1/entities/{ray}")["primary_thumbnail_asset_id"] is None
     assert {a["asset_id"] for a in ui.server.call("GET", "/v1/assets?limit=200")["items"]} >= set(ids)
     assert not ui.console_errors
+
+
+def test_the_select_bars_fit_a_phone(ui: UI) -> None:
+    ann = ui.server.call("POST", "/v1/entities", {"display_name": "Phoebe Phone With A Long Name"})[
+        "entity_id"
+    ]
+    asset_id = upload(ui, "GPS.jpg")
+    ui.server.call("POST", f"/v1/entities/{ann}/assets/{asset_id}/link", {})
+    ui.sign_in()
+    ui.page.set_viewport_size({"width": 400, "height": 800})
+    try:
+        for name, path in [
+            ("narrow-select-entities", "/ui/entities?q=Phoebe&select=1"),
+            ("narrow-select-attachments", f"/ui/entities/{ann}?tab=attachments"),
+        ]:
+            ui.go(path)
+            ui.page.locator("[data-select]").first.check()
+            overflow = ui.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            ui.shot(name)
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+    finally:
+        ui.page.set_viewport_size({"width": 1280, "height": 860})
