@@ -111,6 +111,8 @@ MATRIX: dict[str, Rule] = {
     "/assets": assets(),
     "/assets/upload": assets(),
     "/assets/check": grants(read=(p.ASSETS_READ,), write=(p.ASSETS_READ,)),  # a POST that only reads
+    "/assets/bulk-delete": assets(),
+    "/assets/bulk-restore": assets(),
     "/assets/{asset_id}": assets(),
     "/assets/{asset_id}/restore": assets(),
     "/assets/{asset_id}/download": assets(),

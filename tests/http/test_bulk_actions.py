@@ -170,3 +170,40 @@ async def test_bad_unlinking_is_refused_and_unlinks_nothing(
     assert bad.status_code == status
     assert await attached(client, auth, ann) == [one]
     assert (await entity(client, auth, ann))["primary_thumbnail_asset_id"] == one
+
+
+async def asset(client: httpx.AsyncClient, auth: dict[str, str], asset_id: str) -> dict[str, Any]:
+    found = await client.get(f"/v1/assets/{asset_id}", params={"include_deleted": "true"}, headers=auth)
+    data: dict[str, Any] = found.json()["data"]
+    return data
+
+
+async def test_chosen_files_go_to_the_trash_and_come_back_with_the_main_picture(
+    client: httpx.AsyncClient, auth: dict[str, str], core: Core
+) -> None:
+    ann = await make(client, auth, "Ann", [])
+    one, two = await linked_files(core, ann, ["a.png", "b.png"])
+    await core.entities.patch(ann, {"primary_thumbnail_asset_id": one})
+    gone = await client.post("/v1/assets/bulk-delete", json={"asset_ids": [one, two]}, headers=auth)
+    assert gone.status_code == 204
+    assert (await entity(client, auth, ann))["primary_thumbnail_asset_id"] is None
+    assert None not in [(await asset(client, auth, a))["deleted_at"] for a in (one, two)]
+    back = await client.post("/v1/assets/bulk-restore", json={"asset_ids": [one, two]}, headers=auth)
+    assert back.status_code == 200
+    assert [a["deleted_at"] for a in back.json()["data"]] == [None, None]
+    assert (await entity(client, auth, ann))["primary_thumbnail_asset_id"] == one
+
+
+@pytest.mark.parametrize("route", ["bulk-delete", "bulk-restore"])
+async def test_an_unknown_file_deletes_or_restores_no_file(
+    client: httpx.AsyncClient, auth: dict[str, str], core: Core, route: str
+) -> None:
+    ann = await make(client, auth, "Ann", [])
+    (one,) = await linked_files(core, ann, ["a.png"])
+    if route == "bulk-restore":
+        assert (await client.delete(f"/v1/assets/{one}", headers=auth)).status_code == 204
+    before = await asset(client, auth, one)
+    bad = await client.post(f"/v1/assets/{route}", json={"asset_ids": [one, NOBODY]}, headers=auth)
+    assert bad.status_code == 422
+    assert [d["field"] for d in bad.json()["error"]["details"]] == ["asset_ids/1"]
+    assert await asset(client, auth, one) == before

@@ -80,6 +80,8 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/entities/{entity_id}/assets/{asset_id}/unlink"): AW,
     ("POST", "/v1/entities/{entity_id}/assets/bulk-unlink"): AW,
     ("GET", "/v1/assets"): AR,
+    ("POST", "/v1/assets/bulk-delete"): AW,
+    ("POST", "/v1/assets/bulk-restore"): AW,
     ("POST", "/v1/assets/upload"): AW,
     ("PUT", "/v1/assets/upload"): AW,
     ("POST", "/v1/assets/check"): AR,

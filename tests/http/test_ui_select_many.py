@@ -89,3 +89,23 @@ async def test_the_attachments_tab_has_boxes_and_a_bar_naming_the_entity(
     assert f'data-url="/v1/entities/{ann.entity_id}/assets/bulk-unlink"' in page
     assert "Unlink from Ann &lt;b&gt;</button>" in page
     assert 'data-bulk-action="archive"' in page
+
+
+async def test_after_several_files_were_deleted_their_list_offers_to_bring_them_back(
+    ui: httpx.AsyncClient, core: Core
+) -> None:
+    ann = await core.entities.create("Ann")
+    ids = []
+    for n in range(2):
+        stored = await core.assets.ingest(one_chunk(b"file %d" % n), IngestOptions(filename=f"f{n}.txt"))
+        await core.assets.link(ann.entity_id, stored.asset.asset_id)
+        ids.append(stored.asset.asset_id)
+    files = (await ui.get("/ui/assets")).text
+    assert 'data-url="/v1/assets/bulk-delete" data-redirect="/ui/assets?deleted={ids}"' in files
+    await core.assets.delete_many(ids)
+    tab = f"/ui/entities/{ann.entity_id}?tab=attachments"
+    for page, back in [(f"{tab}&", tab), ("/ui/assets?", "/ui/assets")]:
+        offered = (await ui.get(f"{page}deleted={','.join(ids)}")).text
+        assert "2 files are in the trash." in offered
+        assert 'data-api="/v1/assets/bulk-restore"' in offered
+        assert f'data-redirect="{html.escape(back)}"' in offered

@@ -546,6 +546,15 @@ class AssetService:
         """Undo a soft delete (a live asset is returned unchanged)."""
         return await self._soft_delete.restore(asset_id)
 
+    async def delete_many(self, asset_ids: Sequence[str]) -> None:
+        """Soft-delete several assets at once: all of them, or none when one id is not a live asset."""
+        await self._soft_delete.delete_many(Selection.of(asset_ids, "asset_ids"))
+
+    async def restore_many(self, asset_ids: Sequence[str]) -> list[Asset]:
+        """Undo the soft delete of several assets at once (live ones are returned unchanged): all of
+        them, or none when one id names no asset."""
+        return await self._soft_delete.restore_many(Selection.of(asset_ids, "asset_ids"))
+
     async def link(self, entity_id: str, asset_id: str, role: str | None = None) -> bool:
         """Link (idempotent): True when the link is new. Unknown ids are ``NotFound``."""
         if role is not None and len(role) > MAX_ROLE:

@@ -301,26 +301,12 @@ class EntityService:
 
     async def delete_many(self, entity_ids: Sequence[str]) -> None:
         """Soft-delete several entities at once: all of them, or none when one id is not a live entity."""
-        chosen = Selection.of(entity_ids, "entity_ids")
-        async with self._uow.write() as uow:
-            await chosen.records(uow.entities.get, NOT_LIVE)
-            for entity_id in chosen.ids:
-                await self._soft_delete.hide(uow, entity_id)
-            await uow.commit()
+        await self._soft_delete.delete_many(Selection.of(entity_ids, "entity_ids"))
 
     async def restore_many(self, entity_ids: Sequence[str]) -> list[Entity]:
         """Undo the soft delete of several entities at once (live ones are returned unchanged): all of
         them, or none when one id names no entity."""
-        chosen = Selection.of(entity_ids, "entity_ids")
-        async with self._uow.write() as uow:
-
-            async def any_entity(entity_id: str) -> Entity | None:
-                return await uow.entities.get(entity_id, include_deleted=True)
-
-            await chosen.records(any_entity, "no entity has this id")
-            restored = [await self._soft_delete.bring_back(uow, entity_id) for entity_id in chosen.ids]
-            await uow.commit()
-        return restored
+        return await self._soft_delete.restore_many(Selection.of(entity_ids, "entity_ids"))
 
     async def delete_forever(self, entity_id: str) -> None:
         """Remove an entity in the trash for good, with its descriptors, relationships and links to

@@ -16,6 +16,7 @@ from faceforge_domain.clock import Clock
 from faceforge_domain.errors import Conflict, NotFound
 from faceforge_domain.events import record
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
+from faceforge_domain.selection import Selection
 
 
 class SoftDeletable(Protocol):
@@ -99,6 +100,28 @@ class SoftDelete(Generic[R]):
             if self._after_restore is not None:
                 await self._after_restore(uow, self._clock, key)
         return found
+
+    async def delete_many(self, chosen: Selection) -> None:
+        """Hide several live records at once: all of them, or none when one is unknown or hidden."""
+        async with self._units.write() as uow:
+            repository = self._repository(uow)
+            await chosen.records(repository.get, f"no {self._kind} has this id (or it is in the trash)")
+            for key in chosen.ids:
+                await self.hide(uow, key)
+            await uow.commit()
+
+    async def restore_many(self, chosen: Selection) -> list[R]:
+        """Bring several records back at once (live ones unchanged): all, or none when one is unknown."""
+        async with self._units.write() as uow:
+            repository = self._repository(uow)
+
+            async def any_record(key: str) -> R | None:
+                return await repository.get(key, include_deleted=True)
+
+            await chosen.records(any_record, f"no {self._kind} has this id")
+            restored = [await self.bring_back(uow, key) for key in chosen.ids]
+            await uow.commit()
+        return restored
 
     async def trashed(self, uow: UnitOfWork, key: str) -> R:
         """The record, which must be in the trash: deleting for good is done from there only."""

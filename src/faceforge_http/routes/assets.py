@@ -322,6 +322,26 @@ class AssetController(Controller):
             headers={"Content-Disposition": content_disposition(ARCHIVE_NAME, inline=False)},
         )
 
+    @post(
+        "/bulk-delete",
+        status_code=204,
+        operation_id="deleteAssets",
+        summary="Soft-delete several assets, in one transaction (an unknown id changes nothing)",
+    )
+    async def bulk_delete(self, assets: AssetServiceDep, data: JSONBody[AssetSelectionIn]) -> None:
+        await assets.delete_many(data.asset_ids)
+
+    @post(
+        "/bulk-restore",
+        status_code=HTTP_200_OK,
+        operation_id="restoreAssets",
+        summary="Restore several assets from the trash, in one transaction (an unknown id changes nothing)",
+    )
+    async def bulk_restore(
+        self, assets: AssetServiceDep, data: JSONBody[AssetSelectionIn]
+    ) -> Ok[list[AssetOut]]:
+        return ok([asset_out(a) for a in await assets.restore_many(data.asset_ids)])
+
     @get("/{asset_id:str}", operation_id="getAsset", summary="One asset, extracted metadata included")
     async def get_asset(
         self, assets: AssetServiceDep, asset_id: RecordId, include_deleted: FromQuery[bool] = False

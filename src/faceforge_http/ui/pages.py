@@ -187,6 +187,7 @@ async def entity_page(
     previews: PreviewServiceDep,
     entity_id: FromPath[str],
     tab: FromQuery[str] = "overview",
+    deleted: FromQuery[str] = "",
 ) -> Template:
     entity = await entities.get(entity_id)
     tab = tab if tab in TABS else "overview"
@@ -207,6 +208,8 @@ async def entity_page(
         context["previews"] = await preview_views(previews, [(a.asset_id, a.kind) for a in attached.items])
         context["asset_total"] = attached.total
         context["uploads"] = upload_settings
+        back = f"/ui/entities/{entity_id}?tab=attachments"
+        context["undo"] = await asset_undo(assets, deleted, back) if deleted else None
     else:
         query = RelationshipQuery.build(entity_id=entity_id, direction="both")
         found_rels = await relationships.search(query, PageRequest(limit=DETAIL_LIMIT))

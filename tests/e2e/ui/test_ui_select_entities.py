@@ -1,7 +1,8 @@
 """Select many, act once, in a real Chromium, on the entity list and an entity's files: entities ticked
 (by mouse, and every one from the keyboard) are tagged with a suggested tag, untagged, moved to the
 trash and brought back with Undo; an entity's files ticked are downloaded as one ZIP and unlinked at
-once (its main picture among them is cleared; the files stay stored)."""
+once (its main picture among them is cleared; the files stay stored), after a trip to the trash and
+back with Undo."""
 
 from __future__ import annotations
 
@@ -106,6 +107,16 @@ def test_tick_an_entitys_files_zip_them_and_unlink_them(ui: UI, tmp_path: Path) 
         got = {i.filename: hashlib.sha256(archive.read(i)).hexdigest() for i in archive.infolist()}
     assert got == {n: hashlib.sha256((SAMPLES / n).read_bytes()).hexdigest() for n in names}
 
+    bar.get_by_role("button", name="Move to the trash").click()
+    undo = ui.page.locator("#undo")
+    expect(undo).to_contain_text("2 files are in the trash.")
+    expect(ui.page.get_by_text("No files attached yet.")).to_be_visible()
+    ui.shot("select-attachments-undo")
+    undo.get_by_role("button", name="Undo: restore 2 files").click()
+    expect(ui.page.locator(".attachment")).to_have_count(2)
+    assert ui.server.call("GET", f"/v1/entities/{ray}")["primary_thumbnail_asset_id"] == ids[0]
+
+    bar.get_by_label("Select every file").check()
     ui.page.once("dialog", lambda dialog: dialog.accept())
     bar.get_by_role("button", name="Unlink from Ray Gallery").click()
     expect(ui.page.get_by_text("No files attached yet.")).to_be_visible()

@@ -1,5 +1,5 @@
 /* Select many, act once: the checkboxes of a list feed its action bar (download as one ZIP, link to an
-   entity, delete to the trash, restore from it, tag, unlink). Each checkbox carries its record's id and
+   entity, move to the trash, restore from it, tag, unlink). Each checkbox carries its record's id and
    API address. An action is the ordinary /v1 call per record (the bar says which failed), or one call to
    a bulk route (data-url; the bar's data-bulk-ids names the list it sends), where all change or none. */
 (() => {
@@ -65,8 +65,6 @@
     } else if (action === "archive") {
       const query = chosen().map((id) => `id=${id}`).join("&");
       window.location.assign(`/v1/assets/archive?${query}`);
-    } else if (action === "delete") {
-      each((_, base) => api("DELETE", base));
     } else if (action === "restore") {
       each((_, base) => api("POST", `${base}/restore`));
     }
