@@ -15,6 +15,9 @@ from faceforge_domain.errors import FieldError, Invalid
 from faceforge_domain.ids import is_id
 
 MAX_SELECTION = 1000
+# Why a chosen id cannot take the action, said at its place (``entity_ids/1: was not found...``).
+MISSING = "was not found"
+MISSING_OR_TRASHED = "was not found or is in the trash"
 T = TypeVar("T")
 
 

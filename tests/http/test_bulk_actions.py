@@ -107,7 +107,7 @@ async def test_an_unknown_id_deletes_or_restores_nothing(
     assert bad.status_code == 422
     error = bad.json()["error"]
     assert [d["field"] for d in error["details"]] == ["entity_ids/1"]
-    assert "no entity has this id" in error["message"]
+    assert error["message"] == "entity_ids/1: was not found or is in the trash"
     assert await entity(client, auth, ann) == before
 
 

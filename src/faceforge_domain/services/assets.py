@@ -49,7 +49,7 @@ from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_curs
 from faceforge_domain.ports import BlobStore, StorageSpace, UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.previews import PREVIEW_KIND, PreviewQueue, PreviewRecord
 from faceforge_domain.queries import KeysetPosition
-from faceforge_domain.selection import Selection
+from faceforge_domain.selection import MISSING_OR_TRASHED, Selection
 from faceforge_domain.services import main_picture
 from faceforge_domain.services.group_commit import GroupCommit
 from faceforge_domain.services.metadata import MetadataRunner, OutcomeFeed, silent_feed
@@ -580,7 +580,7 @@ class AssetService:
         async with self._uow.write() as uow:
             if await uow.entities.get(entity_id) is None:
                 raise NotFound("entity", entity_id)
-            await chosen.records(uow.assets.get, "no file has this id (or it is in the trash)")
+            await chosen.records(uow.assets.get, MISSING_OR_TRASHED)
             removed = [await self._unlink(uow, entity_id, asset_id) for asset_id in chosen.ids]
             await uow.commit()
         return sum(removed)

@@ -24,7 +24,7 @@ from faceforge_domain.models import Entity, FieldDefinition
 from faceforge_domain.paging import Cursor, PageRequest, PageResult, page_of
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.queries import EntityQuery, KeysetPosition, check_search, fold
-from faceforge_domain.selection import Selection
+from faceforge_domain.selection import MISSING_OR_TRASHED, Selection
 from faceforge_domain.services.soft_delete import SoftDelete
 from faceforge_domain.timefmt import format_timestamp
 
@@ -156,7 +156,6 @@ def _kept_trashed_thumbnail(current: Entity | None, values: EntityValues) -> str
 
 
 MAX_TAG_SUGGESTIONS = 100
-NOT_LIVE = "no entity has this id (or it is in the trash)"
 
 
 class TagCount(msgspec.Struct, frozen=True, kw_only=True):
@@ -289,7 +288,7 @@ class EntityService:
         chosen = Selection.of(entity_ids, "entity_ids")
         added, removed = _tag_changes(add, remove)
         async with self._uow.write() as uow:
-            found = await chosen.records(uow.entities.get, NOT_LIVE)
+            found = await chosen.records(uow.entities.get, MISSING_OR_TRASHED)
             defs = await self._definitions(uow)
             changed = []
             for entity in found:

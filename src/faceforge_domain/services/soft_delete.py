@@ -16,7 +16,7 @@ from faceforge_domain.clock import Clock
 from faceforge_domain.errors import Conflict, NotFound
 from faceforge_domain.events import record
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
-from faceforge_domain.selection import Selection
+from faceforge_domain.selection import MISSING, MISSING_OR_TRASHED, Selection
 
 
 class SoftDeletable(Protocol):
@@ -105,7 +105,7 @@ class SoftDelete(Generic[R]):
         """Hide several live records at once: all of them, or none when one is unknown or hidden."""
         async with self._units.write() as uow:
             repository = self._repository(uow)
-            await chosen.records(repository.get, f"no {self._kind} has this id (or it is in the trash)")
+            await chosen.records(repository.get, MISSING_OR_TRASHED)
             for key in chosen.ids:
                 await self.hide(uow, key)
             await uow.commit()
@@ -118,7 +118,7 @@ class SoftDelete(Generic[R]):
             async def any_record(key: str) -> R | None:
                 return await repository.get(key, include_deleted=True)
 
-            await chosen.records(any_record, f"no {self._kind} has this id")
+            await chosen.records(any_record, MISSING)
             restored = [await self.bring_back(uow, key) for key in chosen.ids]
             await uow.commit()
         return restored

@@ -82,7 +82,7 @@ def test_a_refused_bulk_change_is_said_on_the_bar_and_changes_nothing(ui: UI) ->
     bar = ui.page.locator("[data-bulk]")
     bar.get_by_label("Tags").fill("kept")
     bar.get_by_role("button", name="Add tags").click()
-    expect(bar.get_by_role("alert")).to_contain_text("no entity has this id (or it is in the trash)")
+    expect(bar.get_by_role("alert")).to_have_text("Vanishing Vera: was not found or is in the trash.")
     assert ui.server.call("GET", f"/v1/entities/{made['entity_id']}?include_deleted=true")["tags"] == []
 
 

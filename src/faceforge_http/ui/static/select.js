@@ -45,13 +45,20 @@
     status.hidden = false;
   }
 
-  /* One call to a bulk route with every selected id; then go on (data-redirect may hold {ids}). */
+  /* One call to a bulk route with every selected id; then go on (data-redirect may hold {ids}), or say
+     why not, naming each record a detail points at (``entity_ids/1``) by its name. */
   async function together(url, extra, redirect) {
+    const names = ticked().map((b) => b.dataset.name);
     const ids = chosen();
     const result = await api("POST", url, { [bar().dataset.bulkIds]: ids, ...extra });
     if (result.ok) return redirect ? window.location.assign(redirect.replace("{ids}", ids.join(","))) : window.location.reload();
+    const details = Array.isArray(result.error.details) ? result.error.details : [];
+    const named = details.map((d) => {
+      const place = /\/(\d+)$/.exec(d.field || "");
+      return place && names[place[1]] !== undefined ? `${names[place[1]]}: ${d.message}.` : null;
+    });
     const status = bar().querySelector("[data-bulk-status]");
-    status.textContent = errorLine(result.error);
+    status.textContent = named.length && named.every(Boolean) ? named.join(" ") : errorLine(result.error);
     status.hidden = false;
   }
 
