@@ -50,6 +50,7 @@ from faceforge_domain.paging import Cursor, PageRequest, PageResult, decode_curs
 from faceforge_domain.ports import BlobStore, StorageSpace, UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.previews import PREVIEW_KIND, PreviewQueue, PreviewRecord
 from faceforge_domain.queries import KeysetPosition
+from faceforge_domain.selection import MISSING_OR_TRASHED, Selection
 from faceforge_domain.services import main_picture
 from faceforge_domain.services.group_commit import GroupCommit
 from faceforge_domain.services.metadata import MetadataRunner, OutcomeFeed, silent_feed
@@ -573,6 +574,15 @@ class AssetService:
         """Undo a soft delete (a live asset is returned unchanged)."""
         return await self._soft_delete.restore(asset_id)
 
+    async def delete_many(self, asset_ids: Sequence[str]) -> None:
+        """Soft-delete several assets at once: all of them, or none when one id is not a live asset."""
+        await self._soft_delete.delete_many(Selection.of(asset_ids, "asset_ids"))
+
+    async def restore_many(self, asset_ids: Sequence[str]) -> list[Asset]:
+        """Undo the soft delete of several assets at once (live ones are returned unchanged): all of
+        them, or none when one id names no asset."""
+        return await self._soft_delete.restore_many(Selection.of(asset_ids, "asset_ids"))
+
     async def link(self, entity_id: str, asset_id: str, role: str | None = None) -> bool:
         """Link (idempotent): True when the link is new. Unknown ids are ``NotFound``."""
         if role is not None and len(role) > MAX_ROLE:
@@ -587,11 +597,27 @@ class AssetService:
         """Unlink (idempotent): True when a link was removed."""
         async with self._uow.write() as uow:
             await self._require_pair(uow, entity_id, asset_id)
-            removed = await uow.assets.unlink(entity_id, asset_id)
-            if removed:
-                await record(uow, self._clock, "asset.unlinked", asset_id, {"entity_id": entity_id})
-            await main_picture.drop_for(uow, self._clock, entity_id, asset_id)
+            removed = await self._unlink(uow, entity_id, asset_id)
             await uow.commit()
+        return removed
+
+    async def unlink_many(self, entity_id: str, asset_ids: Sequence[str]) -> int:
+        """Unlink several files from one entity at once; how many links were removed. All of them or,
+        when the entity or one file is unknown, none."""
+        chosen = Selection.of(asset_ids, "asset_ids")
+        async with self._uow.write() as uow:
+            if await uow.entities.get(entity_id) is None:
+                raise NotFound("entity", entity_id)
+            await chosen.records(uow.assets.get, MISSING_OR_TRASHED)
+            removed = [await self._unlink(uow, entity_id, asset_id) for asset_id in chosen.ids]
+            await uow.commit()
+        return sum(removed)
+
+    async def _unlink(self, uow: UnitOfWork, entity_id: str, asset_id: str) -> bool:
+        removed = await uow.assets.unlink(entity_id, asset_id)
+        if removed:
+            await record(uow, self._clock, "asset.unlinked", asset_id, {"entity_id": entity_id})
+        await main_picture.drop_for(uow, self._clock, entity_id, asset_id)
         return removed
 
     async def _link(self, uow: UnitOfWork, entity_id: str, asset_id: str, role: str | None) -> bool:

@@ -24,6 +24,7 @@ from faceforge_domain.models import Entity, FieldDefinition
 from faceforge_domain.paging import Cursor, PageRequest, PageResult, page_of
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
 from faceforge_domain.queries import EntityQuery, KeysetPosition, check_search, fold
+from faceforge_domain.selection import MISSING_OR_TRASHED, Selection
 from faceforge_domain.services.soft_delete import SoftDelete
 from faceforge_domain.timefmt import format_timestamp
 
@@ -164,6 +165,21 @@ class TagCount(msgspec.Struct, frozen=True, kw_only=True):
     count: int
 
 
+def _tag_changes(add: Sequence[str], remove: Sequence[str]) -> tuple[list[str], set[str]]:
+    """The tags to add (cleaned) and the folded tags to remove; at least one, never one in both."""
+    errors: list[FieldError] = []
+    added = _clean_list(list(add), "add", MAX_TAG, fold, errors)
+    removed = _clean_list(list(remove), "remove", MAX_TAG, fold, errors)
+    both = sorted({fold(t) for t in added} & {fold(t) for t in removed})
+    if both:
+        errors.append(FieldError("remove", "a tag cannot be added and removed at once: " + ", ".join(both)))
+    if not errors and not added and not removed:
+        errors.append(FieldError("add", "name at least one tag to add or remove"))
+    if errors:
+        raise Invalid(errors)
+    return added, {fold(t) for t in removed}
+
+
 class EntityService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
@@ -263,6 +279,33 @@ class EntityService:
     async def restore(self, entity_id: str) -> Entity:
         """Undo a soft delete (a live entity is returned unchanged)."""
         return await self._soft_delete.restore(entity_id)
+
+    async def retag(
+        self, entity_ids: Sequence[str], *, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> list[Entity]:
+        """Add and remove tags on several entities at once (case-blind, as tags are matched): all of
+        them or, when one id is unknown or a tag breaks the rules, none."""
+        chosen = Selection.of(entity_ids, "entity_ids")
+        added, removed = _tag_changes(add, remove)
+        async with self._uow.write() as uow:
+            found = await chosen.records(uow.entities.get, MISSING_OR_TRASHED)
+            defs = await self._definitions(uow)
+            changed = []
+            for entity in found:
+                tags = [t for t in entity.tags if fold(t) not in removed] + added
+                values = clean_values(editable(entity) | {"tags": tags})
+                changed.append(await self._store(uow, entity, values, defs) or entity)
+            await uow.commit()
+        return changed
+
+    async def delete_many(self, entity_ids: Sequence[str]) -> None:
+        """Soft-delete several entities at once: all of them, or none when one id is not a live entity."""
+        await self._soft_delete.delete_many(Selection.of(entity_ids, "entity_ids"))
+
+    async def restore_many(self, entity_ids: Sequence[str]) -> list[Entity]:
+        """Undo the soft delete of several entities at once (live ones are returned unchanged): all of
+        them, or none when one id names no entity."""
+        return await self._soft_delete.restore_many(Selection.of(entity_ids, "entity_ids"))
 
     async def delete_forever(self, entity_id: str) -> None:
         """Remove an entity in the trash for good, with its descriptors, relationships and links to

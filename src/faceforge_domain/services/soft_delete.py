@@ -16,6 +16,7 @@ from faceforge_domain.clock import Clock
 from faceforge_domain.errors import Conflict, NotFound
 from faceforge_domain.events import record
 from faceforge_domain.ports import UnitOfWork, UnitOfWorkFactory
+from faceforge_domain.selection import MISSING, MISSING_OR_TRASHED, Selection
 
 
 class SoftDeletable(Protocol):
@@ -81,19 +82,46 @@ class SoftDelete(Generic[R]):
     async def restore(self, key: str) -> R:
         """Bring a hidden record back; a live one is returned unchanged."""
         async with self._units.write() as uow:
-            found = await self._require(uow, key, include_deleted=True)
-            if found.deleted_at is not None:
-                if self._before_restore is not None:  # may refuse (raise) before anything changed
-                    await self._before_restore(uow, self._clock, key)
-                found.deleted_at = None
-                found.updated_at = self._clock.now()
-                await self._repository(uow).update(found)
-                if self._restored_event is not None:
-                    await record(uow, self._clock, self._restored_event, key)
-                if self._after_restore is not None:
-                    await self._after_restore(uow, self._clock, key)
-                await uow.commit()
+            found = await self.bring_back(uow, key)
+            await uow.commit()
         return found
+
+    async def bring_back(self, uow: UnitOfWork, key: str) -> R:
+        """``restore`` inside a caller's unit of work (one step of a larger change)."""
+        found = await self._require(uow, key, include_deleted=True)
+        if found.deleted_at is not None:
+            if self._before_restore is not None:  # may refuse (raise) before anything changed
+                await self._before_restore(uow, self._clock, key)
+            found.deleted_at = None
+            found.updated_at = self._clock.now()
+            await self._repository(uow).update(found)
+            if self._restored_event is not None:
+                await record(uow, self._clock, self._restored_event, key)
+            if self._after_restore is not None:
+                await self._after_restore(uow, self._clock, key)
+        return found
+
+    async def delete_many(self, chosen: Selection) -> None:
+        """Hide several live records at once: all of them, or none when one is unknown or hidden."""
+        async with self._units.write() as uow:
+            repository = self._repository(uow)
+            await chosen.records(repository.get, MISSING_OR_TRASHED)
+            for key in chosen.ids:
+                await self.hide(uow, key)
+            await uow.commit()
+
+    async def restore_many(self, chosen: Selection) -> list[R]:
+        """Bring several records back at once (live ones unchanged): all, or none when one is unknown."""
+        async with self._units.write() as uow:
+            repository = self._repository(uow)
+
+            async def any_record(key: str) -> R | None:
+                return await repository.get(key, include_deleted=True)
+
+            await chosen.records(any_record, MISSING)
+            restored = [await self.bring_back(uow, key) for key in chosen.ids]
+            await uow.commit()
+        return restored
 
     async def trashed(self, uow: UnitOfWork, key: str) -> R:
         """The record, which must be in the trash: deleting for good is done from there only."""

@@ -23,6 +23,7 @@ from faceforge_domain.ids import ID_PATTERN
 from faceforge_domain.models import Asset, JsonObject, LinkedEntity
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.queries import SORT_ORDERS
+from faceforge_domain.selection import MAX_SELECTION
 from faceforge_domain.services.assets import AssetPatch, AssetService, IngestOptions, IngestResult
 from faceforge_http.archive import Member, unique_names, zip_stream
 from faceforge_http.deps import AssetServiceDep, ClockDep, UploadSettingsDep
@@ -32,6 +33,7 @@ from faceforge_http.download import BlobResponse, answer_download, content_dispo
 from faceforge_http.envelope import Ok, Page, ok, page_out
 from faceforge_http.openapi import may_answer
 from faceforge_http.params import (
+    BodyId,
     CameraFilter,
     DateBound,
     IdFilter,
@@ -139,6 +141,17 @@ class LinkedEntityOut(EntityOut, kw_only=True):
 
 def linked_entity_out(link: LinkedEntity) -> LinkedEntityOut:
     return to_wire(LinkedEntityOut, link.entity, role=link.role)
+
+
+class AssetSelectionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Files chosen together for one action: all of them change, or none."""
+
+    asset_ids: Annotated[list[BodyId], msgspec.Meta(min_length=1, max_length=MAX_SELECTION)]
+
+
+class UnlinkedOut(msgspec.Struct, kw_only=True):
+    entity_id: str
+    unlinked: int
 
 
 class LinkOut(msgspec.Struct, kw_only=True):
@@ -309,6 +322,26 @@ class AssetController(Controller):
             headers={"Content-Disposition": content_disposition(ARCHIVE_NAME, inline=False)},
         )
 
+    @post(
+        "/bulk-delete",
+        status_code=204,
+        operation_id="deleteAssets",
+        summary="Soft-delete several assets, in one transaction (an unknown id changes nothing)",
+    )
+    async def bulk_delete(self, assets: AssetServiceDep, data: JSONBody[AssetSelectionIn]) -> None:
+        await assets.delete_many(data.asset_ids)
+
+    @post(
+        "/bulk-restore",
+        status_code=HTTP_200_OK,
+        operation_id="restoreAssets",
+        summary="Restore several assets from the trash, in one transaction (an unknown id changes nothing)",
+    )
+    async def bulk_restore(
+        self, assets: AssetServiceDep, data: JSONBody[AssetSelectionIn]
+    ) -> Ok[list[AssetOut]]:
+        return ok([asset_out(a) for a in await assets.restore_many(data.asset_ids)])
+
     @get("/{asset_id:str}", operation_id="getAsset", summary="One asset, extracted metadata included")
     async def get_asset(
         self, assets: AssetServiceDep, asset_id: RecordId, include_deleted: FromQuery[bool] = False
@@ -431,3 +464,15 @@ class EntityAssetsController(Controller):
     async def unlink(self, assets: AssetServiceDep, entity_id: RecordId, asset_id: RecordId) -> Ok[LinkOut]:
         changed = await assets.unlink(entity_id, asset_id)
         return ok(LinkOut(entity_id=entity_id, asset_id=asset_id, changed=changed))
+
+    @post(
+        "/bulk-unlink",
+        operation_id="unlinkAssets",
+        summary="Unlink several assets from the entity, in one transaction (an unknown id changes nothing)",
+        status_code=HTTP_200_OK,
+    )
+    async def bulk_unlink(
+        self, assets: AssetServiceDep, entity_id: RecordId, data: JSONBody[AssetSelectionIn]
+    ) -> Ok[UnlinkedOut]:
+        unlinked = await assets.unlink_many(entity_id, data.asset_ids)
+        return ok(UnlinkedOut(entity_id=entity_id, unlinked=unlinked))

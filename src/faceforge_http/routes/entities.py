@@ -1,5 +1,6 @@
 """``/v1/entities``: list (offset or cursor paging, search, filters), create, read, merge-patch, soft
-delete, restore and bulk upsert. Every rule lives in the domain; these handlers translate."""
+delete, restore, bulk upsert, and the actions on several chosen entities at once (tag, delete,
+restore). Every rule lives in the domain; these handlers translate."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from msgspec import Meta
 from faceforge_domain.errors import FieldError
 from faceforge_domain.models import Entity
 from faceforge_domain.queries import ENTITY_SORTS, SORT_ORDERS, EntityQuery
+from faceforge_domain.selection import MAX_SELECTION
 from faceforge_domain.services.entities import (
     MAX_ALIAS,
     MAX_DISPLAY_NAME,
@@ -58,6 +60,23 @@ class EntityPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     primary_thumbnail_asset_id: BodyId | msgspec.UnsetType | None = msgspec.UNSET
     external_ids: dict[str, str | None] | msgspec.UnsetType | None = msgspec.UNSET
     plugin_data: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
+
+
+EntityIds = Annotated[list[BodyId], msgspec.Meta(min_length=1, max_length=MAX_SELECTION)]
+
+
+class EntitySelectionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Entities chosen together for one action: all of them change, or none."""
+
+    entity_ids: EntityIds
+
+
+class RetagIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Tags to add to and remove from every chosen entity (case-blind, like tag filters)."""
+
+    entity_ids: EntityIds
+    add: list[Tag] = msgspec.field(default_factory=list)
+    remove: list[Tag] = msgspec.field(default_factory=list)
 
 
 class EntityBulkItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -194,6 +213,36 @@ class EntityController(Controller):
                 errors=sum(1 for r in results if r.status == "error"),
             )
         )
+
+    @post(
+        "/bulk-tag",
+        status_code=200,
+        operation_id="tagEntities",
+        summary="Add and remove tags on several entities, in one transaction (an unknown id changes nothing)",
+    )
+    async def bulk_tag(self, entities: EntityServiceDep, data: JSONBody[RetagIn]) -> Ok[list[EntityOut]]:
+        changed = await entities.retag(data.entity_ids, add=data.add, remove=data.remove)
+        return ok([entity_out(e) for e in changed])
+
+    @post(
+        "/bulk-delete",
+        status_code=204,
+        operation_id="deleteEntities",
+        summary="Soft-delete several entities, in one transaction (an unknown id changes nothing)",
+    )
+    async def bulk_delete(self, entities: EntityServiceDep, data: JSONBody[EntitySelectionIn]) -> None:
+        await entities.delete_many(data.entity_ids)
+
+    @post(
+        "/bulk-restore",
+        status_code=200,
+        operation_id="restoreEntities",
+        summary="Restore several entities from the trash, in one transaction (an unknown id changes nothing)",
+    )
+    async def bulk_restore(
+        self, entities: EntityServiceDep, data: JSONBody[EntitySelectionIn]
+    ) -> Ok[list[EntityOut]]:
+        return ok([entity_out(e) for e in await entities.restore_many(data.entity_ids)])
 
     @get("/{entity_id:str}", operation_id="getEntity", summary="One entity")
     async def get_entity(

@@ -124,6 +124,11 @@ def page_links(result: PageResult[Any], limit: int, params: dict[str, str]) -> d
     return paging(result.total, result.offset, limit, params, exact=result.total_exact, more=more)
 
 
+def query_link(params: dict[str, str], **changes: str) -> str:
+    """A link to the same list with some parameters changed (empty ones left out)."""
+    return "?" + urlencode({k: v for k, v in (params | changes).items() if v})
+
+
 def field_view(d: FieldDefinition) -> dict[str, Any]:
     view: dict[str, Any] = plain(field_def_out(d))
     view["title"] = d.label or d.field_key.replace("_", " ").capitalize()
@@ -141,16 +146,23 @@ async def entities_page(
     offset: FromQuery[int] = 0,
     view: FromQuery[str] = "",
     deleted: FromQuery[str] = "",
+    select: FromQuery[str] = "",
 ) -> Template:
+    selecting = select == "1"  # the table with a box on each row and the select-many bar
     chosen_view = view if view in VIEWS else request.cookies.get(VIEW_COOKIE, "table")
-    if chosen_view not in VIEWS:
+    if chosen_view not in VIEWS or selecting:
         chosen_view = "table"
     sort = sort if sort in ENTITY_SORTS else "newest"
     sort_by, sort_order = ENTITY_SORTS[sort]
     tags = [t.strip() for t in tag.split(",") if t.strip()]
     query = EntityQuery.build(sort_by=sort_by, sort_order=sort_order, q=q.strip() or None, tag_prefixes=tags)
     result = await entities.search(query, PageRequest(limit=PAGE_SIZE, offset=max(offset, 0)))
-    params = {"q": q, "tag": tag, "sort": sort if sort != "newest" else ""}
+    params = {
+        "q": q,
+        "tag": tag,
+        "sort": sort if sort != "newest" else "",
+        "select": "1" if selecting else "",
+    }
     pictures = [(e.primary_thumbnail_asset_id, None) for e in result.items if e.primary_thumbnail_asset_id]
     cookies = [Cookie(key=VIEW_COOKIE, value=chosen_view, path="/ui", samesite="strict", max_age=31536000)]
     return Template(
@@ -163,9 +175,9 @@ async def entities_page(
             "sort": sort,
             "sorts": list(ENTITY_SORTS),
             "view": chosen_view,
-            "view_links": {
-                v: "?" + urlencode({k: x for k, x in params.items() if x} | {"view": v}) for v in VIEWS
-            },
+            "view_links": {v: query_link(params, view=v, select="") for v in VIEWS},
+            "selecting": selecting,
+            "select_link": query_link(params, select="" if selecting else "1"),
             "paging": paging(result.total, result.offset, PAGE_SIZE, params),
             "undo": await entity_undo(entities, deleted) if deleted else None,
         },
@@ -184,6 +196,7 @@ async def entity_page(
     previews: PreviewServiceDep,
     entity_id: FromPath[str],
     tab: FromQuery[str] = "overview",
+    deleted: FromQuery[str] = "",
 ) -> Template:
     entity = await entities.get(entity_id)
     tab = tab if tab in TABS else "overview"
@@ -204,6 +217,8 @@ async def entity_page(
         context["previews"] = await preview_views(previews, [(a.asset_id, a.kind) for a in attached.items])
         context["asset_total"] = attached.total
         context["uploads"] = upload_settings
+        back = f"/ui/entities/{entity_id}?tab=attachments"
+        context["undo"] = await asset_undo(assets, deleted, back) if deleted else None
     else:
         query = RelationshipQuery.build(entity_id=entity_id, direction="both")
         found_rels = await relationships.search(query, PageRequest(limit=DETAIL_LIMIT))

@@ -1,5 +1,6 @@
 """Undo right after a delete: the page a delete leads to (``/ui/entities?deleted=<id>``,
-``/ui/assets?deleted=<id>``) offers to bring the record back while it is still in the trash.
+``/ui/assets?deleted=<id>``) offers to bring the record back while it is still in the trash; after
+several were deleted at once (``deleted=<id>,<id>``), to bring back those still there at once.
 
 The offer is a plain API button (``POST .../restore``) rendered by the server, so no script has to
 remember anything between the two pages; a reload shows it again only while the record is in the trash.
@@ -7,35 +8,66 @@ remember anything between the two pages; a reload shows it again only while the 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
 from faceforge_domain.errors import NotFound
 from faceforge_domain.ids import is_id
+from faceforge_domain.selection import MAX_SELECTION
 from faceforge_domain.services.assets import AssetService
 from faceforge_domain.services.entities import EntityService
 
 
-async def entity_undo(entities: EntityService, entity_id: str) -> dict[str, str] | None:
-    if not is_id(entity_id):
-        return None
-    try:
-        entity = await entities.get(entity_id, include_deleted=True)
-    except NotFound:
-        return None
-    if entity.deleted_at is None:
-        return None
-    return _offer(entity.display_name, f"/v1/entities/{entity_id}/restore", f"/ui/entities/{entity_id}")
+class Trashable(Protocol):
+    deleted_at: datetime | None
 
 
-async def asset_undo(assets: AssetService, asset_id: str) -> dict[str, str] | None:
-    if not is_id(asset_id):
-        return None
-    try:
-        asset = await assets.get(asset_id, include_deleted=True)
-    except NotFound:
-        return None
-    if asset.deleted_at is None:
-        return None
-    return _offer(asset.filename, f"/v1/assets/{asset_id}/restore", f"/ui/assets/{asset_id}")
+R = TypeVar("R", bound=Trashable)
 
 
-def _offer(name: str, restore: str, page: str) -> dict[str, str]:
+async def in_trash(get: Callable[..., Awaitable[R]], deleted: str) -> list[R]:
+    """The records ``deleted`` names (ids joined by commas) that are still in the trash."""
+    found = []
+    for key in [i for i in deleted.split(",") if is_id(i)][:MAX_SELECTION]:
+        try:
+            record = await get(key, include_deleted=True)
+        except NotFound:
+            continue
+        if record.deleted_at is not None:
+            found.append(record)
+    return found
+
+
+async def entity_undo(entities: EntityService, deleted: str) -> dict[str, Any] | None:
+    trashed = await in_trash(entities.get, deleted)
+    if len(trashed) == 1:
+        (one,) = trashed
+        return _offer(
+            one.display_name, f"/v1/entities/{one.entity_id}/restore", f"/ui/entities/{one.entity_id}"
+        )
+    ids = {"entity_ids": [e.entity_id for e in trashed]}
+    return (
+        _several(f"{len(trashed)} entities", "/v1/entities/bulk-restore", ids, "/ui/entities")
+        if trashed
+        else None
+    )
+
+
+async def asset_undo(assets: AssetService, deleted: str, back: str = "/ui/assets") -> dict[str, Any] | None:
+    """One file's Undo opens its page again; several files' Undo goes ``back`` (the list they left)."""
+    trashed = await in_trash(assets.get, deleted)
+    if len(trashed) == 1:
+        (one,) = trashed
+        return _offer(one.filename, f"/v1/assets/{one.asset_id}/restore", f"/ui/assets/{one.asset_id}")
+    ids = {"asset_ids": [a.asset_id for a in trashed]}
+    return _several(f"{len(trashed)} files", "/v1/assets/bulk-restore", ids, back) if trashed else None
+
+
+def _offer(name: str, restore: str, page: str) -> dict[str, Any]:
     return {"name": name, "restore": restore, "page": page}
+
+
+def _several(name: str, restore: str, body: dict[str, list[str]], page: str) -> dict[str, Any]:
+    """The offer for several records: one call to a bulk route (``body`` names them)."""
+    return _offer(name, restore, page) | {"body": body}

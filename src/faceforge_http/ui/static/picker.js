@@ -1,7 +1,8 @@
-/* Pickers: choose an entity (by name or other name) or a stored file (by file name) by typing, instead of
-   pasting a 64-character identifier. ARIA 1.2 combobox with a listbox popup: arrow keys move, Enter
-   picks, Escape closes (then clears). The visible box holds the name; a hidden input holds the
-   identifier the form sends. A name that matches nothing is refused here, in words, before any request. */
+/* Pickers: choose an entity (by name or other name) or a stored file (by file name, narrowed by kind
+   and day taken) by typing, instead of pasting a 64-character identifier. ARIA 1.2 combobox with a
+   listbox popup: arrow keys move, Enter picks, Escape closes (then clears). The visible box holds the
+   name; a hidden input holds the identifier the form sends. A name that matches nothing is refused
+   here, in words, before any request. */
 (() => {
   "use strict";
 
@@ -13,6 +14,7 @@
       one: "an entity",
       many: "entities",
       url: (q) => `/v1/entities?limit=12&sort_by=display_name&q=${encodeURIComponent(q)}`,
+      none: (q) => `No entity is called “${q}”.`,
       id: (e) => e.entity_id,
       name: (e) => e.display_name,
       names: (e) => [e.display_name, ...e.aliases],
@@ -22,13 +24,29 @@
       noun: "file",
       one: "a file",
       many: "files",
-      url: (q) => `/v1/assets?limit=12&q=${encodeURIComponent(q)}`,
+      url: (q, box) => `/v1/assets?limit=12${q ? `&q=${encodeURIComponent(q)}` : ""}${narrowing(box)}`,
+      none: (q, box) => (narrowing(box) ? "No file matches" : "No file is called") + (q ? ` “${q}”.` : " these filters."),
       id: (a) => a.asset_id,
       name: (a) => a.filename,
       names: (a) => [a.filename],
-      detail: (a) => `${a.kind} · ${String(a.created_at).slice(0, 10)}`,
+      detail: (a) => [a.kind, a.facts.taken_at ? `taken ${a.facts.taken_at.slice(0, 10)}` : "", `added ${a.created_at.slice(0, 10)}`].filter(Boolean).join(" · "),
     },
   };
+
+  /* The query the file picker's filters add: a kind's own query, and the days taken (both included). */
+  function narrowing(box) {
+    const parts = [];
+    for (const el of box.querySelectorAll("[data-picker-filter]")) {
+      if (!el.value) continue;
+      const filter = el.dataset.pickerFilter;
+      if (filter === "query") parts.push(el.value);
+      else if (filter === "taken_after") parts.push(`taken_after=${el.value}`);
+      else parts.push(`taken_before=${nextDay(el.value)}`);
+    }
+    return parts.map((p) => `&${p}`).join("");
+  }
+
+  const nextDay = (day) => new Date(Date.parse(day) + 86400000).toISOString().slice(0, 10);
 
   const parts = (box) => ({
     input: box.querySelector("[role=combobox]"),
@@ -58,7 +76,7 @@
   /* The records matching what is typed, without the excluded one (an entity cannot relate to itself). */
   async function matches(box, q) {
     const { source } = parts(box);
-    const result = await api("GET", source.url(q));
+    const result = await api("GET", source.url(q, box));
     if (!result.ok) return null;
     return result.data.items.filter((item) => source.id(item) !== box.dataset.exclude);
   }
@@ -84,7 +102,7 @@
       const none = document.createElement("li");
       none.className = "muted";
       none.setAttribute("aria-disabled", "true");
-      none.textContent = `No ${source.noun} is called “${q}”.`;
+      none.textContent = source.none(q, box);
       options.push(none);
     }
     list.replaceChildren(...options);
@@ -111,6 +129,15 @@
     next.scrollIntoView({ block: "nearest" });
   }
 
+  /* A filter changed: show what matches now, with or without a name typed. */
+  document.addEventListener("change", async (event) => {
+    const box = event.target.closest("[data-picker]");
+    if (!box || !event.target.matches("[data-picker-filter]")) return;
+    const q = parts(box).input.value.trim();
+    const items = await matches(box, q);
+    if (items) show(box, items, q);
+  });
+
   let timer = null;
   document.addEventListener("input", (event) => {
     const box = event.target.closest("[data-picker]");
@@ -119,7 +146,7 @@
     say(box, "");
     clearTimeout(timer);
     const q = event.target.value.trim();
-    if (!q) return close(box);
+    if (!q && !narrowing(box)) return close(box);
     timer = setTimeout(async () => {
       const items = await matches(box, q);
       if (items && event.target.value.trim() === q) show(box, items, q);
@@ -134,7 +161,7 @@
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
       if (open) move(box, event.key === "ArrowDown" ? 1 : -1);
-      else if (event.target.value.trim()) event.target.dispatchEvent(new Event("input", { bubbles: true }));
+      else if (event.target.value.trim() || narrowing(box)) event.target.dispatchEvent(new Event("input", { bubbles: true }));
     } else if (event.key === "Enter" && open) {
       const active = list.querySelector("[aria-selected=true]");
       if (active) {

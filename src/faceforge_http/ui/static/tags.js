@@ -1,4 +1,4 @@
-/* Entity list: the tags starting with the word typed last, with counts. */
+/* Tag boxes: the tags starting with the word typed last, with counts. */
 (() => {
   let timer = 0;
   async function suggest(input) {
@@ -6,12 +6,12 @@
     const typed = words.pop();
     const found = await window.FaceForge.api("GET", `/v1/entity-tags?prefix=${encodeURIComponent(typed)}`);
     if (found.ok) {
-      const before = words.filter((w) => w);
-      input.list.replaceChildren(...found.data.map((t) => new Option(`${t.tag} (${t.count})`, [...before, t.tag].join(", "))));
+      const kept = words.filter((w) => w);
+      input.list.replaceChildren(...found.data.map((t) => new Option(`${t.tag} (${t.count})`, [...kept, t.tag].join(", "))));
     }
   }
   document.addEventListener("input", (event) => {
-    if (event.target.id !== "tag") return;
+    if (!event.target.matches("#tag, #bulk-tags")) return;
     clearTimeout(timer);
     timer = setTimeout(() => suggest(event.target), 150);
   });
