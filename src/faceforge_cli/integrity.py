@@ -37,7 +37,8 @@ def unrepaired_damage(result: JsonObject) -> int:
     """How many stored files are still missing, damaged or misplaced (the log lists every one)."""
     findings: list[JsonObject] = result["findings"]
     shown = sum(1 for f in findings if f["problem"] in RECORD_PROBLEMS and not f["repaired"])
-    return shown + max(0, result["findings_total"] - len(findings))
+    total: int = result["findings_total"]
+    return shown + max(0, total - len(findings))
 
 
 def print_scan(result: JsonObject) -> None:
