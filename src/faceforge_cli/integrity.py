@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from faceforge_cli.jobs import run_job_here
-from faceforge_domain.integrity.scan import JOB_TYPE, RECORD_PROBLEMS
+from faceforge_domain.integrity.scan import JOB_TYPE
 from faceforge_domain.jobs.models import Job, JsonObject, LogEntry
 
 
@@ -31,14 +31,6 @@ def deep_scan(*, repair: bool, from_targets: list[str]) -> JsonObject:
     if from_targets:
         given["from"] = [str(Path(t).expanduser().absolute()) for t in from_targets]
     return run_job_here(JOB_TYPE, given, "integrity scan", show_progress)
-
-
-def unrepaired_damage(result: JsonObject) -> int:
-    """How many stored files are still missing, damaged or misplaced (the log lists every one)."""
-    findings: list[JsonObject] = result["findings"]
-    shown = sum(1 for f in findings if f["problem"] in RECORD_PROBLEMS and not f["repaired"])
-    total: int = result["findings_total"]
-    return shown + max(0, total - len(findings))
 
 
 def print_scan(result: JsonObject) -> None:

@@ -312,7 +312,7 @@ def doctor(
             typer.echo(f"[{mark}] {name:16} {rest}")
         if scan is not None:
             integrity.print_scan(scan)
-    if scan is not None and integrity.unrepaired_damage(scan):
+    if scan is not None and scan["damaged"]:
         raise typer.Exit(1)
 
 

@@ -78,6 +78,7 @@ async def test_the_scan_finds_corrupt_missing_orphan_misplaced_blobs_and_leftove
         "orphan": 1,
         "leftover": 1,
     }
+    assert (job.result["damaged"], job.result["unrepaired"]) == (3, 5)
     messages = [e.message for e in (await library.service.log(job.job_id, limit=100)).items]
     assert any(m.startswith(f"missing: asset {missing.asset_id}: not on fs") for m in messages)
     # nothing was changed without --repair

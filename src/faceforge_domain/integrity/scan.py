@@ -378,6 +378,8 @@ class ScanRun:
             "counts": counts,
             "repaired": sum(1 for f in self.findings if f.repaired),
             "unrepaired": sum(1 for f in self.findings if not f.repaired),
+            # stored files still missing, damaged or misplaced (orphans and leftovers lose nothing)
+            "damaged": sum(1 for f in self.findings if f.problem in RECORD_PROBLEMS and not f.repaired),
             "findings_total": len(self.findings),
             "findings": [msgspec.to_builtins(f) for f in self.findings[:RESULT_FINDINGS]],
         }
