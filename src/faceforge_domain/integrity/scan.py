@@ -41,6 +41,7 @@ CHECKPOINT_FILES = 100
 RESULT_FINDINGS = 500  # the job's result lists this many; the log has every one
 RECORD_PROBLEMS = ("missing", "corrupt", "wrong_provider")
 ENTITY_NAMES = 5
+INLINE_HASH_BYTES = 256 * 1024
 Place = tuple[str, str]
 
 
@@ -308,7 +309,10 @@ class ScanRun:
     async def _digest(self, store: BlobStore, location: StorageLocation) -> tuple[str, int]:
         hasher = ContentHasher()
         async for chunk in store.open_range(location):
-            await anyio.to_thread.run_sync(hasher.update, chunk)
+            if len(chunk) < INLINE_HASH_BYTES:  # a thread trip costs more than hashing a small piece
+                hasher.update(chunk)
+            else:
+                await anyio.to_thread.run_sync(hasher.update, chunk)
             await self.throttle.spend(len(chunk))
             self.ctx.raise_if_canceled()
         return hasher.hexdigest(), hasher.size
