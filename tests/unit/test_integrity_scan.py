@@ -175,6 +175,35 @@ async def test_repair_removes_orphans_past_the_grace_period_only() -> None:
     assert library.leftovers.found == []
 
 
+async def test_a_stray_copy_of_a_damaged_file_is_never_removed_even_past_the_grace() -> None:
+    library = Library()
+    asset = await library.add(DATAS[0])
+    library.fs.blobs[asset.asset_id] = flip_a_byte(DATAS[0])  # the recorded copy is damaged...
+    library.s3.blobs[asset.asset_id] = DATAS[0]  # ...and an old copy elsewhere is the good one
+    library.inventories["s3"].written_at = {asset.asset_id: library.clock.now() - GRACE * 4}
+
+    job = await library.scan(repair=True)
+
+    found = {f["problem"]: f for f in await library.findings(job)}
+    assert found["orphan"]["repaired"] is None
+    assert "whose recorded copy this scan did not confirm" in found["orphan"]["detail"]
+    assert library.s3.blobs[asset.asset_id] == DATAS[0]
+
+
+async def test_a_stray_copy_of_a_good_file_is_removed_past_the_grace() -> None:
+    library = Library()
+    asset = await library.add(DATAS[0])
+    library.s3.blobs[asset.asset_id] = DATAS[0]  # what a storage migration stopped part-way left
+    library.inventories["s3"].written_at = {asset.asset_id: library.clock.now() - GRACE * 4}
+
+    job = await library.scan(repair=True)
+
+    [finding] = await library.findings(job)
+    assert (finding["problem"], finding["provider"], finding["repaired"]) == ("orphan", "s3", "removed")
+    assert library.s3.blobs == {}
+    assert library.fs.blobs[asset.asset_id] == DATAS[0]
+
+
 async def test_repair_points_a_misplaced_record_at_its_checked_bytes() -> None:
     library = Library()
     asset = await library.add(DATAS[0])

@@ -133,6 +133,7 @@ class ScanRun:
         self.throttle = Throttle(scan.settings.max_bytes_per_s, scan.clock, scan.sleep)
         self.findings: list[Finding] = []
         self.claimed: set[Place] = set()  # the places of misplaced records' bytes: not orphans
+        self.confirmed: set[str] = set()  # assets whose recorded bytes this run found (or made) good
         self.resume_after = ""
         self.files_done = 0
         self.bytes_done = 0
@@ -182,9 +183,10 @@ class ScanRun:
         )
         ctx.progress(step="looking for orphans and leftovers")
         referenced = {place(a.storage) for a in records} | self.claimed
+        recorded = {a.asset_id for a in records}
         for found in held.at.values():
             if place(found.location) not in referenced:
-                await self._orphan(found)
+                await self._orphan(found, copy_of_a_record=found.sha256 in recorded)
         for leftover in await self.scanner.leftovers.find():
             repaired = None
             if self.repair:
@@ -250,6 +252,7 @@ class ScanRun:
         except FileNotFoundError:
             return await self._not_where_recorded(asset, base, held)
         if sha256 == asset.asset_id and size == asset.size_bytes:
+            self.confirmed.add(asset.asset_id)
             return None
         detail = f"its {size} bytes hash to {sha256}"
         return await self._restored(_as(base, "corrupt", detail), asset)
@@ -293,6 +296,7 @@ class ScanRun:
         if done is None:
             where = ", ".join(self.copies.where)
             return msgspec.structs.replace(found, detail=f"{found.detail}; not in any backup ({where})")
+        self.confirmed.add(asset.asset_id)
         return msgspec.structs.replace(found, repaired=done)
 
     async def _point(self, asset: Asset, location: StorageLocation) -> bool:
@@ -317,12 +321,18 @@ class ScanRun:
             self.ctx.raise_if_canceled()
         return hasher.hexdigest(), hasher.size
 
-    async def _orphan(self, found: StoredObject) -> None:
+    async def _orphan(self, found: StoredObject, *, copy_of_a_record: bool) -> None:
+        """Report a stored object no record points at; a repair removes it past the grace period,
+        but never a copy of a recorded file whose own bytes this run did not find good (it may be the
+        only good copy left, or a misplaced one found by an earlier run of a resumed scan)."""
         age = self.scanner.clock.now() - found.modified_at
         grace = self.scanner.settings.orphan_grace
         detail = f"no record points at it ({found.size_bytes} bytes, {_days(age)} old)"
         repaired = None
-        if self.repair and age >= grace:
+        if copy_of_a_record and found.sha256 not in self.confirmed:
+            kept = f"it holds asset {found.sha256}, whose recorded copy this scan did not confirm"
+            detail = f"{detail}; kept: {kept}"
+        elif self.repair and age >= grace:
             inventory = self.scanner.inventories[found.location.provider]
             await inventory.remove(found)
             repaired = "removed"
