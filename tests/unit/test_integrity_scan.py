@@ -142,6 +142,7 @@ async def test_only_a_backup_copy_that_hashes_right_replaces_anything() -> None:
     library = Library()
     asset = await library.add(DATAS[0])
     await library.back_up([(asset, flip_a_byte(DATAS[0]))], "2026-01-01T00:00:00.000Z")
+    await library.back_up([(asset, flip_a_byte(DATAS[0]))], "2026-01-02T00:00:00.000Z")
     del library.fs.blobs[asset.asset_id]
 
     job = await library.scan(repair=True)
@@ -149,6 +150,7 @@ async def test_only_a_backup_copy_that_hashes_right_replaces_anything() -> None:
     [finding] = await library.findings(job)
     assert finding["repaired"] is None
     assert "no good backup copy" in finding["detail"]
+    assert finding["detail"].count(BACKUP) == 1  # its snapshots share one copy: it is read once
     assert asset.asset_id not in library.fs.blobs
 
 

@@ -47,8 +47,11 @@ class BackupCopies:
 
     async def restore(self, sha256: str, inventory: StoreInventory) -> str | None:
         """Put the newest good backup copy in place; what was done, or None when no backup has it."""
-        refused = []
+        refused, tried = [], set()
         for candidate in self._by_blob.get(sha256, []):
+            if candidate.target.where in tried:  # a backup holds one copy, shared by its snapshots
+                continue
+            tried.add(candidate.target.where)
             try:
                 await inventory.replace(sha256, candidate.target.read_blob(sha256))
             except (DigestMismatch, FileNotFoundError) as exc:
