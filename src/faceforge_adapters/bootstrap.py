@@ -29,6 +29,7 @@ from faceforge_adapters.backup.wiring import build_backups
 from faceforge_adapters.config import CoreConfig, LoadedConfig, load_config
 from faceforge_adapters.exiftool.wiring import build_extractor, worker_count
 from faceforge_adapters.home import HomePaths, resolve_home
+from faceforge_adapters.integrity.wiring import build_integrity, scan_schedule
 from faceforge_adapters.joblease import LockFileLiveness
 from faceforge_adapters.jobs import JobsRuntime, build_jobs, own_folders
 from faceforge_adapters.lifecycle import SERVICE_NAMES, Lifecycle, Service, once
@@ -223,8 +224,10 @@ def lifecycle_for(
     previews: PreviewRunner,
     uploads: ResumableUploads,
     seaweed: ManagedSeaweed | None,
+    schedule: Service | None,
 ) -> Lifecycle:
-    """Core's background services by name (see ``lifecycle``); ``seaweed`` only when enabled."""
+    """Core's background services by name (see ``lifecycle``); ``seaweed`` and the integrity
+    ``schedule`` only when enabled."""
     services: dict[str, Service] = {
         "tmp_sweep": sweep_tmp(paths, jobs.liveness),
         "jobs_recovery": once(jobs.service.recover),
@@ -236,6 +239,8 @@ def lifecycle_for(
     }
     if seaweed is not None:
         services["seaweed"] = seaweed.run
+    if schedule is not None:
+        services["integrity_schedule"] = schedule
     return Lifecycle(services)
 
 
@@ -299,8 +304,20 @@ async def build_core(
             version=core_version(),
             env=os.environ if env is None else env,
         )
+        partials = FilesystemPartialUploads(paths.uploads_dir)
+        build_integrity(
+            jobs.service,
+            config=config,
+            tmp_dir=paths.tmp_dir,
+            own_folders=own_folders(config, paths),
+            units=units,
+            stores=stores,
+            partials=partials,
+            liveness=liveness,
+            clock=clock,
+        )
         uploads = ResumableUploads(
-            FilesystemPartialUploads(paths.uploads_dir),
+            partials,
             assets,
             clock,
             max_bytes=config.uploads.max_bytes,
@@ -336,7 +353,14 @@ async def build_core(
             version=core_version(),
             space=space,
             lifecycle=lifecycle_for(
-                paths, jobs, plugins, metadata, PreviewRunner(previews, preview_queue), uploads, seaweed
+                paths,
+                jobs,
+                plugins,
+                metadata,
+                PreviewRunner(previews, preview_queue),
+                uploads,
+                seaweed,
+                scan_schedule(config, jobs.service, database, clock),
             ),
             storage_migration=migration,
             retyping=retyping,

@@ -124,6 +124,17 @@ class BackupS3Config(_Section):
 class BackupConfig(_Section):
     allowed_roots: list[str] = msgspec.field(default_factory=list)
     s3: BackupS3Config = msgspec.field(default_factory=BackupS3Config)
+    # Backup folders an integrity repair restores from when none is named (newest copy first).
+    targets: list[str] = msgspec.field(default_factory=list)
+
+
+class IntegrityConfig(_Section):
+    # The scrub reads stored files no faster than this (0: no limit), so it does not take the machine.
+    max_bytes_per_s: Annotated[int, msgspec.Meta(ge=0)] = 50 * 1024 * 1024
+    # While the server runs, a scan starts this many days after the last one (0: never by itself).
+    schedule_days: Annotated[int, msgspec.Meta(ge=0)] = 7
+    # A repair removes a stored file no record points at only once it is this old.
+    orphan_grace_days: Annotated[int, msgspec.Meta(ge=0)] = 7
 
 
 class PreviewsConfig(_Section):
@@ -152,6 +163,7 @@ class CoreConfig(_Section):
     uploads: UploadsConfig = msgspec.field(default_factory=UploadsConfig)
     import_: ImportConfig = msgspec.field(default_factory=ImportConfig, name="import")
     backup: BackupConfig = msgspec.field(default_factory=BackupConfig)
+    integrity: IntegrityConfig = msgspec.field(default_factory=IntegrityConfig)
     previews: PreviewsConfig = msgspec.field(default_factory=PreviewsConfig)
     logging: LoggingConfig = msgspec.field(default_factory=LoggingConfig)
 

@@ -24,6 +24,8 @@ The services, in the order they start:
     remove expired resumable uploads, now and every 15 minutes.
 ``jobs``
     the job executor's workers and its lease sweeper.
+``integrity_schedule``
+    start an integrity scan a week (``integrity.schedule_days``) after the last one; absent when 0.
 
 A service that fails before it reports started stops the start-up (Core cannot run without it). One
 that fails later is logged and started again after a pause that doubles up to five minutes: a broken
@@ -53,6 +55,7 @@ SERVICE_NAMES = (
     "previews",
     "uploads_expiry",
     "jobs",
+    "integrity_schedule",
 )
 
 # An async ``run(*, task_status)``: calls ``task_status.started()`` when ready, runs until cancelled.

@@ -54,7 +54,8 @@ def leftovers(tmp_dir: Path, alive: Alive) -> list[Path]:
     return found
 
 
-def _size(path: Path) -> int:
+def entry_size(path: Path) -> int:
+    """The bytes a tmp entry holds (a folder: every file in it)."""
     if path.is_file() or path.is_symlink():
         return path.lstat().st_size
     total = 0
@@ -67,7 +68,7 @@ def _size(path: Path) -> int:
 
 def leftover_usage(tmp_dir: Path, alive: Alive) -> Leftovers:
     found = leftovers(tmp_dir, alive)
-    return Leftovers(entries=len(found), bytes=sum(_size(path) for path in found))
+    return Leftovers(entries=len(found), bytes=sum(entry_size(path) for path in found))
 
 
 def sweep_leftovers(tmp_dir: Path, alive: Alive) -> list[Path]:

@@ -34,6 +34,7 @@ from faceforge_cli import (
     exports,
     fielddefs,
     imports,
+    integrity,
     jobs,
     plugins,
     previews,
@@ -249,10 +250,25 @@ def _preview_engines_report() -> dict[str, object]:
 
 
 @app.command()
-def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def doctor(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    deep: bool = typer.Option(
+        False, "--deep", help="Also re-hash every stored file (the integrity scan); exit 1 on damage."
+    ),
+    repair: bool = typer.Option(
+        False, "--repair", help="With --deep: restore bad files from backups, remove old orphans."
+    ),
+    from_targets: list[str] = typer.Option(
+        [], "--from", help="With --repair: a backup folder to restore from (default: backup.targets)."
+    ),
+) -> None:
     """Check Python, the database, ExifTool, SeaweedFS, the preview engines and the ports; count partial
-    uploads and what stopped processes left in tmp/ (the server removes them when it next starts)."""
+    uploads and what stopped processes left in tmp/ (the server removes them when it next starts).
+    With --deep, re-hash every stored file and report missing, damaged and orphan files."""
     from faceforge_cli.db_cmds import database_report
+
+    if (repair or from_targets) and not deep:
+        raise typer.BadParameter("--repair and --from need --deep")
 
     loaded = _loaded()
     config, paths = loaded.config, loaded.paths
@@ -287,14 +303,19 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         checks[name] = {"ok": free, "port": port, "free": free}
     checks["seaweedfs"] = seaweed.seaweed_report(config, paths)
     checks["crash_reports"] = _crash_report(paths)
+    scan = integrity.deep_scan(repair=repair, from_targets=from_targets) if deep else None
     if as_json:
-        print_json(checks)
-        return
-    for name, result in checks.items():
-        assert isinstance(result, dict)
-        mark = "ok  " if result.get("ok") else "WARN"
-        rest = ", ".join(f"{k}={v}" for k, v in result.items() if k != "ok" and v is not None)
-        typer.echo(f"[{mark}] {name:16} {rest}")
+        print_json({**checks, "integrity": scan} if scan is not None else checks)
+    else:
+        for name, result in checks.items():
+            assert isinstance(result, dict)
+            mark = "ok  " if result.get("ok") else "WARN"
+            rest = ", ".join(f"{k}={v}" for k, v in result.items() if k != "ok" and v is not None)
+            typer.echo(f"[{mark}] {name:16} {rest}")
+        if scan is not None:
+            integrity.print_scan(scan)
+    if scan is not None and scan["damaged"]:
+        raise typer.Exit(1)
 
 
 def main() -> None:

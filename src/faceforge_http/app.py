@@ -47,6 +47,7 @@ from faceforge_http.routes.entities import EntityController, entity_tags
 from faceforge_http.routes.events import EventController
 from faceforge_http.routes.fielddefs import FieldDefController
 from faceforge_http.routes.imports import bulk_import, list_import_folders
+from faceforge_http.routes.integrity import IntegrityScanController
 from faceforge_http.routes.jobs import JobController
 from faceforge_http.routes.lookalikes import LookalikeController
 from faceforge_http.routes.plugins import PluginController
@@ -166,6 +167,7 @@ def create_app(
             LookalikeController,
             bulk_import,
             BackupController,
+            IntegrityScanController,
             list_import_folders,
         ],
         guards=[require_token],

@@ -96,6 +96,7 @@ SERVICES: dict[str, Provide] = {
     "sessions": _from_core(lambda core: core.sessions),
     "lookalikes": _from_core(lambda core: core.lookalikes),
     "backups": _from_core(lambda core: core.backups),
+    "backup_targets": _from_core(lambda core: list(core.config.backup.targets)),
     "clock": _from_core(lambda core: core.clock),
     "install_token": _from_core(lambda core: core.install_token),
     "upload_settings": _from_core(_upload_settings),
@@ -119,6 +120,7 @@ UploadServiceDep = NamedDependency[ResumableUploads]
 SessionServiceDep = NamedDependency[SessionService]
 LookalikeServiceDep = NamedDependency[LookalikeService]
 BackupServiceDep = NamedDependency[BackupService]
+BackupTargetsDep = NamedDependency[list[str]]
 ClockDep = NamedDependency[SkipValidation[Clock]]  # a Protocol: msgspec cannot check it
 InstallTokenDep = NamedDependency[str]
 UploadSettingsDep = NamedDependency[UploadSettings]

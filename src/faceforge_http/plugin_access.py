@@ -143,8 +143,8 @@ MATRIX: dict[str, Rule] = {
     "/plugins/{plugin_id}/{rest}": own_plugin(writes=True),  # its own route namespace
 }
 # Install token only, on purpose: /system/info, /admin/*, /assets/bulk-import, /import-folders and
-# /backups (server folders are the user's), /plugins (others' manifests), /plugins/rescan,
-# /plugins/{id}/enable|disable|token.
+# /backups (server folders are the user's), /integrity-scans (a repair replaces and removes stored
+# files), /plugins (others' manifests), /plugins/rescan, /plugins/{id}/enable|disable|token.
 
 
 def plugin_need(

@@ -89,6 +89,7 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/import-folders"): INSTALL,
     ("GET", "/v1/backups"): INSTALL,
     ("POST", "/v1/backups"): INSTALL,
+    ("POST", "/v1/integrity-scans"): INSTALL,
     ("GET", "/v1/assets/{asset_id}"): AR,
     ("PATCH", "/v1/assets/{asset_id}"): AW,
     ("DELETE", "/v1/assets/{asset_id}"): AW,

@@ -20,7 +20,15 @@ from faceforge_http.ui.pages import PAGE_SIZE
 pytestmark = pytest.mark.anyio
 
 DASH = "\N{EN DASH}"
-PAGES = ["/ui/entities", "/ui/assets", "/ui/jobs", "/ui/admin/fields", "/ui/plugins", "/ui/trash"]
+PAGES = [
+    "/ui/entities",
+    "/ui/assets",
+    "/ui/jobs",
+    "/ui/admin/fields",
+    "/ui/plugins",
+    "/ui/trash",
+    "/ui/admin/health",
+]
 
 
 def one_pixel_png() -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from faceforge_adapters.sqlite.lookalikes import add_distance_function
 from faceforge_adapters.sqlite.migrate import migrate
 from faceforge_domain.clock import Clock
 from faceforge_domain.errors import InsufficientStorage
+from faceforge_domain.timefmt import parse_timestamp
 from faceforge_domain.transaction import ReadOnlyTransaction
 
 BUSY_TIMEOUT_MS = 10_000
@@ -132,6 +134,13 @@ class Database:
                         await conn.execute("ROLLBACK")
             finally:
                 self._idle_readers.append(conn)
+
+    async def created_at(self) -> datetime | None:
+        """When this library's database was made (its first migration), for schedules that count
+        from the start; None for a database without a migration ledger."""
+        async with self.read() as conn, conn.execute("SELECT MIN(applied_at) FROM schema_migrations") as rows:
+            row = await rows.fetchone()
+        return None if row is None or row[0] is None else parse_timestamp(row[0])
 
     async def _new_reader(self) -> aiosqlite.Connection:
         # Shielded: a connection left half-opened by a cancelled caller is a thread nobody would close,

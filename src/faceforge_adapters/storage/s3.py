@@ -20,6 +20,7 @@ import secrets
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -306,15 +307,16 @@ class S3BlobStore:
     async def put_local(self, local: LocalFile, *, kind: str | None = None) -> StoredBlob:
         return await self.put_file(Staged(path=Path(local.path), sha256=local.sha256, size=local.size))
 
-    async def put_file(self, staged: Staged) -> StoredBlob:
-        """Upload a staged file under its content key (skipped when the same object already exists).
+    async def put_file(self, staged: Staged, *, replace: bool = False) -> StoredBlob:
+        """Upload a staged file under its content key (skipped when an object of that size is there
+        already, unless ``replace``: a repair overwrites damaged bytes of the same size).
 
         Raises ``S3Unavailable`` when the endpoint cannot be reached or refuses the request.
         """
         location = self.location_for(staged.sha256)
         try:
             await self.ensure_bucket()
-            if await self._stat(location) != staged.size:
+            if replace or await self._stat(location) != staged.size:
                 await self._upload(staged, location.key)
         except S3_ERRORS as exc:
             raise S3Unavailable(f"S3 upload failed: {exc}") from exc
@@ -408,6 +410,21 @@ class S3BlobStore:
         client = await self.client()
         async for chunk in stream_object(client, location.bucket or self.bucket, location.key, start, end):
             yield chunk
+
+    async def listing(self) -> AsyncIterator[tuple[str, int, datetime]]:
+        """Every object in the bucket: key, size and when it was last written."""
+        client = await self.client()
+        try:
+            pages = client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
+            async for page in pages:
+                for item in page.get("Contents", []):
+                    yield str(item["Key"]), int(item["Size"]), item["LastModified"]
+        except ClientError as exc:
+            if _error_code(exc) == "NoSuchBucket":
+                return
+            raise S3Unavailable(f"S3 listing failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise S3Unavailable(f"S3 listing failed: {exc}") from exc
 
     async def _stat(self, location: StorageLocation) -> int | None:
         client = await self.client()

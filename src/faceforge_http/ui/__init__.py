@@ -20,10 +20,13 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from faceforge_adapters.resources import UI_STATIC, UI_TEMPLATES, resource_dir
+from faceforge_domain.backup.create import JOB_TYPE as BACKUP_JOB
 from faceforge_domain.errors import DomainError
 from faceforge_domain.imports.models import JOB_TYPE as IMPORT_JOB
+from faceforge_domain.integrity.scan import JOB_TYPE as INTEGRITY_JOB
 from faceforge_http.errors import STATUS_BY_CODE
 from faceforge_http.ui.fieldwords import type_name
+from faceforge_http.ui.health import health_page
 from faceforge_http.ui.jobwords import import_summary, progress_text
 from faceforge_http.ui.pages import PAGES
 from faceforge_http.ui.session import login, login_page, logout, require_login, root
@@ -53,7 +56,7 @@ def when(stamp: str | None) -> str:
         return stamp
 
 
-JOB_TITLES = {IMPORT_JOB: "Folder import"}
+JOB_TITLES = {IMPORT_JOB: "Folder import", INTEGRITY_JOB: "Library check", BACKUP_JOB: "Backup"}
 
 
 def job_title(job_type: str) -> str:
@@ -91,7 +94,7 @@ def error_page(request: Request[Any, Any, Any], exc: DomainError) -> Response[An
 def ui_handlers() -> list[ControllerRouterHandler]:
     pages = Router(
         path="/ui",
-        route_handlers=[*PAGES, trash_page],
+        route_handlers=[*PAGES, trash_page, health_page],
         before_request=require_login,
         exception_handlers={DomainError: error_page},
         response_headers=UI_HEADERS,

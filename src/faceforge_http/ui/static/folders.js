@@ -1,5 +1,5 @@
-/* The import form's folder picker: browses the folders the server allows imports from
-   (GET /v1/import-folders), one level at a time, and puts the chosen one in the form's path field. */
+/* The folder picker (the import form's, the backup form's): browses the folders the server lets the
+   user pick (GET /v1/import-folders), one level at a time, and puts the chosen one in the form's field. */
 (() => {
   "use strict";
 
@@ -37,7 +37,7 @@
     }
     const view = result.data;
     current = view.path;
-    here.textContent = view.path || "Folders you may import from";
+    here.textContent = view.path || picker.dataset.rootsLabel || "Folders you may import from";
     up.hidden = !view.path;
     use.disabled = !view.path;
     use.setAttribute("aria-label", view.path ? `Use the folder ${view.path}` : "Use this folder");
