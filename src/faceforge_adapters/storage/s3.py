@@ -420,10 +420,10 @@ class S3BlobStore:
                 for item in page.get("Contents", []):
                     yield str(item["Key"]), int(item["Size"]), item["LastModified"]
         except ClientError as exc:
-            if _error_code(exc) == "NoSuchBucket":
+            if error_code(exc) == "NoSuchBucket":
                 return
             raise S3Unavailable(f"S3 listing failed: {exc}") from exc
-        except BotoCoreError as exc:
+        except S3_ERRORS as exc:
             raise S3Unavailable(f"S3 listing failed: {exc}") from exc
 
     async def _stat(self, location: StorageLocation) -> int | None:
