@@ -87,7 +87,7 @@ async def test_the_attachments_tab_has_boxes_and_a_bar_naming_the_entity(
     assert "select.js" in page
     assert 'aria-label="Select a&lt;b&gt;.txt"' in page
     assert f'data-url="/v1/entities/{ann.entity_id}/assets/bulk-unlink"' in page
-    assert "Unlink from Ann &lt;b&gt;</button>" in page
+    assert "Unlink from Ann &lt;b&gt;</span></button>" in page
     assert 'data-bulk-action="archive"' in page
 
 
