@@ -234,34 +234,55 @@ def bench_s3(work: Path, home: Path) -> None:
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def library_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every library benchmark takes: its size, its work folder, whether to keep it."""
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large-gib", type=float, default=4.0)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+
+
+def build_library(work: Path, home: Path, small: int, large_gib: float) -> tuple[int, int]:
+    """A home holding ``small`` small files and ``large_gib`` GiB of large ones: its file count and bytes."""
+    print(f"building the library: {small} small files + {large_gib} GiB of large ones", flush=True)
+    store(home, small_files(work / "src", small, 1) + large_files(work / "src", large_gib))
+    files, size = tree_size(home / "assets")
+    print(f"  library: {files} files, {size / MIB:.0f} MiB in {home / 'assets'}", flush=True)
+    return files, size
+
+
+def cp_references(home: Path, work: Path) -> tuple[float, float]:
+    """Seconds for ``cp -a`` of the store, and for ``cp -a && sync``, on the same disk."""
+    cp = shell(f"cp -a {home / 'assets'} {work / 'cp-copy'}")
+    shutil.rmtree(work / "cp-copy")
+    cp_sync = shell(f"cp -a {home / 'assets'} {work / 'cp-copy'} && sync")
+    shutil.rmtree(work / "cp-copy")
+    return cp, cp_sync
+
+
+def finish(work: Path, keep: bool) -> None:
+    if keep:
+        print(f"kept {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    library_arguments(parser)
     parser.add_argument("--no-s3", action="store_true", help="skip the S3 target")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ff-bench-backup-", dir=args.workdir))
     try:
         home, target = work / "home", work / "backup"
-        print(
-            f"building the library: {args.small} small files + {args.large_gib} GiB of large ones", flush=True
-        )
-        sources = small_files(work / "src", args.small, 1) + large_files(work / "src", args.large_gib)
-        store(home, sources)
-        files, size = tree_size(home / "assets")
-        print(f"  library: {files} files, {size / MIB:.0f} MiB in {home / 'assets'}", flush=True)
+        files, size = build_library(work, home, args.small, args.large_gib)
 
         start = run(home, "--version")
         line("process start (faceforge --version)", start, "s")
         print("first backup", flush=True)
-        cp = shell(f"cp -a {home / 'assets'} {work / 'cp-copy'}")
-        shutil.rmtree(work / "cp-copy")
-        cp_sync = shell(f"cp -a {home / 'assets'} {work / 'cp-copy'} && sync")
-        shutil.rmtree(work / "cp-copy")
+        cp, cp_sync = cp_references(home, work)
         first = run(home, "backup", "create", str(target))
         line("cp -a (no sync)", rate(size, cp), "MiB/s")
         line("cp -a && sync", rate(size, cp_sync), "MiB/s")
@@ -292,10 +313,7 @@ def main() -> None:
         if not args.no_s3:
             bench_s3(work, home)
     finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        finish(work, args.keep)
 
 
 if __name__ == "__main__":

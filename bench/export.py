@@ -21,8 +21,8 @@ from pathlib import Path
 
 import anyio
 
-from assets import MIB, line, rate
-from backup import ENV, large_files, run, shell, small_files, store, tree_size
+from assets import line, rate
+from backup import ENV, build_library, cp_references, finish, library_arguments, run, shell, tree_size
 from faceforge_adapters.bootstrap import build_core
 from faceforge_domain.asset_query import AssetQuery
 from faceforge_domain.paging import PageRequest
@@ -51,30 +51,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--small", type=int, default=10_000)
-    parser.add_argument("--large-gib", type=float, default=4.0)
+    library_arguments(parser)
     parser.add_argument("--entities", type=int, default=50)
-    parser.add_argument("--workdir", type=Path, default=None)
-    parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ff-bench-export-", dir=args.workdir))
     try:
         home, target, again = work / "home", work / "export", work / "again"
-        print(
-            f"building the library: {args.small} small files + {args.large_gib} GiB of large ones", flush=True
-        )
-        store(home, small_files(work / "src", args.small, 1) + large_files(work / "src", args.large_gib))
+        files, size = build_library(work, home, args.small, args.large_gib)
         link_to_entities(home, args.entities)
-        files, size = tree_size(home / "assets")
-        print(f"  library: {files} files, {size / MIB:.0f} MiB, {args.entities} entities", flush=True)
 
         start = run(home, "--version")
         line("process start (faceforge --version)", start, "s")
         print("first export", flush=True)
-        cp = shell(f"cp -a {home / 'assets'} {work / 'cp-copy'}")
-        shutil.rmtree(work / "cp-copy")
-        cp_sync = shell(f"cp -a {home / 'assets'} {work / 'cp-copy'} && sync")
-        shutil.rmtree(work / "cp-copy")
+        cp, cp_sync = cp_references(home, work)
         first = run(home, "export", str(target))
         line("cp -a (no sync)", rate(size, cp), "MiB/s")
         line("cp -a && sync", rate(size, cp_sync), "MiB/s")
@@ -107,10 +96,7 @@ def main() -> None:
         )
         print(f"  ({exported} files in the export, sidecars and records included)", flush=True)
     finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        finish(work, args.keep)
 
 
 if __name__ == "__main__":

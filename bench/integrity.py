@@ -19,7 +19,6 @@ Never fails on a number.
 from __future__ import annotations
 
 import argparse
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Any
 import anyio
 
 from assets import MIB, line, rate
-from backup import ENV, large_files, shell, small_files, store, tree_size
+from backup import ENV, build_library, finish, library_arguments, shell
 from faceforge_adapters.bootstrap import build_core
 from faceforge_domain.integrity.scan import JOB_TYPE
 
@@ -60,21 +59,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--small", type=int, default=10_000)
-    parser.add_argument("--large-gib", type=float, default=4.0)
+    library_arguments(parser)
     parser.add_argument("--limit-mib", type=int, default=100)
-    parser.add_argument("--workdir", type=Path, default=None)
-    parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ff-bench-integrity-", dir=args.workdir))
     try:
         home = work / "home"
-        print(
-            f"building the library: {args.small} small files + {args.large_gib} GiB of large ones", flush=True
-        )
-        store(home, small_files(work / "src", args.small, 1) + large_files(work / "src", args.large_gib))
-        files, size = tree_size(home / "assets")
-        print(f"  library: {files} files, {size / MIB:.0f} MiB in {home / 'assets'}", flush=True)
+        files, size = build_library(work, home, args.small, args.large_gib)
 
         reference = shell(f"find {home / 'assets'} -type f -print0 | xargs -0 sha256sum")
         unlimited, found = timed_scan(home, 0)
@@ -91,10 +82,7 @@ def main() -> None:
         allowed = args.limit_mib * (1 + limit / size)
         print(f"    the limit allows at most {allowed:.1f} MiB/s here (one free second)", flush=True)
     finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        finish(work, args.keep)
 
 
 if __name__ == "__main__":
