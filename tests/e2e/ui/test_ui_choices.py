@@ -63,8 +63,9 @@ def test_choice_values_are_picked_from_a_list(ui: UI) -> None:
     edit = row.get_by_label("Value")
     expect(edit).to_have_value("right")
     edit.select_option("left")
-    row.get_by_role("button", name="Save").click()
-    expect(ui.page.locator("table.list tbody tr")).to_contain_text("left")
+    with ui.page.expect_navigation():  # the form reloads the page once saved
+        row.get_by_role("button", name="Save").click()
+    expect(ui.page.locator("table.list tbody tr td").nth(1)).to_contain_text("left")
     (stored,) = ui.server.call("GET", f"/v1/entities/{cho}/descriptors")["items"]
     assert (stored["field_key"], stored["value"]) == ("hand", "left")
     assert not ui.console_errors
