@@ -61,6 +61,7 @@ async def test_a_scan_started_over_http_finds_a_damaged_file_and_a_repair_restor
     ("body", "field"),
     [
         ({"repair": "yes"}, "repair"),
+        ({"repair": 0}, "repair"),  # not a yes/no, though lenient decoding would call it false
         ({"from": "/backups"}, "from"),
         ({"from": ["relative"]}, "target"),
         ({"surprise": 1}, "surprise"),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
-from litestar import Controller, Response, post
+from litestar import Controller, Request, Response, post
 from litestar.params import JSONBody
 
 from faceforge_domain.integrity.models import IntegrityScanInput
 from faceforge_domain.integrity.scan import JOB_TYPE
 from faceforge_http.deps import JobServiceDep
 from faceforge_http.envelope import Ok
+from faceforge_http.jsonbody import exactly
 from faceforge_http.routes.jobs import JobOut, job_created
 
 
@@ -34,6 +37,9 @@ class IntegrityScanController(Controller):
             "Send `{}` for a plain scan. Follow the job at the Location it answers with."
         ),
     )
-    async def start(self, jobs: JobServiceDep, data: JSONBody[IntegrityScanIn]) -> Response[Ok[JobOut]]:
-        job = await jobs.create(JOB_TYPE, msgspec.to_builtins(data), created_by="api")
+    async def start(
+        self, request: Request[Any, Any, Any], jobs: JobServiceDep, data: JSONBody[IntegrityScanIn]
+    ) -> Response[Ok[JobOut]]:
+        checked = await exactly(request, IntegrityScanIn)  # ``data`` documents the body; this checks it
+        job = await jobs.create(JOB_TYPE, msgspec.to_builtins(checked), created_by="api")
         return job_created(job)

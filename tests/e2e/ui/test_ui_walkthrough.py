@@ -85,6 +85,7 @@ def test_a_first_session_without_a_terminal_or_an_identifier(ui: UI, pictures: P
     # Pictures dragged onto Mia's Attachments tab.
     page.get_by_role("link", name="Mia Stone").click()
     page.get_by_role("link", name="Attachments").click()
+    page.wait_for_url(re.compile(r"tab=attachments"))  # loaded: its deferred drop script listens now
     drop(ui, *(SAMPLES / name for name in DROPPED))
     expect(page.locator(".uploads li.ok")).to_have_count(len(DROPPED), timeout=60_000)
     both_sizes(ui, "3-dropped")
