@@ -13,7 +13,7 @@ from hypothesis import settings
 from faceforge_adapters.bootstrap import Core, bootstrap
 from faceforge_http.app import create_app
 from seaweed_cluster import seaweed_cluster  # noqa: F401  (a real SeaweedFS cluster, for every layer)
-from seaweed_fixtures import seaweed, seaweed_factory  # noqa: F401  (a real weed, for every layer)
+from seaweed_fixtures import new_bucket, seaweed, seaweed_factory  # noqa: F401  (a real weed, for every layer)
 
 # No per-example time limit: speed is measured in bench/, never asserted in a test, and on a shared
 # machine a busy moment would fail a correct example.

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -126,6 +127,21 @@ class RunningSeaweed:
             raise
 
 
+def delete_bucket(client: Any, bucket: str) -> None:
+    """Empty and delete a bucket: weed keeps a bucket's volume slots (one per GiB of free disk) until
+    the bucket goes, so a session that left every test's bucket behind runs out of them."""
+    try:
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for item in page.get("Contents", []):
+                client.delete_object(Bucket=bucket, Key=item["Key"])
+        for upload in client.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
+            client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+        client.delete_bucket(Bucket=bucket)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "NoSuchBucket":
+            raise
+
+
 @pytest.fixture(scope="session")
 def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSeaweed]:
     """One real weed for the whole session: S3 on a free loopback port, credentials required."""
@@ -133,6 +149,14 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSeaweed
     running.start()
     yield running
     running.kill()
+
+
+@pytest.fixture
+def new_bucket(seaweed: RunningSeaweed) -> Iterator[str]:
+    """The name of a bucket not yet on the session's weed; whatever the test puts there is deleted."""
+    bucket = f"test-{secrets.token_hex(4)}"
+    yield bucket
+    delete_bucket(seaweed.client, bucket)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -38,8 +37,8 @@ def fs_inventory(tmp_path: Path) -> tuple[FilesystemBlobStore, FilesystemInvento
     return store, FilesystemInventory(store)
 
 
-def s3_inventory(seaweed: RunningSeaweed, tmp_path: Path) -> tuple[S3BlobStore, S3Inventory]:
-    settings = replace(seaweed.settings.s3_settings(), bucket=f"integrity-{secrets.token_hex(4)}")
+def s3_inventory(seaweed: RunningSeaweed, bucket: str, tmp_path: Path) -> tuple[S3BlobStore, S3Inventory]:
+    settings = replace(seaweed.settings.s3_settings(), bucket=bucket)
     store = S3BlobStore(settings, tmp_path / "tmp")
     return store, S3Inventory(store)
 
@@ -102,9 +101,9 @@ async def test_names_outside_the_content_layout_are_not_listed(tmp_path: Path) -
 
 
 async def test_the_s3_inventory_lists_replaces_and_removes_on_a_real_weed(
-    seaweed: RunningSeaweed, tmp_path: Path
+    seaweed: RunningSeaweed, new_bucket: str, tmp_path: Path
 ) -> None:
-    store, inventory = s3_inventory(seaweed, tmp_path)
+    store, inventory = s3_inventory(seaweed, new_bucket, tmp_path)
     try:
         await check_inventory(store, inventory, tmp_path)
         sha = hashlib.sha256(b"same size").hexdigest()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +32,9 @@ async def run_job(core: Core, job_type: str, given: dict[str, Any]) -> Job:
 
 
 async def test_damaged_and_missing_s3_objects_are_found_and_restored_from_a_folder_backup(
-    home: Path, seaweed: RunningSeaweed, tmp_path: Path
+    home: Path, seaweed: RunningSeaweed, new_bucket: str, tmp_path: Path
 ) -> None:
-    bucket = f"integrity-{secrets.token_hex(4)}"  # its own bucket: a scan lists all of it
+    bucket = new_bucket  # its own bucket: a scan lists all of it
     overrides = {**s3_overrides(seaweed, default_provider="s3"), "storage.s3.bucket": bucket}
     async with bootstrap(home=home, env={"FACEFORGE_HOME": str(home)}, overrides=overrides) as core:
         datas = [os.urandom(300_000), os.urandom(5000)]

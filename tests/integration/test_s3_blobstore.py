@@ -141,17 +141,18 @@ async def test_cancelled_multipart_upload_is_aborted(seaweed: RunningSeaweed, tm
         await store.aclose()
 
 
-async def test_bucket_is_created_when_missing(seaweed: RunningSeaweed, tmp_path: Path) -> None:
-    base = seaweed.settings.s3_settings()
-    settings = replace(base, bucket="made-on-demand")
+async def test_bucket_is_created_when_missing(
+    seaweed: RunningSeaweed, new_bucket: str, tmp_path: Path
+) -> None:
+    settings = replace(seaweed.settings.s3_settings(), bucket=new_bucket)
     store = S3BlobStore(settings, tmp_path / "tmp")
     try:
         blob = await store.put(chunks_of(b"first object"))
     finally:
         await store.aclose()
     names = [b["Name"] for b in seaweed.client.list_buckets()["Buckets"]]  # type: ignore[attr-defined]
-    assert "made-on-demand" in names
-    assert blob.location.bucket == "made-on-demand"
+    assert new_bucket in names
+    assert blob.location.bucket == new_bucket
 
 
 async def test_wrong_credentials_are_refused_and_nothing_is_left(

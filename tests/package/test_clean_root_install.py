@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from clean_root import Chroot, ensure_tarball, mounts_under, processes_in, unpack_root
 from webdriver_support import (
@@ -400,12 +401,23 @@ def open_ui(driver: Driver, log: Transcript, host_home: Path) -> None:
     log.note("Core's access log: " + ", ".join(UI_SIGN_IN))
 
 
+def commands_in(root: Path) -> list[str]:
+    found = []
+    for pid in processes_in(root):
+        with contextlib.suppress(psutil.Error):
+            found.append(" ".join(psutil.Process(pid).cmdline()))
+    return found
+
+
 def exit_all(driver: Driver, chroot: Chroot, log: Transcript, core_port: int) -> None:
     log.step("Exit, stopping the services: nothing is left running")
     driver.click("#exit")
     wait_until("the exit question", lambda: driver.run("return document.getElementById('exit-dialog').open"))
     driver.click("#exit-stop")
-    wait_until("nothing running in the root", lambda: processes_in(chroot.root) == [], timeout=60)
+    try:
+        wait_until("nothing running in the root", lambda: processes_in(chroot.root) == [], timeout=90)
+    except AssertionError:
+        raise AssertionError(f"still running in the root after Exit: {commands_in(chroot.root)}") from None
     assert healthz(core_port) is None
     log.note("no process left inside the root; /healthz no longer answers")
 

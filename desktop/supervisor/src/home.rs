@@ -243,7 +243,13 @@ pub fn services(home: &Path, faceforge: &Path) -> Vec<ServiceSpec> {
     let mut out = Vec::new();
     if report.seaweed_enabled {
         let seaweed_health = HealthCheck::tcp(LOOPBACK, report.seaweed_s3_port);
-        let policy = Policy { start_timeout: Duration::from_secs(90), ..Policy::default() };
+        // `faceforge seaweed run` gives weed up to 30 s to stop (its filer alone waits about 15 s);
+        // killing the CLI sooner could leave weed, in a process group of its own, running alone.
+        let policy = Policy {
+            start_timeout: Duration::from_secs(90),
+            stop_timeout: Duration::from_secs(40),
+            ..Policy::default()
+        };
         out.push(spec(SEAWEED, vec!["seaweed".into(), "run".into()], seaweed_health, policy));
     }
     out.push(spec(CORE, core_args, core_health, Policy::default()));

@@ -39,6 +39,10 @@ STOP_TIMEOUT = 30.0
 PID_FILE = "seaweedfs.pid"
 IDENTITIES_FILE = "seaweedfs-s3.json"
 LOG_FILE = "seaweedfs.log"
+# weed gives each bucket 7 writable volumes at once by default, and has one volume slot per
+# volumeSizeLimitMB of free disk: a few buckets on a disk with little room left would use every slot,
+# and the next bucket's writes fail with InternalError. Two writable volumes serve one machine.
+WEED_ENV = {"WEED_MASTER_VOLUME_GROWTH_COPY_1": "2"}
 
 
 class SeaweedError(Exception):
@@ -290,6 +294,7 @@ def spawn(settings: SeaweedSettings, *, owner_pid: int | None) -> subprocess.Pop
             stdout=log_handle,
             stderr=subprocess.STDOUT,
             cwd=settings.data_dir,
+            env={**os.environ, **WEED_ENV},
             # its own process group: a Ctrl-C meant for the CLI does not hit weed directly
             start_new_session=not windows,
             creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0) if windows else 0,
