@@ -25,6 +25,7 @@ from typing import Any
 
 import anyio
 
+from faceforge_adapters.backup.targets import backup_locations
 from faceforge_adapters.backup.wiring import build_backups
 from faceforge_adapters.config import CoreConfig, LoadedConfig, load_config
 from faceforge_adapters.exiftool.wiring import build_extractor, worker_count
@@ -291,25 +292,27 @@ async def build_core(
         retyping = AssetRetyping(units, store, clock)
         register_assets_retype(jobs.service.registry, retyping)
         register_assets_facts(jobs.service.registry, AssetFactsBackfill(units))
+        backup_targets = backup_locations(
+            config.backup, os.environ if env is None else env, own_folders(config, paths)
+        )
         backups = build_backups(
             jobs.service.registry,
             config=config,
             db_file=paths.db_file,
             scratch=scratch,
-            own_folders=own_folders(config, paths),
+            targets=backup_targets,
             units=units,
             store=store,
             stores=stores,
             clock=clock,
             version=core_version(),
-            env=os.environ if env is None else env,
         )
         partials = FilesystemPartialUploads(paths.uploads_dir)
         build_integrity(
             jobs.service,
             config=config,
             tmp_dir=paths.tmp_dir,
-            own_folders=own_folders(config, paths),
+            backup_targets=backup_targets,
             units=units,
             stores=stores,
             partials=partials,

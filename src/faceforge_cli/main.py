@@ -259,7 +259,10 @@ def doctor(
         False, "--repair", help="With --deep: restore bad files from backups, remove old orphans."
     ),
     from_targets: list[str] = typer.Option(
-        [], "--from", help="With --repair: a backup folder to restore from (default: backup.targets)."
+        [],
+        "--from",
+        help="With --repair: a backup (a folder or s3://bucket/prefix) to restore from "
+        "(default: backup.targets).",
     ),
 ) -> None:
     """Check Python, the database, ExifTool, SeaweedFS, the preview engines and the ports; count partial

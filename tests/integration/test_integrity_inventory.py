@@ -15,7 +15,7 @@ import pytest
 
 from faceforge_adapters.integrity.inventory import FilesystemInventory, S3Inventory, sha_of_key
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore
-from faceforge_adapters.storage.s3 import S3BlobStore
+from faceforge_adapters.storage.s3 import STREAMED_PREFIX, S3BlobStore
 from faceforge_domain.errors import DigestMismatch
 from faceforge_domain.integrity.ports import StoreInventory
 from faceforge_domain.models import StorageLocation
@@ -114,5 +114,12 @@ async def test_the_s3_inventory_lists_replaces_and_removes_on_a_real_weed(
         assert found.sha256 == sha
         await inventory.replace(sha, one_chunk(b"same size"))  # damaged bytes of the same size
         assert await read_all(store, found.location) == b"same size"
+
+        # a multipart upload whose hash was known only at its end keeps a key of its own
+        await client.put_object(Bucket=store.bucket, Key=f"{STREAMED_PREFIX}0a1b", Body=b"streamed")
+        streamed = {o.location.key: o async for o in inventory.objects()}[f"{STREAMED_PREFIX}0a1b"]
+        assert (streamed.sha256, streamed.size_bytes) == (None, 8)
+        await inventory.remove(streamed)
+        assert [o.sha256 async for o in inventory.objects()] == [sha]
     finally:
         await store.aclose()

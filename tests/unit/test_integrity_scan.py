@@ -206,6 +206,24 @@ async def test_a_stray_copy_of_a_good_file_is_removed_past_the_grace() -> None:
     assert library.fs.blobs[asset.asset_id] == DATAS[0]
 
 
+async def test_an_orphan_whose_name_claims_no_hash_is_hashed_and_reported_by_what_it_holds() -> None:
+    library = Library()
+    asset = await library.add(DATAS[0])
+    library.fs.blobs[asset.asset_id] = flip_a_byte(DATAS[0])  # the recorded copy is damaged
+    library.s3.blobs["streamed/good"] = DATAS[0]  # a streamed upload's object holds its good bytes
+    library.s3.blobs["streamed/other"] = DATAS[1]  # one that holds a file the library never recorded
+    library.inventories["s3"].written_at = dict.fromkeys(library.s3.blobs, library.clock.now() - GRACE * 4)
+
+    job = await library.scan(repair=True)
+
+    orphans = {f["key"]: f for f in await library.findings(job) if f["problem"] == "orphan"}
+    assert orphans["streamed/good"]["asset_id"] == asset.asset_id
+    assert "whose recorded copy this scan did not confirm" in orphans["streamed/good"]["detail"]
+    assert orphans["streamed/other"]["asset_id"] == content_hash(DATAS[1])
+    assert orphans["streamed/other"]["repaired"] == "removed"
+    assert set(library.s3.blobs) == {"streamed/good"}
+
+
 async def test_repair_points_a_misplaced_record_at_its_checked_bytes() -> None:
     library = Library()
     asset = await library.add(DATAS[0])

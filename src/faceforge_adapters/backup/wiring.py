@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import msgspec
 
 from faceforge_adapters.backup.snapshot import SqliteSnapshots
-from faceforge_adapters.backup.targets import backup_locations
 from faceforge_adapters.config import CoreConfig
 from faceforge_domain.backup.create import BackupCreate, register_backup_create
+from faceforge_domain.backup.ports import BackupTargets
 from faceforge_domain.backup.restore import BlobRestore
 from faceforge_domain.backup.service import BackupService
 from faceforge_domain.clock import Clock
@@ -44,16 +44,14 @@ def build_backups(
     config: CoreConfig,
     db_file: Path,
     scratch: Path,
-    own_folders: Sequence[Path],
+    targets: BackupTargets,
     units: UnitOfWorkFactory,
     store: BlobStore,
     stores: Mapping[str, BlobStore],
     clock: Clock,
     version: str,
-    env: Mapping[str, str],
 ) -> BackupService:
     """Register ``core.backups.create`` and return the service for listing, verifying and restoring."""
-    targets = backup_locations(config.backup, env, own_folders)
     handler = BackupCreate(
         SqliteSnapshots(db_file, scratch),
         stores,

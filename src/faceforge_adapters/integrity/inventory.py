@@ -21,7 +21,7 @@ from faceforge_adapters.backup.files import HashingWriter, rename_into
 from faceforge_adapters.storage.filesystem import PROVIDER as FS
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore, content_key, fsync_dir
 from faceforge_adapters.storage.s3 import PROVIDER as S3
-from faceforge_adapters.storage.s3 import S3BlobStore, stage_stream
+from faceforge_adapters.storage.s3 import STREAMED_PREFIX, S3BlobStore, stage_stream
 from faceforge_domain.errors import DigestMismatch
 from faceforge_domain.integrity.models import StoredObject
 from faceforge_domain.models import StorageLocation
@@ -92,7 +92,8 @@ class FilesystemInventory:
 
 
 class S3Inventory:
-    """The objects of the S3 store's bucket under content keys."""
+    """The objects of the S3 store's bucket under content keys, and those streamed up under keys of
+    their own (``streamed/<random>``: the hash was known only once the upload ended)."""
 
     provider = S3
 
@@ -102,7 +103,7 @@ class S3Inventory:
     async def objects(self) -> AsyncIterator[StoredObject]:
         async for key, size, modified in self._store.listing():
             sha256 = sha_of_key(key)
-            if sha256 is not None:
+            if sha256 is not None or key.startswith(STREAMED_PREFIX):
                 yield StoredObject(
                     location=StorageLocation(provider=S3, key=key, bucket=self._store.bucket),
                     sha256=sha256,

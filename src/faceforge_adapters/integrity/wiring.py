@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
 import anyio
 from anyio.abc import TaskStatus
 
-from faceforge_adapters.backup.folder import FolderBackupTargets
 from faceforge_adapters.config import CoreConfig
 from faceforge_adapters.integrity.inventory import FilesystemInventory, S3Inventory
 from faceforge_adapters.integrity.leftovers import HomeLeftovers
@@ -18,6 +17,7 @@ from faceforge_adapters.lifecycle import Service
 from faceforge_adapters.sqlite.database import Database
 from faceforge_adapters.storage.filesystem import FilesystemBlobStore
 from faceforge_adapters.storage.s3 import S3BlobStore
+from faceforge_domain.backup.ports import BackupTargets
 from faceforge_domain.clock import Clock
 from faceforge_domain.integrity.ports import StoreInventory
 from faceforge_domain.integrity.scan import IntegrityScan, ScanSettings, register_integrity_scan
@@ -43,7 +43,7 @@ def build_integrity(
     *,
     config: CoreConfig,
     tmp_dir: Path,
-    own_folders: Sequence[Path],
+    backup_targets: BackupTargets,
     units: UnitOfWorkFactory,
     stores: Mapping[str, BlobStore],
     partials: PartialUploadStore,
@@ -57,7 +57,7 @@ def build_integrity(
         stores,
         inventories_of(stores),
         HomeLeftovers(partials, clock, tmp_dir, liveness.alive),
-        FolderBackupTargets(own_folders, config.backup.allowed_roots),
+        backup_targets,
         clock,
         ScanSettings(
             max_bytes_per_s=settings.max_bytes_per_s or None,

@@ -31,10 +31,11 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class StoredObject(msgspec.Struct, frozen=True, kw_only=True):
-    """A content-addressed object a provider holds: ``sha256`` is what its name claims."""
+    """An object a provider holds: ``sha256`` is the hash its name claims, ``None`` for a name that
+    claims none (an S3 upload streamed before its hash was known, ``streamed/<random>``)."""
 
     location: StorageLocation
-    sha256: str
+    sha256: str | None
     size_bytes: int
     modified_at: datetime
 

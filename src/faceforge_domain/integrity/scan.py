@@ -70,7 +70,8 @@ class Held:
 
     def add(self, found: StoredObject) -> None:
         self.at[place(found.location)] = found
-        self.by_sha.setdefault(found.sha256, []).append(found)
+        if found.sha256 is not None:
+            self.by_sha.setdefault(found.sha256, []).append(found)
 
 
 class IntegrityScan:
@@ -185,8 +186,8 @@ class ScanRun:
         referenced = {place(a.storage) for a in records} | self.claimed
         recorded = {a.asset_id for a in records}
         for found in held.at.values():
-            if place(found.location) not in referenced:
-                await self._orphan(found, copy_of_a_record=found.sha256 in recorded)
+            if place(found.location) not in referenced and (named := await self._named(found)):
+                await self._orphan(named, recorded)
         for leftover in await self.scanner.leftovers.find():
             repaired = None
             if self.repair:
@@ -321,7 +322,18 @@ class ScanRun:
             self.ctx.raise_if_canceled()
         return hasher.hexdigest(), hasher.size
 
-    async def _orphan(self, found: StoredObject, *, copy_of_a_record: bool) -> None:
+    async def _named(self, found: StoredObject) -> StoredObject | None:
+        """An object whose name claims no hash, with the hash of its bytes (what an orphan holds decides
+        whether a repair may remove it); ``None`` when it went away since it was listed."""
+        if found.sha256 is not None:
+            return found
+        try:
+            sha256, size = await self._digest(self.scanner.stores[found.location.provider], found.location)
+        except FileNotFoundError:
+            return None
+        return msgspec.structs.replace(found, sha256=sha256, size_bytes=size)
+
+    async def _orphan(self, found: StoredObject, recorded: set[str]) -> None:
         """Report a stored object no record points at; a repair removes it past the grace period,
         but never a copy of a recorded file whose own bytes this run did not find good (it may be the
         only good copy left, or a misplaced one found by an earlier run of a resumed scan)."""
@@ -329,7 +341,7 @@ class ScanRun:
         grace = self.scanner.settings.orphan_grace
         detail = f"no record points at it ({found.size_bytes} bytes, {_days(age)} old)"
         repaired = None
-        if copy_of_a_record and found.sha256 not in self.confirmed:
+        if found.sha256 in recorded and found.sha256 not in self.confirmed:
             kept = f"it holds asset {found.sha256}, whose recorded copy this scan did not confirm"
             detail = f"{detail}; kept: {kept}"
         elif self.repair and age >= grace:
