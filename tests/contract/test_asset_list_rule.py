@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import random
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import anyio
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -189,3 +191,57 @@ def test_the_library_holds_broad_and_narrow_searches(library: tuple[Path, list[A
     assert sizes["Été"] > 0
     assert sizes["été"] == 0
     assert len(expected(assets, AssetQuery.build())) > TOTAL_CAP
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"has_location": True},
+        {"has_location": False},
+        {"camera": "sony"},
+        {"camera": "iPhone", "has_location": True},
+        {"taken_after": (START - timedelta(days=100)).date().isoformat()},
+    ],
+)
+def test_a_broad_search_total_follows_facts_recorded_and_assets_deleted_or_restored_later(
+    library: tuple[Path, list[Asset]], tmp_path: Path, filters: dict[str, Any]
+) -> None:
+    """A broad search's total is counted from the search documents, which carry the filtered columns:
+    they must follow every later write to an asset, not only what it was stored with."""
+    path, stored = library
+    copied = tmp_path / "core.sqlite3"
+    shutil.copyfile(path, copied)
+    rng = random.Random(23)
+    assets = [msgspec.structs.replace(a) for a in stored]
+    changed = rng.sample(assets, 900)
+    for asset in changed[:600]:  # other facts: a camera, a position and a date taken, or none
+        make, model = rng.choice(CAMERAS)
+        located = rng.random() < 0.5
+        asset.facts = AssetFacts(
+            taken_at=START - timedelta(days=rng.randrange(400)) if make else None,
+            camera_make=make,
+            camera_model=model,
+            latitude=5.0 if located else None,
+            longitude=6.0 if located else None,
+        )
+    for asset in changed[600:]:  # deleted, or restored from the trash
+        asset.deleted_at = None if asset.deleted_at else START
+
+    async def totals() -> None:
+        database = await Database.open(copied, FixedClock())
+        try:
+            units = SqliteUnitOfWorkFactory(database)
+            async with units.write() as uow:
+                await uow.assets.record_facts({a.asset_id: a.facts for a in changed[:600]})
+                await uow.assets.update_many(changed[600:])
+                await uow.commit()
+            service = AssetService(units, InMemoryBlobStore(), FixedClock())
+            query = AssetQuery.build(q=".jpg", **filters)
+            page = await service.find(query, PageRequest(limit=50))
+            wanted = expected(assets, query)
+            assert page.total == min(len(wanted), TOTAL_CAP)
+            assert [a.asset_id for a in page.items] == wanted[:50]
+        finally:
+            await database.close()
+
+    anyio.run(totals)

@@ -110,6 +110,16 @@ def text_matches_from(assets: str) -> str:
     )
 
 
+def text_documents() -> str:
+    """A FROM clause of the trigram index's matches and their documents alone: each document carries the
+    asset columns a list filters by under their own names (0018), so every filter but the entity's reads
+    them there, and a count needs no seek into the assets."""
+    return (
+        "asset_search AS s CROSS JOIN asset_search_docs AS d ON d.doc_id = s.rowid "
+        f"WHERE asset_search MATCH ? AND {_BODY_LIKE}"
+    )
+
+
 def text_match_values(q: str) -> list[object]:
     return [phrase(q), _like(q)]
 

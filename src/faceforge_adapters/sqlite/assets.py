@@ -15,6 +15,7 @@ from faceforge_adapters.sqlite.asset_search import (
     escape_like,
     prefix_count_branches,
     search_condition,
+    text_documents,
     text_match_values,
     text_matches_from,
 )
@@ -216,10 +217,11 @@ class SqliteAssetRepository:
         return int(row[0]) if row else 0
 
     async def _count_text(self, query: AssetQuery, q: str, up_to: int) -> int:
-        """A broad search's total, counted from the trigram index's matches on (each looked up in the
-        narrow ``assets_live_id`` index on the live list): it stops after ``up_to`` of them."""
+        """A broad search's total, counted from the trigram index's matches on, each tested in its own
+        search document (in its asset's entry in the narrow ``assets_live_id`` index for an entity's
+        assets): it stops after ``up_to`` of them."""
         where, params = _where(msgspec.structs.replace(query, q=None))
-        source = text_matches_from(_source(query))
+        source = text_documents() if query.entity_id is None else text_matches_from(_source(query))
         sql = f"SELECT count(*) FROM (SELECT 1 FROM {source}{''.join(f' AND {w}' for w in where)} LIMIT ?)"
         async with self._conn.execute(sql, (*text_match_values(q), *params, up_to)) as cursor:
             row = await cursor.fetchone()
