@@ -61,6 +61,8 @@ def seaweed_settings(root: Path, ports: SeaweedPorts | None = None) -> SeaweedSe
         access_key="FFTEST" + secrets.token_hex(6).upper(),
         secret_key=secrets.token_urlsafe(24),
         bucket="faceforge-test",
+        # small volumes, many slots: the buckets tests make never run out, however little disk is free
+        volume_size_mb=128,
     )
 
 

@@ -74,6 +74,8 @@ class SeaweedSettings:
     access_key: str
     secret_key: str
     bucket: str
+    # Where weed starts a new volume; it has one volume slot per this much free disk.
+    volume_size_mb: int = 1024
 
     @property
     def pid_file(self) -> Path:
@@ -169,7 +171,7 @@ def weed_args(settings: SeaweedSettings) -> list[str]:
         f"-ip.bind={ip}",
         f"-master.port={p.master}",
         f"-master.port.grpc={p.master + GRPC_OFFSET}",
-        "-master.volumeSizeLimitMB=1024",
+        f"-master.volumeSizeLimitMB={settings.volume_size_mb}",
         "-master.electionTimeout=1s",  # one master: no need to wait 10 s to elect itself on restart
         f"-volume.port={p.volume}",
         f"-volume.port.grpc={p.volume + GRPC_OFFSET}",
