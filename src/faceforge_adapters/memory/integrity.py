@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterable, AsyncIterator
 from datetime import datetime
 
 from faceforge_adapters.memory.blobs import InMemoryBlobStore
 from faceforge_domain.errors import DigestMismatch
-from faceforge_domain.ids import ContentHasher
+from faceforge_domain.ids import ContentHasher, is_id
 from faceforge_domain.integrity.models import Leftover, StoredObject
 from faceforge_domain.models import StorageLocation
-
-# A key the store made names the hash of its bytes; any other key (a test's ``streamed/...``) names none.
-HASH_KEY = re.compile("[0-9a-f]{64}")
 
 
 class InMemoryInventory:
@@ -32,7 +28,7 @@ class InMemoryInventory:
         for key, data in list(self.store.blobs.items()):
             yield StoredObject(
                 location=StorageLocation(provider=self.provider, key=key),
-                sha256=key if HASH_KEY.fullmatch(key) else None,
+                sha256=key if is_id(key) else None,  # a test's ``streamed/...`` key names no hash
                 size_bytes=len(data),
                 modified_at=self.written_at.get(key, self.since),
             )

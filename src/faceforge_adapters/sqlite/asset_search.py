@@ -99,25 +99,22 @@ def candidates_sql(query: AssetQuery) -> tuple[str, list[object]]:
     return f"SELECT count(*) FROM ({sql} LIMIT ?)", [*values, NARROW_SEARCH + 1]
 
 
+# The trigram index's matches, each with its document, and the condition that keeps the exact ones.
+_MATCHED_DOCUMENTS = "asset_search AS s CROSS JOIN asset_search_docs AS d ON d.doc_id = s.rowid"
+_MATCH = f"WHERE asset_search MATCH ? AND {_BODY_LIKE}"
+
+
 def text_matches_from(assets: str) -> str:
     """A FROM clause driven by the trigram index's matches, each joined to its asset (``assets``: the
     table as the list names it): a count that stops at its limit after as many matches, where testing
     them as an IN list would first gather every one."""
-    return (
-        "asset_search AS s CROSS JOIN asset_search_docs AS d ON d.doc_id = s.rowid "
-        f"CROSS JOIN {assets} ON assets.asset_id = d.asset_id "
-        f"WHERE asset_search MATCH ? AND {_BODY_LIKE}"
-    )
+    return f"{_MATCHED_DOCUMENTS} CROSS JOIN {assets} ON assets.asset_id = d.asset_id {_MATCH}"
 
 
-def text_documents() -> str:
-    """A FROM clause of the trigram index's matches and their documents alone: each document carries the
-    asset columns a list filters by under their own names (0018), so every filter but the entity's reads
-    them there, and a count needs no seek into the assets."""
-    return (
-        "asset_search AS s CROSS JOIN asset_search_docs AS d ON d.doc_id = s.rowid "
-        f"WHERE asset_search MATCH ? AND {_BODY_LIKE}"
-    )
+# The trigram index's matches and their documents alone: each document carries the asset columns a list
+# filters by under their own names (0018), so every filter but the entity's reads them there, and a
+# count needs no seek into the assets.
+TEXT_DOCUMENTS = f"{_MATCHED_DOCUMENTS} {_MATCH}"
 
 
 def text_match_values(q: str) -> list[object]:

@@ -11,11 +11,11 @@ import msgspec
 
 from faceforge_adapters.sqlite.asset_search import (
     NARROW_SEARCH,
+    TEXT_DOCUMENTS,
     candidates_sql,
     escape_like,
     prefix_count_branches,
     search_condition,
-    text_documents,
     text_match_values,
     text_matches_from,
 )
@@ -221,7 +221,7 @@ class SqliteAssetRepository:
         search document (in its asset's entry in the narrow ``assets_live_id`` index for an entity's
         assets): it stops after ``up_to`` of them."""
         where, params = _where(msgspec.structs.replace(query, q=None))
-        source = text_documents() if query.entity_id is None else text_matches_from(_source(query))
+        source = TEXT_DOCUMENTS if query.entity_id is None else text_matches_from(_source(query))
         sql = f"SELECT count(*) FROM (SELECT 1 FROM {source}{''.join(f' AND {w}' for w in where)} LIMIT ?)"
         async with self._conn.execute(sql, (*text_match_values(q), *params, up_to)) as cursor:
             row = await cursor.fetchone()
