@@ -171,7 +171,7 @@ def open_client(s: S3Settings) -> AbstractAsyncContextManager[Any]:
         s3={"addressing_style": "path"},
         connect_timeout=s.connect_timeout,
         read_timeout=120,
-        retries={"max_attempts": 4, "mode": "standard"},  # a new bucket's first PUT may meet InternalError
+        retries={"max_attempts": 4, "mode": "standard"},  # standard mode retries InternalError, throttling
         signature_version="s3v4",
         # The SHA-256 Core computes for every blob vouches for its bytes; botocore's own
         # checksum of each part (CRC32 by default) would cost a second pass over them.
