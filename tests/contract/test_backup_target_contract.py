@@ -21,6 +21,7 @@ import pytest
 from faceforge_adapters.backup.folder import FolderBackupTargets
 from faceforge_adapters.backup.s3targets import ACCESS_KEY_ENV, SECRET_KEY_ENV, S3BackupTargets
 from faceforge_adapters.config import BackupS3Config
+from faceforge_adapters.storage.filesystem import LocalRange
 from faceforge_domain.backup.models import DatabaseCopy, Manifest
 from faceforge_domain.backup.ports import BackupTargets, Digest
 from faceforge_domain.errors import Conflict, DigestMismatch, Invalid, NotFound
@@ -102,6 +103,24 @@ async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         yield made
 
 
+Source = Callable[[bytes], AsyncIterator[bytes]]
+
+
+@pytest.fixture(params=["stream", "stored_file"])
+def source(request: pytest.FixtureRequest, tmp_path: Path) -> Source:
+    """Bytes as any stream, or as the filesystem store hands out a stored file (which a folder target
+    copies in worker-thread trips of its own)."""
+    if request.param == "stream":
+        return chunks
+
+    def stored_file(data: bytes) -> AsyncIterator[bytes]:
+        path = tmp_path / f"stored-{secrets.token_hex(4)}"
+        path.write_bytes(data)
+        return LocalRange(path)
+
+    return stored_file
+
+
 async def chunks(data: bytes, size: int = 256 * 1024) -> AsyncIterator[bytes]:
     for start in range(0, len(data), size):
         yield data[start : start + size]
@@ -136,13 +155,17 @@ async def read_all(stream: AsyncIterator[bytes]) -> bytes:
 
 
 @pytest.mark.parametrize(
-    "size", [5000, 0, PART, 2 * PART + 12345], ids=["small", "empty", "one-part", "multipart"]
+    "size",
+    [5000, 0, PART, 2 * PART + 12345, 4 * PART + 1],
+    ids=["small", "empty", "one-part", "multipart", "over-one-trip"],
 )
-async def test_a_blob_is_stored_under_its_hash_and_reads_back(place: Place, size: int) -> None:
+async def test_a_blob_is_stored_under_its_hash_and_reads_back(
+    place: Place, source: Source, size: int
+) -> None:
     data = os.urandom(size)
     sha = hashlib.sha256(data).hexdigest()
     async with place.targets.for_writing(place.where) as target:
-        await target.put_blob(sha, chunks(data))
+        await target.put_blob(sha, source(data))
         await publish(target)
         assert (await target.blob_sizes())[sha] == size
     async with place.targets.for_reading(place.where) as reader:
@@ -152,11 +175,13 @@ async def test_a_blob_is_stored_under_its_hash_and_reads_back(place: Place, size
 
 
 @pytest.mark.parametrize("size", [5000, 2 * PART + 1], ids=["small", "multipart"])
-async def test_bytes_that_do_not_match_their_name_leave_nothing(place: Place, size: int) -> None:
+async def test_bytes_that_do_not_match_their_name_leave_nothing(
+    place: Place, source: Source, size: int
+) -> None:
     data = os.urandom(size)
     async with place.targets.for_writing(place.where) as target:
         with pytest.raises(DigestMismatch):
-            await target.put_blob("0" * 64, chunks(data))
+            await target.put_blob("0" * 64, source(data))
         await publish(target)
         assert await target.blob_sizes() == {}
         assert await target.blob_digest("0" * 64) is None
@@ -169,6 +194,15 @@ async def test_a_stream_that_breaks_off_fails_as_itself_and_leaves_nothing(place
     async with place.targets.for_writing(place.where) as target:
         with pytest.raises(OSError, match="went away"):
             await target.put_blob(hashlib.sha256(data).hexdigest(), breaking_off(data))
+        await publish(target)
+        assert await target.blob_sizes() == {}
+    assert place.strays() == []
+
+
+async def test_a_stored_file_that_is_gone_fails_as_file_not_found_and_leaves_nothing(place: Place) -> None:
+    async with place.targets.for_writing(place.where) as target:
+        with pytest.raises(FileNotFoundError):
+            await target.put_blob("0" * 64, LocalRange(Path(place.where) / "no-such-file"))
         await publish(target)
         assert await target.blob_sizes() == {}
     assert place.strays() == []

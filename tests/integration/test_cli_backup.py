@@ -159,7 +159,9 @@ def test_a_backup_killed_mid_way_leaves_nothing_listed_and_a_rerun_resumes_and_c
     tmp_path: Path,
 ) -> None:
     home, target = tmp_path / "home", tmp_path / "backup"
-    ids = populate(home, files=BATCH_FILES + 600, size=32 * 1024)  # one batch named, then the kill
+    # the kill lands once the first batch is named, with two more batches to go (a stored file is
+    # copied in one worker-thread trip: 600 more files could be done before the kill)
+    ids = populate(home, files=3 * BATCH_FILES + 600, size=32 * 1024)
     env = {k: v for k, v in os.environ.items() if not k.startswith("FACEFORGE_")}
     env.update({"FACEFORGE_HOME": str(home), **ENV})
     first = subprocess.Popen(

@@ -1,5 +1,5 @@
-"""Durable steps on files for the backup folder: hashed writes, syncing many files at once, atomic
-small files.
+"""Durable steps on files for the backup folder: hashed writes (a stored file copied in few
+worker-thread trips), syncing many files at once, atomic small files.
 
 The backup folder promises that a name, once visible, holds complete, synced and checked bytes.
 Syncing each file on its own costs a journal commit per file (milliseconds each: 10,000 small files
@@ -14,13 +14,18 @@ import ctypes
 import ctypes.util
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterable, Callable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
-from faceforge_adapters.storage.filesystem import fsync_dir, storage_error
+import anyio
+
+from faceforge_adapters.storage.filesystem import READ_CHUNK, fsync_dir, storage_error
 from faceforge_domain.ids import ContentHasher
 
 O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation in os.write
+# A local file is copied this much per worker-thread trip.
+ONE_TRIP = 16 * 1024 * 1024
 
 
 def _find_syncfs() -> Callable[[int], int] | None:
@@ -109,6 +114,54 @@ class HashingWriter:
             fd, self._fd = self._fd, None
             os.close(fd)
         self.tmp.unlink(missing_ok=True)
+
+
+async def write_stream(chunks: AsyncIterable[bytes], writer: HashingWriter) -> None:
+    """Write a stream and close; the caller discards the writer on failure."""
+    stream = aiter(chunks)
+    chunk = await anext(stream, b"")
+    while (after := await anext(stream, None)) is not None:  # one ahead: the last one is known
+        await anyio.to_thread.run_sync(writer.write, chunk)
+        chunk = after
+    await anyio.to_thread.run_sync(writer.write_last, chunk)  # a small file: one trip
+
+
+async def copy_file(source: Path, writer: HashingWriter) -> None:
+    """Copy a local file and close, ``ONE_TRIP`` bytes per worker-thread trip: a small file costs one
+    trip instead of one to read and one to write each piece, and a cancel still takes effect between
+    the pieces of a large one. The caller discards the writer on failure."""
+    handle = await anyio.to_thread.run_sync(_open_and_copy, source, writer)
+    if handle is None:
+        return
+    try:
+        while await anyio.to_thread.run_sync(_copy_some, handle, writer):
+            pass
+    finally:
+        handle.close()
+
+
+def _open_and_copy(source: Path, writer: HashingWriter) -> BinaryIO | None:
+    """Open the source and copy its first piece; the open file when there is more to copy."""
+    handle = source.open("rb", buffering=0)
+    try:
+        if _copy_some(handle, writer):
+            return handle
+    except BaseException:
+        handle.close()
+        raise
+    handle.close()
+    return None
+
+
+def _copy_some(source: BinaryIO, writer: HashingWriter) -> bool:
+    """Copy up to ``ONE_TRIP`` bytes; at the end, close the written file and answer False."""
+    for _ in range(ONE_TRIP // READ_CHUNK):
+        chunk = source.read(READ_CHUNK)
+        if not chunk:
+            writer.close()
+            return False
+        writer.write(chunk)
+    return True
 
 
 def rename_into(tmp: Path, final: Path) -> None:

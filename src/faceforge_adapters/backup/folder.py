@@ -29,7 +29,14 @@ from typing import IO
 
 import anyio
 
-from faceforge_adapters.backup.files import HashingWriter, rename_into, sync_all, write_atomically
+from faceforge_adapters.backup.files import (
+    HashingWriter,
+    copy_file,
+    rename_into,
+    sync_all,
+    write_atomically,
+    write_stream,
+)
 from faceforge_adapters.backup.layout import (
     MANIFEST,
     MARKER,
@@ -41,7 +48,13 @@ from faceforge_adapters.backup.layout import (
 )
 from faceforge_adapters.imports import SYSTEM_FOLDER, fences_for
 from faceforge_adapters.joblease import try_lock, unlock
-from faceforge_adapters.storage.filesystem import READ_CHUNK, content_key, fsync_dir, read_range
+from faceforge_adapters.storage.filesystem import (
+    READ_CHUNK,
+    LocalRange,
+    content_key,
+    fsync_dir,
+    read_range,
+)
 from faceforge_domain.backup.models import DATABASE_FILE, DatabaseCopy, Manifest
 from faceforge_domain.backup.ports import Digest
 from faceforge_domain.errors import Conflict, DigestMismatch, Forbidden, Invalid, NotFound
@@ -151,13 +164,11 @@ class FolderBackupTarget:
     async def _write_tmp(self, name: str, chunks: AsyncIterable[bytes]) -> HashingWriter:
         """The stream in ``tmp/name``, hashed, closed (not yet synced); nothing left on failure."""
         writer = HashingWriter(self._tmp / name)
-        stream = aiter(chunks)
         try:
-            chunk = await anext(stream, b"")
-            while (after := await anext(stream, None)) is not None:  # one ahead: the last one is known
-                await anyio.to_thread.run_sync(writer.write, chunk)
-                chunk = after
-            await anyio.to_thread.run_sync(writer.write_last, chunk)  # a small file: one trip
+            if isinstance(chunks, LocalRange) and chunks.whole_file:
+                await copy_file(chunks.path, writer)  # a stored file: no trip per piece
+            else:
+                await write_stream(chunks, writer)
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(writer.discard)
