@@ -46,8 +46,6 @@ READ_CHUNK = 1024 * 1024
 PARTS_IN_FLIGHT = 2
 # Multipart uploads whose hash was not known when they started keep a key of their own under this prefix.
 STREAMED_PREFIX = "streamed/"
-# How long a bucket just created may take to answer before uploads go on regardless.
-BUCKET_VISIBLE_S = 10.0
 # What a request to S3 raises when the endpoint refuses it or the connection breaks (aiobotocore lets
 # aiohttp's own errors through for a body being sent or received).
 S3_ERRORS = (BotoCoreError, ClientError, aiohttp.ClientError)
@@ -248,21 +246,7 @@ class S3BlobStore:
                 raise
             with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
                 await client.create_bucket(Bucket=self.bucket)
-            await self._until_bucket_answers(client)
         self._bucket_ready = True
-
-    async def _until_bucket_answers(self, client: Any) -> None:
-        """Wait (up to ``BUCKET_VISIBLE_S``) until a new bucket answers: SeaweedFS's gateway may take a
-        moment to see a bucket it has just created, and a PUT before then fails with NoSuchBucket."""
-        with anyio.move_on_after(BUCKET_VISIBLE_S):
-            while True:
-                try:
-                    await client.head_bucket(Bucket=self.bucket)
-                    return
-                except ClientError as exc:
-                    if error_code(exc) not in MISSING:
-                        raise
-                await anyio.sleep(0.05)
 
     def location_for(self, sha256: str) -> StorageLocation:
         return StorageLocation(provider=PROVIDER, key=content_key(sha256), bucket=self.bucket)
