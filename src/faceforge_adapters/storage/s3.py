@@ -114,8 +114,10 @@ async def _gathered(chunks: AsyncIterable[bytes], size: int) -> AsyncIterator[by
         pieces.append(chunk)
         filled += len(chunk)
         if filled >= size:
-            yield pieces[0] if len(pieces) == 1 else b"".join(pieces)
+            piece = pieces[0] if len(pieces) == 1 else b"".join(pieces)
             pieces, filled = [], 0
+            yield piece  # the chunks went before the yield, the piece goes after it: each byte held once
+            del piece
     if pieces:
         yield b"".join(pieces)
 
