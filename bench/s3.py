@@ -10,7 +10,12 @@ Beside them, the plain S3 clients on the same weed in the same run: boto3's ``up
 same part size as Core's (``storage.s3.part_size_bytes``) and its default concurrency, and a plain GET
 of the object with ``curl --aws-sigv4`` (the tool that downloads from Core too).
 
-Usage: ``python bench/s3.py [--gib 2] [--dir PATH]``. Never fails on a number.
+``--only download`` skips the filesystem server and the uploads' comparison: one S3 upload, then
+``--rounds`` alternating downloads of the same object, through Core and with ``curl --aws-sigv4``
+straight from weed (after one warm-up of each), printed as medians (a faster loop while tuning).
+
+Usage: ``python bench/s3.py [--gib 2] [--dir PATH] [--only download [--rounds 5]]``. Never fails on a
+number.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -98,6 +104,20 @@ class Server:
         self.log.close()
 
 
+def s3_server(work: Path) -> tuple[Server, int]:
+    """A server storing to S3 on a weed of its own, and that weed's S3 port."""
+    master, volume, filer, s3 = seaweed_ports()
+    s3_env = {
+        "FACEFORGE_SEAWEED__ENABLED": "true",
+        "FACEFORGE_SEAWEED__MASTER_PORT": str(master),
+        "FACEFORGE_SEAWEED__VOLUME_PORT": str(volume),
+        "FACEFORGE_SEAWEED__FILER_PORT": str(filer),
+        "FACEFORGE_NETWORK__SEAWEED_S3_PORT": str(s3),
+        "FACEFORGE_STORAGE__ROUTING__DEFAULT_PROVIDER": "s3",
+    }
+    return Server(work / "s3-home", s3_env), s3
+
+
 def measure(server: Server, source: Path, size: int) -> dict[str, float]:
     server.upload(Path("/etc/hostname"))  # warm up: first request, S3 client and bucket
     baseline = rss_kib(server.process.pid)
@@ -118,9 +138,19 @@ def measure(server: Server, source: Path, size: int) -> dict[str, float]:
     }
 
 
+def s3_config(home: Path) -> S3Config:
+    return S3Config(**json.loads((home / "config" / "core.json").read_text())["storage"]["s3"])
+
+
+def signed_get(s3: S3Config, endpoint: str, key: str) -> list[str]:
+    """A plain S3 GET of ``key`` with curl, its output thrown away."""
+    get = ["curl", "-sS", "-f", "--aws-sigv4", f"aws:amz:{s3.region}:s3", "--user"]
+    return [*get, f"{s3.access_key}:{s3.secret_key}", "-o", os.devnull, f"{endpoint}/{s3.bucket}/{key}"]
+
+
 def plain_s3(home: Path, port: int, source: Path, size: int) -> dict[str, float]:
     """boto3 ``upload_file`` (Core's part size) and a signed curl GET, on the weed Core started."""
-    s3 = S3Config(**json.loads((home / "config" / "core.json").read_text())["storage"]["s3"])
+    s3 = s3_config(home)
     endpoint = f"http://127.0.0.1:{port}"
     client = boto3.client(
         "s3",
@@ -135,23 +165,55 @@ def plain_s3(home: Path, port: int, source: Path, size: int) -> dict[str, float]
     started = time.perf_counter()
     client.upload_file(str(source), s3.bucket, key, Config=transfer)
     upload = rate(size, time.perf_counter() - started)
-    get = ["curl", "-sS", "-f", "--aws-sigv4", f"aws:amz:{s3.region}:s3", "--user"]
-    get += [f"{s3.access_key}:{s3.secret_key}", "-o", os.devnull, f"{endpoint}/{s3.bucket}/{key}"]
+    get = signed_get(s3, endpoint, key)
     timed(get)  # warm weed's cache as Core's download was
     download = rate(size, timed(get))
     client.delete_object(Bucket=s3.bucket, Key=key)
     return {"upload": upload, "download": download}
 
 
+def downloads_only(on_s3: Server, s3_port: int, source: Path, size: int, rounds: int) -> None:
+    """Core's download of one S3-stored asset and curl's GET of the same object, rounds alternating."""
+    on_s3.upload(Path("/etc/hostname"))  # warm up: first request, S3 client and bucket
+    _, data = on_s3.upload(source)
+    asset = data.get("asset", data)
+    assert isinstance(asset, dict)
+    asset_id, key = str(asset["asset_id"]), str(asset["storage"]["key"])
+    get = signed_get(s3_config(on_s3.home), f"http://127.0.0.1:{s3_port}", key)
+    on_s3.download_seconds(asset_id)  # warm weed's cache and Core's S3 connection
+    timed(get)
+    core, plain = [], []
+    for _ in range(rounds):
+        core.append(rate(size, on_s3.download_seconds(asset_id)))
+        plain.append(rate(size, timed(get)))
+    print(f"  Core: {' '.join(f'{r:.0f}' for r in core)}; curl: {' '.join(f'{r:.0f}' for r in plain)}")
+    line(
+        f"download from S3, median of {rounds}",
+        statistics.median(core),
+        "MB/s",
+        statistics.median(plain),
+        "curl S3 GET",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--gib", type=float, default=2)
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp dir)")
+    parser.add_argument("--only", choices=["download"], default=None, help="only the S3 downloads")
+    parser.add_argument("--rounds", type=int, default=5, help="download rounds with --only download")
     args = parser.parse_args()
     size = int(args.gib * GIB)
     work = Path(tempfile.mkdtemp(prefix="ff-bench-s3-", dir=args.dir))
     try:
         source = make_file(work / "upload.bin", size)
+        if args.only == "download":
+            on_s3, s3_port = s3_server(work)
+            try:
+                downloads_only(on_s3, s3_port, source, size, args.rounds)
+            finally:
+                on_s3.stop()
+            return
         print(f"upload and download of {size / GIB:.1f} GiB, raw PUT with curl", flush=True)
         fs = Server(work / "fs-home", {})
         try:
@@ -159,16 +221,7 @@ def main() -> None:
         finally:
             fs.stop()
         make_different(source)
-        master, volume, filer, s3 = seaweed_ports()
-        s3_env = {
-            "FACEFORGE_SEAWEED__ENABLED": "true",
-            "FACEFORGE_SEAWEED__MASTER_PORT": str(master),
-            "FACEFORGE_SEAWEED__VOLUME_PORT": str(volume),
-            "FACEFORGE_SEAWEED__FILER_PORT": str(filer),
-            "FACEFORGE_NETWORK__SEAWEED_S3_PORT": str(s3),
-            "FACEFORGE_STORAGE__ROUTING__DEFAULT_PROVIDER": "s3",
-        }
-        on_s3 = Server(work / "s3-home", s3_env)
+        on_s3, s3 = s3_server(work)
         try:
             s3_figures = measure(on_s3, source, size)
             plain = plain_s3(on_s3.home, s3, source, size)
