@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -88,11 +89,17 @@ class Server:
         pid_file = self.home / "run" / "seaweedfs.pid"
         return json.loads(pid_file.read_text())["pid"] if pid_file.exists() else None
 
-    def upload(self, source: Path) -> tuple[float, dict[str, object]]:
+    def upload(self, source: Path) -> tuple[float, dict[str, Any]]:
+        """Seconds for a raw PUT of ``source``, and the stored asset's record."""
         url = f"{self.base}/v1/assets/upload?filename={source.name}"
         out = self.home.parent / "response.json"
         seconds = timed(["curl", "-sS", "-o", str(out), "-H", self.auth, "-T", str(source), url])
-        return seconds, json.loads(out.read_text())["data"]
+        data = json.loads(out.read_text())["data"]
+        return seconds, data.get("asset", data)
+
+    def warm_up(self) -> None:
+        """A first upload: the first request, Core's S3 client and the bucket are made before timing."""
+        self.upload(Path("/etc/hostname"))
 
     def download_seconds(self, asset_id: str) -> float:
         url = f"{self.base}/v1/assets/{asset_id}/download"
@@ -119,14 +126,12 @@ def s3_server(work: Path) -> tuple[Server, int]:
 
 
 def measure(server: Server, source: Path, size: int) -> dict[str, float]:
-    server.upload(Path("/etc/hostname"))  # warm up: first request, S3 client and bucket
+    server.warm_up()
     baseline = rss_kib(server.process.pid)
     weed = server.weed_pid()
     weed_baseline = rss_kib(weed) if weed else 0
     with peak_rss(server.process.pid) as peak, peak_rss(weed or server.process.pid) as weed_peak:
-        seconds, data = server.upload(source)
-    asset = data.get("asset", data)
-    assert isinstance(asset, dict)
+        seconds, asset = server.upload(source)
     storage = asset.get("storage", {})
     print(f"  stored on: {storage}", flush=True)
     server.download_seconds(str(asset["asset_id"]))  # warm the page cache / weed's cache
@@ -174,10 +179,8 @@ def plain_s3(home: Path, port: int, source: Path, size: int) -> dict[str, float]
 
 def downloads_only(on_s3: Server, s3_port: int, source: Path, size: int, rounds: int) -> None:
     """Core's download of one S3-stored asset and curl's GET of the same object, rounds alternating."""
-    on_s3.upload(Path("/etc/hostname"))  # warm up: first request, S3 client and bucket
-    _, data = on_s3.upload(source)
-    asset = data.get("asset", data)
-    assert isinstance(asset, dict)
+    on_s3.warm_up()
+    _, asset = on_s3.upload(source)
     asset_id, key = str(asset["asset_id"]), str(asset["storage"]["key"])
     get = signed_get(s3_config(on_s3.home), f"http://127.0.0.1:{s3_port}", key)
     on_s3.download_seconds(asset_id)  # warm weed's cache and Core's S3 connection
