@@ -199,10 +199,12 @@ async def test_a_stream_that_breaks_off_fails_as_itself_and_leaves_nothing(place
     assert place.strays() == []
 
 
-async def test_a_stored_file_that_is_gone_fails_as_file_not_found_and_leaves_nothing(place: Place) -> None:
+async def test_a_stored_file_that_is_gone_fails_as_file_not_found_and_leaves_nothing(
+    place: Place, tmp_path: Path
+) -> None:
     async with place.targets.for_writing(place.where) as target:
         with pytest.raises(FileNotFoundError):
-            await target.put_blob("0" * 64, LocalRange(Path(place.where) / "no-such-file"))
+            await target.put_blob("0" * 64, LocalRange(tmp_path / "no-such-file"))
         await publish(target)
         assert await target.blob_sizes() == {}
     assert place.strays() == []

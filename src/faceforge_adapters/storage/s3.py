@@ -112,7 +112,7 @@ async def _gathered(chunks: AsyncIterable[bytes], size: int) -> AsyncIterator[by
         pieces.append(chunk)
         filled += len(chunk)
         if filled >= size:
-            piece = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+            piece = b"".join(pieces)  # one chunk alone is passed on as it is, not copied
             pieces, filled = [], 0
             yield piece  # the chunks went before the yield, the piece goes after it: each byte held once
             del piece
