@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 from ui_support import UI, upload
 
 # Taken (DateTimeOriginal): Canon 2007-02-22, Nikon 2005-03-18, GPS 2002-07-13; FLAC is sound.
@@ -63,3 +63,36 @@ def test_the_file_picker_narrows_by_kind_and_day_taken(ui: UI) -> None:
     linked = ui.server.call("GET", f"/v1/entities/{ray}/assets")["items"]
     assert [a["asset_id"] for a in linked] == [ids["NikonD2Hs.jpg"]]
     assert not ui.console_errors
+
+
+def test_an_older_answer_never_shows_over_a_newer_one(ui: UI) -> None:
+    """Two filters changed quickly: the answer to the first change, arriving last, is not shown."""
+    for name in ("Canon1DmkIII.jpg", "NikonD2Hs.jpg"):
+        with_facts(ui, upload(ui, name))
+    ray = ui.server.call("POST", "/v1/entities", {"display_name": "Ray Quick"})["entity_id"]
+    ui.sign_in()
+    ui.go(f"/ui/entities/{ray}?tab=attachments")
+    form = ui.page.locator("form[data-link-asset]")
+    shown = form.locator(".picker-list")
+    held: list[Route] = []
+
+    def from_only(url: str) -> bool:
+        return "taken_after=" in url and "taken_before=" not in url
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    ui.page.route(from_only, hold)
+
+    form.get_by_label("Kind").select_option(label="Pictures")
+    form.get_by_label("Taken from").fill("2005-03-18")  # its answer (2005 and 2007) is held back
+    form.get_by_label("Taken until").fill("2005-03-18")
+    expect(shown).to_contain_text("NikonD2Hs.jpg")
+    expect(shown).not_to_contain_text("Canon1DmkIII.jpg")
+
+    assert len(held) == 1
+    with ui.page.expect_response(lambda response: from_only(response.url)):
+        held[0].continue_()
+    ui.page.evaluate("() => new Promise((done) => setTimeout(done, 200))")  # the page has read it
+    expect(shown).to_contain_text("NikonD2Hs.jpg")
+    expect(shown).not_to_contain_text("Canon1DmkIII.jpg")

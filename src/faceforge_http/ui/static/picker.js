@@ -110,6 +110,20 @@
     input.setAttribute("aria-expanded", "true");
   }
 
+  /* Show what matches now. Answers can arrive out of order when filters change quickly: only the
+     answer to the newest request is shown, never an older one over it. */
+  const asked = new WeakMap();
+  const ask = (box) => {
+    const turn = (asked.get(box) || 0) + 1;
+    asked.set(box, turn);
+    return turn;
+  };
+  async function refresh(box, q) {
+    const turn = ask(box);
+    const items = await matches(box, q);
+    if (items && asked.get(box) === turn) show(box, items, q);
+  }
+
   function pick(box, option) {
     const { input, picked } = parts(box);
     picked.value = option.dataset.id;
@@ -130,12 +144,10 @@
   }
 
   /* A filter changed: show what matches now, with or without a name typed. */
-  document.addEventListener("change", async (event) => {
+  document.addEventListener("change", (event) => {
     const box = event.target.closest("[data-picker]");
     if (!box || !event.target.matches("[data-picker-filter]")) return;
-    const q = parts(box).input.value.trim();
-    const items = await matches(box, q);
-    if (items) show(box, items, q);
+    refresh(box, parts(box).input.value.trim());
   });
 
   let timer = null;
@@ -144,13 +156,11 @@
     if (!box || event.target !== parts(box).input) return;
     parts(box).picked.value = "";
     say(box, "");
+    ask(box); /* what was asked before this keystroke is no longer shown */
     clearTimeout(timer);
     const q = event.target.value.trim();
     if (!q && !narrowing(box)) return close(box);
-    timer = setTimeout(async () => {
-      const items = await matches(box, q);
-      if (items && event.target.value.trim() === q) show(box, items, q);
-    }, 150);
+    timer = setTimeout(() => refresh(box, q), 150);
   });
 
   document.addEventListener("keydown", (event) => {
