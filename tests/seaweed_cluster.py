@@ -10,7 +10,7 @@ their folders. Memory stays small: 64 MiB volumes and a handful of volume slots 
 from __future__ import annotations
 
 import json
-import random
+import re
 import secrets
 import shutil
 import subprocess
@@ -27,9 +27,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from faceforge_adapters.config import CoreConfig
 from faceforge_adapters.home import fixed_paths
 from faceforge_adapters.seaweed.process import GRPC_OFFSET
-from faceforge_adapters.seaweed.supervisor import port_in_use
 from faceforge_adapters.tools import find_weed
-from seaweed_fixtures import LOOPBACK, START_TIMEOUT, s3_client
+from seaweed_fixtures import LOOPBACK, START_TIMEOUT, free_port_block, s3_client
 
 VOLUME_SERVERS = 3
 REPLICATION = "001"  # one extra copy on another server in the same rack
@@ -44,25 +43,16 @@ class ClusterPorts:
     filer: int
     s3: int
 
-    def all(self) -> tuple[int, ...]:
-        http = (self.master, *self.volumes, self.filer, self.s3)
-        return http + tuple(port + GRPC_OFFSET for port in http)
-
 
 def free_cluster_ports() -> ClusterPorts:
-    """Loopback HTTP ports (and their gRPC twins, +10000) nothing else listens on."""
-    count = VOLUME_SERVERS + 3
-    for _ in range(200):
-        base = random.randrange(20000, 30000 - count)
-        ports = ClusterPorts(
-            master=base,
-            volumes=tuple(base + 1 + i for i in range(VOLUME_SERVERS)),
-            filer=base + 1 + VOLUME_SERVERS,
-            s3=base + 2 + VOLUME_SERVERS,
-        )
-        if not any(port_in_use(LOOPBACK, p) for p in ports.all()):
-            return ports
-    raise RuntimeError("no free loopback ports for the seaweedfs cluster")
+    """Loopback HTTP ports (and their gRPC twins) nothing else listens on."""
+    base = free_port_block(VOLUME_SERVERS + 3)
+    return ClusterPorts(
+        master=base,
+        volumes=tuple(base + 1 + i for i in range(VOLUME_SERVERS)),
+        filer=base + 1 + VOLUME_SERVERS,
+        s3=base + 2 + VOLUME_SERVERS,
+    )
 
 
 def die_with_parent() -> list[str]:
@@ -245,10 +235,12 @@ class SeaweedCluster:
         return sum(p.stat().st_size for p in self.volume_dir(index).glob("*.dat"))
 
     def log_tails(self, lines: int = 8) -> str:
+        """Each log's fatal lines (why a weed died; its stack trace follows them) and its last lines."""
         tails = []
         for log in sorted(self.root.glob("*.log")):
-            text = log.read_text("utf-8", "replace").splitlines()[-lines:]
-            tails.append(f"--- {log.name}\n" + "\n".join(text))
+            text = log.read_text("utf-8", "replace").splitlines()
+            fatal = [line for line in text if re.match(r"F\d{4} ", line)]
+            tails.append(f"--- {log.name}\n" + "\n".join([*fatal, *text[-lines:]]))
         return "\n".join(tails)
 
     def stop(self) -> None:

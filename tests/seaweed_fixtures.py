@@ -24,6 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from faceforge_adapters.config import CoreConfig
 from faceforge_adapters.home import fixed_paths
 from faceforge_adapters.seaweed.process import (
+    GRPC_OFFSET,
     SeaweedPorts,
     SeaweedSettings,
     log_tail,
@@ -37,14 +38,26 @@ LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 90.0
 
 
-def free_seaweed_ports() -> SeaweedPorts:
-    """Four HTTP ports whose gRPC twins (+10000) are free too."""
+# Outgoing connections take their local ports from 32768 up (Linux's ip_local_port_range): a port
+# picked there can be taken by any connection between the check and weed's bind, and weed then dies at
+# start-up. HTTP ports below 22000 keep their gRPC twins (+10000) below that range too.
+FIRST_PORT, END_PORT = 12000, 22000
+
+
+def free_port_block(count: int) -> int:
+    """The first of ``count`` consecutive loopback ports that, with their gRPC twins, nothing listens on."""
     for _ in range(200):
-        base = random.randrange(20000, 30000 - 8)
-        ports = SeaweedPorts(master=base, volume=base + 1, filer=base + 2, s3=base + 3)
-        if not any(port_in_use(LOOPBACK, p) for p in ports.all()):
-            return ports
+        base = random.randrange(FIRST_PORT, END_PORT - count)
+        block = range(base, base + count)
+        if not any(port_in_use(LOOPBACK, p) or port_in_use(LOOPBACK, p + GRPC_OFFSET) for p in block):
+            return base
     raise RuntimeError("no free loopback ports for seaweedfs")
+
+
+def free_seaweed_ports() -> SeaweedPorts:
+    """Four HTTP ports whose gRPC twins are free too."""
+    base = free_port_block(4)
+    return SeaweedPorts(master=base, volume=base + 1, filer=base + 2, s3=base + 3)
 
 
 def seaweed_settings(root: Path, ports: SeaweedPorts | None = None) -> SeaweedSettings:

@@ -57,7 +57,7 @@ def _port_free(port: int) -> bool:
 def free_ports() -> tuple[int, ...]:
     """Core's port and weed's four (S3, master, volume, filer), with weed's gRPC twins (+10000) free."""
     for _ in range(200):
-        base = random.randrange(31000, 40000)
+        base = random.randrange(12000, 22000)  # outgoing connections take ports from 32768 up
         ports = (base, base + 1, base + 2, base + 3, base + 4)
         if all(_port_free(p) for p in ports) and all(_port_free(p + 10000) for p in ports[1:]):
             return ports
