@@ -18,13 +18,12 @@ from typing import IO
 
 import anyio
 
-from faceforge_adapters.backup.files import HashingWriter, rename_into, sync_all, write_atomically
+from faceforge_adapters.backup.files import HashingWriter, hash_file, rename_into, sync_all, write_atomically
 from faceforge_adapters.imports import SYSTEM_FOLDER, fences_for
 from faceforge_adapters.joblease import try_lock, unlock
-from faceforge_adapters.storage.filesystem import READ_CHUNK, fsync_dir
+from faceforge_adapters.storage.filesystem import fsync_dir
 from faceforge_domain.errors import Conflict, DigestMismatch, Forbidden, Invalid
 from faceforge_domain.export.models import MANIFEST, MARKER
-from faceforge_domain.ids import ContentHasher
 
 TMP = ".faceforge-export-tmp"
 WriterFactory = Callable[[Path], HashingWriter]
@@ -142,10 +141,7 @@ def _holds(path: Path, sha256: str, size: int) -> bool:
     try:
         if path.stat().st_size != size:
             return False
-        hasher = ContentHasher()
-        with path.open("rb", buffering=0) as handle:
-            while chunk := handle.read(READ_CHUNK):
-                hasher.update(chunk)
+        hasher = hash_file(path)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return False
     return hasher.hexdigest() == sha256

@@ -32,6 +32,7 @@ import anyio
 from faceforge_adapters.backup.files import (
     HashingWriter,
     copy_file,
+    hash_file,
     rename_into,
     sync_all,
     write_atomically,
@@ -49,7 +50,6 @@ from faceforge_adapters.backup.layout import (
 from faceforge_adapters.imports import SYSTEM_FOLDER, fences_for
 from faceforge_adapters.joblease import try_lock, unlock
 from faceforge_adapters.storage.filesystem import (
-    READ_CHUNK,
     LocalRange,
     content_key,
     fsync_dir,
@@ -58,7 +58,6 @@ from faceforge_adapters.storage.filesystem import (
 from faceforge_domain.backup.models import DATABASE_FILE, DatabaseCopy, Manifest
 from faceforge_domain.backup.ports import Digest
 from faceforge_domain.errors import Conflict, DigestMismatch, Forbidden, Invalid, NotFound
-from faceforge_domain.ids import ContentHasher
 
 # A batch is synced and named once it holds this many files or bytes (or when a manifest is due).
 BATCH_FILES = 1000
@@ -235,12 +234,9 @@ def _entries(folder: Path) -> list[os.DirEntry[str]]:
 
 
 def _digest(path: Path) -> Digest | None:
-    """Read and hash in one worker-thread trip (hashlib releases the interpreter lock on big reads)."""
-    hasher = ContentHasher()
+    """Read and hash in one worker-thread trip."""
     try:
-        with path.open("rb", buffering=0) as handle:
-            while chunk := handle.read(READ_CHUNK):
-                hasher.update(chunk)
+        hasher = hash_file(path)
     except FileNotFoundError:
         return None
     return Digest(hasher.hexdigest(), hasher.size)
