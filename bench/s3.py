@@ -55,8 +55,9 @@ from faceforge_adapters.seaweed.supervisor import port_in_use
 
 
 def seaweed_ports() -> list[int]:
-    """Four consecutive free ports whose gRPC twins (+10000) are free too."""
-    for base in range(24000, 30000, 7):
+    """Four consecutive free ports whose gRPC twins (+10000) are free too, all below the ports
+    outgoing connections take (32768 up), so none is taken between this check and weed's start."""
+    for base in range(12000, 22000, 7):
         ports = [base + i for i in range(4)]
         if not any(port_in_use("127.0.0.1", p) or port_in_use("127.0.0.1", p + GRPC_OFFSET) for p in ports):
             return ports
