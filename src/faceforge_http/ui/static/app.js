@@ -267,6 +267,18 @@
     open.querySelector("summary").focus();
   });
 
-  /* What live.js (uploads, suggestions, job progress) shares with this file. */
-  window.FaceForge = { api, csrfToken, errorLine, CSRF_HEADER };
+  /* For answers that replace what one part of the page shows (suggestions, a list, a folder): the
+     newest request's answer for that part, or null for an older one, so an answer arriving late never
+     shows over a newer one. With no request, it only makes the answers still on their way old. */
+  const asked = new WeakMap();
+  async function newest(part, request) {
+    const turn = (asked.get(part) || 0) + 1;
+    asked.set(part, turn);
+    if (!request) return null;
+    const result = await request();
+    return asked.get(part) === turn ? result : null;
+  }
+
+  /* What live.js (uploads, suggestions, job progress) and the other scripts share with this file. */
+  window.FaceForge = { api, csrfToken, errorLine, newest, CSRF_HEADER };
 })();

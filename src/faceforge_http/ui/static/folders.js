@@ -29,7 +29,9 @@
 
   async function show(path) {
     const query = path ? `?path=${encodeURIComponent(path)}` : "";
-    const result = await window.FaceForge.api("GET", `/v1/import-folders${query}`);
+    const { api, newest } = window.FaceForge;
+    const result = await newest(picker, () => api("GET", `/v1/import-folders${query}`));
+    if (!result) return; /* another folder was opened since */
     error.hidden = result.ok;
     if (!result.ok) {
       error.textContent = window.FaceForge.errorLine(result.error);

@@ -3,7 +3,7 @@
 (() => {
   "use strict";
 
-  const { api, csrfToken, errorLine, CSRF_HEADER } = window.FaceForge;
+  const { api, csrfToken, errorLine, newest, CSRF_HEADER } = window.FaceForge;
 
   document.addEventListener("change", (event) => {
     if (event.target.matches("input[type=file][data-upload-for]")) uploadAll(event.target, Array.from(event.target.files));
@@ -146,8 +146,9 @@
 
   const suggestTypes = debounce(async (input) => {
     const list = document.getElementById(input.dataset.suggestTypes);
-    const result = await api("GET", `/v1/relation-types?query=${encodeURIComponent(input.value.trim())}&limit=15`);
-    if (!result.ok || !list) return;
+    const query = encodeURIComponent(input.value.trim());
+    const result = await newest(input, () => api("GET", `/v1/relation-types?query=${query}&limit=15`));
+    if (!result || !result.ok || !list) return;
     list.replaceChildren(...result.data.map((t) => {
       const option = document.createElement("option");
       option.value = t.type;

@@ -6,7 +6,7 @@
 (() => {
   "use strict";
 
-  const { api } = window.FaceForge;
+  const { api, newest } = window.FaceForge;
 
   const SOURCES = {
     entity: {
@@ -110,18 +110,10 @@
     input.setAttribute("aria-expanded", "true");
   }
 
-  /* Show what matches now. Answers can arrive out of order when filters change quickly: only the
-     answer to the newest request is shown, never an older one over it. */
-  const asked = new WeakMap();
-  const ask = (box) => {
-    const turn = (asked.get(box) || 0) + 1;
-    asked.set(box, turn);
-    return turn;
-  };
+  /* Show what matches now; when filters change quickly, an older answer arriving last is not shown. */
   async function refresh(box, q) {
-    const turn = ask(box);
-    const items = await matches(box, q);
-    if (items && asked.get(box) === turn) show(box, items, q);
+    const items = await newest(box, () => matches(box, q));
+    if (items) show(box, items, q);
   }
 
   function pick(box, option) {
@@ -156,7 +148,7 @@
     if (!box || event.target !== parts(box).input) return;
     parts(box).picked.value = "";
     say(box, "");
-    ask(box); /* what was asked before this keystroke is no longer shown */
+    newest(box); /* what was asked before this keystroke is no longer shown */
     clearTimeout(timer);
     const q = event.target.value.trim();
     if (!q && !narrowing(box)) return close(box);

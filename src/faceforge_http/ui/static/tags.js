@@ -4,8 +4,9 @@
   async function suggest(input) {
     const words = input.value.split(",").map((w) => w.trim());
     const typed = words.pop();
-    const found = await window.FaceForge.api("GET", `/v1/entity-tags?prefix=${encodeURIComponent(typed)}`);
-    if (found.ok) {
+    const { api, newest } = window.FaceForge;
+    const found = await newest(input, () => api("GET", `/v1/entity-tags?prefix=${encodeURIComponent(typed)}`));
+    if (found && found.ok) {
       const kept = words.filter((w) => w);
       input.list.replaceChildren(...found.data.map((t) => new Option(`${t.tag} (${t.count})`, [...kept, t.tag].join(", "))));
     }
