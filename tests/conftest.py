@@ -10,8 +10,8 @@ import httpx
 import pytest
 from hypothesis import settings
 
+from asgi_client import in_loop_client
 from faceforge_adapters.bootstrap import Core, bootstrap
-from faceforge_http.app import create_app
 from seaweed_cluster import seaweed_cluster  # noqa: F401  (a real SeaweedFS cluster, for every layer)
 from seaweed_fixtures import new_bucket, seaweed, seaweed_factory  # noqa: F401  (a real weed, for every layer)
 
@@ -53,15 +53,8 @@ def auth(core: Core) -> dict[str, str]:
 
 @pytest.fixture
 async def client(core: Core) -> AsyncIterator[httpx.AsyncClient]:
-    """The app in the test's own event loop, where Core and its background services run.
-
-    (Litestar's test client would run it in a second loop and block this one for each request: a
-    background task of Core's holding a database lock could then never release it.)
-    """
-    transport = httpx.ASGITransport(app=create_app(core))
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://testserver.local", follow_redirects=True
-    ) as test_client:
+    """The app in the test's own event loop (see ``asgi_client``)."""
+    async with in_loop_client(core) as test_client:
         yield test_client
 
 
@@ -69,8 +62,7 @@ async def client(core: Core) -> AsyncIterator[httpx.AsyncClient]:
 async def ui(core: Core) -> AsyncIterator[httpx.AsyncClient]:
     """A signed-in browser stand-in in the test's event loop: signed in through the login form, and
     sending the CSRF header with each request as the page's script does."""
-    transport = httpx.ASGITransport(app=create_app(core))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as browser:
+    async with in_loop_client(core, follow_redirects=False) as browser:
         assert (await browser.post("/ui/login", data={"token": core.install_token})).status_code == 303
         browser.headers["X-FaceForge-CSRF"] = browser.cookies["ff_csrf"]
         yield browser

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
+from asgi_client import in_loop_client
 from faceforge_adapters.bootstrap import Core, bootstrap
 from faceforge_domain.clock import FixedClock
 from faceforge_domain.services.assets import IngestOptions
@@ -211,7 +212,7 @@ async def test_a_lapsed_lease_requeues_the_job_and_the_silent_runner_gets_lease_
 ) -> None:
     monkeypatch.setenv("FACEFORGE_JOBS__RUNNER_LEASE_SECONDS", "1")  # swept every quarter second
     clock = FixedClock()
-    async with bootstrap(home=home, clock=clock) as core, AsyncTestClient(app=create_app(core)) as client:
+    async with bootstrap(home=home, clock=clock) as core, in_loop_client(core) as client:
         core.jobs.registry.register_external(EXTERNAL)
         auth = {"Authorization": f"Bearer {core.install_token}"}
         job_id = (await client.post("/v1/jobs", json={"job_type": EXTERNAL}, headers=auth)).json()["data"][

@@ -7,16 +7,16 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 
+from asgi_client import in_loop_client
 from faceforge_adapters.bootstrap import Core, bootstrap
-from faceforge_http.app import create_app
 
 pytestmark = pytest.mark.anyio
 HELLO_DIR = Path(__file__).resolve().parents[2] / "examples" / "plugins" / "hello"
 GRANT = ["assets:read", "assets:write", "jobs:run"]
-Client = AsyncTestClient  # type: ignore[type-arg]
+Client = httpx.AsyncClient
 
 
 def install_hello(core: Core, folder: str = "hello") -> Path:
@@ -193,14 +193,14 @@ async def test_enabled_state_and_config_survive_a_restart(home: Path) -> None:
     env = {"FACEFORGE_HOME": str(home)}
     async with bootstrap(home=home, env=env) as core:
         install_hello(core)
-        async with AsyncTestClient(app=create_app(core)) as client:
+        async with in_loop_client(core) as client:
             auth = {"Authorization": f"Bearer {core.install_token}"}
             await rescan(client, auth)
             token = await enable(client, auth)
             await client.put("/v1/plugins/hello/config", json={"greeting": "Hey"}, headers=auth)
     async with (
         bootstrap(home=home, env=env) as core,
-        AsyncTestClient(app=create_app(core)) as client,
+        in_loop_client(core) as client,
     ):
         auth = {"Authorization": f"Bearer {core.install_token}"}
         view = (await client.get("/v1/plugins/hello", headers=auth)).json()["data"]
