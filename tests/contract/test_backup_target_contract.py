@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from faceforge_adapters.backup import files
 from faceforge_adapters.backup.folder import FolderBackupTargets
 from faceforge_adapters.backup.s3targets import ACCESS_KEY_ENV, SECRET_KEY_ENV, S3BackupTargets
 from faceforge_adapters.config import BackupS3Config
@@ -106,12 +107,14 @@ async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 Source = Callable[[bytes], AsyncIterator[bytes]]
 
 
-@pytest.fixture(params=["stream", "stored_file"])
-def source(request: pytest.FixtureRequest, tmp_path: Path) -> Source:
+@pytest.fixture(params=["stream", "stored_file", "stored_file_without_sendfile"])
+def source(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Source:
     """Bytes as any stream, or as the filesystem store hands out a stored file (which a folder target
-    copies in worker-thread trips of its own)."""
+    copies in worker-thread trips of its own: in the kernel on Linux, else read and written)."""
     if request.param == "stream":
         return chunks
+    if request.param == "stored_file_without_sendfile":
+        monkeypatch.setattr(files, "FILE_TO_FILE_SENDFILE", False)
 
     def stored_file(data: bytes) -> AsyncIterator[bytes]:
         path = tmp_path / f"stored-{secrets.token_hex(4)}"

@@ -3,6 +3,7 @@ real small one; a snapshot of an older schema restored and migrated."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import sqlite3
@@ -15,6 +16,7 @@ import pytest
 from backup_support import db_rows, fill_library
 
 from disk_support import files_under, small_disk
+from faceforge_adapters.backup import files
 from faceforge_adapters.backup.folder import BATCH_FILES, FolderBackupTarget, FolderBackupTargets
 from faceforge_adapters.backup.layout import MANIFEST, MARKER
 from faceforge_adapters.backup.restore import restore_home
@@ -222,3 +224,25 @@ async def test_a_snapshot_of_an_older_schema_is_restored_and_migrated(tmp_path: 
         )
     assert (tmp_path / "b" / MARKER).is_file()
     assert not (tmp_path / "elsewhere").exists()
+
+
+async def test_a_file_system_that_refuses_sendfile_gets_the_file_read_and_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not files.FILE_TO_FILE_SENDFILE:
+        pytest.skip("only Linux's sendfile copies from file to file")
+    data = os.urandom(files.ONE_TRIP + 12345)  # more than one trip: the refusal is remembered
+    source = tmp_path / "stored"
+    source.write_bytes(data)
+    calls = []
+
+    def refuse(*args: int | None) -> int:
+        calls.append(args)
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(files.os, "sendfile", refuse)
+    writer = files.HashingWriter(tmp_path / "copy.part")
+    await files.copy_file(source, writer)
+    assert (tmp_path / "copy.part").read_bytes() == data
+    assert (writer.hasher.hexdigest(), writer.hasher.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert len(calls) == 1
