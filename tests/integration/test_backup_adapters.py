@@ -246,3 +246,25 @@ async def test_a_file_system_that_refuses_sendfile_gets_the_file_read_and_writte
     assert (tmp_path / "copy.part").read_bytes() == data
     assert (writer.hasher.hexdigest(), writer.hasher.size) == (hashlib.sha256(data).hexdigest(), len(data))
     assert len(calls) == 1
+
+
+async def test_a_file_system_that_cannot_map_files_gets_the_copy_hashed_by_reading_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not files.FILE_TO_FILE_SENDFILE:
+        pytest.skip("the copy is made in the kernel, and read back, on Linux only")
+    data = os.urandom(files.ONE_TRIP + files.READ_CHUNK + 12345)  # more than one trip and one buffer
+    source = tmp_path / "stored"
+    source.write_bytes(data)
+    maps = []
+
+    def cannot_map(*args: object, **kwargs: object) -> None:
+        maps.append(args)
+        raise OSError(errno.ENODEV, "No such device")
+
+    monkeypatch.setattr(files.mmap, "mmap", cannot_map)
+    writer = files.HashingWriter(tmp_path / "copy.part")
+    await files.copy_file(source, writer)
+    assert (tmp_path / "copy.part").read_bytes() == data
+    assert (writer.hasher.hexdigest(), writer.hasher.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert len(maps) == 1

@@ -86,6 +86,7 @@ class HashingWriter:
         self.hasher = ContentHasher()
         self._fd: int | None = None
         self._in_kernel = FILE_TO_FILE_SENDFILE
+        self._mappable = True
 
     def _open(self) -> int:
         if self._fd is None:  # readable too: a copy made in the kernel is hashed from the file's pages
@@ -128,14 +129,28 @@ class HashingWriter:
         return copied
 
     def _hash_written(self, fd: int, count: int) -> None:
-        """Hash the ``count`` bytes written last, reading them back from the page cache."""
+        """Hash the ``count`` bytes written last, read back from the page cache: through a memory map,
+        or into this thread's buffer where the file system cannot map files (some network and FUSE
+        mounts)."""
         start = self.hasher.size
-        base = start - start % mmap.ALLOCATIONGRANULARITY  # a map starts at a multiple of it
-        with (
-            mmap.mmap(fd, start + count - base, access=mmap.ACCESS_READ, offset=base) as pages,
-            memoryview(pages)[start - base :] as written,
-        ):
-            self.hasher.update(written)
+        if self._mappable:
+            base = start - start % mmap.ALLOCATIONGRANULARITY  # a map starts at a multiple of it
+            try:
+                with (
+                    mmap.mmap(fd, start + count - base, access=mmap.ACCESS_READ, offset=base) as pages,
+                    memoryview(pages)[start - base :] as written,
+                ):
+                    self.hasher.update(written)
+                return
+            except OSError:
+                self._mappable = False
+        piece, done = _piece_buffer(), 0
+        while done < count:
+            read = os.preadv(fd, [piece[: count - done]], start + done)
+            if not read:
+                raise OSError(errno.EIO, "the copy reads back shorter than it was written", str(self.tmp))
+            self.hasher.update(piece[:read])
+            done += read
 
     def _read_and_write(self, source: FileIO, most: int) -> int:
         piece, copied = _piece_buffer(), 0
