@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from assets_support import same_loop_client
@@ -205,6 +206,21 @@ async def test_purge_removes_deleted_unlinked_bytes(
     assert gone.status_code == 404
 
 
+async def asset_feed(
+    client: httpx.AsyncClient, auth: dict[str, str], limit_s: float = 30
+) -> list[tuple[str, str]]:
+    """The asset events, once the file's metadata was read: its event can land a moment after the
+    metadata queue looked idle (the gate once saw the feed without it)."""
+    feed: list[tuple[str, str]] = []
+    with anyio.move_on_after(limit_s):
+        while not any(t == "asset.metadata_extracted" for t, _ in feed):
+            if feed:
+                await anyio.sleep(0.1)
+            response = await client.get("/v1/events", params={"types": "asset.*", "limit": 100}, headers=auth)
+            feed = [(e["type"], e["subject_id"]) for e in response.json()["data"]["items"]]
+    return feed
+
+
 async def test_asset_changes_are_in_the_event_feed(
     client: httpx.AsyncClient, auth: dict[str, str], core: Core
 ) -> None:
@@ -219,8 +235,7 @@ async def test_asset_changes_are_in_the_event_feed(
     await client.delete(f"/v1/assets/{aid}", headers=auth)
     await client.post(f"/v1/assets/{aid}/restore", headers=auth)
     await core.metadata.wait_idle()
-    response = await client.get("/v1/events", params={"types": "asset.*", "limit": 100}, headers=auth)
-    feed = [(e["type"], e["subject_id"]) for e in response.json()["data"]["items"]]
+    feed = await asset_feed(client, auth)
     assert [t for t, _ in feed if t != "asset.metadata_extracted"] == [
         "asset.created",
         "asset.updated",

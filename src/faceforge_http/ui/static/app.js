@@ -1,5 +1,5 @@
 /* FaceForge web UI behaviour. Pages are rendered by the server; every change goes to the /v1 JSON API
-   with the CSRF header, so the UI follows exactly the same rules as any other client. Handlers are
+   with the CSRF header, so the UI follows the same rules as any other client. Handlers are
    delegated from `document`, so content swapped in later (htmx) works without re-binding. */
 (() => {
   "use strict";
@@ -27,12 +27,7 @@
       return { ok: false, status: 0, error: { message: "FaceForge could not be reached. Is it still running?" } };
     }
     if (response.status === 204) return { ok: true, status: 204, data: null };
-    let payload = null;
-    try {
-      payload = await response.json();
-    } catch {
-      payload = null;
-    }
+    const payload = await response.json().catch(() => null);
     if (response.ok) return { ok: true, status: response.status, data: payload ? payload.data : null };
     if (response.status === 401) {
       window.location.assign("/ui/login?next=" + encodeURIComponent(location.pathname + location.search));
@@ -257,8 +252,8 @@
     if (el.matches("select[data-autosubmit]")) el.form.requestSubmit();
   });
 
-  /* Escape closes the slide-out form in focus (or the last opened) and refocuses its button; on
-     window, so a picker's Escape closing its list stops it first. */
+  /* Escape closes the focused (or last opened) slide-out form and refocuses its button; on window,
+     so a picker's Escape closing its list stops it first. */
   window.addEventListener("keydown", (event) => {
     const form = "details[open]:has(> form)";
     const open = event.key === "Escape" && (event.target.closest?.(form) || [...document.querySelectorAll(form)].pop());
@@ -267,18 +262,15 @@
     open.querySelector("summary").focus();
   });
 
-  /* For answers that replace what one part of the page shows (suggestions, a list, a folder): the
-     newest request's answer for that part, or null for an older one, so an answer arriving late never
-     shows over a newer one. With no request, it only makes the answers still on their way old. */
+  /* A part's newest answer, or null for an older one arriving late. */
   const asked = new WeakMap();
   async function newest(part, request) {
-    const turn = (asked.get(part) || 0) + 1;
+    const turn = {};
     asked.set(part, turn);
-    if (!request) return null;
-    const result = await request();
+    const result = request && (await request());
     return asked.get(part) === turn ? result : null;
   }
 
-  /* What live.js (uploads, suggestions, job progress) and the other scripts share with this file. */
+  /* Shared with the other scripts. */
   window.FaceForge = { api, csrfToken, errorLine, newest, CSRF_HEADER };
 })();

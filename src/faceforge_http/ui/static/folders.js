@@ -31,7 +31,7 @@
     const query = path ? `?path=${encodeURIComponent(path)}` : "";
     const { api, newest } = window.FaceForge;
     const result = await newest(picker, () => api("GET", `/v1/import-folders${query}`));
-    if (!result) return; /* another folder was opened since */
+    if (!result) return; /* another folder opened since */
     error.hidden = result.ok;
     if (!result.ok) {
       error.textContent = window.FaceForge.errorLine(result.error);

@@ -110,7 +110,7 @@
     input.setAttribute("aria-expanded", "true");
   }
 
-  /* Show what matches now; when filters change quickly, an older answer arriving last is not shown. */
+  /* Show what matches now (never an older answer arriving last). */
   async function refresh(box, q) {
     const items = await newest(box, () => matches(box, q));
     if (items) show(box, items, q);
@@ -148,7 +148,7 @@
     if (!box || event.target !== parts(box).input) return;
     parts(box).picked.value = "";
     say(box, "");
-    newest(box); /* what was asked before this keystroke is no longer shown */
+    newest(box); /* older answers are old now */
     clearTimeout(timer);
     const q = event.target.value.trim();
     if (!q && !narrowing(box)) return close(box);
