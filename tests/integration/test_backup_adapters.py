@@ -226,14 +226,22 @@ async def test_a_snapshot_of_an_older_schema_is_restored_and_migrated(tmp_path: 
     assert not (tmp_path / "elsewhere").exists()
 
 
+async def assert_copied_whole(tmp_path: Path, data: bytes) -> None:
+    """``data`` stored as a file, copied by ``copy_file``: the copy holds it and its hash is right."""
+    source = tmp_path / "stored"
+    source.write_bytes(data)
+    writer = files.HashingWriter(tmp_path / "copy.part")
+    await files.copy_file(source, writer)
+    assert (tmp_path / "copy.part").read_bytes() == data
+    assert (writer.hasher.hexdigest(), writer.hasher.size) == (hashlib.sha256(data).hexdigest(), len(data))
+
+
 async def test_a_file_system_that_refuses_sendfile_gets_the_file_read_and_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if not files.FILE_TO_FILE_SENDFILE:
         pytest.skip("only Linux's sendfile copies from file to file")
     data = os.urandom(files.ONE_TRIP + 12345)  # more than one trip: the refusal is remembered
-    source = tmp_path / "stored"
-    source.write_bytes(data)
     calls = []
 
     def refuse(*args: int | None) -> int:
@@ -241,10 +249,7 @@ async def test_a_file_system_that_refuses_sendfile_gets_the_file_read_and_writte
         raise OSError(errno.EINVAL, "Invalid argument")
 
     monkeypatch.setattr(files.os, "sendfile", refuse)
-    writer = files.HashingWriter(tmp_path / "copy.part")
-    await files.copy_file(source, writer)
-    assert (tmp_path / "copy.part").read_bytes() == data
-    assert (writer.hasher.hexdigest(), writer.hasher.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    await assert_copied_whole(tmp_path, data)
     assert len(calls) == 1
 
 
@@ -254,8 +259,6 @@ async def test_a_file_system_that_cannot_map_files_gets_the_copy_hashed_by_readi
     if not files.FILE_TO_FILE_SENDFILE:
         pytest.skip("the copy is made in the kernel, and read back, on Linux only")
     data = os.urandom(files.ONE_TRIP + files.READ_CHUNK + 12345)  # more than one trip and one buffer
-    source = tmp_path / "stored"
-    source.write_bytes(data)
     maps = []
 
     def cannot_map(*args: object, **kwargs: object) -> None:
@@ -263,8 +266,5 @@ async def test_a_file_system_that_cannot_map_files_gets_the_copy_hashed_by_readi
         raise OSError(errno.ENODEV, "No such device")
 
     monkeypatch.setattr(files.mmap, "mmap", cannot_map)
-    writer = files.HashingWriter(tmp_path / "copy.part")
-    await files.copy_file(source, writer)
-    assert (tmp_path / "copy.part").read_bytes() == data
-    assert (writer.hasher.hexdigest(), writer.hasher.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    await assert_copied_whole(tmp_path, data)
     assert len(maps) == 1
