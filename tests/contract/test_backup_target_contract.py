@@ -107,14 +107,19 @@ async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 Source = Callable[[bytes], AsyncIterator[bytes]]
 
 
-@pytest.fixture(params=["stream", "stored_file", "stored_file_without_sendfile"])
+@pytest.fixture(
+    params=["stream", "stored_file", "stored_file_without_sendfile", "stored_file_past_the_cache"]
+)
 def source(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Source:
     """Bytes as any stream, or as the filesystem store hands out a stored file (which a folder target
-    copies in worker-thread trips of its own: in the kernel on Linux, else read and written)."""
+    copies in worker-thread trips of its own: in the kernel on Linux, else read and written; a large
+    one past the page cache where the file system allows, which here every stored file is)."""
     if request.param == "stream":
         return chunks
     if request.param == "stored_file_without_sendfile":
         monkeypatch.setattr(files, "FILE_TO_FILE_SENDFILE", False)
+    if request.param == "stored_file_past_the_cache":
+        monkeypatch.setattr(files, "DIRECT_FROM", 0)
 
     def stored_file(data: bytes) -> AsyncIterator[bytes]:
         path = tmp_path / f"stored-{secrets.token_hex(4)}"

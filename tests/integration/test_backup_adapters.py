@@ -242,6 +242,7 @@ async def test_a_file_system_that_refuses_sendfile_gets_the_file_read_and_writte
     if not files.FILE_TO_FILE_SENDFILE:
         pytest.skip("only Linux's sendfile copies from file to file")
     data = os.urandom(files.ONE_TRIP + 12345)  # more than one trip: the refusal is remembered
+    monkeypatch.setattr(files, "DIRECT_FROM", len(data) + 1)  # a file copied through the cache
     calls = []
 
     def refuse(*args: int | None) -> int:
@@ -259,6 +260,7 @@ async def test_a_file_system_that_cannot_map_files_gets_the_copy_hashed_by_readi
     if not files.FILE_TO_FILE_SENDFILE:
         pytest.skip("the copy is made in the kernel, and read back, on Linux only")
     data = os.urandom(files.ONE_TRIP + files.READ_CHUNK + 12345)  # more than one trip and one buffer
+    monkeypatch.setattr(files, "DIRECT_FROM", len(data) + 1)  # a file copied through the cache
     maps = []
 
     def cannot_map(*args: object, **kwargs: object) -> None:
@@ -268,3 +270,99 @@ async def test_a_file_system_that_cannot_map_files_gets_the_copy_hashed_by_readi
     monkeypatch.setattr(files.mmap, "mmap", cannot_map)
     await assert_copied_whole(tmp_path, data)
     assert len(maps) == 1
+
+
+def goes_past_the_cache(fd: int) -> bool:
+    import fcntl  # Linux only, like the tests that use this
+
+    return bool(fcntl.fcntl(fd, fcntl.F_GETFL) & files.O_DIRECT)
+
+
+def writes_noted(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, bool]]:
+    """Every write the copy makes from now on: its length, and whether it went past the page cache."""
+    writes: list[tuple[int, bool]] = []
+    write = os.write
+
+    def noting(fd: int, data: bytes | memoryview) -> int:
+        writes.append((len(data), goes_past_the_cache(fd)))
+        return write(fd, data)
+
+    monkeypatch.setattr(files.os, "write", noting)
+    return writes
+
+
+def skip_without_direct_writes(folder: Path) -> None:
+    if not files.O_DIRECT:
+        pytest.skip("writing past the page cache is Linux's O_DIRECT")
+    probe = folder / "probe"
+    fd = os.open(probe, os.O_WRONLY | os.O_CREAT)
+    try:
+        if not files._set_direct(fd, True):
+            pytest.skip(f"the file system of {folder} refuses O_DIRECT")
+    finally:
+        os.close(fd)
+        probe.unlink()
+
+
+async def test_a_large_file_is_written_past_the_page_cache_all_but_its_last_piece(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    skip_without_direct_writes(tmp_path)
+    data = os.urandom(files.ONE_TRIP + files.READ_CHUNK + 12345)  # more than one trip, an uneven end
+    writes = writes_noted(monkeypatch)
+    await assert_copied_whole(tmp_path, data)
+    assert writes[-1] == (12345, False)  # not a whole number of blocks: through the cache
+    assert writes[:-1] == [(files.READ_CHUNK, True)] * ((len(data) - 12345) // files.READ_CHUNK)
+
+
+async def test_a_small_file_goes_through_the_page_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    skip_without_direct_writes(tmp_path)
+    monkeypatch.setattr(files, "FILE_TO_FILE_SENDFILE", False)  # read and written, so its writes are seen
+    writes = writes_noted(monkeypatch)
+    await assert_copied_whole(tmp_path, os.urandom(files.DIRECT_FROM - files.DIRECT_ALIGN))
+    assert writes
+    assert not any(direct for _, direct in writes)
+
+
+async def test_a_file_system_that_refuses_direct_writes_gets_them_through_the_page_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some file systems take the O_DIRECT flag and then refuse the write (EINVAL): the copy goes on
+    through the cache, and does not try past it again."""
+    skip_without_direct_writes(tmp_path)
+    write, refused = os.write, []
+
+    def refusing(fd: int, data: bytes | memoryview) -> int:
+        if goes_past_the_cache(fd):
+            refused.append(len(data))
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return write(fd, data)
+
+    monkeypatch.setattr(files.os, "write", refusing)
+    await assert_copied_whole(tmp_path, os.urandom(files.ONE_TRIP + files.READ_CHUNK))
+    assert refused == [files.READ_CHUNK]
+
+
+async def test_a_file_system_that_refuses_the_direct_flag_gets_the_file_through_the_page_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tmpfs and some network file systems refuse O_DIRECT when it is set (EINVAL)."""
+    if not files.O_DIRECT:
+        pytest.skip("writing past the page cache is Linux's O_DIRECT")
+    import fcntl
+
+    set_flags = fcntl.fcntl
+
+    def refusing(fd: int, command: int, arg: int = 0) -> int:
+        if command == fcntl.F_SETFL and arg & files.O_DIRECT:
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return set_flags(fd, command, arg)
+
+    monkeypatch.setattr(fcntl, "fcntl", refusing)
+    monkeypatch.setattr(files, "FILE_TO_FILE_SENDFILE", False)  # read and written, so its writes are seen
+    writes = writes_noted(monkeypatch)
+    await assert_copied_whole(tmp_path, os.urandom(files.ONE_TRIP + 12345))
+    assert writes
+    assert not any(direct for _, direct in writes)
