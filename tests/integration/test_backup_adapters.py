@@ -182,9 +182,16 @@ async def test_the_snapshot_sees_committed_writes_only_and_leaves_the_backup_job
     assert list((tmp_path / "scratch").iterdir()) == []
 
 
-async def test_a_full_target_disk_fails_the_backup_cleanly_with_nothing_half_listed(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("files_in_library", "file_size"),
+    [(12, 1024 * 1024), (1, files.DIRECT_FROM + 4 * 1024 * 1024)],
+    ids=["through_the_page_cache", "past_the_page_cache"],
+)
+async def test_a_full_target_disk_fails_the_backup_cleanly_with_nothing_half_listed(
+    tmp_path: Path, files_in_library: int, file_size: int
+) -> None:
     home = tmp_path / "home"
-    await fill_library(home, files=12, size=1024 * 1024)
+    await fill_library(home, files=files_in_library, size=file_size)
     with small_disk(tmp_path / "disk", "6m") as disk:
         async with build_core(home=home, env=ENV) as core, core.lifecycle.running(("jobs",)):
             job = await core.jobs.create("core.backups.create", {"target": str(disk / "backup")})
