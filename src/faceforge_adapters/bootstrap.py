@@ -288,7 +288,8 @@ async def build_core(
         register_previews_build(jobs.service.registry, previews)
         stores = storage.router.stores() if storage else {store.name: store}
         migration = StorageMigration(units, stores)
-        register_storage_migrate(jobs.service.registry, migration, stores)
+        weed_store = storage.weed_store if storage else None
+        register_storage_migrate(jobs.service.registry, migration, stores, weed_store)
         retyping = AssetRetyping(units, store, clock)
         register_assets_retype(jobs.service.registry, retyping)
         register_assets_facts(jobs.service.registry, AssetFactsBackfill(units))

@@ -27,7 +27,7 @@ from faceforge_adapters.seaweed.supervisor import ManagedSeaweed
 from faceforge_adapters.storage.s3 import S3BlobStore
 from faceforge_cli.common import clear_errors, command_group, fail, print_json
 from faceforge_cli.jobs import run_job_here
-from faceforge_domain.jobs.models import Job, LogEntry
+from faceforge_domain.jobs.models import Job, JsonObject, LogEntry
 from faceforge_domain.jobs.storage_migrate import JOB_TYPE as MIGRATE_JOB
 
 seaweed_app = command_group("The managed SeaweedFS (the local S3).")
@@ -181,15 +181,25 @@ class _MigrationWatch:
 def migrate(
     to: str = typer.Option(..., "--to", help="Target provider: s3 or fs."),
     verify: bool = typer.Option(True, help="Read each copy back and check its SHA-256."),
+    source: str | None = typer.Option(
+        None,
+        "--from",
+        help="managed-weed: copy the S3 assets from the managed weed to storage.s3.endpoint_url "
+        "(the weed keeps its copies).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Move every asset's bytes to one provider: copy, verify, flip the record, delete the old copy."""
     if to not in ("s3", "fs"):
         fail("--to must be s3 or fs", 2)
+    if source not in (None, "managed-weed"):
+        fail("--from must be managed-weed", 2)
 
     watch = _MigrationWatch()
-
-    result = run_job_here(MIGRATE_JOB, {"to": to, "verify": verify}, "migration", watch.update)
+    given: JsonObject = {"to": to, "verify": verify}
+    if source is not None:
+        given["from"] = "managed_weed"
+    result = run_job_here(MIGRATE_JOB, given, "migration", watch.update)
     errors = watch.errors
     summary = {
         "to": to,

@@ -158,6 +158,9 @@ async def test_cancel_stops_at_the_next_asset_with_nothing_half_moved() -> None:
         ({"to": "ftp"}, "input/to"),
         ({"to": "s3", "verify": "yes"}, "input/verify"),
         ({"to": "s3", "surprise": 1}, "input/surprise"),
+        ({"to": "s3", "from": "elsewhere"}, "input/from"),
+        ({"to": "s3", "from": "managed_weed"}, "input/from"),  # no managed weed beside another S3 here
+        ({"to": "fs", "from": "managed_weed"}, "input/to"),
     ],
 )
 async def test_bad_input_is_refused_before_any_job(given: dict[str, object], field: str) -> None:
@@ -181,3 +184,28 @@ async def test_a_provider_this_core_does_not_have_is_refused() -> None:
     assert refused.value.errors[0].field == "input/to"
     assert "not available" in refused.value.errors[0].message
     assert units.state.jobs == {}
+
+
+async def test_from_the_managed_weed_copies_its_s3_assets_to_the_new_endpoint() -> None:
+    """The managed weed to a cluster: both are ``s3``; records stay ``s3``, the weed keeps its copies."""
+    service, units, _ = make_service()
+    weed, cluster = InMemoryBlobStore(), InMemoryBlobStore()
+    weed.name = cluster.name = "s3"
+    stores = {"s3": cluster}
+    register_storage_migrate(service.registry, StorageMigration(units, stores), stores, weed)
+    assets = AssetService(units, weed, TickingClock(), None)
+    stored = [(await assets.ingest(one_chunk(d), IngestOptions(filename="f"))).asset for d in DATAS]
+
+    job = await service.create(JOB_TYPE, {"to": "s3", "from": "managed_weed"})
+    assert job.input == {"to": "s3", "verify": True, "from": "managed_weed"}
+    claimed = await service.claim_next()
+    assert claimed is not None
+    ended = await JobExecutor(service, 1).run_job(claimed)
+
+    assert ended.result is not None
+    assert (ended.result["total"], ended.result["moved"], ended.result["failed"]) == (3, 3, 0)
+    for asset, data in zip(stored, DATAS, strict=True):
+        now = await assets.get(asset.asset_id, include_deleted=True)
+        assert now.storage.provider == "s3"
+        assert cluster.blobs[now.storage.key] == data
+        assert weed.blobs[asset.storage.key] == data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import msgspec
 import pytest
 from storage_support import CorruptingStore, one_chunk
 
@@ -12,7 +13,7 @@ from faceforge_domain.clock import FixedClock
 from faceforge_domain.errors import Invalid
 from faceforge_domain.models import Asset
 from faceforge_domain.services.assets import AssetService, IngestOptions
-from faceforge_domain.services.storage_migration import MigrationProgress, StorageMigration
+from faceforge_domain.services.storage_migration import MigrationFailed, MigrationProgress, StorageMigration
 
 pytestmark = pytest.mark.anyio
 
@@ -131,3 +132,55 @@ async def test_moving_back_restores_the_original_layout() -> None:
     assert restored.storage.provider == "fs"
     assert hashlib.sha256(world.fs.blobs[restored.storage.key]).hexdigest() == asset.asset_id
     assert world.s3.blobs == {}
+
+
+# -- between two endpoints of one provider (the managed weed to a cluster) -------------------------
+
+
+class TwoEndpoints:
+    """A library on one S3 endpoint (``old``), and the endpoint it moves to (``new``)."""
+
+    def __init__(self, new: InMemoryBlobStore | None = None) -> None:
+        self.uow = InMemoryUnitOfWorkFactory()
+        self.old = named_store("s3")
+        self.new = new or named_store("s3")
+        self.new.name = "s3"
+        self.assets = AssetService(self.uow, self.old, FixedClock(), None)
+        self.migration = StorageMigration(self.uow, {"s3": self.new})
+
+    async def add(self, data: bytes) -> Asset:
+        return (await self.assets.ingest(one_chunk(data), IngestOptions(filename="f.bin"))).asset
+
+
+async def test_a_copy_across_lands_under_its_content_key_and_keeps_the_old_copy() -> None:
+    ends = TwoEndpoints()
+    asset = await ends.add(b"across" * 100)
+    ends.old.blobs["streamed/abc"] = ends.old.blobs.pop(asset.storage.key)  # hash known only at the end
+    async with ends.uow.write() as uow:
+        stored = await uow.assets.get(asset.asset_id)
+        assert stored is not None
+        stored.storage = msgspec.structs.replace(stored.storage, key="streamed/abc")
+        await uow.assets.update(stored)
+        await uow.commit()
+    streamed = await ends.assets.get(asset.asset_id)
+
+    assert await ends.migration.copy_across(streamed, ends.old, ends.new, verify=True)
+
+    moved = await ends.assets.get(asset.asset_id)
+    assert moved.storage.provider == "s3"
+    assert moved.storage.key == asset.asset_id  # the content key
+    assert ends.new.blobs[moved.storage.key] == b"across" * 100
+    assert "streamed/abc" in ends.old.blobs  # kept until the user retires the old endpoint
+    assert not await ends.migration.copy_across(moved, ends.old, ends.new, verify=True)  # a re-run
+
+
+async def test_a_copy_across_that_reads_back_wrong_is_removed_and_copied_again_next_time() -> None:
+    ends = TwoEndpoints(new=CorruptingStore())
+    asset = await ends.add(b"fragile" * 100)
+
+    with pytest.raises(MigrationFailed, match="reads back wrong"):
+        await ends.migration.copy_across(asset, ends.old, ends.new, verify=True)
+
+    assert ends.new.blobs == {}
+    assert ends.old.blobs[asset.storage.key] == b"fragile" * 100
+    assert (await ends.assets.get(asset.asset_id)).storage == asset.storage

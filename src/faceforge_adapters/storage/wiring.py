@@ -21,13 +21,17 @@ log = logging.getLogger("faceforge.storage")
 
 @dataclass(frozen=True, slots=True)
 class Storage:
-    """The router Core stores through, and the managed weed when ``seaweed.enabled``."""
+    """The router Core stores through, and the managed weed when ``seaweed.enabled``; with the weed
+    running beside another S3 endpoint, ``weed_store`` reads it (what a copy to that endpoint reads)."""
 
     router: RoutingBlobStore
     seaweed: ManagedSeaweed | None
+    weed_store: S3BlobStore | None = None
 
     async def aclose(self) -> None:
         await self.router.aclose()
+        if self.weed_store is not None:
+            await self.weed_store.aclose()
 
 
 def replace_seaweed(config: CoreConfig, *, enabled: bool) -> CoreConfig:
@@ -46,7 +50,7 @@ def build_storage(config: CoreConfig, paths: HomePaths, local: FilesystemBlobSto
     weed running and point Core at another S3; without either, the router uses the filesystem only.
     """
     seaweed = None
-    s3 = None
+    s3 = weed_store = None
     if config.seaweed.enabled:
         try:
             managed = settings_for(config, paths)
@@ -54,12 +58,13 @@ def build_storage(config: CoreConfig, paths: HomePaths, local: FilesystemBlobSto
             log.error("seaweedfs is enabled but cannot run; storing on the filesystem", exc_info=exc)
             return build_storage(replace_seaweed(config, enabled=False), paths, local, tmp_dir)
         seaweed = ManagedSeaweed(managed)
+        weed_settings = managed.s3_settings(config.storage.s3.part_size_bytes)
         if config.storage.s3.endpoint_url:
-            settings = S3Settings.from_config(config.storage.s3)
+            s3 = S3BlobStore(S3Settings.from_config(config.storage.s3), tmp_dir)
+            weed_store = S3BlobStore(weed_settings, tmp_dir)
         else:
-            settings = managed.s3_settings(config.storage.s3.part_size_bytes)
-        s3 = S3BlobStore(settings, tmp_dir)
+            s3 = S3BlobStore(weed_settings, tmp_dir)
     elif config.storage.s3.enabled:
         s3 = S3BlobStore(S3Settings.from_config(config.storage.s3), tmp_dir)
     rules = RoutingRules.from_config(config.storage.routing)
-    return Storage(router=RoutingBlobStore(local, s3, rules, tmp_dir), seaweed=seaweed)
+    return Storage(router=RoutingBlobStore(local, s3, rules, tmp_dir), seaweed=seaweed, weed_store=weed_store)

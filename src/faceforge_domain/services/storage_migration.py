@@ -134,10 +134,36 @@ class StorageMigration:
         await source_store.delete(old)
         return True
 
+    async def copy_across(self, asset: Asset, source: BlobStore, target: BlobStore, *, verify: bool) -> bool:
+        """Copy one asset's bytes between two endpoints of its own provider (the managed weed to a
+        cluster, both ``s3``): the record keeps its provider and points at the copy, stored under its
+        content key; the old endpoint keeps its copy until the user retires it. False when an earlier
+        run already copied it (checked again when ``verify``). A copy that reads back wrong is removed
+        from the target, so a re-run copies it again."""
+        old = asset.storage
+        if await target.stat(old) == asset.size_bytes:
+            if verify:
+                await self._check_or_remove(asset, target, old)
+            return False
+        chunks, size = source.open_range(old), asset.size_bytes
+        blob = await target.put(chunks, kind=asset.kind, size_hint=size, expected_sha256=asset.asset_id)
+        if verify:
+            await self._check_or_remove(asset, target, blob.location)
+        if blob.location != old and not await self._flip(asset.asset_id, old, blob.location):
+            await self._drop_unreferenced(target, blob.location, asset.asset_id)  # purged meanwhile
+        return True
+
+    async def _check_or_remove(self, asset: Asset, store: BlobStore, location: StorageLocation) -> None:
+        hasher = await _read_back(store, location)
+        if hasher.hexdigest() != asset.asset_id or hasher.size != asset.size_bytes:
+            await store.delete(location)  # the other endpoint still holds the bytes
+            raise MigrationFailed(
+                f"asset {asset.asset_id}: the copy reads back wrong (hash {hasher.hexdigest()}, "
+                f"{hasher.size} bytes); it was removed and the original kept"
+            )
+
     async def _verify_copy(self, asset: Asset, store: BlobStore, location: StorageLocation) -> None:
-        hasher = ContentHasher()
-        async for chunk in store.open_range(location):
-            await anyio.to_thread.run_sync(hasher.update, chunk)
+        hasher = await _read_back(store, location)
         if hasher.hexdigest() != asset.asset_id or hasher.size != asset.size_bytes:
             await self._drop_unreferenced(store, location, asset.asset_id)
             raise MigrationFailed(
@@ -163,3 +189,11 @@ class StorageMigration:
         if holder is not None and holder.storage == location:
             return
         await store.delete(location)
+
+
+async def _read_back(store: BlobStore, location: StorageLocation) -> ContentHasher:
+    """The stored bytes' hash and size, read back from the store."""
+    hasher = ContentHasher()
+    async for chunk in store.open_range(location):
+        await anyio.to_thread.run_sync(hasher.update, chunk)
+    return hasher
