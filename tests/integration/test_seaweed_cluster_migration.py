@@ -19,7 +19,7 @@ from test_seaweed_cli import seaweed_home  # noqa: F401  (the managed weed's hom
 
 from faceforge_adapters.bootstrap import bootstrap
 from faceforge_adapters.config import load_config
-from faceforge_adapters.seaweed.process import running_weed, settings_for
+from faceforge_adapters.seaweed.process import SeaweedSettings, running_weed, settings_for
 from faceforge_domain.services.assets import IngestOptions
 from seaweed_cluster import SeaweedCluster
 
@@ -42,8 +42,11 @@ async def migrate(to: str, *options: str) -> dict[str, object]:
     return summary
 
 
-async def library_on_the_weed(home: Path, monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """Three files stored on the managed weed (one large enough for a multipart upload)."""
+async def library_on_the_weed(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[bytes], SeaweedSettings]:
+    """Three files stored on the managed weed (one large enough for a multipart upload), and the
+    weed's settings."""
     monkeypatch.setenv("FACEFORGE_STORAGE__ROUTING__DEFAULT_PROVIDER", "s3")
     datas = [os.urandom(9 * 1024 * 1024), os.urandom(700_000), b"a short note" * 50]
     async with bootstrap(home=home) as core:
@@ -51,7 +54,8 @@ async def library_on_the_weed(home: Path, monkeypatch: pytest.MonkeyPatch) -> li
         for index, data in enumerate(datas):
             result = await core.assets.ingest(chunks(data), IngestOptions(filename=f"{index}.bin"))
             assert result.asset.storage.provider == "s3"
-    return datas
+    loaded = load_config(home, create=False)
+    return datas, settings_for(loaded.config, loaded.paths)
 
 
 def point_at(home: Path, cluster: SeaweedCluster, *, weed_enabled: bool) -> None:
@@ -75,9 +79,7 @@ async def test_a_library_moves_straight_from_the_managed_weed_to_the_cluster_wit
     seaweed_cluster: SeaweedCluster,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    datas = await library_on_the_weed(seaweed_home, monkeypatch)
-    loaded = load_config(seaweed_home, create=False)
-    managed = settings_for(loaded.config, loaded.paths)
+    datas, managed = await library_on_the_weed(seaweed_home, monkeypatch)
     monkeypatch.delenv("FACEFORGE_SEAWEED__ENABLED")
 
     # 1. S3 is the cluster, the managed weed still on; 2. every S3 asset copied across and checked.
@@ -100,9 +102,7 @@ async def test_a_library_moves_from_the_managed_weed_to_the_cluster_through_the_
     seaweed_cluster: SeaweedCluster,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    datas = await library_on_the_weed(seaweed_home, monkeypatch)
-    loaded = load_config(seaweed_home, create=False)
-    managed = settings_for(loaded.config, loaded.paths)
+    datas, managed = await library_on_the_weed(seaweed_home, monkeypatch)
 
     # 1. With the managed weed still configured: every asset's bytes onto the filesystem.
     to_fs = await migrate("fs")
