@@ -7,7 +7,9 @@ Core's process.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import itertools
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -121,19 +123,44 @@ class PreviewRepository(Protocol):
 
 
 class PreviewQueue:
-    """Ids of new files waiting for previews; ingest adds to it, the runner takes from it."""
+    """Ids of new files waiting for previews; ingest adds to it, the runner takes from it.
+
+    A bulk import pauses it while it runs: on a machine's few cores, previews made beside the import
+    would slow it by a third (both decode and both want every core), and the import's metadata is what
+    its user waits on. The waiting files are previewed as soon as the last import ends.
+    """
 
     def __init__(self) -> None:
         self._waiting: dict[str, None] = {}  # insertion-ordered set
         self._arrived = anyio.Event()
+        self._pauses = 0
+        self._resumed = anyio.Event()
+        self._resumed.set()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The runner makes no previews until every open pause has ended (files still join the queue)."""
+        if self._pauses == 0:
+            self._resumed = anyio.Event()
+        self._pauses += 1
+        try:
+            yield
+        finally:
+            self._pauses -= 1
+            if self._pauses == 0:
+                self._resumed.set()
+
+    async def until_resumed(self) -> None:
+        """Until no pause is open (at once when none is)."""
+        await self._resumed.wait()
 
     def submit(self, asset_id: str) -> None:
         self._waiting[asset_id] = None
         self._arrived.set()
 
     def take(self, limit: int) -> list[str]:
-        """Up to ``limit`` waiting ids, oldest first, without waiting."""
-        taken = list(self._waiting)[:limit]
+        """Up to ``limit`` waiting ids, oldest first, without waiting (a long queue is not copied)."""
+        taken = list(itertools.islice(self._waiting, limit))
         for asset_id in taken:
             del self._waiting[asset_id]
         if not self._waiting:

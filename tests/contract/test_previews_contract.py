@@ -23,7 +23,13 @@ from faceforge_domain.errors import NotFound, Unavailable
 from faceforge_domain.models import Asset
 from faceforge_domain.paging import PageRequest
 from faceforge_domain.ports import UnitOfWorkFactory
-from faceforge_domain.previews import PREVIEW_KIND, PREVIEW_MIME, PreviewQueue
+from faceforge_domain.previews import (
+    PREVIEW_KIND,
+    PREVIEW_MIME,
+    PreviewFailed,
+    PreviewQueue,
+    RenderedPreview,
+)
 from faceforge_domain.services.assets import AssetService, IngestOptions
 from faceforge_domain.services.previews import PreviewRunner, PreviewService
 
@@ -130,6 +136,33 @@ async def test_unknown_original_is_not_found(world: World) -> None:
     assert await world.previews.build(["0" * 64]) == []
 
 
+async def test_a_batch_stores_each_original_its_own_pictures_and_none_for_one_purged_meanwhile(
+    world: World,
+) -> None:
+    photos = [await world.add(PNG + b"%d" % n, f"IMG_{n}.png") for n in range(4)]
+    gone = photos[2]
+    rendering = world.renderer.render_many
+
+    async def render_while_one_is_purged(assets: list[Asset]) -> list[RenderedPreview | PreviewFailed]:
+        await world.assets.delete(gone.asset_id)
+        await world.assets.purge()
+        return await rendering(assets)
+
+    world.renderer.render_many = render_while_one_is_purged  # type: ignore[method-assign]
+    records = await world.previews.build([photo.asset_id for photo in photos])
+    assert [record.asset_id for record in records] == [photos[n].asset_id for n in (0, 1, 3)]
+    for n in (0, 1, 3):
+        for size in ("small", "large"):
+            picture = await world.previews.picture(photos[n].asset_id, size)  # type: ignore[arg-type]
+            assert (picture.derived_from_asset_id, picture.filename) == (
+                photos[n].asset_id,
+                f"IMG_{n}.{size}.webp",
+            )
+    everything = await world.listed(include_previews=True, include_deleted=True)
+    assert len(everything) == 3 * 3  # three originals and their pictures: nothing of the purged one
+    assert len(world.store.blobs) == 3 * 3
+
+
 async def test_a_purge_removes_the_original_with_its_previews(world: World) -> None:
     photo = await world.add(PNG, "gone.png")
     await world.previews.build([photo.asset_id])
@@ -200,3 +233,17 @@ async def test_a_rendered_picture_keeps_its_perceptual_hash_for_look_alike_searc
     world.renderer.failing[photo.asset_id] = "the decoder crashed"
     await world.previews.build([photo.asset_id], force=True)
     assert await hash_of(world, photo.asset_id) is None  # a hash is never older than the record
+
+
+async def test_the_queue_resumes_when_the_last_pause_ends_even_one_ended_by_an_error() -> None:
+    queue = PreviewQueue()
+    with anyio.fail_after(1):
+        await queue.until_resumed()  # nothing paused: at once
+    with queue.paused():
+        with pytest.raises(RuntimeError), queue.paused():
+            raise RuntimeError("the import failed")
+        with anyio.move_on_after(0.05) as waited:
+            await queue.until_resumed()
+        assert waited.cancelled_caught  # the outer pause still holds
+    with anyio.fail_after(1):
+        await queue.until_resumed()

@@ -14,6 +14,7 @@ from jobs_support import TickingClock, make_service, pass_time
 
 from faceforge_adapters.memory import InMemoryBlobStore, InMemoryUnitOfWorkFactory
 from faceforge_adapters.memory.imports import ROOT, InMemoryImportSource
+from faceforge_adapters.memory.renderer import InMemoryPreviewRenderer
 from faceforge_domain.clock import FixedClock
 from faceforge_domain.errors import Invalid
 from faceforge_domain.imports import handler
@@ -32,9 +33,11 @@ from faceforge_domain.jobs.models import Job
 from faceforge_domain.jobs.service import JobService
 from faceforge_domain.metadata import MetadataError, MetadataOutcome
 from faceforge_domain.models import Asset, MetadataStatus
+from faceforge_domain.previews import PreviewQueue
 from faceforge_domain.services.assets import AssetService
 from faceforge_domain.services.entities import EntityService
 from faceforge_domain.services.metadata import MetadataRunner
+from faceforge_domain.services.previews import PreviewRunner, PreviewService
 
 pytestmark = pytest.mark.anyio
 
@@ -560,3 +563,38 @@ async def test_a_nul_character_in_the_path_is_refused_before_any_job(world: Worl
         ("path", "must not contain a NUL character")
     ]
     assert world.units.state.jobs == {}
+
+
+async def test_previews_wait_while_an_import_runs_and_are_made_right_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    units, clock, store = InMemoryUnitOfWorkFactory(), TickingClock(), InMemoryBlobStore()
+    queue, renderer, source = PreviewQueue(), InMemoryPreviewRenderer(), InMemoryImportSource()
+    assets = AssetService(units, store, clock, None, None, queue)
+    previews = PreviewService(units, assets, renderer, clock)
+    entities = EntityService(units, clock)
+    bulk = BulkImport(source, assets, entities, clock, file_workers=1, wait_for_metadata=False)
+    service, _, _ = make_service(units=units)
+    service.registry.register(JOB_TYPE, bulk, validate=bulk.validate, resumable=True)
+    world = World(service, units, store, source, entities)
+    source.files = {f"{n:02}.png": b"\x89PNG\r\n\x1a\n" + bytes([n]) for n in range(3 * SMALL_BATCH_FILES)}
+    source.chunk_pause = 0.01  # a slow disk: the runner has time to work between the import's batches
+    rendered_at_each_read: list[int] = []
+    reading = source.read_many
+
+    async def read_many(*args: Any, **kwargs: Any) -> list[bytes | OSError | ValueError]:
+        rendered_at_each_read.append(len(renderer.rendered))
+        return await reading(*args, **kwargs)
+
+    monkeypatch.setattr(source, "read_many", read_many)
+    async with anyio.create_task_group() as group:
+        await group.start(PreviewRunner(previews, queue).run)
+        job, log = await world.run()
+        with anyio.fail_after(5):
+            while await previews.missing(None, 10):  # noqa: ASYNC110
+                await anyio.sleep(0.01)
+        group.cancel_scope.cancel()
+    assert job.status == "succeeded", log
+    assert len(rendered_at_each_read) > 1
+    assert set(rendered_at_each_read) == {0}  # nothing made while the import's batches were read
+    assert len(renderer.rendered) == 3 * SMALL_BATCH_FILES  # every file previewed once it ended

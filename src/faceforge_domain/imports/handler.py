@@ -120,10 +120,11 @@ class BulkImport:
                 ctx.progress(step="restoring records")
                 ctx.log("info", "the folder is a FaceForge export: restoring its records first")
                 await self._export_records.restore(self._source, options.path, ctx)
-        await run.plan()
-        await run.import_files()
-        if self._wait_for_metadata:
-            await run.await_metadata()
+        with self._assets.previews_paused():  # the cores go to ExifTool; previews follow the import
+            await run.plan()
+            await run.import_files()
+            if self._wait_for_metadata:
+                await run.await_metadata()
         ctx.progress(step="done")
         ctx.log("info", "import finished", msgspec.to_builtins(run.result))
         return msgspec.to_builtins(run.result)  # type: ignore[no-any-return]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Collection, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -261,6 +261,10 @@ class AssetService:
         """``InsufficientStorage`` when ``size`` announced bytes cannot fit (nothing known: no check)."""
         if size is not None and self._space is not None:
             await self._space.check_room(size)
+
+    def previews_paused(self) -> AbstractContextManager[None]:
+        """New previews wait until the block ends (see ``PreviewQueue``: a bulk import holds them)."""
+        return nullcontext() if self._previews is None else self._previews.paused()
 
     async def warm_up_metadata(self) -> None:
         """Ready the metadata extractor for many new assets (see ``MetadataRunner.warm_up``)."""

@@ -30,7 +30,7 @@ from faceforge_domain.previews import (
     RenderedPreview,
     is_preview,
 )
-from faceforge_domain.services.assets import AssetService, IngestOptions, IngestResult
+from faceforge_domain.services.assets import AssetService, IngestOptions
 
 log = logging.getLogger("faceforge.previews")
 
@@ -44,6 +44,10 @@ def preview_filename(original: str, size: PreviewSize) -> str:
     """``IMG_0001.CR3`` → ``IMG_0001.small.webp``: readable in a download, tells what it is."""
     stem = posixpath.splitext(original)[0] or original
     return f"{stem}.{size}.webp"
+
+
+def _by_size(preview: RenderedPreview) -> tuple[tuple[PreviewSize, bytes], ...]:
+    return ("small", preview.small), ("large", preview.large)
 
 
 class PreviewService:
@@ -114,12 +118,18 @@ class PreviewService:
         renderable = [asset for asset in todo if self._renderer.renders(asset)]
         rendered = await self._renderer.render_many(renderable) if renderable else []
         outcomes = dict(zip((asset.asset_id for asset in renderable), rendered, strict=True))
-        records: list[PreviewRecord] = []
-        for asset in todo:
-            outcome = outcomes.get(asset.asset_id)
-            record = await self._settle(asset, outcome)
-            if record is not None:
-                records.append(record)
+        pictures = await self._store(
+            [
+                (asset, outcome)
+                for asset in todo
+                if isinstance(outcome := outcomes.get(asset.asset_id), RenderedPreview)
+            ]
+        )
+        records = [
+            record
+            for asset in todo
+            if (record := self._settle(asset, outcomes.get(asset.asset_id), pictures)) is not None
+        ]
         hashes = {
             key: outcome.phash
             for key, outcome in outcomes.items()
@@ -128,8 +138,11 @@ class PreviewService:
         await self._keep(records, hashes)
         return records
 
-    async def _settle(
-        self, asset: Asset, outcome: RenderedPreview | PreviewFailed | None
+    def _settle(
+        self,
+        asset: Asset,
+        outcome: RenderedPreview | PreviewFailed | None,
+        pictures: dict[str, tuple[Asset, Asset]],
     ) -> PreviewRecord | None:
         """The record for one original: its stored pictures, or why it has none (None: it is gone)."""
         now = self._clock.now()
@@ -141,29 +154,23 @@ class PreviewService:
             return PreviewRecord(
                 asset_id=asset.asset_id, status="failed", reason=outcome.reason, updated_at=now
             )
-        stored = await self._store(asset, outcome)
-        if stored is None:
+        if asset.asset_id not in pictures:
             return None
-        small, large = stored
+        small, large = pictures[asset.asset_id]
         return PreviewRecord(
             asset_id=asset.asset_id,
             status="done",
-            small_asset_id=small.asset.asset_id,
-            large_asset_id=large.asset.asset_id,
+            small_asset_id=small.asset_id,
+            large_asset_id=large.asset_id,
             width=outcome.width,
             height=outcome.height,
             duration_s=outcome.duration_s,
             updated_at=now,
         )
 
-    async def _store(
-        self, asset: Asset, rendered: RenderedPreview
-    ) -> tuple[IngestResult, IngestResult] | None:
-        """Both pictures as derived assets; None when the original went meanwhile."""
-        pictures: tuple[tuple[PreviewSize, bytes], ...] = (
-            ("small", rendered.small),
-            ("large", rendered.large),
-        )
+    async def _store(self, rendered: list[tuple[Asset, RenderedPreview]]) -> dict[str, tuple[Asset, Asset]]:
+        """Every original's two pictures as derived assets, stored and recorded in one go: original id
+        -> (small, large). An original that went meanwhile is left out; any other error is raised."""
         files = [
             (
                 data,
@@ -173,16 +180,20 @@ class PreviewService:
                     derived_from_asset_id=asset.asset_id,
                 ),
             )
-            for size, data in pictures
+            for asset, preview in rendered
+            for size, data in _by_size(preview)
         ]
-        small, large = await self._assets.ingest_many(files)
-        if isinstance(small, NotFound) or isinstance(large, NotFound):
-            return None
-        if isinstance(small, Exception):
-            raise small
-        if isinstance(large, Exception):
-            raise large
-        return small, large
+        results = await self._assets.ingest_many(files) if files else []
+        pictures: dict[str, tuple[Asset, Asset]] = {}
+        for (asset, _), small, large in zip(rendered, results[::2], results[1::2], strict=True):
+            if isinstance(small, NotFound) or isinstance(large, NotFound):
+                continue  # the original went meanwhile
+            if isinstance(small, Exception):
+                raise small
+            if isinstance(large, Exception):
+                raise large
+            pictures[asset.asset_id] = (small.asset, large.asset)
+        return pictures
 
     async def _keep(self, records: list[PreviewRecord], hashes: dict[str, int]) -> None:
         """Store the records, and each picture's perceptual hash for look-alike search."""
@@ -206,7 +217,7 @@ class PreviewRunner:
     """The background service: previews of new files soon after they arrive, then of any left without.
 
     New files (the queue) go before the backlog, so a fresh upload is not stuck behind a library's
-    worth of older files.
+    worth of older files. Nothing is made while the queue is paused (a bulk import runs).
     """
 
     def __init__(
@@ -227,6 +238,7 @@ class PreviewRunner:
         backlog_after: str | None = None
         backlog_done = False
         while True:
+            await self._queue.until_resumed()
             ids = self._queue.take(self._batch)
             if not ids and not backlog_done:
                 ids = await self._previews.missing(backlog_after, self._batch)
