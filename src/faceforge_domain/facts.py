@@ -95,19 +95,35 @@ class AssetFacts(msgspec.Struct, kw_only=True):
 
 
 class _Tags:
-    """The main document's tags of one ExifTool object, looked up by tag name, group by group."""
+    """The main document's tags of one ExifTool object, looked up by tag name, group by group.
+
+    Only the names the facts are read from are indexed up front (``_READ``): a camera file has
+    thousands of tags, and indexing them all cost 3 ms a file. Any other name is found by a scan.
+    """
 
     def __init__(self, data: Mapping[str, Any]) -> None:
-        self._by_name: dict[str, list[tuple[str, Any]]] = {}
+        self._data = data
+        self._by_name: dict[str, list[tuple[str, Any]]] = {name: [] for name in _READ}
         for key, value in data.items():
-            parts = str(key).split(":")
-            if len(parts) != 2:  # "Doc1:Track4:LensType": an embedded document, not the file itself
-                continue
-            self._by_name.setdefault(parts[1], []).append((parts[0], value))
+            # "Doc1:Track4:LensType" (an embedded document, not the file itself) leaves a name with ":"
+            group, _, name = key.partition(":")
+            if (found := self._by_name.get(name)) is not None:
+                found.append((group, value))
+
+    def _named(self, name: str) -> list[tuple[str, Any]]:
+        found = self._by_name.get(name)
+        if found is None:
+            found = self._by_name[name] = [
+                (group, value)
+                for key, value in self._data.items()
+                for group, _, tag in [key.partition(":")]
+                if tag == name
+            ]
+        return found
 
     def values(self, name: str, groups: Iterable[str] | None = None) -> list[Any]:
         """Values of tag ``name``: those of ``groups`` in that order, or of every group (file order)."""
-        found = self._by_name.get(name, [])
+        found = self._named(name)
         if groups is None:
             return [value for _, value in found]
         by_group = dict(found)
@@ -115,7 +131,7 @@ class _Tags:
 
     def by_group(self, name: str) -> list[tuple[str, Any]]:
         """(group, value) of tag ``name`` in every group, in file order."""
-        return self._by_name.get(name, [])
+        return self._named(name)
 
     def first(self, name: str, groups: Iterable[str] | None = None) -> Any:
         found = self.values(name, groups)
@@ -243,6 +259,16 @@ _TAKEN_SOURCES: tuple[
     # QuickTime dates are UTC by the format's definition (ExifTool prints them unconverted).
     ("CreateDate", ("QuickTime",), None, (), timedelta(0)),
     ("GPSDateTime", ("Composite",), None, (), timedelta(0)),
+)
+
+
+# Every tag name the facts are read from: the dates above and the tags the other facts read.
+_READ = frozenset(
+    {tag for date, _, subsec, offsets, _ in _TAKEN_SOURCES for tag in (date, subsec, *offsets) if tag}
+    | {"Make", "Model", "GPSDateTime", "LensID", "LensModel", "LensType", "Lens", "ImageSize"}
+    | {"ImageWidth", "ExifImageWidth", "ImageHeight", "ExifImageHeight", "Orientation", "Rotation"}
+    | {"MIMEType", "Duration", "GPSLatitude", "GPSLatitudeRef", "GPSLongitude", "GPSLongitudeRef"}
+    | {"GPSCoordinates", "GPSPosition"}
 )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
+from faceforge_domain import facts as facts_module
 from faceforge_domain.facts import (
     AssetFacts,
     derive_facts,
@@ -56,6 +58,36 @@ def test_any_tag_values_give_facts_within_their_ranges(data: dict[str, Any]) -> 
     assert facts.taken_offset is None or parse_offset(facts.taken_offset) is not None
     for text in (facts.camera_make, facts.camera_model, facts.lens):
         assert text is None or (text == text.strip() and 0 < len(text) <= 200)
+
+
+A_CAMERA_FILE = {
+    "ExifIFD:DateTimeOriginal": "2024:05:06 07:08:09",
+    "ExifIFD:SubSecTimeOriginal": "25",
+    "ExifIFD:OffsetTimeOriginal": "+02:00",
+    "IFD0:Make": "Canon",
+    "IFD0:Model": "Canon EOS 5D",
+    "Composite:LensID": "EF 50mm f/1.8",
+    "File:ImageWidth": 4000,
+    "File:ImageHeight": 3000,
+    "IFD0:Orientation": 6,
+    "GPS:GPSLatitude": 48.5,
+    "GPS:GPSLatitudeRef": "N",
+    "GPS:GPSLongitude": 2.25,
+    "GPS:GPSLongitudeRef": "E",
+    "Doc1:Track4:LensType": "not the file's own",
+    "MakerNotes:Software": "1.0",
+}
+
+
+@given(st.dictionaries(TAG_NAMES | st.text(max_size=20), JSON_VALUES, max_size=12))
+@example(A_CAMERA_FILE)
+def test_the_facts_are_the_same_whether_their_tags_are_indexed_up_front_or_found_by_a_scan(
+    data: dict[str, Any],
+) -> None:
+    indexed = derive_facts(data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(facts_module, "_READ", frozenset())  # every lookup scans
+        assert derive_facts(data) == indexed
 
 
 @given(JSON_VALUES)
