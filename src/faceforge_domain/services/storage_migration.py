@@ -154,21 +154,19 @@ class StorageMigration:
         return True
 
     async def _check_or_remove(self, asset: Asset, store: BlobStore, location: StorageLocation) -> None:
-        hasher = await _read_back(store, location)
-        if hasher.hexdigest() != asset.asset_id or hasher.size != asset.size_bytes:
+        if (wrong := await _mismatch(asset, store, location)) is not None:
             await store.delete(location)  # the other endpoint still holds the bytes
             raise MigrationFailed(
-                f"asset {asset.asset_id}: the copy reads back wrong (hash {hasher.hexdigest()}, "
-                f"{hasher.size} bytes); it was removed and the original kept"
+                f"asset {asset.asset_id}: the copy reads back wrong ({wrong}); "
+                "it was removed and the original kept"
             )
 
     async def _verify_copy(self, asset: Asset, store: BlobStore, location: StorageLocation) -> None:
-        hasher = await _read_back(store, location)
-        if hasher.hexdigest() != asset.asset_id or hasher.size != asset.size_bytes:
+        if (wrong := await _mismatch(asset, store, location)) is not None:
             await self._drop_unreferenced(store, location, asset.asset_id)
             raise MigrationFailed(
-                f"asset {asset.asset_id}: the copy on {location.provider} does not match "
-                f"(hash {hasher.hexdigest()}, {hasher.size} bytes); the original was kept"
+                f"asset {asset.asset_id}: the copy on {location.provider} does not match ({wrong}); "
+                "the original was kept"
             )
 
     async def _flip(self, asset_id: str, old: StorageLocation, new: StorageLocation) -> bool:
@@ -191,9 +189,12 @@ class StorageMigration:
         await store.delete(location)
 
 
-async def _read_back(store: BlobStore, location: StorageLocation) -> ContentHasher:
-    """The stored bytes' hash and size, read back from the store."""
+async def _mismatch(asset: Asset, store: BlobStore, location: StorageLocation) -> str | None:
+    """How the bytes read back from ``location`` differ from the asset ("hash ..., N bytes"); None
+    when they hash and count as the asset's."""
     hasher = ContentHasher()
     async for chunk in store.open_range(location):
         await anyio.to_thread.run_sync(hasher.update, chunk)
-    return hasher
+    if hasher.hexdigest() == asset.asset_id and hasher.size == asset.size_bytes:
+        return None
+    return f"hash {hasher.hexdigest()}, {hasher.size} bytes"
